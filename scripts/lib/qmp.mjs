@@ -24,8 +24,13 @@ export class Qmp {
         if (!line) continue;
         const msg = JSON.parse(line);
         if (msg.event) this.events.push(msg);
-        else this.waiters.shift()?.(msg);
+        else this.waiters.shift()?.resolve(msg);
       }
+    });
+    // If QEMU dies (e.g. a segfault during a command) pending commands reject instead of hanging.
+    socket.on('close', () => {
+      this.closed = true;
+      for (const w of this.waiters.splice(0)) w.reject(new Error('QMP connection closed'));
     });
   }
 
@@ -49,7 +54,8 @@ export class Qmp {
   }
 
   next() {
-    return new Promise((resolve) => this.waiters.push(resolve));
+    if (this.closed) return Promise.reject(new Error('QMP connection closed'));
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
   /** Runs a command; resolves with `return`, rejects with QMP's error description. */
@@ -72,12 +78,13 @@ export class Qmp {
 
 /**
  * Starts `binary` with `args` plus a QMP socket. Returns { qmp, proc, stderr(), exited }.
- * `exited` resolves with the exit code; stderr is collected for error messages.
+ * `exited` resolves with the exit code (128 if killed by a signal); stderr is collected for
+ * error messages. Optional `cwd` is the working directory of QEMU (relative paths in args).
  */
-export async function startQemu(binary, args, { timeoutMs = 20_000 } = {}) {
+export async function startQemu(binary, args, { timeoutMs = 20_000, cwd } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'vmstate-qmp-'));
   const sock = join(dir, 'qmp.sock');
-  const proc = spawn(binary, [...args, '-qmp', `unix:${sock},server=on,wait=off`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(binary, [...args, '-qmp', `unix:${sock},server=on,wait=off`], { stdio: ['ignore', 'pipe', 'pipe'], cwd });
   let stderr = '';
   proc.stderr.setEncoding('utf8');
   proc.stderr.on('data', (d) => (stderr += d));
