@@ -1,0 +1,76 @@
+// Where a section's field layout comes from, in order of trust (issue #2): the vmdesc embedded in
+// the stream, a description the user supplied, the bundled library made from real QEMU 7.2.
+
+import type { DescriptionSource } from './model.ts';
+import type { Vmdesc, VmdescDevice, VmdescField, VmsdDesc } from './vmdesc.ts';
+
+export interface DescriptionBody {
+  vmsd_name?: string;
+  fields?: VmdescField[];
+  subsections?: VmsdDesc[];
+}
+
+export interface DescriptionCandidate {
+  source: DescriptionSource;
+  body: DescriptionBody;
+  /** The description was written for this very stream: check its sizes strictly. */
+  strict: boolean;
+}
+
+/** Bundled descriptions: every variant seen for a section name and version. */
+export interface DescriptionLibrary {
+  candidates(idstr: string, versionId: number): DescriptionBody[];
+}
+
+export class DeviceIndex {
+  private readonly byKey = new Map<string, VmdescDevice>();
+  constructor(readonly desc: Vmdesc) {
+    for (const d of desc.devices) this.byKey.set(`${d.name}\u0000${d.instance_id}`, d);
+  }
+  get(idstr: string, instanceId: number): VmdescDevice | undefined {
+    return this.byKey.get(`${idstr}\u0000${instanceId}`);
+  }
+}
+
+export function deviceBody(d: VmdescDevice): DescriptionBody {
+  return { vmsd_name: d.vmsd_name ?? d.name, fields: d.fields ?? [], subsections: d.subsections ?? [] };
+}
+
+export function descriptionCandidates(
+  idstr: string,
+  instanceId: number,
+  versionId: number,
+  sources: { embedded?: DeviceIndex; supplied?: DeviceIndex; library?: DescriptionLibrary },
+): DescriptionCandidate[] {
+  const out: DescriptionCandidate[] = [];
+  const e = sources.embedded?.get(idstr, instanceId);
+  if (e) out.push({ source: 'vmdesc', body: deviceBody(e), strict: true });
+  const s = sources.supplied?.get(idstr, instanceId);
+  if (s && (s.version === undefined || s.version === versionId)) out.push({ source: 'supplied', body: deviceBody(s), strict: false });
+  for (const body of sources.library?.candidates(idstr, versionId) ?? []) out.push({ source: 'bundled', body, strict: false });
+  return out;
+}
+
+/**
+ * The CONFIGURATION record as a description (migration/savevm.c vmstate_configuration and its
+ * subsections). QEMU ≥ 8.2 also puts it into the vmdesc; the layout is the same.
+ */
+export const CONFIGURATION_BODY: DescriptionBody = {
+  vmsd_name: 'configuration',
+  fields: [
+    { name: 'len', type: 'uint32', size: 4 },
+    { name: 'name', type: 'buffer', size: 0, size_from: 'len' },
+  ],
+  subsections: [
+    { vmsd_name: 'configuration/target-page-bits', version: 1, fields: [{ name: 'target_page_bits', type: 'uint32', size: 4 }] },
+    {
+      vmsd_name: 'configuration/capabilities',
+      version: 1,
+      fields: [
+        { name: 'caps_count', type: 'uint32', size: 4 },
+        { name: 'capabilities', type: 'capability', size: 0, array_len_from: 'caps_count' },
+      ],
+    },
+    { vmsd_name: 'configuration/uuid', version: 1, fields: [{ name: 'uuid', type: 'buffer', size: 16 }] },
+  ],
+};

@@ -1,0 +1,186 @@
+// RAM section records (format.md §6.1; migration/ram.c ram_load_precopy). Pages are indexed as
+// runs of records (first page, count, file offset, stride), never copied.
+
+import type { Cursor } from './cursor.ts';
+import { DecodeError } from './errors.ts';
+import type { RamBlockInfo, RamSummary } from './model.ts';
+
+export const RAM_FLAG = {
+  FULL: 0x001,
+  ZERO: 0x002,
+  MEM_SIZE: 0x004,
+  PAGE: 0x008,
+  EOS: 0x010,
+  CONTINUE: 0x020,
+  XBZRLE: 0x040,
+  HOOK: 0x080,
+  COMPRESS_PAGE: 0x100,
+  MULTIFD_FLUSH: 0x200,
+} as const;
+
+export const enum PageKind { Zero = 0, Data = 1, Xbzrle = 2, Compressed = 3 }
+
+/** Runs stored flat: [firstPage, count, kind, recordOffset, stride] per run. */
+const RUN_FIELDS = 5;
+/** Past this many runs a block stops indexing (its counts stay exact). */
+const MAX_RUNS = 4_000_000;
+
+export class RamBlockIndex implements RamBlockInfo {
+  zero = 0;
+  pages = 0;
+  xbzrle = 0;
+  compressed = 0;
+  runs = new Float64Array(RUN_FIELDS * 64);
+  runCount = 0;
+  truncatedIndex = false;
+
+  constructor(readonly name: string, public length: number) {}
+
+  add(page: number, kind: PageKind, recordOffset: number): void {
+    if (kind === PageKind.Zero) this.zero++;
+    else if (kind === PageKind.Data) this.pages++;
+    else if (kind === PageKind.Xbzrle) this.xbzrle++;
+    else this.compressed++;
+    const r = this.runs;
+    if (this.runCount > 0) {
+      const b = (this.runCount - 1) * RUN_FIELDS;
+      const count = r[b + 1];
+      const stride = r[b + 4];
+      if (r[b + 2] === kind && r[b] + count === page) {
+        const expected = r[b + 3] + count * stride;
+        if (count === 1 && recordOffset > r[b + 3]) {
+          r[b + 4] = recordOffset - r[b + 3];
+          r[b + 1] = 2;
+          return;
+        }
+        if (recordOffset === expected) {
+          r[b + 1] = count + 1;
+          return;
+        }
+      }
+    }
+    if (this.runCount >= MAX_RUNS) {
+      this.truncatedIndex = true;
+      return;
+    }
+    if ((this.runCount + 1) * RUN_FIELDS > r.length) {
+      const grown = new Float64Array(r.length * 2);
+      grown.set(r);
+      this.runs = grown;
+    }
+    const b = this.runCount++ * RUN_FIELDS;
+    this.runs.set([page, 1, kind, recordOffset, 0], b);
+  }
+
+  /** Calls `fn` for each run: pages firstPage..firstPage+count-1, records at offset + i*stride. */
+  forEachRun(fn: (firstPage: number, count: number, kind: PageKind, offset: number, stride: number) => void): void {
+    for (let i = 0; i < this.runCount; i++) {
+      const b = i * RUN_FIELDS;
+      fn(this.runs[b], this.runs[b + 1], this.runs[b + 2], this.runs[b + 3], this.runs[b + 4]);
+    }
+  }
+
+  info(): RamBlockInfo {
+    return { name: this.name, length: this.length, zero: this.zero, pages: this.pages, xbzrle: this.xbzrle, compressed: this.compressed };
+  }
+}
+
+export class RamState {
+  blocks = new Map<string, RamBlockIndex>();
+  /** "Previous block" persists across sections (ram.c last_sent_block / last_recv_block). */
+  lastBlock: RamBlockIndex | null = null;
+  /** Offset of the first record not yet fully decoded: where a refill resumes. */
+  resumeAt = 0;
+
+  constructor(public pageSize: number, public ignoreShared = false) {}
+}
+
+export function newRamSummary(): RamSummary {
+  return { zero: 0, pages: 0, xbzrle: 0, compressed: 0 };
+}
+
+/**
+ * Decodes RAM records until EOS. Returns true at EOS. May throw NeedMoreData between or inside
+ * records; state is only updated after a record is complete, so the caller resumes at
+ * `st.resumeAt` with a refilled window.
+ */
+export function decodeRamRecords(c: Cursor, st: RamState, summary: RamSummary): boolean {
+  const ps = st.pageSize;
+  for (;;) {
+    const at = c.pos;
+    const hi = c.be32('RAM record address');
+    const lo = c.be32('RAM record address');
+    const flags = lo & (ps - 1);
+    const addr = hi * 0x1_0000_0000 + (lo - flags);
+    switch (flags & ~RAM_FLAG.CONTINUE) {
+      case RAM_FLAG.MEM_SIZE: {
+        let total = addr;
+        const blocks: { name: string; length: number }[] = [];
+        while (total > 0) {
+          const name = c.countedString('RAM block name');
+          const length = c.be64n('RAM block used_length');
+          if (st.ignoreShared) c.skip(8, 'RAM block guest address (x-ignore-shared)');
+          blocks.push({ name, length });
+          total -= length;
+        }
+        for (const b of blocks) st.blocks.set(b.name, new RamBlockIndex(b.name, b.length));
+        summary.memSize = addr;
+        summary.blocks = blocks;
+        break;
+      }
+      case RAM_FLAG.ZERO:
+      case RAM_FLAG.PAGE:
+      case RAM_FLAG.XBZRLE:
+      case RAM_FLAG.COMPRESS_PAGE: {
+        let block = st.lastBlock;
+        if (flags & RAM_FLAG.CONTINUE) {
+          if (!block) throw new DecodeError('bad-ram', at, 'a block name: CONTINUE with no previous block ("Ack, bad migration stream!")');
+        } else {
+          const name = c.countedString('RAM block name');
+          block = st.blocks.get(name) ?? null;
+          if (!block) {
+            if (st.blocks.size > 0) throw new DecodeError('bad-ram', at, `a block announced by MEM_SIZE; "${name}" is unknown`);
+            block = new RamBlockIndex(name, 0);
+            st.blocks.set(name, block);
+          }
+        }
+        let kind: PageKind;
+        if (flags & RAM_FLAG.ZERO) {
+          c.skip(1, 'zero page fill byte');
+          kind = PageKind.Zero;
+          summary.zero++;
+        } else if (flags & RAM_FLAG.PAGE) {
+          c.skip(ps, 'page data');
+          kind = PageKind.Data;
+          summary.pages++;
+        } else if (flags & RAM_FLAG.XBZRLE) {
+          const enc = c.u8('XBZRLE encoding flag');
+          if (enc !== 1) throw new DecodeError('bad-ram', at, `XBZRLE encoding flag 0x01, found 0x${enc.toString(16)}`);
+          c.skip(c.be16('XBZRLE length'), 'XBZRLE data');
+          kind = PageKind.Xbzrle;
+          summary.xbzrle++;
+        } else {
+          const len = c.be32('compressed page length');
+          if (len > ps * 2) throw new DecodeError('bad-ram', at, `a compressed length up to ${ps * 2}, found ${len} ("Invalid compressed data length")`);
+          c.skip(len, 'compressed page data');
+          kind = PageKind.Compressed;
+          summary.compressed++;
+        }
+        if (block.length > 0 && addr + ps > block.length) {
+          throw new DecodeError('bad-ram', at, `an offset inside ${block.name} (0x${block.length.toString(16)} bytes), found 0x${addr.toString(16)} ("Illegal RAM offset")`);
+        }
+        block.add(addr / ps, kind, at);
+        st.lastBlock = block;
+        break;
+      }
+      case RAM_FLAG.MULTIFD_FLUSH:
+        break;
+      case RAM_FLAG.EOS:
+        st.resumeAt = c.pos;
+        return true;
+      default:
+        throw new DecodeError('bad-ram', at, `a known combination of RAM flags, found 0x${flags.toString(16)}${flags & RAM_FLAG.HOOK ? ' (RDMA hook)' : ''}`);
+    }
+    st.resumeAt = c.pos;
+  }
+}

@@ -1,0 +1,102 @@
+// Top-level record constants and the plausibility checks used to confirm a section's end or,
+// for footer-less files, to find the next record by heuristic (format.md §2.1, §2.5).
+
+export const QEMU_VM_FILE_MAGIC = 0x5145564d; // "QEVM", migration/savevm.h
+export const QEMU_VM_FILE_VERSION = 3;
+export const QEMU_VM_FILE_VERSION_COMPAT = 2;
+
+export const REC = {
+  EOF: 0x00,
+  SECTION_START: 0x01,
+  SECTION_PART: 0x02,
+  SECTION_END: 0x03,
+  SECTION_FULL: 0x04,
+  SUBSECTION: 0x05,
+  VMDESCRIPTION: 0x06,
+  CONFIGURATION: 0x07,
+  COMMAND: 0x08,
+  SECTION_FOOTER: 0x7e,
+} as const;
+
+/** migration/savevm.c enum qemu_vm_cmd with the payload length each requires (-1: variable). */
+export const COMMANDS: Record<number, { name: string; len: number | number[] }> = {
+  0: { name: 'INVALID', len: -2 },
+  1: { name: 'OPEN_RETURN_PATH', len: 0 },
+  2: { name: 'PING', len: 4 },
+  3: { name: 'POSTCOPY_ADVISE', len: [0, 16] },
+  4: { name: 'POSTCOPY_LISTEN', len: 0 },
+  5: { name: 'POSTCOPY_RUN', len: 0 },
+  6: { name: 'POSTCOPY_RAM_DISCARD', len: -1 },
+  7: { name: 'PACKAGED', len: 4 },
+  8: { name: 'ENABLE_COLO', len: 0 },
+  9: { name: 'POSTCOPY_RESUME', len: 0 },
+  10: { name: 'RECV_BITMAP', len: -1 },
+  11: { name: 'SWITCHOVER_START', len: 0 },
+};
+
+function be32(b: Uint8Array, i: number): number {
+  return ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
+}
+
+function printableIdstr(b: Uint8Array, from: number, len: number): boolean {
+  for (let i = from; i < from + len; i++) if (b[i] < 0x21 || b[i] > 0x7e) return false;
+  return true;
+}
+
+/**
+ * Does a START/FULL header plausibly begin at bytes[i]? Small section id, a printable idstr,
+ * small instance and version ids. Returns the header length or 0.
+ */
+export function plausibleSectionHeader(b: Uint8Array, i: number): number {
+  if (b[i] !== REC.SECTION_FULL && b[i] !== REC.SECTION_START) return 0;
+  if (i + 6 > b.length) return 0;
+  const id = be32(b, i + 1);
+  const len = b[i + 5];
+  if (id > 0xffff || len === 0 || i + 6 + len + 8 > b.length) return 0;
+  if (!printableIdstr(b, i + 6, len)) return 0;
+  const instance = be32(b, i + 6 + len);
+  const version = be32(b, i + 10 + len);
+  if (instance > 0xfffff || version > 0xffff) return 0;
+  return 14 + len;
+}
+
+/**
+ * Could a record start at bytes[i]? `knownIds` are the section ids START has opened (for
+ * PART/END); `fileEnd` tells whether bytes ends at the end of the file.
+ */
+export function plausibleRecordStart(b: Uint8Array, i: number, knownIds: ReadonlySet<number>, fileEnd: boolean): boolean {
+  if (i >= b.length) return fileEnd ? false : true;
+  switch (b[i]) {
+    case REC.EOF:
+      // EOF ends the file, or is followed by the vmdesc.
+      return (fileEnd && i + 1 === b.length) || b[i + 1] === REC.VMDESCRIPTION || (i + 1 >= b.length && !fileEnd);
+    case REC.SECTION_START:
+    case REC.SECTION_FULL:
+      return plausibleSectionHeader(b, i) > 0 || (i + 6 + b[i + 5] + 8 > b.length && !fileEnd);
+    case REC.SECTION_PART:
+    case REC.SECTION_END:
+      return i + 5 > b.length ? !fileEnd : knownIds.has(be32(b, i + 1));
+    case REC.COMMAND:
+      return i + 3 > b.length ? !fileEnd : ((b[i + 1] << 8) | b[i + 2]) <= 11 && b[i + 1] === 0;
+    default:
+      return false;
+  }
+}
+
+/** Finds `7E <id>` followed by a plausible record, from `from` on; -1 if none in the window. */
+export function findFooter(b: Uint8Array, from: number, id: number, knownIds: ReadonlySet<number>, fileEnd: boolean): number {
+  const id0 = id >>> 24, id1 = (id >>> 16) & 0xff, id2 = (id >>> 8) & 0xff, id3 = id & 0xff;
+  for (let i = b.indexOf(REC.SECTION_FOOTER, from); i >= 0 && i + 5 <= b.length; i = b.indexOf(REC.SECTION_FOOTER, i + 1)) {
+    if (b[i + 1] === id0 && b[i + 2] === id1 && b[i + 3] === id2 && b[i + 4] === id3 && plausibleRecordStart(b, i + 5, knownIds, fileEnd)) return i;
+  }
+  return -1;
+}
+
+/** Finds the next plausible START/FULL header or a final EOF, from `from` on; -1 if none. */
+export function findNextHeader(b: Uint8Array, from: number, fileEnd: boolean): number {
+  for (let i = from; i < b.length; i++) {
+    if (plausibleSectionHeader(b, i) > 0) return i;
+    if (b[i] === REC.EOF && ((fileEnd && i + 1 === b.length) || b[i + 1] === REC.VMDESCRIPTION)) return i;
+  }
+  return -1;
+}

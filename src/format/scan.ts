@@ -1,0 +1,345 @@
+// The stream scanner: walks the top-level records of any QEMU state file (format.md §0-§2, §4,
+// §5) and builds the StreamModel. Reads the file through windows, so memory stays bounded by the
+// largest device section, whatever the RAM size.
+
+import type { ByteSource } from './byte-source.ts';
+import { Cursor, NeedMoreData, type Window } from './cursor.ts';
+import { CancelledError, DecodeError, makeProblem, type Problem } from './errors.ts';
+import { CONFIGURATION_BODY, descriptionCandidates, DeviceIndex, type DescriptionLibrary } from './descriptions.ts';
+import { sectionLabel, type FieldNode, type SectionType, type StreamModel, type StreamRecord } from './model.ts';
+import { decodeRamRecords, newRamSummary, RamState } from './ram.ts';
+import { COMMANDS, findNextHeader, plausibleSectionHeader, QEMU_VM_FILE_MAGIC, QEMU_VM_FILE_VERSION, QEMU_VM_FILE_VERSION_COMPAT, REC } from './records.ts';
+import { decodeSectionData, type FramingState } from './section-decoder.ts';
+import { locateVmdesc, readVmdesc, type Vmdesc } from './vmdesc.ts';
+import { decodeBody, newContext } from './vmsd-decoder.ts';
+import { WindowReader } from './window-reader.ts';
+
+export interface ScanOptions {
+  /** A description supplied by the user (format.md §3.10). */
+  vmdesc?: Vmdesc;
+  library?: DescriptionLibrary;
+  signal?: AbortSignal;
+  onProgress?: (scanned: number, total: number) => void;
+  sliceSize?: number;
+}
+
+export interface ScanResult {
+  model: StreamModel;
+  /** RAM page index (runs per block), kept beside the model: never copied to the UI whole. */
+  ram: RamState;
+  vmdesc?: Vmdesc;
+}
+
+/** A device section larger than this is treated as damage, not decoded. */
+const MAX_SECTION_WINDOW = 256 * 1024 * 1024;
+const MIN_WINDOW = 1024 * 1024;
+
+interface Started { idstr: string; instanceId: number; versionId: number }
+
+export async function scanStream(source: ByteSource, opts: ScanOptions = {}): Promise<ScanResult> {
+  return new Scanner(source, opts).run();
+}
+
+class Scanner {
+  private readonly reader: WindowReader;
+  private readonly model: StreamModel;
+  private readonly framing: FramingState = { footers: null, knownIds: new Set() };
+  private readonly started = new Map<number, Started>();
+  private readonly packageEnds: number[] = [];
+  private ram = new RamState(4096);
+  private embedded?: DeviceIndex;
+  private supplied?: DeviceIndex;
+  private vmdesc?: Vmdesc;
+
+  constructor(private readonly source: ByteSource, private readonly opts: ScanOptions) {
+    this.reader = new WindowReader(source, opts.sliceSize);
+    this.model = {
+      fileSize: source.size, variant: 'unknown', hasHeader: false, hasConfiguration: false, footers: null,
+      pageSize: 4096, records: [], ramBlocks: [], complete: false, problems: [],
+    };
+    if (opts.vmdesc) this.supplied = new DeviceIndex(opts.vmdesc);
+  }
+
+  async run(): Promise<ScanResult> {
+    const pos = await this.header();
+    if (pos >= 0) {
+      await this.loadEmbeddedVmdesc();
+      await this.records(pos);
+    }
+    const m = this.model;
+    m.footers = this.framing.footers;
+    m.ramBlocks = [...this.ram.blocks.values()].map((b) => b.info());
+    m.variant = !m.hasHeader ? (m.records.length ? 'colo' : 'unknown') : m.hasConfiguration ? 'migration' : m.footers === false ? 'devstate-xen' : 'devstate';
+    m.problems = m.records.flatMap((r) => r.problems).concat(m.problems);
+    this.opts.onProgress?.(m.fileSize, m.fileSize);
+    return { model: m, ram: this.ram, vmdesc: this.vmdesc };
+  }
+
+  private push(r: Omit<StreamRecord, 'index' | 'depth' | 'problems'> & { problems?: Problem[] }): StreamRecord {
+    const rec: StreamRecord = { index: this.model.records.length, depth: this.packageEnds.length, problems: [], ...r };
+    this.model.records.push(rec);
+    return rec;
+  }
+
+  /** QEVM magic and version (savevm.c qemu_loadvm_state_header), or a headerless COLO buffer. */
+  private async header(): Promise<number> {
+    const head = await this.source.read(0, 300);
+    const be32 = (i: number) => ((head[i] << 24) | (head[i + 1] << 16) | (head[i + 2] << 8) | head[i + 3]) >>> 0;
+    if (head.length >= 4 && be32(0) === QEMU_VM_FILE_MAGIC) {
+      const size = Math.min(8, head.length);
+      const rec = this.push({ kind: 'header', offset: 0, size });
+      if (head.length < 8) {
+        rec.problems.push(makeProblem('truncated', head.length, 'a 4-byte stream version after the QEVM magic'));
+        return -1;
+      }
+      const version = be32(4);
+      if (version === QEMU_VM_FILE_VERSION_COMPAT) {
+        rec.problems.push(makeProblem('obsolete-version', 4, 'version 3; version 2 is refused by QEMU ("SaveVM v2 format is obsolete and don\'t work anymore")'));
+        return -1;
+      }
+      if (version !== QEMU_VM_FILE_VERSION) {
+        rec.problems.push(makeProblem('bad-version', 4, `version 3, found ${version} ("Unsupported migration stream version")`));
+        return -1;
+      }
+      this.model.hasHeader = true;
+      return 8;
+    }
+    // migration/colo.c: the checkpoint device buffer starts directly with a section record.
+    if (plausibleSectionHeader(head, 0) > 0) return 0;
+    const shown = [...head.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+    this.model.problems.push(makeProblem('bad-magic', 0, `the magic "QEVM" (51 45 56 4d) or a section header of a COLO buffer; found ${shown || 'an empty file'}`));
+    return -1;
+  }
+
+  private async loadEmbeddedVmdesc(): Promise<void> {
+    if (!this.model.hasHeader) return;
+    const loc = await locateVmdesc(this.source);
+    if (loc) {
+      try {
+        this.vmdesc = await readVmdesc(this.source, loc);
+        this.embedded = new DeviceIndex(this.vmdesc);
+      } catch (e) {
+        if (!(e instanceof DecodeError)) throw e;
+        this.model.problems.push(e.toProblem());
+      }
+    }
+    const pageSize = this.vmdesc?.page_size ?? this.opts.vmdesc?.page_size ?? 4096;
+    this.setPageSize(pageSize, 0);
+  }
+
+  private setPageSize(size: number, at: number): void {
+    if (!Number.isInteger(Math.log2(size)) || size < 512 || size > 1 << 20) {
+      this.model.problems.push(makeProblem('bad-vmdesc', at, `a power-of-two page size, found ${size}`));
+      return;
+    }
+    this.model.pageSize = size;
+    this.ram.pageSize = size;
+  }
+
+  private checkCancel(pos: number): void {
+    if (this.opts.signal?.aborted) throw new CancelledError();
+    this.opts.onProgress?.(pos, this.source.size);
+  }
+
+  private async records(start: number): Promise<void> {
+    let pos = start;
+    let minWindow = MIN_WINDOW;
+    for (;;) {
+      this.checkCancel(pos);
+      if (pos >= this.source.size) {
+        this.model.problems.push(makeProblem('truncated', pos, 'an EOF record (0x00) ending the section list (QEMU fails with "Input/output error")'));
+        return;
+      }
+      const win = await this.reader.at(pos, minWindow);
+      try {
+        const next = await this.record(win, pos);
+        minWindow = MIN_WINDOW;
+        if (next === null) return;
+        pos = next;
+      } catch (e) {
+        if (e instanceof NeedMoreData) {
+          minWindow = Math.max(minWindow * 2, e.from + e.needed - pos + MIN_WINDOW);
+          if (minWindow <= MAX_SECTION_WINDOW) continue;
+          e = new DecodeError('limit', pos, `a record that ends within ${MAX_SECTION_WINDOW / 1048576} MiB`);
+        }
+        if (!(e instanceof DecodeError)) throw e;
+        const resume = await this.recover(pos, e);
+        if (resume === null) return;
+        pos = resume;
+        minWindow = MIN_WINDOW;
+      }
+    }
+  }
+
+  /** Records the damage; resumes at the next plausible record if one is near, else stops. */
+  private async recover(pos: number, e: DecodeError): Promise<number | null> {
+    const size = this.source.size;
+    let resume = -1;
+    if (e.code !== 'truncated') {
+      const win = await this.reader.at(pos, Math.min(64 * 1024 * 1024, size - pos));
+      const i = findNextHeader(win.bytes, pos + 1 - win.base, win.atEnd);
+      if (i >= 0) resume = win.base + i;
+    }
+    const end = resume >= 0 ? resume : size;
+    this.push({ kind: 'damaged', offset: pos, size: end - pos, problems: [e.toProblem()] });
+    return resume >= 0 ? resume : null;
+  }
+
+  /** Decodes the record at `pos`; returns the next record's offset, or null after the last. */
+  private async record(win: Window, pos: number): Promise<number | null> {
+    const c = new Cursor(win, pos);
+    const type = c.u8('record type');
+    switch (type) {
+      case REC.EOF:
+        return this.eof(win, pos);
+      case REC.SECTION_START:
+      case REC.SECTION_FULL: {
+        const sectionId = c.be32('section_id');
+        const idAt = c.pos;
+        const idstr = c.countedString('idstr');
+        if (idstr.length === 0) throw new DecodeError('bad-idstr', idAt, `an idstr of 1-255 bytes for section ${sectionId} ("Unable to read ID string")`);
+        const instanceId = c.be32('instance_id');
+        const versionId = c.be32('version_id');
+        const info = { idstr, instanceId, versionId };
+        this.started.set(sectionId, info);
+        if (type === REC.SECTION_START) this.framing.knownIds.add(sectionId);
+        return this.section(win, pos, type === REC.SECTION_START ? 'start' : 'full', sectionId, info, c.pos);
+      }
+      case REC.SECTION_PART:
+      case REC.SECTION_END: {
+        const sectionId = c.be32('section_id');
+        const info = this.started.get(sectionId);
+        if (!info) throw new DecodeError('unknown-section', pos, `a section id opened by START; ${sectionId} was never started ("Unknown savevm section ${sectionId}")`);
+        return this.section(win, pos, type === REC.SECTION_PART ? 'part' : 'end', sectionId, info, c.pos);
+      }
+      case REC.CONFIGURATION:
+        if (pos !== 8 || this.model.hasConfiguration) break;
+        return this.configuration(c, pos);
+      case REC.COMMAND:
+        return this.command(c, pos);
+    }
+    throw new DecodeError('unknown-record', pos, `a record type (0x00-0x04, 0x07 after the header, 0x08); found 0x${type.toString(16)} ("Unknown savevm section type ${type}")`);
+  }
+
+  private async section(win: Window, pos: number, sectionType: SectionType, sectionId: number, info: Started, dataStart: number): Promise<number> {
+    const label = sectionLabel(info.idstr, info.instanceId);
+    const base = { kind: 'section' as const, sectionType, offset: pos, sectionId, ...info, dataOffset: dataStart };
+    if (info.idstr === 'ram' && info.instanceId === 0) return this.ramSection(pos, base, label);
+    const candidates = sectionType === 'full' || sectionType === 'start'
+      ? descriptionCandidates(info.idstr, info.instanceId, info.versionId, { embedded: this.embedded, supplied: this.supplied, library: this.opts.library })
+      : [];
+    const d = decodeSectionData(win, dataStart, sectionId, label, candidates, this.framing);
+    const end = d.dataEnd + (d.footer ? 5 : 0);
+    this.push({
+      ...base, size: end - pos, dataSize: d.dataEnd - dataStart, footerOffset: d.footer ? d.dataEnd : undefined,
+      decodedBy: d.decodedBy, vmsdName: d.vmsdName, fields: d.fields, exact: d.exact, heuristic: d.heuristic || undefined, problems: d.problems,
+    });
+    return end;
+  }
+
+  /** RAM sections can be gigabytes: decoded across window refills (ram.ts). */
+  private async ramSection(pos: number, base: Omit<StreamRecord, 'index' | 'depth' | 'problems' | 'size'>, label: string): Promise<number> {
+    if (base.versionId !== 4) throw new DecodeError('bad-ram', pos, `RAM section version 4, found ${base.versionId}`, label);
+    const summary = newRamSummary();
+    this.ram.resumeAt = base.dataOffset!;
+    for (;;) {
+      this.checkCancel(this.ram.resumeAt);
+      const win = await this.reader.at(this.ram.resumeAt, MIN_WINDOW);
+      try {
+        if (decodeRamRecords(new Cursor(win, this.ram.resumeAt, label), this.ram, summary)) break;
+      } catch (e) {
+        if (!(e instanceof NeedMoreData)) throw e;
+      }
+    }
+    const dataEnd = this.ram.resumeAt;
+    const win = await this.reader.at(dataEnd, 5);
+    const c = new Cursor(win, dataEnd, label);
+    const peek = c.peek(5);
+    const footer = this.framing.footers !== false && peek !== null && peek[0] === REC.SECTION_FOOTER &&
+      ((peek[1] << 24) | (peek[2] << 16) | (peek[3] << 8) | peek[4]) >>> 0 === base.sectionId;
+    if (this.framing.footers === true && !footer) throw new DecodeError('missing-footer', dataEnd, `a footer 7E ${base.sectionId!.toString(16).padStart(8, '0')} ("Missing section footer for ram")`, label);
+    if (this.framing.footers === null) this.framing.footers = footer;
+    const end = dataEnd + (footer ? 5 : 0);
+    this.push({ ...base, size: end - pos, dataSize: dataEnd - base.dataOffset!, footerOffset: footer ? dataEnd : undefined, decodedBy: 'builtin', exact: true, ram: summary });
+    return end;
+  }
+
+  /** migration/savevm.c vmstate_configuration: machine name and optional subsections. */
+  private configuration(c: Cursor, pos: number): number {
+    // Not strict: the built-in description lists every optional subsection.
+    const ctx = newContext(false);
+    const fields = decodeBody(c, CONFIGURATION_BODY, 'configuration/', ctx);
+    const nameNode = fields.find((f) => f.name === 'name');
+    const hexName = typeof nameNode?.value === 'string' ? nameNode.value : '';
+    this.model.machine = hexName.replace(/../g, (h) => String.fromCharCode(parseInt(h, 16)));
+    this.model.hasConfiguration = true;
+    const sub = (name: string) => fields.find((f) => f.name === name)?.children ?? [];
+    const bits = sub('configuration/target-page-bits').find((f) => f.name === 'target_page_bits')?.value;
+    if (typeof bits === 'number') this.setPageSize(2 ** bits, pos);
+    const caps = sub('configuration/capabilities').find((f) => f.name === 'capabilities')?.children?.map((n) => n.value) ?? [];
+    this.ram.ignoreShared = caps.includes('x-ignore-shared');
+    const problems = [...ctx.problems];
+    if (caps.includes('mapped-ram')) problems.push(makeProblem('unknown-type', pos, 'the mapped-ram file layout (QEMU ≥ 9.0) is not decoded: RAM pages are at fixed offsets'));
+    this.push({ kind: 'configuration', offset: pos, size: c.pos - pos, dataOffset: pos + 1, dataSize: c.pos - pos - 1, decodedBy: 'builtin', vmsdName: 'configuration', fields, exact: true, problems });
+    return c.pos;
+  }
+
+  /** migration/savevm.c loadvm_process_command (format.md §5.2). */
+  private command(c: Cursor, pos: number): number {
+    const cmd = c.be16('command');
+    const len = c.be16('command length');
+    const payloadAt = c.pos;
+    const payload = c.bytes(len, 'command payload');
+    const known = COMMANDS[cmd];
+    const name = known?.name ?? `CMD_${cmd}`;
+    const problems: Problem[] = [];
+    const allowed = known ? (Array.isArray(known.len) ? known.len : [known.len]) : [];
+    if (!known || known.len === -2) problems.push(makeProblem('bad-command', pos, `a known command; MIG_CMD 0x${cmd.toString(16)} unknown (len 0x${len.toString(16)})`));
+    else if (!allowed.includes(-1) && !allowed.includes(len)) problems.push(makeProblem('bad-command', pos, `${name} received with bad length - expecting ${allowed.join(' or ')}, got ${len}`));
+    const fields: FieldNode[] = [];
+    if (len > 0) fields.push({ name: 'payload', path: `${name}@${pos}/payload`, kind: 'opaque', type: 'buffer', offset: payloadAt, size: len, value: [...payload].map((b) => b.toString(16).padStart(2, '0')).join('') });
+    this.push({ kind: 'command', offset: pos, size: c.pos - pos, command: { cmd, name, length: len }, fields, decodedBy: 'builtin', problems });
+    if (cmd === 7 && len === 4) {
+      // PACKAGED: a nested record stream of N bytes follows, ending with its own EOF.
+      const n = ((payload[0] << 24) | (payload[1] << 16) | (payload[2] << 8) | payload[3]) >>> 0;
+      if (c.pos + n > this.source.size) {
+        problems.push(makeProblem('bad-command', pos, `a package of at most ${this.source.size - c.pos} bytes (what the file holds), found ${n}`));
+      } else {
+        this.packageEnds.push(c.pos + n);
+      }
+    }
+    return c.pos;
+  }
+
+  private async eof(win: Window, pos: number): Promise<number | null> {
+    const rec = this.push({ kind: 'eof', offset: pos, size: 1 });
+    const packageEnd = this.packageEnds.pop();
+    if (packageEnd !== undefined) {
+      if (pos + 1 !== packageEnd) rec.problems.push(makeProblem('bad-command', pos, `the package to end at 0x${packageEnd.toString(16)}, its EOF is at 0x${pos.toString(16)}`));
+      return pos + 1;
+    }
+    this.model.complete = true;
+    return this.afterEof(win, pos + 1);
+  }
+
+  /** VMDESCRIPTION, then anything QEMU never reads (format.md §4, §7 step 7). */
+  private async afterEof(_win: Window, pos: number): Promise<null> {
+    const size = this.source.size;
+    if (pos >= size) return null;
+    const win = await this.reader.at(pos, Math.min(size - pos, 5));
+    const c = new Cursor(win, pos);
+    if (c.u8() === REC.VMDESCRIPTION && size - pos >= 5) {
+      const len = c.be32('vmdesc length');
+      const end = Math.min(size, pos + 5 + len);
+      const rec = this.push({ kind: 'vmdesc', offset: pos, size: end - pos, dataOffset: pos + 5, dataSize: end - pos - 5 });
+      if (pos + 5 + len > size) rec.problems.push(makeProblem('truncated', size, `${len} bytes of JSON description, ${size - pos - 5} present`));
+      if (this.vmdesc) this.model.vmdesc = { offset: pos, size: end - pos, devices: this.vmdesc.devices.length };
+      else rec.problems.push(makeProblem('bad-vmdesc', pos + 5, 'a readable JSON VM description here'));
+      pos = end;
+    }
+    if (pos < size) {
+      this.push({ kind: 'trailing', offset: pos, size: size - pos, problems: [makeProblem('trailing-data', pos, `nothing after the end of the stream; ${size - pos} byte(s) follow, which QEMU ignores`)] });
+    }
+    return null;
+  }
+}

@@ -1,0 +1,146 @@
+// Decodes the data of one START/FULL/PART/END record: tries each description in order of trust,
+// confirms the end against the footer or the next record, and falls back to delimiting the
+// section by its footer (or, without footers, by a heuristic) with the bytes shown raw.
+
+import { Cursor, NeedMoreData, type Window } from './cursor.ts';
+import { DecodeError, makeProblem, type Problem } from './errors.ts';
+import { decodeLeaf } from './field-codecs.ts';
+import type { DescriptionCandidate } from './descriptions.ts';
+import type { DescriptionSource, FieldNode } from './model.ts';
+import { findFooter, findNextHeader, plausibleRecordStart, REC } from './records.ts';
+import { decodeBody, newContext } from './vmsd-decoder.ts';
+
+/** Bytes after a section's end that must be in the window to judge what follows. */
+const LOOKAHEAD = 300;
+
+export interface FramingState {
+  /** null until the first section tells. */
+  footers: boolean | null;
+  /** Section ids opened by START records (PART/END refer to them). */
+  knownIds: Set<number>;
+}
+
+export interface SectionData {
+  fields: FieldNode[];
+  decodedBy: DescriptionSource;
+  vmsdName?: string;
+  /** End of the data (footer or next record starts here). */
+  dataEnd: number;
+  footer: boolean;
+  exact: boolean;
+  heuristic: boolean;
+  problems: Problem[];
+}
+
+function footerAt(win: Window, at: number, id: number): boolean {
+  const i = at - win.base;
+  const b = win.bytes;
+  return i + 5 <= b.length && b[i] === REC.SECTION_FOOTER && ((b[i + 1] << 24) | (b[i + 2] << 16) | (b[i + 3] << 8) | b[i + 4]) >>> 0 === id;
+}
+
+function needLookahead(win: Window, at: number): void {
+  if (!win.atEnd && at + LOOKAHEAD > win.base + win.bytes.length) throw new NeedMoreData(at, LOOKAHEAD);
+}
+
+/** Does the section end at `end`? Updates framing.footers the first time it can tell. */
+function endsAt(win: Window, end: number, id: number, framing: FramingState): { ok: boolean; footer: boolean } {
+  needLookahead(win, end);
+  const hasFooter = footerAt(win, end, id);
+  const fileEnd = win.atEnd;
+  if (framing.footers !== false && hasFooter && plausibleRecordStart(win.bytes, end + 5 - win.base, framing.knownIds, fileEnd)) {
+    framing.footers = true;
+    return { ok: true, footer: true };
+  }
+  if (framing.footers !== true && plausibleRecordStart(win.bytes, end - win.base, framing.knownIds, fileEnd)) {
+    framing.footers = false;
+    return { ok: true, footer: false };
+  }
+  return { ok: false, footer: false };
+}
+
+export function decodeSectionData(
+  win: Window,
+  dataStart: number,
+  sectionId: number,
+  label: string,
+  candidates: DescriptionCandidate[],
+  framing: FramingState,
+): SectionData {
+  const failures: Problem[] = [];
+  let bundledTried = 0;
+  let bundledError: Problem | null = null;
+  for (const cand of candidates) {
+    if (cand.source === 'bundled') bundledTried++;
+    const ctx = newContext(cand.strict);
+    const c = new Cursor(win, dataStart, label);
+    let fields: FieldNode[];
+    try {
+      fields = decodeBody(c, cand.body, `${label}/`, ctx);
+    } catch (e) {
+      if (!(e instanceof DecodeError)) throw e;
+      // A truncated file is not a description problem: report it as it is.
+      if (e.code === 'truncated') throw e;
+      const p = makeProblem('description-mismatch', e.offset, `${cand.source} description: ${e.expected}`, e.path);
+      if (cand.source !== 'bundled') failures.push(p);
+      else bundledError ??= p;
+      continue;
+    }
+    const saved = framing.footers;
+    const end = endsAt(win, c.pos, sectionId, framing);
+    if (!end.ok) {
+      framing.footers = saved;
+      const p = makeProblem('description-mismatch', c.pos, `${cand.source} description ends here, but no footer or next record follows`, label);
+      if (cand.source !== 'bundled') failures.push(p);
+      else bundledError ??= p;
+      continue;
+    }
+    const problems = [...failures.map(asWarning), ...ctx.problems];
+    return { fields, decodedBy: cand.source, vmsdName: cand.body.vmsd_name, dataEnd: c.pos, footer: end.footer, exact: true, heuristic: false, problems };
+  }
+  if (bundledError) failures.push({ ...bundledError, message: `none of ${bundledTried} bundled description(s) fits; first: ${bundledError.message}` });
+  return delimitRaw(win, dataStart, sectionId, label, candidates.length === 0, failures, framing);
+}
+
+function asWarning(p: Problem): Problem {
+  return { ...p, severity: 'warning' };
+}
+
+/** No description fits: find the end by the footer, else by the next plausible header. */
+function delimitRaw(win: Window, dataStart: number, sectionId: number, label: string, noDescription: boolean, failures: Problem[], framing: FramingState): SectionData {
+  const b = win.bytes;
+  const from = dataStart - win.base;
+  const problems: Problem[] = failures.map(asWarning);
+  if (noDescription) problems.push(makeProblem('no-description', dataStart, 'no description for this section: delimited by its end and shown as raw bytes', label));
+  let end = -1;
+  let footer = false;
+  let heuristic = false;
+  if (framing.footers !== false) {
+    const i = findFooter(b, from, sectionId, framing.knownIds, win.atEnd);
+    if (i >= 0) {
+      end = i + win.base;
+      footer = true;
+      framing.footers = true;
+    }
+  }
+  if (end < 0 && framing.footers !== true) {
+    const i = findNextHeader(b, from, win.atEnd);
+    if (i >= 0) {
+      end = i + win.base;
+      heuristic = true;
+      problems.push(makeProblem('heuristic-boundary', end, 'section end found by searching for the next section header (display only; not editable)', label));
+    }
+  }
+  if (end < 0) {
+    if (!win.atEnd) throw new NeedMoreData(dataStart, b.length - from + 1);
+    throw new DecodeError(framing.footers ? 'missing-footer' : 'truncated', dataStart, framing.footers ? `a footer 7E ${hex32(sectionId)} ending ${label}` : `the end of ${label}`, label);
+  }
+  needLookahead(win, end);
+  const c = new Cursor(win, dataStart, label);
+  const size = end - dataStart;
+  const fields: FieldNode[] = size > 0 ? [{ name: 'data', path: `${label}/data`, kind: 'opaque', type: 'buffer', offset: dataStart, size, value: decodeLeaf(c, 'buffer', size) }] : [];
+  return { fields, decodedBy: 'none', dataEnd: end, footer, exact: false, heuristic, problems };
+}
+
+function hex32(n: number): string {
+  return n.toString(16).padStart(8, '0');
+}

@@ -1,0 +1,236 @@
+// Decodes device data by a vmsd description, the way QEMU's loader walks it
+// (migration/vmstate.c: vmstate_load_state, vmstate_subsection_load). Produces FieldNodes that
+// carry their absolute offset, size and path.
+
+import type { Cursor } from './cursor.ts';
+import { latin1 } from './cursor.ts';
+import { DecodeError, makeProblem, type Problem } from './errors.ts';
+import { decodeLeaf, isLeafType, NULLPTR_MARKER } from './field-codecs.ts';
+import type { FieldNode } from './model.ts';
+import type { VmdescField, VmsdDesc } from './vmdesc.ts';
+
+const QEMU_VM_SUBSECTION = 0x05;
+const MAX_DEPTH = 64;
+
+export interface DecodeContext {
+  problems: Problem[];
+  /** Embedded or supplied description: its sizes describe this very stream, so check them. */
+  strictSizes: boolean;
+  /** Upper bound on nodes made for one section, so a hostile description cannot exhaust memory. */
+  nodeBudget: number;
+}
+
+export function newContext(strictSizes: boolean): DecodeContext {
+  return { problems: [], strictSizes, nodeBudget: 2_000_000 };
+}
+
+interface Body {
+  vmsd_name?: string;
+  fields?: VmdescField[];
+  subsections?: VmsdDesc[];
+}
+
+/** Fields then subsections of one vmsd; `prefix` ends with '/' (section root) or '.'. */
+export function decodeBody(c: Cursor, body: Body, prefix: string, ctx: DecodeContext, depth = 0): FieldNode[] {
+  if (depth > MAX_DEPTH) throw new DecodeError('limit', c.pos, `descriptions nested at most ${MAX_DEPTH} deep`, prefix);
+  const nodes = decodeFields(c, body.fields ?? [], prefix, ctx, depth);
+  nodes.push(...decodeSubsections(c, body.vmsd_name ?? '', body.subsections ?? [], prefix, ctx, depth));
+  return nodes;
+}
+
+function spend(ctx: DecodeContext, c: Cursor, path: string): void {
+  if (--ctx.nodeBudget < 0) throw new DecodeError('limit', c.pos, 'at most 2,000,000 decoded nodes per section', path);
+}
+
+function decodeFields(c: Cursor, fields: VmdescField[], prefix: string, ctx: DecodeContext, depth: number): FieldNode[] {
+  const out: FieldNode[] = [];
+  let array: FieldNode | null = null;
+  for (const field of fields) {
+    const f = resolveVariable(field, out, c, prefix);
+    const path = prefix + f.name;
+    const isArray = f.array_len !== undefined || f.index !== undefined;
+    // QEMU ≥ 10.0 splits mixed NULL/non-NULL arrays into runs that repeat the name, and drops
+    // "index" on the last element of uncompressible arrays: both continue the previous array.
+    const continues = array !== null && array.name === f.name;
+    if (!isArray && !continues) {
+      array = null;
+      out.push(decodeElement(c, f, f.name, path, ctx, depth, true));
+      continue;
+    }
+    if (!continues) {
+      array = { name: f.name, path, kind: 'array', type: f.type, offset: c.pos, size: 0, children: [] };
+      out.push(array);
+    }
+    const arr = array!;
+    const n = f.array_len ?? 1;
+    if (!Number.isSafeInteger(n) || n < 0) throw new DecodeError('bad-vmdesc', c.pos, `a valid array_len for ${f.name}`, path);
+    for (let i = 0; i < n; i++) {
+      const k = arr.children!.length;
+      arr.children!.push(decodeElement(c, f, `[${k}]`, `${arr.path}[${k}]`, ctx, depth, i === 0));
+    }
+    arr.size = c.pos - arr.offset;
+  }
+  return out;
+}
+
+/**
+ * Built-in descriptions (configuration section) use `size_from` / `array_len_from` to name an
+ * earlier sibling holding the length, as QEMU's VMS_VBUFFER / VMS_VARRAY_* do in memory.
+ */
+function resolveVariable(f: VmdescField, siblings: FieldNode[], c: Cursor, prefix: string): VmdescField {
+  if (f.size_from === undefined && f.array_len_from === undefined) return f;
+  const lookup = (name: string): number => {
+    const v = siblings.find((n) => n.name === name)?.value;
+    if (typeof v !== 'number' || v < 0) throw new DecodeError('description-mismatch', c.pos, `a length in ${name}`, prefix + f.name);
+    return v;
+  };
+  const r = { ...f };
+  if (f.size_from !== undefined) r.size = lookup(f.size_from);
+  if (f.array_len_from !== undefined) {
+    const n = lookup(f.array_len_from);
+    if (n === 0) return { ...r, array_len: 0 };
+    r.array_len = n;
+  }
+  return r;
+}
+
+function decodeElement(c: Cursor, f: VmdescField, name: string, path: string, ctx: DecodeContext, depth: number, checkSize: boolean): FieldNode {
+  spend(ctx, c, path);
+  const start = c.pos;
+  const saved = c.path;
+  c.path = path;
+  const node: FieldNode = { name, path, kind: 'field', type: f.type, offset: start, size: 0 };
+  switch (f.type) {
+    case 'struct': {
+      const s = f.struct ?? {};
+      if (!s.fields && !s.vmsd_name) {
+        // 7.2 describes a NULL pointer in a pointer array as an empty struct of size 1.
+        decodeNullMarker(c, path);
+        node.type = 'nullptr';
+        node.value = 'nullptr';
+        break;
+      }
+      node.kind = 'struct';
+      node.vmsdName = s.vmsd_name;
+      node.version = s.version;
+      node.children = decodeBody(c, s, path + '.', ctx, depth + 1);
+      break;
+    }
+    case 'vstruct':
+    case 'tmp':
+      node.kind = 'struct';
+      node.vmsdName = f.vmsd_name;
+      node.version = f.version;
+      node.children = decodeBody(c, f, path + '.', ctx, depth + 1);
+      break;
+    case 'qtailq':
+    case 'qlist':
+      node.kind = 'list';
+      node.vmsdName = f.vmsd_name;
+      node.children = decodeQueue(c, f, path, ctx, depth);
+      break;
+    case 'nullptr':
+      decodeNullMarker(c, path);
+      node.value = 'nullptr';
+      break;
+    case 'pci irq state':
+      if (f.size === 16) {
+        decodeIrqState(c, node, path);
+        break;
+      }
+      decodeOpaqueOrLeaf(c, f, node, start, path, ctx);
+      break;
+    default:
+      decodeOpaqueOrLeaf(c, f, node, start, path, ctx);
+  }
+  node.size = c.pos - start;
+
+  c.path = saved;
+  if (ctx.strictSizes && checkSize && typeof f.size === 'number' && node.size !== f.size && f.type !== 'qtailq' && f.type !== 'qlist') {
+    ctx.problems.push(makeProblem('size-mismatch', start, `${node.size} bytes decoded, the description says ${f.size}`, path));
+  }
+  return node;
+}
+
+/** hw/pci/pci.c get_pci_irq_state: four be32 levels, each 0 or 1. */
+function decodeIrqState(c: Cursor, node: FieldNode, path: string): void {
+  node.kind = 'struct';
+  node.children = [0, 1, 2, 3].map((i) => {
+    const offset = c.pos;
+    const value = decodeLeaf(c, 'int32', 4);
+    return { name: `[${i}]`, path: `${path}[${i}]`, kind: 'field' as const, type: 'int32', offset, size: 4, value };
+  });
+}
+
+function decodeOpaqueOrLeaf(c: Cursor, f: VmdescField, node: FieldNode, start: number, path: string, ctx: DecodeContext): void {
+  if (isLeafType(f.type, f.size)) {
+    node.value = decodeLeaf(c, f.type, f.size);
+    return;
+  }
+  if (!Number.isSafeInteger(f.size) || f.size < 0) throw new DecodeError('bad-vmdesc', c.pos, `a valid size for ${f.name}`, path);
+  ctx.problems.push(makeProblem('unknown-type', start, `type "${f.type}" (${f.size} bytes) shown as opaque bytes`, path));
+  node.kind = 'opaque';
+  node.value = decodeLeaf(c, 'buffer', f.size);
+}
+
+function decodeNullMarker(c: Cursor, path: string): void {
+  const at = c.pos;
+  const b = c.u8('NULL-pointer marker');
+  if (b !== NULLPTR_MARKER) {
+    throw new DecodeError('description-mismatch', at, `NULL-pointer marker 0x30, found 0x${b.toString(16)} (QEMU 7.2 describes mixed NULL/non-NULL pointer arrays wrongly)`, path);
+  }
+}
+
+/** vmstate-types.c get_qtailq: 0x01 before each element, 0x00 after the last. */
+function decodeQueue(c: Cursor, f: VmdescField, path: string, ctx: DecodeContext, depth: number): FieldNode[] {
+  const items: FieldNode[] = [];
+  for (;;) {
+    const at = c.pos;
+    const marker = c.u8('queue marker');
+    if (marker === 0) return items;
+    if (marker !== 1) throw new DecodeError('description-mismatch', at, `queue marker 0x01 or 0x00, found 0x${marker.toString(16)}`, path);
+    const k = items.length;
+    spend(ctx, c, path);
+    const children = decodeBody(c, f, `${path}[${k}].`, ctx, depth + 1);
+    items.push({ name: `[${k}]`, path: `${path}[${k}]`, kind: 'struct', type: f.vmsd_name ?? 'element', offset: at, size: c.pos - at, children });
+  }
+}
+
+/**
+ * vmstate.c vmstate_subsection_load: peek for 0x05, a name at least strlen(parent)+1 long and
+ * starting with the parent's name; otherwise the bytes belong to whatever follows.
+ */
+function decodeSubsections(c: Cursor, owner: string, known: VmsdDesc[], prefix: string, ctx: DecodeContext, depth: number): FieldNode[] {
+  const out: FieldNode[] = [];
+  const seen = new Set<string>();
+  for (;;) {
+    const head = c.peek(2);
+    if (!head || head[0] !== QEMU_VM_SUBSECTION) break;
+    const len = head[1];
+    if (len < owner.length + 1) break;
+    const nameBytes = c.peek(2 + len);
+    if (!nameBytes) break;
+    const name = latin1(nameBytes.subarray(2));
+    if (!name.startsWith(owner)) break;
+    const desc = known.find((s) => s.vmsd_name === name);
+    const start = c.pos;
+    const path = prefix + name + (seen.has(name) ? `#${out.length}` : '');
+    if (!desc) throw new DecodeError('bad-subsection', start, `a described subsection of ${owner}; "${name}" is not in the description`, path);
+    seen.add(name);
+    c.skip(2 + len);
+    // The loader stores the version in an 8-bit variable (vmstate_subsection_load).
+    const version = c.be32('subsection version_id');
+    spend(ctx, c, path);
+    const children = decodeBody(c, desc, path + '.', ctx, depth + 1);
+    if (ctx.strictSizes && version !== desc.version) {
+      ctx.problems.push(makeProblem('description-mismatch', start, `subsection version ${version}, described as ${desc.version}`, path));
+    }
+    out.push({ name, path, kind: 'subsection', type: 'subsection', offset: start, size: c.pos - start, version, vmsdName: name, children });
+  }
+  if (ctx.strictSizes) {
+    for (const s of known) {
+      if (!seen.has(s.vmsd_name)) ctx.problems.push(makeProblem('description-mismatch', c.pos, `described subsection ${s.vmsd_name} is not in the stream`, prefix + s.vmsd_name));
+    }
+  }
+  return out;
+}
