@@ -88,8 +88,11 @@ export function decodeLeaf(c: Cursor, type: string, size: number): FieldValue {
   const int = INT_TYPES[type];
   if (int && int.bytes === size) return bigToValue(readInt(c.bytes(size, type), int.signed));
   switch (type) {
-    case 'bool':
-      return c.u8('bool') !== 0;
+    case 'bool': {
+      // The writer emits 0/1; any other byte loads as true, so keep it visible (and exact).
+      const b = c.u8('bool');
+      return b <= 1 ? b === 1 : b;
+    }
     case 'timer': {
       const v = c.be64('timer');
       return v === NOT_ARMED ? null : bigToValue(v);
@@ -97,7 +100,10 @@ export function decodeLeaf(c: Cursor, type: string, size: number): FieldValue {
     case 'CPU_Double_U':
     case 'float64': {
       const b = c.bytes(8, type);
-      return new DataView(b.buffer, b.byteOffset, 8).getFloat64(0);
+      const v = new DataView(b.buffer, b.byteOffset, 8).getFloat64(0);
+      // NaN payloads and -0 would not survive a round trip through a JS number.
+      if (Number.isNaN(v)) return `0x${bytesToHex(b)}`;
+      return Object.is(v, -0) ? '-0' : v;
     }
     case 'capability':
       return c.countedString('capability');
@@ -137,6 +143,7 @@ export function encodeLeaf(type: string, size: number, text: string): EncodeResu
   switch (type) {
     case 'bool': {
       const t = text.trim().toLowerCase();
+      if (/^\d+$/.test(t) && Number(t) <= 255) return { ok: true, bytes: Uint8Array.of(Number(t)) };
       if (['true', '1', 'yes', 'on'].includes(t)) return { ok: true, bytes: Uint8Array.of(1) };
       if (['false', '0', 'no', 'off'].includes(t)) return { ok: true, bytes: Uint8Array.of(0) };
       return { ok: false, reason: `"${text}" is not a bool (true/false)` };
@@ -150,6 +157,7 @@ export function encodeLeaf(type: string, size: number, text: string): EncodeResu
     }
     case 'CPU_Double_U':
     case 'float64': {
+      if (/^0x[0-9a-f]{16}$/i.test(text.trim())) return { ok: true, bytes: hexToBytes(text)! };
       const v = Number(text.trim());
       if (text.trim() === '' || (Number.isNaN(v) && text.trim().toLowerCase() !== 'nan')) return { ok: false, reason: `"${text}" is not a number` };
       const out = new Uint8Array(8);

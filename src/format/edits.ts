@@ -1,0 +1,144 @@
+// Edits as reversible splices over the immutable original (house habit 6): each splice keeps the
+// bytes it removed, so undo is the inverse splice; the edited file is a piece table of original
+// slices and inserted bytes, read by slices like any other ByteSource.
+
+import type { ByteSource } from './byte-source.ts';
+
+export interface Splice {
+  /** Offset in the file as it was just before this splice. */
+  offset: number;
+  removed: Uint8Array;
+  inserted: Uint8Array;
+}
+
+export type EditKind = 'field' | 'header' | 'raw';
+
+/** One user action: undo and redo move whole actions. */
+export interface EditAction {
+  kind: EditKind;
+  label: string;
+  /** Field path, or the section label for header edits. */
+  path?: string;
+  before?: string;
+  after?: string;
+  splices: Splice[];
+  warnings: string[];
+}
+
+interface Piece {
+  /** -1: the original file; otherwise an index into `buffers`. */
+  buffer: number;
+  start: number;
+  length: number;
+}
+
+export class PieceTable {
+  private pieces: Piece[];
+  private readonly buffers: Uint8Array[] = [];
+
+  constructor(readonly originalSize: number) {
+    this.pieces = originalSize > 0 ? [{ buffer: -1, start: 0, length: originalSize }] : [];
+  }
+
+  static of(originalSize: number, actions: readonly EditAction[]): PieceTable {
+    const t = new PieceTable(originalSize);
+    for (const a of actions) for (const s of a.splices) t.splice(s.offset, s.removed.length, s.inserted);
+    return t;
+  }
+
+  get size(): number {
+    return this.pieces.reduce((s, p) => s + p.length, 0);
+  }
+
+  splice(offset: number, removeCount: number, inserted: Uint8Array): void {
+    if (offset < 0 || offset + removeCount > this.size) throw new RangeError(`splice ${offset}+${removeCount} outside ${this.size} bytes`);
+    const out: Piece[] = [];
+    let at = 0;
+    let placed = false;
+    const place = () => {
+      if (!placed && inserted.length) {
+        this.buffers.push(inserted.slice());
+        out.push({ buffer: this.buffers.length - 1, start: 0, length: inserted.length });
+      }
+      placed = true;
+    };
+    for (const p of this.pieces) {
+      const pEnd = at + p.length;
+      // Keep the part before the splice, insert, keep the part after the removed range.
+      if (pEnd <= offset || at >= offset + removeCount) {
+        if (at >= offset + removeCount) place();
+        out.push(p);
+      } else {
+        if (at < offset) out.push({ ...p, length: offset - at });
+        place();
+        if (pEnd > offset + removeCount) {
+          const skip = offset + removeCount - at;
+          out.push({ buffer: p.buffer, start: p.start + skip, length: p.length - skip });
+        }
+      }
+      at = pEnd;
+    }
+    place();
+    this.pieces = out.filter((p) => p.length > 0);
+  }
+
+  /** The runs that make up the edited file: slices of the original and inserted bytes. */
+  runs(): ({ original: true; start: number; length: number } | { original: false; bytes: Uint8Array })[] {
+    return this.pieces.map((p) =>
+      p.buffer < 0 ? { original: true as const, start: p.start, length: p.length } : { original: false as const, bytes: this.buffers[p.buffer].subarray(p.start, p.start + p.length) },
+    );
+  }
+
+  async read(original: ByteSource, offset: number, length: number): Promise<Uint8Array> {
+    const end = Math.min(this.size, offset + length);
+    const out = new Uint8Array(Math.max(0, end - offset));
+    let at = 0;
+    for (const p of this.pieces) {
+      const pEnd = at + p.length;
+      if (pEnd > offset && at < end) {
+        const from = Math.max(offset, at);
+        const to = Math.min(end, pEnd);
+        const chunk = p.buffer < 0 ? await original.read(p.start + from - at, to - from) : this.buffers[p.buffer].subarray(p.start + from - at, p.start + to - at);
+        out.set(chunk, from - offset);
+      }
+      at = pEnd;
+      if (at >= end) break;
+    }
+    return out;
+  }
+}
+
+/** The edited file as a ByteSource; the original is only read, never written. */
+export function editedSource(original: ByteSource, actions: readonly EditAction[]): ByteSource {
+  if (actions.length === 0) return original;
+  const table = PieceTable.of(original.size, actions);
+  return { size: table.size, read: (offset, length) => table.read(original, offset, length) };
+}
+
+/** The inverse of an action: applying it after `a` restores the bytes before `a`. */
+export function invertAction(a: EditAction): EditAction {
+  const splices = [...a.splices].reverse().map((s) => ({ offset: s.offset, removed: s.inserted, inserted: s.removed }));
+  return { ...a, label: `undo ${a.label}`, before: a.after, after: a.before, splices };
+}
+
+/** Undo/redo over whole actions. Pure data: the store keeps one and replaces it on change. */
+export interface EditHistory {
+  done: EditAction[];
+  undone: EditAction[];
+}
+
+export const emptyHistory = (): EditHistory => ({ done: [], undone: [] });
+
+export function pushAction(h: EditHistory, a: EditAction): EditHistory {
+  return { done: [...h.done, a], undone: [] };
+}
+
+export function undo(h: EditHistory): EditHistory {
+  if (!h.done.length) return h;
+  return { done: h.done.slice(0, -1), undone: [...h.undone, h.done[h.done.length - 1]] };
+}
+
+export function redo(h: EditHistory): EditHistory {
+  if (!h.undone.length) return h;
+  return { done: [...h.done, h.undone[h.undone.length - 1]], undone: h.undone.slice(0, -1) };
+}
