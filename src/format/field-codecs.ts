@@ -25,6 +25,10 @@ export const INT_TYPES: Record<string, IntInfo> = {
   'int64 equal': { bytes: 8, signed: false },
   // get_int32_le: 0 <= v <= destination's value.
   'int32 le': { bytes: 4, signed: true },
+  // target/arm/machine.c: CPSR and FPSCR travel as be32, powered_off as one byte.
+  'cpsr': { bytes: 4, signed: false },
+  'fpscr': { bytes: 4, signed: false },
+  'powered_off': { bytes: 1, signed: false },
 };
 
 /** Types whose bytes are device-private or plain buffers: shown as bytes, no warning. */

@@ -38,6 +38,15 @@ function be32(b: Uint8Array, i: number): number {
   return ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
 }
 
+/** EOF at the very end of the file, or EOF followed by a VMDESCRIPTION record `06 be32 len {`. */
+function plausibleEof(b: Uint8Array, i: number, fileEnd: boolean): boolean {
+  if (b[i] !== REC.EOF) return false;
+  if (fileEnd && i + 1 === b.length) return true;
+  if (b[i + 1] !== REC.VMDESCRIPTION || i + 7 > b.length) return false;
+  const len = be32(b, i + 2);
+  return b[i + 6] === 0x7b && len >= 2 && (!fileEnd || i + 6 + len <= b.length);
+}
+
 function printableIdstr(b: Uint8Array, from: number, len: number): boolean {
   for (let i = from; i < from + len; i++) if (b[i] < 0x21 || b[i] > 0x7e) return false;
   return true;
@@ -68,8 +77,7 @@ export function plausibleRecordStart(b: Uint8Array, i: number, knownIds: Readonl
   if (i >= b.length) return fileEnd ? false : true;
   switch (b[i]) {
     case REC.EOF:
-      // EOF ends the file, or is followed by the vmdesc.
-      return (fileEnd && i + 1 === b.length) || b[i + 1] === REC.VMDESCRIPTION || (i + 1 >= b.length && !fileEnd);
+      return plausibleEof(b, i, fileEnd) || (i + 7 > b.length && !fileEnd);
     case REC.SECTION_START:
     case REC.SECTION_FULL:
       return plausibleSectionHeader(b, i) > 0 || (i + 6 + b[i + 5] + 8 > b.length && !fileEnd);
@@ -96,7 +104,7 @@ export function findFooter(b: Uint8Array, from: number, id: number, knownIds: Re
 export function findNextHeader(b: Uint8Array, from: number, fileEnd: boolean): number {
   for (let i = from; i < b.length; i++) {
     if (plausibleSectionHeader(b, i) > 0) return i;
-    if (b[i] === REC.EOF && ((fileEnd && i + 1 === b.length) || b[i + 1] === REC.VMDESCRIPTION)) return i;
+    if (plausibleEof(b, i, fileEnd)) return i;
   }
   return -1;
 }

@@ -1,0 +1,27 @@
+// ByteSource over a file handle: the CLI reads files in slices like the worker does.
+import { open, type FileHandle } from 'node:fs/promises';
+import type { ByteSource } from '../format/byte-source.ts';
+
+export interface NodeFileSource extends ByteSource {
+  close(): Promise<void>;
+}
+
+export async function fileSource(path: string): Promise<NodeFileSource> {
+  const fh: FileHandle = await open(path, 'r');
+  const { size } = await fh.stat();
+  return {
+    size,
+    async read(offset, length) {
+      const n = Math.max(0, Math.min(length, size - offset));
+      const buf = new Uint8Array(n);
+      let got = 0;
+      while (got < n) {
+        const { bytesRead } = await fh.read(buf, got, n - got, offset + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      return got === n ? buf : buf.subarray(0, got);
+    },
+    close: () => fh.close(),
+  };
+}
