@@ -34,7 +34,8 @@ export class Qmp {
     });
   }
 
-  static async connect(path, timeoutMs = 10_000) {
+  /** Connects and negotiates capabilities; retries until timeoutMs or until `abort()` returns true. */
+  static async connect(path, timeoutMs = 10_000, { abort } = {}) {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       try {
@@ -47,7 +48,7 @@ export class Qmp {
         await qmp.execute('qmp_capabilities');
         return qmp;
       } catch (e) {
-        if (Date.now() > deadline) throw new Error(`QMP connect to ${path} failed: ${e.message}`);
+        if (Date.now() > deadline || abort?.()) throw new Error(`QMP connect to ${path} failed: ${e.message}`);
         await sleep(50);
       }
     }
@@ -76,6 +77,11 @@ export class Qmp {
   }
 }
 
+/** Error for a QEMU that exited before QMP was up; carries `exitCode` and the full `stderr`. */
+function exitError(binary, exitCode, stderr) {
+  return Object.assign(new Error(`${binary} exited with ${exitCode}: ${stderr.trim()}`), { exitCode, stderr });
+}
+
 /**
  * Starts `binary` with `args` plus a QMP socket. Returns { qmp, proc, stderr(), exited }.
  * `exited` resolves with the exit code (128 if killed by a signal); stderr is collected for
@@ -94,11 +100,18 @@ export async function startQemu(binary, args, { timeoutMs = 20_000, cwd } = {}) 
   exited.then((c) => (earlyExit = c));
   const deadline = Date.now() + timeoutMs;
   while (!existsSync(sock)) {
-    if (earlyExit !== null) throw new Error(`${binary} exited with ${earlyExit}: ${stderr.trim()}`);
+    if (earlyExit !== null) throw exitError(binary, earlyExit, stderr);
     if (Date.now() > deadline) { proc.kill('SIGKILL'); throw new Error(`${binary} did not open QMP: ${stderr.trim()}`); }
     await sleep(20);
   }
-  const qmp = await Qmp.connect(sock, timeoutMs);
+  let qmp;
+  try {
+    qmp = await Qmp.connect(sock, timeoutMs, { abort: () => earlyExit !== null });
+  } catch (e) {
+    if (earlyExit === null) { proc.kill('SIGKILL'); throw e; }
+    await sleep(20); // let the last stderr lines arrive
+    throw exitError(binary, earlyExit, stderr);
+  }
   return { qmp, proc, exited, stderr: () => stderr };
 }
 
