@@ -127,6 +127,8 @@ function delimitRaw(win: Window, dataStart: number, sectionId: number, label: st
     if (i >= 0) {
       end = i + win.base;
       heuristic = true;
+      // No `7E <id>` anywhere up to the next header: this file has no footers.
+      framing.footers = false;
       problems.push(makeProblem('heuristic-boundary', end, 'section end found by searching for the next section header (display only; not editable)', label));
     }
   }
