@@ -87,6 +87,13 @@ export function decodeSectionData(
     }
     const saved = framing.footers;
     const end = endsAt(win, c.pos, sectionId, framing);
+    const wrong = end.ok ? null : wrongFooter(win, c.pos, framing);
+    if (wrong !== null) {
+      // savevm.c check_section_footer: the data decoded, but the footer names another section.
+      framing.footers = true;
+      const p = makeProblem('footer-mismatch', c.pos, `Mismatched section id in footer for ${label} - read 0x${wrong.toString(16)} expected 0x${sectionId.toString(16)}`, label);
+      return { fields, decodedBy: cand.source, vmsdName: cand.body.vmsd_name, dataEnd: c.pos, footer: true, exact: true, heuristic: false, problems: [...failures.map(asWarning), ...ctx.problems, p] };
+    }
     if (!end.ok) {
       framing.footers = saved;
       const p = makeProblem('description-mismatch', c.pos, `${cand.source} description ends here, but no footer or next record follows`, label);
@@ -99,6 +106,16 @@ export function decodeSectionData(
   }
   if (bundledError) failures.push({ ...bundledError, message: `none of ${bundledTried} bundled description(s) fits; first: ${bundledError.message}` });
   return delimitRaw(win, dataStart, sectionId, label, candidates.length === 0, failures, framing);
+}
+
+/** `7E <some other id>` followed by a plausible record: the id it names, else null. */
+function wrongFooter(win: Window, at: number, framing: FramingState): number | null {
+  if (framing.footers === false) return null;
+  const i = at - win.base;
+  const b = win.bytes;
+  if (i + 5 > b.length || b[i] !== REC.SECTION_FOOTER) return null;
+  if (!plausibleRecordStart(b, i + 5, framing.knownIds, win.atEnd)) return null;
+  return ((b[i + 1] << 24) | (b[i + 2] << 16) | (b[i + 3] << 8) | b[i + 4]) >>> 0;
 }
 
 function asWarning(p: Problem): Problem {

@@ -22,8 +22,11 @@ export function compareFraming(original: StreamModel, edited: StreamModel): Fram
     const name = b.idstr ?? b.kind;
     if (a.kind !== b.kind || a.sectionType !== b.sectionType || a.sectionId !== b.sectionId) {
       reasons.push(`record ${i} (${name}) is a different record after the edit`);
-    } else if (a.kind === 'section' && (a.exact && !b.exact)) {
+    } else if (a.kind === 'section' && a.exact && !b.exact && b.footerOffset === undefined) {
+      // With a footer the end is still certain (a renamed section may lose its description).
       reasons.push(`${name} no longer ends exactly where the next record begins`);
+    } else if (b.heuristic && !a.heuristic) {
+      reasons.push(`${name} can only be framed by a heuristic after the edit`);
     } else if (a.dataSize !== b.dataSize) {
       reasons.push(`${name}: its data is ${b.dataSize} bytes, was ${a.dataSize}`);
     }

@@ -1,0 +1,76 @@
+// Turns one request into exactly one reply message, whatever happens while serving it.
+
+import { CancelledError, DecodeError } from '../format/errors.ts';
+import type { Replies, Request, WorkerError, WorkerEvent, WorkerMessage } from './protocol.ts';
+import { RequestError, type Session } from './session.ts';
+
+export type Post = (msg: WorkerMessage, transfer?: Transferable[]) => void;
+
+/** Progress events at most this often: enough for a smooth bar, cheap for the page. */
+const PROGRESS_INTERVAL_MS = 50;
+
+function progressSender(id: number, post: Post): (scanned: number, total: number) => void {
+  let last = 0;
+  return (scanned, total) => {
+    const now = Date.now();
+    if (scanned < total && now - last < PROGRESS_INTERVAL_MS) return;
+    last = now;
+    const event: WorkerEvent = { type: 'progress', id, scanned, total };
+    post({ kind: 'event', event });
+  };
+}
+
+/** A buffer can be transferred only if the view owns all of it; otherwise send a copy. */
+function ownBuffer(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer
+    ? (bytes as Uint8Array<ArrayBuffer>)
+    : bytes.slice();
+}
+
+async function serve(session: Session, id: number, req: Request, post: Post): Promise<{ value: Replies[Request['type']]; transfer: Transferable[] }> {
+  switch (req.type) {
+    case 'open':
+      return { value: await session.open(id, req.file, req.name, progressSender(id, post)), transfer: [] };
+    case 'describe':
+      return { value: await session.describe(id, req.file, req.name, progressSender(id, post)), transfer: [] };
+    case 'cancel':
+      return { value: { cancelled: session.cancel(req.target) }, transfer: [] };
+    case 'bytes': {
+      const bytes = ownBuffer(await session.bytes(req.generation, req.offset, req.length));
+      return { value: { offset: req.offset, bytes }, transfer: [bytes.buffer] };
+    }
+    case 'ram-picture': {
+      const pic = session.ramPicture(req.generation, req.block, req.cells);
+      return { value: pic, transfer: [pic.cells.buffer] };
+    }
+    case 'ram-export': {
+      const { blob, notes } = await session.ramExport(req.generation, req.block);
+      return { value: { block: req.block, blob, notes }, transfer: [] };
+    }
+    default:
+      throw new RequestError('bad-request', `Unknown request type ${(req as { type: unknown }).type}`);
+  }
+}
+
+export function toWorkerError(e: unknown): WorkerError {
+  if (e instanceof CancelledError) return { code: 'cancelled', message: 'Cancelled' };
+  if (e instanceof RequestError) return { code: e.code, message: e.message };
+  if (e instanceof DecodeError) return { code: 'failed', message: e.message };
+  return { code: 'failed', message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
+}
+
+export async function handle(session: Session, id: number, req: Request, post: Post): Promise<void> {
+  let reply: { value: Replies[Request['type']]; transfer: Transferable[] };
+  try {
+    reply = await serve(session, id, req, post);
+  } catch (e) {
+    post({ kind: 'reply', id, ok: false, error: toWorkerError(e) });
+    return;
+  }
+  try {
+    post({ kind: 'reply', id, ok: true, value: reply.value }, reply.transfer);
+  } catch (e) {
+    // e.g. DataCloneError: the value could not be sent, so the error is the one answer.
+    post({ kind: 'reply', id, ok: false, error: toWorkerError(e) });
+  }
+}

@@ -1,0 +1,95 @@
+// A RAM block as the raw image the destination would hold: data pages are slices of the file
+// itself (a Blob of Blobs copies nothing), zero pages come from one shared zero Blob.
+
+import type { ByteSource } from '../format/byte-source.ts';
+import { PageKind, RAM_FLAG, type RamBlockIndex } from '../format/ram.ts';
+import { blockPages } from './ram-picture.ts';
+
+const ZERO = -1;
+const OTHER = -2;
+const WINDOW = 4 * 1024 * 1024;
+/** Longest record header: be64 address|flags, counted block name (ram.c ram_save_page header). */
+const MAX_HEADER = 8 + 1 + 255;
+const ZERO_CHUNK = 1024 * 1024;
+
+/**
+ * Record offset of the last record sent for each page (a later iteration overrides an earlier
+ * one), or ZERO / OTHER / NaN (never sent).
+ */
+function lastRecordPerPage(block: RamBlockIndex, pages: number): Float64Array {
+  const at = new Float64Array(pages).fill(NaN);
+  block.forEachRun((first, count, kind, offset, stride) => {
+    for (let i = 0; i < count; i++) {
+      at[first + i] = kind === PageKind.Data ? offset + i * stride : kind === PageKind.Zero ? ZERO : OTHER;
+    }
+  });
+  return at;
+}
+
+/** Where each data record's page bytes start: after the header, whose length depends on CONTINUE. */
+async function dataStarts(source: ByteSource, records: Float64Array): Promise<Float64Array> {
+  const starts = new Float64Array(records.length);
+  let i = 0;
+  while (i < records.length) {
+    const base = records[i];
+    const bytes = await source.read(base, Math.min(WINDOW, source.size - base));
+    const atEnd = base + bytes.length >= source.size;
+    for (; i < records.length; i++) {
+      const rel = records[i] - base;
+      if (rel + MAX_HEADER > bytes.length && !atEnd) break;
+      if (rel + 9 > bytes.length) throw new Error(`RAM record at ${records[i]} is cut off by the end of the file`);
+      const continued = (bytes[rel + 7] & RAM_FLAG.CONTINUE) !== 0;
+      starts[i] = records[i] + 8 + (continued ? 0 : 1 + bytes[rel + 8]);
+    }
+  }
+  return starts;
+}
+
+function find(sorted: Float64Array, value: number): number {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * `file` must be the bytes `source` reads (slices are cut from it). Zero pages are zero-filled:
+ * QEMU 7.2 always sends fill byte 0 (ram.c save_zero_page_to_file).
+ */
+export async function ramBlockBlob(file: Blob, source: ByteSource, block: RamBlockIndex, pageSize: number): Promise<{ blob: Blob; notes: string[] }> {
+  const pages = blockPages(block, pageSize);
+  const at = lastRecordPerPage(block, pages);
+  const records = Float64Array.from(at.filter((v) => v >= 0)).sort();
+  const starts = await dataStarts(source, records);
+  const zero = new Blob([new Uint8Array(ZERO_CHUNK)]);
+  const parts: Blob[] = [];
+  let zeros = 0;
+  const flushZeros = () => {
+    for (; zeros > 0; zeros -= Math.min(zeros, ZERO_CHUNK)) parts.push(zero.slice(0, Math.min(zeros, ZERO_CHUNK)));
+  };
+  let notSent = 0;
+  let other = 0;
+  for (let p = 0; p < pages; p++) {
+    const rec = at[p];
+    if (rec >= 0) {
+      flushZeros();
+      const start = starts[find(records, rec)];
+      parts.push(file.slice(start, start + pageSize));
+    } else {
+      if (Number.isNaN(rec)) notSent++;
+      else if (rec === OTHER) other++;
+      zeros += pageSize;
+    }
+  }
+  flushZeros();
+  const notes: string[] = [];
+  if (notSent) notes.push(`${notSent} page(s) never sent in this stream are zero-filled`);
+  if (other) notes.push(`${other} XBZRLE or compressed page(s) are not decoded and are zero-filled`);
+  let blob = new Blob(parts, { type: 'application/octet-stream' });
+  if (block.length > 0 && blob.size > block.length) blob = blob.slice(0, block.length);
+  return { blob, notes };
+}
