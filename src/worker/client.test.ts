@@ -10,9 +10,9 @@ class FakeWorker implements WorkerLike {
   postMessage(msg: RequestMessage, transfer: Transferable[]) {
     this.sent.push({ msg, transfer });
   }
-  addEventListener(type: 'message' | 'error', fn: (e: never) => void) {
-    if (type === 'message') this.onMessage = fn;
-    else this.onError = fn;
+  addEventListener(type: 'message' | 'error', fn: (e: MessageEvent<WorkerMessage> & ErrorEvent) => void) {
+    if (type === 'message') this.onMessage = fn as (e: MessageEvent<WorkerMessage>) => void;
+    else this.onError = fn as (e: ErrorEvent) => void;
   }
   terminate() {
     this.terminated = true;
@@ -63,7 +63,7 @@ describe('WorkerClient', () => {
     const w = new FakeWorker();
     const c = new WorkerClient(w);
     const buf = new ArrayBuffer(8);
-    c.request({ type: 'bytes', generation: 1, offset: 0, length: 1 }, { transfer: [buf] });
+    const bytes = c.request({ type: 'bytes', generation: 1, offset: 0, length: 1 }, { transfer: [buf] });
     expect(w.sent[0].transfer).toEqual([buf]);
     const cancelled = c.cancel(41);
     expect(w.sent[1].msg.request).toEqual({ type: 'cancel', target: 41 });
@@ -71,5 +71,6 @@ describe('WorkerClient', () => {
     await expect(cancelled).resolves.toBe(true);
     c.dispose();
     expect(w.terminated).toBe(true);
+    await expect(bytes.result).rejects.toThrow('Worker stopped');
   });
 });
