@@ -1,0 +1,100 @@
+// The page's window on the file's bytes: fixed-size pages fetched from the worker on demand and
+// kept in a small LRU, so scrolling a multi-GiB file never holds more than a few MiB.
+
+export type FetchBytes = (offset: number, length: number) => Promise<Uint8Array>;
+
+export const PAGE_SIZE = 64 * 1024;
+
+export class ByteCache {
+  /** Bumped whenever a page arrives or is dropped; views re-render on it. */
+  version = 0;
+  private readonly pages = new Map<number, Uint8Array>();
+  private readonly inflight = new Set<number>();
+  private readonly listeners = new Set<() => void>();
+  private disposed = false;
+
+  constructor(
+    readonly size: number,
+    private readonly fetch: FetchBytes,
+    private readonly maxPages = 128,
+  ) {}
+
+  /** The page holding `offset`, or undefined while it loads (a load is started). */
+  pageAt(offset: number): Uint8Array | undefined {
+    const p = Math.floor(offset / PAGE_SIZE);
+    const page = this.pages.get(p);
+    if (page) {
+      // Map order is the LRU order: move to the back.
+      this.pages.delete(p);
+      this.pages.set(p, page);
+      return page;
+    }
+    this.load(p);
+    return undefined;
+  }
+
+  byte(offset: number): number | undefined {
+    if (offset < 0 || offset >= this.size) return undefined;
+    const page = this.pageAt(offset);
+    return page?.[offset - Math.floor(offset / PAGE_SIZE) * PAGE_SIZE];
+  }
+
+  /** Bytes [offset, offset+length) clipped to the file, or undefined until all are loaded. */
+  read(offset: number, length: number): Uint8Array | undefined {
+    const end = Math.min(this.size, offset + length);
+    if (offset < 0 || offset >= end) return new Uint8Array(0);
+    const out = new Uint8Array(end - offset);
+    for (let at = offset; at < end; ) {
+      const page = this.pageAt(at);
+      if (!page) return undefined;
+      const base = Math.floor(at / PAGE_SIZE) * PAGE_SIZE;
+      const take = Math.min(end, base + page.length) - at;
+      if (take <= 0) return undefined;
+      out.set(page.subarray(at - base, at - base + take), at - offset);
+      at += take;
+    }
+    return out;
+  }
+
+  subscribe = (fn: () => void): (() => void) => {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  };
+
+  getVersion = (): number => this.version;
+
+  /** Drops cached pages overlapping [from, to): for edits that change bytes in place. */
+  invalidate(from = 0, to = this.size): void {
+    for (const p of [...this.pages.keys()]) {
+      if (p * PAGE_SIZE < to && (p + 1) * PAGE_SIZE > from) this.pages.delete(p);
+    }
+    this.changed();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.pages.clear();
+    this.listeners.clear();
+  }
+
+  private load(p: number): void {
+    if (this.inflight.has(p) || this.disposed) return;
+    this.inflight.add(p);
+    this.fetch(p * PAGE_SIZE, Math.min(PAGE_SIZE, this.size - p * PAGE_SIZE)).then(
+      (bytes) => {
+        this.inflight.delete(p);
+        if (this.disposed) return;
+        this.pages.set(p, bytes);
+        while (this.pages.size > this.maxPages) this.pages.delete(this.pages.keys().next().value!);
+        this.changed();
+      },
+      // A stale generation or a worker failure: leave the page absent; it is asked for again later.
+      () => this.inflight.delete(p),
+    );
+  }
+
+  private changed(): void {
+    this.version++;
+    for (const fn of this.listeners) fn();
+  }
+}

@@ -1,0 +1,113 @@
+// What is selected: a record, a field in it, and the byte range they cover. The section table,
+// field tree, hex view and status line all read this one place.
+
+import type { FieldNode } from '../format/model.ts';
+import { fieldIndex, nodeAt, recordAt } from './field-index.ts';
+import type { Slice } from './types.ts';
+
+/** Half-open byte range [from, to). */
+export interface ByteRange {
+  from: number;
+  to: number;
+}
+
+export interface SelectionSlice {
+  recordIndex: number | null;
+  fieldPath: string | null;
+  range: ByteRange | null;
+  /** The byte the hex view's keyboard cursor is on. */
+  caret: number | null;
+  /** Expanded tree items: field paths and array group keys. */
+  expanded: ReadonlySet<string>;
+  /** Asks the hex view to bring `offset` into view; `seq` makes repeated requests distinct. */
+  reveal: { offset: number; seq: number } | null;
+  selectRecord(index: number): void;
+  /** Selects a field by path in whichever record has it; false if none does. */
+  selectField(path: string): boolean;
+  /** Selects the field covering `offset` (as a click on that byte does), or just that byte. */
+  selectOffset(offset: number, opts?: { extend?: boolean }): void;
+  setExpanded(key: string, open: boolean): void;
+  clearSelection(): void;
+}
+
+const EMPTY = new Set<string>();
+
+export const createSelectionSlice: Slice<SelectionSlice> = (set, get) => {
+  const reveal = (offset: number) => ({ offset, seq: (get().reveal?.seq ?? 0) + 1 });
+  const expandedWith = (keys: string[]) => {
+    const cur = get().expanded;
+    if (keys.every((k) => cur.has(k))) return cur;
+    return new Set([...cur, ...keys]);
+  };
+  const selectNode = (recordIndex: number, node: FieldNode, caret = node.offset) => {
+    const rec = get().model!.records[recordIndex];
+    const entry = fieldIndex(rec).byPath.get(node.path);
+    set({
+      recordIndex,
+      fieldPath: node.path,
+      range: { from: node.offset, to: node.offset + node.size },
+      caret,
+      expanded: expandedWith(entry?.ancestors ?? []),
+      reveal: reveal(caret),
+    });
+  };
+
+  return {
+    recordIndex: null,
+    fieldPath: null,
+    range: null,
+    caret: null,
+    expanded: EMPTY,
+    reveal: null,
+
+    selectRecord(index) {
+      const rec = get().model?.records[index];
+      if (!rec) return;
+      set({ recordIndex: index, fieldPath: null, range: { from: rec.offset, to: rec.offset + rec.size }, caret: rec.offset, reveal: reveal(rec.offset) });
+    },
+
+    selectField(path) {
+      const records = get().model?.records ?? [];
+      const current = get().recordIndex;
+      const order = current !== null ? [records[current], ...records] : records;
+      for (const rec of order) {
+        const entry = rec && fieldIndex(rec).byPath.get(path);
+        if (entry) {
+          selectNode(rec.index, entry.node);
+          return true;
+        }
+      }
+      return false;
+    },
+
+    selectOffset(offset, opts = {}) {
+      const model = get().model;
+      if (!model || offset < 0 || offset >= model.fileSize) return;
+      const anchor = get().caret;
+      if (opts.extend && anchor !== null) {
+        const from = Math.min(anchor, offset);
+        const to = Math.max(anchor, offset) + 1;
+        set({ fieldPath: null, range: { from, to }, reveal: reveal(offset) });
+        return;
+      }
+      const rec = recordAt(model.records, offset);
+      const node = rec ? nodeAt(rec.fields, offset) : null;
+      if (rec && node) {
+        selectNode(rec.index, node, offset);
+        return;
+      }
+      set({ recordIndex: rec?.index ?? null, fieldPath: null, range: { from: offset, to: offset + 1 }, caret: offset, reveal: reveal(offset) });
+    },
+
+    setExpanded(key, open) {
+      const cur = get().expanded;
+      if (cur.has(key) === open) return;
+      const next = new Set(cur);
+      if (open) next.add(key);
+      else next.delete(key);
+      set({ expanded: next });
+    },
+
+    clearSelection: () => set({ recordIndex: null, fieldPath: null, range: null, caret: null, expanded: EMPTY }),
+  };
+};

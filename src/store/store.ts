@@ -1,0 +1,17 @@
+// The one explorer store, made by a factory so the page, tests and future panes each get their own.
+
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { createFileSlice } from './file-slice.ts';
+import { createSectionsSlice } from './sections-slice.ts';
+import { createSelectionSlice } from './selection-slice.ts';
+import type { ExplorerState, StoreDeps } from './types.ts';
+
+export type ExplorerStore = StoreApi<ExplorerState>;
+
+export function createExplorerStore(deps: StoreDeps): ExplorerStore {
+  return createStore<ExplorerState>()((...a) => ({
+    ...createFileSlice(deps)(...a),
+    ...createSectionsSlice(...a),
+    ...createSelectionSlice(...a),
+  }));
+}

@@ -1,0 +1,21 @@
+// The explorer store's shape: one store, assembled from slices (store.ts). The edits issue adds
+// its slice here and overrides `hasUnsavedEdits`.
+
+import type { StateCreator } from 'zustand/vanilla';
+import type { WorkerClient } from '../worker/client.ts';
+import type { FileSlice } from './file-slice.ts';
+import type { SectionsSlice } from './sections-slice.ts';
+import type { SelectionSlice } from './selection-slice.ts';
+
+export type ExplorerState = FileSlice & SectionsSlice & SelectionSlice;
+
+export type Slice<T> = StateCreator<ExplorerState, [], [], T>;
+
+/** Everything the store needs from the outside world, injectable in tests. */
+export interface StoreDeps {
+  worker: Pick<WorkerClient, 'request' | 'cancel'>;
+  /** Asks the user a yes/no question (window.confirm in the page). */
+  confirm(message: string): boolean;
+  /** Fetches a built-in sample from the page's own origin. */
+  fetchBlob(url: string): Promise<Blob>;
+}
