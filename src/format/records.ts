@@ -61,11 +61,11 @@ export function plausibleSectionHeader(b: Uint8Array, i: number): number {
   if (i + 6 > b.length) return 0;
   const id = be32(b, i + 1);
   const len = b[i + 5];
-  if (id > 0xffff || len === 0 || i + 6 + len + 8 > b.length) return 0;
+  if (id > 0xffffff || len === 0 || i + 6 + len + 8 > b.length) return 0;
   if (!printableIdstr(b, i + 6, len)) return 0;
   const instance = be32(b, i + 6 + len);
   const version = be32(b, i + 10 + len);
-  if (instance > 0xfffff || version > 0xffff) return 0;
+  if (instance > 0xffffff || version > 0xffff) return 0;
   return 14 + len;
 }
 
@@ -74,18 +74,20 @@ export function plausibleSectionHeader(b: Uint8Array, i: number): number {
  * PART/END); `fileEnd` tells whether bytes ends at the end of the file.
  */
 export function plausibleRecordStart(b: Uint8Array, i: number, knownIds: ReadonlySet<number>, fileEnd: boolean): boolean {
-  if (i >= b.length) return fileEnd ? false : true;
+  // At the very end of the file no record follows; the caller reports the missing EOF. A record
+  // cut short by the end of the bytes is plausible too: decoding it reports the truncation.
+  if (i >= b.length) return true;
   switch (b[i]) {
     case REC.EOF:
-      return plausibleEof(b, i, fileEnd) || (i + 7 > b.length && !fileEnd);
+      return plausibleEof(b, i, fileEnd) || i + 7 > b.length;
     case REC.SECTION_START:
     case REC.SECTION_FULL:
-      return plausibleSectionHeader(b, i) > 0 || (i + 6 + b[i + 5] + 8 > b.length && !fileEnd);
+      return plausibleSectionHeader(b, i) > 0 || i + 6 > b.length || i + 6 + b[i + 5] + 8 > b.length;
     case REC.SECTION_PART:
     case REC.SECTION_END:
-      return i + 5 > b.length ? !fileEnd : knownIds.has(be32(b, i + 1));
+      return i + 5 > b.length || knownIds.has(be32(b, i + 1));
     case REC.COMMAND:
-      return i + 3 > b.length ? !fileEnd : ((b[i + 1] << 8) | b[i + 2]) <= 11 && b[i + 1] === 0;
+      return i + 3 > b.length || (b[i + 1] === 0 && b[i + 2] <= 11);
     default:
       return false;
   }

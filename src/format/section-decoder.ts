@@ -45,6 +45,8 @@ function needLookahead(win: Window, at: number): void {
 /** Does the section end at `end`? Updates framing.footers the first time it can tell. */
 function endsAt(win: Window, end: number, id: number, framing: FramingState): { ok: boolean; footer: boolean } {
   needLookahead(win, end);
+  // The file ends right after the data: the section is whole, the missing EOF is reported later.
+  if (win.atEnd && end === win.base + win.bytes.length) return { ok: true, footer: false };
   const hasFooter = footerAt(win, end, id);
   const fileEnd = win.atEnd;
   if (framing.footers !== false && hasFooter && plausibleRecordStart(win.bytes, end + 5 - win.base, framing.knownIds, fileEnd)) {
@@ -94,6 +96,9 @@ export function decodeSectionData(
       const p = makeProblem('footer-mismatch', c.pos, `Mismatched section id in footer for ${label} - read 0x${wrong.toString(16)} expected 0x${sectionId.toString(16)}`, label);
       return { fields, decodedBy: cand.source, vmsdName: cand.body.vmsd_name, dataEnd: c.pos, footer: true, exact: true, heuristic: false, problems: [...failures.map(asWarning), ...ctx.problems, p] };
     }
+    if (!end.ok && win.atEnd && partialFooterAtEnd(win, c.pos, sectionId)) {
+      throw new DecodeError('truncated', c.pos, `a footer or the next record after the data of ${label}; the file ends here`, label);
+    }
     if (!end.ok) {
       framing.footers = saved;
       const p = makeProblem('description-mismatch', c.pos, `${cand.source} description ends here, but no footer or next record follows`, label);
@@ -106,6 +111,16 @@ export function decodeSectionData(
   }
   if (bundledError) failures.push({ ...bundledError, message: `none of ${bundledTried} bundled description(s) fits; first: ${bundledError.message}` });
   return delimitRaw(win, dataStart, sectionId, label, candidates.length === 0, failures, framing);
+}
+
+/** The file ends at `at`, or inside a footer `7E <id>` that starts there. */
+function partialFooterAtEnd(win: Window, at: number, id: number): boolean {
+  const i = at - win.base;
+  const b = win.bytes;
+  if (i + 5 <= b.length) return false;
+  const footer = [REC.SECTION_FOOTER, id >>> 24, (id >>> 16) & 0xff, (id >>> 8) & 0xff, id & 0xff];
+  for (let k = i; k < b.length; k++) if (b[k] !== footer[k - i]) return false;
+  return true;
 }
 
 /** `7E <some other id>` followed by a plausible record: the id it names, else null. */

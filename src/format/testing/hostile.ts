@@ -1,0 +1,60 @@
+// Shared by the hostile-input tests and `npm run fuzz`: mutations of real files, and the
+// invariant every scan of hostile input must keep.
+import { PROBLEM_CODES } from '../errors.ts';
+import type { StreamModel } from '../model.ts';
+import type { ScanOptions } from '../scan.ts';
+import { scanBytes } from './fixtures.ts';
+
+export type Mutation = { kind: 'flip' | 'insert' | 'delete' | 'truncate'; at: number; bytes?: number[]; count?: number };
+
+export function mutate(src: Uint8Array, rnd: () => number): { bytes: Uint8Array; mutation: Mutation } {
+  const at = Math.floor(rnd() * src.length);
+  const pick = rnd();
+  if (pick < 0.4) {
+    const out = src.slice();
+    const bytes = Array.from({ length: 1 + Math.floor(rnd() * 4) }, () => Math.floor(rnd() * 256));
+    bytes.forEach((b, i) => at + i < out.length && (out[at + i] = b));
+    return { bytes: out, mutation: { kind: 'flip', at, bytes } };
+  }
+  if (pick < 0.65) {
+    const bytes = Array.from({ length: 1 + Math.floor(rnd() * 8) }, () => Math.floor(rnd() * 256));
+    const out = new Uint8Array(src.length + bytes.length);
+    out.set(src.subarray(0, at));
+    out.set(bytes, at);
+    out.set(src.subarray(at), at + bytes.length);
+    return { bytes: out, mutation: { kind: 'insert', at, bytes } };
+  }
+  if (pick < 0.9) {
+    const count = 1 + Math.floor(rnd() * 16);
+    const out = new Uint8Array(Math.max(0, src.length - count));
+    out.set(src.subarray(0, at));
+    out.set(src.subarray(Math.min(src.length, at + count)), at);
+    return { bytes: out.subarray(0, src.length - Math.min(count, src.length - at)), mutation: { kind: 'delete', at, count } };
+  }
+  return { bytes: src.subarray(0, at), mutation: { kind: 'truncate', at } };
+}
+
+/**
+ * Scans hostile bytes: must resolve (no exception escapes), every problem must be one of ours
+ * and name an offset inside the file, and the records must tile the part of the file they cover.
+ * Returns a description of what broke, or null.
+ */
+export async function checkHostile(bytes: Uint8Array, opts: ScanOptions = {}): Promise<{ model?: StreamModel; failure: string | null }> {
+  let model: StreamModel;
+  try {
+    model = await scanBytes(bytes, opts);
+  } catch (e) {
+    return { failure: `exception: ${(e as Error).stack ?? e}` };
+  }
+  for (const p of model.problems) {
+    if (!(p.code in PROBLEM_CODES)) return { model, failure: `unknown problem code ${p.code}` };
+    if (!Number.isInteger(p.offset) || p.offset < 0 || p.offset > bytes.length) return { model, failure: `problem offset ${p.offset} outside the file: ${p.message}` };
+  }
+  let at = model.records[0]?.offset ?? 0;
+  for (const r of model.records) {
+    if (r.offset !== at) return { model, failure: `record ${r.index} starts at ${r.offset}, expected ${at}` };
+    if (r.size < 0 || r.offset + r.size > bytes.length) return { model, failure: `record ${r.index} overruns the file` };
+    at = r.offset + r.size;
+  }
+  return { model, failure: null };
+}
