@@ -1,0 +1,89 @@
+// The CLI as a user runs it: `node bin/vmstate-explorer.js ...` after npm ci.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FIXTURE_DIR } from '../format/testing/fixtures.ts';
+
+const BIN = join(import.meta.dirname, '../../bin/vmstate-explorer.js');
+const fx = (f: string) => join(FIXTURE_DIR, f);
+const dir = mkdtempSync(join(tmpdir(), 'vmstate-cli-'));
+const run = (...args: string[]) => spawnSync('node', [BIN, ...args], { encoding: 'utf8', maxBuffer: 256 << 20 });
+
+describe('vmstate-explorer CLI', { timeout: 60_000 }, () => {
+  it('inspect prints the section table', () => {
+    const r = run('inspect', fx('q35-migration.bin'));
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^migration \(pc-q35-7\.2\)/);
+    expect(r.stdout).toMatch(/\bstart\s+\d+\s+ram\s+0\s+4\s+0x/);
+    expect(r.stdout).toMatch(/full\s+\d+\s+cpu\s+0\s+12\s+0x[0-9a-f]+\s+\d+\s+vmdesc\s+ok/);
+  });
+
+  it('inspect --json gives every section with its field tree, and paths that set accepts', () => {
+    const m = JSON.parse(run('inspect', fx('pc-devstate.bin'), '--json', '--vmdesc', fx('pc-migration.bin')).stdout);
+    const timer = m.sections.find((s: { idstr?: string }) => s.idstr === 'timer');
+    expect(timer).toMatchObject({ type: 'full', section_id: 0, instance_id: 0, version_id: 2, offset: 8, size: 48, decoded_by: 'supplied' });
+    expect(timer.fields[0]).toMatchObject({ name: 'cpu_ticks_offset', path: 'timer (0)/cpu_ticks_offset', type: 'int64', offset: 27, size: 8 });
+    const out = join(dir, 'ticks.bin');
+    expect(run('set', fx('pc-devstate.bin'), 'timer (0)/cpu_ticks_offset=0x0102030405060708', '-o', out, '--vmdesc', fx('pc-migration.bin')).status).toBe(0);
+    const a = readFileSync(fx('pc-devstate.bin'));
+    const b = readFileSync(out);
+    const diff = [...b].flatMap((x, i) => (x !== a[i] ? [i] : []));
+    expect(diff.length).toBeGreaterThan(0);
+    expect(diff.every((i) => i >= 27 && i < 35)).toBe(true);
+    expect([...b.subarray(27, 35)]).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  it('--format analyze prints the analyze-migration.py shape', () => {
+    const r = run('inspect', fx('pc-ram-migration.bin'), '--format', 'analyze');
+    const j = JSON.parse(r.stdout);
+    expect(Object.keys(j)[0]).toMatch(/^ram \(\d+\)$/);
+    expect(j[Object.keys(j)[0]]['section sizes']['pc.ram']).toBe('0x0000000001000000');
+  });
+
+  it('bad input: non-zero exit and one line naming the byte offset', () => {
+    const bad = join(dir, 'bad.bin');
+    const good = readFileSync(fx('pc-devstate.bin'));
+    writeFileSync(bad, good.subarray(0, 1000));
+    const r = run('inspect', bad, '--json');
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/at 0x[0-9a-f]+ \(\d+\)/);
+    const notQemu = run('inspect', BIN, '--json');
+    expect(notQemu.status).toBe(1);
+    expect(notQemu.stderr).toMatch(/at 0x0 \(0\): Not a QEMU migration stream: the magic "QEVM"/);
+  });
+
+  it('set with no assignment writes a byte-identical copy; the original is never overwritten', () => {
+    const out = join(dir, 'copy.bin');
+    expect(run('set', fx('virt-migration.bin'), '-o', out).status).toBe(0);
+    expect(Buffer.compare(readFileSync(out), readFileSync(fx('virt-migration.bin')))).toBe(0);
+    expect(run('set', fx('virt-migration.bin'), '-o', fx('virt-migration.bin')).status).toBe(2);
+  });
+
+  it('a patch saved by set applies to another file of the same VM, and refuses a mismatch', () => {
+    const patch = join(dir, 'p.json');
+    expect(run('set', fx('pc-migration.bin'), 'cpu (1)/env.regs[1]=0x42', '-o', join(dir, 'p1.bin'), '--save-patch', patch).status).toBe(0);
+    expect(JSON.parse(readFileSync(patch, 'utf8')).edits[0]).toMatchObject({ kind: 'field', path: 'cpu (1)/env.regs[1]', before: '0', after: '0x42' });
+    const applied = run('apply', fx('pc-devstate.bin'), patch, '-o', join(dir, 'p2.bin'), '--vmdesc', fx('pc-migration.bin'));
+    expect(applied.stderr).toBe('');
+    expect(applied.status).toBe(0);
+    const again = run('apply', join(dir, 'p2.bin'), patch, '-o', join(dir, 'p3.bin'), '--vmdesc', fx('pc-migration.bin'));
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/the target holds 66, the patch expects 0/);
+  });
+
+  it('refuses an edit QEMU would reject, with the reason', () => {
+    const r = run('set', fx('pc-devstate.bin'), '0000:00:00.0/I440FX (0)/parent_obj.irq_state[0]=5', '-o', join(dir, 'irq.bin'), '--vmdesc', fx('pc-migration.bin'));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/must be 0 or 1/);
+  });
+
+  it('prints usage with exit 2', () => {
+    const r = spawnSync('node', [BIN], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^usage:/);
+    expect(execFileSync('node', [BIN, 'check', fx('q35-colo.bin')], { encoding: 'utf8' })).toMatch(/0 errors/);
+  });
+});
