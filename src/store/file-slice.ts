@@ -2,7 +2,7 @@
 
 import type { StreamModel } from '../format/model.ts';
 import { isCancelled, type Pending } from '../worker/client.ts';
-import type { OpenedFile } from '../worker/protocol.ts';
+import type { OpenedFile, Replies } from '../worker/protocol.ts';
 import { ByteCache } from './byte-cache.ts';
 import { SAMPLES } from './samples.ts';
 import type { Slice, StoreDeps } from './types.ts';
@@ -39,6 +39,9 @@ export interface FileSlice {
   openDescription(file: Blob, name: string): Promise<void>;
   cancelScan(): void;
   dismissNotice(): void;
+  /** Worker queries about the open file's RAM; they change no state. */
+  ramPicture(block: string, cells: number): Promise<Replies['ram-picture']>;
+  ramExport(block: string): Promise<Replies['ram-export']>;
   /** False until the edits slice exists and overrides it. */
   hasUnsavedEdits(): boolean;
 }
@@ -141,5 +144,8 @@ export const createFileSlice = (deps: StoreDeps): Slice<FileSlice> => (set, get)
     },
 
     dismissNotice: () => set({ notice: null }),
+
+    ramPicture: (block, cells) => deps.worker.request({ type: 'ram-picture', generation: get().file?.generation ?? 0, block, cells }).result,
+    ramExport: (block) => deps.worker.request({ type: 'ram-export', generation: get().file?.generation ?? 0, block }).result,
   };
 };

@@ -1,0 +1,57 @@
+import { useEffect, useState } from 'react';
+import { useExplorer } from '../store/useExplorer.ts';
+import { DataInspector } from './DataInspector.tsx';
+import { DropZone } from './DropZone.tsx';
+import { EmptyState } from './EmptyState.tsx';
+import { FieldsPane } from './FieldsPane.tsx';
+import { GoToDialog } from './GoToDialog.tsx';
+import { HexView } from './HexView.tsx';
+import { NoticeBar } from './NoticeBar.tsx';
+import { ProblemsPanel } from './ProblemsPanel.tsx';
+import { ScanProgress } from './ScanProgress.tsx';
+import { SectionTable } from './SectionTable.tsx';
+import { StatusLine } from './StatusLine.tsx';
+import { Toolbar } from './Toolbar.tsx';
+
+export function App() {
+  const hasModel = useExplorer((s) => s.model !== null);
+  const scanning = useExplorer((s) => s.scan !== null);
+  const [goTo, setGoTo] = useState(false);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'g') {
+        e.preventDefault();
+        if (hasModel) setGoTo(true);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [hasModel]);
+
+  return (
+    <div className="app">
+      <Toolbar onGoTo={() => setGoTo(true)} />
+      <ScanProgress />
+      <NoticeBar />
+      {hasModel ? (
+        <main className="workspace">
+          <div className="col-left">
+            <SectionTable />
+            <ProblemsPanel />
+          </div>
+          <FieldsPane />
+          <div className="col-right">
+            <HexView />
+            <DataInspector />
+          </div>
+        </main>
+      ) : (
+        !scanning && <EmptyState />
+      )}
+      <StatusLine />
+      <DropZone />
+      {hasModel && <GoToDialog open={goTo} onClose={() => setGoTo(false)} />}
+    </div>
+  );
+}

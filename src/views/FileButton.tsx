@@ -1,0 +1,17 @@
+import type { ChangeEvent } from 'react';
+
+/** A button-looking label around a file input, so the input's accessible name is the label. */
+export function FileButton({ label, accept, onFile, className = '' }: { label: string; accept?: string; onFile(f: File): void; className?: string }) {
+  const onChange = (e: ChangeEvent<HTMLInputElement>) => {
+    const f = e.target.files?.[0];
+    // Reset so picking the same file again still fires change.
+    e.target.value = '';
+    if (f) onFile(f);
+  };
+  return (
+    <label className={`button file-button ${className}`}>
+      {label}
+      <input type="file" className="sr-only" accept={accept} onChange={onChange} />
+    </label>
+  );
+}

@@ -1,0 +1,118 @@
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
+import { PAGE_SIZE } from '../store/byte-cache.ts';
+import { selectedRecord } from '../store/selectors.ts';
+import { useExplorer } from '../store/useExplorer.ts';
+import { describeByte, makeAnnotator } from './byte-annotator.ts';
+import { HexRow } from './HexRow.tsx';
+import { useByteCacheVersion } from './useByteCacheVersion.ts';
+import { ROW_BYTES, useHexViewport } from './useHexViewport.ts';
+import { VirtualScrollbar } from './VirtualScrollbar.tsx';
+
+const VIEWPORT_ID = 'hex-viewport';
+
+function offsetOf(e: MouseEvent): number | null {
+  const cell = (e.target as Element).closest('[data-offset]');
+  return cell ? Number(cell.getAttribute('data-offset')) : null;
+}
+
+/** The whole file as hex rows; only the visible rows exist, their bytes come in pages. */
+export function HexView() {
+  const model = useExplorer((s) => s.model);
+  const cache = useExplorer((s) => s.bytes);
+  const rec = useExplorer(selectedRecord);
+  const range = useExplorer((s) => s.range);
+  const caret = useExplorer((s) => s.caret);
+  const reveal = useExplorer((s) => s.reveal);
+  const selectOffset = useExplorer((s) => s.selectOffset);
+  useByteCacheVersion(cache);
+
+  const size = model?.fileSize ?? 0;
+  const totalRows = Math.ceil(size / ROW_BYTES);
+  const vp = useHexViewport(totalRows);
+  const { top, setTop, fullRows } = vp;
+  const [hover, setHover] = useState<number | null>(null);
+  const digits = Math.max(8, Math.max(0, size - 1).toString(16).length);
+
+  const lastReveal = useRef(0);
+  useEffect(() => {
+    if (!reveal || reveal.seq === lastReveal.current) return;
+    lastReveal.current = reveal.seq;
+    const row = Math.floor(reveal.offset / ROW_BYTES);
+    if (row < top || row >= top + fullRows) setTop(row - Math.min(2, Math.floor(fullRows / 4)));
+  }, [reveal, top, fullRows, setTop]);
+
+  const hoverLeaf = useMemo(() => (hover === null ? -1 : makeAnnotator(rec, null, null, -1).leafAt(hover)), [rec, hover]);
+  const annotate = useMemo(() => makeAnnotator(rec, range, caret, hoverLeaf), [rec, range, caret, hoverLeaf]);
+
+  if (!model || !cache) return null;
+
+  const rows = [];
+  for (let r = top; r < Math.min(totalRows, top + vp.visibleRows); r++) {
+    const offset = r * ROW_BYTES;
+    const count = Math.min(ROW_BYTES, size - offset);
+    const page = cache.pageAt(offset);
+    const at = offset % PAGE_SIZE;
+    rows.push(<HexRow key={r} offset={offset} bytes={page?.subarray(at, at + count)} count={count} digits={digits} annotate={annotate} />);
+  }
+
+  const moveCaret = (to: number, extend: boolean) => {
+    const o = Math.min(size - 1, Math.max(0, to));
+    selectOffset(o, { extend });
+  };
+
+  const onKeyDown = (e: KeyboardEvent) => {
+    const c = caret ?? top * ROW_BYTES;
+    const page = fullRows * ROW_BYTES;
+    const keys: Record<string, () => number> = {
+      ArrowLeft: () => c - 1,
+      ArrowRight: () => c + 1,
+      ArrowUp: () => c - ROW_BYTES,
+      ArrowDown: () => c + ROW_BYTES,
+      PageUp: () => c - page,
+      PageDown: () => c + page,
+      Home: () => (e.ctrlKey ? 0 : c - (c % ROW_BYTES)),
+      End: () => (e.ctrlKey ? size - 1 : c - (c % ROW_BYTES) + ROW_BYTES - 1),
+    };
+    const next = keys[e.key];
+    if (!next) return;
+    e.preventDefault();
+    moveCaret(next(), e.shiftKey);
+  };
+
+  return (
+    <section className="pane hex" aria-label="Hex">
+      <div className="hex-head" aria-hidden="true">
+        <span className="hex-off">{'Offset'.padEnd(digits)}</span>
+        <span className="hex-bytes">
+          {Array.from({ length: ROW_BYTES }, (_, i) => (
+            <span key={i} className={`hb${i === 7 ? ' mid' : ''}`}>{i.toString(16).padStart(2, '0')}</span>
+          ))}
+        </span>
+        <span className="hex-ascii">ASCII</span>
+      </div>
+      <div className="hex-body">
+        <div
+          id={VIEWPORT_ID}
+          ref={vp.viewportRef}
+          className="hex-viewport"
+          tabIndex={0}
+          aria-label={`Bytes ${top * ROW_BYTES} to ${Math.min(size, (top + fullRows) * ROW_BYTES)} of ${size}`}
+          onKeyDown={onKeyDown}
+          onMouseDown={(e) => {
+            const o = offsetOf(e);
+            if (o === null) return;
+            e.preventDefault();
+            (e.currentTarget as HTMLElement).focus();
+            selectOffset(o, { extend: e.shiftKey });
+          }}
+          onMouseOver={(e) => setHover(offsetOf(e))}
+          onMouseLeave={() => setHover(null)}
+        >
+          {rows}
+        </div>
+        <VirtualScrollbar top={top} maxTop={vp.maxTop} visibleRows={fullRows} totalRows={totalRows} controls={VIEWPORT_ID} onScroll={setTop} />
+      </div>
+      <div className="hex-hover">{hover !== null ? describeByte(model.records, hover) : '\u00a0'}</div>
+    </section>
+  );
+}

@@ -1,0 +1,103 @@
+import { flexRender, getCoreRowModel, getFilteredRowModel, getSortedRowModel, useReactTable, type Row } from '@tanstack/react-table';
+import { useEffect, useRef, type KeyboardEvent } from 'react';
+import type { StreamRecord } from '../format/model.ts';
+import { useExplorer } from '../store/useExplorer.ts';
+import { recordStatus, rowText, SECTION_COLUMNS } from './section-columns.ts';
+import { SectionCell } from './SectionCell.tsx';
+
+const EMPTY: StreamRecord[] = [];
+
+/** Every record of the file; sortable, filterable, and the keyboard moves the selection. */
+export function SectionTable() {
+  const records = useExplorer((s) => s.model?.records ?? EMPTY);
+  const filter = useExplorer((s) => s.sectionFilter);
+  const sorting = useExplorer((s) => s.sorting);
+  const setFilter = useExplorer((s) => s.setSectionFilter);
+  const setSorting = useExplorer((s) => s.setSorting);
+  const selected = useExplorer((s) => s.recordIndex);
+  const selectRecord = useExplorer((s) => s.selectRecord);
+  const bodyRef = useRef<HTMLTableSectionElement>(null);
+
+  const table = useReactTable({
+    data: records,
+    columns: SECTION_COLUMNS,
+    state: { sorting, globalFilter: filter },
+    onSortingChange: (u) => setSorting(typeof u === 'function' ? u(sorting) : u),
+    globalFilterFn: (row, _col, value: string) => rowText(row.original).includes(value.trim().toLowerCase()),
+    getCoreRowModel: getCoreRowModel(),
+    getSortedRowModel: getSortedRowModel(),
+    getFilteredRowModel: getFilteredRowModel(),
+    getRowId: (r) => String(r.index),
+    sortDescFirst: false,
+  });
+  const rows = table.getRowModel().rows;
+
+  // Keep the selected row in view when the selection comes from elsewhere (hex, problems).
+  useEffect(() => {
+    if (selected === null) return;
+    bodyRef.current?.querySelector(`tr[data-index="${selected}"]`)?.scrollIntoView({ block: 'nearest' });
+  }, [selected]);
+
+  const move = (e: KeyboardEvent, rowsList: Row<StreamRecord>[]) => {
+    const at = rowsList.findIndex((r) => r.original.index === selected);
+    const steps: Record<string, number> = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: rowsList.length - 1, PageDown: at + 10, PageUp: at - 10 };
+    if (!(e.key in steps) || rowsList.length === 0) return;
+    e.preventDefault();
+    const next = rowsList[Math.min(rowsList.length - 1, Math.max(0, steps[e.key]))];
+    selectRecord(next.original.index);
+    bodyRef.current?.querySelector<HTMLElement>(`tr[data-index="${next.original.index}"]`)?.focus();
+  };
+
+  const focusable = rows.some((r) => r.original.index === selected) ? selected : rows[0]?.original.index;
+
+  return (
+    <section className="pane sections" aria-label="Section list">
+      <div className="pane-head">
+        <h2>Sections</h2>
+        <input type="search" className="filter" placeholder="Filter sections" aria-label="Filter sections" value={filter} onChange={(e) => setFilter(e.target.value)} />
+        <span className="count">{rows.length === records.length ? `${records.length} records` : `${rows.length} of ${records.length}`}</span>
+      </div>
+      <div className="table-scroll">
+        <table aria-label="Sections" className="grid">
+          <thead>
+            {table.getHeaderGroups().map((hg) => (
+              <tr key={hg.id}>
+                {hg.headers.map((h) => {
+                  const dir = h.column.getIsSorted();
+                  return (
+                    <th key={h.id} aria-sort={dir === 'asc' ? 'ascending' : dir === 'desc' ? 'descending' : 'none'} className={`c-${h.column.id}`}>
+                      <button type="button" onClick={h.column.getToggleSortingHandler()}>
+                        {flexRender(h.column.columnDef.header, h.getContext())}
+                        <span className="sort-mark" aria-hidden="true">{dir === 'asc' ? '▲' : dir === 'desc' ? '▼' : ''}</span>
+                      </button>
+                    </th>
+                  );
+                })}
+              </tr>
+            ))}
+          </thead>
+          <tbody ref={bodyRef} onKeyDown={(e) => move(e, rows)}>
+            {rows.map((row) => {
+              const r = row.original;
+              const isSel = r.index === selected;
+              return (
+                <tr
+                  key={row.id}
+                  data-index={r.index}
+                  aria-selected={isSel}
+                  tabIndex={r.index === focusable ? 0 : -1}
+                  className={`st-${recordStatus(r).status}${isSel ? ' selected' : ''}${r.depth ? ' nested' : ''}`}
+                  onClick={() => selectRecord(r.index)}
+                >
+                  {row.getVisibleCells().map((cell) => (
+                    <SectionCell key={cell.id} column={cell.column.id} record={r} />
+                  ))}
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}

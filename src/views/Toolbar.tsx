@@ -1,0 +1,34 @@
+import { useExplorer } from '../store/useExplorer.ts';
+import { FileButton } from './FileButton.tsx';
+import { SampleMenu } from './SampleMenu.tsx';
+
+function sizeText(n: number): string {
+  return n >= 1024 * 1024 ? `${(n / (1024 * 1024)).toFixed(1)} MiB` : `${n.toLocaleString('en-US')} bytes`;
+}
+
+/** Opening files and samples, go to, and one line about the open file. */
+export function Toolbar({ onGoTo }: { onGoTo(): void }) {
+  const file = useExplorer((s) => s.file);
+  const model = useExplorer((s) => s.model);
+  const openFile = useExplorer((s) => s.openFile);
+  const openDescription = useExplorer((s) => s.openDescription);
+  return (
+    <header className="toolbar">
+      <h1>vmstate explorer</h1>
+      <FileButton label="Open state file" onFile={(f) => void openFile(f, f.name)} className="primary" />
+      <FileButton label="Open description" accept=".json,application/json,.bin,*/*" onFile={(f) => void openDescription(f, f.name)} />
+      <SampleMenu />
+      <button type="button" onClick={onGoTo} disabled={!model} aria-keyshortcuts="Control+G">
+        Go to…
+      </button>
+      {file && model && (
+        <p className="file-info">
+          <strong>{file.name}</strong> · {sizeText(file.size)} · {model.variant}
+          {model.machine ? ` · ${model.machine}` : ''}
+          {file.description ? ` · described by ${file.description}` : ''}
+          {model.complete ? '' : ' · incomplete'}
+        </p>
+      )}
+    </header>
+  );
+}
