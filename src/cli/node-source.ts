@@ -22,6 +22,15 @@ export async function fileSource(path: string): Promise<NodeFileSource> {
       }
       return got === n ? buf : buf.subarray(0, got);
     },
+    async readInto(offset, target) {
+      let got = 0;
+      while (got < target.length) {
+        const { bytesRead } = await fh.read(target, got, target.length - got, offset + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      return got;
+    },
     close: () => fh.close(),
   };
 }

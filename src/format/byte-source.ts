@@ -6,6 +6,8 @@ export interface ByteSource {
   readonly size: number;
   /** Reads up to `length` bytes at `offset`; shorter only at the end of the source. */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /** Optional: reads into `target` (fills it unless the source ends), returns the bytes read. */
+  readInto?(offset: number, target: Uint8Array): Promise<number>;
 }
 
 export function memorySource(bytes: Uint8Array): ByteSource {

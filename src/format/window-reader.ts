@@ -1,14 +1,27 @@
-// Turns a ByteSource into contiguous windows for the synchronous decoders, reading the file in
-// slices with the next slice already requested (read-ahead), so I/O overlaps decoding.
+// Turns a ByteSource into contiguous windows for the synchronous decoders. The file is read in
+// slices into two reused buffers: while the decoder works on one, the next slice is already
+// being read into the other (read-ahead), and a refill copies only the unconsumed tail of the old
+// window in front of the new slice. Fresh 8 MiB buffers per read cost more than the read itself
+// (page faults), which is why sources may implement readInto.
 
 import type { ByteSource } from './byte-source.ts';
 import type { Window } from './cursor.ts';
 
 export const DEFAULT_SLICE = 8 * 1024 * 1024;
+/** Room in front of each slice for the old window's tail; larger tails take the slow path. */
+const HEADROOM = 2 * 1024 * 1024;
+
+interface Slot {
+  buf: Uint8Array;
+  /** The read in flight into buf[HEADROOM...], with the file offset it starts at. */
+  pending: { offset: number; done: Promise<number> } | null;
+}
 
 export class WindowReader {
   private win: Window = { bytes: new Uint8Array(0), base: 0, atEnd: false };
-  private ahead: { offset: number; data: Promise<Uint8Array> } | null = null;
+  private slots: Slot[] | null = null;
+  /** Index of the slot the current window lives in (-1: a one-off buffer). */
+  private current = -1;
   /** Bytes read from the source so far (progress, benchmarks). */
   bytesRead = 0;
 
@@ -21,54 +34,70 @@ export class WindowReader {
   /** A window that contains [offset, offset + minBytes) or reaches the end of the source. */
   async at(offset: number, minBytes = 1): Promise<Window> {
     const end = this.win.base + this.win.bytes.length;
-    if (offset >= this.win.base && (offset + minBytes <= end || this.win.atEnd) && offset <= end) return this.win;
-    const want = Math.min(this.source.size, offset + Math.max(minBytes, this.sliceSize));
-    const parts: Uint8Array[] = [];
-    let have = offset;
-    // Keep what the current window already holds past `offset`.
-    if (offset >= this.win.base && offset < end) {
-      parts.push(this.win.bytes.subarray(offset - this.win.base));
-      have = end;
+    if (offset >= this.win.base && offset <= end && (offset + minBytes <= end || this.win.atEnd)) return this.win;
+    const tail = offset >= this.win.base && offset < end ? this.win.bytes.subarray(offset - this.win.base) : new Uint8Array(0);
+    const next = tail.length > 0 ? end : offset;
+    if (tail.length <= HEADROOM && minBytes <= this.sliceSize) {
+      this.slots ??= [0, 1].map(() => ({ buf: new Uint8Array(HEADROOM + this.sliceSize), pending: null }));
+      const slot = this.slots[1 - Math.max(0, this.current)];
+      const n = await this.fill(slot, next);
+      // Only the tail moves: it goes right in front of the new slice.
+      slot.buf.set(tail, HEADROOM - tail.length);
+      this.current = this.slots.indexOf(slot);
+      this.win = { bytes: slot.buf.subarray(HEADROOM - tail.length, HEADROOM + n), base: offset, atEnd: next + n >= this.source.size };
+      this.prefetch(this.slots[1 - this.current], next + n);
+      return this.win;
     }
-    while (have < want) {
-      const chunk = await this.readSlice(have, want - have);
-      if (chunk.length === 0) break;
-      parts.push(chunk);
-      have += chunk.length;
-    }
-    const bytes = parts.length === 1 ? parts[0] : concat(parts, have - offset);
-    this.win = { bytes, base: offset, atEnd: offset + bytes.length >= this.source.size };
-    this.prefetch(offset + bytes.length);
+    // Slow path for large device sections: one contiguous buffer of the size asked for.
+    await this.settle();
+    const want = Math.min(this.source.size, offset + Math.max(minBytes, this.sliceSize)) - offset;
+    const bytes = new Uint8Array(want);
+    bytes.set(tail.subarray(0, want));
+    if (want > tail.length) await this.readInto(next, bytes.subarray(tail.length));
+    this.current = -1;
+    this.win = { bytes, base: offset, atEnd: offset + want >= this.source.size };
     return this.win;
   }
 
-  private async readSlice(offset: number, length: number): Promise<Uint8Array> {
-    let chunk: Uint8Array;
-    if (this.ahead && this.ahead.offset === offset) {
-      chunk = await this.ahead.data;
-      this.ahead = null;
-    } else {
-      chunk = await this.source.read(offset, Math.max(length, this.sliceSize));
-      this.bytesRead += chunk.length;
+  /** Waits for the slot's read of `offset` (or starts one) and returns its length. */
+  private async fill(slot: Slot, offset: number): Promise<number> {
+    if (slot.pending && slot.pending.offset === offset) {
+      const n = await slot.pending.done;
+      slot.pending = null;
+      return n;
     }
-    return chunk;
+    if (slot.pending) await slot.pending.done.catch(() => 0);
+    slot.pending = null;
+    const length = Math.min(this.sliceSize, this.source.size - offset);
+    return this.readInto(offset, slot.buf.subarray(HEADROOM, HEADROOM + Math.max(0, length)));
   }
 
-  private prefetch(offset: number): void {
-    if (offset >= this.source.size || this.ahead?.offset === offset) return;
-    const data = this.source.read(offset, this.sliceSize);
-    data.then((d) => (this.bytesRead += d.length), () => {});
-    this.ahead = { offset, data };
+  private prefetch(slot: Slot, offset: number): void {
+    if (offset >= this.source.size) return;
+    const length = Math.min(this.sliceSize, this.source.size - offset);
+    const done = this.readInto(offset, slot.buf.subarray(HEADROOM, HEADROOM + length));
+    done.catch(() => {});
+    slot.pending = { offset, done };
   }
-}
 
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p.subarray(0, total - at), at);
-    at += p.length;
-    if (at >= total) break;
+  /** No read may still be writing into a slot when its bytes are abandoned. */
+  private async settle(): Promise<void> {
+    for (const s of this.slots ?? []) {
+      if (s.pending) await s.pending.done.catch(() => 0);
+      s.pending = null;
+    }
   }
-  return out;
+
+  private async readInto(offset: number, target: Uint8Array): Promise<number> {
+    let n: number;
+    if (this.source.readInto) {
+      n = await this.source.readInto(offset, target);
+    } else {
+      const chunk = await this.source.read(offset, target.length);
+      target.set(chunk);
+      n = chunk.length;
+    }
+    this.bytesRead += n;
+    return n;
+  }
 }

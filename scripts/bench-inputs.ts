@@ -1,0 +1,54 @@
+// Makes the benchmark's inputs with real QEMU 7.2 (issue #5): migration streams of pc guests
+// whose RAM is nearly all random data (filled through -device loader), and an idle guest.
+// Cached in $BENCH_DIR (default /tmp/vmstate-bench); never committed.
+import { createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { startQemu, waitForMigration } from './lib/qmp.mjs';
+
+export const BENCH_DIR = process.env.BENCH_DIR ?? '/tmp/vmstate-bench';
+const MiB = 1024 * 1024;
+
+/** One 1000 MiB file of xorshift noise, reused by every loader (each loader file must be < 2 GiB). */
+async function noiseFile(): Promise<string> {
+  const path = join(BENCH_DIR, 'noise-1000m.bin');
+  if (existsSync(path) && statSync(path).size === 1000 * MiB) return path;
+  const out = createWriteStream(path);
+  let x = 0x9e3779b9;
+  const chunk = new Uint32Array(MiB / 4);
+  for (let i = 0; i < 1000; i++) {
+    for (let k = 0; k < chunk.length; k++) {
+      x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+      chunk[k] = x >>> 0;
+    }
+    if (!out.write(Buffer.from(chunk.buffer.slice(0)))) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+  return path;
+}
+
+async function migrate(name: string, args: string[]): Promise<string> {
+  const path = join(BENCH_DIR, name);
+  if (existsSync(path)) return path;
+  const q = await startQemu('qemu-system-x86_64', ['-M', 'pc', '-nodefaults', '-display', 'none', '-S', ...args]);
+  // The default max-bandwidth throttles migration to a file (format.md §12).
+  await q.qmp.execute('migrate-set-parameters', { 'max-bandwidth': 64 * 1024 * MiB });
+  await q.qmp.execute('migrate', { uri: `exec:cat > ${path}.part && mv ${path}.part ${path}` });
+  const info = await waitForMigration(q.qmp, { timeoutMs: 30 * 60_000 });
+  await q.qmp.execute('quit').catch(() => {});
+  if (info.status !== 'completed') throw new Error(`migration of ${name} ended ${info.status}`);
+  for (let i = 0; i < 100 && !existsSync(path); i++) await new Promise((r) => setTimeout(r, 50));
+  return path;
+}
+
+export async function benchInputs(): Promise<{ idle: string; random1g: string; random4g: string }> {
+  mkdirSync(BENCH_DIR, { recursive: true });
+  const noise = await noiseFile();
+  const loader = (addr: number) => ['-device', `loader,file=${noise},addr=0x${addr.toString(16)},force-raw=on`];
+  const idle = await migrate('idle-1g.mig', ['-m', '1G']);
+  const random1g = await migrate('random-1g.mig', ['-m', '1G', ...loader(0x1000000)]);
+  // pc with 4 GiB: 3 GiB below the PCI hole, 1 GiB from 4 GiB up.
+  const random4g = await migrate('random-4g.mig', ['-m', '4G', ...loader(0x1000000), ...loader(0x40000000), ...loader(0x80000000), ...loader(0x100000000)]);
+  return { idle, random1g, random4g };
+}
