@@ -1,14 +1,15 @@
 // The CLI as a user runs it: `node bin/vmstate-explorer.js ...` after npm ci.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { FIXTURE_DIR } from '../format/testing/fixtures.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/vmstate-explorer.js');
 const fx = (f: string) => join(FIXTURE_DIR, f);
 const dir = mkdtempSync(join(tmpdir(), 'vmstate-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const run = (...args: string[]) => spawnSync('node', [BIN, ...args], { encoding: 'utf8', maxBuffer: 256 << 20 });
 
 describe('vmstate-explorer CLI', { timeout: 60_000 }, () => {

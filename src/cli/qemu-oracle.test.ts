@@ -1,6 +1,6 @@
 // Real QEMU is the reference: files edited by the CLI are loaded by QEMU 7.2 configured like the
 // fixture's producer (`-incoming "exec:cat FILE"`, format.md §9), and QEMU reports the new values.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -26,6 +26,7 @@ const fixture = (f: string) => join(FIXTURE_DIR, f);
 const open: { close(): Promise<void> }[] = [];
 afterAll(async () => {
   for (const q of open) await q.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
