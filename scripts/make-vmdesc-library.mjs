@@ -293,7 +293,7 @@ function firstError(text) {
   const lines = String(text)
     .split('\n')
     .map((l) => l.replace(/^.*?qemu-system-[a-z0-9_]+: /, '').trim())
-    .filter((l) => l && !/^(\S+: )?warning:/i.test(l) && !/^(qemu-system-\S+ )?exited with/.test(l));
+    .filter((l) => l && !/^(\S+: )?(warning|info):/i.test(l) && !/^(qemu-system-\S+ )?exited with/.test(l));
   return lines[0] ?? String(text).trim().split('\n')[0] ?? '';
 }
 
@@ -912,8 +912,10 @@ function readme(lib, summary, size, seconds, discovery) {
   L.push('  what `JSON.parse` keeps (the last element). `duplicateKeyObjects` counts where that happened.');
   const shared = Object.entries(lib.vmsds)
     .filter(([, e]) => {
-      const ts = new Set(Object.values(e.versions).flat().flatMap((v) => v.seenIn.map((x) => x.slice(0, x.indexOf(':')).split('_')[0])));
-      return ts.size > 1 && Object.keys(e.versions).length > 1;
+      // Some version seen only on one architecture and another seen only on a different one.
+      const archOf = (variants) => new Set(variants.flatMap((v) => v.seenIn.map((x) => x.slice(0, x.indexOf(':')).split('_')[0].split('-')[0])));
+      const only = Object.values(e.versions).map(archOf).filter((a) => a.size === 1).map((a) => [...a][0]);
+      return new Set(only).size > 1;
     })
     .map(([n, e]) => `\`${n}\` (versions ${Object.keys(e.versions).join(', ')})`);
   L.push('- vmsd names are not unique across architectures: the same name can carry an unrelated layout on');
