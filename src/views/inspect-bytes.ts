@@ -2,9 +2,12 @@
 
 export interface Reading {
   label: string;
-  be: string;
+  /** null when fewer bytes than the width remain in the file. */
+  be: string | null;
   le: string | null;
 }
+
+const WIDTHS = [1, 2, 4, 8];
 
 function intAt(bytes: Uint8Array, n: number, signed: boolean, little: boolean): string {
   let v = 0n;
@@ -18,17 +21,25 @@ function floatAt(bytes: Uint8Array, n: 4 | 8, little: boolean): string {
   return String(n === 4 ? view.getFloat32(0, little) : view.getFloat64(0, little));
 }
 
-/** Every width that fits in `bytes`; 1-byte readings have no byte order. */
-export function readings(bytes: Uint8Array): Reading[] {
+/**
+ * The same rows whatever `bytes` holds (undefined: not loaded yet), so the inspector keeps its
+ * height and the hex view above it does not jump. 1-byte readings have no byte order.
+ */
+export function readings(bytes: Uint8Array | undefined): Reading[] {
+  const fits = (n: number) => bytes !== undefined && bytes.length >= n;
   const out: Reading[] = [];
-  for (const n of [1, 2, 4, 8]) {
-    if (bytes.length < n) break;
+  for (const n of WIDTHS) {
     for (const signed of [false, true]) {
-      out.push({ label: `${signed ? 's' : 'u'}${n * 8}`, be: intAt(bytes, n, signed, false), le: n === 1 ? null : intAt(bytes, n, signed, true) });
+      const ok = fits(n);
+      out.push({
+        label: `${signed ? 's' : 'u'}${n * 8}`,
+        be: ok ? intAt(bytes!, n, signed, false) : null,
+        le: n === 1 ? null : ok ? intAt(bytes!, n, signed, true) : null,
+      });
     }
   }
-  if (bytes.length >= 4) out.push({ label: 'f32', be: floatAt(bytes, 4, false), le: floatAt(bytes, 4, true) });
-  if (bytes.length >= 8) out.push({ label: 'f64', be: floatAt(bytes, 8, false), le: floatAt(bytes, 8, true) });
+  out.push({ label: 'f32', be: fits(4) ? floatAt(bytes!, 4, false) : null, le: fits(4) ? floatAt(bytes!, 4, true) : null });
+  out.push({ label: 'f64', be: fits(8) ? floatAt(bytes!, 8, false) : null, le: fits(8) ? floatAt(bytes!, 8, true) : null });
   return out;
 }
 

@@ -3,6 +3,7 @@
 
 import { blobSource, type ByteSource } from '../format/byte-source.ts';
 import { CancelledError } from '../format/errors.ts';
+import { bundledLibrary } from '../format/library.ts';
 import { scanStream, type ScanResult } from '../format/scan.ts';
 import { loadDescription, type Vmdesc } from '../format/vmdesc.ts';
 import type { OpenedFile } from './protocol.ts';
@@ -96,7 +97,7 @@ export class Session {
     this.running = { id, abort };
     let result: ScanResult;
     try {
-      result = await scanStream(source, { vmdesc, signal: abort.signal, onProgress: progress });
+      result = await scanStream(source, { vmdesc, library: bundledLibrary(), signal: abort.signal, onProgress: progress });
     } finally {
       if (this.running?.id === id) this.running = null;
     }

@@ -1,0 +1,127 @@
+import { closeSync, mkdirSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { startQemu, waitForMigration } from '../scripts/lib/qmp.mjs';
+import { byteCell, col, openByInput, sectionsTable, statusLine, tableRows } from './open-file.ts';
+
+// A real QEMU 7.2 migration stream of a 2 GiB guest whose RAM is non-zero (a memory-backend-file
+// over a file of text), so the stream itself is over 2 GiB: offsets past 2^31, a scan long
+// enough to watch and cancel.
+const GUEST = 2 * 1024 * 1024 * 1024;
+const DIR = join(tmpdir(), `vmstate-explorer-e2e-${process.pid}`);
+const STREAM = join(DIR, 'guest-2g-migration.bin');
+const LINE = 'vmstate-explorer large stream test page\n';
+
+test.describe.configure({ mode: 'serial' });
+test.setTimeout(180_000);
+
+test.beforeAll(async () => {
+  test.setTimeout(180_000);
+  mkdirSync(DIR, { recursive: true });
+  const mem = join(DIR, 'guest-ram.img');
+  const fd = openSync(mem, 'w');
+  const chunk = Buffer.from(LINE.repeat(Math.ceil((8 << 20) / LINE.length)).slice(0, 8 << 20), 'latin1');
+  for (let done = 0; done < GUEST; done += chunk.length) writeSync(fd, chunk);
+  closeSync(fd);
+  const q = await startQemu('qemu-system-x86_64', [
+    '-M', 'q35', '-nodefaults', '-display', 'none', '-S', '-m', '2G',
+    '-object', `memory-backend-file,id=mem,size=2G,mem-path=${mem},share=off`, '-machine', 'memory-backend=mem',
+  ]);
+  try {
+    await q.qmp.execute('migrate-set-parameters', { 'max-bandwidth': 64 * 1024 * 1024 * 1024 });
+    await q.qmp.execute('migrate', { uri: `exec:cat > ${STREAM}` });
+    const info = await waitForMigration(q.qmp, { timeoutMs: 150_000 });
+    if (info.status !== 'completed') throw new Error(`migration ${info.status}`);
+  } finally {
+    await q.qmp.execute('quit').catch(() => {});
+    rmSync(mem, { force: true });
+  }
+  expect(statSync(STREAM).size).toBeGreaterThan(GUEST);
+});
+
+test.afterAll(() => {
+  rmSync(DIR, { recursive: true, force: true });
+});
+
+/** Longest gap between animation frames while `during` runs: the page's responsiveness. */
+async function watchFrames(page: Page): Promise<() => Promise<number>> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __maxGap: number; __stop: boolean };
+    w.__maxGap = 0;
+    w.__stop = false;
+    let last = performance.now();
+    const tick = (t: number) => {
+      w.__maxGap = Math.max(w.__maxGap, t - last);
+      last = t;
+      if (!w.__stop) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+  return () => page.evaluate(() => {
+    const w = window as unknown as { __maxGap: number; __stop: boolean };
+    w.__stop = true;
+    return w.__maxGap;
+  });
+}
+
+test('a multi-GiB stream shows its progress and can be cancelled', async ({ page }) => {
+  await page.goto('/');
+  const frames = await watchFrames(page);
+  await openByInput(page, STREAM);
+  const bar = page.getByRole('progressbar', { name: 'Scanning guest-2g-migration.bin' });
+  await expect(bar).toBeVisible();
+  await expect.poll(() => bar.evaluate((p: HTMLProgressElement) => p.value)).toBeGreaterThan(0);
+  const { value, max } = await bar.evaluate((p: HTMLProgressElement) => ({ value: p.value, max: p.max }));
+  expect(max).toBe(statSync(STREAM).size);
+  expect(value).toBeLessThan(max);
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(bar).toBeHidden();
+  await expect(page.getByText('Cancelled opening guest-2g-migration.bin.')).toBeVisible();
+  await expect(sectionsTable(page)).toBeHidden();
+  expect(await frames()).toBeLessThan(250);
+});
+
+test('the whole stream scans and the hex view reaches its last byte', async ({ page }) => {
+  const size = statSync(STREAM).size;
+  const tail = Buffer.alloc(16);
+  const fd = openSync(STREAM, 'r');
+  readSync(fd, tail, 0, 16, size - 16);
+  closeSync(fd);
+
+  await page.goto('/');
+  const frames = await watchFrames(page);
+  await openByInput(page, STREAM);
+  await expect(sectionsTable(page)).toBeVisible({ timeout: 120_000 });
+  expect(await frames()).toBeLessThan(250);
+  const rows = await tableRows(page);
+  expect(rows.at(-1)![col('Type')]).toBe('vmdesc');
+  expect(rows.filter((r) => r[col('Device')] === 'ram').length).toBeGreaterThanOrEqual(3);
+
+  await page.keyboard.press('Control+g');
+  await page.getByLabel('Go to offset or field').fill(`0x${(size - 1).toString(16)}`);
+  await page.keyboard.press('Enter');
+  await expect(statusLine(page)).toHaveText(new RegExp(`^0x${(size - 1).toString(16)} \\(1 byte\\) vmdesc$`));
+  await expect(byteCell(page, size - 1)).toHaveText(tail[15].toString(16).padStart(2, '0'));
+
+  // Past 2^31 the bytes are guest RAM: the text the guest memory was filled with.
+  const far = 2 ** 31 + 12345;
+  await page.keyboard.press('Control+g');
+  await page.getByLabel('Go to offset or field').fill(String(far));
+  await page.keyboard.press('Enter');
+  await expect(statusLine(page)).toContainText('ram (0)');
+  const ascii = page.getByRole('region', { name: 'Hex' }).locator('.hex-row').filter({ has: page.locator(`.hex-bytes [data-offset="${far}"]`) }).locator('.hex-ascii');
+  await expect(ascii).toHaveText(/stream|test|page|vmstate|explorer|large/);
+
+  // Dragging the scrollbar thumb to the bottom shows the last row.
+  const thumb = page.locator('.vscroll-thumb');
+  const track = await page.locator('.vscroll').boundingBox();
+  const box = (await thumb.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2, track!.y + track!.height + 50, { steps: 5 });
+  await page.mouse.up();
+  await expect(byteCell(page, size - 1)).toBeVisible();
+  const lastRow = Math.floor((size - 1) / 16) * 16;
+  await expect(page.locator('.hex-off').last()).toHaveText(lastRow.toString(16).padStart(8, '0'));
+});
