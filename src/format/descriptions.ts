@@ -15,11 +15,15 @@ export interface DescriptionCandidate {
   body: DescriptionBody;
   /** The description was written for this very stream: check its sizes strictly. */
   strict: boolean;
+  /** More subsection descriptions to try when a subsection is not in `body` (bundled library). */
+  subsections?: (name: string) => VmsdDesc[];
 }
 
 /** Bundled descriptions: every variant seen for a section name and version. */
 export interface DescriptionLibrary {
   candidates(idstr: string, versionId: number): DescriptionBody[];
+  /** Every description seen for a subsection name (nested structs' subsections included). */
+  subsections?(name: string): VmsdDesc[];
 }
 
 export class DeviceIndex {
@@ -47,7 +51,8 @@ export function descriptionCandidates(
   if (e) out.push({ source: 'vmdesc', body: deviceBody(e), strict: true });
   const s = sources.supplied?.get(idstr, instanceId);
   if (s && (s.version === undefined || s.version === versionId)) out.push({ source: 'supplied', body: deviceBody(s), strict: false });
-  for (const body of sources.library?.candidates(idstr, versionId) ?? []) out.push({ source: 'bundled', body, strict: false });
+  const lib = sources.library;
+  for (const body of lib?.candidates(idstr, versionId) ?? []) out.push({ source: 'bundled', body, strict: false, subsections: lib?.subsections?.bind(lib) });
   return out;
 }
 

@@ -73,7 +73,7 @@ export function decodeSectionData(
   let bundledError: Problem | null = null;
   for (const cand of candidates) {
     if (cand.source === 'bundled') bundledTried++;
-    const ctx = newContext(cand.strict);
+    const ctx = newContext(cand.strict, cand.subsections);
     const c = new Cursor(win, dataStart, label);
     let fields: FieldNode[];
     try {
@@ -99,6 +99,10 @@ export function decodeSectionData(
     if (!end.ok && win.atEnd && partialFooterAtEnd(win, c.pos, sectionId)) {
       throw new DecodeError('truncated', c.pos, `a footer or the next record after the data of ${label}; the file ends here`, label);
     }
+    const elastic = !end.ok && cand.source === 'bundled' ? stretchLastBlob(win, fields, sectionId, framing) : null;
+    if (elastic) {
+      return { fields, decodedBy: cand.source, vmsdName: cand.body.vmsd_name, dataEnd: elastic.end, footer: elastic.footer, exact: elastic.footer, heuristic: !elastic.footer, problems: [...failures.map(asWarning), ...ctx.problems, ...elastic.problems] };
+    }
     if (!end.ok) {
       framing.footers = saved;
       const p = makeProblem('description-mismatch', c.pos, `${cand.source} description ends here, but no footer or next record follows`, label);
@@ -111,6 +115,37 @@ export function decodeSectionData(
   }
   if (bundledError) failures.push({ ...bundledError, message: `none of ${bundledTried} bundled description(s) fits; first: ${bundledError.message}` });
   return delimitRaw(win, dataStart, sectionId, label, candidates.length === 0, failures, framing);
+}
+
+/** Types whose length is a property of the captured state, not of the schema (format.md §3.10). */
+const STATE_SIZED = new Set(['virtio', 'buffer']);
+
+/**
+ * A bundled description fixes the size of a trailing virtio blob (or old-style data) as it was
+ * in the probe; here it may be longer or shorter. If everything before it decoded, let the blob
+ * run to the footer (certain) or to the next header (heuristic).
+ */
+function stretchLastBlob(win: Window, fields: FieldNode[], sectionId: number, framing: FramingState): { end: number; footer: boolean; problems: Problem[] } | null {
+  const last = fields[fields.length - 1];
+  if (!last || last.children || !STATE_SIZED.has(last.type)) return null;
+  const from = last.offset - win.base;
+  let end = -1;
+  let footer = false;
+  if (framing.footers !== false) {
+    const i = findFooter(win.bytes, from, sectionId, framing.knownIds, win.atEnd);
+    if (i >= 0) [end, footer] = [i + win.base, true];
+  }
+  if (end < 0 && framing.footers !== true) {
+    const i = findNextHeader(win.bytes, from, win.atEnd);
+    if (i >= 0) end = i + win.base;
+  }
+  if (end < 0) return null;
+  const described = last.size;
+  last.size = end - last.offset;
+  last.value = decodeLeaf(new Cursor(win, last.offset), 'buffer', last.size);
+  const problems = [makeProblem('size-mismatch', last.offset, `${last.type} state is ${last.size} bytes here, ${described} in the bundled description; its end was found by ${footer ? 'the footer' : 'the next section header'}`, last.path)];
+  if (!footer) problems.push(makeProblem('heuristic-boundary', end, 'section end found by searching for the next section header (display only; not editable)', last.path));
+  return { end, footer, problems };
 }
 
 /** The file ends at `at`, or inside a footer `7E <id>` that starts there. */

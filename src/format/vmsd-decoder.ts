@@ -18,10 +18,12 @@ export interface DecodeContext {
   strictSizes: boolean;
   /** Upper bound on nodes made for one section, so a hostile description cannot exhaust memory. */
   nodeBudget: number;
+  /** Subsection descriptions to fall back on when a subsection is not in its owner's list. */
+  subsectionPool?: (name: string) => VmsdDesc[];
 }
 
-export function newContext(strictSizes: boolean): DecodeContext {
-  return { problems: [], strictSizes, nodeBudget: 2_000_000 };
+export function newContext(strictSizes: boolean, subsectionPool?: (name: string) => VmsdDesc[]): DecodeContext {
+  return { problems: [], strictSizes, nodeBudget: 2_000_000, subsectionPool };
 }
 
 interface Body {
@@ -203,7 +205,8 @@ function decodeQueue(c: Cursor, f: VmdescField, path: string, ctx: DecodeContext
 function decodeSubsections(c: Cursor, owner: string, known: VmsdDesc[], prefix: string, ctx: DecodeContext, depth: number): FieldNode[] {
   const out: FieldNode[] = [];
   const seen = new Set<string>();
-  for (;;) {
+  // Without the owner's name the loader's prefix rule cannot be applied: claim nothing.
+  while (owner) {
     const head = c.peek(2);
     if (!head || head[0] !== QEMU_VM_SUBSECTION) break;
     const len = head[1];
@@ -212,14 +215,15 @@ function decodeSubsections(c: Cursor, owner: string, known: VmsdDesc[], prefix: 
     if (!nameBytes) break;
     const name = latin1(nameBytes.subarray(2));
     if (!name.startsWith(owner)) break;
-    const desc = known.find((s) => s.vmsd_name === name);
     const start = c.pos;
     const path = prefix + name + (seen.has(name) ? `#${out.length}` : '');
-    if (!desc) throw new DecodeError('bad-subsection', start, `a described subsection of ${owner}; "${name}" is not in the description`, path);
+    const descs = [...known.filter((s) => s.vmsd_name === name), ...(ctx.subsectionPool?.(name) ?? [])];
+    if (!descs.length) throw new DecodeError('bad-subsection', start, `a described subsection of ${owner}; "${name}" is not in the description`, path);
     seen.add(name);
     c.skip(2 + len);
     // The loader stores the version in an 8-bit variable (vmstate_subsection_load).
     const version = c.be32('subsection version_id');
+    const desc = descs.find((s) => s.version === version) ?? descs[0];
     spend(ctx, c, path);
     const children = decodeBody(c, desc, path + '.', ctx, depth + 1);
     if (ctx.strictSizes && version !== desc.version) {
