@@ -18,8 +18,7 @@ export function FieldsPane() {
         {rec ? (
           <>
             <RecordSummary record={rec} />
-            {rec.ram && <RamView record={rec} />}
-            <FieldTree />
+            {rec.ram ? <RamView record={rec} /> : <FieldTree />}
           </>
         ) : (
           <p className="muted hint">Select a section to see its fields, or click a byte in the hex view.</p>

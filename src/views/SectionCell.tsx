@@ -5,7 +5,11 @@ import { recordStatus, recordType } from './section-columns.ts';
 export function SectionCell({ column, record: r }: { column: string; record: StreamRecord }) {
   switch (column) {
     case 'type':
-      return <td className="c-type">{recordType(r)}</td>;
+      return (
+        <td className="c-type" title={recordType(r)}>
+          {recordType(r)}
+        </td>
+      );
     case 'sectionId':
       return <td className="c-num">{r.sectionId ?? ''}</td>;
     case 'device':

@@ -58,7 +58,12 @@ export function SectionTable() {
         <span className="count">{rows.length === records.length ? `${records.length} records` : `${rows.length} of ${records.length}`}</span>
       </div>
       <div className="table-scroll">
-        <table aria-label="Sections" className="grid">
+        <table aria-label="Sections" className="grid sections-grid">
+          <colgroup>
+            {SECTION_COLUMNS.map((c) => (
+              <col key={c.id} className={`w-${c.id}`} />
+            ))}
+          </colgroup>
           <thead>
             {table.getHeaderGroups().map((hg) => (
               <tr key={hg.id}>
