@@ -1,0 +1,847 @@
+#!/usr/bin/env node
+// Creates real QEMU 10.0 fixtures in public/fixtures/qemu10/ (Debian trixie's qemu-system-x86 and
+// qemu-system-s390x, run from a debootstrap chroot) and writes public/fixtures/qemu10/manifest.json.
+// They carry the stream features that appeared after 7.2 (docs format.md §10): the vmdesc JSON's
+// "configuration" member, "nullptr" entries and mixed NULL/non-NULL pointer arrays split into runs,
+// struct arrays whose last element has no "index", the SWITCHOVER_START command, the mapped-ram
+// file layout and (main channel of a multifd migration) RAM MULTIFD_FLUSH records. The nullptr
+// fixture is an s390x one: no x86 device in 10.0 has an array of pointers (see nullptrSources in
+// the manifest).
+//
+//   QEMU10_ROOT=/var/tmp/trixie node scripts/make-fixtures-qemu10.mjs
+//
+// Making the chroot (as root, on a Debian/Ubuntu host that reaches deb.debian.org; ~1 minute):
+//   apt-get install -y debootstrap
+//   debootstrap --variant=minbase trixie /var/tmp/trixie http://deb.debian.org/debian
+//   chroot /var/tmp/trixie apt-get install -y --no-install-recommends qemu-system-x86 qemu-system-s390x
+// (chroot's apt-get needs no /proc for this; if it complains, mount proc first as below.)
+// The script must run as root (chroot(2)). It mounts proc on $QEMU10_ROOT/proc when it is not
+// mounted yet and unmounts it again at the end; the minbase /dev nodes are enough for TCG.
+//
+// - QEMU runs as `chroot $QEMU10_ROOT qemu-system-… ARGS -qmp unix:/tmp/vmstate-qemu10/qmp-N.sock,…`;
+//   every path in ARGS and in the QMP commands is a path inside the chroot under /tmp/vmstate-qemu10
+//   (the script's work directory, emptied first). The QMP socket is reached from outside through
+//   $QEMU10_ROOT/tmp/vmstate-qemu10/. Finished files are copied to public/fixtures/qemu10/.
+// - Guests never run (-S, TCG), RTC base and MACs are fixed, the RAM pattern is seeded.
+// - Each file is decoded here far enough to locate the 10.0-specific parts (record walk using the
+//   file's own vmdesc JSON for section sizes, RAM record parser incl. mapped-ram headers); offsets
+//   go to manifest.json. Then each file is loaded back into a fresh QEMU 10.0 ("loadsBack"), and a
+//   few single-byte mutations of the 10.0-specific parts are loaded to record QEMU's verdict.
+// Fails loudly if QEMU10_ROOT is unset, QEMU is missing there or is not 10.0 (ALLOW_ANY_QEMU=1
+// overrides the version check).
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import net from 'node:net';
+import { Qmp, waitForMigration } from './lib/qmp.mjs';
+import { REPO_ROOT, shQuote } from './lib/qemu.mjs';
+
+const OUT_REL = 'public/fixtures/qemu10';
+const OUT = resolve(REPO_ROOT, OUT_REL);
+const WORK = '/tmp/vmstate-qemu10'; // inside the chroot
+const X86 = 'qemu-system-x86_64';
+const S390X = 'qemu-system-s390x';
+const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const log = (...a) => console.log('[qemu10]', ...a);
+const hex = (n) => `0x${n.toString(16)}`;
+
+const ROOT = process.env.QEMU10_ROOT ? resolve(process.env.QEMU10_ROOT) : null;
+const host = (p) => join(ROOT, p); // chroot path -> host path
+
+// ---------------------------------------------------------------------------------------------
+// VM configurations (paths are inside the chroot)
+
+const COMMON = ['-nodefaults', '-display', 'none', '-S', '-rtc', 'base=2024-01-01T00:00:00,clock=vm'];
+const nullDisk = (node) => ['-blockdev', `null-co,node-name=${node},size=1048576,read-zeroes=on`];
+
+const Q35 = [
+  '-M', 'q35', '-m', '64', '-smp', '2', ...COMMON, // ich9-ahci is built in
+  '-audiodev', 'none,id=snd0',
+  '-netdev', 'user,id=net0', // adds the old-style "slirp" section
+  '-device', 'e1000e,netdev=net0,mac=52:54:00:12:36:56,romfile=',
+  '-device', 'virtio-net-pci,mac=52:54:00:12:36:57,romfile=', // no netdev ("has no peer" warning)
+  '-device', 'qemu-xhci,id=xhci', '-device', 'usb-tablet,bus=xhci.0',
+  '-device', 'intel-hda', '-device', 'hda-duplex,audiodev=snd0',
+  ...nullDisk('vblk'), '-device', 'virtio-blk-pci,drive=vblk',
+];
+
+const PC = [
+  '-M', 'pc', '-m', '32', '-smp', '2', ...COMMON,
+  '-audiodev', 'none,id=snd0',
+  '-device', 'e1000,mac=52:54:00:12:36:58,romfile=',
+  '-chardev', 'null,id=ser0', '-device', 'isa-serial,chardev=ser0',
+  '-device', 'piix3-usb-uhci,id=uhci', '-device', 'usb-tablet,bus=uhci.0',
+  '-device', 'AC97,audiodev=snd0',
+  '-device', 'lsi53c895a,id=scsi0', ...nullDisk('scsidisk'), '-device', 'scsi-hd,drive=scsidisk,bus=scsi0.0',
+  ...nullDisk('vblk'), '-device', 'virtio-blk-pci,drive=vblk',
+  '-device', 'virtio-rng-pci',
+];
+
+// s390-ccw-virtio: the channel subsystem's "css" field is an array of 256 pointers (one per CSSID)
+// of which only css[0xfe], the virtual CSS, is non-NULL -> nullptr runs in the JSON.
+const S390 = ['-M', 's390-ccw-virtio', '-m', '64', ...COMMON, '-device', 'virtio-rng-ccw'];
+
+const RAM_PATTERN = 'ram-pattern.bin';
+const RAM_PATTERN_SIZE = 16 * 1024;
+const RAM_PATTERN_SEED = 'vmstate-explorer qemu10 ram-pattern v1';
+const RAM_PATTERN_ADDR = 0x100000;
+const MAPPED = ['-M', 'pc', '-m', '8', ...COMMON,
+  '-device', `loader,file=${WORK}/${RAM_PATTERN},addr=${hex(RAM_PATTERN_ADDR)},force-raw=on`];
+const MAPPED_CAPS = [{ capability: 'mapped-ram', state: true }];
+
+// multifd over a unix socket: the main channel (a QEVM stream with RAM MULTIFD_FLUSH records and no
+// page records) and the multifd channels (not QEVM streams) are captured by a tee between the source
+// and a destination QEMU. Only the main channel is a stream our decoder reads.
+const MULTIFD = ['-M', 'pc', '-m', '32', ...COMMON,
+  '-device', `loader,file=${WORK}/${RAM_PATTERN},addr=${hex(RAM_PATTERN_ADDR)},force-raw=on`];
+const MULTIFD_CAPS = [{ capability: 'multifd', state: true }];
+const MULTIFD_CHANNELS = 2;
+
+const FIXTURES = [
+  { file: 'q35-migration.bin', kind: 'migration', machine: 'q35', binary: X86, args: Q35 },
+  { file: 'pc-migration.bin', kind: 'migration', machine: 'pc', binary: X86, args: PC },
+  { file: 'pc-devstate.bin', kind: 'devstate', machine: 'pc', binary: X86, args: PC, describedBy: 'pc-migration.bin' },
+  { file: 's390x-migration.bin', kind: 'migration', machine: 's390-ccw-virtio', binary: S390X, args: S390 },
+  { file: 'pc-mapped-ram.bin', kind: 'mapped-ram', machine: 'pc', binary: X86, args: MAPPED, migrationCapabilities: MAPPED_CAPS, inputs: [RAM_PATTERN] },
+  { file: 'pc-multifd-main.bin', kind: 'multifd-main', machine: 'pc', binary: X86, args: MULTIFD, migrationCapabilities: MULTIFD_CAPS, inputs: [RAM_PATTERN],
+    channelFiles: Array.from({ length: MULTIFD_CHANNELS }, (_, i) => `pc-multifd-channel${i}.bin`) },
+];
+
+// ---------------------------------------------------------------------------------------------
+// QEMU inside the chroot
+
+function chrootRun(cmd, args) {
+  return execFileSync('chroot', [ROOT, cmd, ...args], { encoding: 'utf8' });
+}
+
+function qemuVersion(binary) {
+  let out;
+  try {
+    out = chrootRun(binary, ['--version']);
+  } catch (e) {
+    throw new Error(`${binary} cannot be run in ${ROOT} (${e.message.split('\n')[0]}); see the header of this script for making the chroot`);
+  }
+  const m = /QEMU emulator version (\S+)/.exec(out);
+  if (!m) throw new Error(`cannot parse ${binary} --version output: ${out}`);
+  if (!m[1].startsWith('10.0.') && !process.env.ALLOW_ANY_QEMU) {
+    throw new Error(`${binary} in ${ROOT} is QEMU ${m[1]}; these fixtures must be made with QEMU 10.0 (ALLOW_ANY_QEMU=1 overrides)`);
+  }
+  return out.split('\n')[0].replace(/^QEMU emulator version /, '');
+}
+
+function debianPackages() {
+  const out = chrootRun('dpkg-query', ['-W', '-f', '${Package} ${Version}\\n', 'qemu-system-x86', 'qemu-system-s390x', 'qemu-system-common', 'qemu-system-data', 'seabios']);
+  return Object.fromEntries(out.trim().split('\n').map((l) => l.split(' ')));
+}
+
+let sockCounter = 0;
+/** Starts BINARY ARGS in the chroot with a QMP socket; returns { qmp, proc, exited, stderr() }. */
+async function startChrootQemu(binary, args, { timeoutMs = 20_000 } = {}) {
+  const sockIn = `${WORK}/qmp-${process.pid}-${sockCounter++}.sock`;
+  const sock = host(sockIn);
+  rmSync(sock, { force: true });
+  const proc = spawn('chroot', [ROOT, binary, ...args, '-qmp', `unix:${sockIn},server=on,wait=off`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  proc.stderr.setEncoding('utf8');
+  proc.stderr.on('data', (d) => (stderr += d));
+  proc.stdout.resume();
+  let exitCode = null;
+  const exited = new Promise((res) => proc.on('exit', (code, signal) => res(code ?? (signal ? 128 : -1))));
+  exited.then((c) => (exitCode = c));
+  const fail = (msg) => Object.assign(new Error(msg), { exitCode, stderr });
+  const deadline = Date.now() + timeoutMs;
+  while (!existsSync(sock)) {
+    if (exitCode !== null) { await sleep(20); throw fail(`${binary} exited with ${exitCode}: ${stderr.trim()}`); }
+    if (Date.now() > deadline) { proc.kill('SIGKILL'); throw fail(`${binary} did not open QMP: ${stderr.trim()}`); }
+    await sleep(20);
+  }
+  let qmp;
+  try {
+    qmp = await Qmp.connect(sock, timeoutMs, { abort: () => exitCode !== null });
+  } catch (e) {
+    if (exitCode === null) proc.kill('SIGKILL');
+    await exited; await sleep(20);
+    throw fail(`${binary}: ${e.message}: ${stderr.trim()}`);
+  }
+  const close = async () => {
+    if (exitCode === null) {
+      await qmp.execute('quit').catch(() => {});
+      const t = setTimeout(() => proc.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(t);
+    }
+    qmp.close();
+    rmSync(sock, { force: true });
+  };
+  return { qmp, proc, exited, close, stderr: () => stderr, exitCode: () => exitCode };
+}
+
+const commandLine = (binary, args) =>
+  ['chroot', '$QEMU10_ROOT', binary, ...args, '-qmp', `unix:${WORK}/qmp-<n>.sock,server=on,wait=off`]
+    .map((w) => (w === '$QEMU10_ROOT' ? w : shQuote(w))).join(' ');
+
+const cleanStderr = (s) => s.split('\n').map((l) => l.trim()).filter((l) => l && !/has no peer/.test(l)).join('\n');
+
+/** Runs one producing session; QMP commands are logged for the manifest. */
+async function makeFixture(spec) {
+  const inside = `${WORK}/${spec.file}`;
+  rmSync(host(inside), { force: true });
+  const q = await startChrootQemu(spec.binary, spec.args);
+  const qmpLog = [];
+  const run = async (execute, args) => {
+    qmpLog.push(args === undefined ? { execute } : { execute, arguments: args });
+    try {
+      return await q.qmp.execute(execute, args);
+    } catch (e) {
+      throw Object.assign(new Error(`${spec.file}: QMP ${execute} failed: ${e.message}\n${q.stderr()}`), { qmpError: e.message });
+    }
+  };
+  try {
+    const machines = await q.qmp.execute('query-machines'); // read-only, resolves the alias
+    const mt = machines.find((m) => m.name === spec.machine || m.alias === spec.machine)?.name ?? null;
+    if (spec.kind === 'devstate') {
+      await run('xen-save-devices-state', { filename: inside, live: false });
+    } else {
+      if (spec.migrationCapabilities) await run('migrate-set-capabilities', { capabilities: spec.migrationCapabilities });
+      await run('migrate-set-parameters', { 'max-bandwidth': 1073741824 });
+      const uri = spec.kind === 'mapped-ram' ? `file:${inside}` : `exec:cat > ${inside}`;
+      await run('migrate', { uri });
+      qmpLog.push({ execute: 'query-migrate', repeated: 'polled until status "completed"' });
+      const st = await waitForMigration(q.qmp);
+      if (st.status !== 'completed') throw new Error(`${spec.file}: migration ${st.status}: ${st['error-desc'] ?? ''}\n${q.stderr()}`);
+    }
+    await q.close();
+    return { qmpLog, machineType: mt, stderr: cleanStderr(q.stderr()) };
+  } catch (e) {
+    q.proc.kill('SIGKILL');
+    await q.exited;
+    throw e;
+  }
+}
+
+const MULTIFD_MAGIC = 0x11223344;
+const multifdParams = { 'multifd-channels': MULTIFD_CHANNELS };
+
+/** A destination QEMU waiting on unix socket SOCKIN (inside the chroot) for a multifd migration. */
+async function multifdDestination(spec, sockIn) {
+  rmSync(host(sockIn), { force: true });
+  const q = await startChrootQemu(spec.binary, [...spec.args, '-incoming', 'defer']);
+  await q.qmp.execute('migrate-set-capabilities', { capabilities: spec.migrationCapabilities });
+  await q.qmp.execute('migrate-set-parameters', multifdParams);
+  await q.qmp.execute('migrate-incoming', { uri: `unix:${sockIn}` });
+  while (!existsSync(host(sockIn))) await sleep(20);
+  return q;
+}
+
+/** Polls the incoming side until completed/failed (or QEMU exits); returns the status text. */
+async function incomingResult(q, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  try {
+    for (;;) {
+      const info = await q.qmp.execute('query-migrate');
+      if (info.status === 'completed') return `completed (run state ${(await q.qmp.execute('query-status')).status})`;
+      if (info.status === 'failed' || info.status === 'cancelled') return info.status;
+      if (Date.now() > deadline) return `timeout (${info.status ?? 'no status'})`;
+      await sleep(20);
+    }
+  } catch {
+    return 'exited';
+  }
+}
+
+/**
+ * multifd: source -> tee (this script, on unix socket WORK/tee.sock) -> destination QEMU. Every
+ * connection the source opens is recorded (source-to-destination bytes). The main channel starts
+ * with "QEVM", each multifd channel with its 64-byte initial packet (be32 magic 0x11223344, be32
+ * version 1, 16-byte uuid, u8 channel id, reserved zeros).
+ */
+async function makeMultifd(spec) {
+  const teeIn = `${WORK}/tee.sock`, dstIn = `${WORK}/dst.sock`;
+  const dst = await multifdDestination(spec, dstIn);
+  const conns = [];
+  const tee = net.createServer((src) => {
+    const rec = { chunks: [], back: 0 };
+    conns.push(rec);
+    const out = net.createConnection(host(dstIn));
+    src.on('data', (d) => { rec.chunks.push(Buffer.from(d)); out.write(d); });
+    out.on('data', (d) => { rec.back += d.length; src.write(d); });
+    src.on('end', () => out.end());
+    out.on('end', () => src.end());
+    src.on('error', () => out.destroy());
+    out.on('error', () => src.destroy());
+  });
+  rmSync(host(teeIn), { force: true });
+  await new Promise((res) => tee.listen(host(teeIn), res));
+  const q = await startChrootQemu(spec.binary, spec.args);
+  const qmpLog = [];
+  const run = async (execute, args) => {
+    qmpLog.push(args === undefined ? { execute } : { execute, arguments: args });
+    return q.qmp.execute(execute, args);
+  };
+  try {
+    const machines = await q.qmp.execute('query-machines');
+    const mt = machines.find((m) => m.name === spec.machine || m.alias === spec.machine)?.name ?? null;
+    await run('migrate-set-capabilities', { capabilities: spec.migrationCapabilities });
+    await run('migrate-set-parameters', { ...multifdParams, 'max-bandwidth': 1073741824 });
+    await run('migrate', { uri: `unix:${teeIn}` });
+    qmpLog.push({ execute: 'query-migrate', repeated: 'polled until status "completed"' });
+    const st = await waitForMigration(q.qmp);
+    if (st.status !== 'completed') throw new Error(`${spec.file}: migration ${st.status}: ${st['error-desc'] ?? ''}\n${q.stderr()}`);
+    const dstStatus = await incomingResult(dst);
+    await q.close();
+    await dst.close();
+    await new Promise((res) => tee.close(res));
+    const channels = conns.map((c, i) => ({ order: i, bytes: Buffer.concat(c.chunks), backBytes: c.back }));
+    const main = channels.filter((c) => c.bytes.length >= 4 && c.bytes.readUInt32BE(0) === 0x5145564d);
+    const mfd = channels.filter((c) => c.bytes.length >= 25 && c.bytes.readUInt32BE(0) === MULTIFD_MAGIC);
+    if (main.length !== 1 || mfd.length !== MULTIFD_CHANNELS) throw new Error(`${spec.file}: ${channels.length} connections, ${main.length} main, ${mfd.length} multifd`);
+    writeFileSync(host(`${WORK}/${spec.file}`), main[0].bytes);
+    const channelInfo = [];
+    for (const c of mfd) {
+      const id = c.bytes[24];
+      const file = spec.channelFiles[id];
+      writeFileSync(host(`${WORK}/${file}`), c.bytes);
+      channelInfo.push({ file, channelId: id, connectionOrder: c.order, size: c.bytes.length, bytesFromDestination: c.backBytes });
+    }
+    return {
+      qmpLog, machineType: mt, stderr: cleanStderr(q.stderr()),
+      extra: {
+        capture: {
+          how: `source migrates to unix:${teeIn}; this script relays every connection to a destination QEMU (same args + -incoming defer, multifd on, multifd-channels ${MULTIFD_CHANNELS}, migrate-incoming unix:${dstIn}) and records the source-to-destination bytes`,
+          destinationResult: dstStatus,
+          ...(cleanStderr(dst.stderr()) ? { destinationStderr: cleanStderr(dst.stderr()) } : {}),
+          mainChannel: { connectionOrder: main[0].order, size: main[0].bytes.length, bytesFromDestination: main[0].backBytes },
+          multifdChannels: channelInfo.sort((a, b) => a.channelId - b.channelId),
+        },
+      },
+    };
+  } catch (e) {
+    q.proc.kill('SIGKILL'); dst.proc.kill('SIGKILL');
+    tee.close();
+    throw e;
+  }
+}
+
+/** Replays the stored main + channel files into a fresh destination QEMU (one connection each). */
+async function replayMultifd(spec, files) {
+  const dstIn = `${WORK}/replay.sock`;
+  const dst = await multifdDestination(spec, dstIn);
+  for (const f of files) {
+    const sock = net.createConnection(host(dstIn));
+    sock.on('error', () => {});
+    sock.end(readFileSync(host(`${WORK}/${f}`)));
+  }
+  const status = await incomingResult(dst);
+  const ok = status.startsWith('completed');
+  if (!ok) await Promise.race([dst.exited, sleep(10_000)]);
+  const exitCode = dst.exitCode();
+  await dst.close();
+  return { ok, status, exitCode, stderr: cleanStderr(dst.stderr()), recipe: {
+    extraArgs: ['-incoming', 'defer'],
+    qmp: [{ execute: 'migrate-set-capabilities', arguments: { capabilities: spec.migrationCapabilities } },
+      { execute: 'migrate-set-parameters', arguments: multifdParams },
+      { execute: 'migrate-incoming', arguments: { uri: `unix:${dstIn}` } }],
+    then: `one connection per file, in this order, each written completely then half-closed: ${files.join(', ')}`,
+  } };
+}
+
+/**
+ * Loads chroot file INSIDE into a fresh QEMU configured like SPEC. Migration streams and device-state
+ * files via -incoming "exec:cat FILE" (device-state files need send-configuration=off, format.md §2.4);
+ * with capabilities via -incoming defer + migrate-set-capabilities + migrate-incoming (file: for
+ * mapped-ram). Resolves { ok, status, exitCode, stderr, recipe }.
+ */
+async function loadBack(spec, inside, { timeoutMs = 60_000 } = {}) {
+  const extra = spec.kind === 'devstate' ? ['-global', 'migration.send-configuration=off'] : [];
+  const uri = spec.kind === 'mapped-ram' ? `file:${inside}` : `exec:cat ${inside}`;
+  const caps = spec.migrationCapabilities ?? [];
+  const incoming = caps.length ? 'defer' : uri;
+  const args = [...spec.args, ...extra, '-incoming', incoming];
+  const recipe = { extraArgs: [...extra, '-incoming', incoming], ...(caps.length ? { qmp: [
+    { execute: 'migrate-set-capabilities', arguments: { capabilities: caps } },
+    { execute: 'migrate-incoming', arguments: { uri } }] } : {}) };
+  let q;
+  try {
+    q = await startChrootQemu(spec.binary, args);
+  } catch (e) {
+    return { ok: false, status: 'exited', exitCode: e.exitCode ?? null, stderr: cleanStderr(e.stderr ?? e.message), recipe };
+  }
+  const done = async (ok, status) => {
+    if (!ok && q.exitCode() === null) {
+      const t = setTimeout(() => q.proc.kill('SIGKILL'), 10_000); // 10.0 exits(1) after a failed load
+      await q.exited;
+      clearTimeout(t);
+    }
+    const exitCode = q.exitCode();
+    await q.close();
+    return { ok, status, exitCode, stderr: cleanStderr(q.stderr()), recipe };
+  };
+  try {
+    if (caps.length) {
+      await q.qmp.execute('migrate-set-capabilities', { capabilities: caps });
+      await q.qmp.execute('migrate-incoming', { uri });
+    }
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const info = await q.qmp.execute('query-migrate');
+      if (info.status === 'completed') {
+        const st = await q.qmp.execute('query-status');
+        return done(true, `completed (run state ${st.status})`);
+      }
+      if (info.status === 'failed' || info.status === 'cancelled') return done(false, info.status);
+      if (Date.now() > deadline) return done(false, `timeout (${info.status ?? 'no status'})`);
+      await sleep(20);
+    }
+  } catch {
+    return done(false, 'exited'); // QMP closed: QEMU exited during the load
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stream walker: enough structure to put offsets on the 10.0-specific parts
+
+const RAM_FLAGS = { 0x2: 'ZERO', 0x4: 'MEM_SIZE', 0x8: 'PAGE', 0x10: 'EOS', 0x20: 'CONTINUE', 0x40: 'XBZRLE', 0x200: 'MULTIFD_FLUSH' };
+const COMMANDS = { 1: 'OPEN_RETURN_PATH', 2: 'PING', 3: 'POSTCOPY_ADVISE', 4: 'POSTCOPY_LISTEN', 5: 'POSTCOPY_RUN', 6: 'POSTCOPY_RAM_DISCARD', 7: 'PACKAGED', 8: 'ENABLE_COLO', 9: 'POSTCOPY_RESUME', 10: 'RECV_BITMAP', 11: 'SWITCHOVER_START' };
+
+class Cursor {
+  constructor(buf, pos = 0) { this.buf = buf; this.pos = pos; }
+  u8() { return this.buf[this.pos++]; }
+  be16() { const v = this.buf.readUInt16BE(this.pos); this.pos += 2; return v; }
+  be32() { const v = this.buf.readUInt32BE(this.pos); this.pos += 4; return v; }
+  be64() { const v = this.buf.readBigUInt64BE(this.pos); this.pos += 8; return v; }
+  str() { const n = this.u8(); const s = this.buf.subarray(this.pos, this.pos + n).toString('latin1'); this.pos += n; return s; }
+}
+
+/** Bytes covered by one JSON field entry: `size` is per element for compressed arrays (array_len). */
+const entryBytes = (f) => f.size * (f.array_len ?? 1);
+
+/** Size in bytes of a vmsd-desc's data on the wire: its fields plus its subsections (with headers). */
+function vmsdBytes(desc) {
+  let n = 0;
+  for (const f of desc.fields ?? []) n += entryBytes(f);
+  for (const s of desc.subsections ?? []) n += 1 + 1 + s.vmsd_name.length + 4 + vmsdBytes(s);
+  return n;
+}
+
+/**
+ * Walks the fields (and subsections) of DESC whose data starts at OFFSET, calling visit(field, path,
+ * offset, siblings, index) for every field entry; recurses into struct/tmp/vstruct (inline bytes).
+ * Checks every subsection header against the bytes. Returns the end offset.
+ */
+function walkVmsd(buf, desc, offset, path, visit) {
+  let at = offset;
+  const fields = desc.fields ?? [];
+  fields.forEach((f, i) => {
+    const p = `${path}/fields[${i}]`;
+    visit(f, p, at, fields, i);
+    if (f.type === 'struct' && f.struct) walkVmsd(buf, f.struct, at, `${p}/struct`, visit);
+    else if ((f.type === 'tmp' || f.type === 'vstruct') && f.fields) walkVmsd(buf, f, at, p, visit);
+    at += entryBytes(f);
+  });
+  (desc.subsections ?? []).forEach((s, i) => {
+    const c = new Cursor(buf, at);
+    if (c.u8() !== 0x05 || c.str() !== s.vmsd_name) throw new Error(`subsection ${s.vmsd_name} not at ${hex(at)} (${path})`);
+    c.be32();
+    at = walkVmsd(buf, s, c.pos, `${path}/subsections[${i}]`, visit);
+  });
+  return at;
+}
+
+function parseRam(c, st, rec) {
+  const counts = {};
+  for (;;) {
+    const at = c.pos;
+    const v = c.be64();
+    const flags = Number(v & 0xfffn);
+    const addr = v & ~0xfffn;
+    const names = Object.entries(RAM_FLAGS).filter(([b]) => flags & b).map(([, n]) => n);
+    if (flags & ~0x27e || !names.length) throw new Error(`RAM record with flags ${hex(flags)} at ${hex(at)}`);
+    const key = names.join('|');
+    counts[key] = (counts[key] ?? 0) + 1;
+    if (flags & 0x10) { rec.eosOffset = at; break; }
+    if (flags & 0x200) (st.multifdFlush ??= []).push(at);
+    if (flags & 0x4) {
+      rec.memSize = { offset: at, totalBytes: Number(addr), blocks: [] };
+      let left = Number(addr);
+      while (left > 0) {
+        const b = { offset: c.pos, name: c.str() };
+        b.usedLength = Number(c.be64());
+        if (st.caps.includes('x-ignore-shared')) b.addr = Number(c.be64());
+        if (st.caps.includes('mapped-ram')) {
+          b.mappedRamHeaderOffset = c.pos;
+          b.mappedRamHeader = { version: c.be32(), pageSize: Number(c.be64()), bitmapOffset: Number(c.be64()), pagesOffset: Number(c.be64()) };
+          c.pos = b.mappedRamHeader.pagesOffset + b.usedLength; // the writer seeks past the page area
+        }
+        left -= b.usedLength;
+        rec.memSize.blocks.push(b);
+      }
+      continue;
+    }
+    if (!(flags & 0x20) && (flags & 0x4a)) st.lastBlock = c.str();
+    if (flags & 0x2) c.pos += 1;
+    else if (flags & 0x8) c.pos += st.pageSize;
+    else if (flags & 0x40) throw new Error('XBZRLE page: not expected in these fixtures');
+  }
+  rec.ramRecords = counts;
+}
+
+/** s390 storage attributes (format.md §6.2): be64 gfn<<12|flags; MORE carries be64 count + bytes. */
+function parseStattrib(c, rec) {
+  const counts = {};
+  for (;;) {
+    const at = c.pos;
+    const flags = Number(c.be64() & 0xfffn);
+    const name = { 1: 'EOS', 2: 'MORE', 4: 'ERROR', 8: 'DONE' }[flags];
+    if (!name) throw new Error(`storage attribute record with flags ${hex(flags)} at ${hex(at)}`);
+    counts[name] = (counts[name] ?? 0) + 1;
+    if (name === 'EOS') break;
+    if (name === 'MORE') c.pos += Number(c.be64());
+  }
+  rec.stattribRecords = counts;
+}
+
+/**
+ * Walks the top-level records of BUF. JSON (the file's own vmdesc, or that of the describing
+ * migration for a device-state file) gives the size of every FULL section.
+ */
+function walkStream(buf, json) {
+  const c = new Cursor(buf);
+  const st = { caps: [], pageSize: json?.page_size ?? 4096, records: [], sections: [] };
+  if (c.be32() !== 0x5145564d || c.be32() !== 3) throw new Error('no QEVM v3 header');
+  const devices = [...(json?.devices ?? [])];
+  const takeDevice = (name, instance) => {
+    const i = devices.findIndex((d) => d.name === name && d.instance_id === instance);
+    if (i < 0) throw new Error(`no vmdesc entry for ${name} ${instance}`);
+    return devices.splice(i, 1)[0];
+  };
+  const sectionNames = new Map();
+  for (;;) {
+    const at = c.pos;
+    const type = c.u8();
+    if (type === 0x00) { st.eofOffset = at; break; }
+    if (type === 0x07) {
+      const rec = { type: 'CONFIGURATION', offset: at, machineType: null, subsections: [] };
+      const len = c.be32();
+      rec.machineType = buf.subarray(c.pos, c.pos + len).toString('latin1');
+      c.pos += len;
+      while (buf[c.pos] === 0x05) {
+        const s = { offset: c.pos };
+        c.u8(); s.name = c.str(); s.version = c.be32();
+        if (s.name === 'configuration/capabilities') {
+          const n = c.be32();
+          s.capabilities = [];
+          for (let i = 0; i < n; i++) s.capabilities.push(c.str());
+          st.caps.push(...s.capabilities);
+        } else if (s.name === 'configuration/uuid') { s.uuid = buf.subarray(c.pos, c.pos + 16).toString('hex'); c.pos += 16; }
+        else if (s.name === 'configuration/target-page-bits') { s.bits = c.be32(); st.pageSize = 2 ** s.bits; }
+        else throw new Error(`unknown configuration subsection ${s.name} at ${hex(s.offset)}`);
+        rec.subsections.push(s);
+      }
+      rec.end = c.pos;
+      st.records.push(rec);
+      continue;
+    }
+    if (type === 0x08) {
+      const cmd = c.be16(), len = c.be16();
+      st.records.push({ type: 'COMMAND', offset: at, cmd, name: COMMANDS[cmd] ?? null, len, bytes: buf.subarray(at, at + 5 + len).toString('hex') });
+      c.pos += len;
+      continue;
+    }
+    if (type < 1 || type > 4) throw new Error(`unexpected record type ${hex(type)} at ${hex(at)}`);
+    const rec = { type: ['', 'START', 'PART', 'END', 'FULL'][type], offset: at, sectionId: c.be32() };
+    if (type === 1 || type === 4) {
+      rec.idstr = c.str(); rec.instanceId = c.be32(); rec.version = c.be32();
+      sectionNames.set(rec.sectionId, rec.idstr);
+    } else rec.idstr = sectionNames.get(rec.sectionId);
+    rec.dataOffset = c.pos;
+    if (rec.idstr === 'ram') parseRam(c, st, rec);
+    else if (rec.idstr === 's390-storage_attributes') parseStattrib(c, rec);
+    else if (type === 4) {
+      const dev = takeDevice(rec.idstr, rec.instanceId);
+      rec.dataEnd = dev.fields ? walkVmsd(buf, dev, c.pos, `devices[${json.devices.indexOf(dev)}]`, () => {}) : c.pos + dev.size;
+      c.pos = rec.dataEnd;
+    } else throw new Error(`iterable section ${rec.idstr} not handled`);
+    rec.dataLength = c.pos - rec.dataOffset;
+    const hasFooter = buf[c.pos] === 0x7e;
+    st.footers ??= hasFooter; // all sections or none (format.md §2.3)
+    if (hasFooter !== st.footers) throw new Error(`section ${rec.idstr} at ${hex(at)}: footer ${hasFooter ? 'present' : 'missing'} (decoded size wrong?)`);
+    if (hasFooter) { c.u8(); rec.footer = c.be32(); if (rec.footer !== rec.sectionId) throw new Error(`footer mismatch at ${hex(c.pos - 5)}`); }
+    (type === 4 ? st.sections : st.records).push(rec);
+  }
+  const rest = buf.length - st.eofOffset - 1;
+  if (rest > 0) {
+    if (buf[st.eofOffset + 1] !== 0x06 || buf.readUInt32BE(st.eofOffset + 2) !== rest - 5) throw new Error('bytes after EOF are not a vmdesc');
+    st.vmdesc = { offset: st.eofOffset + 1, jsonOffset: st.eofOffset + 6, jsonLength: rest - 5 };
+  }
+  return st;
+}
+
+function vmdescOf(buf) {
+  // the JSON is the last thing in the file: 06, be32 length, '{' ... up to the end
+  for (let j = buf.lastIndexOf('{"'); j >= 6; j = buf.lastIndexOf('{"', j - 1)) {
+    if (buf[j - 5] === 0x06 && buf.readUInt32BE(j - 4) === buf.length - j) return JSON.parse(buf.subarray(j).toString('utf8'));
+  }
+  return null;
+}
+
+/** The 10.0-specific facts of the vmdesc JSON, with stream offsets from the record walk. */
+function jsonFeatures(buf, json, walk) {
+  const f = {};
+  const keys = Object.keys(json);
+  if (json.configuration) {
+    f.configuration = {
+      topLevelKeys: keys,
+      vmsdName: json.configuration.vmsd_name,
+      fields: json.configuration.fields,
+      subsections: (json.configuration.subsections ?? []).map((s) => ({ vmsd_name: s.vmsd_name, version: s.version, fields: s.fields })),
+    };
+  }
+  const nullptr = [], runs = [], noIndexLast = [];
+  const byDevice = new Map(walk.sections.map((s) => [`${s.idstr}\0${s.instanceId}`, s]));
+  json.devices.forEach((dev, di) => {
+    const sec = byDevice.get(`${dev.name}\0${dev.instance_id}`);
+    if (!sec || !dev.fields) return;
+    walkVmsd(buf, dev, sec.dataOffset, `devices[${di}]`, (fld, path, offset, siblings, i) => {
+      const where = { device: dev.name, path, field: fld.name, offset };
+      if (fld.type === 'nullptr') {
+        const n = fld.array_len ?? 1;
+        const bytes = buf.subarray(offset, offset + fld.size * n);
+        nullptr.push({ ...where, ...(fld.array_len ? { array_len: fld.array_len } : {}), size: fld.size, allBytes0x30: bytes.every((b) => b === 0x30) && bytes.length === n });
+      }
+      const prev = siblings[i - 1];
+      if (prev && prev.name === fld.name && prev.type !== fld.type && (prev.type === 'nullptr' || fld.type === 'nullptr')) {
+        runs.push({ ...where, previousType: prev.type, type: fld.type });
+      }
+      if (prev && prev.name === fld.name && prev.index !== undefined && fld.index === undefined && fld.array_len === undefined) {
+        noIndexLast.push({ ...where, type: fld.type, previousIndex: prev.index, size: fld.size });
+      }
+    });
+  });
+  if (nullptr.length) f.nullptrEntries = nullptr;
+  if (runs.length) f.mixedPointerArrayRuns = runs;
+  f.indexlessLastElements = { count: noIndexLast.length, entries: noIndexLast };
+  return f;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Deterministic pseudo-random bytes: SHA-256 in counter mode over a fixed seed. */
+function seededBytes(seed, size) {
+  const out = Buffer.alloc(size);
+  for (let off = 0, i = 0; off < size; i++) off += createHash('sha256').update(`${seed}:${i}`).digest().copy(out, off);
+  return out;
+}
+
+function ensureProc() {
+  if (existsSync(host('/proc/self'))) return () => {};
+  execFileSync('mount', ['-t', 'proc', 'proc', host('/proc')]);
+  log(`mounted proc on ${host('/proc')}`);
+  return () => {
+    const r = spawnSync('umount', [host('/proc')]);
+    if (r.status === 0) log(`unmounted ${host('/proc')}`);
+    else console.error(`umount ${host('/proc')} failed: ${r.stderr}`);
+  };
+}
+
+async function main() {
+  if (!ROOT) throw new Error('set QEMU10_ROOT to a Debian trixie chroot with qemu-system-x86 and qemu-system-s390x (see the header of this script)');
+  if (process.getuid?.() !== 0) throw new Error('must run as root (chroot)');
+  const unmount = ensureProc();
+  try {
+    await build();
+  } finally {
+    unmount();
+  }
+}
+
+async function build() {
+  const versions = { [X86]: qemuVersion(X86), [S390X]: qemuVersion(S390X) };
+  const packages = debianPackages();
+  rmSync(host(WORK), { recursive: true, force: true });
+  mkdirSync(host(WORK), { recursive: true });
+  mkdirSync(OUT, { recursive: true });
+  for (const f of readdirSync(OUT)) if (f.endsWith('.bin')) rmSync(join(OUT, f));
+
+  const pattern = seededBytes(RAM_PATTERN_SEED, RAM_PATTERN_SIZE);
+  writeFileSync(join(OUT, RAM_PATTERN), pattern);
+  writeFileSync(host(`${WORK}/${RAM_PATTERN}`), pattern);
+
+  const entries = [];
+  for (const spec of FIXTURES) {
+    log(`making ${spec.file}`);
+    const made = spec.kind === 'multifd-main' ? await makeMultifd(spec) : await makeFixture(spec);
+    for (const f of [spec.file, ...(spec.channelFiles ?? [])]) {
+      copyFileSync(host(`${WORK}/${f}`), join(OUT, f));
+      chmodSync(join(OUT, f), 0o644); // QEMU creates some files 0600/0640
+    }
+    const buf = readFileSync(join(OUT, spec.file));
+    entries.push({
+      file: spec.file,
+      kind: spec.kind,
+      machine: spec.machine,
+      machineType: made.machineType,
+      binary: spec.binary,
+      qemuVersion: versions[spec.binary],
+      args: spec.args,
+      commandLine: commandLine(spec.binary, spec.args),
+      qmp: made.qmpLog,
+      ...(spec.migrationCapabilities ? { migrationCapabilities: spec.migrationCapabilities } : {}),
+      ...(spec.inputs ? { inputs: spec.inputs } : {}),
+      size: buf.length,
+      sha256: sha256(buf),
+      describedBy: spec.describedBy ?? spec.file,
+      ...(spec.channelFiles ? { channelFiles: spec.channelFiles } : {}),
+      ...(made.extra ?? {}),
+      ...(made.stderr ? { producerStderr: made.stderr } : {}),
+    });
+  }
+
+  // Structure and 10.0-specific facts.
+  for (const e of entries) {
+    const buf = readFileSync(join(OUT, e.file));
+    const json = vmdescOf(readFileSync(join(OUT, e.describedBy)));
+    const walk = walkStream(buf, json);
+    const cfg = walk.records.find((r) => r.type === 'CONFIGURATION');
+    e.layout = {
+      header: 'QEVM v3 at 0',
+      configuration: cfg ?? null,
+      records: walk.records.filter((r) => r.type !== 'CONFIGURATION'),
+      fullSections: walk.sections.length,
+      footers: walk.sections.every((s) => s.footer !== undefined),
+      eofOffset: walk.eofOffset,
+      vmdesc: walk.vmdesc ?? null,
+      sections: walk.sections.map((s) => [s.offset, s.idstr, s.instanceId, s.version, s.dataLength]),
+      sectionsColumns: ['offset', 'idstr', 'instance_id', 'version', 'dataLength'],
+    };
+    const features = {};
+    const sw = walk.records.filter((r) => r.type === 'COMMAND' && r.cmd === 11);
+    if (sw.length) {
+      const ramEnd = walk.records.find((r) => r.type === 'END' && r.idstr === 'ram');
+      features.switchoverStart = sw.map((r) => ({ offset: r.offset, bytes: r.bytes, beforeRamEndAt: ramEnd?.offset ?? null, immediatelyBeforeRamEnd: ramEnd?.offset === r.offset + 5 }));
+    }
+    if (walk.multifdFlush) features.multifdFlush = walk.multifdFlush;
+    const capSub = cfg?.subsections.find((s) => s.capabilities);
+    if (capSub) features.configurationCapabilities = { offset: capSub.offset, capabilities: capSub.capabilities };
+    if (e.describedBy === e.file && json) Object.assign(features, jsonFeatures(buf, json, walk));
+    else if (json) {
+      features.note = `no vmdesc in this file; section sizes taken from ${e.describedBy}'s JSON and every FULL section checked against its footer`;
+      // Are the FULL sections byte-identical to those of the migration of the same VM?
+      const other = readFileSync(join(OUT, e.describedBy));
+      const otherWalk = walkStream(other, json);
+      const differ = [];
+      for (const sec of walk.sections) {
+        const o = otherWalk.sections.find((x) => x.idstr === sec.idstr && x.instanceId === sec.instanceId);
+        const a = buf.subarray(sec.dataOffset, sec.dataOffset + sec.dataLength);
+        if (!o || !a.equals(other.subarray(o.dataOffset, o.dataOffset + o.dataLength))) differ.push(sec.idstr);
+      }
+      features.sectionsComparedWith = { fixture: e.describedBy, sections: walk.sections.length, identicalData: walk.sections.length - differ.length, differ };
+    }
+    if (e.kind === 'mapped-ram') {
+      const start = walk.records.find((r) => r.type === 'START');
+      const blocks = start.memSize.blocks;
+      const ram = blocks.find((b) => /ram$/.test(b.name));
+      const at = ram.mappedRamHeader.pagesOffset + RAM_PATTERN_ADDR;
+      const bm = buf.subarray(ram.mappedRamHeader.bitmapOffset, ram.mappedRamHeader.pagesOffset);
+      const setPages = [];
+      for (const b of blocks) {
+        const h = b.mappedRamHeader;
+        const nPages = b.usedLength / h.pageSize;
+        let set = 0;
+        for (let p = 0; p < nPages; p++) if (buf[h.bitmapOffset + (p >> 3)] & (1 << (p & 7))) set++;
+        setPages.push({ block: b.name, pages: nPages, written: set });
+      }
+      features.mappedRam = {
+        blocks: blocks.map((b) => ({ name: b.name, entryOffset: b.offset, usedLength: b.usedLength, headerOffset: b.mappedRamHeaderOffset, ...b.mappedRamHeader })),
+        pagesWrittenPerBlock: setPages,
+        streamResumesAt: blocks.at(-1).mappedRamHeader.pagesOffset + blocks.at(-1).usedLength,
+        bitmapNote: 'bitmap = BITS_TO_LONGS(pages) host unsigned longs (little-endian on this x86_64 host), bit p set = page p written; written at the end of migration',
+        patternPages: { file: RAM_PATTERN, guestPhysAddr: hex(RAM_PATTERN_ADDR), fileOffset: at, verbatim: buf.subarray(at, at + pattern.length).equals(pattern), bitmapBytesNonZero: [...bm].filter((b) => b).length },
+      };
+      const du = statSync(host(`${WORK}/${e.file}`)).blocks * 512; // as QEMU wrote it (the copy here is not sparse)
+      features.mappedRam.sparse = { apparentSize: e.size, diskUsageAsWrittenByQemu: du, holes: du < e.size };
+    }
+    e.features10 = features;
+  }
+
+  // Load everything back.
+  for (const e of entries) {
+    log(`loading back ${e.file}`);
+    const spec = FIXTURES.find((f) => f.file === e.file);
+    const r = spec.kind === 'multifd-main' ? await replayMultifd(spec, [e.file, ...spec.channelFiles]) : await loadBack(spec, `${WORK}/${e.file}`);
+    e.loadsBack = r.ok;
+    e.loadResult = { status: r.status, exitCode: r.exitCode, recipe: r.recipe, ...(r.stderr ? { stderr: r.stderr } : {}) };
+  }
+
+  // Mutations of the 10.0-specific parts: what does QEMU 10.0 say?
+  const mutations = [];
+  const mutate = async (file, what, offset, value) => {
+    const e = entries.find((x) => x.file === file);
+    const spec = FIXTURES.find((f) => f.file === file);
+    const buf = Buffer.from(readFileSync(join(OUT, file)));
+    const old = buf[offset];
+    buf[offset] = value;
+    const name = `mutated-${file}`;
+    writeFileSync(host(`${WORK}/${name}`), buf);
+    const r = await loadBack(spec, `${WORK}/${name}`);
+    rmSync(host(`${WORK}/${name}`));
+    mutations.push({ fixture: e.file, mutation: `${what}: byte at ${offset} ${hex(old)} -> ${hex(value)}`, loads: r.ok, status: r.status, exitCode: r.exitCode, stderr: r.stderr });
+  };
+  const q35 = entries.find((x) => x.file === 'q35-migration.bin');
+  const sw = q35.features10.switchoverStart?.[0];
+  if (sw) await mutate(q35.file, 'SWITCHOVER_START cmd 0x000b -> 0x000c', sw.offset + 2, 0x0c);
+  if (sw) await mutate(q35.file, 'SWITCHOVER_START len 0 -> 1', sw.offset + 4, 0x01);
+  const s390 = entries.find((x) => x.file === 's390x-migration.bin');
+  const np = s390.features10.nullptrEntries?.[0];
+  if (np) await mutate(s390.file, `first nullptr placeholder of ${np.device} ${np.field}`, np.offset, 0x31);
+  const mr = entries.find((x) => x.file === 'pc-mapped-ram.bin');
+  const blk = mr.features10.mappedRam.blocks[0];
+  await mutate(mr.file, `mapped-ram header version of block ${blk.name} 1 -> 2`, blk.headerOffset + 3, 0x02);
+  const cap = mr.features10.configurationCapabilities;
+  if (cap) await mutate(mr.file, 'configuration/capabilities count 1 -> 0', cap.offset + 1 + 1 + 'configuration/capabilities'.length + 4 + 3, 0x00);
+
+  const manifest = {
+    description: 'Fixtures made with the real QEMU 10.0 (Debian trixie) by scripts/make-fixtures-qemu10.mjs; regenerate with `QEMU10_ROOT=/path/to/trixie-chroot node scripts/make-fixtures-qemu10.mjs` (see the script header for the chroot).',
+    qemuVersions: versions,
+    debianPackages: packages,
+    chroot: {
+      recipe: [
+        'debootstrap --variant=minbase trixie $QEMU10_ROOT http://deb.debian.org/debian',
+        'chroot $QEMU10_ROOT apt-get install -y --no-install-recommends qemu-system-x86 qemu-system-s390x',
+        'mount -t proc proc $QEMU10_ROOT/proc   (done by the script when needed, unmounted at the end)',
+      ],
+    },
+    conventions: {
+      paths: `args and QMP file names are paths inside the chroot; the script works in ${WORK} (inside the chroot) and copies the results here`,
+      qmpSocket: `commandLine shows the -qmp option the script adds (socket in ${WORK}, reached from outside as $QEMU10_ROOT${WORK}/…)`,
+      determinism: 'guests never run (-S, TCG), RTC base and MACs are fixed, the RAM pattern is seeded: reruns give identical files, except the multifd channel files (how pages are spread over the channels varies; the main channel does not)',
+      kinds: {
+        migration: 'QMP migrate to exec:cat: header, configuration, RAM START/PART/END, SWITCHOVER_START command, FULL sections, EOF, vmdesc',
+        devstate: 'QMP xen-save-devices-state: header, FULL sections (+footers), EOF; no configuration, no vmdesc',
+        'mapped-ram': 'QMP migrate to file: with capability mapped-ram: RAM pages at fixed file offsets (format.md §10)',
+        'multifd-main': 'main channel of a multifd migration over a unix socket (a QEVM stream: RAM records are MEM_SIZE, MULTIFD_FLUSH and EOS only; no page records); channelFiles are the multifd channels (not QEVM streams: a 64-byte initial packet = be32 magic 0x11223344, be32 version 1, 16-byte uuid, u8 channel id, 39 reserved zero bytes; then multifd packets carrying the pages)',
+      },
+      describedBy: 'fixture whose trailing vmdesc JSON describes this file',
+      layout: 'offsets found by walking the records with the vmdesc JSON sizes (FULL sections), a RAM record parser and the footers; sections = [offset, idstr, instance_id, version, dataLength]',
+      features10: 'the post-7.2 features found in the file; JSON paths are into the vmdesc ("devices[i]/fields[j]/struct/fields[k]"), offsets are byte offsets of the field data in this file',
+      loadsBack: 'the unmodified file loaded into a fresh QEMU 10.0 with the producer\'s arguments (loadResult.recipe) until query-migrate says "completed"',
+      mutations: 'single-byte changes of the 10.0-specific parts and QEMU 10.0\'s verdict on them',
+    },
+    nullptrSources: 'In the QEMU 10.0.13 source only VMSTATE_ARRAY_OF_POINTER(_TO_STRUCT) fields can produce "nullptr" entries; their users are s390x s390_css.css (256 CSS image pointers, only the virtual CSS 0xfe is set -> NULL slots), spapr-vlan rx_pool (ppc), clock arrays of bcm2835/npcm7xx/stm32l4x5 and the allwinner-a10 ptimer array (all slots set). No x86 device has one, so the x86 fixtures carry no nullptr; s390x-migration.bin does.',
+    ramPattern: { file: RAM_PATTERN, size: RAM_PATTERN_SIZE, seed: `${RAM_PATTERN_SEED} (SHA-256 counter mode)`, loadedAt: hex(RAM_PATTERN_ADDR) },
+    mutations,
+    fixtures: entries,
+  };
+  writeFileSync(join(OUT, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  rmSync(host(WORK), { recursive: true, force: true });
+
+  for (const e of entries) log(`${e.file.padEnd(22)} ${String(e.size).padStart(9)}  loadsBack=${e.loadsBack}`);
+  for (const m of mutations) log(`mutation ${m.fixture}: ${m.mutation} -> loads=${m.loads} ${m.stderr.split('\n')[0]}`);
+  if (entries.some((e) => !e.loadsBack)) process.exitCode = 1;
+}
+
+main().catch((e) => {
+  console.error(`make-fixtures-qemu10: ${e.stack ?? e.message}`);
+  process.exit(1);
+});
