@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { col, dropFile, embeddedVmdesc, expectOpened, fixtureBytes, fixturePath, openByInput, sectionsTable, tableRows } from './open-file.ts';
 
@@ -80,4 +81,21 @@ test('sorting, filtering and arrow keys in the section table', async ({ page }) 
   await expect(page.getByRole('heading', { name: 'i8259 (1)' })).toBeVisible();
   await page.keyboard.press('ArrowUp');
   await expect(page.getByRole('heading', { name: 'i8259 (0)' })).toBeVisible();
+});
+
+test('a JSON description picked with "Open description" decodes a device-state file; values copy', async ({ page, context }, info) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  const json = info.outputPath('q35-vmdesc.json');
+  writeFileSync(json, JSON.stringify(embeddedVmdesc(fixtureBytes('q35-migration.bin'))));
+  await openByInput(page, fixturePath('q35-devstate.bin'));
+  await expectOpened(page, 'q35-devstate.bin');
+  await page.getByLabel('Open description').setInputFiles(json);
+  await expect(page.locator('.file-info')).toContainText('described by q35-vmdesc.json');
+  await sectionsTable(page).getByRole('row', { name: /^FULL \d+ cpu 0 / }).click();
+  await page.getByRole('tree', { name: 'Fields' }).getByRole('treeitem', { name: /^env\.eip = / }).click();
+  await page.getByRole('button', { name: 'Copy value of cpu (0)/env.eip' }).click();
+  await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe('0xfff0');
+  await page.getByRole('tree', { name: 'Fields' }).getByRole('treeitem', { name: /^env\.eflags = / }).focus();
+  await page.keyboard.press('Control+c');
+  await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe('0x2');
 });

@@ -74,7 +74,7 @@ export function FieldTree() {
     <>
       <div ref={treeRef} role="tree" aria-label="Fields" className="tree" onKeyDown={onKeyDown}>
         {rows.map((row, i) => (
-          <FieldTreeItem key={row.key} row={row} selected={!!row.node && row.node.path === fieldPath} focused={i === focusIndex} onSelect={select} onToggle={toggle} onCopy={copy} />
+          <FieldTreeItem key={row.key} row={row} selected={!!row.node && row.node.path === fieldPath} focused={i === focusIndex} onSelect={select} onFocus={(r) => setFocusKey(r.key)} onToggle={toggle} onCopy={copy} />
         ))}
       </div>
       {rows.length === 0 && <p className="muted">No decoded fields in this record.</p>}

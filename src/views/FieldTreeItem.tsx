@@ -6,12 +6,13 @@ interface Props {
   selected: boolean;
   focused: boolean;
   onSelect(row: TreeRow): void;
+  onFocus(row: TreeRow): void;
   onToggle(row: TreeRow): void;
   onCopy(text: string): void;
 }
 
 /** One item of the field tree: name, value, type and offset. */
-export function FieldTreeItem({ row, selected, focused, onSelect, onToggle, onCopy }: Props) {
+export function FieldTreeItem({ row, selected, focused, onSelect, onFocus, onToggle, onCopy }: Props) {
   const n = row.node;
   const name = n ? n.name : `[${row.group!.from}…${row.group!.to - 1}]`;
   const value = n ? formatValue(n) : `${row.group!.to - row.group!.from} elements`;
@@ -28,6 +29,7 @@ export function FieldTreeItem({ row, selected, focused, onSelect, onToggle, onCo
       tabIndex={focused ? 0 : -1}
       className={`ti${selected ? ' selected' : ''}`}
       onClick={() => onSelect(row)}
+      onFocus={() => onFocus(row)}
       onDoubleClick={() => row.expandable && onToggle(row)}
     >
       <span className="ti-name" style={{ paddingInlineStart: `${(row.level - 1) * 14}px` }}>
