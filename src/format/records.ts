@@ -73,7 +73,9 @@ export function plausibleSectionHeader(b: Uint8Array, i: number): number {
  * Could a record start at bytes[i]? `knownIds` are the section ids START has opened (for
  * PART/END); `fileEnd` tells whether bytes ends at the end of the file.
  */
-export function plausibleRecordStart(b: Uint8Array, i: number, knownIds: ReadonlySet<number>, fileEnd: boolean): boolean {
+export function plausibleRecordStart(b: Uint8Array, i: number, knownIds: ReadonlySet<number>, fileEnd: boolean, packageEof = -1): boolean {
+  // The EOF that ends a PACKAGED sub-stream sits where the package says.
+  if (i === packageEof) return b[i] === REC.EOF;
   // At the very end of the file no record follows; the caller reports the missing EOF. A record
   // cut short by the end of the bytes is plausible too: decoding it reports the truncation.
   if (i >= b.length) return true;
@@ -94,10 +96,10 @@ export function plausibleRecordStart(b: Uint8Array, i: number, knownIds: Readonl
 }
 
 /** Finds `7E <id>` followed by a plausible record, from `from` on; -1 if none in the window. */
-export function findFooter(b: Uint8Array, from: number, id: number, knownIds: ReadonlySet<number>, fileEnd: boolean): number {
+export function findFooter(b: Uint8Array, from: number, id: number, knownIds: ReadonlySet<number>, fileEnd: boolean, packageEof = -1): number {
   const id0 = id >>> 24, id1 = (id >>> 16) & 0xff, id2 = (id >>> 8) & 0xff, id3 = id & 0xff;
   for (let i = b.indexOf(REC.SECTION_FOOTER, from); i >= 0 && i + 5 <= b.length; i = b.indexOf(REC.SECTION_FOOTER, i + 1)) {
-    if (b[i + 1] === id0 && b[i + 2] === id1 && b[i + 3] === id2 && b[i + 4] === id3 && plausibleRecordStart(b, i + 5, knownIds, fileEnd)) return i;
+    if (b[i + 1] === id0 && b[i + 2] === id1 && b[i + 3] === id2 && b[i + 4] === id3 && plausibleRecordStart(b, i + 5, knownIds, fileEnd, packageEof)) return i;
   }
   return -1;
 }

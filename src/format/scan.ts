@@ -306,6 +306,7 @@ class Scanner {
         problems.push(makeProblem('bad-command', pos, `a package of at most ${this.source.size - c.pos} bytes (what the file holds), found ${n}`));
       } else {
         this.packageEnds.push(c.pos + n);
+        this.framing.packageEof = c.pos + n - 1;
       }
     }
     return c.pos;
@@ -314,6 +315,8 @@ class Scanner {
   private async eof(win: Window, pos: number): Promise<number | null> {
     const rec = this.push({ kind: 'eof', offset: pos, size: 1 });
     const packageEnd = this.packageEnds.pop();
+    const outer = this.packageEnds[this.packageEnds.length - 1];
+    this.framing.packageEof = outer === undefined ? undefined : outer - 1;
     if (packageEnd !== undefined) {
       if (pos + 1 !== packageEnd) rec.problems.push(makeProblem('bad-command', pos, `the package to end at 0x${packageEnd.toString(16)}, its EOF is at 0x${pos.toString(16)}`));
       return pos + 1;

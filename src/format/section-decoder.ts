@@ -18,6 +18,13 @@ export interface FramingState {
   footers: boolean | null;
   /** Section ids opened by START records (PART/END refer to them). */
   knownIds: Set<number>;
+  /** Inside a PACKAGED sub-stream: the absolute offset of its closing EOF. */
+  packageEof?: number;
+}
+
+/** The package's EOF as an index into the window, or -1. */
+function packageEofIn(win: Window, framing: FramingState): number {
+  return framing.packageEof === undefined ? -1 : framing.packageEof - win.base;
 }
 
 export interface SectionData {
@@ -49,11 +56,11 @@ function endsAt(win: Window, end: number, id: number, framing: FramingState): { 
   if (win.atEnd && end === win.base + win.bytes.length) return { ok: true, footer: false };
   const hasFooter = footerAt(win, end, id);
   const fileEnd = win.atEnd;
-  if (framing.footers !== false && hasFooter && plausibleRecordStart(win.bytes, end + 5 - win.base, framing.knownIds, fileEnd)) {
+  if (framing.footers !== false && hasFooter && plausibleRecordStart(win.bytes, end + 5 - win.base, framing.knownIds, fileEnd, packageEofIn(win, framing))) {
     framing.footers = true;
     return { ok: true, footer: true };
   }
-  if (framing.footers !== true && plausibleRecordStart(win.bytes, end - win.base, framing.knownIds, fileEnd)) {
+  if (framing.footers !== true && plausibleRecordStart(win.bytes, end - win.base, framing.knownIds, fileEnd, packageEofIn(win, framing))) {
     framing.footers = false;
     return { ok: true, footer: false };
   }
@@ -132,7 +139,7 @@ function stretchLastBlob(win: Window, fields: FieldNode[], sectionId: number, fr
   let end = -1;
   let footer = false;
   if (framing.footers !== false) {
-    const i = findFooter(win.bytes, from, sectionId, framing.knownIds, win.atEnd);
+    const i = findFooter(win.bytes, from, sectionId, framing.knownIds, win.atEnd, packageEofIn(win, framing));
     if (i >= 0) [end, footer] = [i + win.base, true];
   }
   if (end < 0 && framing.footers !== true) {
@@ -164,7 +171,7 @@ function wrongFooter(win: Window, at: number, framing: FramingState): number | n
   const i = at - win.base;
   const b = win.bytes;
   if (i + 5 > b.length || b[i] !== REC.SECTION_FOOTER) return null;
-  if (!plausibleRecordStart(b, i + 5, framing.knownIds, win.atEnd)) return null;
+  if (!plausibleRecordStart(b, i + 5, framing.knownIds, win.atEnd, packageEofIn(win, framing))) return null;
   return ((b[i + 1] << 24) | (b[i + 2] << 16) | (b[i + 3] << 8) | b[i + 4]) >>> 0;
 }
 
@@ -182,7 +189,7 @@ function delimitRaw(win: Window, dataStart: number, sectionId: number, label: st
   let footer = false;
   let heuristic = false;
   if (framing.footers !== false) {
-    const i = findFooter(b, from, sectionId, framing.knownIds, win.atEnd);
+    const i = findFooter(b, from, sectionId, framing.knownIds, win.atEnd, packageEofIn(win, framing));
     if (i >= 0) {
       end = i + win.base;
       footer = true;
