@@ -20,8 +20,10 @@ test('a device-state file dropped on the page lists every device QEMU saved, in 
   const devices = embeddedVmdesc(fixtureBytes('q35-migration.bin')).devices.map((d) => `${d.name}/${d.instance_id}`);
   expect(rows.map((r) => r[col('Type')])).toEqual(['header', ...devices.map(() => 'FULL'), 'EOF']);
   expect(rows.slice(1, -1).map((r) => `${r[col('Device')]}/${r[col('Instance')]}`)).toEqual(devices);
-  // No description inside a device-state file: the sections are shown but not decoded.
-  for (const r of rows.slice(1, -1)) expect(r[col('Status')]).toMatch(/^warningNo description for this section/);
+  // No description inside a device-state file: the bundled QEMU 7.2 library decodes them.
+  // A description from another VM can differ in a size (e.g. virtio state): a warning, not an error.
+  for (const r of rows.slice(1, -1)) expect(`${r[col('Decoded by')]} ${r[col('Status')]}`).toMatch(/^bundled (ok|warning)/);
+  expect(rows.filter((r) => r[col('Status')] === 'ok').length).toBeGreaterThan(devices.length / 2);
 });
 
 test('a migration stream picked with the file input accounts for every byte', async ({ page }) => {
@@ -55,7 +57,7 @@ test('the sample menu opens the real q35 device state decoded with its migration
 test('a description dropped on its target re-decodes the open file', async ({ page }) => {
   await openByInput(page, fixturePath('q35-devstate.bin'));
   await expectOpened(page, 'q35-devstate.bin');
-  await expect(sectionsTable(page).getByRole('row', { name: /cpu_common/ }).first()).toContainText('none');
+  await expect(sectionsTable(page).getByRole('row', { name: /cpu_common/ }).first()).toContainText('bundled');
   await dropFile(page, 'q35-migration.bin', fixtureBytes('q35-migration.bin'), 'description');
   await expect(page.locator('.file-info')).toContainText('described by q35-migration.bin');
   await expect(sectionsTable(page).getByRole('row', { name: /cpu_common/ }).first()).toContainText('supplied');

@@ -68,7 +68,7 @@ describe('worker request handling', () => {
   it('re-decodes a device-state file with a description taken from a migration stream', async () => {
     const s = new Session();
     const plain = value<'open'>((await run(s, 1, { type: 'open', file: new Blob([fixture('q35-devstate.bin')]), name: 'dev' })).reply.msg);
-    expect(plain.model.records.find((r) => r.idstr === 'cpu')?.decodedBy).toBe('none');
+    expect(plain.model.records.find((r) => r.idstr === 'cpu')?.decodedBy).toBe('bundled');
     const desc = await run(s, 2, { type: 'describe', file: new Blob([fixture('q35-migration.bin')]), name: 'q35-migration.bin' });
     const described = value<'describe'>(desc.reply.msg);
     expect(described.description).toBe('q35-migration.bin');
