@@ -85,8 +85,21 @@ export class RamBlockIndex implements RamBlockInfo {
   }
 }
 
+/** A block of a mapped-ram file (QEMU ≥ 9.0): pages at fixed offsets, listed by a bitmap. */
+export interface MappedBlock {
+  block: RamBlockIndex;
+  bitmapOffset: number;
+  pagesOffset: number;
+}
+
 export class RamState {
   blocks = new Map<string, RamBlockIndex>();
+  /** Capability mapped-ram (from the configuration section). */
+  mappedRam = false;
+  /** A MEM_SIZE record whose block list is still being read (mapped-ram jumps between entries). */
+  memSize: { total: number; remaining: number; blocks: { name: string; length: number }[] } | null = null;
+  /** Mapped blocks whose bitmap the scanner still has to read. */
+  mapped: MappedBlock[] = [];
   /** "Previous block" persists across sections (ram.c last_sent_block / last_recv_block). */
   lastBlock: RamBlockIndex | null = null;
   /** Offset of the first record not yet fully decoded: where a refill resumes. */
@@ -100,12 +113,66 @@ export function newRamSummary(): RamSummary {
 }
 
 /**
- * Decodes RAM records until EOS. Returns true at EOS. May throw NeedMoreData between or inside
+ * MEM_SIZE's block list: name, used_length, [guest address with x-ignore-shared], and with
+ * mapped-ram a 28-byte header after which the stream continues behind the block's pages
+ * (format.md §6.1, §10). Returns 'jump' when the caller must move to st.resumeAt.
+ */
+function readMemSizeEntries(c: Cursor, st: RamState, summary: RamSummary): 'done' | 'jump' {
+  const m = st.memSize!;
+  while (m.remaining > 0) {
+    const at = c.pos;
+    const name = c.countedString('RAM block name');
+    const length = c.be64n('RAM block used_length');
+    if (st.ignoreShared) c.skip(8, 'RAM block guest address (x-ignore-shared)');
+    let jumpTo = -1;
+    const block = new RamBlockIndex(name, length);
+    if (st.mappedRam) {
+      const version = c.be32('mapped-ram header version');
+      if (version !== 1) throw new DecodeError('bad-ram', at, `mapped-ram header version 1, found ${version} ("Migration mapped-ram capability version not supported")`);
+      const pageSize = c.be64n('mapped-ram page size');
+      if (pageSize !== st.pageSize) throw new DecodeError('bad-ram', at, `mapped-ram page size ${st.pageSize}, found ${pageSize}`);
+      const bitmapOffset = c.be64n('mapped-ram bitmap offset');
+      const pagesOffset = c.be64n('mapped-ram pages offset');
+      // x-ignore-shared blocks get neither bitmap nor pages.
+      if (bitmapOffset || pagesOffset) {
+        if (bitmapOffset > pagesOffset || pagesOffset % st.pageSize) throw new DecodeError('bad-ram', at, `a bitmap before a page-aligned page area, found 0x${bitmapOffset.toString(16)} and 0x${pagesOffset.toString(16)}`);
+        st.mapped.push({ block, bitmapOffset, pagesOffset });
+        jumpTo = pagesOffset + length;
+      }
+    }
+    m.blocks.push({ name, length });
+    m.remaining -= length;
+    st.blocks.set(name, block);
+    st.resumeAt = jumpTo >= 0 ? jumpTo : c.pos;
+    if (m.remaining <= 0) {
+      summary.memSize = m.total;
+      summary.blocks = m.blocks;
+      st.memSize = null;
+    }
+    if (jumpTo >= 0) return 'jump';
+  }
+  return 'done';
+}
+
+/** Counts a mapped block's pages from its bitmap (bit i of byte i/8, LSB first) and indexes them. */
+export function indexMappedBitmap(mb: MappedBlock, bitmap: Uint8Array, pageSize: number, summary: RamSummary): void {
+  const pages = Math.ceil(mb.block.length / pageSize);
+  for (let i = 0; i < pages; i++) {
+    if (bitmap[i >> 3] & (1 << (i & 7))) {
+      mb.block.add(i, PageKind.Data, mb.pagesOffset + i * pageSize);
+      summary.pages++;
+    }
+  }
+}
+
+/**
+ * Decodes RAM records until EOS. Returns 'eos' at EOS. May throw NeedMoreData between or inside
  * records; state is only updated after a record is complete, so the caller resumes at
  * `st.resumeAt` with a refilled window.
  */
-export function decodeRamRecords(c: Cursor, st: RamState, summary: RamSummary): boolean {
+export function decodeRamRecords(c: Cursor, st: RamState, summary: RamSummary): 'eos' | 'jump' {
   const ps = st.pageSize;
+  if (st.memSize && readMemSizeEntries(c, st, summary) === 'jump') return 'jump';
   for (;;) {
     const at = c.pos;
     const hi = c.be32('RAM record address');
@@ -113,21 +180,11 @@ export function decodeRamRecords(c: Cursor, st: RamState, summary: RamSummary): 
     const flags = lo & (ps - 1);
     const addr = hi * 0x1_0000_0000 + (lo - flags);
     switch (flags & ~RAM_FLAG.CONTINUE) {
-      case RAM_FLAG.MEM_SIZE: {
-        let total = addr;
-        const blocks: { name: string; length: number }[] = [];
-        while (total > 0) {
-          const name = c.countedString('RAM block name');
-          const length = c.be64n('RAM block used_length');
-          if (st.ignoreShared) c.skip(8, 'RAM block guest address (x-ignore-shared)');
-          blocks.push({ name, length });
-          total -= length;
-        }
-        for (const b of blocks) st.blocks.set(b.name, new RamBlockIndex(b.name, b.length));
-        summary.memSize = addr;
-        summary.blocks = blocks;
+      case RAM_FLAG.MEM_SIZE:
+        st.memSize = { total: addr, remaining: addr, blocks: [] };
+        st.resumeAt = c.pos;
+        if (readMemSizeEntries(c, st, summary) === 'jump') return 'jump';
         break;
-      }
       case RAM_FLAG.ZERO:
       case RAM_FLAG.PAGE:
       case RAM_FLAG.XBZRLE:
@@ -177,7 +234,7 @@ export function decodeRamRecords(c: Cursor, st: RamState, summary: RamSummary): 
         break;
       case RAM_FLAG.EOS:
         st.resumeAt = c.pos;
-        return true;
+        return 'eos';
       default:
         throw new DecodeError('bad-ram', at, `a known combination of RAM flags, found 0x${flags.toString(16)}${flags & RAM_FLAG.HOOK ? ' (RDMA hook)' : ''}`);
     }

@@ -6,8 +6,9 @@ import type { ByteSource } from './byte-source.ts';
 import { Cursor, NeedMoreData, type Window } from './cursor.ts';
 import { CancelledError, DecodeError, makeProblem, type Problem } from './errors.ts';
 import { CONFIGURATION_BODY, descriptionCandidates, DeviceIndex, type DescriptionLibrary } from './descriptions.ts';
-import { sectionLabel, type FieldNode, type SectionType, type StreamModel, type StreamRecord } from './model.ts';
-import { decodeRamRecords, newRamSummary, RamState } from './ram.ts';
+import { sectionLabel, type FieldNode, type RamSummary, type SectionType, type StreamModel, type StreamRecord } from './model.ts';
+import { ITERABLE_DECODERS } from './iterable.ts';
+import { decodeRamRecords, indexMappedBitmap, newRamSummary, RamState } from './ram.ts';
 import { COMMANDS, findNextHeader, plausibleSectionHeader, QEMU_VM_FILE_MAGIC, QEMU_VM_FILE_VERSION, QEMU_VM_FILE_VERSION_COMPAT, REC } from './records.ts';
 import { decodeSectionData, type FramingState } from './section-decoder.ts';
 import { locateVmdesc, readVmdesc, type Vmdesc } from './vmdesc.ts';
@@ -225,6 +226,15 @@ class Scanner {
     const label = sectionLabel(info.idstr, info.instanceId);
     const base = { kind: 'section' as const, sectionType, offset: pos, sectionId, ...info, dataOffset: dataStart };
     if (info.idstr === 'ram' && info.instanceId === 0) return this.ramSection(pos, base, label);
+    const builtin = ITERABLE_DECODERS[info.idstr];
+    if (builtin) {
+      const c = new Cursor(win, dataStart, label);
+      const fields = builtin(c, `${label}/`);
+      const footer = this.footerAfter(c, info.idstr, sectionId, label);
+      const end = c.pos + (footer ? 5 : 0);
+      this.push({ ...base, size: end - pos, dataSize: c.pos - dataStart, footerOffset: footer ? c.pos : undefined, decodedBy: 'builtin', fields, exact: true });
+      return end;
+    }
     const candidates = sectionType === 'full' || sectionType === 'start'
       ? descriptionCandidates(info.idstr, info.instanceId, info.versionId, { embedded: this.embedded, supplied: this.supplied, library: this.opts.library })
       : [];
@@ -246,22 +256,39 @@ class Scanner {
       this.checkCancel(this.ram.resumeAt);
       const win = await this.reader.at(this.ram.resumeAt, MIN_WINDOW);
       try {
-        if (decodeRamRecords(new Cursor(win, this.ram.resumeAt, label), this.ram, summary)) break;
+        if (decodeRamRecords(new Cursor(win, this.ram.resumeAt, label), this.ram, summary) === 'eos') break;
       } catch (e) {
         if (!(e instanceof NeedMoreData)) throw e;
       }
+      await this.readMappedBitmaps(summary, label);
     }
     const dataEnd = this.ram.resumeAt;
     const win = await this.reader.at(dataEnd, 5);
-    const c = new Cursor(win, dataEnd, label);
-    const peek = c.peek(5);
-    const footer = this.framing.footers !== false && peek !== null && peek[0] === REC.SECTION_FOOTER &&
-      ((peek[1] << 24) | (peek[2] << 16) | (peek[3] << 8) | peek[4]) >>> 0 === base.sectionId;
-    if (this.framing.footers === true && !footer) throw new DecodeError('missing-footer', dataEnd, `a footer 7E ${base.sectionId!.toString(16).padStart(8, '0')} ("Missing section footer for ram")`, label);
-    if (this.framing.footers === null) this.framing.footers = footer;
+    const footer = this.footerAfter(new Cursor(win, dataEnd, label), 'ram', base.sectionId!, label);
     const end = dataEnd + (footer ? 5 : 0);
     this.push({ ...base, size: end - pos, dataSize: dataEnd - base.dataOffset!, footerOffset: footer ? dataEnd : undefined, decodedBy: 'builtin', exact: true, ram: summary });
     return end;
+  }
+
+  /** mapped-ram: the pages of each block are listed by its bitmap, read from where it says. */
+  private async readMappedBitmaps(summary: RamSummary, label: string): Promise<void> {
+    for (const mb of this.ram.mapped.splice(0)) {
+      const pages = Math.ceil(mb.block.length / this.ram.pageSize);
+      const end = mb.pagesOffset + mb.block.length;
+      if (end > this.source.size) throw new DecodeError('truncated', this.source.size, `the pages of ${mb.block.name} up to 0x${end.toString(16)}`, label);
+      const bitmap = await this.source.read(mb.bitmapOffset, Math.ceil(pages / 8));
+      indexMappedBitmap(mb, bitmap, this.ram.pageSize, summary);
+    }
+  }
+
+  /** savevm.c check_section_footer: is `7E <id>` next? Learns the file's footer mode on first use. */
+  private footerAfter(c: Cursor, idstr: string, sectionId: number, label: string): boolean {
+    const peek = c.peek(5);
+    const footer = this.framing.footers !== false && peek !== null && peek[0] === REC.SECTION_FOOTER &&
+      ((peek[1] << 24) | (peek[2] << 16) | (peek[3] << 8) | peek[4]) >>> 0 === sectionId;
+    if (this.framing.footers === true && !footer) throw new DecodeError('missing-footer', c.pos, `a footer 7E ${sectionId.toString(16).padStart(8, '0')} ("Missing section footer for ${idstr}")`, label);
+    if (this.framing.footers === null) this.framing.footers = footer;
+    return footer;
   }
 
   /** migration/savevm.c vmstate_configuration: machine name and optional subsections. */
@@ -279,7 +306,7 @@ class Scanner {
     const caps = sub('configuration/capabilities').find((f) => f.name === 'capabilities')?.children?.map((n) => n.value) ?? [];
     this.ram.ignoreShared = caps.includes('x-ignore-shared');
     const problems = [...ctx.problems];
-    if (caps.includes('mapped-ram')) problems.push(makeProblem('unknown-type', pos, 'the mapped-ram file layout (QEMU ≥ 9.0) is not decoded: RAM pages are at fixed offsets'));
+    this.ram.mappedRam = caps.includes('mapped-ram');
     this.push({ kind: 'configuration', offset: pos, size: c.pos - pos, dataOffset: pos + 1, dataSize: c.pos - pos - 1, decodedBy: 'builtin', vmsdName: 'configuration', fields, exact: true, problems });
     return c.pos;
   }
