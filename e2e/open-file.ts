@@ -59,10 +59,10 @@ export async function expectOpened(page: Page, name: string): Promise<void> {
   await expect(sectionsTable(page)).toBeVisible();
 }
 
-/** Body rows of the section table as arrays of cell texts. */
+/** Body rows of the section table as arrays of cell texts (rendered rows only, no spacers). */
 export async function tableRows(page: Page): Promise<string[][]> {
   return sectionsTable(page)
-    .locator('tbody tr')
+    .locator('tbody tr:not(.spacer)')
     .evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent ?? '')));
 }
 

@@ -4,8 +4,12 @@ import type { StreamRecord } from '../format/model.ts';
 import { useExplorer } from '../store/useExplorer.ts';
 import { recordStatus, rowText, SECTION_COLUMNS } from './section-columns.ts';
 import { SectionCell } from './SectionCell.tsx';
+import { useRowWindow } from './useRowWindow.ts';
 
 const EMPTY: StreamRecord[] = [];
+/** Must match `.sections-grid tbody tr` and the sticky header height in styles.css. */
+const ROW_PX = 21;
+const HEAD_PX = 34;
 
 /** Every record of the file; sortable, filterable, and the keyboard moves the selection. */
 export function SectionTable() {
@@ -17,6 +21,8 @@ export function SectionTable() {
   const selected = useExplorer((s) => s.recordIndex);
   const selectRecord = useExplorer((s) => s.selectRecord);
   const bodyRef = useRef<HTMLTableSectionElement>(null);
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const focusNext = useRef<number | null>(null);
 
   const table = useReactTable({
     data: records,
@@ -32,11 +38,24 @@ export function SectionTable() {
   });
   const rows = table.getRowModel().rows;
 
+  const win = useRowWindow(scrollRef, rows.length, ROW_PX);
+  const { ensureVisible } = win;
+
   // Keep the selected row in view when the selection comes from elsewhere (hex, problems).
   useEffect(() => {
     if (selected === null) return;
-    bodyRef.current?.querySelector(`tr[data-index="${selected}"]`)?.scrollIntoView({ block: 'nearest' });
-  }, [selected]);
+    ensureVisible(rows.findIndex((r) => r.original.index === selected), HEAD_PX);
+  }, [selected, rows, ensureVisible]);
+
+  // Keyboard moves focus to a row that may only exist after the scroll above re-rendered.
+  useEffect(() => {
+    if (focusNext.current === null) return;
+    const tr = bodyRef.current?.querySelector<HTMLElement>(`tr[data-index="${focusNext.current}"]`);
+    if (tr) {
+      tr.focus();
+      focusNext.current = null;
+    }
+  });
 
   const move = (e: KeyboardEvent, rowsList: Row<StreamRecord>[]) => {
     const at = rowsList.findIndex((r) => r.original.index === selected);
@@ -44,8 +63,8 @@ export function SectionTable() {
     if (!(e.key in steps) || rowsList.length === 0) return;
     e.preventDefault();
     const next = rowsList[Math.min(rowsList.length - 1, Math.max(0, steps[e.key]))];
+    focusNext.current = next.original.index;
     selectRecord(next.original.index);
-    bodyRef.current?.querySelector<HTMLElement>(`tr[data-index="${next.original.index}"]`)?.focus();
   };
 
   const focusable = rows.some((r) => r.original.index === selected) ? selected : rows[0]?.original.index;
@@ -57,7 +76,7 @@ export function SectionTable() {
         <input type="search" className="filter" placeholder="Filter sections" aria-label="Filter sections" value={filter} onChange={(e) => setFilter(e.target.value)} />
         <span className="count">{rows.length === records.length ? `${records.length} records` : `${rows.length} of ${records.length}`}</span>
       </div>
-      <div className="table-scroll">
+      <div className="table-scroll" ref={scrollRef}>
         <table aria-label="Sections" className="grid sections-grid">
           <colgroup>
             {SECTION_COLUMNS.map((c) => (
@@ -82,7 +101,8 @@ export function SectionTable() {
             ))}
           </thead>
           <tbody ref={bodyRef} onKeyDown={(e) => move(e, rows)}>
-            {rows.map((row) => {
+            {win.padTop > 0 && <tr aria-hidden="true" className="spacer" style={{ height: win.padTop }} />}
+            {rows.slice(win.first, win.last).map((row) => {
               const r = row.original;
               const isSel = r.index === selected;
               return (
@@ -100,6 +120,7 @@ export function SectionTable() {
                 </tr>
               );
             })}
+            {win.padBottom > 0 && <tr aria-hidden="true" className="spacer" style={{ height: win.padBottom }} />}
           </tbody>
         </table>
       </div>
