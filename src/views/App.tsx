@@ -46,8 +46,10 @@ export function App() {
             <DataInspector />
           </div>
         </main>
+      ) : scanning ? (
+        <div className="empty muted">The file is read in a background worker, in slices; the page stays usable meanwhile.</div>
       ) : (
-        !scanning && <EmptyState />
+        <EmptyState />
       )}
       <StatusLine />
       <DropZone />

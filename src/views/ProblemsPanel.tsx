@@ -3,6 +3,8 @@ import { hex } from '../store/selectors.ts';
 import { useExplorer } from '../store/useExplorer.ts';
 
 const NONE: Problem[] = [];
+/** A badly damaged file can report thousands; the first ones are the ones that matter. */
+const SHOWN = 500;
 
 /** Every error and warning of the file; each jumps to its offset. */
 export function ProblemsPanel() {
@@ -17,7 +19,7 @@ export function ProblemsPanel() {
         <span className="count">{problems.length === 0 ? 'none' : `${errors} error${errors === 1 ? '' : 's'}, ${problems.length - errors} other`}</span>
       </div>
       <ul className="problem-list">
-        {problems.map((p, i) => (
+        {problems.slice(0, SHOWN).map((p, i) => (
           <li key={i} className={`problem ${p.severity}`}>
             <button type="button" onClick={() => selectOffset(Math.min(p.offset, size - 1))}>
               <span className="badge">{p.severity}</span>
@@ -31,6 +33,7 @@ export function ProblemsPanel() {
           </li>
         ))}
       </ul>
+      {problems.length > SHOWN && <p className="muted more">{(problems.length - SHOWN).toLocaleString('en-US')} more not listed.</p>}
     </section>
   );
 }
