@@ -52,3 +52,17 @@ describe('PACKAGED command', () => {
 });
 
 const whole = (m: { records: unknown[] }) => m.records.length;
+
+describe('damage belongs to the record it is in', () => {
+  it('a corrupted type byte fails the next record, not the intact section before it', async () => {
+    const bytes = fixtureBytes('q35-migration.bin').slice();
+    const clean = await scanBytes(bytes);
+    const hpet = clean.records.find((r) => r.idstr === 'hpet')!;
+    bytes[hpet.offset] = 0x09;
+    const m = await scanBytes(bytes);
+    const before = m.records[hpet.index - 1];
+    expect(before).toMatchObject({ kind: 'section', idstr: clean.records[hpet.index - 1].idstr, exact: true, problems: [] });
+    expect(m.records[hpet.index]).toMatchObject({ kind: 'damaged', offset: hpet.offset });
+    expect(m.records[hpet.index].problems[0].message).toMatch(/found 0x9 \("Unknown savevm section type 9"\)/);
+  });
+});

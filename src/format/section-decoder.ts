@@ -56,7 +56,9 @@ function endsAt(win: Window, end: number, id: number, framing: FramingState): { 
   if (win.atEnd && end === win.base + win.bytes.length) return { ok: true, footer: false };
   const hasFooter = footerAt(win, end, id);
   const fileEnd = win.atEnd;
-  if (framing.footers !== false && hasFooter && plausibleRecordStart(win.bytes, end + 5 - win.base, framing.knownIds, fileEnd, packageEofIn(win, framing))) {
+  // A footer naming this very section right where its described data ends is proof enough,
+  // whatever follows: damage in the next record belongs to the next record.
+  if (framing.footers !== false && hasFooter) {
     framing.footers = true;
     return { ok: true, footer: true };
   }
