@@ -1,11 +1,11 @@
 // Prints one closing line "N passed, N failed" from the JSON reports of Vitest and Playwright
-// (written to test-results/ by vite.config.ts and playwright.config.ts).
+// (written to reports/ by vite.config.ts and playwright.config.ts).
 import { existsSync, readFileSync } from 'node:fs';
 
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-const vitest = 'test-results/vitest.json';
+const vitest = 'reports/vitest.json';
 if (existsSync(vitest)) {
   const r = JSON.parse(readFileSync(vitest, 'utf8'));
   passed += r.numPassedTests;
@@ -13,7 +13,7 @@ if (existsSync(vitest)) {
   skipped += r.numPendingTests + (r.numTodoTests ?? 0);
   console.log(`unit: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);
 }
-const pw = 'test-results/playwright.json';
+const pw = 'reports/playwright.json';
 if (existsSync(pw)) {
   const s = JSON.parse(readFileSync(pw, 'utf8')).stats;
   passed += s.expected + s.flaky;
