@@ -76,7 +76,8 @@ export interface VmdescLocation {
   jsonLength: number;
 }
 
-const TAIL_BYTES = 32 * 1024 * 1024;
+/** How much of the tail to search: usually the JSON is a few hundred KiB, rarely many MiB. */
+const TAIL_STEPS = [1024 * 1024, 32 * 1024 * 1024];
 
 /**
  * Finds the vmdesc by reading the tail of the file: the record is `00 (EOF) 06 be32 len {json}`
@@ -85,7 +86,14 @@ const TAIL_BYTES = 32 * 1024 * 1024;
  * trailing zero padding.
  */
 export async function locateVmdesc(source: ByteSource): Promise<VmdescLocation | null> {
-  const start = Math.max(0, source.size - TAIL_BYTES);
+  for (const step of TAIL_STEPS) {
+    const found = await locateIn(source, Math.max(0, source.size - step));
+    if (found || step >= source.size) return found;
+  }
+  return null;
+}
+
+async function locateIn(source: ByteSource, start: number): Promise<VmdescLocation | null> {
   const tail = await source.read(start, source.size - start);
   for (let i = tail.length - 1; i >= 6; i--) {
     if (tail[i] !== 0x7b || tail[i - 5] !== 0x06 || tail[i - 6] !== 0x00) continue;
