@@ -112,18 +112,13 @@ function decodeElement(c: Cursor, f: VmdescField, name: string, path: string, ct
         node.value = 'nullptr';
         break;
       }
-      node.kind = 'struct';
-      node.vmsdName = s.vmsd_name;
-      node.version = s.version;
-      node.children = decodeBody(c, s, path + '.', ctx, depth + 1);
+      decodeStruct(c, node, s, ctx, depth);
       break;
     }
     case 'vstruct':
     case 'tmp':
-      node.kind = 'struct';
-      node.vmsdName = f.vmsd_name;
-      node.version = f.version;
-      node.children = decodeBody(c, f, path + '.', ctx, depth + 1);
+      // The nested vmsd sits in the field object itself (format.md §3.7).
+      decodeStruct(c, node, f, ctx, depth);
       break;
     case 'qtailq':
     case 'qlist':
@@ -152,6 +147,13 @@ function decodeElement(c: Cursor, f: VmdescField, name: string, path: string, ct
     ctx.problems.push(makeProblem('size-mismatch', start, `${node.size} bytes decoded, the description says ${f.size}`, path));
   }
   return node;
+}
+
+function decodeStruct(c: Cursor, node: FieldNode, body: Partial<VmsdDesc>, ctx: DecodeContext, depth: number): void {
+  node.kind = 'struct';
+  node.vmsdName = body.vmsd_name;
+  node.version = body.version;
+  node.children = decodeBody(c, body, node.path + '.', ctx, depth + 1);
 }
 
 /** hw/pci/pci.c get_pci_irq_state: four be32 levels, each 0 or 1. */
