@@ -5,14 +5,14 @@
 import type { ByteSource } from './byte-source.ts';
 import { Cursor, NeedMoreData, type Window } from './cursor.ts';
 import { CancelledError, DecodeError, makeProblem, type Problem } from './errors.ts';
-import { CONFIGURATION_BODY, descriptionCandidates, DeviceIndex, type DescriptionLibrary } from './descriptions.ts';
+import { decodeConfiguration } from './configuration.ts';
+import { descriptionCandidates, DeviceIndex, type DescriptionLibrary } from './descriptions.ts';
 import { sectionLabel, type FieldNode, type RamSummary, type SectionType, type StreamModel, type StreamRecord } from './model.ts';
 import { ITERABLE_DECODERS } from './iterable.ts';
 import { decodeRamRecords, indexMappedBitmap, newRamSummary, RamState } from './ram.ts';
 import { COMMANDS, findNextHeader, plausibleSectionHeader, QEMU_VM_FILE_MAGIC, QEMU_VM_FILE_VERSION, QEMU_VM_FILE_VERSION_COMPAT, REC } from './records.ts';
 import { decodeSectionData, type FramingState } from './section-decoder.ts';
 import { locateVmdesc, readVmdesc, type Vmdesc } from './vmdesc.ts';
-import { decodeBody, newContext } from './vmsd-decoder.ts';
 import { WindowReader } from './window-reader.ts';
 
 export interface ScanOptions {
@@ -291,23 +291,14 @@ class Scanner {
     return footer;
   }
 
-  /** migration/savevm.c vmstate_configuration: machine name and optional subsections. */
   private configuration(c: Cursor, pos: number): number {
-    // Not strict: the built-in description lists every optional subsection.
-    const ctx = newContext(false);
-    const fields = decodeBody(c, CONFIGURATION_BODY, 'configuration/', ctx);
-    const nameNode = fields.find((f) => f.name === 'name');
-    const hexName = typeof nameNode?.value === 'string' ? nameNode.value : '';
-    this.model.machine = hexName.replace(/../g, (h) => String.fromCharCode(parseInt(h, 16)));
+    const conf = decodeConfiguration(c);
+    this.model.machine = conf.machine;
     this.model.hasConfiguration = true;
-    const sub = (name: string) => fields.find((f) => f.name === name)?.children ?? [];
-    const bits = sub('configuration/target-page-bits').find((f) => f.name === 'target_page_bits')?.value;
-    if (typeof bits === 'number') this.setPageSize(2 ** bits, pos);
-    const caps = sub('configuration/capabilities').find((f) => f.name === 'capabilities')?.children?.map((n) => n.value) ?? [];
-    this.ram.ignoreShared = caps.includes('x-ignore-shared');
-    const problems = [...ctx.problems];
-    this.ram.mappedRam = caps.includes('mapped-ram');
-    this.push({ kind: 'configuration', offset: pos, size: c.pos - pos, dataOffset: pos + 1, dataSize: c.pos - pos - 1, decodedBy: 'builtin', vmsdName: 'configuration', fields, exact: true, problems });
+    if (conf.pageBits !== undefined) this.setPageSize(2 ** conf.pageBits, pos);
+    this.ram.ignoreShared = conf.capabilities.includes('x-ignore-shared');
+    this.ram.mappedRam = conf.capabilities.includes('mapped-ram');
+    this.push({ kind: 'configuration', offset: pos, size: c.pos - pos, dataOffset: pos + 1, dataSize: c.pos - pos - 1, decodedBy: 'builtin', vmsdName: 'configuration', fields: conf.fields, exact: true, problems: conf.problems });
     return c.pos;
   }
 
