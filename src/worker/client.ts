@@ -1,6 +1,6 @@
 // The page's side of the protocol: numbered requests, one promise each, progress callbacks.
 
-import type { ErrorCode, Replies, RequestMessage, RequestOf, RequestType, WorkerMessage } from './protocol.ts';
+import type { DevicesFirstEvent, ErrorCode, Replies, RequestMessage, RequestOf, RequestType, WorkerMessage } from './protocol.ts';
 
 export interface WorkerLike {
   postMessage(msg: RequestMessage, transfer: Transferable[]): void;
@@ -27,6 +27,8 @@ export interface Pending<T> {
 
 export interface RequestOptions {
   onProgress?: (scanned: number, total: number) => void;
+  /** An open's devices-first model (or why there is none), before its reply. */
+  onDevices?: (e: DevicesFirstEvent) => void;
   transfer?: Transferable[];
 }
 
@@ -34,6 +36,7 @@ interface Waiter {
   resolve: (v: never) => void;
   reject: (e: Error) => void;
   onProgress?: RequestOptions['onProgress'];
+  onDevices?: RequestOptions['onDevices'];
 }
 
 export class WorkerClient {
@@ -49,7 +52,7 @@ export class WorkerClient {
   request<T extends RequestType>(request: RequestOf<T>, opts: RequestOptions = {}): Pending<Replies[T]> {
     const id = this.nextId++;
     const result = new Promise<Replies[T]>((resolve, reject) => {
-      this.waiting.set(id, { resolve: resolve as (v: never) => void, reject, onProgress: opts.onProgress });
+      this.waiting.set(id, { resolve: resolve as (v: never) => void, reject, onProgress: opts.onProgress, onDevices: opts.onDevices });
     });
     this.worker.postMessage({ id, request }, opts.transfer ?? []);
     return { id, result };
@@ -71,7 +74,10 @@ export class WorkerClient {
 
   private receive(msg: WorkerMessage): void {
     if (msg.kind === 'event') {
-      this.waiting.get(msg.event.id)?.onProgress?.(msg.event.scanned, msg.event.total);
+      const e = msg.event;
+      const w = this.waiting.get(e.id);
+      if (e.type === 'progress') w?.onProgress?.(e.scanned, e.total);
+      else w?.onDevices?.(e);
       return;
     }
     const w = this.waiting.get(msg.id);

@@ -3,10 +3,12 @@
 
 import { handle } from './handle.ts';
 import type { RequestMessage, WorkerMessage } from './protocol.ts';
+import { indexedDbStorage } from './edit-storage.ts';
 import { Session } from './session.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
-const session = new Session();
+// Edits are kept per file in this origin's IndexedDB (the worker has it; the page need not).
+const session = new Session({ storage: typeof indexedDB === 'undefined' ? undefined : indexedDbStorage() });
 const post = (msg: WorkerMessage, transfer: Transferable[] = []) => scope.postMessage(msg, transfer);
 
 scope.addEventListener('message', (e: MessageEvent<RequestMessage>) => {

@@ -2,6 +2,7 @@
 
 import { CancelledError, DecodeError } from '../format/errors.ts';
 import type { Replies, Request, WorkerError, WorkerEvent, WorkerMessage } from './protocol.ts';
+import type { Preliminary } from './preliminary.ts';
 import { RequestError, type Session } from './session.ts';
 
 export type Post = (msg: WorkerMessage, transfer?: Transferable[]) => void;
@@ -29,8 +30,11 @@ function ownBuffer(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
 
 async function serve(session: Session, id: number, req: Request, post: Post): Promise<{ value: Replies[Request['type']]; transfer: Transferable[] }> {
   switch (req.type) {
-    case 'open':
-      return { value: await session.open(id, req.file, req.name, progressSender(id, post)), transfer: [] };
+    case 'open': {
+      const devices = (p: Preliminary & { generation: number }) =>
+        post({ kind: 'event', event: p.ok ? { type: 'devices', id, ok: true, generation: p.generation, model: p.model } : { type: 'devices', id, ok: false, reason: p.reason } });
+      return { value: await session.open(id, req.file, req.name, progressSender(id, post), devices), transfer: [] };
+    }
     case 'describe':
       return { value: await session.describe(id, req.file, req.name, progressSender(id, post)), transfer: [] };
     case 'cancel':
@@ -47,6 +51,16 @@ async function serve(session: Session, id: number, req: Request, post: Post): Pr
       const { blob, notes } = await session.ramExport(req.generation, req.block);
       return { value: { block: req.block, blob, notes }, transfer: [] };
     }
+    case 'edit':
+      return { value: await session.edit(req.generation, req.edit, req.force, progressSender(id, post)), transfer: [] };
+    case 'undo':
+      return { value: await session.undo(req.generation, progressSender(id, post)), transfer: [] };
+    case 'redo':
+      return { value: await session.redo(req.generation, progressSender(id, post)), transfer: [] };
+    case 'export-patch':
+      return { value: session.exportPatch(req.generation), transfer: [] };
+    case 'download':
+      return { value: await session.download(req.generation, progressSender(id, post)), transfer: [] };
     default:
       throw new RequestError('bad-request', `Unknown request type ${(req as { type: unknown }).type}`);
   }

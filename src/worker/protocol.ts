@@ -1,8 +1,21 @@
 // The one message protocol between the page and the scan worker. Every request gets exactly one
-// reply (a value or an error); progress is an event, never a reply. Byte buffers and blobs travel
-// as transferables or by reference, never as copies of the file.
+// reply (a value or an error); progress and the devices-first model are events, never replies.
+// Byte buffers and blobs travel as transferables or by reference, never as copies of the file.
 
+import type { HeaderChange } from '../format/edit-plan.ts';
+import type { EditKind } from '../format/edits.ts';
 import type { StreamModel } from '../format/model.ts';
+
+/** What a user asks to change; the worker plans it against the file as edited so far. */
+export type EditRequest =
+  | { kind: 'field'; path: string; value: string }
+  | { kind: 'header'; recordIndex: number; change: HeaderChange }
+  /** Overwrites bytes.length bytes at offset (never inserts). */
+  | { kind: 'raw'; offset: number; bytes: Uint8Array }
+  /** A new action restoring the values action `id` replaced, planned against the current model. */
+  | { kind: 'revert'; id: number }
+  /** A JSON patch (format/patch.ts) applied as one action; all entries or none. */
+  | { kind: 'patch'; text: string; name: string };
 
 export type Request =
   /** Scans a state file; on success it becomes the worker's current file. */
@@ -11,24 +24,72 @@ export type Request =
   | { type: 'describe'; file: Blob; name: string }
   /** Aborts the scan started by request `target`; that request then fails with 'cancelled'. */
   | { type: 'cancel'; target: number }
-  /** Bytes [offset, offset + length) of the current file, clipped at its end. */
+  /** Bytes [offset, offset + length) of the current (edited) file, clipped at its end. */
   | { type: 'bytes'; generation: number; offset: number; length: number }
   /** One kind per cell for a RAM block's pages (RAM_CELL values). */
   | { type: 'ram-picture'; generation: number; block: string; cells: number }
   /** The RAM block as a raw image, built from slices of the file. */
-  | { type: 'ram-export'; generation: number; block: string };
+  | { type: 'ram-export'; generation: number; block: string }
+  /** One user action. `force` allows what the guards refuse unless forced, and accepts warnings. */
+  | { type: 'edit'; generation: number; edit: EditRequest; force: boolean }
+  | { type: 'undo'; generation: number }
+  | { type: 'redo'; generation: number }
+  /** The applied edits as a JSON patch (format/patch.ts). */
+  | { type: 'export-patch'; generation: number }
+  /** Decodes the edited file again, checks its framing against the original, returns it as a Blob. */
+  | { type: 'download'; generation: number };
 
 export type RequestType = Request['type'];
 export type RequestOf<T extends RequestType> = Extract<Request, { type: T }>;
 
+/** Half-open byte range [from, to) of the edited file. */
+export interface Span {
+  from: number;
+  to: number;
+}
+
+/** One applied user action as the page lists it; `parts` has one entry per field/header/raw change. */
+export interface ActionInfo {
+  id: number;
+  label: string;
+  parts: { kind: EditKind; path: string; before: string; after: string }[];
+  warnings: string[];
+}
+
+export interface EditsInfo {
+  done: ActionInfo[];
+  /** Labels of the undone actions; redo takes the last. */
+  undone: string[];
+  /** Bytes that differ from the original file (after a revert a field is no longer listed). */
+  changed: Span[];
+  /** Framing of the edited file against the original; null until the original's model is known. */
+  framing: { ok: boolean; reasons: string[] } | null;
+}
+
 export interface OpenedFile {
-  /** Increases with every successful open; byte requests name it so stale ones fail. */
+  /** Increases with every successful open and every change of the edited bytes; byte requests name it so stale ones fail. */
   generation: number;
   name: string;
   model: StreamModel;
   /** Name of the supplied description in use, if any. */
   description?: string;
+  edits: EditsInfo;
+  /** Bytes whose content may differ from the previous generation (edit, undo, redo). */
+  dirty?: Span;
+  /** Edits kept in this browser for this file and restored by open, or why they were not. */
+  restored?: { count: number } | { dropped: string };
+  /** Why the edits could not be kept in this browser (they still apply to this page). */
+  storageError?: string;
 }
+
+export type EditReply =
+  | { status: 'applied'; file: OpenedFile; warnings: string[] }
+  /** Allowed, but with warnings the user should see first: ask again with force. */
+  | { status: 'confirm'; warnings: string[] }
+  /** canForce: asking again with force would apply it, with `warnings`. */
+  | { status: 'refused'; reason: string; canForce: boolean; warnings: string[] };
+
+export type DownloadReply = { ok: true; blob: Blob; name: string } | { ok: false; reasons: string[] };
 
 /** Page state in a RAM picture cell; a cell covering several pages shows the most telling one. */
 export const RAM_CELL = { notSent: 0, zero: 1, data: 2, other: 3 } as const;
@@ -40,6 +101,11 @@ export interface Replies {
   bytes: { offset: number; bytes: Uint8Array };
   'ram-picture': { block: string; pages: number; pagesPerCell: number; cells: Uint8Array };
   'ram-export': { block: string; blob: Blob; notes: string[] };
+  edit: EditReply;
+  undo: OpenedFile;
+  redo: OpenedFile;
+  'export-patch': { text: string; edits: number };
+  download: DownloadReply;
 }
 
 export type ErrorCode = 'cancelled' | 'no-file' | 'stale' | 'bad-request' | 'failed';
@@ -54,7 +120,15 @@ export interface RequestMessage {
   request: Request;
 }
 
-export type WorkerEvent = { type: 'progress'; id: number; scanned: number; total: number };
+/**
+ * The devices-first result of an open (issue #5): a preliminary model with the header, the
+ * device sections and EOF, sent before the forward scan, or why it could not be made.
+ */
+export type DevicesFirstEvent =
+  | { type: 'devices'; id: number; ok: true; generation: number; model: StreamModel }
+  | { type: 'devices'; id: number; ok: false; reason: string };
+
+export type WorkerEvent = { type: 'progress'; id: number; scanned: number; total: number } | DevicesFirstEvent;
 
 export type WorkerMessage =
   | { kind: 'reply'; id: number; ok: true; value: Replies[RequestType] }

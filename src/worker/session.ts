@@ -1,64 +1,90 @@
-// The worker's state: the open file (a Blob, read in slices), its model and RAM index, and the
-// description in use. Kept free of `self`/postMessage so it runs under Node in unit tests.
+// The worker's state: the open file (a Blob, read in slices), its model, RAM index, description
+// and edits. Kept free of `self`/postMessage so it runs under Node in unit tests.
 
 import { blobSource, type ByteSource } from '../format/byte-source.ts';
+import { editedSource } from '../format/edits.ts';
 import { CancelledError } from '../format/errors.ts';
 import { bundledLibrary } from '../format/library.ts';
 import { scanStream, type ScanResult } from '../format/scan.ts';
 import { loadDescription, type Vmdesc } from '../format/vmdesc.ts';
-import type { OpenedFile } from './protocol.ts';
+import { makeCurrent, openedFile, RequestError, type Current, type Progress } from './current.ts';
+import { editedBlob } from './edited-file.ts';
+import { EditOps } from './edit-ops.ts';
+import { restoreFor } from './edit-restore.ts';
+import type { EditStorage } from './edit-storage.ts';
+import { hasHeader, preliminaryModel, type Preliminary } from './preliminary.ts';
+import type { EditReply, EditRequest, OpenedFile, Replies } from './protocol.ts';
 import { ramBlockBlob } from './ram-export.ts';
 import { ramPicture, type RamPicture } from './ram-picture.ts';
 
-export type Progress = (scanned: number, total: number) => void;
-
-/** An error the protocol reports with a code other than 'failed'. */
-export class RequestError extends Error {
-  constructor(readonly code: 'no-file' | 'stale' | 'bad-request', message: string) {
-    super(message);
-    this.name = 'RequestError';
-  }
-}
-
-interface Current {
-  generation: number;
-  name: string;
-  file: Blob;
-  scan: ScanResult;
-  description?: { name: string; vmdesc: Vmdesc };
-}
+export { RequestError, type Progress } from './current.ts';
 
 /** Larger byte requests are refused: the hex view asks for pages, never for the file. */
 export const MAX_BYTES_REQUEST = 16 * 1024 * 1024;
+
+export interface SessionOptions {
+  /** Keeps each file's edits between visits; without it edits last as long as the worker. */
+  storage?: EditStorage;
+}
 
 export class Session {
   private current: Current | null = null;
   private generation = 0;
   /** At most one scan runs; a newer open or describe aborts the older one. */
   private running: { id: number; abort: AbortController } | null = null;
+  /** The file being opened: its bytes are readable while the devices-first model is shown. */
+  private opening: { generation: number; source: ByteSource } | null = null;
+  private readonly edits: EditOps;
 
-  /**
-   * Every read of the current file's bytes goes through here, so that the edits issue can serve
-   * the patched file (a piece table over the original) without touching the readers.
-   */
-  readSource(): ByteSource {
-    if (!this.current) throw new RequestError('no-file', 'No file is open');
-    return blobSource(this.current.file);
+  constructor(private readonly opts: SessionOptions = {}) {
+    this.edits = new EditOps({
+      current: () => this.current,
+      replace: (cur) => (this.current = cur),
+      nextGeneration: () => ++this.generation,
+      storage: opts.storage,
+    });
   }
 
-  async open(id: number, file: Blob, name: string, progress: Progress): Promise<OpenedFile> {
-    const scan = await this.scan(id, blobSource(file), undefined, progress);
-    this.current = { generation: ++this.generation, name, file, scan };
-    return this.opened();
+  /** Every read of the current file's bytes goes through here: the edited file, never the original. */
+  readSource(): ByteSource {
+    return this.need().source;
+  }
+
+  async open(id: number, file: Blob, name: string, progress: Progress, devices?: (p: Preliminary & { generation: number }) => void): Promise<OpenedFile> {
+    const abort = this.start(id);
+    try {
+      const restore = await restoreFor(file, name, this.opts.storage);
+      const generation = ++this.generation;
+      const source = editedSource(blobSource(file), restore.history.done);
+      this.opening = { generation, source };
+      if (devices && (await hasHeader(source))) {
+        devices({ ...(await preliminaryModel(source, bundledLibrary())), generation });
+        if (abort.signal.aborted) throw new CancelledError();
+      }
+      const scan = await this.scan(id, abort, source, undefined, progress);
+      const original = restore.history.done.length ? null : scan.model;
+      this.current = await makeCurrent({ generation, since: generation, name, file, key: restore.key, history: restore.history, scan, original });
+      return openedFile(this.current, { restored: restore.restored, storageError: restore.storageError });
+    } finally {
+      this.finish(id);
+    }
   }
 
   async describe(id: number, descFile: Blob, descName: string, progress: Progress): Promise<OpenedFile> {
-    const cur = this.need();
-    const vmdesc = await loadDescription(blobSource(descFile));
-    const scan = await this.scan(id, blobSource(cur.file), vmdesc, progress);
-    // The bytes are unchanged, so the generation stays: cached pages remain valid.
-    this.current = { ...cur, scan, description: { name: descName, vmdesc } };
-    return this.opened();
+    return this.edits.exclusive(async () => {
+      const cur = this.need();
+      const abort = this.start(id);
+      try {
+        const vmdesc = await loadDescription(blobSource(descFile));
+        const scan = await this.scan(id, abort, cur.source, vmdesc, progress);
+        if (this.current !== cur) throw new CancelledError();
+        // The bytes are unchanged, so the generation stays: cached pages remain valid.
+        this.current = { ...cur, scan, description: { name: descName, vmdesc }, original: cur.history.done.length ? null : scan.model };
+        return openedFile(this.current);
+      } finally {
+        this.finish(id);
+      }
+    });
   }
 
   cancel(target: number): boolean {
@@ -68,11 +94,11 @@ export class Session {
   }
 
   async bytes(generation: number, offset: number, length: number): Promise<Uint8Array> {
-    this.check(generation);
+    const source = this.opening?.generation === generation ? this.opening.source : this.check(generation).source;
     if (!(Number.isSafeInteger(offset) && Number.isSafeInteger(length) && offset >= 0 && length >= 0 && length <= MAX_BYTES_REQUEST)) {
       throw new RequestError('bad-request', `bytes: offset ${offset} and length ${length} must be integers, length at most ${MAX_BYTES_REQUEST}`);
     }
-    return this.readSource().read(offset, length);
+    return source.read(offset, length);
   }
 
   ramPicture(generation: number, block: string, cells: number): RamPicture {
@@ -82,7 +108,30 @@ export class Session {
 
   async ramExport(generation: number, block: string): Promise<{ blob: Blob; notes: string[] }> {
     const cur = this.check(generation);
-    return ramBlockBlob(cur.file, this.readSource(), this.block(cur, block), cur.scan.ram.pageSize);
+    // Slices must come from the bytes the RAM index was built on: the edited file.
+    return ramBlockBlob(editedBlob(cur.file, cur.history.done), cur.source, this.block(cur, block), cur.scan.ram.pageSize);
+  }
+
+  // Edits name the file, not a state of its bytes: an undo sent before the previous edit's reply
+  // arrived still means this file. They are planned in the worker against the current model.
+  edit(generation: number, req: EditRequest, force: boolean, progress: Progress): Promise<EditReply> {
+    return this.edits.exclusive(async () => this.edits.edit(this.checkFile(generation), req, force, progress));
+  }
+
+  undo(generation: number, progress: Progress): Promise<OpenedFile> {
+    return this.edits.exclusive(async () => this.edits.move(this.checkFile(generation), 'undo', progress));
+  }
+
+  redo(generation: number, progress: Progress): Promise<OpenedFile> {
+    return this.edits.exclusive(async () => this.edits.move(this.checkFile(generation), 'redo', progress));
+  }
+
+  exportPatch(generation: number): Replies['export-patch'] {
+    return this.edits.exportPatch(this.checkFile(generation));
+  }
+
+  download(generation: number, progress: Progress): Promise<Replies['download']> {
+    return this.edits.exclusive(async () => this.edits.download(this.checkFile(generation), progress));
   }
 
   private block(cur: Current, name: string) {
@@ -91,29 +140,37 @@ export class Session {
     return b;
   }
 
-  private async scan(id: number, source: ByteSource, vmdesc: Vmdesc | undefined, progress: Progress): Promise<ScanResult> {
+  /** A newer open or describe aborts the older one's scan. */
+  private start(id: number): AbortController {
     this.running?.abort.abort();
     const abort = new AbortController();
     this.running = { id, abort };
-    let result: ScanResult;
-    try {
-      result = await scanStream(source, { vmdesc, library: bundledLibrary(), signal: abort.signal, onProgress: progress });
-    } finally {
-      if (this.running?.id === id) this.running = null;
-    }
-    // Aborted after the scanner's last check: the caller asked to drop it, so it is still cancelled.
-    if (abort.signal.aborted) throw new CancelledError();
-    return result;
+    return abort;
   }
 
-  private opened(): OpenedFile {
-    const cur = this.need();
-    return { generation: cur.generation, name: cur.name, model: cur.scan.model, description: cur.description?.name };
+  private finish(id: number): void {
+    if (this.running?.id === id) {
+      this.running = null;
+      this.opening = null;
+    }
+  }
+
+  private async scan(id: number, abort: AbortController, source: ByteSource, vmdesc: Vmdesc | undefined, progress: Progress): Promise<ScanResult> {
+    const result = await scanStream(source, { vmdesc, library: bundledLibrary(), signal: abort.signal, onProgress: progress });
+    // Aborted after the scanner's last check: the caller asked to drop it, so it is still cancelled.
+    if (abort.signal.aborted || this.running?.id !== id) throw new CancelledError();
+    return result;
   }
 
   private need(): Current {
     if (!this.current) throw new RequestError('no-file', 'No file is open');
     return this.current;
+  }
+
+  private checkFile(generation: number): Current {
+    const cur = this.need();
+    if (generation < cur.since || generation > cur.generation) throw new RequestError('stale', `File generation ${generation} is not the open file (${cur.since}-${cur.generation})`);
+    return cur;
   }
 
   private check(generation: number): Current {

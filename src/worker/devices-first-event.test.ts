@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { handle } from './handle.ts';
+import type { DevicesFirstEvent, OpenedFile, WorkerMessage } from './protocol.ts';
+import { Session } from './session.ts';
+
+const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../../public/fixtures/${name}`, import.meta.url)));
+
+async function openWatching(s: Session, name: string) {
+  const order: string[] = [];
+  let devices: DevicesFirstEvent | undefined;
+  let early: Promise<WorkerMessage[]> | undefined;
+  let opened: OpenedFile | undefined;
+  await handle(s, 1, { type: 'open', file: new Blob([fixture(name)]), name }, (m) => {
+    if (m.kind === 'event') {
+      order.push(m.event.type);
+      if (m.event.type === 'devices') {
+        devices = m.event;
+        // While the forward scan runs, the preliminary model's bytes can already be read.
+        if (m.event.ok) {
+          const got: WorkerMessage[] = [];
+          early = handle(s, 2, { type: 'bytes', generation: m.event.generation, offset: 0, length: 4 }, (r) => got.push(r)).then(() => got);
+        }
+      }
+    } else {
+      order.push('reply');
+      if (m.ok) opened = m.value as OpenedFile;
+    }
+  });
+  return { order, devices, early: await early, opened: opened! };
+}
+
+describe('devices first on open (issue #5)', () => {
+  it('sends the device sections of a migration stream before scanning it', async () => {
+    const { order, devices, early, opened } = await openWatching(new Session(), 'q35-migration.bin');
+    expect(order[0]).toBe('devices');
+    expect(order.at(-1)).toBe('reply');
+    if (!devices?.ok) throw new Error(`no preliminary model: ${JSON.stringify(devices)}`);
+    const pre = devices.model;
+    expect(pre.records.map((r) => r.index)).toEqual(pre.records.map((_, i) => i));
+    expect(pre.records[0].kind).toBe('header');
+    expect(pre.records.at(-2)?.kind).toBe('eof');
+    expect(pre.records.at(-1)?.kind).toBe('vmdesc');
+    expect(pre.complete).toBe(false);
+    // Every preliminary device section is the final model's, at the same offset and size, with the same fields.
+    const key = (r: { offset: number; size: number; idstr?: string; instanceId?: number }) => `${r.offset}+${r.size} ${r.idstr} ${r.instanceId}`;
+    const finalSections = new Map(opened.model.records.filter((r) => r.kind === 'section').map((r) => [key(r), r]));
+    const preSections = pre.records.filter((r) => r.kind === 'section');
+    expect(preSections.length).toBeGreaterThan(30);
+    for (const r of preSections) expect(finalSections.get(key(r))?.fields, key(r)).toEqual(r.fields);
+    expect(early?.[0]).toMatchObject({ kind: 'reply', ok: true, value: { bytes: new Uint8Array([0x51, 0x45, 0x56, 0x4d]) } });
+    expect(opened.generation).toBe(devices.generation);
+  });
+
+  it('says why when a file with a header has no description to locate devices by', async () => {
+    const { devices, opened } = await openWatching(new Session(), 'q35-devstate.bin');
+    expect(devices).toEqual({ type: 'devices', id: 1, ok: false, reason: 'no JSON VM description at the end of the file' });
+    expect(opened.model.records.length).toBeGreaterThan(10);
+  });
+
+  it('does not try on a headerless COLO buffer', async () => {
+    const { order } = await openWatching(new Session(), 'q35-colo.bin');
+    expect(order).not.toContain('devices');
+  });
+});

@@ -1,0 +1,125 @@
+// Edits in the worker: plan a user action against the file as edited so far, decode the edited
+// file again, and reply with the new model (issue #4). One operation at a time, so every action
+// is planned against the model the previous one produced.
+
+import { blobSource, type ByteSource } from '../format/byte-source.ts';
+import { editedSource, redo, undo, type EditAction } from '../format/edits.ts';
+import { bundledLibrary } from '../format/library.ts';
+import { exportPatch } from '../format/patch.ts';
+import { scanStream, type ScanResult } from '../format/scan.ts';
+import { compareFraming } from '../format/verify.ts';
+import { makeCurrent, openedFile, RequestError, type Current, type Progress } from './current.ts';
+import { dirtySpan, flatParts, nextId, userAction, type History, type UserAction } from './edit-history.ts';
+import { planRequest, runSteps } from './edit-planner.ts';
+import type { EditStorage } from './edit-storage.ts';
+import { editedBlob, editedName } from './edited-file.ts';
+import type { EditReply, EditRequest, OpenedFile, Replies } from './protocol.ts';
+
+export interface EditHost {
+  current(): Current | null;
+  replace(cur: Current): void;
+  nextGeneration(): number;
+  storage?: EditStorage;
+}
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+export class EditOps {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly host: EditHost) {}
+
+  /** Runs `fn` after every operation queued before it has finished. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async edit(cur: Current, req: EditRequest, force: boolean, progress: Progress): Promise<EditReply> {
+    const planned = planRequest(req, cur.history.done);
+    if ('error' in planned) throw new RequestError('bad-request', planned.error);
+    const start = { model: cur.scan.model, read: (o: number, n: number) => cur.source.read(o, n) };
+    const rescan = async (extra: EditAction[]) => {
+      const source = editedSource(blobSource(cur.file), [...cur.history.done, ...extra]);
+      const { model } = await this.scan(cur, source);
+      return { model, read: (o: number, n: number) => source.read(o, n) };
+    };
+    const forced = force || planned.alwaysForce === true;
+    const result = await runSteps(planned.steps, start, rescan, forced);
+    if (!result.ok) {
+      if (forced) return { status: 'refused', reason: result.reason, canForce: false, warnings: [] };
+      // Would force make it go through? Then the page offers it, with the warnings it would carry.
+      const retry = await runSteps(planned.steps, start, rescan, true);
+      return { status: 'refused', reason: result.reason, canForce: retry.ok, warnings: retry.ok ? retry.actions.flatMap((a) => a.warnings) : [] };
+    }
+    const warnings = result.actions.flatMap((a) => a.warnings);
+    if (warnings.length && !forced) return { status: 'confirm', warnings };
+    const action = userAction(nextId(cur.history), planned.label, result.actions);
+    const history: History = { done: [...cur.history.done, action], undone: [] };
+    return { status: 'applied', file: await this.commit(cur, history, action, progress), warnings };
+  }
+
+  /** Undo or redo one whole action. */
+  async move(cur: Current, dir: 'undo' | 'redo', progress: Progress): Promise<OpenedFile> {
+    const h = cur.history;
+    const moved = dir === 'undo' ? h.done.at(-1) : h.undone.at(-1);
+    if (!moved) return openedFile(cur);
+    const history = (dir === 'undo' ? undo(h) : redo(h)) as History;
+    return this.commit(cur, history, moved, progress);
+  }
+
+  exportPatch(cur: Current): Replies['export-patch'] {
+    const parts = flatParts(cur.history.done);
+    return { text: `${JSON.stringify(exportPatch(parts), null, 2)}\n`, edits: parts.length };
+  }
+
+  /**
+   * Decodes the edited file again and requires it to frame exactly like the original (format.md
+   * §11 item 7) before handing out a Blob of original slices and inserted bytes.
+   */
+  async download(cur: Current, progress: Progress): Promise<Replies['download']> {
+    const done = cur.history.done;
+    if (done.length === 0) return { ok: true, blob: cur.file, name: editedName(cur.name) };
+    const size = cur.file.size;
+    const passes = cur.original ? 1 : 2;
+    let pass = 0;
+    const overall: Progress = (scanned) => progress(pass * size + Math.min(scanned, size), passes * size);
+    if (!cur.original) {
+      // Cached on this Current: the original never changes, only its description could.
+      cur.original = (await this.scan(cur, blobSource(cur.file), overall)).model;
+      pass++;
+    }
+    const edited = await this.scan(cur, editedSource(blobSource(cur.file), done), overall);
+    const framing = compareFraming(cur.original, edited.model);
+    if (!framing.ok) return { ok: false, reasons: framing.reasons };
+    return { ok: true, blob: editedBlob(cur.file, done), name: editedName(cur.name) };
+  }
+
+  private scan(cur: Current, source: ByteSource, progress?: Progress): Promise<ScanResult> {
+    return scanStream(source, { vmdesc: cur.description?.vmdesc, library: bundledLibrary(), onProgress: progress });
+  }
+
+  private async commit(cur: Current, history: History, moved: UserAction, progress: Progress): Promise<OpenedFile> {
+    const scan = await this.scan(cur, editedSource(blobSource(cur.file), history.done), progress);
+    const next = await makeCurrent({ ...cur, history, scan });
+    if (this.host.current() !== cur) throw new RequestError('stale', `${cur.name} was replaced while the edit was applied`);
+    next.generation = this.host.nextGeneration();
+    this.host.replace(next);
+    const storageError = await this.persist(next);
+    return openedFile(next, { dirty: dirtySpan(moved, cur.source.size, next.source.size), storageError });
+  }
+
+  /** Keeps the history for the next visit; a failure is reported, the edit stands. */
+  private async persist(cur: Current): Promise<string | undefined> {
+    const storage = this.host.storage;
+    if (!storage || !cur.key) return undefined;
+    const { done, undone } = cur.history;
+    try {
+      await storage.save(cur.key, done.length || undone.length ? { version: 1, name: cur.name, savedAt: Date.now(), done, undone } : null);
+      return undefined;
+    } catch (e) {
+      return `edits could not be kept in this browser: ${message(e)}`;
+    }
+  }
+}
