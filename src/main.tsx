@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { createExplorerStore } from './store/store.ts';
 import { StoreProvider } from './store/StoreProvider.tsx';
 import { App } from './views/App.tsx';
+import { saveBlob } from './views/save-blob.ts';
 import { startScanWorker } from './worker/client.ts';
 import './views/styles.css';
 
@@ -14,6 +15,7 @@ const store = createExplorerStore({
     if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
     return res.blob();
   },
+  saveBlob,
 });
 
 createRoot(document.getElementById('root')!).render(

@@ -12,12 +12,33 @@ export class ByteCache {
   private readonly inflight = new Set<number>();
   private readonly listeners = new Set<() => void>();
   private disposed = false;
+  /** Bumped by rebase: a page asked for before it may hold the old bytes and is dropped on arrival. */
+  private epoch = 0;
 
   constructor(
-    readonly size: number,
-    private readonly fetch: FetchBytes,
+    private bytesInFile: number,
+    private fetch: FetchBytes,
     private readonly maxPages = 128,
   ) {}
+
+  get size(): number {
+    return this.bytesInFile;
+  }
+
+  /**
+   * The file was edited: later pages come from `fetch` (the new generation), and cached pages
+   * overlapping `dirty` (everything when null) are dropped; the others still hold the right bytes.
+   */
+  rebase(size: number, fetch: FetchBytes, dirty: { from: number; to: number } | null): void {
+    this.epoch++;
+    this.inflight.clear();
+    this.fetch = fetch;
+    // A change of size moves the end: the last page of the shorter file is partial.
+    const to = size !== this.bytesInFile ? Infinity : (dirty?.to ?? Infinity);
+    const from = size !== this.bytesInFile ? Math.min(dirty?.from ?? 0, Math.min(size, this.bytesInFile)) : (dirty?.from ?? 0);
+    this.bytesInFile = size;
+    this.invalidate(from, to);
+  }
 
   /** The page holding `offset`, or undefined while it loads (a load is started). */
   pageAt(offset: number): Uint8Array | undefined {
@@ -80,8 +101,10 @@ export class ByteCache {
   private load(p: number): void {
     if (this.inflight.has(p) || this.disposed) return;
     this.inflight.add(p);
+    const epoch = this.epoch;
     this.fetch(p * PAGE_SIZE, Math.min(PAGE_SIZE, this.size - p * PAGE_SIZE)).then(
       (bytes) => {
+        if (epoch !== this.epoch) return;
         this.inflight.delete(p);
         if (this.disposed) return;
         this.pages.set(p, bytes);
@@ -89,7 +112,9 @@ export class ByteCache {
         this.changed();
       },
       // A stale generation or a worker failure: leave the page absent; it is asked for again later.
-      () => this.inflight.delete(p),
+      () => {
+        if (epoch === this.epoch) this.inflight.delete(p);
+      },
     );
   }
 

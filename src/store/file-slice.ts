@@ -2,8 +2,9 @@
 
 import type { StreamModel } from '../format/model.ts';
 import { isCancelled, type Pending } from '../worker/client.ts';
-import type { OpenedFile, Replies } from '../worker/protocol.ts';
-import { ByteCache } from './byte-cache.ts';
+import type { DevicesFirstEvent, OpenedFile, Replies } from '../worker/protocol.ts';
+import { adopt, NO_EDITS } from './adopt.ts';
+import type { ByteCache } from './byte-cache.ts';
 import { SAMPLES } from './samples.ts';
 import type { Slice, StoreDeps } from './types.ts';
 
@@ -11,6 +12,8 @@ export interface OpenFileInfo {
   name: string;
   size: number;
   generation: number;
+  /** The generation the file was opened with; edits raise `generation`, not this. */
+  since: number;
   /** Name of the description file in use, if one was supplied. */
   description?: string;
 }
@@ -21,16 +24,20 @@ export interface ScanState {
   name: string;
   scanned: number;
   total: number;
+  /** Devices first (issue #5): how many device sections are shown already, or why none are. */
+  devices?: { ok: true; sections: number } | { ok: false; reason: string };
 }
 
 export interface Notice {
-  tone: 'error' | 'info';
+  tone: 'error' | 'warning' | 'info';
   text: string;
 }
 
 export interface FileSlice {
   file: OpenFileInfo | null;
   model: StreamModel | null;
+  /** True while `model` is the devices-first model and the forward scan is still running. */
+  partial: boolean;
   bytes: ByteCache | null;
   scan: ScanState | null;
   notice: Notice | null;
@@ -42,22 +49,39 @@ export interface FileSlice {
   /** Worker queries about the open file's RAM; they change no state. */
   ramPicture(block: string, cells: number): Promise<Replies['ram-picture']>;
   ramExport(block: string): Promise<Replies['ram-export']>;
-  /** False until the edits slice exists and overrides it. */
-  hasUnsavedEdits(): boolean;
 }
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
+function openedNotice(opened: OpenedFile): FileSlice['notice'] {
+  const r = opened.restored;
+  if (r && 'count' in r) return { tone: 'info', text: `Restored ${r.count} edit${r.count === 1 ? '' : 's'} to ${opened.name} kept in this browser from an earlier visit.` };
+  if (r) return { tone: 'warning', text: `Kept edits were not applied: ${r.dropped}.` };
+  if (opened.storageError) return { tone: 'warning', text: `Edits will not survive a reload: ${opened.storageError}.` };
+  return null;
+}
+
 export const createFileSlice = (deps: StoreDeps): Slice<FileSlice> => (set, get) => {
   /** Runs a scan request; returns its result unless it was superseded, cancelled or failed. */
-  async function runScan(what: ScanState['what'], name: string, total: number, start: (onProgress: (s: number, t: number) => void) => Pending<OpenedFile>): Promise<OpenedFile | null> {
+  async function runScan(what: ScanState['what'], name: string, total: number, start: (onProgress: (s: number, t: number) => void, onDevices: (e: DevicesFirstEvent) => void) => Pending<OpenedFile>): Promise<OpenedFile | null> {
     const running = get().scan;
     if (running) void deps.worker.cancel(running.id);
     const onProgress = (scanned: number, t: number) => {
       const scan = get().scan;
       if (scan?.id === pending.id) set({ scan: { ...scan, scanned, total: t } });
     };
-    const pending = start(onProgress);
+    // The device sections appear at once while the scan goes on through RAM.
+    const onDevices = (e: DevicesFirstEvent) => {
+      const scan = get().scan;
+      if (scan?.id !== pending.id) return;
+      if (!e.ok) {
+        set({ scan: { ...scan, devices: { ok: false, reason: e.reason } } });
+        return;
+      }
+      set({ scan: { ...scan, devices: { ok: true, sections: e.model.records.filter((r) => r.kind === 'section').length } } });
+      adopt(get, set, deps, { generation: e.generation, name, model: e.model, edits: get().edits }, 'devices');
+    };
+    const pending = start(onProgress, onDevices);
     set({ scan: { id: pending.id, what, name, scanned: 0, total }, notice: null });
     try {
       const opened = await pending.result;
@@ -65,6 +89,7 @@ export const createFileSlice = (deps: StoreDeps): Slice<FileSlice> => (set, get)
       return opened;
     } catch (e) {
       if (get().scan?.id !== pending.id) return null;
+      if (what === 'open') set({ file: null, model: null, partial: false });
       set({
         scan: null,
         notice: isCancelled(e)
@@ -75,39 +100,26 @@ export const createFileSlice = (deps: StoreDeps): Slice<FileSlice> => (set, get)
     }
   }
 
-  function adopt(opened: OpenedFile) {
-    const prev = get().bytes;
-    const sameBytes = prev && get().file?.generation === opened.generation;
-    const bytes = sameBytes
-      ? prev
-      : new ByteCache(opened.model.fileSize, (offset, length) =>
-          deps.worker.request({ type: 'bytes', generation: opened.generation, offset, length }).result.then((r) => r.bytes));
-    if (!sameBytes) prev?.dispose();
-    set({
-      file: { name: opened.name, size: opened.model.fileSize, generation: opened.generation, description: opened.description },
-      model: opened.model,
-      bytes,
-      scan: null,
-    });
-  }
-
   return {
     file: null,
     model: null,
+    partial: false,
     bytes: null,
     scan: null,
     notice: null,
-    hasUnsavedEdits: () => false,
 
     async openFile(file, name) {
       const cur = get().file;
       if (cur && get().hasUnsavedEdits() && !deps.confirm(`Discard the unsaved edits to ${cur.name} and open ${name}?`)) return;
       // The previous file goes away now: a long scan must not look like the old file is current.
       get().bytes?.dispose();
-      set({ file: null, model: null, bytes: null });
+      set({ file: null, model: null, bytes: null, partial: false, edits: NO_EDITS, savedGeneration: null });
       get().clearSelection();
-      const opened = await runScan('open', name, file.size, (onProgress) => deps.worker.request({ type: 'open', file, name }, { onProgress }));
-      if (opened) adopt(opened);
+      const opened = await runScan('open', name, file.size, (onProgress, onDevices) => deps.worker.request({ type: 'open', file, name }, { onProgress, onDevices }));
+      if (!opened) return;
+      adopt(get, set, deps, opened, 'open');
+      const notice = openedNotice(opened);
+      if (notice) set({ notice });
     },
 
     async openSample(id) {
@@ -124,18 +136,12 @@ export const createFileSlice = (deps: StoreDeps): Slice<FileSlice> => (set, get)
     },
 
     async openDescription(file, name) {
-      if (!get().file) {
+      if (!get().file || get().partial) {
         set({ notice: { tone: 'error', text: `Open a state file first; ${name} would describe it.` } });
         return;
       }
       const opened = await runScan('describe', name, get().file!.size, (onProgress) => deps.worker.request({ type: 'describe', file, name }, { onProgress }));
-      if (!opened) return;
-      const keep = get().recordIndex;
-      adopt(opened);
-      get().clearSelection();
-      // Same framing in most cases: keep the section selected if it is still there.
-      const rec = keep !== null ? opened.model.records[keep] : undefined;
-      if (rec) get().selectRecord(rec.index);
+      if (opened) adopt(get, set, deps, opened, 'describe');
     },
 
     cancelScan() {

@@ -29,6 +29,7 @@ function makeStore(confirmAnswer = true) {
     worker: new WorkerClient(inProcessWorker()),
     confirm: (m) => (asked.push(m), confirmAnswer),
     fetchBlob: async (url) => new Blob([fixture(url.split('/').pop()!)]),
+    saveBlob: () => {},
   });
   return { store, asked };
 }

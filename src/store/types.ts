@@ -1,13 +1,13 @@
-// The explorer store's shape: one store, assembled from slices (store.ts). The edits issue adds
-// its slice here and overrides `hasUnsavedEdits`.
+// The explorer store's shape: one store, assembled from slices (store.ts).
 
 import type { StateCreator } from 'zustand/vanilla';
 import type { WorkerClient } from '../worker/client.ts';
+import type { EditsSlice } from './edits-slice.ts';
 import type { FileSlice } from './file-slice.ts';
 import type { SectionsSlice } from './sections-slice.ts';
 import type { SelectionSlice } from './selection-slice.ts';
 
-export type ExplorerState = FileSlice & SectionsSlice & SelectionSlice;
+export type ExplorerState = FileSlice & SectionsSlice & SelectionSlice & EditsSlice;
 
 export type Slice<T> = StateCreator<ExplorerState, [], [], T>;
 
@@ -18,4 +18,6 @@ export interface StoreDeps {
   confirm(message: string): boolean;
   /** Fetches a built-in sample from the page's own origin. */
   fetchBlob(url: string): Promise<Blob>;
+  /** Hands a file to the user (a download in the page). */
+  saveBlob(blob: Blob, name: string): void;
 }
