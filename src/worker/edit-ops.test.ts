@@ -215,3 +215,16 @@ describe('edits in the worker', () => {
     expect(findField(last.model, REG0)!.node.value).toBe(2);
   });
 });
+
+describe('one byte of a buffer', () => {
+  it('a refused PCI config byte can be forced by its byte path', async () => {
+    const s = new Session();
+    const f = await open(s, 'q35-devstate.bin');
+    const path = '0000:00:00.0/mch (0)/parent_obj.config[0][0]';
+    const refused = await edit(s, f, { kind: 'field', path, value: '0xff' });
+    expect(refused).toMatchObject({ status: 'refused', canForce: true });
+    const forced = applied(await edit(s, f, { kind: 'field', path, value: '0xff' }, true));
+    expect(forced.edits.done[0]).toMatchObject({ label: `set ${path}`, parts: [{ path, before: '0x86', after: '0xff' }] });
+    expect(forced.edits.done[0].warnings[0]).toContain('read-only');
+  });
+});

@@ -31,7 +31,7 @@ const HEADER_TEXT = /^(.*) (\d+) v(\d+)$/;
 
 /** The step that puts back what `part` replaced, found in the file as it is now. */
 function revertStep(part: EditAction): Step {
-  if (part.kind === 'field') return (model) => planFieldEdit(model, part.path!, part.before!, { force: true });
+  if (part.kind === 'field') return (model) => planField(model, part.path!, part.before!, true);
   if (part.kind === 'header') {
     return (model) => {
       const now = HEADER_TEXT.exec(part.after ?? '');
@@ -66,14 +66,33 @@ function planPatchStep(model: StreamModel, entry: PatchEntry, read: Read, force:
   if (!expected.ok || parseInt(hex.substr(i * 2, 2), 16) !== expected.bytes[0]) {
     return refuse(`${entry.path}: the target holds 0x${hex.substr(i * 2, 2)}, the patch expects ${entry.before}`);
   }
-  return planFieldEdit(model, entry.path, entry.after, { force });
+  return planField(model, entry.path, entry.after, force);
+}
+
+/**
+ * One byte of a buffer ("cmos_data[63]"). planFieldEdit handles these itself but drops `force`
+ * on the way (edit-plan.ts planBufferByte), so a forced byte of a PCI config could never go
+ * through: the whole buffer is planned here with the option, and labelled like the core does.
+ */
+function planField(model: StreamModel, path: string, value: string, force: boolean): Plan {
+  const m = /^(.*)\[(\d+)\]$/.exec(path);
+  const buffer = m && !findField(model, path) ? findField(model, m[1]) : null;
+  const hex = buffer && !buffer.node.children && typeof buffer.node.value === 'string' && /^[0-9a-f]*$/.test(buffer.node.value) ? buffer.node.value : null;
+  const i = m ? Number(m[2]) : -1;
+  if (!hex || i >= buffer!.node.size) return planFieldEdit(model, path, value, { force });
+  const byte = encodeLeaf('uint8', 1, value);
+  if (!byte.ok) return refuse(`${path}: ${byte.reason}`);
+  const edited = hex.slice(0, i * 2) + byte.bytes[0].toString(16).padStart(2, '0') + hex.slice(i * 2 + 2);
+  const plan = planFieldEdit(model, m![1], edited, { force });
+  if (plan.ok) Object.assign(plan.action, { label: `set ${path}`, path, before: `0x${hex.substr(i * 2, 2)}`, after: value.trim() });
+  return plan;
 }
 
 /** What a request means, as steps; null when it names nothing (e.g. an unknown action id). */
 export function planRequest(req: EditRequest, done: readonly UserAction[]): Planned | { error: string } {
   switch (req.kind) {
     case 'field':
-      return { label: `set ${req.path}`, steps: [(model, _read, force) => planFieldEdit(model, req.path, req.value, { force })] };
+      return { label: `set ${req.path}`, steps: [(model, _read, force) => planField(model, req.path, req.value, force)] };
     case 'header':
       return {
         label: '',

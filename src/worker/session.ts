@@ -53,17 +53,25 @@ export class Session {
   async open(id: number, file: Blob, name: string, progress: Progress, devices?: (p: Preliminary & { generation: number }) => void): Promise<OpenedFile> {
     const abort = this.start(id);
     try {
-      const restore = await restoreFor(file, name, this.opts.storage);
-      const generation = ++this.generation;
-      const source = editedSource(blobSource(file), restore.history.done);
+      const original = blobSource(file);
+      let generation = ++this.generation;
+      let source = original;
       this.opening = { generation, source };
-      if (devices && (await hasHeader(source))) {
-        devices({ ...(await preliminaryModel(source, bundledLibrary())), generation });
+      // First the device sections (before hashing, which reads a few MiB): the page shows them at once.
+      if (devices && (await hasHeader(original))) {
+        devices({ ...(await preliminaryModel(original, bundledLibrary())), generation });
         if (abort.signal.aborted) throw new CancelledError();
       }
+      const restore = await restoreFor(file, name, this.opts.storage);
+      if (restore.history.done.length) {
+        // Other bytes than the devices-first model's: a new generation, so no page is reused.
+        source = editedSource(original, restore.history.done);
+        generation = ++this.generation;
+        this.opening = { generation, source };
+      }
       const scan = await this.scan(id, abort, source, undefined, progress);
-      const original = restore.history.done.length ? null : scan.model;
-      this.current = await makeCurrent({ generation, since: generation, name, file, key: restore.key, history: restore.history, scan, original });
+      const unedited = restore.history.done.length ? null : scan.model;
+      this.current = await makeCurrent({ generation, since: generation, name, file, key: restore.key, history: restore.history, scan, original: unedited });
       return openedFile(this.current, { restored: restore.restored, storageError: restore.storageError });
     } finally {
       this.finish(id);
