@@ -2,6 +2,8 @@ import { useEffect, useState } from 'react';
 import { useExplorer } from '../store/useExplorer.ts';
 import { DataInspector } from './DataInspector.tsx';
 import { DropZone } from './DropZone.tsx';
+import { EditProgress } from './EditProgress.tsx';
+import { EditsPanel } from './EditsPanel.tsx';
 import { EmptyState } from './EmptyState.tsx';
 import { FieldsPane } from './FieldsPane.tsx';
 import { GoToDialog } from './GoToDialog.tsx';
@@ -12,11 +14,15 @@ import { ScanProgress } from './ScanProgress.tsx';
 import { SectionTable } from './SectionTable.tsx';
 import { StatusLine } from './StatusLine.tsx';
 import { Toolbar } from './Toolbar.tsx';
+import { useEditKeys } from './useEditKeys.ts';
+import { useLeaveGuard } from './useLeaveGuard.ts';
 
 export function App() {
   const hasModel = useExplorer((s) => s.model !== null);
   const scanning = useExplorer((s) => s.scan !== null);
   const [goTo, setGoTo] = useState(false);
+  useEditKeys();
+  useLeaveGuard();
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -33,12 +39,14 @@ export function App() {
     <div className="app">
       <Toolbar onGoTo={() => setGoTo(true)} />
       <ScanProgress />
+      <EditProgress />
       <NoticeBar />
       {hasModel ? (
         <main className="workspace">
           <div className="col-left">
             <SectionTable />
             <ProblemsPanel />
+            <EditsPanel />
           </div>
           <FieldsPane />
           <div className="col-right">

@@ -3,6 +3,7 @@ import { PAGE_SIZE } from '../store/byte-cache.ts';
 import { selectedRecord } from '../store/selectors.ts';
 import { useExplorer } from '../store/useExplorer.ts';
 import { describeByte, makeAnnotator } from './byte-annotator.ts';
+import { HexEditBar, MAX_OVERWRITE } from './HexEditBar.tsx';
 import { HexRow } from './HexRow.tsx';
 import { useByteCacheVersion } from './useByteCacheVersion.ts';
 import { ROW_BYTES, useHexViewport } from './useHexViewport.ts';
@@ -24,6 +25,9 @@ export function HexView() {
   const caret = useExplorer((s) => s.caret);
   const reveal = useExplorer((s) => s.reveal);
   const selectOffset = useExplorer((s) => s.selectOffset);
+  const changed = useExplorer((s) => s.edits.changed);
+  const canEdit = useExplorer((s) => s.file !== null && !s.partial);
+  const [overwrite, setOverwrite] = useState<{ offset: number; text: string } | null>(null);
   useByteCacheVersion(cache);
 
   const size = model?.fileSize ?? 0;
@@ -42,7 +46,7 @@ export function HexView() {
   }, [reveal, top, fullRows, setTop]);
 
   const hoverLeaf = useMemo(() => (hover === null ? -1 : makeAnnotator(rec, null, null, -1).leafAt(hover)), [rec, hover]);
-  const annotate = useMemo(() => makeAnnotator(rec, range, caret, hoverLeaf), [rec, range, caret, hoverLeaf]);
+  const annotate = useMemo(() => makeAnnotator(rec, range, caret, hoverLeaf, changed), [rec, range, caret, hoverLeaf, changed]);
 
   if (!model || !cache) return null;
 
@@ -60,7 +64,25 @@ export function HexView() {
     selectOffset(o, { extend });
   };
 
+  /** Opens the overwrite bar on the selection (Enter, double-click) or the caret (a typed hex digit). */
+  const startOverwrite = (typed?: string) => {
+    if (!canEdit) return;
+    const from = typed === undefined && range ? range.from : (caret ?? range?.from ?? top * ROW_BYTES);
+    const length = typed === undefined && range ? Math.min(MAX_OVERWRITE, range.to - range.from) : 1;
+    const now = cache.read(from, length);
+    setOverwrite({ offset: from, text: typed ?? (now ? [...now].map((b) => b.toString(16).padStart(2, '0')).join(' ') : '') });
+  };
+  const closeOverwrite = () => {
+    setOverwrite(null);
+    vp.viewportRef.current?.focus();
+  };
+
   const onKeyDown = (e: KeyboardEvent) => {
+    if (e.key === 'Enter' || (/^[0-9a-f]$/i.test(e.key) && !e.ctrlKey && !e.metaKey && !e.altKey)) {
+      e.preventDefault();
+      startOverwrite(e.key === 'Enter' ? undefined : e.key);
+      return;
+    }
     const c = caret ?? top * ROW_BYTES;
     const page = fullRows * ROW_BYTES;
     const keys: Record<string, () => number> = {
@@ -105,6 +127,7 @@ export function HexView() {
             (e.currentTarget as HTMLElement).focus();
             selectOffset(o, { extend: e.shiftKey });
           }}
+          onDoubleClick={(e) => offsetOf(e) !== null && startOverwrite()}
           onMouseOver={(e) => setHover(offsetOf(e))}
           onMouseLeave={() => setHover(null)}
         >
@@ -112,6 +135,7 @@ export function HexView() {
         </div>
         <VirtualScrollbar top={top} maxTop={vp.maxTop} visibleRows={fullRows} totalRows={totalRows} controls={VIEWPORT_ID} onScroll={setTop} />
       </div>
+      {overwrite && <HexEditBar key={`${overwrite.offset}:${overwrite.text}`} offset={overwrite.offset} text={overwrite.text} onClose={closeOverwrite} />}
       <div className="hex-hover">{hover !== null ? describeByte(model.records, hover) : '\u00a0'}</div>
     </section>
   );

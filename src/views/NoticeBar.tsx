@@ -6,7 +6,7 @@ export function NoticeBar() {
   const dismiss = useExplorer((s) => s.dismissNotice);
   if (!notice) return null;
   return (
-    <div className={`notice ${notice.tone}`} role={notice.tone === 'error' ? 'alert' : 'note'}>
+    <div className={`notice ${notice.tone}`} role={notice.tone === 'info' ? 'note' : 'alert'}>
       <span>{notice.text}</span>
       <button type="button" onClick={dismiss} aria-label="Dismiss">×</button>
     </div>

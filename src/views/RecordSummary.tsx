@@ -1,6 +1,9 @@
 import type { StreamRecord } from '../format/model.ts';
 import { recordTitle } from '../format/model.ts';
+import { isChanged } from '../store/edit-marks.ts';
 import { hex } from '../store/selectors.ts';
+import { useExplorer } from '../store/useExplorer.ts';
+import { HeaderEditor } from './HeaderEditor.tsx';
 import { recordType } from './section-columns.ts';
 
 const ABOUT: Partial<Record<StreamRecord['kind'], string>> = {
@@ -14,6 +17,10 @@ const ABOUT: Partial<Record<StreamRecord['kind'], string>> = {
 
 /** A line or two about the selected record above its fields. */
 export function RecordSummary({ record: r }: { record: StreamRecord }) {
+  const changed = useExplorer((s) => s.edits.changed);
+  const hasHeader = r.kind === 'section' && (r.sectionType === 'full' || r.sectionType === 'start');
+  const headerEdited = hasHeader && isChanged(changed, r.offset, r.dataOffset ?? r.offset + 1);
+  const dataEdited = isChanged(changed, r.dataOffset ?? r.offset, r.offset + r.size);
   const facts = [
     recordType(r),
     r.sectionId !== undefined ? `section ${r.sectionId}` : null,
@@ -22,10 +29,15 @@ export function RecordSummary({ record: r }: { record: StreamRecord }) {
     r.vmsdName && r.vmsdName !== r.idstr ? `vmsd ${r.vmsdName}` : null,
     r.decodedBy ? `decoded by ${r.decodedBy}` : null,
     r.heuristic ? 'end found by heuristic' : null,
+    headerEdited ? 'header edited' : null,
+    dataEdited ? 'fields edited' : null,
   ].filter(Boolean);
   return (
     <div className="record-summary">
-      <h3>{recordTitle(r)}</h3>
+      <div className="summary-head">
+        <h3>{recordTitle(r)}</h3>
+        {hasHeader && <HeaderEditor key={`${r.index}:${r.offset}`} record={r} />}
+      </div>
       <p className="muted">{facts.join(' · ')}</p>
       {ABOUT[r.kind] && <p className="muted">{ABOUT[r.kind]}</p>}
     </div>

@@ -4,13 +4,14 @@ function mib(n: number): string {
   return `${(n / (1024 * 1024)).toFixed(n < 10 * 1024 * 1024 ? 1 : 0)} MiB`;
 }
 
-/** Bytes scanned of total while the worker reads the file, with a way out. */
+/** Bytes scanned of total while the worker reads the file, with a way out, and how devices first went. */
 export function ScanProgress() {
   const scan = useExplorer((s) => s.scan);
   const cancel = useExplorer((s) => s.cancelScan);
   if (!scan) return null;
   const pct = scan.total > 0 ? Math.floor((scan.scanned / scan.total) * 100) : 0;
   const label = scan.what === 'open' ? `Scanning ${scan.name}` : `Decoding with ${scan.name}`;
+  const d = scan.devices;
   return (
     <div className="scan-progress">
       <span>{label}</span>
@@ -22,6 +23,11 @@ export function ScanProgress() {
       />
       <span className="mono">{mib(scan.scanned)} / {mib(scan.total)}</span>
       <button type="button" onClick={cancel}>Cancel</button>
+      {d && (
+        <span className="devices-note" role="note">
+          {d.ok ? `${d.sections} device sections shown; reading the rest.` : `Reading from the start (devices first not possible: ${d.reason}).`}
+        </span>
+      )}
     </div>
   );
 }

@@ -1,6 +1,9 @@
 import type { StreamRecord } from '../format/model.ts';
 import { recordStatus, recordType } from './section-columns.ts';
 
+/** One formatter for every row: Number.toLocaleString builds one per call, which shows in a big table. */
+const SIZE = new Intl.NumberFormat('en-US');
+
 /** One cell of the section table, formatted for reading (hex offsets, grouped sizes). */
 export function SectionCell({ column, record: r }: { column: string; record: StreamRecord }) {
   switch (column) {
@@ -21,7 +24,7 @@ export function SectionCell({ column, record: r }: { column: string; record: Str
     case 'offset':
       return <td className="c-num mono">0x{r.offset.toString(16)}</td>;
     case 'size':
-      return <td className="c-num">{r.size.toLocaleString('en-US')}</td>;
+      return <td className="c-num">{SIZE.format(r.size)}</td>;
     case 'decodedBy':
       return <td>{r.decodedBy ?? ''}</td>;
     case 'status': {

@@ -1,6 +1,7 @@
 import { flexRender, getCoreRowModel, getFilteredRowModel, getSortedRowModel, useReactTable, type Row } from '@tanstack/react-table';
 import { useEffect, useRef, type KeyboardEvent } from 'react';
 import type { StreamRecord } from '../format/model.ts';
+import { editedRecords } from '../store/edit-marks.ts';
 import { useExplorer } from '../store/useExplorer.ts';
 import { recordStatus, rowText, SECTION_COLUMNS } from './section-columns.ts';
 import { SectionCell } from './SectionCell.tsx';
@@ -20,6 +21,8 @@ export function SectionTable() {
   const setSorting = useExplorer((s) => s.setSorting);
   const selected = useExplorer((s) => s.recordIndex);
   const selectRecord = useExplorer((s) => s.selectRecord);
+  const edited = useExplorer((s) => editedRecords(s.model, s.edits.changed));
+  const partial = useExplorer((s) => s.partial);
   const bodyRef = useRef<HTMLTableSectionElement>(null);
   const scrollRef = useRef<HTMLDivElement>(null);
   const focusNext = useRef<number | null>(null);
@@ -76,6 +79,7 @@ export function SectionTable() {
         <input type="search" className="filter" placeholder="Filter sections" aria-label="Filter sections" value={filter} onChange={(e) => setFilter(e.target.value)} />
         <span className="count">{rows.length === records.length ? `${records.length} records` : `${rows.length} of ${records.length}`}</span>
       </div>
+      {partial && <p className="partial-note" role="note">Device sections found from the end of the file; RAM and the records before the devices are still being read.</p>}
       <div className="table-scroll" ref={scrollRef}>
         <table aria-label="Sections" className="grid sections-grid">
           <colgroup>
@@ -105,13 +109,15 @@ export function SectionTable() {
             {rows.slice(win.first, win.last).map((row) => {
               const r = row.original;
               const isSel = r.index === selected;
+              const isEdited = edited.has(r.index);
               return (
                 <tr
                   key={row.id}
                   data-index={r.index}
                   aria-selected={isSel}
                   tabIndex={r.index === focusable ? 0 : -1}
-                  className={`st-${recordStatus(r).status}${isSel ? ' selected' : ''}${r.depth ? ' nested' : ''}`}
+                  data-edited={isEdited || undefined}
+                  className={`st-${recordStatus(r).status}${isSel ? ' selected' : ''}${r.depth ? ' nested' : ''}${isEdited ? ' edited' : ''}`}
                   onClick={() => selectRecord(r.index)}
                 >
                   {row.getVisibleCells().map((cell) => (

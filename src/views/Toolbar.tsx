@@ -1,4 +1,5 @@
 import { useExplorer } from '../store/useExplorer.ts';
+import { EditToolbar } from './EditToolbar.tsx';
 import { FileButton } from './FileButton.tsx';
 import { SampleMenu } from './SampleMenu.tsx';
 
@@ -6,10 +7,11 @@ function sizeText(n: number): string {
   return n >= 1024 * 1024 ? `${(n / (1024 * 1024)).toFixed(1)} MiB` : `${n.toLocaleString('en-US')} bytes`;
 }
 
-/** Opening files and samples, go to, and one line about the open file. */
+/** Opening files and samples, go to, undo/redo and download, and one line about the open file. */
 export function Toolbar({ onGoTo }: { onGoTo(): void }) {
   const file = useExplorer((s) => s.file);
   const model = useExplorer((s) => s.model);
+  const partial = useExplorer((s) => s.partial);
   const openFile = useExplorer((s) => s.openFile);
   const openDescription = useExplorer((s) => s.openDescription);
   return (
@@ -21,12 +23,13 @@ export function Toolbar({ onGoTo }: { onGoTo(): void }) {
       <button type="button" onClick={onGoTo} disabled={!model} aria-keyshortcuts="Control+G">
         Go to…
       </button>
+      {model && <EditToolbar />}
       {file && model && (
         <p className="file-info">
           <strong>{file.name}</strong> · {sizeText(file.size)} · {model.variant}
           {model.machine ? ` · ${model.machine}` : ''}
           {file.description ? ` · described by ${file.description}` : ''}
-          {model.complete ? '' : ' · incomplete'}
+          {partial ? ' · devices first, still reading' : model.complete ? '' : ' · incomplete'}
         </p>
       )}
     </header>

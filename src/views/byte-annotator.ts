@@ -1,10 +1,13 @@
 // Per-byte classes and tooltips for the hex view: the selected record's fields tinted in
-// alternation and outlined at their edges, the selection, the caret and the hovered field.
+// alternation and outlined at their edges, the selection, the caret, the hovered field and
+// the bytes that differ from the original file.
 
 import type { FieldNode, StreamRecord } from '../format/model.ts';
+import { isChanged } from '../store/edit-marks.ts';
 import { fieldIndex, leafIndexAt, nodeAt, recordAt } from '../store/field-index.ts';
 import type { ByteRange } from '../store/selection-slice.ts';
 import { fieldLabel, hex } from '../store/selectors.ts';
+import type { Span } from '../worker/protocol.ts';
 import { formatValue } from './format-value.ts';
 
 export interface Annotator {
@@ -13,7 +16,7 @@ export interface Annotator {
   leafAt(offset: number): number;
 }
 
-export function makeAnnotator(rec: StreamRecord | null, range: ByteRange | null, caret: number | null, hoverLeaf: number): Annotator {
+export function makeAnnotator(rec: StreamRecord | null, range: ByteRange | null, caret: number | null, hoverLeaf: number, changed: readonly Span[] = []): Annotator {
   const leaves = rec ? fieldIndex(rec).leaves : [];
   const titles = new Map<FieldNode, string>();
   const leafAt = (o: number) => (rec && o >= rec.offset && o < rec.offset + rec.size ? leafIndexAt(leaves, o) : -1);
@@ -31,6 +34,7 @@ export function makeAnnotator(rec: StreamRecord | null, range: ByteRange | null,
           if (li === hoverLeaf) c += ' hov';
         } else c += ' rec';
       }
+      if (changed.length && isChanged(changed, o, o + 1)) c += ' ed';
       if (range && o >= range.from && o < range.to) c += ' sel';
       if (o === caret) c += ' caret';
       return c;
