@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { startQemu, waitForMigration } from '../scripts/lib/qmp.mjs';
+import { shot } from './edit-helpers.ts';
 import { byteCell, col, openByInput, sectionsTable, statusLine, tableRows } from './open-file.ts';
 
 // A real QEMU 7.2 migration stream of a 2 GiB guest whose RAM is non-zero (a memory-backend-file
@@ -92,7 +93,9 @@ test('the whole stream scans and the hex view reaches its last byte', async ({ p
   await page.goto('/');
   const frames = await watchFrames(page);
   await openByInput(page, STREAM);
-  await expect(sectionsTable(page)).toBeVisible({ timeout: 120_000 });
+  // The device sections show first (devices first); the whole table once the bar is gone.
+  await expect(page.getByRole('progressbar', { name: 'Scanning guest-2g-migration.bin' })).toBeHidden({ timeout: 120_000 });
+  await expect(sectionsTable(page)).toBeVisible();
   expect(await frames()).toBeLessThan(250);
   const rows = await tableRows(page);
   expect(rows.at(-1)![col('Type')]).toBe('vmdesc');
@@ -127,4 +130,37 @@ test('the whole stream scans and the hex view reaches its last byte', async ({ p
   await expect(byteCell(page, size - 1)).toBeVisible();
   const lastRow = Math.floor((size - 1) / 16) * 16;
   await expect(page.locator('.hex-off').last()).toHaveText(lastRow.toString(16).padStart(8, '0'));
+});
+
+test('devices first: the device sections are listed and readable before the scan reaches them', async ({ page }) => {
+  await page.goto('/');
+  await openByInput(page, STREAM);
+  const bar = page.getByRole('progressbar', { name: 'Scanning guest-2g-migration.bin' });
+  await expect(sectionsTable(page)).toBeVisible();
+  const early = await bar.evaluate((p: HTMLProgressElement) => ({ value: p.value, max: p.max }));
+  expect(early.value).toBeLessThan(early.max / 2);
+  await expect(page.getByRole('note').filter({ hasText: /^\d+ device sections shown; reading the rest\.$/ })).toBeVisible();
+  await expect(page.getByRole('note').filter({ hasText: 'Device sections found from the end of the file' })).toBeVisible();
+  const rows = await tableRows(page);
+  expect(rows[0][col('Type')]).toBe('header');
+  expect(rows.filter((r) => r[col('Device')] === 'cpu')).toHaveLength(1);
+  expect(rows.some((r) => r[col('Device')] === 'ram')).toBe(false);
+  expect(rows.slice(-2).map((r) => r[col('Type')])).toEqual(['EOF', 'vmdesc']);
+
+  // A device's fields and bytes can be read while the scan goes on.
+  const cpu = sectionsTable(page).getByRole('row').filter({ hasText: /^FULL\d+cpu0/ });
+  await cpu.click();
+  await expect(page.getByRole('tree', { name: 'Fields' }).getByRole('treeitem', { name: /^env\.eip = 0xfff0/ })).toBeVisible();
+  const cpuOffset = rows.find((r) => r[col('Device')] === 'cpu')![col('Offset')];
+  await expect(bar).toBeVisible();
+  expect(await bar.evaluate((p: HTMLProgressElement) => p.value < p.max)).toBe(true);
+  await expect(byteCell(page, parseInt(cpuOffset, 16))).toHaveText('04');
+  await shot(page, 'devices-first');
+
+  // The full model replaces it; the section stays selected.
+  await expect(bar).toBeHidden({ timeout: 120_000 });
+  const all = await tableRows(page);
+  expect(all.filter((r) => r[col('Device')] === 'ram').length).toBeGreaterThanOrEqual(3);
+  await expect(sectionsTable(page).getByRole('row', { selected: true })).toContainText(cpuOffset);
+  await expect(page.getByRole('heading', { name: 'cpu (0)' })).toBeVisible();
 });
