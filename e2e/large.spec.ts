@@ -164,3 +164,26 @@ test('devices first: the device sections are listed and readable before the scan
   await expect(sectionsTable(page).getByRole('row', { selected: true })).toContainText(cpuOffset);
   await expect(page.getByRole('heading', { name: 'cpu (0)' })).toBeVisible();
 });
+
+test('a device field of the 2 GiB stream is edited without decoding its RAM again', async ({ page }) => {
+  await page.goto('/');
+  await openByInput(page, STREAM);
+  await expect(page.getByRole('progressbar', { name: 'Scanning guest-2g-migration.bin' })).toBeHidden({ timeout: 120_000 });
+  await page.keyboard.press('Control+g');
+  await page.getByLabel('Go to offset or field').fill('cpu (0)/env.regs[0]');
+  await page.keyboard.press('Enter');
+  const reg = page.getByRole('tree', { name: 'Fields' }).getByRole('treeitem', { selected: true });
+  await reg.dblclick();
+  const input = page.getByLabel('Value of cpu (0)/env.regs[0]', { exact: true });
+  await input.fill('0x1234');
+  const started = Date.now();
+  await input.press('Enter');
+  // A full decode of this stream takes several seconds; the device sections alone, a moment.
+  await expect(reg).toHaveAttribute('aria-label', '[0] = 0x1234 (4660), edited', { timeout: 5_000 });
+  expect(Date.now() - started).toBeLessThan(3_000);
+  const at = parseInt((await statusLine(page).textContent())!.match(/^0x([0-9a-f]+)/)![1], 16);
+  await expect(byteCell(page, at + 6)).toHaveText('12');
+  await expect(byteCell(page, at + 7)).toHaveClass(/\bed\b/);
+  await page.keyboard.press('Control+z');
+  await expect(reg).toHaveAttribute('aria-label', /^\[0\] = 0x0 \(0\)$/, { timeout: 5_000 });
+});

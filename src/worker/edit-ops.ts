@@ -3,7 +3,7 @@
 // is planned against the model the previous one produced.
 
 import { blobSource, type ByteSource } from '../format/byte-source.ts';
-import { editedSource, redo, undo, type EditAction } from '../format/edits.ts';
+import { editedSource, redo, undo, type EditAction, type Splice } from '../format/edits.ts';
 import { bundledLibrary } from '../format/library.ts';
 import { exportPatch } from '../format/patch.ts';
 import { scanStream, type ScanResult } from '../format/scan.ts';
@@ -14,12 +14,17 @@ import { planRequest, runSteps } from './edit-planner.ts';
 import type { EditStorage } from './edit-storage.ts';
 import { editedBlob, editedName } from './edited-file.ts';
 import type { EditReply, EditRequest, OpenedFile, Replies } from './protocol.ts';
+import { QUICK_RESCAN_FROM, quickRescan } from './quick-rescan.ts';
 
 export interface EditHost {
   current(): Current | null;
   replace(cur: Current): void;
   nextGeneration(): number;
   storage?: EditStorage;
+  /** Files from this size on decode only the edited device sections again (quick-rescan.ts). */
+  quickRescanFrom?: number;
+  /** Told how each edited file was decoded (tests check that the quick way was taken). */
+  onDecode?(how: 'quick' | 'full'): void;
 }
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -42,7 +47,7 @@ export class EditOps {
     const start = { model: cur.scan.model, read: (o: number, n: number) => cur.source.read(o, n) };
     const rescan = async (extra: EditAction[]) => {
       const source = editedSource(blobSource(cur.file), [...cur.history.done, ...extra]);
-      const { model } = await this.scan(cur, source);
+      const { model } = await this.decode(cur, source, extra.flatMap((a) => a.splices));
       return { model, read: (o: number, n: number) => source.read(o, n) };
     };
     const forced = force || planned.alwaysForce === true;
@@ -100,8 +105,19 @@ export class EditOps {
     return scanStream(source, { vmdesc: cur.description?.vmdesc, library: bundledLibrary(), onProgress: progress });
   }
 
+  /** The edited file's model after `splices` on top of `cur`: quickly when only device data changed. */
+  private async decode(cur: Current, source: ByteSource, splices: Splice[], progress?: Progress): Promise<ScanResult> {
+    // A supplied description may decode differently from what devicesFirst uses: decode it all.
+    if (cur.file.size >= (this.host.quickRescanFrom ?? QUICK_RESCAN_FROM) && !cur.description) {
+      const quick = await quickRescan(cur.scan, source, splices, bundledLibrary());
+      this.host.onDecode?.(quick ? 'quick' : 'full');
+      if (quick) return quick;
+    } else this.host.onDecode?.('full');
+    return this.scan(cur, source, progress);
+  }
+
   private async commit(cur: Current, history: History, moved: UserAction, progress: Progress): Promise<OpenedFile> {
-    const scan = await this.scan(cur, editedSource(blobSource(cur.file), history.done), progress);
+    const scan = await this.decode(cur, editedSource(blobSource(cur.file), history.done), moved.splices, progress);
     const next = await makeCurrent({ ...cur, history, scan });
     if (this.host.current() !== cur) throw new RequestError('stale', `${cur.name} was replaced while the edit was applied`);
     next.generation = this.host.nextGeneration();

@@ -25,6 +25,9 @@ export const MAX_BYTES_REQUEST = 16 * 1024 * 1024;
 export interface SessionOptions {
   /** Keeps each file's edits between visits; without it edits last as long as the worker. */
   storage?: EditStorage;
+  /** See quick-rescan.ts; tests lower it to exercise the quick path on small files. */
+  quickRescanFrom?: number;
+  onDecode?(how: 'quick' | 'full'): void;
 }
 
 export class Session {
@@ -42,6 +45,8 @@ export class Session {
       replace: (cur) => (this.current = cur),
       nextGeneration: () => ++this.generation,
       storage: opts.storage,
+      quickRescanFrom: opts.quickRescanFrom,
+      onDecode: opts.onDecode,
     });
   }
 
