@@ -19,6 +19,11 @@ import { ramPicture, type RamPicture } from './ram-picture.ts';
 
 export { RequestError, type Progress } from './current.ts';
 
+/** How long the scan of a large file waits for the page to draw the devices-first model (see open). */
+const DRAW_PAUSE_MS = 250;
+/** A smaller file is scanned before the pause would be over. */
+const PAUSE_FROM = 64 * 1024 * 1024;
+
 /** Larger byte requests are refused: the hex view asks for pages, never for the file. */
 export const MAX_BYTES_REQUEST = 16 * 1024 * 1024;
 
@@ -64,7 +69,11 @@ export class Session {
       this.opening = { generation, source };
       // First the device sections (before hashing, which reads a few MiB): the page shows them at once.
       if (devices && (await hasHeader(original))) {
-        devices({ ...(await preliminaryModel(original, bundledLibrary())), generation });
+        const found = await preliminaryModel(original, bundledLibrary());
+        devices({ ...found, generation });
+        // The page decodes and draws the device sections now; a scan started at once competes
+        // with it for the CPU and makes that frame late. A moment, then the scan.
+        if (found.ok && file.size >= PAUSE_FROM) await new Promise((r) => setTimeout(r, DRAW_PAUSE_MS));
         if (abort.signal.aborted) throw new CancelledError();
       }
       const restore = await restoreFor(file, name, this.opts.storage);
