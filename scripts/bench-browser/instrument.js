@@ -1,0 +1,102 @@
+// Injected into every bench page (page.addInitScript) before the app's own scripts: passive
+// probes the bench reads back through window.__bench. Plain JS on purpose: functions compiled by
+// tsx carry helpers that do not exist in the page.
+(() => {
+  const now = () => performance.now();
+  const b = {
+    longTasks: [],
+    opens: {},
+    change: null,
+    firstRow: null,
+    firstRowFrame: null,
+    maxFrameGap: 0,
+  };
+  window.__bench = b;
+
+  // Main-thread tasks over 50 ms (the Long Tasks API reports nothing shorter).
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) b.longTasks.push({ start: e.startTime, duration: e.duration });
+    }).observe({ type: 'longtask', buffered: true });
+  } catch (e) {
+    b.longTaskError = String(e);
+  }
+  b.resetLongTasks = () => {
+    b.longTasks = [];
+    b.maxFrameGap = 0;
+  };
+
+  // The longest gap between animation frames, a second view of the same responsiveness.
+  let last = 0;
+  const tick = (t) => {
+    if (last) b.maxFrameGap = Math.max(b.maxFrameGap, t - last);
+    last = t;
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+
+  // The app's worker protocol (src/worker/protocol.ts), observed from the page: when each
+  // 'open' request was posted, its first progress event, and when its reply arrived.
+  const NativeWorker = window.Worker;
+  if (NativeWorker) {
+    window.Worker = class extends NativeWorker {
+      constructor(...args) {
+        super(...args);
+        this.addEventListener('message', (e) => {
+          const m = e.data;
+          if (!m) return;
+          if (m.kind === 'event' && m.event && b.opens[m.event.id] && b.opens[m.event.id].firstProgress === undefined) {
+            b.opens[m.event.id].firstProgress = now();
+          }
+          if (m.kind === 'reply' && b.opens[m.id]) {
+            const o = b.opens[m.id];
+            o.reply = now();
+            o.ok = m.ok;
+            if (m.ok && m.value && m.value.model) {
+              o.records = m.value.model.records.length;
+              o.problems = m.value.model.problems.length;
+              o.complete = m.value.model.complete;
+            } else if (!m.ok) {
+              o.error = m.error && m.error.message;
+            }
+          }
+        });
+      }
+      postMessage(msg, ...rest) {
+        if (msg && msg.request && msg.request.type === 'open') {
+          b.opens[msg.id] = { posted: now(), name: msg.request.name, size: msg.request.file && msg.request.file.size };
+        }
+        return super.postMessage(msg, ...rest);
+      }
+    };
+  }
+
+  // From the file input's change event to the first body row of the "Sections" table.
+  const rowSelector = 'table[aria-label="Sections"] tbody tr:not(.spacer)';
+  let observer = null;
+  // Rows of a file opened before are marked, so only a row of the new file counts.
+  const OLD = '__benchOld';
+  const look = () => {
+    if (b.firstRow !== null || ![...document.querySelectorAll(rowSelector)].some((r) => !r[OLD])) return;
+    b.firstRow = now();
+    observer.disconnect();
+    // The frame that paints it: rAF callbacks run right before the frame's paint.
+    requestAnimationFrame(() => (b.firstRowFrame = now()));
+  };
+  document.addEventListener(
+    'change',
+    (e) => {
+      const t = e.target;
+      if (!(t instanceof HTMLInputElement) || t.type !== 'file') return;
+      b.change = now();
+      for (const r of document.querySelectorAll(rowSelector)) r[OLD] = true;
+      b.firstRow = null;
+      b.firstRowFrame = null;
+      if (observer) observer.disconnect();
+      observer = new MutationObserver(look);
+      observer.observe(document.documentElement, { childList: true, subtree: true });
+      look();
+    },
+    true,
+  );
+})();
