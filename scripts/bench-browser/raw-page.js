@@ -1,4 +1,4 @@
-// window.rawRead({ inflight, slice, copy }): runs raw-worker.js over the picked file and
+// window.rawRead({ inflight, slice, mode }): runs raw-worker.js over the picked file and
 // resolves with its timing.
 (() => {
   let worker = null;
