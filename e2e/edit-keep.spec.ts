@@ -49,6 +49,7 @@ test('a section header is renamed (the record grows), marked, reverted, and the 
   await page.getByRole('button', { name: 'Edit header' }).click();
   const form = page.getByRole('form', { name: 'Header of timer (0)' });
   await form.getByLabel('idstr').fill('timer-moved');
+  await shot(page, 'keep-2a-header-form');
   await form.getByRole('button', { name: 'Apply' }).click();
   await expect(form).toBeHidden();
   const moved = sectionsTable(page).getByRole('row').filter({ hasText: 'timer-moved' });
