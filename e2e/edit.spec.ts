@@ -120,3 +120,40 @@ test('an edit that breaks a load-time rule is refused with the guard reason; for
   await expect(editsPane(page).getByRole('listitem').first()).toContainText('⚠');
   await expect(editsPane(page).getByRole('listitem').first()).toContainText('must equal');
 });
+
+test('a bool is a toggle, a timer a value or "not armed"; each edit reverts from the list', async ({ page }) => {
+  await page.goto('/');
+  await openDescribed(page);
+  const bool = '0000:00:01.3/piix4_pm (0)/smb.i2c_enable';
+  const toggle = await openEditor(page, bool);
+  await expect(toggle).not.toBeChecked();
+  await toggle.check();
+  await toggle.press('Enter');
+  await expect(toggle).toBeHidden();
+  await expect(tree(page).getByRole('treeitem', { selected: true })).toHaveAttribute('aria-label', 'i2c_enable = true, edited');
+
+  const timer = 'hpet (0)/timer[0].qemu_timer';
+  // Not armed: the value field is disabled until the box (which has the focus) is unticked.
+  await page.keyboard.press('Control+g');
+  await page.getByLabel('Go to offset or field').fill(timer);
+  await page.keyboard.press('Enter');
+  await tree(page).getByRole('treeitem', { selected: true }).dblclick();
+  const editor = page.getByRole('group', { name: `Edit ${timer}` });
+  const value = editor.getByLabel(`Value of ${timer}`, { exact: true });
+  await expect(value).toBeDisabled();
+  await expect(editor.getByLabel('not armed')).toBeFocused();
+  await page.keyboard.press('Space');
+  await expect(value).toBeEnabled();
+  await value.fill('1000000');
+  await shot(page, 'edit-5-timer');
+  await value.press('Enter');
+  await expect(editor).toBeHidden();
+  await expect(tree(page).getByRole('treeitem', { selected: true })).toHaveAttribute('aria-label', 'qemu_timer = expires at 1,000,000 ns, edited');
+  await expect(editsPane(page)).toContainText('not armed → 1000000');
+
+  await page.getByRole('button', { name: `Revert set ${timer}` }).click();
+  await expect(tree(page).getByRole('treeitem', { selected: true })).toHaveAttribute('aria-label', 'qemu_timer = not armed');
+  await page.getByRole('button', { name: `Revert set ${bool}` }).click();
+  await expect(editsPane(page).getByRole('button', { name: /^Revert/ })).toHaveCount(4);
+  await expect(sectionsTable(page).locator('tr[data-edited]')).toHaveCount(0);
+});

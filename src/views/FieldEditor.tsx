@@ -63,11 +63,11 @@ export function FieldEditor({ node, onClose }: Props) {
                 {checked ? 'true' : 'false'}
               </label>
             ) : (
-              <input aria-label={label} className="mono" value={text} onChange={(e) => change(e.target.value)} autoFocus spellCheck={false} disabled={editor.kind === 'timer' && checked} inputMode={editor.kind === 'float' ? 'decimal' : undefined} />
+              <input aria-label={label} className="mono" value={text} onChange={(e) => change(e.target.value)} autoFocus={!(editor.kind === 'timer' && editor.checked)} spellCheck={false} disabled={editor.kind === 'timer' && checked} inputMode={editor.kind === 'float' ? 'decimal' : undefined} />
             )}
             {editor.kind === 'timer' && (
               <label className="fe-toggle">
-                <input type="checkbox" checked={checked} onChange={(e) => (setChecked(e.target.checked), act.reset())} />
+                <input type="checkbox" checked={checked} onChange={(e) => (setChecked(e.target.checked), act.reset())} autoFocus={editor.checked} />
                 not armed
               </label>
             )}
