@@ -123,3 +123,29 @@ function* walk(m: StreamModel) {
     stack.push(...(n.children ?? []));
   }
 }
+
+describe('patches', () => {
+  it('a byte-path edit and a header edit with spaces in the idstr export and apply', async () => {
+    const { exportPatch, planPatchEntry } = await import('./patch.ts');
+    const byte = planFieldEdit(model, 'mc146818rtc (0)/cmos_data[63]', '0x5a');
+    const rec = model.records.find((r) => r.idstr === 'timer')!;
+    const header = planHeaderEdit(rec, { idstr: 'timer with spaces' });
+    if (!byte.ok || !header.ok) throw new Error('plans failed');
+    const patch = exportPatch([byte.action, header.action]);
+    const read = async (o: number, s: number) => bytes.subarray(o, o + s);
+    const p1 = await planPatchEntry(model, patch.edits[0], read);
+    expect(p1.ok && [...p1.action.splices[0].inserted][63]).toBe(0x5a);
+    const p2 = await planPatchEntry(model, patch.edits[1], read);
+    expect(p2.ok).toBe(true);
+    const undoHeader = { ...patch.edits[1], path: 'timer with spaces (0)', before: patch.edits[1].after, after: patch.edits[1].before };
+    const edited = await scanBytes(Uint8Array.from([...(await editedSource(memorySource(bytes), [header.action]).read(0, bytes.length + 12))]), { vmdesc: await fixtureDescription('pc-migration.bin') });
+    const back = await planPatchEntry(edited, undoHeader, read);
+    expect(back.ok).toBe(true);
+  });
+
+  it('forcing reaches byte paths inside a buffer', () => {
+    const path = '0000:00:00.0/I440FX (0)/parent_obj.config[0][0]';
+    expect(planFieldEdit(model, path, '0xff').ok).toBe(false);
+    expect(planFieldEdit(model, path, '0xff', { force: true }).ok).toBe(true);
+  });
+});

@@ -38,7 +38,7 @@ const COUNT_NAME = /(^|[._])(n|nr|num|count|cnt|len|length|size|used|nb)([._\[]|
 const PCI_READ_ONLY = new Set([0x00, 0x01, 0x02, 0x03, 0x08, 0x09, 0x0a, 0x0b, 0x0e]);
 
 /** `buffer[i]`: one byte of a byte buffer (e.g. "mc146818rtc (0)/cmos_data[63]"). */
-function planBufferByte(model: StreamModel, path: string, text: string): Plan | null {
+function planBufferByte(model: StreamModel, path: string, text: string, opts: PlanOptions): Plan | null {
   const m = /^(.*)\[(\d+)\]$/.exec(path);
   const found = m && findField(model, m[1]);
   if (!m || !found || found.node.children || typeof found.node.value !== 'string') return null;
@@ -48,14 +48,14 @@ function planBufferByte(model: StreamModel, path: string, text: string): Plan | 
   const byte = encodeLeaf('uint8', 1, text);
   if (!byte.ok) return { ok: false, reason: `${path}: ${byte.reason}` };
   const edited = hex.slice(0, i * 2) + bytesToHex(byte.bytes) + hex.slice(i * 2 + 2);
-  const plan = planFieldEdit(model, m[1], edited);
+  const plan = planFieldEdit(model, m[1], edited, opts);
   if (plan.ok) Object.assign(plan.action, { label: `set ${path}`, path, before: `0x${hex.substr(i * 2, 2)}`, after: text.trim() });
   return plan;
 }
 
 export function planFieldEdit(model: StreamModel, path: string, text: string, opts: PlanOptions = {}): Plan {
   const found = findField(model, path);
-  if (!found) return planBufferByte(model, path, text) ?? { ok: false, reason: `no field "${path}"` };
+  if (!found) return planBufferByte(model, path, text, opts) ?? { ok: false, reason: `no field "${path}"` };
   const { record, node } = found;
   if (record.heuristic) return { ok: false, reason: `${path}: its section was framed by a heuristic, so its bytes cannot be edited safely` };
   if (node.children) return { ok: false, reason: `${path} is a ${node.kind}; edit its fields one by one` };

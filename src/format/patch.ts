@@ -40,20 +40,26 @@ export function parsePatch(text: string): PatchFile {
 /** Plans one patch entry against `model` (the target as edited so far). */
 export async function planPatchEntry(model: StreamModel, e: PatchEntry, read: (offset: number, size: number) => Promise<Uint8Array>, force = false): Promise<Plan> {
   if (e.kind === 'field') {
-    const found = findField(model, e.path);
-    if (!found) return { ok: false, reason: `the target has no field "${e.path}"` };
-    const plan = planFieldEdit(model, e.path, e.before, { force: true });
-    if (!plan.ok || bytesToHex(plan.action.splices[0].inserted) !== bytesToHex(plan.action.splices[0].removed)) {
-      return { ok: false, reason: `${e.path}: the target holds ${JSON.stringify(found.node.value)}, the patch expects ${e.before}` };
+    // Re-encoding the expected value must give the bytes the target holds (works for byte
+    // paths such as cmos_data[63] too).
+    const check = planFieldEdit(model, e.path, e.before, { force: true });
+    if (!check.ok) return { ok: false, reason: `the target has no field "${e.path}" holding ${e.before}: ${check.reason}` };
+    const s = check.action.splices[0];
+    if (bytesToHex(s.inserted) !== bytesToHex(s.removed)) {
+      const held = findField(model, e.path)?.node.value ?? check.action.before;
+      return { ok: false, reason: `${e.path}: the target holds ${JSON.stringify(held)}, the patch expects ${e.before}` };
     }
     return planFieldEdit(model, e.path, e.after, { force });
   }
   if (e.kind === 'header') {
-    const [idstr, instance, version] = e.before.split(' ');
-    const record = model.records.find((r) => r.kind === 'section' && sectionLabel(r.idstr!, r.instanceId!) === e.path && r.idstr === idstr && String(r.instanceId) === instance && `v${r.versionId}` === version);
+    // "IDSTR INSTANCE vVERSION"; an idstr may itself contain spaces.
+    const header = /^(.*) (\d+) v(\d+)$/;
+    const b = header.exec(e.before);
+    const a = header.exec(e.after);
+    if (!b || !a) return { ok: false, reason: 'a header edit needs "IDSTR INSTANCE vVERSION" before and after' };
+    const record = model.records.find((r) => r.kind === 'section' && sectionLabel(r.idstr!, r.instanceId!) === e.path && r.idstr === b[1] && r.instanceId === Number(b[2]) && r.versionId === Number(b[3]));
     if (!record) return { ok: false, reason: `the target has no section header "${e.before}"` };
-    const [nIdstr, nInstance, nVersion] = e.after.split(' ');
-    return planHeaderEdit(record, { idstr: nIdstr, instanceId: Number(nInstance), versionId: Number(nVersion.replace(/^v/, '')) });
+    return planHeaderEdit(record, { idstr: a[1], instanceId: Number(a[2]), versionId: Number(a[3]) });
   }
   const before = hexToBytes(e.before);
   const after = hexToBytes(e.after);
