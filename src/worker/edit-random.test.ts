@@ -6,21 +6,11 @@ import { walkFields } from '../format/edit-plan.ts';
 import { INT_TYPES, writeInt } from '../format/field-codecs.ts';
 import type { FieldNode, StreamModel } from '../format/model.ts';
 import { prng } from '../format/testing/fixtures.ts';
-import { handle } from './handle.ts';
-import type { OpenedFile, Replies, Request, Span } from './protocol.ts';
+import type { OpenedFile, Span } from './protocol.ts';
 import { Session } from './session.ts';
+import { ask } from './test-support.ts';
 
 const ORIGINAL = new Uint8Array(readFileSync(new URL('../../public/fixtures/q35-devstate.bin', import.meta.url)));
-
-async function ask<T extends keyof Replies>(s: Session, request: Request & { type: T }): Promise<Replies[T]> {
-  let value: unknown;
-  await handle(s, 1, request, (m) => {
-    if (m.kind !== 'reply') return;
-    if (!m.ok) throw new Error(m.error.message);
-    value = m.value;
-  });
-  return value as Replies[T];
-}
 
 function diffSpans(a: Uint8Array, b: Uint8Array): Span[] {
   const out: Span[] = [];

@@ -9,21 +9,11 @@ import { bundledLibrary } from '../format/library.ts';
 import type { StreamModel } from '../format/model.ts';
 import { scanStream } from '../format/scan.ts';
 import { prng } from '../format/testing/fixtures.ts';
-import { handle } from './handle.ts';
-import type { OpenedFile, Replies, Request } from './protocol.ts';
+import type { OpenedFile } from './protocol.ts';
 import { Session } from './session.ts';
+import { ask } from './test-support.ts';
 
 const FILE = new Uint8Array(readFileSync(new URL('../../public/fixtures/q35-migration.bin', import.meta.url)));
-
-async function ask<T extends keyof Replies>(s: Session, request: Request & { type: T }): Promise<Replies[T]> {
-  let value: unknown;
-  await handle(s, 1, request, (m) => {
-    if (m.kind !== 'reply') return;
-    if (!m.ok) throw new Error(m.error.message);
-    value = m.value;
-  });
-  return value as Replies[T];
-}
 
 /** Without the keys whose value is undefined: the scanner and devicesFirst spell those differently. */
 const plain = (m: StreamModel) => JSON.parse(JSON.stringify(m));
