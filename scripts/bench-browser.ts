@@ -41,6 +41,13 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const best = (xs: number[]) => Math.min(...xs);
 const message = (e: unknown) => (e instanceof Error ? e.message.split('\n')[0] : String(e));
 
+/** Nothing the bench waits for may hang it: a stuck read or page becomes an error naming it. */
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const expired = new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`timed out after ${ms} ms: ${what}`)), ms)));
+  return Promise.race([p, expired]).finally(() => clearTimeout(timer));
+}
+
 function freePort(): Promise<number> {
   return new Promise((res, rej) => {
     const s = createServer();
@@ -72,11 +79,11 @@ interface Probe { opens: Record<string, OpenProbe>; change: number | null; first
 
 // In-page code goes as strings through CDP: functions compiled by tsx may call helpers the page
 // lacks, and the app's CSP forbids the eval behind string predicates of page.waitForFunction.
-const probe = (page: Page) => page.evaluate('JSON.parse(JSON.stringify(window.__bench))') as Promise<Probe>;
+const probe = (page: Page) => withTimeout(page.evaluate('JSON.parse(JSON.stringify(window.__bench))') as Promise<Probe>, 30_000, 'reading the page probe');
 
 async function until(page: Page, expression: string, timeoutMs: number, what: string): Promise<void> {
   const end = performance.now() + timeoutMs;
-  while (!(await page.evaluate(expression))) {
+  while (!(await withTimeout(page.evaluate(expression), 30_000, `evaluating ${what}`))) {
     if (performance.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(25);
   }
@@ -114,6 +121,7 @@ class Bench {
 
   async page(): Promise<Page> {
     const context = await this.browser.newContext({ viewport: VIEWPORT });
+    context.setDefaultTimeout(120_000);
     await context.addInitScript({ path: INSTRUMENT });
     const page = await context.newPage();
     page.on('pageerror', (e) => this.errors.push(`page error while ${this.doing}: ${message(e)}`));
@@ -200,8 +208,8 @@ async function sampleMemory<T>(bench: Bench, worker: WorkerProbe, run: () => Pro
   const rendererRss = () => renderers.reduce((s, pid) => s + rssBytes(pid), 0);
 
   type Usage = { usedSize: number; totalSize: number; backingStorageSize?: number };
-  await worker.call('HeapProfiler.collectGarbage');
-  const base = await worker.call<Usage>('Runtime.getHeapUsage');
+  await withTimeout(worker.call('HeapProfiler.collectGarbage'), 30_000, 'HeapProfiler.collectGarbage in the worker');
+  const base = await withTimeout(worker.call<Usage>('Runtime.getHeapUsage'), 10_000, 'Runtime.getHeapUsage in the worker');
   const baseRenderer = rendererRss();
   const baseBrowser = browserPid ? rssBytes(browserPid) : 0;
   const peak: MemoryPeak = { samples: 0, heapUsed: 0, heapTotal: 0, heapPlusBuffers: 0, rendererRss: 0, browserRss: 0 };
@@ -209,7 +217,7 @@ async function sampleMemory<T>(bench: Bench, worker: WorkerProbe, run: () => Pro
   const sampler = (async () => {
     while (!stop) {
       const t = performance.now();
-      const u = await worker.call<Usage>('Runtime.getHeapUsage');
+      const u = await withTimeout(worker.call<Usage>('Runtime.getHeapUsage'), 10_000, 'Runtime.getHeapUsage in the worker');
       peak.samples++;
       peak.heapUsed = Math.max(peak.heapUsed, u.usedSize - base.usedSize);
       peak.heapTotal = Math.max(peak.heapTotal, u.totalSize - base.totalSize);
@@ -266,9 +274,10 @@ const RAW_LOOPS = {
 } as const;
 type RawKey = keyof typeof RAW_LOOPS;
 
-async function rawRead(page: Page, key: RawKey): Promise<{ ms: number; total: number }> {
+async function rawRead(page: Page, key: RawKey, size: number): Promise<{ ms: number; total: number }> {
   const { inflight, mode } = RAW_LOOPS[key];
-  return (await page.evaluate(`window.rawRead({ inflight: ${inflight}, slice: ${DEFAULT_SLICE}, mode: '${mode}' })`)) as { ms: number; total: number };
+  const read = page.evaluate(`window.rawRead({ inflight: ${inflight}, slice: ${DEFAULT_SLICE}, mode: '${mode}' })`) as Promise<{ ms: number; total: number }>;
+  return withTimeout(read, Math.max(60_000, (size / MiB) * 100), `raw loop ${key}`);
 }
 
 async function rawPage(bench: Bench, path: string, worker = false): Promise<{ page: Page; probe?: WorkerProbe }> {
@@ -276,7 +285,7 @@ async function rawPage(bench: Bench, path: string, worker = false): Promise<{ pa
   const probe = worker ? await WorkerProbe.before(page, 'raw-read') : undefined;
   await page.goto(`${bench.base}/bench-browser/raw.html`);
   await page.locator('#file').setInputFiles(path);
-  await rawRead(page, '2'); // starts the worker and warms its code
+  await rawRead(page, '2', statSync(path).size); // starts the worker and warms its code
   return { page, probe };
 }
 
@@ -296,7 +305,7 @@ async function scanThroughput(bench: Bench, path: string): Promise<ScanFigures> 
   const { page } = await rawPage(bench, path);
   const runRaw = async (key: RawKey) => {
     bench.doing = `raw loop ${key} over ${path}`;
-    const r = await rawRead(page, key);
+    const r = await rawRead(page, key, size);
     if (r.total !== size) throw new Error(`raw loop read ${r.total} of ${size} bytes`);
     (raw[key] ??= []).push(r.ms);
   };
@@ -402,12 +411,15 @@ async function hexScroll(bench: Bench, page: Page, size: number): Promise<PhaseF
 
 interface Target { what: string; value: string; target: string; met: boolean }
 
+let running: Bench | undefined;
+
 async function main(): Promise<number> {
   const inputs = await benchInputs();
   console.log('\n== browser: headless Chromium, production build (scripts/bench-browser.ts) ==');
   const { base, server, outDir } = await buildAndServe();
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
   const bench = new Bench(browser, base);
+  running = bench;
   const targets: Target[] = [];
   try {
     const cpu = cpus()[0]?.model ?? 'unknown CPU';
@@ -464,7 +476,7 @@ async function main(): Promise<number> {
     const rawMem: [RawKey, MemoryPeak][] = [];
     {
       const { page, probe: raw } = await rawPage(bench, inputs.random4g, true);
-      for (const key of ['2', '2byob'] as const) rawMem.push([key, (await sampleMemory(bench, raw!, () => rawRead(page, key))).peak]);
+      for (const key of ['2', '2byob'] as const) rawMem.push([key, (await sampleMemory(bench, raw!, () => rawRead(page, key, size))).peak]);
       await bench.close(page);
     }
     bench.doing = 'scanning random4g, sampled';
@@ -516,6 +528,6 @@ async function main(): Promise<number> {
 try {
   process.exitCode = await main();
 } catch (e) {
-  console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+  console.error(`bench-browser failed${running ? ` while ${running.doing}` : ''}:`, e instanceof Error ? (e.stack ?? e.message) : e);
   process.exitCode = 1;
 }

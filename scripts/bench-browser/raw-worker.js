@@ -9,11 +9,13 @@ async function readByob(blob, buf) {
   let filled = 0;
   while (filled < blob.size) {
     const { value, done } = await reader.read(new Uint8Array(buf, filled, blob.size - filled));
-    if (done) break;
+    if (done) return { buf: value ? value.buffer : buf, filled };
     buf = value.buffer; // the read transferred it
     filled += value.byteLength;
   }
-  reader.releaseLock();
+  // Filled, but the stream has not said it is done: cancel it, or its pipe stays open and after a
+  // few hundred slices Chromium's next Blob read never completes.
+  await reader.cancel();
   return { buf, filled };
 }
 
