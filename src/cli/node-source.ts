@@ -29,7 +29,7 @@ export async function fileSource(path: string): Promise<NodeFileSource> {
         if (bytesRead === 0) break;
         got += bytesRead;
       }
-      return got;
+      return target.subarray(0, got);
     },
     close: () => fh.close(),
   };

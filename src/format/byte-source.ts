@@ -2,12 +2,19 @@
 // Uint8Array here, over a File/Blob in the worker and over a file handle in Node (src/cli), so a
 // 16 GiB stream is read in slices and never held whole.
 
+import { SequentialBlobReader } from './blob-stream.ts';
+
 export interface ByteSource {
   readonly size: number;
   /** Reads up to `length` bytes at `offset`; shorter only at the end of the source. */
   read(offset: number, length: number): Promise<Uint8Array>;
-  /** Optional: reads into `target` (fills it unless the source ends), returns the bytes read. */
-  readInto?(offset: number, target: Uint8Array): Promise<number>;
+  /**
+   * Optional: fills `target` with the bytes at `offset` (fewer only at the end of the source) and
+   * returns the filled part. The returned view may sit on a new ArrayBuffer object: a BYOB stream
+   * read transfers the target's memory, leaving `target` itself detached, so callers use only
+   * what this returns (its `.buffer` is the whole of the target's former buffer).
+   */
+  readInto?(offset: number, target: Uint8Array): Promise<Uint8Array>;
 }
 
 export function memorySource(bytes: Uint8Array): ByteSource {
@@ -17,20 +24,40 @@ export function memorySource(bytes: Uint8Array): ByteSource {
   };
 }
 
-/** A Blob/File source (browser and worker). */
+/**
+ * A Blob/File source (browser and worker). Small reads (hex pages, headers) take a Blob slice
+ * each; readInto, which the scanner's WindowReader uses for its slices, streams the file into the
+ * reader's own buffers. A fresh ArrayBuffer per 8 MiB slice made Chromium's worker grow by
+ * hundreds of MiB during a 4 GiB scan before the collector caught up (`npm run bench`).
+ */
 export function blobSource(blob: Blob): ByteSource {
+  const stream = SequentialBlobReader.supported() ? new SequentialBlobReader(blob) : null;
+  const read = async (offset: number, length: number) => new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer());
   return {
     size: blob.size,
-    read: async (offset, length) => new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer()),
+    read,
+    readInto: stream
+      ? (offset, target) => stream.readInto(offset, target)
+      : async (offset, target) => {
+          const chunk = await read(offset, target.length);
+          target.set(chunk);
+          return target.subarray(0, chunk.length);
+        },
   };
 }
 
 /** A view of `[start, start + size)` of another source, e.g. a PACKAGED sub-stream. */
 export function subSource(base: ByteSource, start: number, size: number): ByteSource {
-  return {
+  const clip = (offset: number, length: number) => Math.max(0, Math.min(length, size - offset));
+  const source: ByteSource = {
     size,
-    read: (offset, length) => base.read(start + offset, Math.min(length, size - offset)),
+    read: (offset, length) => base.read(start + offset, clip(offset, length)),
   };
+  if (base.readInto) {
+    const baseReadInto = base.readInto.bind(base);
+    source.readInto = (offset, target) => baseReadInto(start + offset, target.subarray(0, clip(offset, target.length)));
+  }
+  return source;
 }
 
 export async function readAll(source: ByteSource, offset = 0, length = source.size - offset): Promise<Uint8Array> {

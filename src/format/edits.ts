@@ -106,13 +106,46 @@ export class PieceTable {
     }
     return out;
   }
+
+  /** ByteSource.readInto over the edited file: original runs go straight into target's memory. */
+  async readInto(original: ByteSource & Required<Pick<ByteSource, 'readInto'>>, offset: number, target: Uint8Array): Promise<Uint8Array> {
+    const end = Math.min(this.size, offset + target.length);
+    // Each original read may hand target's memory back on a new ArrayBuffer: keep the latest.
+    // (A detached view reports offset 0, so the offset is read once, up front.)
+    let buffer = target.buffer as ArrayBuffer;
+    const at0 = target.byteOffset;
+    const view = (from: number, to: number) => new Uint8Array(buffer, at0 + from - offset, to - from);
+    let at = 0;
+    for (const p of this.pieces) {
+      const pEnd = at + p.length;
+      if (pEnd > offset && at < end) {
+        const from = Math.max(offset, at);
+        const to = Math.min(end, pEnd);
+        if (p.buffer < 0) {
+          const got = await original.readInto(p.start + from - at, view(from, to));
+          buffer = got.buffer as ArrayBuffer;
+          if (got.length < to - from) throw new RangeError(`the original file ended inside an edited file's run at ${from}`);
+        } else {
+          view(from, to).set(this.buffers[p.buffer].subarray(p.start + from - at, p.start + to - at));
+        }
+      }
+      at = pEnd;
+      if (at >= end) break;
+    }
+    return new Uint8Array(buffer, at0, Math.max(0, end - offset));
+  }
 }
 
 /** The edited file as a ByteSource; the original is only read, never written. */
 export function editedSource(original: ByteSource, actions: readonly EditAction[]): ByteSource {
   if (actions.length === 0) return original;
   const table = PieceTable.of(original.size, actions);
-  return { size: table.size, read: (offset, length) => table.read(original, offset, length) };
+  const source: ByteSource = { size: table.size, read: (offset, length) => table.read(original, offset, length) };
+  if (original.readInto) {
+    const withReadInto = { size: original.size, read: original.read.bind(original), readInto: original.readInto.bind(original) };
+    source.readInto = (offset, target) => table.readInto(withReadInto, offset, target);
+  }
+  return source;
 }
 
 /** The inverse of an action: applying it after `a` restores the bytes before `a`. */

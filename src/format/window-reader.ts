@@ -2,7 +2,9 @@
 // slices into two reused buffers: while the decoder works on one, the next slice is already
 // being read into the other (read-ahead), and a refill copies only the unconsumed tail of the old
 // window in front of the new slice. Fresh 8 MiB buffers per read cost more than the read itself
-// (page faults), which is why sources may implement readInto.
+// (page faults in Node, garbage the collector lets pile up in Chromium), which is why sources may
+// implement readInto. A readInto may hand the slot's memory back on a new ArrayBuffer object
+// (BYOB streams transfer it), so a slot always keeps the view the read returned.
 
 import type { ByteSource } from './byte-source.ts';
 import type { Window } from './cursor.ts';
@@ -13,7 +15,7 @@ const HEADROOM = 2 * 1024 * 1024;
 
 interface Slot {
   buf: Uint8Array;
-  /** The read in flight into buf[HEADROOM...], with the file offset it starts at. */
+  /** The read in flight into buf[HEADROOM...], with the file offset it starts at; resolves to its length. */
   pending: { offset: number; done: Promise<number> } | null;
 }
 
@@ -53,9 +55,9 @@ export class WindowReader {
     const want = Math.min(this.source.size, offset + Math.max(minBytes, this.sliceSize)) - offset;
     const bytes = new Uint8Array(want);
     bytes.set(tail.subarray(0, want));
-    if (want > tail.length) await this.readInto(next, bytes.subarray(tail.length));
+    const filled = want > tail.length ? await this.readInto(next, bytes.subarray(tail.length)) : bytes.subarray(tail.length);
     this.current = -1;
-    this.win = { bytes, base: offset, atEnd: offset + want >= this.source.size };
+    this.win = { bytes: new Uint8Array(filled.buffer, 0, want), base: offset, atEnd: offset + want >= this.source.size };
     return this.win;
   }
 
@@ -68,14 +70,12 @@ export class WindowReader {
     }
     if (slot.pending) await slot.pending.done.catch(() => 0);
     slot.pending = null;
-    const length = Math.min(this.sliceSize, this.source.size - offset);
-    return this.readInto(offset, slot.buf.subarray(HEADROOM, HEADROOM + Math.max(0, length)));
+    return this.readSlot(slot, offset);
   }
 
   private prefetch(slot: Slot, offset: number): void {
     if (offset >= this.source.size) return;
-    const length = Math.min(this.sliceSize, this.source.size - offset);
-    const done = this.readInto(offset, slot.buf.subarray(HEADROOM, HEADROOM + length));
+    const done = this.readSlot(slot, offset);
     done.catch(() => {});
     slot.pending = { offset, done };
   }
@@ -88,16 +88,25 @@ export class WindowReader {
     }
   }
 
-  private async readInto(offset: number, target: Uint8Array): Promise<number> {
-    let n: number;
+  /** Reads one slice into buf[HEADROOM...]; the slot keeps the memory the read hands back. */
+  private async readSlot(slot: Slot, offset: number): Promise<number> {
+    const length = Math.max(0, Math.min(this.sliceSize, this.source.size - offset));
+    const filled = await this.readInto(offset, slot.buf.subarray(HEADROOM, HEADROOM + length));
+    slot.buf = new Uint8Array(filled.buffer, 0, HEADROOM + this.sliceSize);
+    return filled.length;
+  }
+
+  /** The filled part of target's memory (see ByteSource.readInto: target may be detached). */
+  private async readInto(offset: number, target: Uint8Array): Promise<Uint8Array> {
+    let filled: Uint8Array;
     if (this.source.readInto) {
-      n = await this.source.readInto(offset, target);
+      filled = await this.source.readInto(offset, target);
     } else {
       const chunk = await this.source.read(offset, target.length);
       target.set(chunk);
-      n = chunk.length;
+      filled = target.subarray(0, chunk.length);
     }
-    this.bytesRead += n;
-    return n;
+    this.bytesRead += filled.length;
+    return filled;
   }
 }

@@ -1,0 +1,75 @@
+// Reads a Blob front to back into the caller's buffers through one BYOB stream, so a scan of a
+// multi-GiB file allocates nothing per slice. A read at any other offset than where the stream
+// stands cancels it and opens a new one there. Streams are always cancelled once they are not
+// needed (at the end of the file, on a seek, on an error, after a pause): Chromium keeps a pipe
+// per open Blob stream, and with enough of them left open later Blob reads never complete.
+
+/** A stream nobody read from for this long is cancelled; the next read opens a new one. */
+const IDLE_MS = 2000;
+
+export class SequentialBlobReader {
+  private reader: ReadableStreamBYOBReader | null = null;
+  /** File offset of the next byte `reader` yields. */
+  private position = 0;
+  /** Reads run one at a time, in the order they were asked for. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private idle: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly blob: Blob) {}
+
+  static supported(): boolean {
+    return typeof ReadableStreamBYOBReader !== 'undefined' && typeof Blob !== 'undefined' && typeof Blob.prototype.stream === 'function';
+  }
+
+  /** See ByteSource.readInto: the returned view replaces `target`, whose buffer is transferred. */
+  readInto(offset: number, target: Uint8Array): Promise<Uint8Array> {
+    const run = this.queue.then(() => this.fill(offset, target));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async fill(offset: number, target: Uint8Array): Promise<Uint8Array> {
+    clearTimeout(this.idle);
+    const want = Math.max(0, Math.min(target.length, this.blob.size - offset));
+    if (want === 0) return target.subarray(0, 0);
+    if (!this.reader || this.position !== offset) {
+      this.close();
+      this.reader = this.blob.slice(offset).stream().getReader({ mode: 'byob' });
+      this.position = offset;
+    }
+    // Read both before the first read: a detached view reports offset 0.
+    const at = target.byteOffset;
+    let buffer = target.buffer as ArrayBuffer;
+    let filled = 0;
+    try {
+      while (filled < want) {
+        const { value, done } = await this.reader.read(new Uint8Array(buffer, at + filled, want - filled));
+        // The read transferred `buffer`; its memory comes back as value.buffer.
+        if (!value) throw new Error(`the stream over bytes ${offset}… was cancelled during a read`);
+        buffer = value.buffer as ArrayBuffer;
+        filled += value.byteLength;
+        if (done) break;
+      }
+    } catch (e) {
+      this.close();
+      throw e;
+    }
+    this.position = offset + filled;
+    if (filled < want) throw new Error(`the file ended after ${this.position} of ${this.blob.size} bytes`);
+    if (this.position >= this.blob.size) this.close();
+    else this.idle = unrefTimer(setTimeout(() => this.close(), IDLE_MS));
+    return new Uint8Array(buffer, at, filled);
+  }
+
+  private close(): void {
+    clearTimeout(this.idle);
+    this.reader?.cancel().catch(() => undefined);
+    this.reader = null;
+  }
+}
+
+/** Node's timers would keep a CLI process alive for the idle wait; browsers return a number. */
+function unrefTimer<T>(t: T): T {
+  (t as { unref?: () => void }).unref?.();
+  return t;
+}
