@@ -80,6 +80,32 @@ export class Cursor {
     const at = this.need(8, what);
     return this.view.getUint32(at) * 0x1_0000_0000 + this.view.getUint32(at + 4);
   }
+  /**
+   * A big-endian integer of 1, 2, 4 or 8 bytes as a number when it is exact (|v| < 2^53), else
+   * as a decimal string. No BigInt and no subarray on the common path: device state is mostly
+   * integers, tens of thousands per file.
+   */
+  int(n: 1 | 2 | 4 | 8, signed: boolean, what = 'int'): number | string {
+    const at = this.need(n, what);
+    const v = this.view;
+    switch (n) {
+      case 1:
+        return signed ? v.getInt8(at) : v.getUint8(at);
+      case 2:
+        return signed ? v.getInt16(at) : v.getUint16(at);
+      case 4:
+        return signed ? v.getInt32(at) : v.getUint32(at);
+    }
+    const hi = v.getUint32(at);
+    const lo = v.getUint32(at + 4);
+    if (!signed || hi < 0x8000_0000) {
+      const u = hi * 0x1_0000_0000 + lo;
+      return u <= Number.MAX_SAFE_INTEGER ? u : v.getBigUint64(at).toString();
+    }
+    // Negative: the magnitude is the two's complement, ~x + 1.
+    const m = (~hi >>> 0) * 0x1_0000_0000 + (~lo >>> 0) + 1;
+    return m <= Number.MAX_SAFE_INTEGER ? -m : v.getBigInt64(at).toString();
+  }
   bytes(n: number, what = 'bytes'): Uint8Array {
     const at = this.need(n, what);
     return this.win.bytes.subarray(at, at + n);

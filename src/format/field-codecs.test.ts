@@ -2,7 +2,8 @@
 // the value's text encodes back to the same bytes.
 import { describe, expect, it } from 'vitest';
 import { Cursor } from './cursor.ts';
-import { decodeLeaf, encodeLeaf, valueToText } from './field-codecs.ts';
+import { decodeLeaf, encodeLeaf, hexToBytes, readInt, valueToText } from './field-codecs.ts';
+import { prng } from './testing/fixtures.ts';
 
 const cases: [string, number[], unknown][] = [
   ['bool', [0], false],
@@ -67,5 +68,26 @@ describe('encoding user input', () => {
   it('never reads past the end of the file: a short read is a typed error with the offset', () => {
     const c = new Cursor({ bytes: Uint8Array.of(1, 2), base: 50, atEnd: true });
     expect(() => decodeLeaf(c, 'uint32', 4)).toThrowError(/Unexpected end of file at byte 50 \(0x32\): uint32: 4 byte\(s\) needed, 2 left/);
+  });
+});
+
+describe('Cursor.int (the decoders\' integer fast path)', () => {
+  // The reference: bytes to BigInt, exact numbers as numbers, the rest as decimal strings.
+  const reference = (b: Uint8Array, signed: boolean) => {
+    const v = readInt(b, signed);
+    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
+  };
+  const edges = ['00', '01', '7f', '80', 'ff', '7fff', '8000', 'ffff', '7fffffff', '80000000', 'ffffffff', '001fffffffffffff', '0020000000000000',
+    'ffe0000000000001', 'ffe0000000000000', 'ffdfffffffffffff', '7fffffffffffffff', '8000000000000000', 'ffffffffffffffff', '0000000100000000', 'fffffffeffffffff'];
+  const next = prng(99);
+  const random = Array.from({ length: 400 }, () => {
+    const n = [1, 2, 4, 8][Math.floor(next() * 4)];
+    return Array.from({ length: n }, () => Math.floor(next() * 256).toString(16).padStart(2, '0')).join('');
+  });
+  it.each([...edges, ...random].flatMap((hex) => [[hex, true], [hex, false]] as const))('%s signed=%s', (hex, signed) => {
+    const b = hexToBytes(hex)!;
+    const c = new Cursor({ bytes: b, base: 0, atEnd: true });
+    expect(c.int(b.length as 1 | 2 | 4 | 8, signed)).toStrictEqual(reference(b, signed));
+    expect(c.pos).toBe(b.length);
   });
 });

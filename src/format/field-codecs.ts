@@ -90,7 +90,7 @@ export const HEX_VALUE_LIMIT = 4096;
 /** Decodes one leaf of `type` and `size` bytes at the cursor. */
 export function decodeLeaf(c: Cursor, type: string, size: number): FieldValue {
   const int = INT_TYPES[type];
-  if (int && int.bytes === size) return bigToValue(readInt(c.bytes(size, type), int.signed));
+  if (int && int.bytes === size) return c.int(size as 1 | 2 | 4 | 8, int.signed, type);
   switch (type) {
     case 'bool': {
       // The writer emits 0/1; any other byte loads as true, so keep it visible (and exact).
