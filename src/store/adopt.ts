@@ -1,4 +1,4 @@
-// Taking a worker reply (open, describe, devices first, edit, undo, redo) into the store: the
+// Taking a worker reply (open, describe, devices first, outline, edit, undo, redo) into the store: the
 // model, the file line, the edits and the byte cache, keeping what is still valid.
 
 import type { StreamModel } from '../format/model.ts';
@@ -34,23 +34,23 @@ function sameRecord(before: StreamModel | null, after: StreamModel, index: numbe
   return after.records.find((r) => r.offset === rec.offset && r.kind === rec.kind)?.index ?? null;
 }
 
-export function adopt(get: Get, set: Set, deps: StoreDeps, opened: OpenedFile, how: 'open' | 'describe' | 'edit' | 'devices'): void {
+export function adopt(get: Get, set: Set, deps: StoreDeps, opened: OpenedFile, how: 'open' | 'describe' | 'edit' | 'devices' | 'outline'): void {
   const before = get().model;
   const keepField = get().fieldPath;
   const keepRecord = sameRecord(before, opened.model, get().recordIndex);
   const old = get().recordIndex !== null ? before?.records[get().recordIndex!] : undefined;
   const range = get().range;
   const wholeRecord = !!old && !!range && range.from === old.offset && range.to === old.offset + old.size;
-  // A devices-first model and the full model of the same open share a generation.
-  const since = how === 'open' || how === 'devices' ? opened.generation : (get().file?.since ?? opened.generation);
+  // A devices-first model or outline and the full model of the same open share a generation.
+  const since = how === 'open' || how === 'devices' || how === 'outline' ? opened.generation : (get().file?.since ?? opened.generation);
   const bytes = cacheFor(get, deps, opened.generation, opened.model, how === 'edit' ? opened.dirty : 'new');
   set({
     file: { name: opened.name, size: opened.model.fileSize, generation: opened.generation, since, description: opened.description },
     model: opened.model,
     bytes,
     edits: opened.edits,
-    partial: how === 'devices',
-    ...(how === 'devices' || how === 'edit' ? {} : { scan: null }),
+    partial: how === 'devices' || how === 'outline' ? how : false,
+    ...(how === 'devices' || how === 'outline' || how === 'edit' ? {} : { scan: null }),
   });
   // Offsets may have moved (a renamed section, the full model replacing devices first).
   if (keepField && get().selectField(keepField)) return;

@@ -5,7 +5,7 @@ import { WorkerClient, type WorkerLike } from '../worker/client.ts';
 import { memoryStorage, type EditStorage } from '../worker/edit-storage.ts';
 import { handle } from '../worker/handle.ts';
 import type { RequestMessage, WorkerMessage } from '../worker/protocol.ts';
-import { Session } from '../worker/session.ts';
+import { Session, type SessionOptions } from '../worker/session.ts';
 import { ByteCache } from './byte-cache.ts';
 import { createExplorerStore } from './store.ts';
 
@@ -13,8 +13,8 @@ const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../../pub
 const REG0 = 'cpu (0)/env.regs[0]';
 
 /** The real worker code in this thread, messages through the protocol. */
-function inProcessWorker(storage?: EditStorage): WorkerLike {
-  const session = new Session({ storage });
+function inProcessWorker(storage?: EditStorage, opts: SessionOptions = {}): WorkerLike {
+  const session = new Session({ storage, ...opts });
   let listener: (e: MessageEvent<WorkerMessage>) => void = () => {};
   return {
     postMessage: (msg: RequestMessage) => void handle(session, msg.id, msg.request, (m) => queueMicrotask(() => listener({ data: m } as MessageEvent<WorkerMessage>))),
@@ -25,10 +25,10 @@ function inProcessWorker(storage?: EditStorage): WorkerLike {
   };
 }
 
-function makeStore(storage?: EditStorage) {
+function makeStore(storage?: EditStorage, opts?: SessionOptions) {
   const saved: { blob: Blob; name: string }[] = [];
   const store = createExplorerStore({
-    worker: new WorkerClient(inProcessWorker(storage)),
+    worker: new WorkerClient(inProcessWorker(storage, opts)),
     confirm: () => true,
     fetchBlob: async () => new Blob([]),
     saveBlob: (blob, name) => saved.push({ blob, name }),
@@ -115,20 +115,40 @@ describe('edits slice', () => {
   });
 
   it('shows the devices-first model while the scan runs, then the full one, keeping the selection', async () => {
-    const { store } = makeStore();
-    const seen: { partial: boolean; records: number; scanning: boolean }[] = [];
+    // The worker waits for the page's 'drawn' before scanning, and no test run outwaits this cap.
+    const { store } = makeStore(undefined, { drawPauseFrom: 0, drawPauseMs: 600_000 });
+    const seen: { partial: false | 'devices' | 'outline'; records: number; scanning: boolean }[] = [];
     store.subscribe((s) => {
-      if (s.model && seen.at(-1)?.records !== s.model.records.length) seen.push({ partial: s.partial, records: s.model.records.length, scanning: s.scan !== null });
+      if (s.model && (seen.at(-1)?.records !== s.model.records.length || seen.at(-1)?.partial !== s.partial)) seen.push({ partial: s.partial, records: s.model.records.length, scanning: s.scan !== null });
       // Select the cpu section as soon as it is listed, like a user would.
       if (s.partial && s.recordIndex === null) s.selectRecord(s.model!.records.find((r) => r.idstr === 'cpu')!.index);
     });
     await store.getState().openFile(new Blob([fixture('q35-migration.bin')]), 'mig.bin');
-    expect(seen[0]).toMatchObject({ partial: true, scanning: true });
+    expect(seen[0]).toMatchObject({ partial: 'devices', scanning: true });
     expect(seen.at(-1)).toMatchObject({ partial: false, scanning: false });
     expect(seen.at(-1)!.records).toBeGreaterThan(seen[0].records);
     const s = store.getState();
     expect(s.model!.records[s.recordIndex!]).toMatchObject({ idstr: 'cpu', instanceId: 0 });
     expect(s.scan).toBeNull();
+  });
+
+  it("shows a large model's section table first, then its field trees, keeping the selection", async () => {
+    const { store } = makeStore();
+    const seen: { partial: false | 'devices' | 'outline'; withFields: number }[] = [];
+    store.subscribe((s) => {
+      if (!s.model || seen.at(-1)?.partial === s.partial) return;
+      seen.push({ partial: s.partial, withFields: s.model.records.filter((r) => r.fields?.length).length });
+    });
+    // Select the cpu section as soon as it is listed, like a user would.
+    store.subscribe((s) => {
+      if (s.partial === 'outline' && s.recordIndex === null) s.selectRecord(s.model!.records.find((r) => r.idstr === 'cpu')!.index);
+    });
+    await store.getState().openFile(new Blob([fixture('q35-devstate.bin')]), 'dev.bin');
+    expect(seen).toEqual([{ partial: 'outline', withFields: 0 }, { partial: false, withFields: expect.any(Number) }]);
+    expect(seen[1].withFields).toBeGreaterThan(40);
+    const s = store.getState();
+    expect(s.model!.records[s.recordIndex!]).toMatchObject({ idstr: 'cpu', instanceId: 0 });
+    expect(s.model!.records[s.recordIndex!].fields!.length).toBeGreaterThan(10);
   });
 });
 

@@ -2,7 +2,7 @@
 
 import type { StreamModel } from '../format/model.ts';
 import { isCancelled, type Pending } from '../worker/client.ts';
-import type { DevicesFirstEvent, OpenedFile, Replies } from '../worker/protocol.ts';
+import type { EarlyModelEvent, OpenedFile, Replies } from '../worker/protocol.ts';
 import { adopt, NO_EDITS } from './adopt.ts';
 import type { ByteCache } from './byte-cache.ts';
 import { SAMPLES } from './samples.ts';
@@ -36,8 +36,11 @@ export interface Notice {
 export interface FileSlice {
   file: OpenFileInfo | null;
   model: StreamModel | null;
-  /** True while `model` is the devices-first model and the forward scan is still running. */
-  partial: boolean;
+  /**
+   * While `model` is not the open's final one: 'devices' while it is the devices-first model and
+   * the forward scan still runs, 'outline' while its field trees are still on their way.
+   */
+  partial: false | 'devices' | 'outline';
   bytes: ByteCache | null;
   scan: ScanState | null;
   notice: Notice | null;
@@ -53,6 +56,12 @@ export interface FileSlice {
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
+/** Runs `fn` once the frame with the current state is painted (at once where nothing paints). */
+function afterPaint(fn: () => void): void {
+  if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => setTimeout(fn, 0));
+  else setTimeout(fn, 0);
+}
+
 function openedNotice(opened: OpenedFile): FileSlice['notice'] {
   const r = opened.restored;
   if (r && 'count' in r) return { tone: 'info', text: `Restored ${r.count} edit${r.count === 1 ? '' : 's'} to ${opened.name} kept in this browser from an earlier visit.` };
@@ -63,25 +72,32 @@ function openedNotice(opened: OpenedFile): FileSlice['notice'] {
 
 export const createFileSlice = (deps: StoreDeps): Slice<FileSlice> => (set, get) => {
   /** Runs a scan request; returns its result unless it was superseded, cancelled or failed. */
-  async function runScan(what: ScanState['what'], name: string, total: number, start: (onProgress: (s: number, t: number) => void, onDevices: (e: DevicesFirstEvent) => void) => Pending<OpenedFile>): Promise<OpenedFile | null> {
+  async function runScan(what: ScanState['what'], name: string, total: number, start: (onProgress: (s: number, t: number) => void, onEarlyModel: (e: EarlyModelEvent) => void) => Pending<OpenedFile>): Promise<OpenedFile | null> {
     const running = get().scan;
     if (running) void deps.worker.cancel(running.id);
     const onProgress = (scanned: number, t: number) => {
       const scan = get().scan;
       if (scan?.id === pending.id) set({ scan: { ...scan, scanned, total: t } });
     };
-    // The device sections appear at once while the scan goes on through RAM.
-    const onDevices = (e: DevicesFirstEvent) => {
+    // The device sections appear at once while the scan goes on through RAM; a large model's
+    // section table appears while its field trees are still on their way.
+    const onEarlyModel = (e: EarlyModelEvent) => {
       const scan = get().scan;
       if (scan?.id !== pending.id) return;
+      if (e.type === 'outline') {
+        adopt(get, set, deps, { generation: e.generation, name, model: e.model, edits: get().edits }, 'outline');
+        return;
+      }
       if (!e.ok) {
         set({ scan: { ...scan, devices: { ok: false, reason: e.reason } } });
         return;
       }
       set({ scan: { ...scan, devices: { ok: true, sections: e.model.records.filter((r) => r.kind === 'section').length } } });
       adopt(get, set, deps, { generation: e.generation, name, model: e.model, edits: get().edits }, 'devices');
+      // The worker holds its scan back until this frame is on screen (or a short while passes).
+      afterPaint(() => void deps.worker.request({ type: 'drawn', target: pending.id }).result.catch(() => undefined));
     };
-    const pending = start(onProgress, onDevices);
+    const pending = start(onProgress, onEarlyModel);
     set({ scan: { id: pending.id, what, name, scanned: 0, total }, notice: null });
     try {
       const opened = await pending.result;
@@ -115,7 +131,7 @@ export const createFileSlice = (deps: StoreDeps): Slice<FileSlice> => (set, get)
       get().bytes?.dispose();
       set({ file: null, model: null, bytes: null, partial: false, edits: NO_EDITS, savedGeneration: null });
       get().clearSelection();
-      const opened = await runScan('open', name, file.size, (onProgress, onDevices) => deps.worker.request({ type: 'open', file, name }, { onProgress, onDevices }));
+      const opened = await runScan('open', name, file.size, (onProgress, onEarlyModel) => deps.worker.request({ type: 'open', file, name }, { onProgress, onEarlyModel }));
       if (!opened) return;
       adopt(get, set, deps, opened, 'open');
       const notice = openedNotice(opened);

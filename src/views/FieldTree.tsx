@@ -32,6 +32,7 @@ export function FieldTree() {
   const selectField = useExplorer((s) => s.selectField);
   const changed = useExplorer((s) => s.edits.changed);
   const canEdit = useExplorer((s) => s.file !== null && !s.partial);
+  const loading = useExplorer((s) => s.partial === 'outline');
   const [focusKey, setFocusKey] = useState<string | null>(null);
   const [editing, setEditing] = useState<string | null>(null);
   const refocus = useRef<string | null>(null);
@@ -123,7 +124,7 @@ export function FieldTree() {
           </Fragment>
         ))}
       </div>
-      {rows.length === 0 && <p className="muted">No decoded fields in this record.</p>}
+      {rows.length === 0 && <p className="muted">{loading ? 'Loading fields…' : 'No decoded fields in this record.'}</p>}
       <div className="sr-only" aria-live="polite">{copied !== null ? `Copied ${copied.slice(0, 80)}` : ''}</div>
     </>
   );

@@ -79,7 +79,7 @@ export function SectionTable() {
         <input type="search" className="filter" placeholder="Filter sections" aria-label="Filter sections" value={filter} onChange={(e) => setFilter(e.target.value)} />
         <span className="count">{rows.length === records.length ? `${records.length} records` : `${rows.length} of ${records.length}`}</span>
       </div>
-      {partial && <p className="partial-note" role="note">Device sections found from the end of the file; RAM and the records before the devices are still being read.</p>}
+      {partial === 'devices' && <p className="partial-note" role="note">Device sections found from the end of the file; RAM and the records before the devices are still being read.</p>}
       <div className="table-scroll" ref={scrollRef}>
         <table aria-label="Sections" className="grid sections-grid">
           <colgroup>

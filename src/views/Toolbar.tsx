@@ -29,7 +29,7 @@ export function Toolbar({ onGoTo }: { onGoTo(): void }) {
           <strong>{file.name}</strong> · {sizeText(file.size)} · {model.variant}
           {model.machine ? ` · ${model.machine}` : ''}
           {file.description ? ` · described by ${file.description}` : ''}
-          {partial ? ' · devices first, still reading' : model.complete ? '' : ' · incomplete'}
+          {partial === 'devices' ? ' · devices first, still reading' : partial === 'outline' ? ' · loading fields' : model.complete ? '' : ' · incomplete'}
         </p>
       )}
     </header>

@@ -1,6 +1,6 @@
 // The page's side of the protocol: numbered requests, one promise each, progress callbacks.
 
-import type { DevicesFirstEvent, ErrorCode, Replies, RequestMessage, RequestOf, RequestType, WorkerMessage } from './protocol.ts';
+import type { EarlyModelEvent, ErrorCode, Replies, RequestMessage, RequestOf, RequestType, WorkerMessage } from './protocol.ts';
 
 export interface WorkerLike {
   postMessage(msg: RequestMessage, transfer: Transferable[]): void;
@@ -27,8 +27,8 @@ export interface Pending<T> {
 
 export interface RequestOptions {
   onProgress?: (scanned: number, total: number) => void;
-  /** An open's devices-first model (or why there is none), before its reply. */
-  onDevices?: (e: DevicesFirstEvent) => void;
+  /** An open's devices-first model (or why there is none) and its outline, before its reply. */
+  onEarlyModel?: (e: EarlyModelEvent) => void;
   transfer?: Transferable[];
 }
 
@@ -36,7 +36,7 @@ interface Waiter {
   resolve: (v: never) => void;
   reject: (e: Error) => void;
   onProgress?: RequestOptions['onProgress'];
-  onDevices?: RequestOptions['onDevices'];
+  onEarlyModel?: RequestOptions['onEarlyModel'];
 }
 
 export class WorkerClient {
@@ -52,7 +52,7 @@ export class WorkerClient {
   request<T extends RequestType>(request: RequestOf<T>, opts: RequestOptions = {}): Pending<Replies[T]> {
     const id = this.nextId++;
     const result = new Promise<Replies[T]>((resolve, reject) => {
-      this.waiting.set(id, { resolve: resolve as (v: never) => void, reject, onProgress: opts.onProgress, onDevices: opts.onDevices });
+      this.waiting.set(id, { resolve: resolve as (v: never) => void, reject, onProgress: opts.onProgress, onEarlyModel: opts.onEarlyModel });
     });
     this.worker.postMessage({ id, request }, opts.transfer ?? []);
     return { id, result };
@@ -77,7 +77,7 @@ export class WorkerClient {
       const e = msg.event;
       const w = this.waiting.get(e.id);
       if (e.type === 'progress') w?.onProgress?.(e.scanned, e.total);
-      else w?.onDevices?.(e);
+      else w?.onEarlyModel?.(e);
       return;
     }
     const w = this.waiting.get(msg.id);

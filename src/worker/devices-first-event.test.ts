@@ -62,4 +62,28 @@ describe('devices first on open (issue #5)', () => {
     const { order } = await openWatching(new Session(), 'q35-colo.bin');
     expect(order).not.toContain('devices');
   });
+
+  it('holds the forward scan back until the page says it drew the device sections', async () => {
+    // A pause cap no test run reaches: only 'drawn' lets this open go on.
+    const s = new Session({ drawPauseFrom: 0, drawPauseMs: 600_000 });
+    const seen: string[] = [];
+    let drawnReply: WorkerMessage | undefined;
+    await handle(s, 1, { type: 'open', file: new Blob([fixture('q35-migration.bin')]), name: 'm' }, (m) => {
+      if (m.kind === 'reply') return void seen.push('reply');
+      seen.push(m.event.type);
+      if (m.event.type === 'devices') {
+        setTimeout(() => {
+          seen.push('drawn');
+          void handle(s, 2, { type: 'drawn', target: 1 }, (r) => (drawnReply = r));
+        }, 20);
+      }
+    });
+    expect(seen[0]).toBe('devices');
+    expect(seen[1]).toBe('drawn');
+    expect(seen.slice(2)).toContain('progress');
+    expect(seen.at(-1)).toBe('reply');
+    expect(drawnReply).toMatchObject({ kind: 'reply', id: 2, ok: true, value: { resumed: true } });
+    // Nothing is waiting any more.
+    expect(s.drawn(1)).toBe(false);
+  });
 });

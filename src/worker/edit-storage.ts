@@ -15,6 +15,8 @@ export interface EditStorage {
   load(key: string): Promise<SavedEdits | null>;
   /** Stores `saved` under `key`; null deletes it. Resolves once the write is durable. */
   save(key: string, saved: SavedEdits | null): Promise<void>;
+  /** Optional: gets ready ahead of the first load (opens the database), so opening a file need not wait. */
+  prepare?(): void;
 }
 
 export function memoryStorage(): EditStorage & { entries: Map<string, SavedEdits> } {
@@ -49,6 +51,7 @@ export function indexedDbStorage(factory: IDBFactory = indexedDB): EditStorage {
     return db;
   };
   return {
+    prepare: () => void open().catch(() => undefined),
     async load(key) {
       const d = await open();
       return ((await request(d.transaction(STORE).objectStore(STORE).get(key))) as SavedEdits | undefined) ?? null;

@@ -8,7 +8,10 @@ import { Session } from './session.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 // Edits are kept per file in this origin's IndexedDB (the worker has it; the page need not).
-const session = new Session({ storage: typeof indexedDB === 'undefined' ? undefined : indexedDbStorage() });
+const storage = typeof indexedDB === 'undefined' ? undefined : indexedDbStorage();
+const session = new Session({ storage });
+// The page starts this worker at load, long before a file is picked: open the database now.
+storage?.prepare?.();
 const post = (msg: WorkerMessage, transfer: Transferable[] = []) => scope.postMessage(msg, transfer);
 
 scope.addEventListener('message', (e: MessageEvent<RequestMessage>) => {

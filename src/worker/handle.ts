@@ -2,8 +2,7 @@
 
 import { CancelledError, DecodeError } from '../format/errors.ts';
 import type { Replies, Request, WorkerError, WorkerEvent, WorkerMessage } from './protocol.ts';
-import type { Preliminary } from './preliminary.ts';
-import { RequestError, type Session } from './session.ts';
+import { RequestError, type EarlyModels, type Session } from './session.ts';
 
 export type Post = (msg: WorkerMessage, transfer?: Transferable[]) => void;
 
@@ -31,14 +30,18 @@ function ownBuffer(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
 async function serve(session: Session, id: number, req: Request, post: Post): Promise<{ value: Replies[Request['type']]; transfer: Transferable[] }> {
   switch (req.type) {
     case 'open': {
-      const devices = (p: Preliminary & { generation: number }) =>
-        post({ kind: 'event', event: p.ok ? { type: 'devices', id, ok: true, generation: p.generation, model: p.model } : { type: 'devices', id, ok: false, reason: p.reason } });
-      return { value: await session.open(id, req.file, req.name, progressSender(id, post), devices), transfer: [] };
+      const early: EarlyModels = {
+        devices: (p) => post({ kind: 'event', event: p.ok ? { type: 'devices', id, ok: true, generation: p.generation, model: p.model } : { type: 'devices', id, ok: false, reason: p.reason } }),
+        outline: (model, generation) => post({ kind: 'event', event: { type: 'outline', id, generation, model } }),
+      };
+      return { value: await session.open(id, req.file, req.name, progressSender(id, post), early), transfer: [] };
     }
     case 'describe':
       return { value: await session.describe(id, req.file, req.name, progressSender(id, post)), transfer: [] };
     case 'cancel':
       return { value: { cancelled: session.cancel(req.target) }, transfer: [] };
+    case 'drawn':
+      return { value: { resumed: session.drawn(req.target) }, transfer: [] };
     case 'bytes': {
       const bytes = ownBuffer(await session.bytes(req.generation, req.offset, req.length));
       return { value: { offset: req.offset, bytes }, transfer: [bytes.buffer] };

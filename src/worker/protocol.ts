@@ -24,6 +24,8 @@ export type Request =
   | { type: 'describe'; file: Blob; name: string }
   /** Aborts the scan started by request `target`; that request then fails with 'cancelled'. */
   | { type: 'cancel'; target: number }
+  /** The page has painted open `target`'s devices-first model: its forward scan may start. */
+  | { type: 'drawn'; target: number }
   /** Bytes [offset, offset + length) of the current (edited) file, clipped at its end. */
   | { type: 'bytes'; generation: number; offset: number; length: number }
   /** One kind per cell for a RAM block's pages (RAM_CELL values). */
@@ -98,6 +100,8 @@ export interface Replies {
   open: OpenedFile;
   describe: OpenedFile;
   cancel: { cancelled: boolean };
+  /** False when `target` was not waiting (already scanning, finished or unknown). */
+  drawn: { resumed: boolean };
   bytes: { offset: number; bytes: Uint8Array };
   'ram-picture': { block: string; pages: number; pagesPerCell: number; cells: Uint8Array };
   'ram-export': { block: string; blob: Blob; notes: string[] };
@@ -128,7 +132,17 @@ export type DevicesFirstEvent =
   | { type: 'devices'; id: number; ok: true; generation: number; model: StreamModel }
   | { type: 'devices'; id: number; ok: false; reason: string };
 
-export type WorkerEvent = { type: 'progress'; id: number; scanned: number; total: number } | DevicesFirstEvent;
+/**
+ * The scanned model without its field trees, sent just before an open's reply when the trees are
+ * large: cloning tens of thousands of field nodes to the page takes longer than the scan of a
+ * device-state file, and the section table needs none of them. The reply brings the trees.
+ */
+export type OutlineEvent = { type: 'outline'; id: number; generation: number; model: StreamModel };
+
+/** Models an open shows before its reply. */
+export type EarlyModelEvent = DevicesFirstEvent | OutlineEvent;
+
+export type WorkerEvent = { type: 'progress'; id: number; scanned: number; total: number } | EarlyModelEvent;
 
 export type WorkerMessage =
   | { kind: 'reply'; id: number; ok: true; value: Replies[RequestType] }

@@ -6,6 +6,7 @@ import { editedSource } from '../format/edits.ts';
 import { CancelledError } from '../format/errors.ts';
 import { bundledLibrary } from '../format/library.ts';
 import { scanStream, type ScanResult } from '../format/scan.ts';
+import type { StreamModel } from '../format/model.ts';
 import { loadDescription, type Vmdesc } from '../format/vmdesc.ts';
 import { makeCurrent, openedFile, RequestError, type Current, type Progress } from './current.ts';
 import { editedBlob } from './edited-file.ts';
@@ -16,22 +17,35 @@ import { hasHeader, preliminaryModel, type Preliminary } from './preliminary.ts'
 import type { EditReply, EditRequest, OpenedFile, Replies } from './protocol.ts';
 import { ramBlockBlob } from './ram-export.ts';
 import { ramPicture, type RamPicture } from './ram-picture.ts';
+import { fieldNodes, outline } from './outline.ts';
 
 export { RequestError, type Progress } from './current.ts';
 
-/** How long the scan of a large file waits for the page to draw the devices-first model (see open). */
+/** At most this long the scan of a large file waits for the page to draw the devices-first model (see open). */
 const DRAW_PAUSE_MS = 250;
 /** A smaller file is scanned before the pause would be over. */
 const PAUSE_FROM = 64 * 1024 * 1024;
 
+/** Models with this many field nodes are outlined first (q35 device state: ~55,000). */
+const OUTLINE_FROM = 5000;
+
 /** Larger byte requests are refused: the hex view asks for pages, never for the file. */
 export const MAX_BYTES_REQUEST = 16 * 1024 * 1024;
+
+/** What an open shows before its reply (see protocol.ts DevicesFirstEvent and OutlineEvent). */
+export interface EarlyModels {
+  devices(p: Preliminary & { generation: number }): void;
+  outline(model: StreamModel, generation: number): void;
+}
 
 export interface SessionOptions {
   /** Keeps each file's edits between visits; without it edits last as long as the worker. */
   storage?: EditStorage;
   /** See quick-rescan.ts; tests lower it to exercise the quick path on small files. */
   quickRescanFrom?: number;
+  /** Files from this size wait for the page's 'drawn' (at most drawPauseMs) before the forward scan; tests lower both. */
+  drawPauseFrom?: number;
+  drawPauseMs?: number;
   onDecode?(how: 'quick' | 'full'): void;
 }
 
@@ -40,6 +54,8 @@ export class Session {
   private generation = 0;
   /** At most one scan runs; a newer open or describe aborts the older one. */
   private running: { id: number; abort: AbortController } | null = null;
+  /** The open waiting for the page to say it drew the devices-first model. */
+  private awaitingDraw: { id: number; resume: () => void } | null = null;
   /** The file being opened: its bytes are readable while the devices-first model is shown. */
   private opening: { generation: number; source: ByteSource } | null = null;
   private readonly edits: EditOps;
@@ -60,36 +76,61 @@ export class Session {
     return this.need().source;
   }
 
-  async open(id: number, file: Blob, name: string, progress: Progress, devices?: (p: Preliminary & { generation: number }) => void): Promise<OpenedFile> {
+  async open(id: number, file: Blob, name: string, progress: Progress, early?: EarlyModels): Promise<OpenedFile> {
     const abort = this.start(id);
     try {
       const original = blobSource(file);
       let generation = ++this.generation;
-      let source = original;
-      this.opening = { generation, source };
+      this.opening = { generation, source: original };
       // First the device sections (before hashing, which reads a few MiB): the page shows them at once.
-      if (devices && (await hasHeader(original))) {
+      if (early && (await hasHeader(original))) {
         const found = await preliminaryModel(original, bundledLibrary());
-        devices({ ...found, generation });
+        early.devices({ ...found, generation });
         // The page decodes and draws the device sections now; a scan started at once competes
-        // with it for the CPU and makes that frame late. A moment, then the scan.
-        if (found.ok && file.size >= PAUSE_FROM) await new Promise((r) => setTimeout(r, DRAW_PAUSE_MS));
+        // with it for the CPU and makes that frame late. The page says when it has drawn.
+        if (found.ok && file.size >= (this.opts.drawPauseFrom ?? PAUSE_FROM)) await this.untilDrawn(id, abort.signal);
         if (abort.signal.aborted) throw new CancelledError();
       }
-      const restore = await restoreFor(file, name, this.opts.storage);
+      // Looking up kept edits (hash + IndexedDB) runs beside the scan of the file as it is.
+      const restoring = restoreFor(file, name, this.opts.storage);
+      restoring.catch(() => undefined); // awaited below unless the scan fails first
+      let scan = await this.scan(id, abort, original, undefined, progress);
+      const restore = await restoring;
       if (restore.history.done.length) {
-        // Other bytes than the devices-first model's: a new generation, so no page is reused.
-        source = editedSource(original, restore.history.done);
+        // Other bytes than the ones scanned: scan the edited file, a new generation so no page is reused.
+        const source = editedSource(original, restore.history.done);
         generation = ++this.generation;
         this.opening = { generation, source };
+        scan = await this.scan(id, abort, source, undefined, progress);
       }
-      const scan = await this.scan(id, abort, source, undefined, progress);
       const unedited = restore.history.done.length ? null : scan.model;
+      if (early && fieldNodes(scan.model, OUTLINE_FROM) >= OUTLINE_FROM) early.outline(outline(scan.model), generation);
       this.current = await makeCurrent({ generation, since: generation, name, file, key: restore.key, history: restore.history, scan, original: unedited });
       return openedFile(this.current, { restored: restore.restored, storageError: restore.storageError });
     } finally {
       this.finish(id);
     }
+  }
+
+  /** The page drew open `target`'s devices-first model; false if that open was not waiting. */
+  drawn(target: number): boolean {
+    if (this.awaitingDraw?.id !== target) return false;
+    this.awaitingDraw.resume();
+    return true;
+  }
+
+  private untilDrawn(id: number, signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        if (this.awaitingDraw?.id === id) this.awaitingDraw = null;
+        resolve();
+      };
+      const timer = setTimeout(done, this.opts.drawPauseMs ?? DRAW_PAUSE_MS);
+      signal.addEventListener('abort', done);
+      this.awaitingDraw = { id, resume: done };
+    });
   }
 
   async describe(id: number, descFile: Blob, descName: string, progress: Progress): Promise<OpenedFile> {
