@@ -36,7 +36,8 @@
   requestAnimationFrame(tick);
 
   // The app's worker protocol (src/worker/protocol.ts), observed from the page: when each
-  // 'open' request was posted, its first progress event, and when its reply arrived.
+  // 'open' request was posted, its first progress, devices-first and outline events, and when
+  // its reply arrived.
   const NativeWorker = window.Worker;
   if (NativeWorker) {
     window.Worker = class extends NativeWorker {
@@ -45,9 +46,9 @@
         this.addEventListener('message', (e) => {
           const m = e.data;
           if (!m) return;
-          if (m.kind === 'event' && m.event && b.opens[m.event.id] && b.opens[m.event.id].firstProgress === undefined) {
-            b.opens[m.event.id].firstProgress = now();
-          }
+          const o = m.kind === 'event' && m.event ? b.opens[m.event.id] : undefined;
+          if (o && m.event.type === 'progress' && o.firstProgress === undefined) o.firstProgress = now();
+          if (o && (m.event.type === 'devices' || m.event.type === 'outline')) o[m.event.type] = now();
           if (m.kind === 'reply' && b.opens[m.id]) {
             const o = b.opens[m.id];
             o.reply = now();
