@@ -2,15 +2,26 @@
 // kept in a small LRU, so scrolling a multi-GiB file never holds more than a few MiB.
 
 export type FetchBytes = (offset: number, length: number) => Promise<Uint8Array>;
+/** Runs a callback soon, once: the next animation frame in the page. */
+export type Schedule = (fn: () => void) => void;
 
 export const PAGE_SIZE = 64 * 1024;
+/** Pages asked of the worker at once for the hex view; the rest wait in `want`'s queue. */
+const MAX_INFLIGHT = 4;
+
+// Page arrivals re-render every view showing bytes: one re-render per frame, however many
+// arrived in it. Outside a browser (tests, Node) a macrotask stands in for the frame.
+const nextFrame: Schedule = typeof requestAnimationFrame === 'function' ? (fn) => void requestAnimationFrame(fn) : (fn) => void setTimeout(fn, 0);
 
 export class ByteCache {
-  /** Bumped whenever a page arrives or is dropped; views re-render on it. */
+  /** Bumped when pages arrived (once per frame) or were dropped; views re-render on it. */
   version = 0;
   private readonly pages = new Map<number, Uint8Array>();
   private readonly inflight = new Set<number>();
   private readonly listeners = new Set<() => void>();
+  /** Pages the hex view wants that are not asked for yet, in file order; each `want` replaces it. */
+  private queue: number[] = [];
+  private notifyScheduled = false;
   private disposed = false;
   /** Bumped by rebase: a page asked for before it may hold the old bytes and is dropped on arrival. */
   private epoch = 0;
@@ -19,6 +30,7 @@ export class ByteCache {
     private bytesInFile: number,
     private fetch: FetchBytes,
     private readonly maxPages = 128,
+    private readonly schedule: Schedule = nextFrame,
   ) {}
 
   get size(): number {
@@ -32,6 +44,7 @@ export class ByteCache {
   rebase(size: number, fetch: FetchBytes, dirty: { from: number; to: number } | null): void {
     this.epoch++;
     this.inflight.clear();
+    this.queue = [];
     this.fetch = fetch;
     // A change of size moves the end: the last page of the shorter file is partial.
     const to = size !== this.bytesInFile ? Infinity : (dirty?.to ?? Infinity);
@@ -52,6 +65,31 @@ export class ByteCache {
     }
     this.load(p);
     return undefined;
+  }
+
+  /** The page holding `offset` if it is cached; never starts a load (see `want`). */
+  peek(offset: number): Uint8Array | undefined {
+    const p = Math.floor(offset / PAGE_SIZE);
+    const page = this.pages.get(p);
+    if (page) {
+      this.pages.delete(p);
+      this.pages.set(p, page);
+    }
+    return page;
+  }
+
+  /**
+   * The pages covering [from, to) are what the view shows now: they load, at most MAX_INFLIGHT at
+   * a time. Pages wanted by an earlier call and not yet asked for are forgotten, so a fast scroll
+   * does not leave a trail of requests for rows nobody sees any more.
+   */
+  want(from: number, to: number): void {
+    this.queue = [];
+    const last = Math.floor((Math.min(to, this.size) - 1) / PAGE_SIZE);
+    for (let p = Math.floor(Math.max(0, from) / PAGE_SIZE); p <= last; p++) {
+      if (!this.pages.has(p) && !this.inflight.has(p)) this.queue.push(p);
+    }
+    this.pump();
   }
 
   byte(offset: number): number | undefined {
@@ -98,8 +136,12 @@ export class ByteCache {
     this.listeners.clear();
   }
 
+  private pump(): void {
+    while (this.queue.length > 0 && this.inflight.size < MAX_INFLIGHT) this.load(this.queue.shift()!);
+  }
+
   private load(p: number): void {
-    if (this.inflight.has(p) || this.disposed) return;
+    if (this.inflight.has(p) || this.pages.has(p) || this.disposed) return;
     this.inflight.add(p);
     const epoch = this.epoch;
     this.fetch(p * PAGE_SIZE, Math.min(PAGE_SIZE, this.size - p * PAGE_SIZE)).then(
@@ -109,13 +151,25 @@ export class ByteCache {
         if (this.disposed) return;
         this.pages.set(p, bytes);
         while (this.pages.size > this.maxPages) this.pages.delete(this.pages.keys().next().value!);
-        this.changed();
+        this.pump();
+        this.changedSoon();
       },
       // A stale generation or a worker failure: leave the page absent; it is asked for again later.
       () => {
-        if (epoch === this.epoch) this.inflight.delete(p);
+        if (epoch !== this.epoch) return;
+        this.inflight.delete(p);
+        this.pump();
       },
     );
+  }
+
+  private changedSoon(): void {
+    if (this.notifyScheduled) return;
+    this.notifyScheduled = true;
+    this.schedule(() => {
+      this.notifyScheduled = false;
+      if (!this.disposed) this.changed();
+    });
   }
 
   private changed(): void {
