@@ -111,3 +111,31 @@ test('a 32768-element array opens in groups of 100', async ({ page }) => {
   await expect(tree(page).locator('[role="treeitem"][aria-level="3"]')).toHaveCount(100);
   await expect(tree(page).locator('[role="treeitem"][aria-level="3"]').first()).toHaveAttribute('aria-setsize', '32768');
 });
+
+test('PageDown pressed faster than the page draws moves the caret page by page without a React error', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await openCpu(page);
+  const viewport = page.locator('#hex-viewport');
+  await viewport.focus();
+  await page.keyboard.press('Control+Home');
+  await expect(statusLine(page)).toHaveText(/^0x0 \(1 byte\)/);
+  // "Bytes 0 to N of SIZE": N bytes are fully visible, the distance one PageDown moves the caret.
+  const pageBytes = Number((await viewport.getAttribute('aria-label'))!.match(/^Bytes 0 to (\d+) of/)![1]);
+  const presses = 300;
+  // All presses in one task, with only microtasks between them (React draws each press in one):
+  // nothing else gets to run in between, as when keys arrive faster than frames. Each press that
+  // left a follow-up render behind counted as one more nested update, and React gave up at 50
+  // with error #185.
+  await viewport.evaluate(async (el, n) => {
+    for (let i = 0; i < n; i++) {
+      el.dispatchEvent(new KeyboardEvent('keydown', { key: 'PageDown', bubbles: true, cancelable: true }));
+      for (let k = 0; k < 5; k++) await Promise.resolve();
+    }
+  }, presses);
+  const caret = presses * pageBytes;
+  await expect(statusLine(page)).toHaveText(new RegExp(`^${hex(caret)} `));
+  await expect(byteCell(page, caret)).toHaveClass(/\bcaret\b/);
+  await expect(byteCell(page, caret)).toBeVisible();
+  expect(errors).toEqual([]);
+});

@@ -4,6 +4,7 @@ import { selectedRecord } from '../store/selectors.ts';
 import { useExplorer } from '../store/useExplorer.ts';
 import { describeByte, makeAnnotator } from './byte-annotator.ts';
 import { HexEditBar, MAX_OVERWRITE } from './HexEditBar.tsx';
+import { HexHead } from './HexHead.tsx';
 import { HexRow } from './HexRow.tsx';
 import { useByteCacheVersion } from './useByteCacheVersion.ts';
 import { ROW_BYTES, useHexViewport } from './useHexViewport.ts';
@@ -11,8 +12,12 @@ import { VirtualScrollbar } from './VirtualScrollbar.tsx';
 
 const VIEWPORT_ID = 'hex-viewport';
 
+function cellOf(e: MouseEvent): Element | null {
+  return (e.target as Element).closest('[data-offset]');
+}
+
 function offsetOf(e: MouseEvent): number | null {
-  const cell = (e.target as Element).closest('[data-offset]');
+  const cell = cellOf(e);
   return cell ? Number(cell.getAttribute('data-offset')) : null;
 }
 
@@ -28,35 +33,62 @@ export function HexView() {
   const changed = useExplorer((s) => s.edits.changed);
   const canEdit = useExplorer((s) => s.file !== null && !s.partial);
   const [overwrite, setOverwrite] = useState<{ offset: number; text: string } | null>(null);
-  useByteCacheVersion(cache);
+  const version = useByteCacheVersion(cache);
 
   const size = model?.fileSize ?? 0;
   const totalRows = Math.ceil(size / ROW_BYTES);
   const vp = useHexViewport(totalRows);
-  const { top, setTop, fullRows } = vp;
+  const { top, fullRows, visibleRows } = vp;
   const [hover, setHover] = useState<number | null>(null);
   const digits = Math.max(8, Math.max(0, size - 1).toString(16).length);
 
-  const lastReveal = useRef(0);
-  useEffect(() => {
-    if (!reveal || reveal.seq === lastReveal.current) return;
-    lastReveal.current = reveal.seq;
+  // A new reveal request (caret moved by keys, a click, Go to, the tree) scrolls the caret into
+  // view in this same render. Done in an effect, it took a second commit per key press; with
+  // keys arriving faster than those commits, React counted them as one endless cascade and
+  // threw error #185 (maximum update depth) after 50 PageDowns.
+  const [revealed, setRevealed] = useState(0);
+  if (reveal && reveal.seq !== revealed) {
+    setRevealed(reveal.seq);
     const row = Math.floor(reveal.offset / ROW_BYTES);
-    if (row < top || row >= top + fullRows) setTop(row - Math.min(2, Math.floor(fullRows / 4)));
-  }, [reveal, top, fullRows, setTop]);
+    if (row < top || row >= top + fullRows) vp.showNow(row - Math.min(2, Math.floor(fullRows / 4)));
+  }
+
+  // Bytes are asked for once the rows have stayed put for a frame, and only for the rows shown:
+  // a fast scroll asks for nothing on the way.
+  const { scrolling } = vp;
+  useEffect(() => {
+    if (!cache) return;
+    const id = requestAnimationFrame(() => {
+      if (!scrolling()) cache.want(top * ROW_BYTES, (top + visibleRows) * ROW_BYTES);
+    });
+    return () => cancelAnimationFrame(id);
+  }, [cache, version, top, visibleRows, scrolling]);
+
+  // The tooltip is set on the hovered cell only (see onMouseOver); a scroll puts another byte
+  // under that cell, so its tooltip goes.
+  const titled = useRef<Element | null>(null);
+  useEffect(() => {
+    titled.current?.removeAttribute('title');
+    titled.current = null;
+  }, [top]);
 
   const hoverLeaf = useMemo(() => (hover === null ? -1 : makeAnnotator(rec, null, null, -1).leafAt(hover)), [rec, hover]);
   const annotate = useMemo(() => makeAnnotator(rec, range, caret, hoverLeaf, changed), [rec, range, caret, hoverLeaf, changed]);
 
   if (!model || !cache) return null;
 
+  const first = top * ROW_BYTES;
+  const end = Math.min(size, (top + visibleRows) * ROW_BYTES);
+  const classes = annotate.classes(first, end);
   const rows = [];
-  for (let r = top; r < Math.min(totalRows, top + vp.visibleRows); r++) {
+  for (let r = top; r < Math.min(totalRows, top + visibleRows); r++) {
     const offset = r * ROW_BYTES;
     const count = Math.min(ROW_BYTES, size - offset);
-    const page = cache.pageAt(offset);
-    const at = offset % PAGE_SIZE;
-    rows.push(<HexRow key={r} offset={offset} bytes={page?.subarray(at, at + count)} count={count} digits={digits} annotate={annotate} />);
+    // Keys repeat every `visibleRows` rows: a row scrolled out hands its DOM to the row scrolled
+    // in, so a scroll updates cells in place and never creates or removes them.
+    rows.push(
+      <HexRow key={r % visibleRows} offset={offset} page={cache.peek(offset)} at={offset % PAGE_SIZE} count={count} digits={digits} classes={classes.slice(offset - first, offset - first + count)} />,
+    );
   }
 
   const moveCaret = (to: number, extend: boolean) => {
@@ -103,15 +135,7 @@ export function HexView() {
 
   return (
     <section className="pane hex" aria-label="Hex">
-      <div className="hex-head" aria-hidden="true">
-        <span className="hex-off">{'Offset'.padEnd(digits)}</span>
-        <span className="hex-bytes">
-          {Array.from({ length: ROW_BYTES }, (_, i) => (
-            <span key={i} className={`hb${i === 7 ? ' mid' : ''}`}>{i.toString(16).padStart(2, '0')}</span>
-          ))}
-        </span>
-        <span className="hex-ascii">ASCII</span>
-      </div>
+      <HexHead digits={digits} />
       <div className="hex-body">
         <div
           id={VIEWPORT_ID}
@@ -128,12 +152,21 @@ export function HexView() {
             selectOffset(o, { extend: e.shiftKey });
           }}
           onDoubleClick={(e) => offsetOf(e) !== null && startOverwrite()}
-          onMouseOver={(e) => setHover(offsetOf(e))}
+          onMouseOver={(e) => {
+            const cell = cellOf(e);
+            const o = cell ? Number(cell.getAttribute('data-offset')) : null;
+            setHover(o);
+            // Set before the browser looks for a tooltip, which it does right after this event.
+            const title = o === null ? undefined : annotate.title(o);
+            if (titled.current !== cell) titled.current?.removeAttribute('title');
+            titled.current = title === undefined ? null : cell;
+            if (title !== undefined) cell!.setAttribute('title', title);
+          }}
           onMouseLeave={() => setHover(null)}
         >
           {rows}
         </div>
-        <VirtualScrollbar top={top} maxTop={vp.maxTop} visibleRows={fullRows} totalRows={totalRows} controls={VIEWPORT_ID} onScroll={setTop} />
+        <VirtualScrollbar top={top} maxTop={vp.maxTop} visibleRows={fullRows} totalRows={totalRows} controls={VIEWPORT_ID} onScroll={vp.scrollTo} />
       </div>
       {overwrite && <HexEditBar key={`${overwrite.offset}:${overwrite.text}`} offset={overwrite.offset} text={overwrite.text} onClose={closeOverwrite} />}
       <div className="hex-hover">{hover !== null ? describeByte(model.records, hover) : '\u00a0'}</div>

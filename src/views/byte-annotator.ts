@@ -3,7 +3,6 @@
 // the bytes that differ from the original file.
 
 import type { FieldNode, StreamRecord } from '../format/model.ts';
-import { isChanged } from '../store/edit-marks.ts';
 import { fieldIndex, leafIndexAt, nodeAt, recordAt } from '../store/field-index.ts';
 import type { ByteRange } from '../store/selection-slice.ts';
 import { fieldLabel, hex } from '../store/selectors.ts';
@@ -11,33 +10,62 @@ import type { Span } from '../worker/protocol.ts';
 import { formatValue } from './format-value.ts';
 
 export interface Annotator {
-  className(offset: number): string;
+  /**
+   * The class suffix (" f0 fs sel", or "") of every byte in [from, to), in order. One walk over
+   * the window: the view asks for its ~700 visible bytes on every render while scrolling.
+   */
+  classes(from: number, to: number): string[];
+  /** The tooltip of a byte: its field, type, size, offset and value; computed when hovered. */
   title(offset: number): string | undefined;
   leafAt(offset: number): number;
 }
 
+/** Index of the first of `items` (sorted, disjoint) that ends after `offset`. */
+function firstEndingAfter<T>(items: readonly T[], offset: number, end: (t: T) => number): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (end(items[mid]) <= offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const leafEnd = (n: FieldNode) => n.offset + n.size;
+const spanEnd = (s: Span) => s.to;
+
 export function makeAnnotator(rec: StreamRecord | null, range: ByteRange | null, caret: number | null, hoverLeaf: number, changed: readonly Span[] = []): Annotator {
   const leaves = rec ? fieldIndex(rec).leaves : [];
+  const inRecord = (o: number) => !!rec && o >= rec.offset && o < rec.offset + rec.size;
   const titles = new Map<FieldNode, string>();
-  const leafAt = (o: number) => (rec && o >= rec.offset && o < rec.offset + rec.size ? leafIndexAt(leaves, o) : -1);
+  const leafAt = (o: number) => (inRecord(o) ? leafIndexAt(leaves, o) : -1);
   return {
     leafAt,
-    className(o) {
-      let c = '';
-      if (rec && o >= rec.offset && o < rec.offset + rec.size) {
-        const li = leafIndexAt(leaves, o);
-        if (li >= 0) {
+    classes(from, to) {
+      const out: string[] = [];
+      // Cursors into the leaves and changed spans, moved forward with the offset.
+      let li = firstEndingAfter(leaves, from, leafEnd);
+      let ci = firstEndingAfter(changed, from, spanEnd);
+      for (let o = from; o < to; o++) {
+        let c = '';
+        if (inRecord(o)) {
+          while (li < leaves.length && leafEnd(leaves[li]) <= o) li++;
           const leaf = leaves[li];
-          c += li % 2 ? ' f1' : ' f0';
-          if (o === leaf.offset) c += ' fs';
-          if (o === leaf.offset + leaf.size - 1) c += ' fe';
-          if (li === hoverLeaf) c += ' hov';
-        } else c += ' rec';
+          if (leaf && leaf.offset <= o) {
+            c += li % 2 ? ' f1' : ' f0';
+            if (o === leaf.offset) c += ' fs';
+            if (o === leaf.offset + leaf.size - 1) c += ' fe';
+            if (li === hoverLeaf) c += ' hov';
+          } else c += ' rec';
+        }
+        while (ci < changed.length && changed[ci].to <= o) ci++;
+        if (ci < changed.length && changed[ci].from <= o) c += ' ed';
+        if (range && o >= range.from && o < range.to) c += ' sel';
+        if (o === caret) c += ' caret';
+        out.push(c);
       }
-      if (changed.length && isChanged(changed, o, o + 1)) c += ' ed';
-      if (range && o >= range.from && o < range.to) c += ' sel';
-      if (o === caret) c += ' caret';
-      return c;
+      return out;
     },
     title(o) {
       const li = leafAt(o);
