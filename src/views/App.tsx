@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useRef } from 'react';
 import { useExplorer } from '../store/useExplorer.ts';
 import { DataInspector } from './DataInspector.tsx';
 import { DropZone } from './DropZone.tsx';
@@ -6,7 +6,7 @@ import { EditProgress } from './EditProgress.tsx';
 import { EditsPanel } from './EditsPanel.tsx';
 import { EmptyState } from './EmptyState.tsx';
 import { FieldsPane } from './FieldsPane.tsx';
-import { GoToDialog } from './GoToDialog.tsx';
+import { GoToDialog, type GoToHandle } from './GoToDialog.tsx';
 import { HexView } from './HexView.tsx';
 import { NoticeBar } from './NoticeBar.tsx';
 import { ProblemsPanel } from './ProblemsPanel.tsx';
@@ -20,24 +20,13 @@ import { useLeaveGuard } from './useLeaveGuard.ts';
 export function App() {
   const hasModel = useExplorer((s) => s.model !== null);
   const scanning = useExplorer((s) => s.scan !== null);
-  const [goTo, setGoTo] = useState(false);
+  const goTo = useRef<GoToHandle>(null);
   useEditKeys();
   useLeaveGuard();
 
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'g') {
-        e.preventDefault();
-        if (hasModel) setGoTo(true);
-      }
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [hasModel]);
-
   return (
     <div className="app">
-      <Toolbar onGoTo={() => setGoTo(true)} />
+      <Toolbar onGoTo={() => goTo.current?.open()} />
       <ScanProgress />
       <EditProgress />
       <NoticeBar />
@@ -61,7 +50,7 @@ export function App() {
       )}
       <StatusLine />
       <DropZone />
-      {hasModel && <GoToDialog open={goTo} onClose={() => setGoTo(false)} />}
+      {hasModel && <GoToDialog ref={goTo} />}
     </div>
   );
 }
