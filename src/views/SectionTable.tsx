@@ -1,10 +1,10 @@
 import { flexRender, getCoreRowModel, getFilteredRowModel, getSortedRowModel, useReactTable, type Row } from '@tanstack/react-table';
-import { useEffect, useRef, type KeyboardEvent } from 'react';
+import { useEffect, useMemo, useRef, type KeyboardEvent } from 'react';
 import type { StreamRecord } from '../format/model.ts';
 import { editedRecords } from '../store/edit-marks.ts';
 import { useExplorer } from '../store/useExplorer.ts';
-import { recordStatus, rowText, SECTION_COLUMNS } from './section-columns.ts';
-import { SectionCell } from './SectionCell.tsx';
+import { rowText, SECTION_COLUMNS } from './section-columns.ts';
+import { SectionRow } from './SectionRow.tsx';
 import { useRowWindow } from './useRowWindow.ts';
 
 const EMPTY: StreamRecord[] = [];
@@ -40,6 +40,8 @@ export function SectionTable() {
     sortDescFirst: false,
   });
   const rows = table.getRowModel().rows;
+  const leafColumns = table.getVisibleLeafColumns();
+  const columnIds = useMemo(() => leafColumns.map((c) => c.id), [leafColumns]);
 
   const win = useRowWindow(scrollRef, rows.length, ROW_PX);
   const { ensureVisible } = win;
@@ -108,23 +110,7 @@ export function SectionTable() {
             {win.padTop > 0 && <tr aria-hidden="true" className="spacer" style={{ height: win.padTop }} />}
             {rows.slice(win.first, win.last).map((row) => {
               const r = row.original;
-              const isSel = r.index === selected;
-              const isEdited = edited.has(r.index);
-              return (
-                <tr
-                  key={row.id}
-                  data-index={r.index}
-                  aria-selected={isSel}
-                  tabIndex={r.index === focusable ? 0 : -1}
-                  data-edited={isEdited || undefined}
-                  className={`st-${recordStatus(r).status}${isSel ? ' selected' : ''}${r.depth ? ' nested' : ''}${isEdited ? ' edited' : ''}`}
-                  onClick={() => selectRecord(r.index)}
-                >
-                  {row.getVisibleCells().map((cell) => (
-                    <SectionCell key={cell.id} column={cell.column.id} record={r} />
-                  ))}
-                </tr>
-              );
+              return <SectionRow key={row.id} record={r} columns={columnIds} selected={r.index === selected} edited={edited.has(r.index)} focusable={r.index === focusable} onSelect={selectRecord} />;
             })}
             {win.padBottom > 0 && <tr aria-hidden="true" className="spacer" style={{ height: win.padBottom }} />}
           </tbody>
