@@ -6,6 +6,8 @@
 
 /** A stream nobody read from for this long is cancelled; the next read opens a new one. */
 const IDLE_MS = 2000;
+/** A read that brings no byte for this long fails instead of hanging the scan forever. */
+const STALL_MS = 30_000;
 
 export class SequentialBlobReader {
   private reader: ReadableStreamBYOBReader | null = null;
@@ -43,7 +45,7 @@ export class SequentialBlobReader {
     let filled = 0;
     try {
       while (filled < want) {
-        const { value, done } = await this.reader.read(new Uint8Array(buffer, at + filled, want - filled));
+        const { value, done } = await stallGuard(this.reader.read(new Uint8Array(buffer, at + filled, want - filled)), () => this.close(), offset + filled);
         // The read transferred `buffer`; its memory comes back as value.buffer.
         if (!value) throw new Error(`the stream over bytes ${offset}… was cancelled during a read`);
         buffer = value.buffer as ArrayBuffer;
@@ -66,6 +68,18 @@ export class SequentialBlobReader {
     this.reader?.cancel().catch(() => undefined);
     this.reader = null;
   }
+}
+
+/** The read, or an error naming the offset once STALL_MS pass without it (the stream is cancelled). */
+function stallGuard<T>(read: Promise<T>, cancel: () => void, offset: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      cancel();
+      reject(new Error(`reading the file stalled at byte ${offset}: no data for ${STALL_MS / 1000} s`));
+    }, STALL_MS);
+  });
+  return Promise.race([read, stalled]).finally(() => clearTimeout(timer));
 }
 
 /** Node's timers would keep a CLI process alive for the idle wait; browsers return a number. */

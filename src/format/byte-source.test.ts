@@ -19,7 +19,7 @@ describe('blobSource.readInto (a BYOB stream over the Blob)', () => {
   const bytes = patterned(300_000);
 
   it('reads sequential slices, seeks back and forth, and stops at the end', async () => {
-    const src = blobSource(blobOf(bytes));
+    const src = blobSource(blobOf(bytes), 0);
     const plan = [[0, 70_000], [70_000, 70_000], [140_000, 1], [5, 10], [299_990, 100], [200_000, 100_000], [300_000, 10]];
     for (const [offset, length] of plan) {
       const got = await src.readInto!(offset, new Uint8Array(length));
@@ -28,7 +28,7 @@ describe('blobSource.readInto (a BYOB stream over the Blob)', () => {
   });
 
   it('keeps the target offset inside its buffer and returns the whole buffer moved', async () => {
-    const src = blobSource(blobOf(bytes));
+    const src = blobSource(blobOf(bytes), 0);
     const buf = new Uint8Array(1000).fill(0xee);
     const target = buf.subarray(100, 600);
     const got = await src.readInto!(1234, target);
@@ -41,9 +41,19 @@ describe('blobSource.readInto (a BYOB stream over the Blob)', () => {
   });
 
   it('runs overlapping calls one after another, in order', async () => {
-    const src = blobSource(blobOf(bytes));
+    const src = blobSource(blobOf(bytes), 0);
     const asks = [0, 50_000, 10, 100_000].map((o) => src.readInto!(o, new Uint8Array(40_000)).then((v) => [o, v] as const));
     for (const [o, v] of await Promise.all(asks)) expect(v).toEqual(bytes.subarray(o, o + 40_000));
+  });
+});
+
+describe('blobSource below STREAM_FROM', () => {
+  it('reads slices into the target, which stays attached', async () => {
+    const bytes = patterned(5000);
+    const target = new Uint8Array(100);
+    const got = await blobSource(blobOf(bytes)).readInto!(4950, target);
+    expect(got).toEqual(bytes.subarray(4950));
+    expect(got.buffer).toBe(target.buffer);
   });
 });
 
@@ -51,7 +61,7 @@ describe('readInto through sub-sources and edited files', () => {
   const bytes = patterned(100_000);
 
   it('subSource shifts and clips', async () => {
-    const sub = subSource(blobSource(blobOf(bytes)), 1000, 5000);
+    const sub = subSource(blobSource(blobOf(bytes), 0), 1000, 5000);
     expect(await sub.readInto!(4000, new Uint8Array(3000))).toEqual(bytes.subarray(5000, 6000));
   });
 
@@ -60,7 +70,7 @@ describe('readInto through sub-sources and edited files', () => {
       { kind: 'raw', label: 'a', warnings: [], splices: [{ offset: 10, removed: bytes.slice(10, 14), inserted: new Uint8Array([1, 2]) }] },
       { kind: 'raw', label: 'b', warnings: [], splices: [{ offset: 70_000, removed: new Uint8Array(0), inserted: new Uint8Array(3000).fill(9) }] },
     ];
-    const viaBlob = editedSource(blobSource(blobOf(bytes)), actions);
+    const viaBlob = editedSource(blobSource(blobOf(bytes), 0), actions);
     const viaMemory = editedSource(memorySource(bytes), actions);
     expect(viaBlob.size).toBe(viaMemory.size);
     for (const [o, n] of [[0, 20], [5, 69_999], [69_990, 4000], [viaMemory.size - 7, 100]]) {
@@ -72,7 +82,7 @@ describe('readInto through sub-sources and edited files', () => {
 describe('WindowReader over readInto', () => {
   it('serves random windows identical to the bytes, slices reused across moved buffers', async () => {
     const bytes = patterned(200_000);
-    const reader = new WindowReader(readIntoOnly(blobSource(blobOf(bytes))), 16 * 1024);
+    const reader = new WindowReader(readIntoOnly(blobSource(blobOf(bytes), 0)), 16 * 1024);
     const next = prng(7);
     let offset = 0;
     for (let i = 0; i < 300; i++) {
@@ -91,7 +101,7 @@ describe('a scan over a real file reads the same through every source', () => {
     const bytes = fixtureBytes(name);
     const strip = (m: object) => JSON.parse(JSON.stringify(m, (_, v) => (v instanceof Uint8Array ? [...v] : v)));
     const fromMemory = (await scanStream(memorySource(bytes))).model;
-    const blob = blobSource(blobOf(bytes));
+    const blob = blobSource(blobOf(bytes), 0);
     let streamed = 0;
     const counted: ByteSource = { size: blob.size, read: blob.read, readInto: (o, t) => ((streamed += t.length), blob.readInto!(o, t)) };
     const fromBlob = (await scanStream(counted, { sliceSize: 64 * 1024 })).model;

@@ -24,14 +24,18 @@ export function memorySource(bytes: Uint8Array): ByteSource {
   };
 }
 
+/** Blobs from this size stream their slices (see blobSource); smaller ones read slices as before. */
+export const STREAM_FROM = 64 * 1024 * 1024;
+
 /**
  * A Blob/File source (browser and worker). Small reads (hex pages, headers) take a Blob slice
- * each; readInto, which the scanner's WindowReader uses for its slices, streams the file into the
- * reader's own buffers. A fresh ArrayBuffer per 8 MiB slice made Chromium's worker grow by
- * hundreds of MiB during a 4 GiB scan before the collector caught up (`npm run bench`).
+ * each; readInto, which the scanner's WindowReader uses for its slices, streams a large file into
+ * the reader's own buffers. A fresh ArrayBuffer per 8 MiB slice made Chromium's worker grow by
+ * hundreds of MiB during a 4 GiB scan before the collector caught up (`npm run bench`). Below
+ * STREAM_FROM that garbage is a few slices at most, and Blob slices are the path proven longest.
  */
-export function blobSource(blob: Blob): ByteSource {
-  const stream = SequentialBlobReader.supported() ? new SequentialBlobReader(blob) : null;
+export function blobSource(blob: Blob, streamFrom = STREAM_FROM): ByteSource {
+  const stream = blob.size >= streamFrom && SequentialBlobReader.supported() ? new SequentialBlobReader(blob) : null;
   const read = async (offset: number, length: number) => new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer());
   return {
     size: blob.size,
