@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
+import { useEffect, useMemo, useState, type KeyboardEvent } from 'react';
 import { PAGE_SIZE } from '../store/byte-cache.ts';
 import { selectedRecord } from '../store/selectors.ts';
 import { useExplorer } from '../store/useExplorer.ts';
@@ -7,19 +7,11 @@ import { HexEditBar, MAX_OVERWRITE } from './HexEditBar.tsx';
 import { HexHead } from './HexHead.tsx';
 import { HexRow } from './HexRow.tsx';
 import { useByteCacheVersion } from './useByteCacheVersion.ts';
+import { offsetOf, useByteHover } from './useByteHover.ts';
 import { ROW_BYTES, useHexViewport } from './useHexViewport.ts';
 import { VirtualScrollbar } from './VirtualScrollbar.tsx';
 
 const VIEWPORT_ID = 'hex-viewport';
-
-function cellOf(e: MouseEvent): Element | null {
-  return (e.target as Element).closest('[data-offset]');
-}
-
-function offsetOf(e: MouseEvent): number | null {
-  const cell = cellOf(e);
-  return cell ? Number(cell.getAttribute('data-offset')) : null;
-}
 
 /** The whole file as hex rows; only the visible rows exist, their bytes come in pages. */
 export function HexView() {
@@ -39,7 +31,6 @@ export function HexView() {
   const totalRows = Math.ceil(size / ROW_BYTES);
   const vp = useHexViewport(totalRows);
   const { top, fullRows, visibleRows } = vp;
-  const [hover, setHover] = useState<number | null>(null);
   const digits = Math.max(8, Math.max(0, size - 1).toString(16).length);
 
   // A new reveal request (caret moved by keys, a click, Go to, the tree) scrolls the caret into
@@ -64,15 +55,10 @@ export function HexView() {
     return () => cancelAnimationFrame(id);
   }, [cache, version, top, visibleRows, scrolling]);
 
-  // The tooltip is set on the hovered cell only (see onMouseOver); a scroll puts another byte
-  // under that cell, so its tooltip goes.
-  const titled = useRef<Element | null>(null);
-  useEffect(() => {
-    titled.current?.removeAttribute('title');
-    titled.current = null;
-  }, [top]);
-
-  const hoverLeaf = useMemo(() => (hover === null ? -1 : makeAnnotator(rec, null, null, -1).leafAt(hover)), [rec, hover]);
+  // Hover needs the field layout (leafAt, title) but not what hover itself tints: two annotators.
+  const fields = useMemo(() => makeAnnotator(rec, null, null, -1), [rec]);
+  const { hover, onMouseMove, onMouseLeave } = useByteHover(fields, top);
+  const hoverLeaf = hover === null ? -1 : fields.leafAt(hover);
   const annotate = useMemo(() => makeAnnotator(rec, range, caret, hoverLeaf, changed), [rec, range, caret, hoverLeaf, changed]);
 
   if (!model || !cache) return null;
@@ -152,17 +138,8 @@ export function HexView() {
             selectOffset(o, { extend: e.shiftKey });
           }}
           onDoubleClick={(e) => offsetOf(e) !== null && startOverwrite()}
-          onMouseOver={(e) => {
-            const cell = cellOf(e);
-            const o = cell ? Number(cell.getAttribute('data-offset')) : null;
-            setHover(o);
-            // Set before the browser looks for a tooltip, which it does right after this event.
-            const title = o === null ? undefined : annotate.title(o);
-            if (titled.current !== cell) titled.current?.removeAttribute('title');
-            titled.current = title === undefined ? null : cell;
-            if (title !== undefined) cell!.setAttribute('title', title);
-          }}
-          onMouseLeave={() => setHover(null)}
+          onMouseMove={onMouseMove}
+          onMouseLeave={onMouseLeave}
         >
           {rows}
         </div>
