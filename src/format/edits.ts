@@ -89,20 +89,23 @@ export class PieceTable {
     );
   }
 
+  /** The pieces overlapping [offset, end): each with its part's file range and source start. */
+  private *parts(offset: number, end: number): Generator<{ from: number; to: number; piece: Piece; at: number }> {
+    let at = 0;
+    for (const piece of this.pieces) {
+      const pEnd = at + piece.length;
+      if (pEnd > offset && at < end) yield { from: Math.max(offset, at), to: Math.min(end, pEnd), piece, at };
+      at = pEnd;
+      if (at >= end) return;
+    }
+  }
+
   async read(original: ByteSource, offset: number, length: number): Promise<Uint8Array> {
     const end = Math.min(this.size, offset + length);
     const out = new Uint8Array(Math.max(0, end - offset));
-    let at = 0;
-    for (const p of this.pieces) {
-      const pEnd = at + p.length;
-      if (pEnd > offset && at < end) {
-        const from = Math.max(offset, at);
-        const to = Math.min(end, pEnd);
-        const chunk = p.buffer < 0 ? await original.read(p.start + from - at, to - from) : this.buffers[p.buffer].subarray(p.start + from - at, p.start + to - at);
-        out.set(chunk, from - offset);
-      }
-      at = pEnd;
-      if (at >= end) break;
+    for (const { from, to, piece: p, at } of this.parts(offset, end)) {
+      const chunk = p.buffer < 0 ? await original.read(p.start + from - at, to - from) : this.buffers[p.buffer].subarray(p.start + from - at, p.start + to - at);
+      out.set(chunk, from - offset);
     }
     return out;
   }
@@ -115,22 +118,14 @@ export class PieceTable {
     let buffer = target.buffer as ArrayBuffer;
     const at0 = target.byteOffset;
     const view = (from: number, to: number) => new Uint8Array(buffer, at0 + from - offset, to - from);
-    let at = 0;
-    for (const p of this.pieces) {
-      const pEnd = at + p.length;
-      if (pEnd > offset && at < end) {
-        const from = Math.max(offset, at);
-        const to = Math.min(end, pEnd);
-        if (p.buffer < 0) {
-          const got = await original.readInto(p.start + from - at, view(from, to));
-          buffer = got.buffer as ArrayBuffer;
-          if (got.length < to - from) throw new RangeError(`the original file ended inside an edited file's run at ${from}`);
-        } else {
-          view(from, to).set(this.buffers[p.buffer].subarray(p.start + from - at, p.start + to - at));
-        }
+    for (const { from, to, piece: p, at } of this.parts(offset, end)) {
+      if (p.buffer < 0) {
+        const got = await original.readInto(p.start + from - at, view(from, to));
+        buffer = got.buffer as ArrayBuffer;
+        if (got.length < to - from) throw new RangeError(`the original file ended inside an edited file's run at ${from}`);
+      } else {
+        view(from, to).set(this.buffers[p.buffer].subarray(p.start + from - at, p.start + to - at));
       }
-      at = pEnd;
-      if (at >= end) break;
     }
     return new Uint8Array(buffer, at0, Math.max(0, end - offset));
   }

@@ -55,16 +55,9 @@ export class ByteCache {
 
   /** The page holding `offset`, or undefined while it loads (a load is started). */
   pageAt(offset: number): Uint8Array | undefined {
-    const p = Math.floor(offset / PAGE_SIZE);
-    const page = this.pages.get(p);
-    if (page) {
-      // Map order is the LRU order: move to the back.
-      this.pages.delete(p);
-      this.pages.set(p, page);
-      return page;
-    }
-    this.load(p);
-    return undefined;
+    const page = this.peek(offset);
+    if (!page) this.load(Math.floor(offset / PAGE_SIZE));
+    return page;
   }
 
   /** The page holding `offset` if it is cached; never starts a load (see `want`). */
@@ -72,6 +65,7 @@ export class ByteCache {
     const p = Math.floor(offset / PAGE_SIZE);
     const page = this.pages.get(p);
     if (page) {
+      // Map order is the LRU order: move to the back.
       this.pages.delete(p);
       this.pages.set(p, page);
     }
