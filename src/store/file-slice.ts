@@ -86,6 +86,7 @@ export const createFileSlice = (deps: StoreDeps): Slice<FileSlice> => (set, get)
       if (scan?.id !== pending.id) return;
       if (e.type === 'outline') {
         adopt(get, set, deps, { generation: e.generation, name, model: e.model, edits: get().edits }, 'outline');
+        afterPaint(sayDrawn);
         return;
       }
       if (!e.ok) {
@@ -95,8 +96,9 @@ export const createFileSlice = (deps: StoreDeps): Slice<FileSlice> => (set, get)
       set({ scan: { ...scan, devices: { ok: true, sections: e.model.records.filter((r) => r.kind === 'section').length } } });
       adopt(get, set, deps, { generation: e.generation, name, model: e.model, edits: get().edits }, 'devices');
       // The worker holds its scan back until this frame is on screen (or a short while passes).
-      afterPaint(() => void deps.worker.request({ type: 'drawn', target: pending.id }).result.catch(() => undefined));
+      afterPaint(sayDrawn);
     };
+    const sayDrawn = () => void deps.worker.request({ type: 'drawn', target: pending.id }).result.catch(() => undefined);
     const pending = start(onProgress, onEarlyModel);
     set({ scan: { id: pending.id, what, name, scanned: 0, total }, notice: null });
     try {

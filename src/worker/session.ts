@@ -104,7 +104,13 @@ export class Session {
         scan = await this.scan(id, abort, source, undefined, progress);
       }
       const unedited = restore.history.done.length ? null : scan.model;
-      if (early && fieldNodes(scan.model, OUTLINE_FROM) >= OUTLINE_FROM) early.outline(outline(scan.model), generation);
+      if (early && fieldNodes(scan.model, OUTLINE_FROM) >= OUTLINE_FROM) {
+        early.outline(outline(scan.model), generation);
+        // The full model's message takes the page's main thread for tens of milliseconds to
+        // unpack: sent now, it lands before the section table's first frame and delays it.
+        await this.untilDrawn(id, abort.signal);
+        if (abort.signal.aborted) throw new CancelledError();
+      }
       this.current = await makeCurrent({ generation, since: generation, name, file, key: restore.key, history: restore.history, scan, original: unedited });
       return openedFile(this.current, { restored: restore.restored, storageError: restore.storageError });
     } finally {
