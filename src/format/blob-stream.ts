@@ -17,7 +17,11 @@ export class SequentialBlobReader {
   private queue: Promise<unknown> = Promise.resolve();
   private idle: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly blob: Blob) {}
+  /** `stallMs`: see STALL_MS (tests shorten it). */
+  constructor(
+    private readonly blob: Blob,
+    private readonly stallMs = STALL_MS,
+  ) {}
 
   static supported(): boolean {
     return typeof ReadableStreamBYOBReader !== 'undefined' && typeof Blob !== 'undefined' && typeof Blob.prototype.stream === 'function';
@@ -39,22 +43,32 @@ export class SequentialBlobReader {
       this.reader = this.blob.slice(offset).stream().getReader({ mode: 'byob' });
       this.position = offset;
     }
+    const reader = this.reader;
     // Read both before the first read: a detached view reports offset 0.
     const at = target.byteOffset;
     let buffer = target.buffer as ArrayBuffer;
     let filled = 0;
-    try {
+    // One watch per fill, not a timer per chunk: a slice arrives in dozens of chunks.
+    const watch = stallWatch(this.stallMs, () => offset + filled);
+    const reads = (async () => {
       while (filled < want) {
-        const { value, done } = await stallGuard(this.reader.read(new Uint8Array(buffer, at + filled, want - filled)), () => this.close(), offset + filled);
+        const { value, done } = await reader.read(new Uint8Array(buffer, at + filled, want - filled));
         // The read transferred `buffer`; its memory comes back as value.buffer.
         if (!value) throw new Error(`the stream over bytes ${offset}… was cancelled during a read`);
         buffer = value.buffer as ArrayBuffer;
         filled += value.byteLength;
+        watch.progressed();
         if (done) break;
       }
+    })();
+    try {
+      await Promise.race([reads, watch.stalled]);
     } catch (e) {
       this.close();
+      reads.catch(() => undefined); // the cancelled read ends it
       throw e;
+    } finally {
+      watch.stop();
     }
     this.position = offset + filled;
     if (filled < want) throw new Error(`the file ended after ${this.position} of ${this.blob.size} bytes`);
@@ -70,16 +84,23 @@ export class SequentialBlobReader {
   }
 }
 
-/** The read, or an error naming the offset once STALL_MS pass without it (the stream is cancelled). */
-function stallGuard<T>(read: Promise<T>, cancel: () => void, offset: number): Promise<T> {
+/**
+ * `stalled` rejects, naming the byte reached, once `ms` pass without progressed() being called;
+ * stop() ends the watch. The caller cancels the stream, which ends the read left waiting.
+ */
+function stallWatch(ms: number, reached: () => number): { stalled: Promise<never>; progressed(): void; stop(): void } {
+  let last = Date.now();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const stalled = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      cancel();
-      reject(new Error(`reading the file stalled at byte ${offset}: no data for ${STALL_MS / 1000} s`));
-    }, STALL_MS);
+    const check = () => {
+      const quiet = Date.now() - last;
+      if (quiet < ms) timer = setTimeout(check, ms - quiet);
+      else reject(new Error(`reading the file stalled at byte ${reached()}: no data for ${ms / 1000} s`));
+    };
+    timer = setTimeout(check, ms);
   });
-  return Promise.race([read, stalled]).finally(() => clearTimeout(timer));
+  stalled.catch(() => undefined); // raced by fill(); never an unhandled rejection after stop()
+  return { stalled, progressed: () => (last = Date.now()), stop: () => clearTimeout(timer) };
 }
 
 /** Node's timers would keep a CLI process alive for the idle wait; browsers return a number. */

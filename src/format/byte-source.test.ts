@@ -1,6 +1,7 @@
 // Sources and the window reader over them: every way of reading a file must hand the decoders
 // the same bytes. Node's Blob has BYOB streams like Chromium's, so the worker's path runs here.
 import { describe, expect, it } from 'vitest';
+import { SequentialBlobReader } from './blob-stream.ts';
 import { blobSource, memorySource, subSource, type ByteSource } from './byte-source.ts';
 import { editedSource, type EditAction } from './edits.ts';
 import { scanStream } from './scan.ts';
@@ -44,6 +45,40 @@ describe('blobSource.readInto (a BYOB stream over the Blob)', () => {
     const src = blobSource(blobOf(bytes), 0);
     const asks = [0, 50_000, 10, 100_000].map((o) => src.readInto!(o, new Uint8Array(40_000)).then((v) => [o, v] as const));
     for (const [o, v] of await Promise.all(asks)) expect(v).toEqual(bytes.subarray(o, o + 40_000));
+  });
+});
+
+/** A Blob-like whose stream yields `chunk` bytes every `everyMs` (never, with everyMs Infinity). */
+function tricklingBlob(size: number, chunk: number, everyMs: number): Blob {
+  let given = 0;
+  const stream = () =>
+    new ReadableStream({
+      type: 'bytes',
+      async pull(c) {
+        if (!Number.isFinite(everyMs)) return new Promise<void>(() => {});
+        await new Promise((r) => setTimeout(r, everyMs));
+        const n = Math.min(chunk, size - given);
+        c.enqueue(new Uint8Array(n).fill(7));
+        given += n;
+        if (given >= size) c.close();
+      },
+    });
+  const blob = { size, slice: () => blob, stream };
+  return blob as unknown as Blob;
+}
+
+describe('SequentialBlobReader on a stalled stream', () => {
+  it('fails naming the byte it waited for once no data came for the stall time', async () => {
+    const reader = new SequentialBlobReader(tricklingBlob(1000, 100, Infinity), 40);
+    await expect(reader.readInto(0, new Uint8Array(500))).rejects.toThrow(/stalled at byte 0: no data for 0.04 s/);
+  });
+
+  it('keeps waiting while data trickles in, however long the whole read takes', async () => {
+    // 10 chunks, 15 ms apart: 150 ms in all, far beyond the 60 ms stall time.
+    const reader = new SequentialBlobReader(tricklingBlob(1000, 100, 15), 60);
+    const got = await reader.readInto(0, new Uint8Array(1000));
+    expect(got.length).toBe(1000);
+    expect(got.every((b) => b === 7)).toBe(true);
   });
 });
 
