@@ -15,7 +15,7 @@ interface Props {
 }
 
 /**
- * One record of the section table. Memoized: a table of hundreds of rows (drawn whole below 500)
+ * One record of the section table. Memoized: a table of up to 150 rows (drawn whole)
  * otherwise draws every row again each time the selection moves, e.g. on every Go to.
  */
 export const SectionRow = memo(function SectionRow({ record: r, columns, selected, edited, focusable, onSelect }: Props) {

@@ -5,8 +5,13 @@
 import { useCallback, useEffect, useState, type RefObject } from 'react';
 
 const OVERSCAN = 20;
-/** Tables up to this many rows render whole: cheap, and find-in-page still sees every row. */
-const WINDOW_FROM = 500;
+/**
+ * Tables up to this many rows (about 3,000 px) render whole, so find-in-page sees every row. A
+ * taller table outgrows the margin Chromium paints around a scroller's view (about 4,000 px):
+ * every selection that scrolls it re-records all its rows (12-20 ms and as much again to layerize
+ * for 373 rows, the bulk of each Go to's frame), so it is windowed.
+ */
+const WINDOW_FROM = 150;
 
 export interface RowWindow {
   first: number;
