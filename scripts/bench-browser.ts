@@ -1,8 +1,10 @@
 // `npm run bench`, second half: the browser figures of issue #5, measured in one run in Debian's
 // headless Chromium against the production build. A benchmark, not a test: a missed target is
 // printed, never an exit status; errors (ours or the page's) fail the run after the summary.
-//   1. the worker's full scan vs a plain Blob-slice read loop in a dedicated worker over the same
-//      File (1, 2 and 4 reads in flight, plus two diagnostic variants);
+//   1. the worker's full scan vs plain read loops in a dedicated worker over the same File: Blob
+//      slices with 2 reads in flight (the app decodes one slice while the next is read) and one
+//      BYOB stream into 2 reused buffers (the app's own way of reading, without decoding); Blob
+//      slices with 1 and 4 in flight for information;
 //   2. time from picking the file to the first row of the "Sections" table;
 //   3. peak memory growth of the scan worker during the 4 GiB scan (CDP, sampled every 100 ms);
 //   4. the longest main-thread task while the hex view scrolls the 4 GiB stream end to end.
@@ -38,7 +40,6 @@ const fmtMs = (ms: number) => `${ms.toFixed(ms < 100 ? 1 : 0)} ms`;
 const fmtRate = (bytes: number, ms: number) => `${(bytes / MiB / (ms / 1000)).toFixed(0)} MiB/s`;
 const fmtMiB = (bytes: number) => `${(bytes / MiB).toFixed(1)} MiB`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const best = (xs: number[]) => Math.min(...xs);
 const message = (e: unknown) => (e instanceof Error ? e.message.split('\n')[0] : String(e));
 
 /** Nothing the bench waits for may hang it: a stuck read or page becomes an error naming it. */
@@ -299,7 +300,17 @@ interface ScanFigures {
   raw: Partial<Record<RawKey, number[]>>;
 }
 
-/** Alternates raw loops and app scans, so drift on a shared machine hits both. */
+/** Rounds of app scan + the two baselines the targets use; the figures are medians of these. */
+const SCAN_ROUNDS = 5;
+/** The targets' baselines: Blob slices with the app's two slices in rotation, and the app's own stream reading. */
+const BASELINES = ['2', 'stream'] as const;
+
+/**
+ * Rounds of one app scan and one run of each baseline, in turns, so drift on a shared machine
+ * hits all of them alike; the other loops run once, for information. Medians of equally many runs
+ * are compared: a minimum over many runs of several loops against a minimum over a few app scans
+ * mostly measures which side had more tries at a quiet moment.
+ */
 async function scanThroughput(bench: Bench, path: string): Promise<ScanFigures> {
   const size = statSync(path).size;
   const timeout = Math.max(120_000, (size / MiB) * 100);
@@ -323,16 +334,13 @@ async function scanThroughput(bench: Bench, path: string): Promise<ScanFigures> 
       await bench.close(appPage);
     }
   };
-  // Best of three app scans against best of two of the closest baselines; all interleaved.
-  await runRaw('2');
-  await runApp();
-  await runRaw('stream');
+  for (let round = 0; round < SCAN_ROUNDS; round++) {
+    // The order turns each round: no reader always runs right after the app's page load.
+    const turns = [runApp, () => runRaw(BASELINES[0]), () => runRaw(BASELINES[1])];
+    for (let i = 0; i < turns.length; i++) await turns[(i + round) % turns.length]();
+  }
   await runRaw('1');
-  await runApp();
   await runRaw('4');
-  await runRaw('stream');
-  await runApp();
-  await runRaw('2');
   await bench.close(page);
   return { size, app, raw };
 }
@@ -518,19 +526,20 @@ async function main(): Promise<number> {
       bench.doing = `scanning ${name}`;
       const f = await scanThroughput(bench, path);
       scans.set(name, f);
-      const app = best(f.app.map((a) => a.scanMs));
-      console.log(`\n${name}: ${(f.size / MiB).toFixed(0)} MiB, ${f.app[0].records} records, ${f.app[0].problems} problems; best of ${f.app.length} app scans and of each raw loop`);
+      const app = median(f.app.map((a) => a.scanMs));
+      console.log(`\n${name}: ${(f.size / MiB).toFixed(0)} MiB, ${f.app[0].records} records, ${f.app[0].problems} problems; median of ${SCAN_ROUNDS} app scans and of ${SCAN_ROUNDS} runs of each baseline (other loops: one run)`);
       for (const [key, { label }] of Object.entries(RAW_LOOPS) as [RawKey, (typeof RAW_LOOPS)[RawKey]][]) {
-        const ms = best(f.raw[key]!);
-        console.log(`  raw Blob loop, ${label.padEnd(41)} ${fmtMs(ms).padStart(8)} ${fmtRate(f.size, ms).padStart(10)}   worker scan / this ${(ms / app).toFixed(2)}`);
+        const ms = median(f.raw[key]!);
+        const runs = f.raw[key]!.length > 1 ? `   runs ${f.raw[key]!.map(fmtMs).join(', ')}` : '';
+        console.log(`  raw Blob loop, ${label.padEnd(41)} ${fmtMs(ms).padStart(8)} ${fmtRate(f.size, ms).padStart(10)}   worker scan / this ${(ms / app).toFixed(2)}${runs}`);
       }
       console.log(`  ${'worker scan in the app (open request to reply)'.padEnd(56)} ${fmtMs(app).padStart(8)} ${fmtRate(f.size, app).padStart(10)}   runs ${f.app.map((a) => fmtMs(a.scanMs)).join(', ')}`);
       console.log(`  of which the forward scan (first progress event to reply): ${f.app.map((a) => fmtMs(a.forwardMs)).join(', ')}`);
       console.log(`  time to the section table: ${f.app.map((a) => `${fmtMs(a.tableMs)} (${fmtMs(a.tableWallMs)} from setInputFiles)`).join(', ')}`);
-      // Against the fastest plain loop of this run, whichever way of reading it used.
-      const fastest = Math.min(...Object.values(f.raw).flat());
-      const ratio = fastest / app;
-      targets.push({ what: `worker scan / fastest raw Blob loop, ${name}`, value: ratio.toFixed(2), target: '>= 0.90', met: ratio >= 0.9 });
+      for (const key of BASELINES) {
+        const ratio = median(f.raw[key]!) / app;
+        targets.push({ what: `worker scan / raw loop (${RAW_LOOPS[key].label}), ${name}`, value: ratio.toFixed(2), target: '>= 0.90', met: ratio >= 0.9 });
+      }
     }
 
     // 2. Time to the section table for a device-state file.
