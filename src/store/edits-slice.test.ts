@@ -115,8 +115,8 @@ describe('edits slice', () => {
   });
 
   it('shows the devices-first model while the scan runs, then the full one, keeping the selection', async () => {
-    // The worker waits for the page's 'drawn' before scanning, and no test run outwaits this cap.
-    const { store } = makeStore(undefined, { drawPauseFrom: 0, drawPauseMs: 600_000 });
+    // The worker holds the full model until the page's 'drawn' after the outline; no test run outwaits this cap.
+    const { store } = makeStore(undefined, { drawPauseMs: 600_000 });
     const seen: { partial: false | 'devices' | 'outline'; records: number; scanning: boolean }[] = [];
     store.subscribe((s) => {
       if (s.model && (seen.at(-1)?.records !== s.model.records.length || seen.at(-1)?.partial !== s.partial)) seen.push({ partial: s.partial, records: s.model.records.length, scanning: s.scan !== null });

@@ -86,6 +86,7 @@ export const createFileSlice = (deps: StoreDeps): Slice<FileSlice> => (set, get)
       if (scan?.id !== pending.id) return;
       if (e.type === 'outline') {
         adopt(get, set, deps, { generation: e.generation, name, model: e.model, edits: get().edits }, 'outline');
+        // The worker holds the full model back until this frame is on screen (or a short while passes).
         afterPaint(sayDrawn);
         return;
       }
@@ -95,8 +96,6 @@ export const createFileSlice = (deps: StoreDeps): Slice<FileSlice> => (set, get)
       }
       set({ scan: { ...scan, devices: { ok: true, sections: e.model.records.filter((r) => r.kind === 'section').length } } });
       adopt(get, set, deps, { generation: e.generation, name, model: e.model, edits: get().edits }, 'devices');
-      // The worker holds its scan back until this frame is on screen (or a short while passes).
-      afterPaint(sayDrawn);
     };
     const sayDrawn = () => void deps.worker.request({ type: 'drawn', target: pending.id }).result.catch(() => undefined);
     const pending = start(onProgress, onEarlyModel);

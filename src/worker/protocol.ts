@@ -24,7 +24,7 @@ export type Request =
   | { type: 'describe'; file: Blob; name: string }
   /** Aborts the scan started by request `target`; that request then fails with 'cancelled'. */
   | { type: 'cancel'; target: number }
-  /** The page has painted open `target`'s devices-first model: its forward scan may start. */
+  /** The page has painted open `target`'s outline: its full model may come. */
   | { type: 'drawn'; target: number }
   /** Bytes [offset, offset + length) of the current (edited) file, clipped at its end. */
   | { type: 'bytes'; generation: number; offset: number; length: number }
