@@ -251,6 +251,8 @@ interface AppOpen {
   /** Page clock: change event to posting the open; open to the outline event (when one came). */
   postMs: number;
   outlineMs?: number;
+  /** Open request to the devices-first event, when one came. */
+  devicesMs?: number;
   records: number;
   problems: number;
 }
@@ -267,7 +269,7 @@ async function openInApp(page: Page, path: string, timeoutMs: number): Promise<A
   const o = opens[opens.length - 1];
   if (!o.ok) throw new Error(`opening ${path} failed in the app: ${o.error}`);
   if (p.change === null || p.firstRowFrame === null) throw new Error('the change/first-row probe did not fire');
-  return { scanMs: o.reply! - o.posted, tableMs: p.firstRowFrame - p.change, tableWallMs, forwardMs: o.reply! - (o.firstProgress ?? o.posted), postMs: o.posted - p.change, outlineMs: o.outline === undefined ? undefined : o.outline - o.posted, records: o.records!, problems: o.problems! };
+  return { scanMs: o.reply! - o.posted, tableMs: p.firstRowFrame - p.change, tableWallMs, forwardMs: o.reply! - (o.firstProgress ?? o.posted), postMs: o.posted - p.change, outlineMs: o.outline === undefined ? undefined : o.outline - o.posted, devicesMs: o.devices === undefined ? undefined : o.devices - o.posted, records: o.records!, problems: o.problems! };
 }
 
 /** The plain loops of raw-worker.js: key → how it reads. */
@@ -535,6 +537,7 @@ async function main(): Promise<number> {
       }
       console.log(`  ${'worker scan in the app (open request to reply)'.padEnd(56)} ${fmtMs(app).padStart(8)} ${fmtRate(f.size, app).padStart(10)}   runs ${f.app.map((a) => fmtMs(a.scanMs)).join(', ')}`);
       console.log(`  of which the forward scan (first progress event to reply): ${f.app.map((a) => fmtMs(a.forwardMs)).join(', ')}`);
+      console.log(`  before it, open request to the devices-first event: ${f.app.map((a) => (a.devicesMs === undefined ? 'none' : fmtMs(a.devicesMs))).join(', ')}`);
       console.log(`  time to the section table: ${f.app.map((a) => `${fmtMs(a.tableMs)} (${fmtMs(a.tableWallMs)} from setInputFiles)`).join(', ')}`);
       for (const key of BASELINES) {
         const ratio = median(f.raw[key]!) / app;
