@@ -30,10 +30,11 @@ export function useRowWindow(ref: RefObject<HTMLElement | null>, count: number, 
     const el = ref.current;
     if (!el) return;
     const onScroll = () => setScrollTop(el.scrollTop);
+    // The observer reports the first size too, after the browser's own layout: reading clientHeight
+    // here instead laid the whole page out an extra time as each file's table first appeared.
     const ro = new ResizeObserver(() => setHeight(el.clientHeight));
     el.addEventListener('scroll', onScroll, { passive: true });
     ro.observe(el);
-    setHeight(el.clientHeight);
     return () => {
       el.removeEventListener('scroll', onScroll);
       ro.disconnect();
