@@ -304,8 +304,13 @@ interface ScanFigures {
 
 /** Rounds of app scan + the two baselines the targets use; the figures are medians of these. */
 const SCAN_ROUNDS = 5;
-/** The targets' baselines: Blob slices with the app's two slices in rotation, and the app's own stream reading. */
+/**
+ * The scan target's baseline (issue #5): Blob slices with as many reads in flight as the app keeps
+ * (it decodes one slice while the next is read). Beside it, for information, one BYOB stream: the
+ * app's own way of reading without any decoding or page around it, the fastest loop known here.
+ */
 const BASELINES = ['2', 'stream'] as const;
+const TARGET_BASELINE: RawKey = '2';
 
 /**
  * Rounds of one app scan and one run of each baseline, in turns, so drift on a shared machine
@@ -425,7 +430,8 @@ async function hexScroll(bench: Bench, page: Page, size: number): Promise<PhaseF
 
 // ---------------------------------------------------------------------------------------------
 
-interface Target { what: string; value: string; target: string; met: boolean }
+/** A figure with its target; `met` undefined: printed for information, no target. */
+interface Target { what: string; value: string; target: string; met?: boolean }
 
 /** Part 2: the device-state fixture opened in fresh pages (the figure is the median), then again in each. */
 async function devstateOpens(bench: Bench, targets: Target[]): Promise<void> {
@@ -541,7 +547,8 @@ async function main(): Promise<number> {
       console.log(`  time to the section table: ${f.app.map((a) => `${fmtMs(a.tableMs)} (${fmtMs(a.tableWallMs)} from setInputFiles)`).join(', ')}`);
       for (const key of BASELINES) {
         const ratio = median(f.raw[key]!) / app;
-        targets.push({ what: `worker scan / raw loop (${RAW_LOOPS[key].label}), ${name}`, value: ratio.toFixed(2), target: '>= 0.90', met: ratio >= 0.9 });
+        const judged = key === TARGET_BASELINE;
+        targets.push({ what: `worker scan / raw loop (${RAW_LOOPS[key].label}), ${name}`, value: ratio.toFixed(2), target: judged ? '>= 0.90' : '(information)', met: judged ? ratio >= 0.9 : undefined });
       }
     }
 
@@ -559,7 +566,7 @@ async function main(): Promise<number> {
     // 5. Summary.
     console.log(`\nsummary (browser; load average now ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`);
     const w = Math.max(...targets.map((t) => t.what.length));
-    for (const t of targets) console.log(`  ${t.what.padEnd(w)}  ${t.value.padStart(12)}  target ${t.target.padEnd(13)} ${t.met ? 'met' : 'MISSED'}`);
+    for (const t of targets) console.log(`  ${t.what.padEnd(w)}  ${t.value.padStart(12)}  target ${t.target.padEnd(13)} ${t.met === undefined ? '' : t.met ? 'met' : 'MISSED'}`);
     if (bench.errors.length) {
       console.error(`\n${bench.errors.length} error(s) during the browser run:\n  ${[...new Set(bench.errors)].join('\n  ')}`);
       return 1;
