@@ -7,7 +7,24 @@
 /** A stream nobody read from for this long is cancelled; the next read opens a new one. */
 const IDLE_MS = 2000;
 /** A read that brings no byte for this long fails instead of hanging the scan forever. */
-const STALL_MS = 30_000;
+export const STALL_MS = 30_000;
+
+/**
+ * Bytes [offset, offset + length) of `blob` as one Blob slice, or an error naming them once
+ * `stallMs` pass without an answer: a Blob read that never completes (seen in Chromium with
+ * streams left open) must not leave the page waiting forever.
+ */
+export async function readSlice(blob: Blob, offset: number, length: number, stallMs = STALL_MS): Promise<Uint8Array> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`reading bytes ${offset}-${offset + length} of the file brought nothing for ${stallMs / 1000} s`)), stallMs);
+  });
+  try {
+    return new Uint8Array(await Promise.race([blob.slice(offset, offset + length).arrayBuffer(), stalled]));
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export class SequentialBlobReader {
   private reader: ReadableStreamBYOBReader | null = null;

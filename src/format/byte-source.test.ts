@@ -2,7 +2,7 @@
 // the same bytes. Node's Blob has BYOB streams like Chromium's, so the worker's path runs here.
 import { describe, expect, it } from 'vitest';
 import { SequentialBlobReader } from './blob-stream.ts';
-import { blobSource, memorySource, subSource, type ByteSource } from './byte-source.ts';
+import { blobSource, memorySource, STREAM_FROM, subSource, type ByteSource } from './byte-source.ts';
 import { editedSource, type EditAction } from './edits.ts';
 import { scanStream } from './scan.ts';
 import { fixtureBytes, prng } from './testing/fixtures.ts';
@@ -79,6 +79,15 @@ describe('SequentialBlobReader on a stalled stream', () => {
     const got = await reader.readInto(0, new Uint8Array(1000));
     expect(got.length).toBe(1000);
     expect(got.every((b) => b === 7)).toBe(true);
+  });
+});
+
+describe('Blob slice reads that never answer', () => {
+  it('fail naming the bytes asked for, instead of waiting forever', async () => {
+    const silent = { size: 1000, slice: () => ({ arrayBuffer: () => new Promise<ArrayBuffer>(() => {}) }) } as unknown as Blob;
+    const src = blobSource(silent, STREAM_FROM, 40);
+    await expect(src.read(100, 50)).rejects.toThrow('reading bytes 100-150 of the file brought nothing for 0.04 s');
+    await expect(src.readInto!(0, new Uint8Array(10))).rejects.toThrow(/reading bytes 0-10 /);
   });
 });
 

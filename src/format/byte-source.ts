@@ -2,7 +2,7 @@
 // Uint8Array here, over a File/Blob in the worker and over a file handle in Node (src/cli), so a
 // 16 GiB stream is read in slices and never held whole.
 
-import { SequentialBlobReader } from './blob-stream.ts';
+import { readSlice, SequentialBlobReader, STALL_MS } from './blob-stream.ts';
 
 export interface ByteSource {
   readonly size: number;
@@ -33,10 +33,11 @@ export const STREAM_FROM = 64 * 1024 * 1024;
  * the reader's own buffers. A fresh ArrayBuffer per 8 MiB slice made Chromium's worker grow by
  * hundreds of MiB during a 4 GiB scan before the collector caught up (`npm run bench`). Below
  * STREAM_FROM that garbage is a few slices at most, and Blob slices are the path proven longest.
+ * A read that brings nothing for `stallMs` fails with an error naming its bytes (blob-stream.ts).
  */
-export function blobSource(blob: Blob, streamFrom = STREAM_FROM): ByteSource {
-  const stream = blob.size >= streamFrom && SequentialBlobReader.supported() ? new SequentialBlobReader(blob) : null;
-  const read = async (offset: number, length: number) => new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer());
+export function blobSource(blob: Blob, streamFrom = STREAM_FROM, stallMs = STALL_MS): ByteSource {
+  const stream = blob.size >= streamFrom && SequentialBlobReader.supported() ? new SequentialBlobReader(blob, stallMs) : null;
+  const read = (offset: number, length: number) => readSlice(blob, offset, length, stallMs);
   return {
     size: blob.size,
     read,
