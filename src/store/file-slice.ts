@@ -129,8 +129,9 @@ export const createFileSlice = (deps: StoreDeps): Slice<FileSlice> => (set, get)
       const cur = get().file;
       if (cur && get().hasUnsavedEdits() && !deps.confirm(`Discard the unsaved edits to ${cur.name} and open ${name}?`)) return;
       // The previous file goes away now: a long scan must not look like the old file is current.
+      // Its last reveal goes too: the new file's hex view would otherwise open at that offset.
       get().bytes?.dispose();
-      set({ file: null, model: null, bytes: null, partial: false, edits: NO_EDITS, savedGeneration: null });
+      set({ file: null, model: null, bytes: null, partial: false, edits: NO_EDITS, savedGeneration: null, reveal: null });
       get().clearSelection();
       const opened = await runScan('open', name, file.size, (onProgress, onEarlyModel) => deps.worker.request({ type: 'open', file, name }, { onProgress, onEarlyModel }));
       if (!opened) return;

@@ -80,6 +80,16 @@ describe('explorer store', () => {
     expect(s.model!.records.filter((r) => r.kind === 'section').every((r) => r.decodedBy === 'supplied')).toBe(true);
   });
 
+  it("opens a new file at its start, not at the previous file's last reveal", async () => {
+    const { store } = makeStore();
+    await store.getState().openFile(new Blob([fixture('q35-devstate.bin')]), 'first.bin');
+    store.getState().selectRecord(store.getState().model!.records.find((r) => r.idstr === 'cpu')!.index);
+    expect(store.getState().reveal?.offset).toBeGreaterThan(0);
+    await store.getState().openFile(new Blob([fixture('q35-migration.bin')]), 'second.bin');
+    expect(store.getState().file?.name).toBe('second.bin');
+    expect(store.getState().reveal).toBeNull();
+  });
+
   it('asks before replacing a file with unsaved edits and keeps it when told no', async () => {
     const { store, asked } = makeStore(false);
     await store.getState().openFile(new Blob([fixture('q35-devstate.bin')]), 'first.bin');
