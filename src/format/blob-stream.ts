@@ -15,14 +15,11 @@ export const STALL_MS = 30_000;
  * streams left open) must not leave the page waiting forever.
  */
 export async function readSlice(blob: Blob, offset: number, length: number, stallMs = STALL_MS): Promise<Uint8Array> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const stalled = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`reading bytes ${offset}-${offset + length} of the file brought nothing for ${stallMs / 1000} s`)), stallMs);
-  });
+  const watch = stallWatch(stallMs, () => `reading bytes ${offset}-${offset + length} of the file`);
   try {
-    return new Uint8Array(await Promise.race([blob.slice(offset, offset + length).arrayBuffer(), stalled]));
+    return new Uint8Array(await Promise.race([blob.slice(offset, offset + length).arrayBuffer(), watch.stalled]));
   } finally {
-    clearTimeout(timer);
+    watch.stop();
   }
 }
 
@@ -66,7 +63,7 @@ export class SequentialBlobReader {
     let buffer = target.buffer as ArrayBuffer;
     let filled = 0;
     // One watch per fill, not a timer per chunk: a slice arrives in dozens of chunks.
-    const watch = stallWatch(this.stallMs, () => offset + filled);
+    const watch = stallWatch(this.stallMs, () => `reading the file stalled at byte ${offset + filled}`);
     const reads = (async () => {
       while (filled < want) {
         const { value, done } = await reader.read(new Uint8Array(buffer, at + filled, want - filled));
@@ -102,21 +99,22 @@ export class SequentialBlobReader {
 }
 
 /**
- * `stalled` rejects, naming the byte reached, once `ms` pass without progressed() being called;
- * stop() ends the watch. The caller cancels the stream, which ends the read left waiting.
+ * `stalled` rejects once `ms` pass without progressed() being called, with `what()` (what was
+ * being read, and how far it got) and how long nothing came; stop() ends the watch. A caller that
+ * can cancel the read (a stream) does so; a Blob slice read is only left behind.
  */
-function stallWatch(ms: number, reached: () => number): { stalled: Promise<never>; progressed(): void; stop(): void } {
+function stallWatch(ms: number, what: () => string): { stalled: Promise<never>; progressed(): void; stop(): void } {
   let last = Date.now();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const stalled = new Promise<never>((_, reject) => {
     const check = () => {
       const quiet = Date.now() - last;
       if (quiet < ms) timer = setTimeout(check, ms - quiet);
-      else reject(new Error(`reading the file stalled at byte ${reached()}: no data for ${ms / 1000} s`));
+      else reject(new Error(`${what()}: no data for ${ms / 1000} s`));
     };
     timer = setTimeout(check, ms);
   });
-  stalled.catch(() => undefined); // raced by fill(); never an unhandled rejection after stop()
+  stalled.catch(() => undefined); // raced by the caller; never an unhandled rejection after stop()
   return { stalled, progressed: () => (last = Date.now()), stop: () => clearTimeout(timer) };
 }
 

@@ -86,7 +86,7 @@ describe('Blob slice reads that never answer', () => {
   it('fail naming the bytes asked for, instead of waiting forever', async () => {
     const silent = { size: 1000, slice: () => ({ arrayBuffer: () => new Promise<ArrayBuffer>(() => {}) }) } as unknown as Blob;
     const src = blobSource(silent, STREAM_FROM, 40);
-    await expect(src.read(100, 50)).rejects.toThrow('reading bytes 100-150 of the file brought nothing for 0.04 s');
+    await expect(src.read(100, 50)).rejects.toThrow('reading bytes 100-150 of the file: no data for 0.04 s');
     await expect(src.readInto!(0, new Uint8Array(10))).rejects.toThrow(/reading bytes 0-10 /);
   });
 });
