@@ -87,3 +87,36 @@ describe('damaged qcow2 images', () => {
     }
   });
 });
+
+describe('compressed clusters', () => {
+  // QEMU's savevm never compresses VM state, so no real image has a compressed cluster there; this
+  // rewrites one data cluster of the real image as a compressed one (qcow2.txt "Compressed Clusters
+  // Descriptor", raw deflate as QEMU's zlib compression writes it) and checks that the VM state
+  // reads the same bytes.
+  it('inflates a compressed cluster of the VM state to the bytes it replaced', async () => {
+    const { deflateRawSync } = await import('node:zlib');
+    const src = memorySource(original);
+    const img = await openQcow2(src);
+    const state = vmStateSource(src, img, img.snapshots[0]);
+    const whole = await state.read(0, state.size);
+    const [first] = await state.extents();
+    const clusterOffset = 2 * 65536; // the third cluster of the state
+    const host = first.host + clusterOffset;
+    const packed = deflateRawSync(original.subarray(host, host + 65536));
+    const at = Math.ceil(original.length / 512) * 512; // appended, 512-aligned
+    const b = new Uint8Array(at + Math.ceil((packed.length + 100) / 512) * 512);
+    b.set(original);
+    b.set(packed, at);
+    b.fill(0xee, at + packed.length, at + packed.length + 100); // junk after the deflate stream, as in a real sector
+    // Find the L2 entry of that cluster and rewrite it.
+    const l1 = Number(be(b).getBigUint64(Number(be(b).getBigUint64(64)))); // snapshot 0 L1 table
+    const guest = state.base + clusterOffset;
+    const l2 = Number(be(b).getBigUint64(l1 + Math.floor(guest / 2 ** 29) * 8) & 0x00fffffffffffe00n);
+    const x = 62n - 8n; // 62 - (cluster_bits - 8) for 64 KiB clusters
+    const sectors = BigInt(Math.ceil((packed.length + 100) / 512) - 1);
+    be(b).setBigUint64(l2 + (Math.floor(guest / 65536) % 8192) * 8, (1n << 62n) | (sectors << x) | BigInt(at));
+    const s2 = vmStateSource(memorySource(b), await openQcow2(memorySource(b)), (await openQcow2(memorySource(b))).snapshots[0]);
+    expect(Buffer.from(await s2.read(0, s2.size)).equals(Buffer.from(whole))).toBe(true);
+    await expect(s2.hostRanges(clusterOffset + 10, 4)).rejects.toThrow(/compressed cluster/);
+  });
+});
