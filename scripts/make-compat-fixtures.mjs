@@ -135,6 +135,7 @@ async function load(from, to, file, kind, machine) {
   if (kind === 'devstate') args.push('-global', 'migration.send-configuration=off');
   args.push('-incoming', `exec:cat ${file}`);
   const q = await start(to, args);
+  const recorded = args.slice(0, -1).concat('exec:cat FILE');
   let status = 'exited';
   if (q.qmp) {
     try {
@@ -156,7 +157,7 @@ async function load(from, to, file, kind, machine) {
     clearTimeout(t);
   }
   const messages = q.stderr().split('\n').map((l) => l.replace(/^qemu-system-x86_64: /, '').trim()).filter(Boolean);
-  return { ok: status === 'completed', status, messages };
+  return { ok: status === 'completed', status, messages, args: recorded };
 }
 
 /** The JSON description after EOF: `06`, be32 length, the JSON up to the end (docs/format.md §4). */
