@@ -14,12 +14,14 @@ import { printTable, modelJson } from './print.ts';
 import { runEdits, headerAssignment } from './edit-commands.ts';
 import { parsePatch } from '../format/patch.ts';
 import { readFile } from 'node:fs/promises';
+import { checkFile, formatReport, parseTarget } from './compat-command.ts';
 
 export const USAGE = `usage:
   vmstate-explorer inspect FILE [--json | --format table|json|analyze] [--vmdesc DESC] [--no-library]
   vmstate-explorer set FILE PATH=VALUE [PATH=VALUE ...] -o OUT [--vmdesc DESC] [--force] [--save-patch PATCH.json]
   vmstate-explorer apply FILE PATCH.json -o OUT [--vmdesc DESC] [--force]
   vmstate-explorer check FILE [--vmdesc DESC]
+  vmstate-explorer check FILE... --target VERSION[:MACHINE] [--vmdesc DESC]   (VERSION: 7.2, 10.0, 11.1)
 
 PATH is a field path as printed by 'inspect --json', e.g. "cpu (0)/env.regs[0]",
 or a section header field: "timer (0)/#idstr", "timer (0)/#instance_id", "timer (0)/#version_id".
@@ -33,7 +35,7 @@ export interface CliOptions {
 export function parseArgs(argv: string[]): CliOptions {
   const positional: string[] = [];
   const flags = new Map<string, string | true>();
-  const valued = new Set(['--format', '--vmdesc', '-o', '--output', '--save-patch']);
+  const valued = new Set(['--format', '--vmdesc', '-o', '--output', '--save-patch', '--target']);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (valued.has(a)) flags.set(a === '--output' ? '-o' : a, argv[++i] ?? '');
@@ -65,6 +67,8 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   try {
     if (!command || !file || o.flags.has('--help')) throw new UsageError(USAGE);
     const opts = await loadOptions(o);
+    const target = o.flags.get('--target');
+    if (command === 'check' && typeof target === 'string') return await checkTarget([file, ...rest], target, opts, out);
     const source = await fileSource(file);
     try {
       const { scanStream } = await import('../format/scan.ts');
@@ -121,6 +125,23 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     err(`vmstate-explorer: ${(e as Error).message}\n`);
     return 1;
   }
+}
+
+/** `check --target`: a report for one file, one JSON line per file for several; exit 1 if any fails. */
+async function checkTarget(files: string[], targetText: string, opts: { vmdesc?: Vmdesc; library?: DescriptionLibrary }, out: (s: string) => void): Promise<number> {
+  let target;
+  try {
+    target = parseTarget(targetText);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  let failed = false;
+  for (const f of files) {
+    const report = await checkFile(f, target, opts);
+    failed ||= report.verdict === 'fails';
+    out(files.length === 1 ? formatReport(f, report) : JSON.stringify({ file: f, ...report }) + '\n');
+  }
+  return failed ? 1 : 0;
 }
 
 /** Bad input: a one-line message naming the byte offset, and a non-zero exit. */
