@@ -2,7 +2,8 @@ import { closeSync, mkdirSync, openSync, readSync, rmSync, statSync, writeSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { startQemu, waitForMigration } from '../scripts/lib/qmp.mjs';
+import { startQemu } from '../scripts/lib/qemu.mjs';
+import { waitForMigration } from '../scripts/lib/qmp.mjs';
 import { shot } from './edit-helpers.ts';
 import { byteCell, col, openByInput, sectionsTable, statusLine, tableRows } from './open-file.ts';
 

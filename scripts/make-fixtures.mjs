@@ -25,8 +25,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { startQemu, waitForMigration } from './lib/qmp.mjs';
-import { REPO_ROOT, loadIntoQemu, loaderExtraArgs, shQuote } from './lib/qemu.mjs';
+import { waitForMigration } from './lib/qmp.mjs';
+import { REPO_ROOT, loadIntoQemu, loaderExtraArgs, shQuote, startQemu } from './lib/qemu.mjs';
 
 const FIX_REL = 'public/fixtures';
 const FIX = resolve(REPO_ROOT, FIX_REL);
@@ -281,7 +281,7 @@ function buildManifest(versions, analyzeScript, previous, selfChecks, entries) {
     qemuVersions: versions,
     conventions: {
       paths: 'args and QMP file names are relative to the repository root; QEMU ran with cwd = repository root',
-      qmpSocket: 'commandLine shows the -qmp option added by scripts/lib/qmp.mjs startQemu (a fresh temp dir per run)',
+      qmpSocket: 'commandLine shows the -qmp option added by scripts/lib/qemu.mjs startQemu (a fresh temp dir per run)',
       devices: 'NICs have fixed MACs and romfile= (no option ROM, keeps the RAM part small); disks are null-co block nodes; audio uses -audiodev none',
       determinism: 'guests never run (-S, TCG), RTC base and MACs are fixed, the RAM pattern is seeded: reruns give identical bytes',
       kinds: {
