@@ -32,6 +32,7 @@ import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { waitForMigration } from './lib/qmp.mjs';
 import { REPO_ROOT, loadIntoQemu, loaderExtraArgs, shQuote, startQemu } from './lib/qemu.mjs';
+import { vmdescOf, walkStream } from './lib/stream.mjs';
 
 const FIX_REL = 'public/fixtures';
 const FIX = resolve(REPO_ROOT, FIX_REL);
@@ -206,22 +207,29 @@ function assembleGuests() {
 const commandLine = (binary, args) =>
   [binary, ...args, '-qmp', 'unix:<tmpdir>/qmp.sock,server=on,wait=off'].map(shQuote).join(' ');
 
-/** Framing facts read from the bytes (cross-checked against what the configuration implies). */
-function inspect(buf) {
-  const hasHeader = buf.length >= 8 && buf.readUInt32BE(0) === 0x5145564d && buf.readUInt32BE(4) === 3;
-  let vmdescAt = -1;
-  const j = buf.lastIndexOf('{"page_size"');
-  if (j >= 6 && buf[j - 6] === 0 && buf[j - 5] === 6 && buf.readUInt32BE(j - 4) === buf.length - j) vmdescAt = j - 6;
-  const eof = vmdescAt >= 0 ? vmdescAt : buf.length - 1;
-  if (buf[eof] !== 0) throw new Error('stream does not end with EOF (0x00) before the end / vmdesc');
+/** Framing facts and the per-record layout, from the independent walker (scripts/lib/stream.mjs). */
+function inspect(buf, json) {
+  const walk = walkStream(buf, json);
   return {
-    hasHeader,
-    hasConfiguration: hasHeader && buf[8] === 0x07,
-    hasFooters: eof >= 5 && buf[eof - 5] === 0x7e,
-    hasVmdesc: vmdescAt >= 0,
-    hasGlobalState: buf.includes(Buffer.from('\x0bglobalstate', 'latin1')),
-    eofOffset: eof,
-    vmdescJsonLength: vmdescAt >= 0 ? buf.length - j : 0,
+    facts: {
+      hasHeader: walk.hasHeader,
+      hasConfiguration: walk.configuration !== null,
+      hasFooters: walk.footers === true,
+      hasVmdesc: walk.vmdesc !== undefined,
+      hasGlobalState: walk.sections.some((s) => s.idstr === 'globalstate'),
+      eofOffset: walk.eofOffset,
+      vmdescJsonLength: walk.vmdesc?.jsonLength ?? 0,
+    },
+    layout: {
+      configuration: walk.configuration,
+      records: walk.records,
+      fullSections: walk.sections.length,
+      footers: walk.footers === true,
+      eofOffset: walk.eofOffset,
+      vmdesc: walk.vmdesc ?? null,
+      sections: walk.sections.map((s) => [s.offset, s.idstr, s.instanceId, s.version, s.dataLength]),
+      sectionsColumns: ['offset', 'idstr', 'instance_id', 'version', 'dataLength'],
+    },
   };
 }
 
@@ -420,11 +428,6 @@ async function main() {
     }
     chmodSync(join(FIX, spec.file), 0o644); // xen-save-devices-state creates files 0640
     const buf = readFileSync(join(FIX, spec.file));
-    const facts = inspect(buf);
-    const want = expectedFraming(spec);
-    for (const k of Object.keys(want)) {
-      if (facts[k] !== want[k]) throw new Error(`${spec.file}: ${k} is ${facts[k]}, expected ${want[k]}`);
-    }
     const mt = machineTypes[spec.binary].find((m) => m.name === spec.machine || m.alias === spec.machine);
     const entry = {
       file: spec.file,
@@ -448,19 +451,31 @@ async function main() {
       } : {}),
       size: buf.length,
       sha256: sha256(buf),
-      hasHeader: facts.hasHeader,
-      hasFooters: facts.hasFooters,
-      hasConfiguration: facts.hasConfiguration,
-      hasVmdesc: facts.hasVmdesc,
-      hasGlobalState: facts.hasGlobalState,
-      eofOffset: facts.eofOffset,
-      vmdescJsonLength: facts.vmdescJsonLength,
-      describedBy: spec.describedBy ?? (facts.hasVmdesc ? spec.file : null),
+      describedBy: spec.describedBy ?? (vmdescOf(buf) ? spec.file : null),
       registers: made.registers ?? null,
       loader: { extraArgs: loaderExtraArgs(spec.kind), incoming: 'exec:cat FILE', ...(spec.migrationCapabilities ? { via: '-incoming defer + migrate-set-capabilities + migrate-incoming' } : {}) },
     };
     if (made.stderr && shortReason(made.stderr)) entry.producerStderr = shortReason(made.stderr);
     entries.push(entry);
+  }
+
+  // Framing and layout (every fixture, kept ones too: their describing stream may be new).
+  for (const [i, e] of entries.entries()) {
+    const spec = FIXTURES.find((f) => f.file === e.file);
+    const buf = readFileSync(join(FIX, e.file));
+    const { facts, layout } = inspect(buf, e.describedBy ? vmdescOf(readFileSync(join(FIX, e.describedBy))) : null);
+    const want = expectedFraming(spec);
+    for (const k of Object.keys(want)) {
+      if (facts[k] !== want[k]) throw new Error(`${spec.file}: ${k} is ${facts[k]}, expected ${want[k]}`);
+    }
+    // The facts go right after sha256, the layout last.
+    const next = {};
+    for (const [k, v] of Object.entries(e)) {
+      if (k in facts || k === 'layout') continue;
+      next[k] = v;
+      if (k === 'sha256') Object.assign(next, facts);
+    }
+    entries[i] = { ...next, layout };
   }
 
   // Extra facts about individual fixtures.
