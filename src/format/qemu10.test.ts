@@ -1,15 +1,20 @@
 // Streams from QEMU 10.0 (Debian trixie, made by scripts/make-fixtures-qemu10.mjs): the vmdesc
 // `configuration` member, nullptr runs, index-less last elements, SWITCHOVER_START, MULTIFD_FLUSH
 // and the mapped-ram file layout all decode (format.md §10).
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURE_DIR, gaps, roundTripMismatches, scanBytes } from './testing/fixtures.ts';
 import { fixtureDescription } from './testing/fixtures.ts';
 import { walkFields } from './edit-plan.ts';
+import { memorySource } from './byte-source.ts';
+import { scanStream } from './scan.ts';
 
 const DIR = join(FIXTURE_DIR, 'qemu10');
-const fixtures: { file: string; kind: string; describedBy?: string }[] = JSON.parse(readFileSync(join(DIR, 'manifest.json'), 'utf8')).fixtures;
+interface Entry { file: string; kind: string; describedBy?: string; args?: string[]; features10?: { multifdFlush?: number[]; switchoverStart?: { offset: number; bytes: string }[] } }
+const manifest10: { fixtures: Entry[]; ramPattern: { file: string; size: number; seed: string } } = JSON.parse(readFileSync(join(DIR, 'manifest.json'), 'utf8'));
+const fixtures = manifest10.fixtures;
 const bytesOf = (f: string) => new Uint8Array(readFileSync(join(DIR, f)));
 
 describe.each(fixtures)('QEMU 10.0 $file', (fx) => {
@@ -26,10 +31,11 @@ describe.each(fixtures)('QEMU 10.0 $file', (fx) => {
 });
 
 describe('QEMU 10.0 features', () => {
-  it('SWITCHOVER_START right before the RAM END', async () => {
+  it('SWITCHOVER_START right before the RAM END, where the script\'s walker found it', async () => {
+    const [sw] = fixtures.find((f) => f.file === 'q35-migration.bin')!.features10!.switchoverStart!;
     const m = await scanBytes(bytesOf('q35-migration.bin'));
     const i = m.records.findIndex((r) => r.command?.name === 'SWITCHOVER_START');
-    expect(m.records[i]).toMatchObject({ offset: 361862, size: 5 });
+    expect(m.records[i]).toMatchObject({ offset: sw.offset, size: sw.bytes.length / 2 });
     expect(m.records[i + 1]).toMatchObject({ sectionType: 'end', idstr: 'ram' });
   });
 
@@ -47,18 +53,41 @@ describe('QEMU 10.0 features', () => {
     expect(ide.fields!.find((f) => f.name === 'bmdma')).toMatchObject({ kind: 'array', children: [{ name: '[0]' }, { name: '[1]' }] });
   });
 
-  it('mapped-ram: pages found through each block\'s bitmap, at fixed offsets', async () => {
+  it('mapped-ram: the pages the bitmap lists are exactly the pattern QEMU loaded, byte for byte', async () => {
+    // The oracle: the pattern regenerated from its seed (as the fixture script made it) and the
+    // guest address from the loader argument QEMU ran with; not the fixture's bytes at a known offset.
+    const { ramPattern } = manifest10;
+    const pattern = seededBytes(ramPattern.seed.replace(/ \(SHA-256 counter mode\)$/, ''), ramPattern.size);
+    expect(pattern.equals(bytesOf(ramPattern.file)), `${ramPattern.file} is the seeded pattern`).toBe(true);
+    const entry = fixtures.find((f) => f.file === 'pc-mapped-ram.bin')!;
+    const addr = Number(/loader,file=[^,]*ram-pattern\.bin,addr=(0x[0-9a-f]+)/.exec(entry.args!.join(' '))![1]);
     const bytes = bytesOf('pc-mapped-ram.bin');
-    const m = await scanBytes(bytes);
-    const ram = m.ramBlocks.find((b) => b.name === 'pc.ram')!;
-    expect(ram.pages).toBe(4);
-    // The pattern QEMU loaded at guest 0x100000 is at pages offset 0x100000 + 0x100000.
-    const pattern = bytesOf('ram-pattern.bin');
-    expect(bytes.subarray(0x200000, 0x200000 + 4096)).toEqual(pattern.subarray(0, 4096));
+    const { model, ram } = await scanStream(memorySource(bytes));
+    expect(model.ramBlocks.find((b) => b.name === 'pc.ram')).toMatchObject({ pages: pattern.length / 4096, zero: 0 });
+    const pages: [number, number][] = [];
+    ram.blocks.get('pc.ram')!.forEachRun((first, count, _kind, offset, stride) => {
+      for (let i = 0; i < count; i++) pages.push([first + i, offset + i * stride]);
+    });
+    // The guest never ran: the loader wrote these pages and nothing else.
+    expect(pages.map(([p]) => p * 4096)).toEqual(Array.from({ length: pattern.length / 4096 }, (_, i) => addr + i * 4096));
+    for (const [i, [, at]] of pages.entries()) {
+      expect(Buffer.from(bytes.subarray(at, at + 4096)).equals(pattern.subarray(i * 4096, (i + 1) * 4096)), `page ${i}`).toBe(true);
+    }
   });
 
-  it('multifd main channel: MULTIFD_FLUSH records and no pages', async () => {
-    const m = await scanBytes(bytesOf('pc-multifd-main.bin'));
-    expect(m.ramBlocks.reduce((s, b) => s + b.pages + b.zero, 0)).toBe(0);
+  it('multifd main channel: MULTIFD_FLUSH records where the script\'s walker found them, and no pages', async () => {
+    const entry = fixtures.find((f) => f.file === 'pc-multifd-main.bin')!;
+    const expected = entry.features10!.multifdFlush!;
+    expect(expected.length).toBeGreaterThan(0);
+    const { model, ram } = await scanStream(memorySource(bytesOf('pc-multifd-main.bin')));
+    expect(ram.multifdFlushes).toEqual(expected);
+    expect(model.ramBlocks.reduce((s, b) => s + b.pages + b.zero, 0)).toBe(0);
   });
 });
+
+/** The fixture script's pattern: SHA-256 in counter mode over SEED (scripts/make-fixtures-qemu10.mjs). */
+function seededBytes(seed: string, size: number): Buffer {
+  const out = Buffer.alloc(size);
+  for (let off = 0, i = 0; off < size; i++) off += createHash('sha256').update(`${seed}:${i}`).digest().copy(out, off);
+  return out;
+}

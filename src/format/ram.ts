@@ -104,6 +104,8 @@ export class RamState {
   lastBlock: RamBlockIndex | null = null;
   /** Offset of the first record not yet fully decoded: where a refill resumes. */
   resumeAt = 0;
+  /** Offsets of the MULTIFD_FLUSH records (ram.c: the main channel's sync points with the multifd channels). */
+  multifdFlushes: number[] = [];
 
   constructor(public pageSize: number, public ignoreShared = false) {}
 }
@@ -231,6 +233,7 @@ export function decodeRamRecords(c: Cursor, st: RamState, summary: RamSummary): 
         break;
       }
       case RAM_FLAG.MULTIFD_FLUSH:
+        st.multifdFlushes.push(at);
         break;
       case RAM_FLAG.EOS:
         st.resumeAt = c.pos;
