@@ -20,8 +20,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join, resolve } from 'node:path';
-import { startQemu, waitForMigration } from './lib/qmp.mjs';
-import { REPO_ROOT, shQuote } from './lib/qemu.mjs';
+import { waitForMigration } from './lib/qmp.mjs';
+import { REPO_ROOT, shQuote, startQemu } from './lib/qemu.mjs';
 
 const REL = 'public/fixtures/qcow2';
 const DIR = resolve(REPO_ROOT, REL);

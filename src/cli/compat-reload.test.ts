@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { startQemu } from '../../scripts/lib/qmp.mjs';
+import { startQemu } from '../../scripts/lib/qemu.mjs';
 
 const DIR = join(import.meta.dirname, '../../public/compat');
 interface Load { from: string; to: string; vm: string; kind: string; file: string; ok: boolean; messages: string[]; args: string[] }

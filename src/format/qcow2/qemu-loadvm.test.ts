@@ -12,7 +12,7 @@ import { memorySource } from '../byte-source.ts';
 import { planFieldEdit } from '../edit-plan.ts';
 import { scanStream } from '../scan.ts';
 import { FIXTURE_DIR } from '../testing/fixtures.ts';
-import { startQemu } from '../../../scripts/lib/qmp.mjs';
+import { startQemu } from '../../../scripts/lib/qemu.mjs';
 import { findSnapshot, openQcow2, vmStateSource } from './index.ts';
 import { imagePatches } from './patch-image.ts';
 
