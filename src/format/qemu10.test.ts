@@ -9,7 +9,9 @@ import { fixtureDescription } from './testing/fixtures.ts';
 import { walkFields } from './edit-plan.ts';
 
 const DIR = join(FIXTURE_DIR, 'qemu10');
-const fixtures: { file: string; kind: string; describedBy?: string }[] = JSON.parse(readFileSync(join(DIR, 'manifest.json'), 'utf8')).fixtures;
+interface LayoutRecord { type: string; offset: number; name?: string; idstr?: string }
+const fixtures: { file: string; kind: string; describedBy?: string; layout: { records: LayoutRecord[]; sections: [number, string, number, number, number][]; eofOffset: number } }[] =
+  JSON.parse(readFileSync(join(DIR, 'manifest.json'), 'utf8')).fixtures;
 const bytesOf = (f: string) => new Uint8Array(readFileSync(join(DIR, f)));
 
 describe.each(fixtures)('QEMU 10.0 $file', (fx) => {
@@ -60,5 +62,29 @@ describe('QEMU 10.0 features', () => {
   it('multifd main channel: MULTIFD_FLUSH records and no pages', async () => {
     const m = await scanBytes(bytesOf('pc-multifd-main.bin'));
     expect(m.ramBlocks.reduce((s, b) => s + b.pages + b.zero, 0)).toBe(0);
+  });
+
+  it('postcopy main channel: the package ends at POSTCOPY_RUN (no EOF in it) and the stream goes on after it', async () => {
+    const fx = fixtures.find((f) => f.kind === 'postcopy-main')!;
+    const m = await scanBytes(bytesOf(fx.file), { vmdesc: await fixtureDescription(join('qemu10', fx.describedBy!)) });
+    expect(m.problems).toEqual([]);
+    expect(m.complete).toBe(true);
+    // Every command and every FULL section sits where the script's independent walker found it.
+    const commands = m.records.filter((r) => r.kind === 'command').map((r) => [r.offset, r.command!.name]);
+    expect(commands).toEqual(fx.layout.records.filter((r) => r.type === 'COMMAND').map((r) => [r.offset, r.name]));
+    const full = m.records.filter((r) => r.sectionType === 'full').map((r) => [r.offset, r.idstr]);
+    expect(full).toEqual(fx.layout.sections.map((s) => [s[0], s[1]]));
+    const pkg = m.records.findIndex((r) => r.command?.name === 'PACKAGED');
+    const run = m.records.findIndex((r) => r.command?.name === 'POSTCOPY_RUN');
+    expect(m.records[pkg + 1].command?.name).toBe('POSTCOPY_LISTEN');
+    expect(m.records.slice(pkg + 1, run + 1).every((r) => r.depth === 1)).toBe(true);
+    expect(m.records.slice(run + 1).every((r) => r.depth === 0)).toBe(true);
+    // The package's be32 length ends it right after POSTCOPY_RUN.
+    const bytes = bytesOf(fx.file);
+    const len = new DataView(bytes.buffer).getUint32(m.records[pkg].offset + 5);
+    const runRec = m.records[run];
+    expect(m.records[pkg].offset + m.records[pkg].size + len).toBe(runRec.offset + runRec.size);
+    expect(m.records.at(-1)).toMatchObject({ kind: 'eof', offset: fx.layout.eofOffset });
+    expect(m.records.filter((r) => r.kind === 'eof').length).toBe(1);
   });
 });
