@@ -9,6 +9,7 @@ import { decodeConfiguration } from './configuration.ts';
 import { descriptionCandidates, DeviceIndex, type DescriptionLibrary } from './descriptions.ts';
 import { sectionLabel, type FieldNode, type RamSummary, type SectionType, type StreamModel, type StreamRecord } from './model.ts';
 import { ITERABLE_DECODERS } from './iterable.ts';
+import { isMultifdChannel, scanMultifdChannel } from './multifd.ts';
 import { decodeRamRecords, indexMappedBitmap, newRamSummary, RamState } from './ram.ts';
 import { COMMANDS, findNextHeader, plausibleSectionHeader, QEMU_VM_FILE_MAGIC, QEMU_VM_FILE_VERSION, QEMU_VM_FILE_VERSION_COMPAT, REC } from './records.ts';
 import { decodeSectionData, type FramingState } from './section-decoder.ts';
@@ -38,6 +39,7 @@ const MIN_WINDOW = 1024 * 1024;
 interface Started { idstr: string; instanceId: number; versionId: number }
 
 export async function scanStream(source: ByteSource, opts: ScanOptions = {}): Promise<ScanResult> {
+  if (await isMultifdChannel(source)) return scanMultifdChannel(source, { signal: opts.signal, onProgress: opts.onProgress });
   return new Scanner(source, opts).run();
 }
 
