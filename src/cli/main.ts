@@ -5,7 +5,7 @@
 //   check FILE [--vmdesc DESC]
 import { writeFile } from 'node:fs/promises';
 import { formatProblem } from '../format/errors.ts';
-import { analyzeJson, formatAnalyze } from '../format/analyze-format.ts';
+import { ANALYZE_DIALECTS, analyzeJson, formatAnalyze, type AnalyzeDialect } from '../format/analyze-format.ts';
 import { loadDescription, type Vmdesc } from '../format/vmdesc.ts';
 import { bundledLibrary } from '../format/library.ts';
 import type { DescriptionLibrary } from '../format/descriptions.ts';
@@ -18,6 +18,7 @@ import { checkFile, formatReport, parseTarget } from './compat-command.ts';
 
 export const USAGE = `usage:
   vmstate-explorer inspect FILE [--json | --format table|json|analyze] [--vmdesc DESC] [--no-library]
+                   [--analyze-version 7.2|10.0|11.1]   (default: the QEMU that wrote FILE)
   vmstate-explorer set FILE PATH=VALUE [PATH=VALUE ...] -o OUT [--vmdesc DESC] [--force] [--save-patch PATCH.json]
   vmstate-explorer apply FILE PATCH.json -o OUT [--vmdesc DESC] [--force]
   vmstate-explorer check FILE [--vmdesc DESC]
@@ -32,10 +33,18 @@ export interface CliOptions {
   flags: Map<string, string | true>;
 }
 
+/** --analyze-version: which QEMU's analyze-migration.py to imitate (default: detected). */
+function analyzeDialect(o: CliOptions): AnalyzeDialect | undefined {
+  const v = o.flags.get('--analyze-version');
+  if (v === undefined) return undefined;
+  if (!ANALYZE_DIALECTS.includes(v as AnalyzeDialect)) throw new UsageError(`--analyze-version must be one of ${ANALYZE_DIALECTS.join(', ')}`);
+  return v as AnalyzeDialect;
+}
+
 export function parseArgs(argv: string[]): CliOptions {
   const positional: string[] = [];
   const flags = new Map<string, string | true>();
-  const valued = new Set(['--format', '--vmdesc', '-o', '--output', '--save-patch', '--target']);
+  const valued = new Set(['--format', '--vmdesc', '-o', '--output', '--save-patch', '--target', '--analyze-version']);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (valued.has(a)) flags.set(a === '--output' ? '-o' : a, argv[++i] ?? '');
@@ -77,7 +86,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
           const { model } = await scanStream(source, opts);
           const format = o.flags.has('--json') ? 'json' : (o.flags.get('--format') ?? 'table');
           if (format === 'json') out(JSON.stringify(modelJson(model), null, 1) + '\n');
-          else if (format === 'analyze') out(formatAnalyze(await analyzeJson(model, source)) + '\n');
+          else if (format === 'analyze') out(formatAnalyze(await analyzeJson(model, source, analyzeDialect(o))) + '\n');
           else if (format === 'table') out(printTable(model));
           else throw new UsageError(`unknown --format ${format}`);
           return firstError(model.problems, err, format === 'table') ? 1 : 0;

@@ -60,7 +60,7 @@ export function planFieldEdit(model: StreamModel, path: string, text: string, op
   if (record.heuristic) return { ok: false, reason: `${path}: its section was framed by a heuristic, so its bytes cannot be edited safely` };
   if (node.children) return { ok: false, reason: `${path} is a ${node.kind}; edit its fields one by one` };
   if (node.size > HEX_VALUE_LIMIT) return { ok: false, reason: `${path} holds ${node.size} bytes; edit large buffers in the hex view` };
-  if (node.type === 'nullptr') return { ok: false, reason: `${path} is a NULL-pointer placeholder; QEMU requires 0x30` };
+  if (node.type === 'nullptr' || node.type === 'ptr-marker') return { ok: false, reason: `${path} is a NULL-pointer placeholder; QEMU requires 0x30` };
   const enc = encodeLeaf(node.kind === 'opaque' ? 'buffer' : node.type, node.size, text);
   if (!enc.ok) return { ok: false, reason: `${path}: ${enc.reason}` };
   const warnings: string[] = [];

@@ -69,6 +69,7 @@ export async function encodeNode(n: FieldNode, raw: RawReader): Promise<Uint8Arr
       return out;
   }
   if (n.type === 'nullptr') return [Uint8Array.of(0x30)];
+  if (n.type === 'ptr-marker') return [Uint8Array.of(n.value === 'valid' ? 0x31 : 0x30)];
   // Large buffers carry only a preview in the model: take their bytes from the file.
   if (n.kind === 'opaque' || (typeof n.value === 'string' && n.size > HEX_VALUE_LIMIT && n.value.endsWith('…'))) return [await raw(n.offset, n.size)];
   const r = encodeLeaf(n.type, n.size, valueToText(n.type, n.value ?? null));

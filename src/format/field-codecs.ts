@@ -40,13 +40,14 @@ export const BYTE_TYPES = new Set([
 /** Every leaf type this module decodes with meaning (not as opaque bytes). */
 export function isLeafType(type: string, size: number): boolean {
   if (type in INT_TYPES) return INT_TYPES[type].bytes === size;
-  if (type === 'bool' || type === 'nullptr') return size === 1;
+  if (type === 'bool' || type === 'nullptr' || type === 'ptr-marker') return size === 1;
   if (type === 'timer' || type === 'CPU_Double_U' || type === 'float64') return size === 8;
   if (type === 'capability') return true;
   return BYTE_TYPES.has(type);
 }
 
-export const NULLPTR_MARKER = 0x30; // include/migration/vmstate.h VMS_NULLPTR_MARKER
+export const NULLPTR_MARKER = 0x30; // include/migration/vmstate.h VMS_NULLPTR_MARKER (11.1: VMS_MARKER_PTR_NULL)
+export const PTR_VALID_MARKER = 0x31; // QEMU 11.1 VMS_MARKER_PTR_VALID: a present element follows
 const NOT_ARMED = 0xffff_ffff_ffff_ffffn; // savevm.c timer_put: -1 = not armed
 
 function bigToValue(v: bigint): FieldValue {
@@ -113,6 +114,10 @@ export function decodeLeaf(c: Cursor, type: string, size: number): FieldValue {
       return c.countedString('capability');
     case 'nullptr':
       return c.u8('nullptr marker') === NULLPTR_MARKER ? 'nullptr' : 'invalid';
+    case 'ptr-marker': {
+      const b = c.u8('pointer marker');
+      return b === NULLPTR_MARKER ? 'nullptr' : b === PTR_VALID_MARKER ? 'valid' : 'invalid';
+    }
   }
   const b = c.bytes(size, type);
   return size <= HEX_VALUE_LIMIT ? bytesToHex(b) : `${bytesToHex(b.subarray(0, 32))}…`;
@@ -174,7 +179,8 @@ export function encodeLeaf(type: string, size: number, text: string): EncodeResu
       return { ok: true, bytes: Uint8Array.of(b.length, ...b) };
     }
     case 'nullptr':
-      return { ok: false, reason: 'a NULL-pointer placeholder must stay 0x30' };
+    case 'ptr-marker':
+      return { ok: false, reason: 'a pointer marker must stay as it is: it says whether an element follows' };
   }
   const b = hexToBytes(text);
   if (!b) return { ok: false, reason: `"${text.slice(0, 40)}" is not hex bytes` };

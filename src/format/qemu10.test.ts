@@ -1,4 +1,4 @@
-// Streams from QEMU 10.0 (Debian trixie, made by scripts/make-fixtures-qemu10.mjs): the vmdesc
+// Streams from QEMU 10.0 (Debian trixie) and 11.1 (Debian forky), made by scripts/make-fixtures-qemu10.mjs: the vmdesc
 // `configuration` member, nullptr runs, index-less last elements, SWITCHOVER_START, MULTIFD_FLUSH
 // and the mapped-ram file layout all decode (format.md §10).
 import { createHash } from 'node:crypto';
@@ -12,15 +12,24 @@ import { memorySource } from './byte-source.ts';
 import { scanStream } from './scan.ts';
 
 const DIR = join(FIXTURE_DIR, 'qemu10');
-interface Entry { file: string; kind: string; describedBy?: string; args?: string[]; features10?: { multifdFlush?: number[]; switchoverStart?: { offset: number; bytes: string }[] } }
-const manifest10: { fixtures: Entry[]; ramPattern: { file: string; size: number; seed: string } } = JSON.parse(readFileSync(join(DIR, 'manifest.json'), 'utf8'));
+type Fixture = {
+  file: string; kind: string; describedBy?: string; args?: string[];
+  layout: { records: LayoutRecord[]; sections: [number, string, number, number, number][]; eofOffset: number };
+  features10?: { multifdFlush?: number[]; switchoverStart?: { offset: number; bytes: string }[] };
+};
+/** QEMU 10.0 (Debian trixie) and 11.1 (Debian forky) fixtures, made by the same script. */
+const SETS = ['qemu10', 'qemu11'].map((dir) => ({ dir, fixtures: JSON.parse(readFileSync(join(FIXTURE_DIR, dir, 'manifest.json'), 'utf8')).fixtures as Fixture[] }));
+const ALL = SETS.flatMap((s) => s.fixtures.map((f) => ({ ...f, dir: s.dir })));
+interface LayoutRecord { type: string; offset: number; name?: string; idstr?: string }
+const manifest10: { fixtures: Fixture[]; ramPattern: { file: string; size: number; seed: string } } = JSON.parse(readFileSync(join(DIR, 'manifest.json'), 'utf8'));
 const fixtures = manifest10.fixtures;
+
 const bytesOf = (f: string) => new Uint8Array(readFileSync(join(DIR, f)));
 
-describe.each(fixtures)('QEMU 10.0 $file', (fx) => {
+describe.each(ALL)('$dir $file', (fx) => {
   it('decodes with no error, every byte accounted for, and round-trips', async () => {
-    const bytes = bytesOf(fx.file);
-    const vmdesc = fx.describedBy && fx.describedBy !== fx.file ? await fixtureDescription(join('qemu10', fx.describedBy)) : undefined;
+    const bytes = new Uint8Array(readFileSync(join(FIXTURE_DIR, fx.dir, fx.file)));
+    const vmdesc = fx.describedBy && fx.describedBy !== fx.file ? await fixtureDescription(join(fx.dir, fx.describedBy)) : undefined;
     const m = await scanBytes(bytes, { vmdesc });
     expect(gaps(m)).toEqual([]);
     expect(m.complete).toBe(true);
@@ -82,6 +91,29 @@ describe('QEMU 10.0 features', () => {
     const { model, ram } = await scanStream(memorySource(bytesOf('pc-multifd-main.bin')));
     expect(ram.multifdFlushes).toEqual(expected);
     expect(model.ramBlocks.reduce((s, b) => s + b.pages + b.zero, 0)).toBe(0);
+  });
+
+  it.each(ALL.filter((f) => f.kind === 'postcopy-main'))('$dir postcopy main channel: the package ends at POSTCOPY_RUN (no EOF in it) and the stream goes on after it', async (fx) => {
+    const bytes = new Uint8Array(readFileSync(join(FIXTURE_DIR, fx.dir, fx.file)));
+    const m = await scanBytes(bytes, { vmdesc: await fixtureDescription(join(fx.dir, fx.describedBy!)) });
+    expect(m.problems).toEqual([]);
+    expect(m.complete).toBe(true);
+    // Every command and every FULL section sits where the script's independent walker found it.
+    const commands = m.records.filter((r) => r.kind === 'command').map((r) => [r.offset, r.command!.name]);
+    expect(commands).toEqual(fx.layout.records.filter((r) => r.type === 'COMMAND').map((r) => [r.offset, r.name]));
+    const full = m.records.filter((r) => r.sectionType === 'full').map((r) => [r.offset, r.idstr]);
+    expect(full).toEqual(fx.layout.sections.map((s) => [s[0], s[1]]));
+    const pkg = m.records.findIndex((r) => r.command?.name === 'PACKAGED');
+    const run = m.records.findIndex((r) => r.command?.name === 'POSTCOPY_RUN');
+    expect(m.records[pkg + 1].command?.name).toBe('POSTCOPY_LISTEN');
+    expect(m.records.slice(pkg + 1, run + 1).every((r) => r.depth === 1)).toBe(true);
+    expect(m.records.slice(run + 1).every((r) => r.depth === 0)).toBe(true);
+    // The package's be32 length ends it right after POSTCOPY_RUN.
+    const len = new DataView(bytes.buffer).getUint32(m.records[pkg].offset + 5);
+    const runRec = m.records[run];
+    expect(m.records[pkg].offset + m.records[pkg].size + len).toBe(runRec.offset + runRec.size);
+    expect(m.records.at(-1)).toMatchObject({ kind: 'eof', offset: fx.layout.eofOffset });
+    expect(m.records.filter((r) => r.kind === 'eof').length).toBe(1);
   });
 });
 

@@ -35,6 +35,7 @@ export function editorFor(n: FieldNode): Editor | null {
   if (int && int.bytes === n.size) return { kind: 'int', text: intText(v ?? 0, int.bytes).split(' ')[0], checked: false, hint: intHint(n.type, int.bytes, int.signed) };
   switch (n.type) {
     case 'nullptr':
+    case 'ptr-marker':
       return { kind: 'none', reason: 'a NULL-pointer placeholder must stay 0x30' };
     case 'bool':
       return { kind: 'bool', text: '', checked: v === true || (typeof v === 'number' && v !== 0), hint: 'bool: QEMU writes 0 or 1' };
