@@ -25,6 +25,10 @@ export const PROBLEM_CODES = {
   'heuristic-boundary': { severity: 'warning', title: 'Section end found by heuristic' },
   'trailing-data': { severity: 'warning', title: 'Bytes after the end of the stream' },
   'limit': { severity: 'error', title: 'A size limit was exceeded' },
+  'bad-container': { severity: 'error', title: 'Bad libvirt save image' },
+  'incomplete-image': { severity: 'error', title: 'Save image is incomplete' },
+  'bad-compressed': { severity: 'error', title: 'Corrupt compressed stream' },
+  'container-note': { severity: 'warning', title: 'Unusual libvirt save image' },
   'cancelled': { severity: 'info', title: 'Cancelled' },
 } as const satisfies Record<string, { severity: Severity; title: string }>;
 
