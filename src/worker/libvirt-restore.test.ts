@@ -1,4 +1,4 @@
-// Real libvirt is the oracle: images edited by the CLI are restored by `virsh restore` and the
+// Real libvirt is the oracle: images edited by the CLI and by the worker (as the page does) are restored by `virsh restore` and the
 // guest shows the edit. Runs where virsh and libvirtd exist (.ci/run starts the daemon with
 // scripts/libvirt/libvirt.sh; started here if it is not running, and then stopped again).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { libvirtFixture } from '../format/testing/libvirt-fixtures.ts';
+import { Session } from './session.ts';
+import { ask } from './test-support.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/vmstate-explorer.js');
 const SCRIPT = join(import.meta.dirname, '../../scripts/libvirt/libvirt.sh');
@@ -56,6 +58,29 @@ describe.skipIf(!available)('virsh restore of images edited by the CLI', { timeo
     hmp('o /b 0x70 0x3f');
     expect(hmp('i /b 0x71')).toMatch(/\[0x0071\] = 0x5a\b/);
     expect(virsh('dumpxml', GUEST).stdout).toContain('<description>edited by vmstate-explorer</description>');
+  });
+
+  it.each(['raw.sav', 'gzip.sav'])('%s edited in the worker (register, CMOS, XML, downloaded raw) restores with the edits', async (name) => {
+    const s = new Session();
+    const f0 = await ask(s, { type: 'open', file: new Blob([libvirtFixture(name) as Uint8Array<ArrayBuffer>]), name });
+    const edit = async (generation: number, path: string, value: string) => {
+      const r = await ask(s, { type: 'edit', generation, edit: { kind: 'field', path, value }, force: false });
+      if (r.status !== 'applied') throw new Error(JSON.stringify(r));
+      return r.file;
+    };
+    const f1 = await edit(f0.generation, 'cpu (0)/env.regs[0]', '0x1234abcd');
+    const f2 = await edit(f1.generation, 'mc146818rtc (0)/cmos_data[63]', '0x5a');
+    const xml = f2.container!.libvirt!.xml.replace(/<description>.*<\/description>/, '<description>edited in the page</description>');
+    const f3 = await ask(s, { type: 'container-edit', generation: f2.generation, change: { xml } });
+    const d = await ask(s, { type: 'download', generation: f3.generation, compressed: 'raw' });
+    if (!d.ok) throw new Error(d.reasons.join());
+    const out = join(dir, `page-${name}`);
+    writeFileSync(out, new Uint8Array(await d.blob.arrayBuffer()));
+    await restore(out);
+    expect(hmp('info registers')).toMatch(/EAX=1234abcd/);
+    hmp('o /b 0x70 0x3f');
+    expect(hmp('i /b 0x71')).toMatch(/\[0x0071\] = 0x5a\b/);
+    expect(virsh('dumpxml', GUEST).stdout).toContain('<description>edited in the page</description>');
   });
 
   it('was_running set by the CLI: the restored guest runs; the original stays paused', async () => {
