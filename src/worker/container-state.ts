@@ -36,9 +36,10 @@ function overlay(file: ByteSource, prefix: Uint8Array): ByteSource {
   };
 }
 
-/** Applies (or, with null, reverts) a change; refused with the reason libvirt would give. */
-export async function changeContainer(state: ContainerState, change: LibvirtChange | null): Promise<ContainerState> {
-  if (!change) return { ...state, info: state.original, change: null };
+/** Adds a change to the ones made so far (null reverts them all); refused with libvirt's reason. */
+export async function changeContainer(state: ContainerState, next: LibvirtChange | null): Promise<ContainerState> {
+  if (!next) return { ...state, info: state.original, change: null };
+  const change = { ...state.change, ...next };
   const lv = state.original.libvirt;
   if (!lv) throw new RequestError('bad-request', 'the libvirt header could not be read, so it cannot be rewritten');
   const r = libvirtPrefix(lv, change);

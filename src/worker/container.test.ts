@@ -56,7 +56,9 @@ describe('libvirt save images in the worker', { timeout: 60_000 }, () => {
     const f0 = await open(s, 'gzip.sav', gz);
     const f1 = applied(await ask(s, { type: 'edit', generation: f0.generation, edit: { kind: 'field', path: 'cpu (0)/env.regs[0]', value: '0x1234abcd' }, force: false }));
     const xml = f1.container!.libvirt!.xml.replace(/<description>.*<\/description>/, '<description>edited in the page</description>');
-    const f2 = await ask(s, { type: 'container-edit', generation: f1.generation, change: { xml, wasRunning: true } });
+    await ask(s, { type: 'container-edit', generation: f1.generation, change: { xml } });
+    // A second change adds to the first (the page toggles was_running after editing the XML).
+    const f2 = await ask(s, { type: 'container-edit', generation: f1.generation, change: { wasRunning: true } });
     expect(f2.containerEdited).toBe(true);
     expect(f2.container!.libvirt!.xml).toBe(xml);
     expect(f2.container!.records[0].fields!.find((x) => x.name === 'was_running')!.value).toBe(true);
