@@ -35,7 +35,7 @@ export async function runEdits(
   original: ByteSource,
   requests: Request[],
   output: string,
-  opts: { vmdesc?: Vmdesc; library?: DescriptionLibrary; force?: boolean },
+  opts: { vmdesc?: Vmdesc; library?: DescriptionLibrary; force?: boolean; prefix?: Uint8Array },
 ): Promise<EditRun> {
   const scanOpts = { vmdesc: opts.vmdesc, library: opts.library };
   const base = (await scanStream(original, scanOpts)).model;
@@ -55,7 +55,7 @@ export async function runEdits(
     return { ok: false, reason: `the edited file would not frame like the original: ${framing.reasons.join('; ')}`, warnings, actions: 0, size: 0 };
   }
   if (!framing.ok) warnings.push(...framing.reasons);
-  const size = await writeEdited(original, actions, output);
+  const size = await writeEdited(original, actions, output, opts.prefix);
   return { ok: true, warnings, actions: actions.length, size, patch: exportPatch(actions) };
 }
 
@@ -72,12 +72,19 @@ async function planRequest(model: Parameters<typeof planFieldEdit>[0], req: Requ
   return planPatchEntry(model, req, (o, s) => current.read(o, s), force);
 }
 
-/** Streams the edited file: slices of the original and the inserted bytes, never the whole file. */
-export async function writeEdited(original: ByteSource, actions: readonly EditAction[], output: string): Promise<number> {
+/**
+ * Streams the edited file: slices of the original and the inserted bytes, never the whole file.
+ * `prefix` (a container's own bytes, e.g. a libvirt header and XML) goes first.
+ */
+export async function writeEdited(original: ByteSource, actions: readonly EditAction[], output: string, prefix?: Uint8Array): Promise<number> {
   const table = PieceTable.of(original.size, actions);
   const fh = await open(output, 'wx');
   let written = 0;
   try {
+    if (prefix) {
+      await fh.write(prefix);
+      written += prefix.length;
+    }
     for (const run of table.runs()) {
       if (!run.original) {
         await fh.write(run.bytes);

@@ -5,6 +5,7 @@ import type { StreamModel } from '../format/model.ts';
 import type { OpenedFile } from '../worker/protocol.ts';
 import { ByteCache } from './byte-cache.ts';
 import type { ExplorerState, StoreDeps } from './types.ts';
+import { containerOf } from './container-slice.ts';
 
 type Get = () => ExplorerState;
 type Set = (s: Partial<ExplorerState>) => void;
@@ -51,6 +52,7 @@ export function adopt(get: Get, set: Set, deps: StoreDeps, opened: OpenedFile, h
     edits: opened.edits,
     partial: how === 'devices' || how === 'outline' ? how : false,
     ...(how === 'devices' || how === 'outline' || how === 'edit' ? {} : { scan: null }),
+    ...(how === 'devices' || how === 'outline' ? (since === get().file?.since ? {} : { container: null, containerEdited: false }) : containerOf(opened)),
   });
   // Offsets may have moved (a renamed section, the full model replacing devices first).
   if (keepField && get().selectField(keepField)) return;

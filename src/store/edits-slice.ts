@@ -125,19 +125,20 @@ export const createEditsSlice = (deps: StoreDeps): Slice<EditsSlice> => (set, ge
       const f = editable();
       if (!f) return;
       try {
-        const reply = await busy('Checking the edited file', (onProgress) => deps.worker.request({ type: 'download', generation: f.generation }, { onProgress }));
+        const compressed = get().container ? get().containerDownload : undefined;
+        const reply = await busy('Checking the edited file', (onProgress) => deps.worker.request({ type: 'download', generation: f.generation, compressed }, { onProgress }));
         if (!reply) return;
         if (!reply.ok) {
           set({ notice: { tone: 'error', text: `Download blocked: the edited file would not frame like the original: ${reply.reasons.join('; ')}` } });
           return;
         }
         deps.saveBlob(reply.blob, reply.name);
-        set({ savedGeneration: f.generation });
+        set({ savedGeneration: f.generation, ...(reply.notes?.length ? { notice: { tone: 'info', text: `Downloaded ${reply.name}: ${reply.notes.join('; ')}` } } : {}) });
       } catch (e) {
         set({ notice: { tone: 'error', text: `Could not download the edited file: ${message(e)}` } });
       }
     },
 
-    hasUnsavedEdits: () => get().edits.done.length > 0 && get().savedGeneration !== get().file?.generation,
+    hasUnsavedEdits: () => (get().edits.done.length > 0 || get().containerEdited) && get().savedGeneration !== get().file?.generation,
   };
 };

@@ -10,6 +10,7 @@ import { changedSpans } from './changed-ranges.ts';
 import { actionInfo, type History } from './edit-history.ts';
 import type { EditsInfo, OpenedFile, Span } from './protocol.ts';
 import { compareFraming } from '../format/verify.ts';
+import type { ContainerState } from './container-state.ts';
 
 export type Progress = (scanned: number, total: number) => void;
 
@@ -38,6 +39,8 @@ export interface Current {
   original: StreamModel | null;
   changed: Span[];
   description?: { name: string; vmdesc: Vmdesc };
+  /** The libvirt image around the stream `file` holds (container-state.ts). */
+  container?: ContainerState;
 }
 
 export async function makeCurrent(base: Omit<Current, 'source' | 'changed'>): Promise<Current> {
@@ -55,5 +58,6 @@ export function editsInfo(cur: Current): EditsInfo {
 }
 
 export function openedFile(cur: Current, extra: Partial<OpenedFile> = {}): OpenedFile {
-  return { generation: cur.generation, name: cur.name, model: cur.scan.model, description: cur.description?.name, edits: editsInfo(cur), ...extra };
+  const container = cur.container ? { container: cur.container.info, containerEdited: cur.container.change !== null } : {};
+  return { generation: cur.generation, name: cur.name, model: cur.scan.model, description: cur.description?.name, edits: editsInfo(cur), ...container, ...extra };
 }

@@ -2,6 +2,7 @@
 // reply (a value or an error); progress and the devices-first model are events, never replies.
 // Byte buffers and blobs travel as transferables or by reference, never as copies of the file.
 
+import type { ContainerInfo } from '../format/container/types.ts';
 import type { HeaderChange } from '../format/edit-plan.ts';
 import type { EditKind } from '../format/edits.ts';
 import type { StreamModel } from '../format/model.ts';
@@ -38,8 +39,13 @@ export type Request =
   | { type: 'redo'; generation: number }
   /** The applied edits as a JSON patch (format/patch.ts). */
   | { type: 'export-patch'; generation: number }
-  /** Decodes the edited file again, checks its framing against the original, returns it as a Blob. */
-  | { type: 'download'; generation: number };
+  /**
+   * Decodes the edited file again, checks its framing against the original, returns it as a Blob.
+   * A compressed container is re-compressed where the browser can ('keep') or written raw ('raw').
+   */
+  | { type: 'download'; generation: number; compressed?: 'keep' | 'raw' }
+  /** Rewrites the container's own fields (libvirt: domain XML, was_running); null reverts them. */
+  | { type: 'container-edit'; generation: number; change: { xml?: string; wasRunning?: boolean } | null };
 
 export type RequestType = Request['type'];
 export type RequestOf<T extends RequestType> = Extract<Request, { type: T }>;
@@ -82,6 +88,10 @@ export interface OpenedFile {
   restored?: { count: number } | { dropped: string };
   /** Why the edits could not be kept in this browser (they still apply to this page). */
   storageError?: string;
+  /** The container around the stream (libvirt save image), as edited; `model` is the stream's, in stream offsets. */
+  container?: ContainerInfo;
+  /** The container's own fields differ from the file's (not kept between visits, not in undo). */
+  containerEdited?: boolean;
 }
 
 export type EditReply =
@@ -91,7 +101,7 @@ export type EditReply =
   /** canForce: asking again with force would apply it, with `warnings`. */
   | { status: 'refused'; reason: string; canForce: boolean; warnings: string[] };
 
-export type DownloadReply = { ok: true; blob: Blob; name: string } | { ok: false; reasons: string[] };
+export type DownloadReply = { ok: true; blob: Blob; name: string; notes?: string[] } | { ok: false; reasons: string[] };
 
 /** Page state in a RAM picture cell; a cell covering several pages shows the most telling one. */
 export const RAM_CELL = { notSent: 0, zero: 1, data: 2, other: 3 } as const;
@@ -110,6 +120,7 @@ export interface Replies {
   redo: OpenedFile;
   'export-patch': { text: string; edits: number };
   download: DownloadReply;
+  'container-edit': OpenedFile;
 }
 
 export type ErrorCode = 'cancelled' | 'no-file' | 'stale' | 'bad-request' | 'failed';

@@ -18,6 +18,8 @@ import type { EditReply, EditRequest, OpenedFile, Replies } from './protocol.ts'
 import { ramBlockBlob } from './ram-export.ts';
 import { ramPicture, type RamPicture } from './ram-picture.ts';
 import { fieldNodes, outline } from './outline.ts';
+import { openContainer } from './container-open.ts';
+import { changeContainer, imageBlob, type ContainerDownload, type ContainerState } from './container-state.ts';
 
 export { RequestError, type Progress } from './current.ts';
 
@@ -73,9 +75,15 @@ export class Session {
     return this.need().source;
   }
 
-  async open(id: number, file: Blob, name: string, progress: Progress, early?: EarlyModels): Promise<OpenedFile> {
+  async open(id: number, dropped: Blob, name: string, progress: Progress, early?: EarlyModels): Promise<OpenedFile> {
     const abort = this.start(id);
+    let container: ContainerState | undefined;
     try {
+      // A libvirt save image opens as the stream inside it (format/container); a compressed one
+      // is decompressed into a spill first, its progress in compressed bytes read.
+      const opened = await openContainer(dropped, { signal: abort.signal, onProgress: (consumed, total) => progress(consumed, total) });
+      if (opened.info) container = { file: dropped, original: opened.info, info: opened.info, change: null, close: () => opened.close() };
+      const file = opened.inner;
       const original = blobSource(file);
       let generation = ++this.generation;
       this.opening = { generation, source: original };
@@ -103,11 +111,29 @@ export class Session {
         await this.untilDrawn(id, abort.signal);
         if (abort.signal.aborted) throw new CancelledError();
       }
-      this.current = await makeCurrent({ generation, since: generation, name, file, key: restore.key, history: restore.history, scan, original: unedited });
+      const previous = this.current;
+      this.current = await makeCurrent({ generation, since: generation, name, file, key: restore.key, history: restore.history, scan, original: unedited, container });
+      container = undefined;
+      if (previous?.container && previous.container !== this.current.container) await previous.container.close();
       return openedFile(this.current, { restored: restore.restored, storageError: restore.storageError });
     } finally {
+      // An open that failed or was cancelled removes the spill it made.
+      await container?.close();
       this.finish(id);
     }
+  }
+
+  /** The container's own fields (libvirt XML, was_running); refused with libvirt's reason. */
+  containerEdit(generation: number, change: { xml?: string; wasRunning?: boolean } | null): Promise<OpenedFile> {
+    return this.edits.exclusive(async () => {
+      const cur = this.checkFile(generation);
+      if (!cur.container) throw new RequestError('bad-request', 'This file is a bare QEMU stream: it has no libvirt header or XML to edit');
+      const container = await changeContainer(cur.container, change);
+      if (this.current !== cur) throw new RequestError('stale', `${cur.name} was replaced while the change was applied`);
+      // The stream's bytes are unchanged, so the generation stays: cached pages remain valid.
+      this.current = { ...cur, container };
+      return openedFile(this.current);
+    });
   }
 
   /** The page drew open `target`'s outline; false if that open was not waiting. */
@@ -191,8 +217,14 @@ export class Session {
     return this.edits.exportPatch(this.checkFile(generation));
   }
 
-  download(generation: number, progress: Progress): Promise<Replies['download']> {
-    return this.edits.exclusive(async () => this.edits.download(this.checkFile(generation), progress));
+  download(generation: number, progress: Progress, compressed?: ContainerDownload): Promise<Replies['download']> {
+    return this.edits.exclusive(async () => {
+      const cur = this.checkFile(generation);
+      const r = await this.edits.download(cur, progress);
+      if (!r.ok || !cur.container) return r;
+      const { blob, notes } = await imageBlob(cur.container, r.blob, compressed);
+      return { ...r, blob, notes };
+    });
   }
 
   private block(cur: Current, name: string) {

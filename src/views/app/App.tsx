@@ -1,5 +1,6 @@
 import { useRef } from 'react';
 import { useExplorer } from '../../store/useExplorer.ts';
+import { ContainerPanel } from '../container/ContainerPanel.tsx';
 import { DataInspector } from '../hex/DataInspector.tsx';
 import { DropZone } from './DropZone.tsx';
 import { EditProgress } from '../edits/EditProgress.tsx';
@@ -33,6 +34,7 @@ export function App() {
       {hasModel ? (
         <main className="workspace">
           <div className="col-left">
+            <ContainerPanel />
             <SectionTable />
             <ProblemsPanel />
             <EditsPanel />
