@@ -27,7 +27,7 @@ export const PROBLEM_CODES = {
   'bad-image': { severity: 'error', title: 'Bad disk image' },
   'unsupported-image': { severity: 'error', title: 'Disk image not supported' },
   'limit': { severity: 'error', title: 'A size limit was exceeded' },
-  'bad-container': { severity: 'error', title: 'Bad libvirt save image' },
+  'bad-container': { severity: 'error', title: 'Bad save image' },
   'incomplete-image': { severity: 'error', title: 'Save image is incomplete' },
   'bad-compressed': { severity: 'error', title: 'Corrupt compressed stream' },
   'container-note': { severity: 'warning', title: 'Unusual libvirt save image' },

@@ -2,6 +2,7 @@
 // (new XML, was_running: what `virsh save-image-define` and `save-image-edit --running` do), and
 // the download that puts the container's bytes back around the edited stream.
 
+import { xlImageParts } from '../format/container/xl.ts';
 import { blobSource, type ByteSource } from '../format/byte-source.ts';
 import { readLibvirt } from '../format/container/libvirt.ts';
 import { libvirtPrefix, type LibvirtChange } from '../format/container/libvirt-edit.ts';
@@ -63,6 +64,7 @@ export type ContainerDownload = 'keep' | 'raw';
  */
 export async function imageBlob(state: ContainerState, stream: Blob, how: ContainerDownload = 'keep'): Promise<{ blob: Blob; notes: string[] }> {
   const { inner } = state.original;
+  if (state.original.kind === 'xl') return { blob: new Blob(xlImageParts(state.original, state.file, stream)), notes: [] };
   const compressed = inner.codec !== 'raw';
   const recompress = compressed && how === 'keep' && inner.codec === 'gzip' && typeof CompressionStream === 'function';
   const writeRaw = compressed && !recompress;

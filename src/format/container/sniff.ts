@@ -3,9 +3,10 @@
 
 import type { ByteSource } from '../byte-source.ts';
 import { readLibvirt } from './libvirt.ts';
+import { readXl } from './xl.ts';
 import type { ContainerInfo } from './types.ts';
 
-const READERS: ((source: ByteSource) => Promise<ContainerInfo | null>)[] = [readLibvirt];
+const READERS: ((source: ByteSource) => Promise<ContainerInfo | null>)[] = [readLibvirt, readXl];
 
 /** The container around the QEMU stream, or null for a bare stream. */
 export async function sniffContainer(source: ByteSource): Promise<ContainerInfo | null> {

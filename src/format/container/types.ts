@@ -10,7 +10,8 @@ import type { Problem } from '../errors.ts';
 /** How the wrapped stream is stored in the file. */
 export type Codec = 'raw' | 'gzip' | 'bzip2' | 'xz' | 'lzop' | 'zstd';
 
-export type ContainerRecordKind = 'container-header' | 'xml' | 'cookie' | 'padding' | 'stream';
+/** 'config': text such as the xl domain configuration; 'record': a record of the container's own stream (libxl, libxc). */
+export type ContainerRecordKind = 'container-header' | 'xml' | 'cookie' | 'config' | 'record' | 'padding' | 'stream';
 
 /** One run of the container's own bytes, in file offsets; together they cover the whole file. */
 export interface ContainerRecord {
@@ -48,7 +49,7 @@ export interface LibvirtInfo {
 }
 
 export interface ContainerInfo {
-  kind: 'libvirt';
+  kind: 'libvirt' | 'xl';
   title: string;
   fileSize: number;
   records: ContainerRecord[];
@@ -58,6 +59,12 @@ export interface ContainerInfo {
   streamSize?: number;
   /** The decompressed stream ends early or was cut by a limit: the stream model covers what came. */
   libvirt?: LibvirtInfo;
+  /**
+   * xl images: the EMULATOR_CONTEXT record around the stream. Its u32 length at `lengthOffset`
+   * counts the 8-byte emulator header plus the stream; zero padding follows to a multiple of 8,
+   * and the rest of the image starts at `recordEnd`.
+   */
+  xl?: { lengthOffset: number; littleEndian: boolean; recordEnd: number };
   problems: Problem[];
 }
 
