@@ -25,10 +25,11 @@
 // The script must run as root (chroot(2)). It mounts proc on $QEMU10_ROOT/proc when it is not
 // mounted yet and unmounts it again at the end; the minbase /dev nodes are enough for TCG.
 //
-// - QEMU runs as `chroot $QEMU10_ROOT qemu-system-… ARGS -qmp unix:/tmp/vmstate-qemu10/qmp-N.sock,…`;
-//   every path in ARGS and in the QMP commands is a path inside the chroot under /tmp/vmstate-qemu10
-//   (the script's work directory, emptied first). The QMP socket is reached from outside through
-//   $QEMU10_ROOT/tmp/vmstate-qemu10/. Finished files are copied to public/fixtures/qemu10/.
+// - QEMU is started by scripts/lib/qemu.mjs startQemu with its chroot option, as
+//   `chroot $QEMU10_ROOT qemu-system-… ARGS -qmp unix:/tmp/vmstate-qmp-…/qmp.sock,…` (the socket is
+//   reached from outside through $QEMU10_ROOT/tmp/…); every path in ARGS and in the QMP commands is
+//   a path inside the chroot under /tmp/vmstate-qemu10 (the script's work directory, emptied
+//   first). Finished files are copied to public/fixtures/qemu10/.
 // - Guests never run (-S, TCG), RTC base and MACs are fixed, the RAM pattern is seeded.
 // - Each file is decoded here far enough to locate the 10.0-specific parts (record walk using the
 //   file's own vmdesc JSON for section sizes, RAM record parser incl. mapped-ram headers); offsets
@@ -36,14 +37,14 @@
 //   few single-byte mutations of the 10.0-specific parts are loaded to record QEMU's verdict.
 // Fails loudly if QEMU10_ROOT is unset, QEMU is missing there or is not 10.0 (ALLOW_ANY_QEMU=1
 // overrides the version check).
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import net from 'node:net';
 import { parseArgs } from 'node:util';
-import { Qmp, waitForMigration } from './lib/qmp.mjs';
-import { REPO_ROOT, shQuote } from './lib/qemu.mjs';
+import { waitForMigration } from './lib/qmp.mjs';
+import { REPO_ROOT, shQuote, startQemu } from './lib/qemu.mjs';
 
 const ARGS = parseArgs({ options: { qemu: { type: 'string', default: '10.0' }, root: { type: 'string' }, only: { type: 'string' } } }).values;
 /** Which QEMU the fixtures are made with: its Debian suite, output folder and chroot variable. */
@@ -166,50 +167,16 @@ function debianPackages() {
   return Object.fromEntries(out.trim().split('\n').map((l) => l.split(' ')));
 }
 
-let sockCounter = 0;
-/** Starts BINARY ARGS in the chroot with a QMP socket; returns { qmp, proc, exited, stderr() }. */
-async function startChrootQemu(binary, args, { timeoutMs = 20_000 } = {}) {
-  const sockIn = `${WORK}/qmp-${process.pid}-${sockCounter++}.sock`;
-  const sock = host(sockIn);
-  rmSync(sock, { force: true });
-  const proc = spawn('chroot', [ROOT, binary, ...args, '-qmp', `unix:${sockIn},server=on,wait=off`], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  proc.stderr.setEncoding('utf8');
-  proc.stderr.on('data', (d) => (stderr += d));
-  proc.stdout.resume();
-  let exitCode = null;
-  const exited = new Promise((res) => proc.on('exit', (code, signal) => res(code ?? (signal ? 128 : -1))));
-  exited.then((c) => (exitCode = c));
-  const fail = (msg) => Object.assign(new Error(msg), { exitCode, stderr });
-  const deadline = Date.now() + timeoutMs;
-  while (!existsSync(sock)) {
-    if (exitCode !== null) { await sleep(20); throw fail(`${binary} exited with ${exitCode}: ${stderr.trim()}`); }
-    if (Date.now() > deadline) { proc.kill('SIGKILL'); throw fail(`${binary} did not open QMP: ${stderr.trim()}`); }
-    await sleep(20);
-  }
-  let qmp;
-  try {
-    qmp = await Qmp.connect(sock, timeoutMs, { abort: () => exitCode !== null });
-  } catch (e) {
-    if (exitCode === null) proc.kill('SIGKILL');
-    await exited; await sleep(20);
-    throw fail(`${binary}: ${e.message}: ${stderr.trim()}`);
-  }
-  const close = async () => {
-    if (exitCode === null) {
-      await qmp.execute('quit').catch(() => {});
-      const t = setTimeout(() => proc.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(t);
-    }
-    qmp.close();
-    rmSync(sock, { force: true });
-  };
-  return { qmp, proc, exited, close, stderr: () => stderr, exitCode: () => exitCode };
-}
+/**
+ * QEMU in the chroot with a QMP socket: scripts/lib/qemu.mjs startQemu (the one launcher) runs
+ * `chroot ROOT BINARY ARGS -qmp unix:/tmp/vmstate-qmp-…/qmp.sock,…` and reaches the socket through
+ * ROOT/tmp. Resolves { qmp, proc, exited, close, stderr(), exitCode() }; rejects with QEMU's own
+ * message (and .exitCode, .stderr) as soon as QEMU exits during the start.
+ */
+const startChrootQemu = (binary, args) => startQemu(binary, args, { chroot: ROOT });
 
 const commandLine = (binary, args) =>
-  ['chroot', ROOT_VAR, binary, ...args, '-qmp', `unix:${WORK}/qmp-<n>.sock,server=on,wait=off`]
+  ['chroot', ROOT_VAR, binary, ...args, '-qmp', 'unix:/tmp/vmstate-qmp-<tmp>/qmp.sock,server=on,wait=off']
     .map((w) => (w === ROOT_VAR ? w : shQuote(w))).join(' ');
 
 const cleanStderr = (s) => s.split('\n').map((l) => l.trim()).filter((l) => l && !/has no peer/.test(l)).join('\n');
@@ -980,7 +947,7 @@ async function build() {
     },
     conventions: {
       paths: `args and QMP file names are paths inside the chroot; the script works in ${WORK} (inside the chroot) and copies the results here`,
-      qmpSocket: `commandLine shows the -qmp option the script adds (socket in ${WORK}, reached from outside as ${ROOT_VAR}${WORK}/…)`,
+      qmpSocket: `commandLine shows the -qmp option scripts/lib/qemu.mjs startQemu adds (a fresh directory under the chroot's /tmp, reached from outside through ${ROOT_VAR})`,
       determinism: 'guests never run (-S, TCG), RTC base and MACs are fixed, the RAM pattern is seeded: reruns give identical files, except the multifd channel files (how pages are spread over the channels varies; the main channel does not)',
       kinds: {
         migration: 'QMP migrate to exec:cat: header, configuration, RAM START/PART/END, SWITCHOVER_START command, FULL sections, EOF, vmdesc',
