@@ -34,9 +34,9 @@
 //   a path inside the chroot under /tmp/vmstate-qemu10 (the script's work directory, emptied
 //   first). Finished files are copied to public/fixtures/qemu10/.
 // - Guests never run (-S, TCG), RTC base and MACs are fixed, the RAM pattern is seeded.
-// - Each file is decoded here far enough to locate the 10.0-specific parts (record walk using the
-//   file's own vmdesc JSON for section sizes, RAM record parser incl. mapped-ram headers); offsets
-//   go to manifest.json. Then each file is loaded back into a fresh QEMU 10.0 ("loadsBack"), and a
+// - Each file is walked by scripts/lib/stream.mjs (the scripts' independent walker, no code from
+//   src/: section sizes from the vmdesc JSON, RAM records incl. mapped-ram headers, PACKAGED
+//   contents at depth 1) far enough to locate the 10.0-specific parts; offsets go to manifest.json. Then each file is loaded back into a fresh QEMU 10.0 ("loadsBack"), and a
 //   few single-byte mutations of the 10.0-specific parts are loaded to record QEMU's verdict.
 // Fails loudly if QEMU10_ROOT is unset, QEMU is missing there or is not 10.0 (ALLOW_ANY_QEMU=1
 // overrides the version check).
