@@ -28,7 +28,7 @@ const RAM_KNOWN = 0x27e;
 
 /** Commands (migration/savevm.c enum qemu_vm_cmd, MIG_CMD_*). */
 const COMMANDS = { 1: 'OPEN_RETURN_PATH', 2: 'PING', 3: 'POSTCOPY_ADVISE', 4: 'POSTCOPY_LISTEN', 5: 'POSTCOPY_RUN', 6: 'POSTCOPY_RAM_DISCARD', 7: 'PACKAGED', 8: 'ENABLE_COLO', 9: 'POSTCOPY_RESUME', 10: 'RECV_BITMAP', 11: 'SWITCHOVER_START' };
-const CMD_PACKAGED = 7;
+const CMD_POSTCOPY_RUN = 5, CMD_PACKAGED = 7;
 
 class Cursor {
   constructor(buf, pos = 0) { this.buf = buf; this.pos = pos; }
@@ -146,7 +146,11 @@ function parseConfiguration(buf, c, st, at) {
 /**
  * Walks the top-level records of BUF (a QEVM stream, or a headerless COLO buffer). JSON (the file's
  * own vmdesc, or that of the migration of the same VM) gives the size of every FULL section. A
- * PACKAGED command's package is walked as records of depth 1 up to its announced end.
+ * PACKAGED command's package is walked as records of depth 1 (`depth` on each record, FULL
+ * sections included) up to its announced end; a postcopy package (POSTCOPY_LISTEN, the device
+ * sections, PING, POSTCOPY_RUN) has no EOF and must end exactly after its POSTCOPY_RUN.
+ * A stream without JSON (a postcopy main channel carries none) is walked with the JSON of a
+ * migration of the same VM: this walker never searches for a footer to end a section.
  */
 export function walkStream(buf, json) {
   const c = new Cursor(buf);
@@ -186,6 +190,12 @@ export function walkStream(buf, json) {
         packageEnds.push(c.pos + len + rec.packageLength);
       }
       c.pos += len;
+      // QEMU leaves the package at POSTCOPY_RUN (savevm.c loadvm_postcopy_handle_run returns
+      // LOADVM_QUIT; the package has no EOF) and drops whatever else the package holds. Its writer
+      // (postcopy_start) puts POSTCOPY_RUN last, so anything after it is an error here.
+      if (cmd === CMD_POSTCOPY_RUN && depth && c.pos !== packageEnds.at(-1)) {
+        throw new Error(`POSTCOPY_RUN at ${hex(at)} is not the last record of its package, which ends at ${hex(packageEnds.at(-1))}`);
+      }
       continue;
     }
     if (!SECTION_NAMES[type]) throw new Error(`unexpected record type ${hex(type)} at ${hex(at)}`);

@@ -1,6 +1,6 @@
-// The layouts the fixture scripts recorded in public/fixtures/manifest.json (QEMU 7.2) and
-// public/fixtures/qemu10/manifest.json agree with the decoder record for record. They were found by
-// the scripts' own walker (scripts/lib/stream.mjs, or the QEMU 10 script's copy of it), which shares
+// The layouts the fixture scripts recorded in public/fixtures/manifest.json (QEMU 7.2),
+// public/fixtures/qemu10/manifest.json and qemu11/manifest.json agree with the decoder record for
+// record. They were found by the scripts' own walker (scripts/lib/stream.mjs), which shares
 // no code with src/format and never guesses an end: section sizes come from the vmdesc JSON and
 // each section must meet its footer exactly there.
 import { readFileSync } from 'node:fs';
@@ -37,6 +37,7 @@ const read = (dir: string): Entry[] => JSON.parse(readFileSync(join(FIXTURE_DIR,
 const cases = [
   ...read('').map((e) => ({ dir: '', ...e })),
   ...read('qemu10').map((e) => ({ dir: 'qemu10', ...e })),
+  ...read('qemu11').map((e) => ({ dir: 'qemu11', ...e })),
 ];
 
 /** One comparable line per top-level thing, from the manifest's layout. */
