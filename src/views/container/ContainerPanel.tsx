@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { formatProblem } from '../../format/errors.ts';
 import type { ContainerInfo } from '../../format/container/types.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
+import { RecordDetails } from './RecordDetails.tsx';
 import { XmlEditor } from './XmlEditor.tsx';
 
 const hex = (n: number) => `0x${n.toString(16)}`;
@@ -12,7 +13,7 @@ function coordinates(c: ContainerInfo): string {
   return `Offsets in the section table, fields and hex view are in the decompressed stream (${c.streamSize ?? '?'} bytes); the file holds it ${c.inner.codec}-compressed at file offset ${hex(c.inner.offset)} (${c.inner.size} bytes).`;
 }
 
-/** The libvirt save image around the stream: its records, header fields, XML and cookie (as text). */
+/** The container around the stream (libvirt save image, xl save image): its records, header fields and texts. */
 export function ContainerPanel() {
   const c = useExplorer((s) => s.container);
   const edited = useExplorer((s) => s.containerEdited);
@@ -26,7 +27,7 @@ export function ContainerPanel() {
   const cookie = c.libvirt?.cookie;
   const change = async (ch: Parameters<typeof edit>[0]) => setRefusal(await edit(ch));
   return (
-    <section className="container-panel" aria-label="libvirt save image">
+    <section className="container-panel" aria-label={c.title}>
       <h2>
         {c.title}
         {edited && <span className="badge"> edited</span>}
@@ -70,6 +71,7 @@ export function ContainerPanel() {
           ))}
         </dl>
       )}
+      <RecordDetails records={c.records} />
       {c.libvirt && <XmlEditor xml={c.libvirt.xml} room={c.libvirt.header.dataLen - c.libvirt.cookieLen - 1} onSave={async (xml) => {
         const reason = await edit({ xml });
         setRefusal(reason);
