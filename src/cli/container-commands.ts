@@ -23,7 +23,9 @@ export function printContainer(info: ContainerInfo): string {
   const head = `${info.title}, ${info.fileSize} bytes` + (h ? `, version ${h.version} (${h.littleEndian ? 'little' : 'big'}-endian), was_running ${h.wasRunning}, compressed ${info.inner.codec}` : '');
   const where = info.inner.codec === 'raw'
     ? `stream offsets below are relative to the stream: file offset = stream offset + ${hex(info.inner.offset)}`
-    : `stream offsets below are in the decompressed stream (${info.streamSize ?? '?'} bytes)`;
+    : info.inner.codec === 'mapped'
+      ? `stream offsets below are VM-state offsets; the VM state's ${info.qcow2?.extents.length ?? 0} extent(s) in the image are listed above`
+      : `stream offsets below are in the decompressed stream (${info.streamSize ?? '?'} bytes)`;
   const problems = info.problems.map(formatProblem);
   return [head, ...lines, ...problems, where, ''].join('\n') + '\n';
 }
@@ -83,4 +85,20 @@ export async function extractStream(input: OpenedInput, output: string): Promise
     await fh.close();
   }
   return at;
+}
+
+/** `snapshots IMAGE`: the snapshot table of a qcow2 image, as `qemu-img snapshot -l` lists it, plus the VM state's place. */
+export function printSnapshots(info: ContainerInfo): string {
+  if (!info.qcow2) return `${info.title}: not a qcow2 image\n`;
+  const clock = (ns: number) => {
+    const s = Math.floor(ns / 1e9);
+    return `${String(Math.floor(s / 3600)).padStart(2, '0')}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}.${String(Math.floor(ns / 1e6) % 1000).padStart(3, '0')}`;
+  };
+  const rows = [['id', 'name', 'date', 'vm clock', 'disk size', 'vm state size', '']];
+  for (const s of info.qcow2.snapshots) {
+    rows.push([s.id, s.name, new Date(s.dateSec * 1000).toISOString().replace('T', ' ').slice(0, 19), clock(s.vmClockNsec), String(s.diskSize), String(s.vmStateSize), s.vmStateSize ? (s.index === info.qcow2.chosen ? 'opens by default' : '') : 'disk only']);
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const head = `qcow2 v${info.qcow2.version}, cluster size ${info.qcow2.clusterSize}, disk size ${info.qcow2.diskSize}, ${info.qcow2.snapshots.length} snapshot(s)`;
+  return [head, ...rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()), 'open one with IMAGE@NAME (or @ID, @#N), e.g. inspect IMAGE@NAME'].join('\n') + '\n';
 }

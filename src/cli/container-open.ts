@@ -2,11 +2,13 @@
 // image as the sub-range holding its stream, a compressed one decompressed front to back into a
 // temporary file (removed on close) that is then read like any other file.
 
+import { existsSync } from 'node:fs';
 import { mkdtemp, open, rm, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { subSource } from '../format/byte-source.ts';
 import { inflate, type InflateLimits } from '../format/container/inflate.ts';
+import { qcow2StateSource } from '../format/container/qcow2.ts';
 import { sniffContainer } from '../format/container/sniff.ts';
 import type { ContainerInfo } from '../format/container/types.ts';
 import { fileSource, type NodeFileSource } from './node-source.ts';
@@ -21,12 +23,26 @@ export interface OpenedInput {
   close(): Promise<void>;
 }
 
-export async function openInput(path: string, limits: Partial<InflateLimits> = {}, onProgress?: (consumed: number, produced: number) => void): Promise<OpenedInput> {
+/** `IMAGE@SNAPSHOT` names a qcow2 snapshot, when IMAGE exists and the whole name does not. */
+export function splitSnapshot(path: string): { path: string; snapshot?: string } {
+  const at = path.lastIndexOf('@');
+  if (at > 0 && !existsSync(path) && existsSync(path.slice(0, at))) return { path: path.slice(0, at), snapshot: path.slice(at + 1) };
+  return { path };
+}
+
+export async function openInput(name: string, limits: Partial<InflateLimits> = {}, onProgress?: (consumed: number, produced: number) => void): Promise<OpenedInput> {
+  const { path, snapshot } = splitSnapshot(name);
   const file = await fileSource(path);
   try {
-    const container = await sniffContainer(file);
+    const container = await sniffContainer(file, { snapshot });
     if (!container) return { file, stream: file, container, close: () => file.close() };
+    if (snapshot !== undefined && container.kind !== 'qcow2') throw new Error(`${path} is not a qcow2 image: "@${snapshot}" names a snapshot only in one`);
     const { offset, size, codec } = container.inner;
+    if (codec === 'mapped') {
+      const empty = { size: 0, read: async () => new Uint8Array(0) };
+      const state = container.qcow2?.chosen !== undefined ? await qcow2StateSource(file, container) : empty;
+      return { file, stream: { ...state, read: state.read.bind(state), close: async () => undefined }, container, close: () => file.close() };
+    }
     if (codec === 'raw') {
       const stream = { ...subSource(file, offset, size), close: async () => undefined };
       return { file, stream, container, close: () => file.close() };

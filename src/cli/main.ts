@@ -17,7 +17,7 @@ import { parsePatch } from '../format/patch.ts';
 import { readFile } from 'node:fs/promises';
 import { checkFile, formatReport, parseTarget } from './compat-command.ts';
 import { openInput } from './container-open.ts';
-import { containerChange, containerJson, extractStream, outputPrefix, printContainer } from './container-commands.ts';
+import { containerChange, containerJson, extractStream, outputPrefix, printContainer, printSnapshots } from './container-commands.ts';
 
 export const USAGE = `usage:
   vmstate-explorer inspect FILE [--json | --format table|json|analyze] [--vmdesc DESC] [--no-library]
@@ -28,6 +28,7 @@ export const USAGE = `usage:
   vmstate-explorer check FILE... --target VERSION[:MACHINE] [--vmdesc DESC]   (VERSION: 7.2, 10.0, 11.1)
   vmstate-explorer extract FILE -o STREAM       (the bare QEMU stream of a libvirt save image)
   vmstate-explorer xml FILE                     (the domain XML of a libvirt save image)
+  vmstate-explorer snapshots IMAGE              (the snapshots of a qcow2 image; open one as IMAGE@NAME)
 
 PATH is a field path as printed by 'inspect --json', e.g. "cpu (0)/env.regs[0]",
 or a section header field: "timer (0)/#idstr", "timer (0)/#instance_id", "timer (0)/#version_id".
@@ -101,6 +102,10 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
           else throw new UsageError(`unknown --format ${format}`);
           return firstError(problems(model), err, format === 'table') ? 1 : 0;
         }
+        case 'snapshots':
+          if (!container?.qcow2) throw new UsageError(`${file} is not a qcow2 image`);
+          out(printSnapshots(container));
+          return 0;
         case 'extract':
         case 'xml': {
           if (!container) throw new UsageError(`${file} is a bare QEMU stream, not a libvirt save image`);

@@ -2,6 +2,7 @@
 // (new XML, was_running: what `virsh save-image-define` and `save-image-edit --running` do), and
 // the download that puts the container's bytes back around the edited stream.
 
+import { qcow2ImageParts } from '../format/container/qcow2.ts';
 import { xlImageParts } from '../format/container/xl.ts';
 import { blobSource, type ByteSource } from '../format/byte-source.ts';
 import { readLibvirt } from '../format/container/libvirt.ts';
@@ -16,6 +17,8 @@ export interface ContainerState {
   /** What the page shows: `original`, or the records as `change` rewrites them. */
   info: ContainerInfo;
   change: LibvirtChange | null;
+  /** The stream as opened (before edits): qcow2 downloads compare against it. */
+  stream: Blob;
   /** Removes the spill of a compressed stream. */
   close(): Promise<void>;
 }
@@ -65,6 +68,11 @@ export type ContainerDownload = 'keep' | 'raw';
 export async function imageBlob(state: ContainerState, stream: Blob, how: ContainerDownload = 'keep'): Promise<{ blob: Blob; notes: string[] }> {
   const { inner } = state.original;
   if (state.original.kind === 'xl') return { blob: new Blob(xlImageParts(state.original, state.file, stream)), notes: [] };
+  if (state.original.kind === 'qcow2') {
+    const r = await qcow2ImageParts(state.original, state.file, stream, state.stream);
+    if ('reason' in r) throw new RequestError('bad-request', r.reason);
+    return { blob: new Blob(r.parts), notes: [] };
+  }
   const compressed = inner.codec !== 'raw';
   const recompress = compressed && how === 'keep' && inner.codec === 'gzip' && typeof CompressionStream === 'function';
   const writeRaw = compressed && !recompress;

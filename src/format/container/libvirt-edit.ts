@@ -10,7 +10,7 @@ export interface LibvirtChange {
   xml?: string;
   wasRunning?: boolean;
   /** Written as another format (a compressed image downloaded raw: 'raw'). */
-  codec?: Codec;
+  codec?: Exclude<Codec, 'mapped'>;
 }
 
 export type PrefixResult = { ok: true; prefix: Uint8Array; notes: string[] } | { ok: false; reason: string };

@@ -6,9 +6,11 @@
 
 import type { FieldNode } from '../model.ts';
 import type { Problem } from '../errors.ts';
+import type { Qcow2Info } from './qcow2.ts';
 
 /** How the wrapped stream is stored in the file. */
-export type Codec = 'raw' | 'gzip' | 'bzip2' | 'xz' | 'lzop' | 'zstd';
+/** 'mapped': stored in pieces the container maps (a qcow2 snapshot's clusters: `qcow2.extents`). */
+export type Codec = 'raw' | 'gzip' | 'bzip2' | 'xz' | 'lzop' | 'zstd' | 'mapped';
 
 /** 'config': text such as the xl domain configuration; 'record': a record of the container's own stream (libxl, libxc). */
 export type ContainerRecordKind = 'container-header' | 'xml' | 'cookie' | 'config' | 'record' | 'padding' | 'stream';
@@ -49,7 +51,7 @@ export interface LibvirtInfo {
 }
 
 export interface ContainerInfo {
-  kind: 'libvirt' | 'xl';
+  kind: 'libvirt' | 'xl' | 'qcow2';
   title: string;
   fileSize: number;
   records: ContainerRecord[];
@@ -65,6 +67,7 @@ export interface ContainerInfo {
    * and the rest of the image starts at `recordEnd`.
    */
   xl?: { lengthOffset: number; littleEndian: boolean; recordEnd: number };
+  qcow2?: Qcow2Info;
   problems: Problem[];
 }
 
@@ -80,7 +83,7 @@ export function streamOffsetOf(info: ContainerInfo, fileOffset: number): number 
 }
 
 /** First bytes of each compressor's output (gzip RFC 1952, bzip2 "BZh", xz, lzop, zstd RFC 8878). */
-export const CODEC_MAGIC: Record<Exclude<Codec, 'raw'>, number[]> = {
+export const CODEC_MAGIC: Record<Exclude<Codec, 'raw' | 'mapped'>, number[]> = {
   gzip: [0x1f, 0x8b],
   bzip2: [0x42, 0x5a, 0x68],
   xz: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00],

@@ -3,12 +3,14 @@ import { formatProblem } from '../../format/errors.ts';
 import type { ContainerInfo } from '../../format/container/types.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
 import { RecordDetails } from './RecordDetails.tsx';
+import { SnapshotList } from './SnapshotList.tsx';
 import { XmlEditor } from './XmlEditor.tsx';
 
 const hex = (n: number) => `0x${n.toString(16)}`;
 
 /** Where the offsets of the panes below lie in the file: both coordinates, labelled. */
 function coordinates(c: ContainerInfo): string {
+  if (c.inner.codec === 'mapped') return `Offsets in the section table, fields and hex view are VM-state offsets; the snapshot's VM state lies in the image in the ${c.qcow2?.extents.length ?? 0} extent(s) listed above, at those file offsets.`;
   if (c.inner.codec === 'raw') return `Offsets in the section table, fields and hex view are stream offsets: file offset = stream offset + ${hex(c.inner.offset)}.`;
   return `Offsets in the section table, fields and hex view are in the decompressed stream (${c.streamSize ?? '?'} bytes); the file holds it ${c.inner.codec}-compressed at file offset ${hex(c.inner.offset)} (${c.inner.size} bytes).`;
 }
@@ -72,6 +74,7 @@ export function ContainerPanel() {
         </dl>
       )}
       <RecordDetails records={c.records} />
+      {c.qcow2 && <SnapshotList info={c.qcow2} />}
       {c.libvirt && <XmlEditor xml={c.libvirt.xml} room={c.libvirt.header.dataLen - c.libvirt.cookieLen - 1} onSave={async (xml) => {
         const reason = await edit({ xml });
         setRefusal(reason);
