@@ -93,8 +93,9 @@ export type EditReply =
 
 export type DownloadReply = { ok: true; blob: Blob; name: string } | { ok: false; reasons: string[] };
 
-/** Page state in a RAM picture cell; a cell covering several pages shows the most telling one. */
-export const RAM_CELL = { notSent: 0, zero: 1, data: 2, other: 3 } as const;
+// The page states of a RAM picture live in the format core, so the views draw them without
+// importing a value from the worker.
+export { RAM_CELL } from '../format/ram.ts';
 
 export interface Replies {
   open: OpenedFile;
