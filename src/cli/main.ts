@@ -12,7 +12,7 @@ import type { DescriptionLibrary } from '../format/descriptions.ts';
 import { fileSource } from './node-source.ts';
 import { printTable, modelJson } from './print.ts';
 import { runEdits, headerAssignment } from './edit-commands.ts';
-import { parsePatch } from '../format/patch.ts';
+import { parsePatch } from '../format/edit/patch.ts';
 import { readFile } from 'node:fs/promises';
 
 export const USAGE = `usage:

@@ -3,7 +3,7 @@
 // on any file we decode, with an embedded, supplied or bundled description.
 
 import type { ByteSource } from './byte-source.ts';
-import { bytesToHex, INT_TYPES } from './field-codecs.ts';
+import { bytesToHex, INT_TYPES } from './field-types/index.ts';
 import type { FieldNode, StreamModel } from './model.ts';
 
 type Json = string | boolean | Json[] | { [key: string]: Json };

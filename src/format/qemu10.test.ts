@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURE_DIR, gaps, roundTripMismatches, scanBytes } from './testing/fixtures.ts';
 import { fixtureDescription } from './testing/fixtures.ts';
-import { walkFields } from './edit-plan.ts';
+import { walkFields } from './edit/find.ts';
 
 const DIR = join(FIXTURE_DIR, 'qemu10');
 const fixtures: { file: string; kind: string; describedBy?: string }[] = JSON.parse(readFileSync(join(DIR, 'manifest.json'), 'utf8')).fixtures;

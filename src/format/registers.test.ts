@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findField } from './edit-plan.ts';
+import { findField } from './edit/find.ts';
 import { FIXTURE_DIR, fixtureBytes, fixtureDescription, scanBytes } from './testing/fixtures.ts';
 
 /** Parses "EAX=00000000 EBX=..." into a map of register name to value. */

@@ -43,7 +43,7 @@ export function EditRow({ action }: { action: ActionInfo }) {
         </button>
       </div>
       {single ? (
-        <div className="er-change mono">{changeText(single.before, single.after)}</div>
+        <div className="er-change mono">{changeText(single.before, single.after, single.bytes)}</div>
       ) : (
         <ul className="er-parts">
           {action.parts.map((p, i) => (
@@ -51,7 +51,7 @@ export function EditRow({ action }: { action: ActionInfo }) {
               <button type="button" className="er-path" onClick={() => show(p)} title={`Show ${p.path}`}>
                 {p.kind === 'header' ? `header of ${p.path}` : p.path}
               </button>
-              <span className="er-change mono">{changeText(p.before, p.after)}</span>
+              <span className="er-change mono">{changeText(p.before, p.after, p.bytes)}</span>
             </li>
           ))}
         </ul>

@@ -2,13 +2,14 @@
 // the file as edited. Shared by the session (open, bytes, RAM) and the edit operations.
 
 import { blobSource, type ByteSource } from '../format/byte-source.ts';
-import { editedSource } from '../format/edits.ts';
+import type { ByteRange } from '../format/byte-range.ts';
+import { changedRanges } from '../format/edit/changed-ranges.ts';
+import { actionInfo, type History } from '../format/edit/history.ts';
+import { editedSource } from '../format/edit/piece-table.ts';
 import type { StreamModel } from '../format/model.ts';
 import type { ScanResult } from '../format/scan.ts';
 import type { Vmdesc } from '../format/vmdesc.ts';
-import { changedSpans } from './changed-ranges.ts';
-import { actionInfo, type History } from './edit-history.ts';
-import type { EditsInfo, OpenedFile, Span } from './protocol.ts';
+import type { EditsInfo, OpenedFile } from './protocol.ts';
 import { compareFraming } from '../format/verify.ts';
 
 export type Progress = (scanned: number, total: number) => void;
@@ -36,13 +37,13 @@ export interface Current {
   scan: ScanResult;
   /** The unedited file's model with the same description, once known (for compareFraming). */
   original: StreamModel | null;
-  changed: Span[];
+  changed: ByteRange[];
   description?: { name: string; vmdesc: Vmdesc };
 }
 
 export async function makeCurrent(base: Omit<Current, 'source' | 'changed'>): Promise<Current> {
   const original = blobSource(base.file);
-  return { ...base, source: editedSource(original, base.history.done), changed: await changedSpans(original, base.history.done) };
+  return { ...base, source: editedSource(original, base.history.done), changed: await changedRanges(original, base.history.done) };
 }
 
 export function editsInfo(cur: Current): EditsInfo {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { findField } from '../format/edit-plan.ts';
+import { bytesToHex } from '../format/field-types/index.ts';
+import { findField } from '../format/edit/find.ts';
 import { memoryStorage } from './edit-storage.ts';
 import { handle } from './handle.ts';
 import type { EditReply, EditRequest, OpenedFile, Replies, Request, WorkerMessage } from './protocol.ts';
@@ -94,7 +95,7 @@ describe('edits in the worker', () => {
     const s = new Session();
     const f = await open(s, 'q35-devstate.bin');
     const path = '0000:00:00.0/mch (0)/parent_obj.config[0]';
-    const config = findField(f.model, path)!.node.value as string;
+    const config = bytesToHex(findField(f.model, path)!.node.value as Uint8Array);
     const pci = await edit(s, f, { kind: 'field', path, value: `ff${config.slice(2)}` });
     expect(pci).toMatchObject({ status: 'refused', canForce: true });
     expect(pci.status === 'refused' && pci.reason).toContain('get_pci_config_device: Bad config data');
@@ -114,7 +115,7 @@ describe('edits in the worker', () => {
     const s = new Session();
     const f = await open(s, 'q35-devstate.bin');
     const timer = f.model.records.find((r) => r.idstr === 'timer')!;
-    const renamed = applied(await edit(s, f, { kind: 'header', recordIndex: timer.index, change: { idstr: 'timer-renamed' } }));
+    const renamed = applied(await edit(s, f, { kind: 'header', section: { index: timer.index }, change: { idstr: 'timer-renamed' } }));
     expect(renamed.model.fileSize).toBe(f.model.fileSize + 8);
     expect(renamed.model.records[timer.index].idstr).toBe('timer-renamed');
     expect(renamed.dirty).toEqual({ from: timer.offset, to: f.model.fileSize + 8 });

@@ -1,19 +1,20 @@
-// Edits in the worker: plan a user action against the file as edited so far, decode the edited
-// file again, and reply with the new model (issue #4). One operation at a time, so every action
-// is planned against the model the previous one produced.
+// Edits in the worker: the edit model (format/edit/) plans a user action against the file as
+// edited so far; here the edited file is decoded again and the page gets the new model (issue #4).
+// One operation at a time, so every action is planned against the model the previous one produced.
 
 import { blobSource, type ByteSource } from '../format/byte-source.ts';
-import { editedSource, redo, undo, type EditAction, type Splice } from '../format/edits.ts';
+import type { Change, Splice } from '../format/edit/change.ts';
+import { dirtyRange, flatParts, redo, undo, type History, type UserAction } from '../format/edit/history.ts';
+import { exportPatch } from '../format/edit/patch.ts';
+import { editedSource } from '../format/edit/piece-table.ts';
+import { planAction, type EditRequest } from '../format/edit/steps.ts';
 import { bundledLibrary } from '../format/library.ts';
-import { exportPatch } from '../format/patch.ts';
 import { scanStream, type ScanResult } from '../format/scan.ts';
 import { compareFraming } from '../format/verify.ts';
 import { makeCurrent, openedFile, RequestError, type Current, type Progress } from './current.ts';
-import { dirtySpan, flatParts, nextId, userAction, type History, type UserAction } from './edit-history.ts';
-import { planRequest, runSteps } from './edit-planner.ts';
 import type { EditStorage } from './edit-storage.ts';
 import { editedBlob, editedName } from './edited-file.ts';
-import type { EditReply, EditRequest, OpenedFile, Replies } from './protocol.ts';
+import type { EditReply, OpenedFile, Replies } from './protocol.ts';
 import { QUICK_RESCAN_FROM, quickRescan } from './quick-rescan.ts';
 
 export interface EditHost {
@@ -42,27 +43,16 @@ export class EditOps {
   }
 
   async edit(cur: Current, req: EditRequest, force: boolean, progress: Progress): Promise<EditReply> {
-    const planned = planRequest(req, cur.history.done);
-    if ('error' in planned) throw new RequestError('bad-request', planned.error);
     const start = { model: cur.scan.model, read: (o: number, n: number) => cur.source.read(o, n) };
-    const rescan = async (extra: EditAction[]) => {
+    const rescan = async (extra: Change[]) => {
       const source = editedSource(blobSource(cur.file), [...cur.history.done, ...extra]);
       const { model } = await this.decode(cur, source, extra.flatMap((a) => a.splices));
       return { model, read: (o: number, n: number) => source.read(o, n) };
     };
-    const forced = force || planned.alwaysForce === true;
-    const result = await runSteps(planned.steps, start, rescan, forced);
-    if (!result.ok) {
-      if (forced) return { status: 'refused', reason: result.reason, canForce: false, warnings: [] };
-      // Would force make it go through? Then the page offers it, with the warnings it would carry.
-      const retry = await runSteps(planned.steps, start, rescan, true);
-      return { status: 'refused', reason: result.reason, canForce: retry.ok, warnings: retry.ok ? retry.actions.flatMap((a) => a.warnings) : [] };
-    }
-    const warnings = result.actions.flatMap((a) => a.warnings);
-    if (warnings.length && !forced) return { status: 'confirm', warnings };
-    const action = userAction(nextId(cur.history), planned.label, result.actions);
-    const history: History = { done: [...cur.history.done, action], undone: [] };
-    return { status: 'applied', file: await this.commit(cur, history, action, progress), warnings };
+    const outcome = await planAction(req, cur.history, start, rescan, force);
+    if ('error' in outcome) throw new RequestError('bad-request', outcome.error);
+    if (outcome.status !== 'applied') return outcome;
+    return { status: 'applied', file: await this.commit(cur, outcome.history, outcome.action, progress), warnings: outcome.warnings };
   }
 
   /** Undo or redo one whole action. */
@@ -70,7 +60,7 @@ export class EditOps {
     const h = cur.history;
     const moved = dir === 'undo' ? h.done.at(-1) : h.undone.at(-1);
     if (!moved) return openedFile(cur);
-    const history = (dir === 'undo' ? undo(h) : redo(h)) as History;
+    const history = dir === 'undo' ? undo(h) : redo(h);
     return this.commit(cur, history, moved, progress);
   }
 
@@ -123,7 +113,7 @@ export class EditOps {
     next.generation = this.host.nextGeneration();
     this.host.replace(next);
     const storageError = await this.persist(next);
-    return openedFile(next, { dirty: dirtySpan(moved, cur.source.size, next.source.size), storageError });
+    return openedFile(next, { dirty: dirtyRange(moved, cur.source.size, next.source.size), storageError });
   }
 
   /** Keeps the history for the next visit; a failure is reported, the edit stands. */

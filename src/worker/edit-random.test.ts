@@ -2,18 +2,19 @@
 // worker, checked after every step against a plain byte model: a stack of whole-file snapshots.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { walkFields } from '../format/edit-plan.ts';
-import { INT_TYPES, writeInt } from '../format/field-codecs.ts';
+import { walkFields } from '../format/edit/find.ts';
+import { INT_TYPES, writeInt } from '../format/field-types/index.ts';
 import type { FieldNode, StreamModel } from '../format/model.ts';
 import { prng } from '../format/testing/fixtures.ts';
-import type { OpenedFile, Span } from './protocol.ts';
+import type { ByteRange } from '../format/byte-range.ts';
+import type { OpenedFile } from './protocol.ts';
 import { Session } from './session.ts';
 import { ask } from './test-support.ts';
 
 const ORIGINAL = new Uint8Array(readFileSync(new URL('../../public/fixtures/q35-devstate.bin', import.meta.url)));
 
-function diffSpans(a: Uint8Array, b: Uint8Array): Span[] {
-  const out: Span[] = [];
+function diffSpans(a: Uint8Array, b: Uint8Array): ByteRange[] {
+  const out: ByteRange[] = [];
   for (let i = 0; i < a.length; i++) {
     if (a[i] === b[i]) continue;
     const last = out[out.length - 1];

@@ -2,7 +2,7 @@
 // and edits. Kept free of `self`/postMessage so it runs under Node in unit tests.
 
 import { blobSource, type ByteSource } from '../format/byte-source.ts';
-import { editedSource } from '../format/edits.ts';
+import { editedSource } from '../format/edit/piece-table.ts';
 import { CancelledError } from '../format/errors.ts';
 import { bundledLibrary } from '../format/library.ts';
 import { scanStream, type ScanResult } from '../format/scan.ts';
