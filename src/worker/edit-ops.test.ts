@@ -64,8 +64,15 @@ describe('edits in the worker', () => {
 
     const edited = await fileBytes(s, f2);
     expect(diff(orig, edited)).toEqual([reg.offset + 4, reg.offset + 5, reg.offset + 6, reg.offset + 7, cmos.offset + 63]);
-    // A stale generation cannot read the edited bytes as if they were the old ones.
-    await expect(handle(s, 999, { type: 'bytes', generation: f1.generation, offset: 0, length: 1 }, () => {})).resolves.toBeUndefined();
+    // A stale generation cannot read the edited bytes as if they were the old ones: the one reply
+    // is a 'stale' error with no bytes in it, while the current generation serves the edit.
+    const posted: WorkerMessage[] = [];
+    await handle(s, 999, { type: 'bytes', generation: f1.generation, offset: cmos.offset + 63, length: 1 }, (m) => posted.push(m));
+    expect(posted).toHaveLength(1);
+    expect(posted[0]).toMatchObject({ kind: 'reply', id: 999, ok: false, error: { code: 'stale' } });
+    expect(JSON.stringify(posted[0])).not.toContain('bytes');
+    const now = await ask(s, { type: 'bytes', generation: f2.generation, offset: cmos.offset + 63, length: 1 });
+    expect([...now.bytes]).toEqual([0x5a]);
 
     const u = await ask(s, { type: 'undo', generation: f2.generation });
     expect(u.edits.done).toHaveLength(1);
