@@ -11,15 +11,15 @@ import { planAction, type EditRequest } from '../format/edit/steps.ts';
 import { bundledLibrary } from '../format/library.ts';
 import { scanStream, type ScanResult } from '../format/scan.ts';
 import { compareFraming } from '../format/verify.ts';
-import { makeCurrent, openedFile, RequestError, type Current, type Progress } from './current.ts';
+import { makeOpenFile, openedFile, RequestError, type OpenFile, type Progress } from './open-file.ts';
 import type { EditStorage } from './edit-storage.ts';
 import { editedBlob, editedName } from './edited-file.ts';
 import type { EditReply, OpenedFile, Replies } from './protocol.ts';
 import { QUICK_RESCAN_FROM, quickRescan } from './quick-rescan.ts';
 
 export interface EditHost {
-  current(): Current | null;
-  replace(cur: Current): void;
+  current(): OpenFile | null;
+  replace(cur: OpenFile): void;
   nextGeneration(): number;
   storage?: EditStorage;
   /** Files from this size on decode only the edited device sections again (quick-rescan.ts). */
@@ -42,7 +42,7 @@ export class EditOps {
     return run;
   }
 
-  async edit(cur: Current, req: EditRequest, force: boolean, progress: Progress): Promise<EditReply> {
+  async edit(cur: OpenFile, req: EditRequest, force: boolean, progress: Progress): Promise<EditReply> {
     const start = { model: cur.scan.model, read: (o: number, n: number) => cur.source.read(o, n) };
     const rescan = async (extra: Change[]) => {
       const source = editedSource(blobSource(cur.file), [...cur.history.done, ...extra]);
@@ -56,7 +56,7 @@ export class EditOps {
   }
 
   /** Undo or redo one whole action. */
-  async move(cur: Current, dir: 'undo' | 'redo', progress: Progress): Promise<OpenedFile> {
+  async move(cur: OpenFile, dir: 'undo' | 'redo', progress: Progress): Promise<OpenedFile> {
     const h = cur.history;
     const moved = dir === 'undo' ? h.done.at(-1) : h.undone.at(-1);
     if (!moved) return openedFile(cur);
@@ -64,7 +64,7 @@ export class EditOps {
     return this.commit(cur, history, moved, progress);
   }
 
-  exportPatch(cur: Current): Replies['export-patch'] {
+  exportPatch(cur: OpenFile): Replies['export-patch'] {
     const parts = flatParts(cur.history.done);
     return { text: `${JSON.stringify(exportPatch(parts), null, 2)}\n`, edits: parts.length };
   }
@@ -73,7 +73,7 @@ export class EditOps {
    * Decodes the edited file again and requires it to frame exactly like the original (format.md
    * §11 item 7) before handing out a Blob of original slices and inserted bytes.
    */
-  async download(cur: Current, progress: Progress): Promise<Replies['download']> {
+  async download(cur: OpenFile, progress: Progress): Promise<Replies['download']> {
     const done = cur.history.done;
     if (done.length === 0) return { ok: true, blob: cur.file, name: editedName(cur.name) };
     const size = cur.file.size;
@@ -81,7 +81,7 @@ export class EditOps {
     let pass = 0;
     const overall: Progress = (scanned) => progress(pass * size + Math.min(scanned, size), passes * size);
     if (!cur.original) {
-      // Cached on this Current: the original never changes, only its description could.
+      // Cached on this OpenFile: the original never changes, only its description could.
       cur.original = (await this.scan(cur, blobSource(cur.file), overall)).model;
       pass++;
     }
@@ -91,12 +91,12 @@ export class EditOps {
     return { ok: true, blob: editedBlob(cur.file, done), name: editedName(cur.name) };
   }
 
-  private scan(cur: Current, source: ByteSource, progress?: Progress): Promise<ScanResult> {
+  private scan(cur: OpenFile, source: ByteSource, progress?: Progress): Promise<ScanResult> {
     return scanStream(source, { vmdesc: cur.description?.vmdesc, library: bundledLibrary(), onProgress: progress });
   }
 
   /** The edited file's model after `splices` on top of `cur`: quickly when only device data changed. */
-  private async decode(cur: Current, source: ByteSource, splices: Splice[], progress?: Progress): Promise<ScanResult> {
+  private async decode(cur: OpenFile, source: ByteSource, splices: Splice[], progress?: Progress): Promise<ScanResult> {
     // A supplied description may decode differently from what devicesFirst uses: decode it all.
     if (cur.file.size >= (this.host.quickRescanFrom ?? QUICK_RESCAN_FROM) && !cur.description) {
       const quick = await quickRescan(cur.scan, source, splices, bundledLibrary());
@@ -106,9 +106,9 @@ export class EditOps {
     return this.scan(cur, source, progress);
   }
 
-  private async commit(cur: Current, history: History, moved: UserAction, progress: Progress): Promise<OpenedFile> {
+  private async commit(cur: OpenFile, history: History, moved: UserAction, progress: Progress): Promise<OpenedFile> {
     const scan = await this.decode(cur, editedSource(blobSource(cur.file), history.done), moved.splices, progress);
-    const next = await makeCurrent({ ...cur, history, scan });
+    const next = await makeOpenFile({ ...cur, history, scan });
     if (this.host.current() !== cur) throw new RequestError('stale', `${cur.name} was replaced while the edit was applied`);
     next.generation = this.host.nextGeneration();
     this.host.replace(next);
@@ -117,7 +117,7 @@ export class EditOps {
   }
 
   /** Keeps the history for the next visit; a failure is reported, the edit stands. */
-  private async persist(cur: Current): Promise<string | undefined> {
+  private async persist(cur: OpenFile): Promise<string | undefined> {
     const storage = this.host.storage;
     if (!storage || !cur.key) return undefined;
     const { done, undone } = cur.history;

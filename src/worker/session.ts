@@ -8,7 +8,7 @@ import { bundledLibrary } from '../format/library.ts';
 import { scanStream, type ScanResult } from '../format/scan.ts';
 import type { StreamModel } from '../format/model.ts';
 import { loadDescription, type Vmdesc } from '../format/vmdesc.ts';
-import { makeCurrent, openedFile, RequestError, type Current, type Progress } from './current.ts';
+import { makeOpenFile, openedFile, RequestError, type OpenFile, type Progress } from './open-file.ts';
 import { editedBlob } from './edited-file.ts';
 import { EditOps } from './edit-ops.ts';
 import { restoreFor } from './edit-restore.ts';
@@ -19,7 +19,7 @@ import { ramBlockBlob } from './ram-export.ts';
 import { ramPicture, type RamPicture } from './ram-picture.ts';
 import { fieldNodes, outline } from './outline.ts';
 
-export { RequestError, type Progress } from './current.ts';
+export { RequestError, type Progress } from './open-file.ts';
 
 /** At most this long a large model waits for the page to draw its outline (see open). */
 const DRAW_PAUSE_MS = 250;
@@ -47,7 +47,7 @@ export interface SessionOptions {
 }
 
 export class Session {
-  private current: Current | null = null;
+  private current: OpenFile | null = null;
   private generation = 0;
   /** At most one scan runs; a newer open or describe aborts the older one. */
   private running: { id: number; abort: AbortController } | null = null;
@@ -103,7 +103,7 @@ export class Session {
         await this.untilDrawn(id, abort.signal);
         if (abort.signal.aborted) throw new CancelledError();
       }
-      this.current = await makeCurrent({ generation, since: generation, name, file, key: restore.key, history: restore.history, scan, original: unedited });
+      this.current = await makeOpenFile({ generation, since: generation, name, file, key: restore.key, history: restore.history, scan, original: unedited });
       return openedFile(this.current, { restored: restore.restored, storageError: restore.storageError });
     } finally {
       this.finish(id);
@@ -195,7 +195,7 @@ export class Session {
     return this.edits.exclusive(async () => this.edits.download(this.checkFile(generation), progress));
   }
 
-  private block(cur: Current, name: string) {
+  private block(cur: OpenFile, name: string) {
     const b = cur.scan.ram.blocks.get(name);
     if (!b) throw new RequestError('bad-request', `No RAM block named "${name}"`);
     return b;
@@ -223,18 +223,18 @@ export class Session {
     return result;
   }
 
-  private need(): Current {
+  private need(): OpenFile {
     if (!this.current) throw new RequestError('no-file', 'No file is open');
     return this.current;
   }
 
-  private checkFile(generation: number): Current {
+  private checkFile(generation: number): OpenFile {
     const cur = this.need();
     if (generation < cur.since || generation > cur.generation) throw new RequestError('stale', `File generation ${generation} is not the open file (${cur.since}-${cur.generation})`);
     return cur;
   }
 
-  private check(generation: number): Current {
+  private check(generation: number): OpenFile {
     const cur = this.need();
     if (cur.generation !== generation) throw new RequestError('stale', `File generation ${generation} was replaced by ${cur.generation}`);
     return cur;

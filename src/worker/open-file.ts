@@ -1,5 +1,5 @@
-// The worker's open file: the original Blob (never written), its edit history and the scan of
-// the file as edited. Shared by the session (open, bytes, RAM) and the edit operations.
+// The worker's open file (OpenFile; the page gets it described as an OpenedFile): the original
+// Blob (never written), its edit history and the scan of the file as edited. Shared by the session (open, bytes, RAM) and the edit operations.
 
 import { blobSource, type ByteSource } from '../format/byte-source.ts';
 import type { ByteRange } from '../format/byte-range.ts';
@@ -22,7 +22,7 @@ export class RequestError extends Error {
   }
 }
 
-export interface Current {
+export interface OpenFile {
   generation: number;
   /** The generation the file was opened with: edit requests naming any since then are for this file. */
   since: number;
@@ -41,12 +41,12 @@ export interface Current {
   description?: { name: string; vmdesc: Vmdesc };
 }
 
-export async function makeCurrent(base: Omit<Current, 'source' | 'changed'>): Promise<Current> {
+export async function makeOpenFile(base: Omit<OpenFile, 'source' | 'changed'>): Promise<OpenFile> {
   const original = blobSource(base.file);
   return { ...base, source: editedSource(original, base.history.done), changed: await changedRanges(original, base.history.done) };
 }
 
-export function editsInfo(cur: Current): EditsInfo {
+export function editsInfo(cur: OpenFile): EditsInfo {
   return {
     done: cur.history.done.map(actionInfo),
     undone: cur.history.undone.map((a) => a.label),
@@ -55,6 +55,6 @@ export function editsInfo(cur: Current): EditsInfo {
   };
 }
 
-export function openedFile(cur: Current, extra: Partial<OpenedFile> = {}): OpenedFile {
+export function openedFile(cur: OpenFile, extra: Partial<OpenedFile> = {}): OpenedFile {
   return { generation: cur.generation, name: cur.name, model: cur.scan.model, description: cur.description?.name, edits: editsInfo(cur), ...extra };
 }
