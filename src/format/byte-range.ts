@@ -6,5 +6,3 @@ export interface ByteRange {
   from: number;
   to: number;
 }
-
-export const overlaps = (r: ByteRange, from: number, to: number): boolean => r.from < to && from < r.to;
