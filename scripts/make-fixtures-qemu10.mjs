@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Creates real QEMU 10.0 fixtures in public/fixtures/qemu10/ (Debian trixie's qemu-system-x86 and
-// qemu-system-s390x, run from a debootstrap chroot) and writes public/fixtures/qemu10/manifest.json.
+// qemu-system-s390x, run from a debootstrap chroot) and writes public/fixtures/qemu10/manifest.json;
+// with `--qemu 11.1` the same fixtures from QEMU 11.1 (Debian forky) in public/fixtures/qemu11/.
 // They carry the stream features that appeared after 7.2 (docs format.md §10): the vmdesc JSON's
 // "configuration" member, "nullptr" entries and mixed NULL/non-NULL pointer arrays split into runs,
 // struct arrays whose last element has no "index", the SWITCHOVER_START command, the mapped-ram
@@ -9,6 +10,12 @@
 // the manifest).
 //
 //   QEMU10_ROOT=/var/tmp/trixie node scripts/make-fixtures-qemu10.mjs
+//   node scripts/make-fixtures-qemu10.mjs --qemu 11.1 --root /var/tmp/forky    (or QEMU11_ROOT=…)
+//   … --only pc-postcopy-main.bin     (remake some fixtures, keep the others and their manifest entries)
+//
+// forky's Release file may carry a Valid-Until date in the past (a frozen mirror); apt inside the
+// chroot must then be told to accept it:
+//   echo 'Acquire::Check-Valid-Until "false";' > $QEMU11_ROOT/etc/apt/apt.conf.d/99no-valid-until
 //
 // Making the chroot (as root, on a Debian/Ubuntu host that reaches deb.debian.org; ~1 minute):
 //   apt-get install -y debootstrap
@@ -34,20 +41,33 @@ import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import net from 'node:net';
+import { parseArgs } from 'node:util';
 import { Qmp, waitForMigration } from './lib/qmp.mjs';
 import { REPO_ROOT, shQuote } from './lib/qemu.mjs';
 
-const OUT_REL = 'public/fixtures/qemu10';
+const ARGS = parseArgs({ options: { qemu: { type: 'string', default: '10.0' }, root: { type: 'string' }, only: { type: 'string' } } }).values;
+/** Which QEMU the fixtures are made with: its Debian suite, output folder and chroot variable. */
+const TARGETS = {
+  '10.0': { suite: 'trixie', tag: 'qemu10', rootEnv: 'QEMU10_ROOT' },
+  '11.1': { suite: 'forky', tag: 'qemu11', rootEnv: 'QEMU11_ROOT' },
+};
+const QEMU = ARGS.qemu;
+const TARGET = TARGETS[QEMU];
+if (!TARGET) throw new Error(`--qemu must be one of ${Object.keys(TARGETS).join(', ')}`);
+const ONLY = ARGS.only ? new Set(ARGS.only.split(',')) : null;
+const OUT_REL = `public/fixtures/${TARGET.tag}`;
 const OUT = resolve(REPO_ROOT, OUT_REL);
-const WORK = '/tmp/vmstate-qemu10'; // inside the chroot
+const WORK = `/tmp/vmstate-${TARGET.tag}`; // inside the chroot
 const X86 = 'qemu-system-x86_64';
 const S390X = 'qemu-system-s390x';
 const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const log = (...a) => console.log('[qemu10]', ...a);
+const log = (...a) => console.log(`[${TARGET.tag}]`, ...a);
 const hex = (n) => `0x${n.toString(16)}`;
 
-const ROOT = process.env.QEMU10_ROOT ? resolve(process.env.QEMU10_ROOT) : null;
+const ROOT_ARG = ARGS.root ?? process.env[TARGET.rootEnv];
+const ROOT = ROOT_ARG ? resolve(ROOT_ARG) : null;
+const ROOT_VAR = `$${TARGET.rootEnv}`;
 const host = (p) => join(ROOT, p); // chroot path -> host path
 
 // ---------------------------------------------------------------------------------------------
@@ -99,6 +119,15 @@ const MULTIFD = ['-M', 'pc', '-m', '32', ...COMMON,
 const MULTIFD_CAPS = [{ capability: 'multifd', state: true }];
 const MULTIFD_CHANNELS = 2;
 
+// postcopy over a unix socket, both sides with postcopy-ram: the source is slowed down so that the
+// precopy phase is still running when migrate-start-postcopy arrives. The main channel then holds
+// POSTCOPY_ADVISE, precopy RAM, a PACKAGED command (POSTCOPY_LISTEN, the device sections, PING,
+// POSTCOPY_RUN; no EOF), then the remaining RAM, RAM END and EOF, and no vmdesc (format.md §5.2).
+// Same VM as the multifd fixture, whose vmdesc describes it (describedBy).
+const POSTCOPY = MULTIFD;
+const POSTCOPY_CAPS = [{ capability: 'postcopy-ram', state: true }];
+const POSTCOPY_PRECOPY_BANDWIDTH = 32 * 1024;
+
 const FIXTURES = [
   { file: 'q35-migration.bin', kind: 'migration', machine: 'q35', binary: X86, args: Q35 },
   { file: 'pc-migration.bin', kind: 'migration', machine: 'pc', binary: X86, args: PC },
@@ -107,6 +136,7 @@ const FIXTURES = [
   { file: 'pc-mapped-ram.bin', kind: 'mapped-ram', machine: 'pc', binary: X86, args: MAPPED, migrationCapabilities: MAPPED_CAPS, inputs: [RAM_PATTERN] },
   { file: 'pc-multifd-main.bin', kind: 'multifd-main', machine: 'pc', binary: X86, args: MULTIFD, migrationCapabilities: MULTIFD_CAPS, inputs: [RAM_PATTERN],
     channelFiles: Array.from({ length: MULTIFD_CHANNELS }, (_, i) => `pc-multifd-channel${i}.bin`) },
+  { file: 'pc-postcopy-main.bin', kind: 'postcopy-main', machine: 'pc', binary: X86, args: POSTCOPY, migrationCapabilities: POSTCOPY_CAPS, inputs: [RAM_PATTERN], describedBy: 'pc-multifd-main.bin' },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -125,8 +155,8 @@ function qemuVersion(binary) {
   }
   const m = /QEMU emulator version (\S+)/.exec(out);
   if (!m) throw new Error(`cannot parse ${binary} --version output: ${out}`);
-  if (!m[1].startsWith('10.0.') && !process.env.ALLOW_ANY_QEMU) {
-    throw new Error(`${binary} in ${ROOT} is QEMU ${m[1]}; these fixtures must be made with QEMU 10.0 (ALLOW_ANY_QEMU=1 overrides)`);
+  if (!m[1].startsWith(`${QEMU}.`) && !process.env.ALLOW_ANY_QEMU) {
+    throw new Error(`${binary} in ${ROOT} is QEMU ${m[1]}; these fixtures must be made with QEMU ${QEMU} (ALLOW_ANY_QEMU=1 overrides)`);
   }
   return out.split('\n')[0].replace(/^QEMU emulator version /, '');
 }
@@ -179,8 +209,8 @@ async function startChrootQemu(binary, args, { timeoutMs = 20_000 } = {}) {
 }
 
 const commandLine = (binary, args) =>
-  ['chroot', '$QEMU10_ROOT', binary, ...args, '-qmp', `unix:${WORK}/qmp-<n>.sock,server=on,wait=off`]
-    .map((w) => (w === '$QEMU10_ROOT' ? w : shQuote(w))).join(' ');
+  ['chroot', ROOT_VAR, binary, ...args, '-qmp', `unix:${WORK}/qmp-<n>.sock,server=on,wait=off`]
+    .map((w) => (w === ROOT_VAR ? w : shQuote(w))).join(' ');
 
 const cleanStderr = (s) => s.split('\n').map((l) => l.trim()).filter((l) => l && !/has no peer/.test(l)).join('\n');
 
@@ -322,6 +352,124 @@ async function makeMultifd(spec) {
     tee.close();
     throw e;
   }
+}
+
+/** A unix-socket relay at chroot path SOCKIN to DSTIN recording each connection's bytes both ways. */
+async function startRelay(sockIn, dstIn) {
+  const conns = [];
+  const server = net.createServer((src) => {
+    const rec = { chunks: [], back: 0 };
+    conns.push(rec);
+    const out = net.createConnection(host(dstIn));
+    src.on('data', (d) => { rec.chunks.push(Buffer.from(d)); out.write(d); });
+    out.on('data', (d) => { rec.back += d.length; src.write(d); });
+    src.on('end', () => out.end());
+    out.on('end', () => src.end());
+    src.on('error', () => out.destroy());
+    out.on('error', () => src.destroy());
+  });
+  rmSync(host(sockIn), { force: true });
+  await new Promise((res) => server.listen(host(sockIn), res));
+  return { conns, close: () => new Promise((res) => server.close(res)) };
+}
+
+/** A destination QEMU waiting on unix socket SOCKIN with capabilities CAPS (and PARAMS). */
+async function incomingDestination(spec, sockIn, caps, params) {
+  rmSync(host(sockIn), { force: true });
+  const q = await startChrootQemu(spec.binary, [...spec.args, '-incoming', 'defer']);
+  await q.qmp.execute('migrate-set-capabilities', { capabilities: caps });
+  if (params) await q.qmp.execute('migrate-set-parameters', params);
+  await q.qmp.execute('migrate-incoming', { uri: `unix:${sockIn}` });
+  while (!existsSync(host(sockIn))) await sleep(20);
+  return q;
+}
+
+/**
+ * postcopy: source -> relay -> destination, both with postcopy-ram. The source migrates slowly
+ * (max-bandwidth POSTCOPY_PRECOPY_BANDWIDTH) and is switched to postcopy as soon as the migration is
+ * active; the main channel's source-to-destination bytes are the fixture.
+ */
+async function makePostcopy(spec) {
+  const relayIn = `${WORK}/relay.sock`, dstIn = `${WORK}/dst.sock`;
+  const dst = await incomingDestination(spec, dstIn, spec.migrationCapabilities);
+  const relay = await startRelay(relayIn, dstIn);
+  const q = await startChrootQemu(spec.binary, spec.args);
+  const qmpLog = [];
+  const run = async (execute, args) => {
+    qmpLog.push(args === undefined ? { execute } : { execute, arguments: args });
+    return q.qmp.execute(execute, args);
+  };
+  try {
+    const machines = await q.qmp.execute('query-machines');
+    const mt = machines.find((m) => m.name === spec.machine || m.alias === spec.machine)?.name ?? null;
+    await run('migrate-set-capabilities', { capabilities: spec.migrationCapabilities });
+    await run('migrate-set-parameters', { 'max-bandwidth': POSTCOPY_PRECOPY_BANDWIDTH });
+    await run('migrate', { uri: `unix:${relayIn}` });
+    qmpLog.push({ execute: 'query-migrate', repeated: 'polled until status "active"' });
+    for (let st = ''; st !== 'active'; st = (await q.qmp.execute('query-migrate')).status) {
+      if (st === 'completed' || st === 'failed') throw new Error(`${spec.file}: migration ${st} before postcopy could start`);
+      await sleep(10);
+    }
+    await run('migrate-start-postcopy');
+    qmpLog.push({ execute: 'query-migrate', repeated: 'polled until status "completed"' });
+    const deadline = Date.now() + 120_000;
+    let st;
+    const seen = new Set();
+    for (;;) {
+      st = await q.qmp.execute('query-migrate');
+      seen.add(st.status);
+      if (['completed', 'failed', 'cancelled'].includes(st.status) || Date.now() > deadline) break;
+      await sleep(20);
+    }
+    if (st.status !== 'completed') throw new Error(`${spec.file}: migration ${st.status}: ${st['error-desc'] ?? ''}\n${q.stderr()}`);
+    if (!seen.has('postcopy-active')) log(`${spec.file}: postcopy-active was never observed (states: ${[...seen].join(', ')})`);
+    const dstStatus = await incomingResult(dst);
+    await q.close();
+    await dst.close();
+    await relay.close();
+    if (relay.conns.length !== 1) throw new Error(`${spec.file}: ${relay.conns.length} connections, expected the main channel only`);
+    const main = relay.conns[0];
+    const bytes = Buffer.concat(main.chunks);
+    writeFileSync(host(`${WORK}/${spec.file}`), bytes);
+    return {
+      qmpLog, machineType: mt, stderr: cleanStderr(q.stderr()),
+      extra: {
+        capture: {
+          how: `source migrates to unix:${relayIn} (max-bandwidth ${POSTCOPY_PRECOPY_BANDWIDTH}, migrate-start-postcopy once active); this script relays the connection to a destination QEMU (same args + -incoming defer, postcopy-ram on, migrate-incoming unix:${dstIn}) and records the source-to-destination bytes`,
+          sourceStatesSeen: [...seen],
+          destinationResult: dstStatus,
+          ...(cleanStderr(dst.stderr()) ? { destinationStderr: cleanStderr(dst.stderr()) } : {}),
+          mainChannel: { size: bytes.length, bytesFromDestination: main.back },
+        },
+      },
+    };
+  } catch (e) {
+    q.proc.kill('SIGKILL'); dst.proc.kill('SIGKILL');
+    relay.close();
+    throw e;
+  }
+}
+
+/** Replays the stored postcopy main channel into a fresh destination with postcopy-ram. */
+async function replayPostcopy(spec, file) {
+  const dstIn = `${WORK}/replay.sock`;
+  const dst = await incomingDestination(spec, dstIn, spec.migrationCapabilities);
+  const sock = net.createConnection(host(dstIn));
+  sock.on('error', () => {});
+  sock.on('data', () => {}); // the return path: page requests and acks, ignored
+  sock.write(readFileSync(host(`${WORK}/${file}`)));
+  const status = await incomingResult(dst);
+  const ok = status.startsWith('completed');
+  if (!ok) await Promise.race([dst.exited, sleep(10_000)]);
+  sock.destroy();
+  const exitCode = dst.exitCode();
+  await dst.close();
+  return { ok, status, exitCode, stderr: cleanStderr(dst.stderr()), recipe: {
+    extraArgs: ['-incoming', 'defer'],
+    qmp: [{ execute: 'migrate-set-capabilities', arguments: { capabilities: spec.migrationCapabilities } },
+      { execute: 'migrate-incoming', arguments: { uri: `unix:${dstIn}` } }],
+    then: `one connection, the file written completely and kept open (the destination's return-path messages are read and dropped): ${file}`,
+  } };
 }
 
 /** Replays the stored main + channel files into a fresh destination QEMU (one connection each). */
@@ -558,7 +706,17 @@ function walkStream(buf, json) {
     rec.dataOffset = c.pos;
     if (rec.idstr === 'ram') parseRam(c, st, rec);
     else if (rec.idstr === 's390-storage_attributes') parseStattrib(c, rec);
-    else if (type === 4) {
+    else if (type === 4 && !json) {
+      // No vmdesc (a postcopy main channel): the footer `7E <id>` followed by a record type ends it.
+      let end = c.pos;
+      for (;;) {
+        end = buf.indexOf(0x7e, end);
+        if (end < 0) throw new Error(`no footer for ${rec.idstr} at ${hex(at)}`);
+        if (buf.readUInt32BE(end + 1) === rec.sectionId && buf[end + 5] <= 0x08) break;
+        end++;
+      }
+      c.pos = end;
+    } else if (type === 4) {
       const dev = takeDevice(rec.idstr, rec.instanceId);
       rec.dataEnd = dev.fields ? walkVmsd(buf, dev, c.pos, `devices[${json.devices.indexOf(dev)}]`, () => {}) : c.pos + dev.size;
       c.pos = rec.dataEnd;
@@ -605,13 +763,14 @@ function jsonFeatures(buf, json, walk) {
     if (!sec || !dev.fields) return;
     walkVmsd(buf, dev, sec.dataOffset, `devices[${di}]`, (fld, path, offset, siblings, i) => {
       const where = { device: dev.name, path, field: fld.name, offset };
-      if (fld.type === 'nullptr') {
+      if (fld.type === 'nullptr' || fld.type === 'ptr-marker') {
         const n = fld.array_len ?? 1;
         const bytes = buf.subarray(offset, offset + fld.size * n);
         nullptr.push({ ...where, ...(fld.array_len ? { array_len: fld.array_len } : {}), size: fld.size, allBytes0x30: bytes.every((b) => b === 0x30) && bytes.length === n });
       }
       const prev = siblings[i - 1];
-      if (prev && prev.name === fld.name && prev.type !== fld.type && (prev.type === 'nullptr' || fld.type === 'nullptr')) {
+      const marker = (t) => t === 'nullptr' || t === 'ptr-marker';
+      if (prev && prev.name === fld.name && prev.type !== fld.type && (marker(prev.type) || marker(fld.type))) {
         runs.push({ ...where, previousType: prev.type, type: fld.type });
       }
       if (prev && prev.name === fld.name && prev.index !== undefined && fld.index === undefined && fld.array_len === undefined) {
@@ -646,7 +805,7 @@ function ensureProc() {
 }
 
 async function main() {
-  if (!ROOT) throw new Error('set QEMU10_ROOT to a Debian trixie chroot with qemu-system-x86 and qemu-system-s390x (see the header of this script)');
+  if (!ROOT) throw new Error(`set ${TARGET.rootEnv} or --root to a Debian ${TARGET.suite} chroot with qemu-system-x86 and qemu-system-s390x (see the header of this script)`);
   if (process.getuid?.() !== 0) throw new Error('must run as root (chroot)');
   const unmount = ensureProc();
   try {
@@ -662,16 +821,20 @@ async function build() {
   rmSync(host(WORK), { recursive: true, force: true });
   mkdirSync(host(WORK), { recursive: true });
   mkdirSync(OUT, { recursive: true });
-  for (const f of readdirSync(OUT)) if (f.endsWith('.bin')) rmSync(join(OUT, f));
+  const previous = ONLY && existsSync(join(OUT, 'manifest.json')) ? JSON.parse(readFileSync(join(OUT, 'manifest.json'), 'utf8')) : null;
+  const chosen = FIXTURES.filter((f) => !ONLY || ONLY.has(f.file));
+  if (ONLY && chosen.length !== ONLY.size) throw new Error(`--only names unknown fixtures; known: ${FIXTURES.map((f) => f.file).join(', ')}`);
+  const remade = new Set(chosen.flatMap((f) => [f.file, ...(f.channelFiles ?? [])]));
+  for (const f of readdirSync(OUT)) if (f.endsWith('.bin') && (!ONLY || remade.has(f))) rmSync(join(OUT, f));
 
   const pattern = seededBytes(RAM_PATTERN_SEED, RAM_PATTERN_SIZE);
   writeFileSync(join(OUT, RAM_PATTERN), pattern);
   writeFileSync(host(`${WORK}/${RAM_PATTERN}`), pattern);
 
   const entries = [];
-  for (const spec of FIXTURES) {
+  for (const spec of chosen) {
     log(`making ${spec.file}`);
-    const made = spec.kind === 'multifd-main' ? await makeMultifd(spec) : await makeFixture(spec);
+    const made = spec.kind === 'multifd-main' ? await makeMultifd(spec) : spec.kind === 'postcopy-main' ? await makePostcopy(spec) : await makeFixture(spec);
     for (const f of [spec.file, ...(spec.channelFiles ?? [])]) {
       copyFileSync(host(`${WORK}/${f}`), join(OUT, f));
       chmodSync(join(OUT, f), 0o644); // QEMU creates some files 0600/0640
@@ -769,7 +932,8 @@ async function build() {
   for (const e of entries) {
     log(`loading back ${e.file}`);
     const spec = FIXTURES.find((f) => f.file === e.file);
-    const r = spec.kind === 'multifd-main' ? await replayMultifd(spec, [e.file, ...spec.channelFiles]) : await loadBack(spec, `${WORK}/${e.file}`);
+    const r = spec.kind === 'multifd-main' ? await replayMultifd(spec, [e.file, ...spec.channelFiles])
+      : spec.kind === 'postcopy-main' ? await replayPostcopy(spec, e.file) : await loadBack(spec, `${WORK}/${e.file}`);
     e.loadsBack = r.ok;
     e.loadResult = { status: r.status, exitCode: r.exitCode, recipe: r.recipe, ...(r.stderr ? { stderr: r.stderr } : {}) };
   }
@@ -779,6 +943,7 @@ async function build() {
   const mutate = async (file, what, offset, value) => {
     const e = entries.find((x) => x.file === file);
     const spec = FIXTURES.find((f) => f.file === file);
+    if (!e) return; // not remade in this run (--only): its previous mutations are kept
     const buf = Buffer.from(readFileSync(join(OUT, file)));
     const old = buf[offset];
     buf[offset] = value;
@@ -789,49 +954,52 @@ async function build() {
     mutations.push({ fixture: e.file, mutation: `${what}: byte at ${offset} ${hex(old)} -> ${hex(value)}`, loads: r.ok, status: r.status, exitCode: r.exitCode, stderr: r.stderr });
   };
   const q35 = entries.find((x) => x.file === 'q35-migration.bin');
-  const sw = q35.features10.switchoverStart?.[0];
+  const sw = q35?.features10.switchoverStart?.[0];
   if (sw) await mutate(q35.file, 'SWITCHOVER_START cmd 0x000b -> 0x000c', sw.offset + 2, 0x0c);
   if (sw) await mutate(q35.file, 'SWITCHOVER_START len 0 -> 1', sw.offset + 4, 0x01);
   const s390 = entries.find((x) => x.file === 's390x-migration.bin');
-  const np = s390.features10.nullptrEntries?.[0];
+  const np = s390?.features10.nullptrEntries?.[0];
   if (np) await mutate(s390.file, `first nullptr placeholder of ${np.device} ${np.field}`, np.offset, 0x31);
   const mr = entries.find((x) => x.file === 'pc-mapped-ram.bin');
-  const blk = mr.features10.mappedRam.blocks[0];
-  await mutate(mr.file, `mapped-ram header version of block ${blk.name} 1 -> 2`, blk.headerOffset + 3, 0x02);
-  const cap = mr.features10.configurationCapabilities;
+  const blk = mr?.features10.mappedRam.blocks[0];
+  if (blk) await mutate(mr.file, `mapped-ram header version of block ${blk.name} 1 -> 2`, blk.headerOffset + 3, 0x02);
+  const cap = mr?.features10.configurationCapabilities;
   if (cap) await mutate(mr.file, 'configuration/capabilities count 1 -> 0', cap.offset + 1 + 1 + 'configuration/capabilities'.length + 4 + 3, 0x00);
 
   const manifest = {
-    description: 'Fixtures made with the real QEMU 10.0 (Debian trixie) by scripts/make-fixtures-qemu10.mjs; regenerate with `QEMU10_ROOT=/path/to/trixie-chroot node scripts/make-fixtures-qemu10.mjs` (see the script header for the chroot).',
+    description: `Fixtures made with the real QEMU ${QEMU} (Debian ${TARGET.suite}) by scripts/make-fixtures-qemu10.mjs; regenerate with \`${TARGET.rootEnv}=/path/to/${TARGET.suite}-chroot node scripts/make-fixtures-qemu10.mjs --qemu ${QEMU}\` (see the script header for the chroot).`,
     qemuVersions: versions,
     debianPackages: packages,
     chroot: {
       recipe: [
-        'debootstrap --variant=minbase trixie $QEMU10_ROOT http://deb.debian.org/debian',
-        'chroot $QEMU10_ROOT apt-get install -y --no-install-recommends qemu-system-x86 qemu-system-s390x',
-        'mount -t proc proc $QEMU10_ROOT/proc   (done by the script when needed, unmounted at the end)',
+        `debootstrap --variant=minbase ${TARGET.suite} ${ROOT_VAR} http://deb.debian.org/debian${TARGET.suite === 'forky' ? ' /usr/share/debootstrap/scripts/sid   (an older debootstrap has no forky script; sid\'s is the same)' : ''}`,
+        ...(TARGET.suite === 'forky' ? [`echo 'Acquire::Check-Valid-Until "false";' > ${ROOT_VAR}/etc/apt/apt.conf.d/99no-valid-until   (the mirror's Release file had expired)`] : []),
+        `chroot ${ROOT_VAR} apt-get install -y --no-install-recommends qemu-system-x86 qemu-system-s390x`,
+        `mount -t proc proc ${ROOT_VAR}/proc   (done by the script when needed, unmounted at the end)`,
       ],
     },
     conventions: {
       paths: `args and QMP file names are paths inside the chroot; the script works in ${WORK} (inside the chroot) and copies the results here`,
-      qmpSocket: `commandLine shows the -qmp option the script adds (socket in ${WORK}, reached from outside as $QEMU10_ROOT${WORK}/…)`,
+      qmpSocket: `commandLine shows the -qmp option the script adds (socket in ${WORK}, reached from outside as ${ROOT_VAR}${WORK}/…)`,
       determinism: 'guests never run (-S, TCG), RTC base and MACs are fixed, the RAM pattern is seeded: reruns give identical files, except the multifd channel files (how pages are spread over the channels varies; the main channel does not)',
       kinds: {
         migration: 'QMP migrate to exec:cat: header, configuration, RAM START/PART/END, SWITCHOVER_START command, FULL sections, EOF, vmdesc',
         devstate: 'QMP xen-save-devices-state: header, FULL sections (+footers), EOF; no configuration, no vmdesc',
         'mapped-ram': 'QMP migrate to file: with capability mapped-ram: RAM pages at fixed file offsets (format.md §10)',
+        'postcopy-main': 'main channel of a postcopy migration (postcopy-ram on both sides, migrate-start-postcopy during precopy) recorded between a real source and destination: POSTCOPY_ADVISE, precopy RAM, PACKAGED (POSTCOPY_LISTEN, device sections, PING, POSTCOPY_RUN, no EOF), the rest of the RAM, RAM END, EOF; no vmdesc',
         'multifd-main': 'main channel of a multifd migration over a unix socket (a QEVM stream: RAM records are MEM_SIZE, MULTIFD_FLUSH and EOS only; no page records); channelFiles are the multifd channels (not QEVM streams: a 64-byte initial packet = be32 magic 0x11223344, be32 version 1, 16-byte uuid, u8 channel id, 39 reserved zero bytes; then multifd packets carrying the pages)',
       },
       describedBy: 'fixture whose trailing vmdesc JSON describes this file',
       layout: 'offsets found by walking the records with the vmdesc JSON sizes (FULL sections), a RAM record parser and the footers; sections = [offset, idstr, instance_id, version, dataLength]',
       features10: 'the post-7.2 features found in the file; JSON paths are into the vmdesc ("devices[i]/fields[j]/struct/fields[k]"), offsets are byte offsets of the field data in this file',
-      loadsBack: 'the unmodified file loaded into a fresh QEMU 10.0 with the producer\'s arguments (loadResult.recipe) until query-migrate says "completed"',
-      mutations: 'single-byte changes of the 10.0-specific parts and QEMU 10.0\'s verdict on them',
+      loadsBack: `the unmodified file loaded into a fresh QEMU ${QEMU} with the producer\'s arguments (loadResult.recipe) until query-migrate says "completed"`,
+      mutations: `single-byte changes of the post-7.2 parts and QEMU ${QEMU}'s verdict on them`,
     },
     nullptrSources: 'In the QEMU 10.0.13 source only VMSTATE_ARRAY_OF_POINTER(_TO_STRUCT) fields can produce "nullptr" entries; their users are s390x s390_css.css (256 CSS image pointers, only the virtual CSS 0xfe is set -> NULL slots), spapr-vlan rx_pool (ppc), clock arrays of bcm2835/npcm7xx/stm32l4x5 and the allwinner-a10 ptimer array (all slots set). No x86 device has one, so the x86 fixtures carry no nullptr; s390x-migration.bin does.',
     ramPattern: { file: RAM_PATTERN, size: RAM_PATTERN_SIZE, seed: `${RAM_PATTERN_SEED} (SHA-256 counter mode)`, loadedAt: hex(RAM_PATTERN_ADDR) },
-    mutations,
-    fixtures: entries,
+    mutations: [...(previous?.mutations ?? []).filter((m) => !remade.has(m.fixture)), ...mutations],
+    fixtures: [...(previous?.fixtures ?? []).filter((f) => !remade.has(f.file)), ...entries]
+      .sort((a, b) => FIXTURES.findIndex((f) => f.file === a.file) - FIXTURES.findIndex((f) => f.file === b.file)),
   };
   writeFileSync(join(OUT, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   rmSync(host(WORK), { recursive: true, force: true });

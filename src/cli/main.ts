@@ -5,7 +5,7 @@
 //   check FILE [--vmdesc DESC]
 import { writeFile } from 'node:fs/promises';
 import { formatProblem } from '../format/errors.ts';
-import { analyzeJson, formatAnalyze } from '../format/analyze-format.ts';
+import { ANALYZE_DIALECTS, analyzeJson, formatAnalyze, type AnalyzeDialect } from '../format/analyze-format.ts';
 import { loadDescription, type Vmdesc } from '../format/vmdesc.ts';
 import { bundledLibrary } from '../format/library.ts';
 import type { DescriptionLibrary } from '../format/descriptions.ts';
@@ -14,12 +14,15 @@ import { printTable, modelJson } from './print.ts';
 import { runEdits, headerAssignment } from './edit-commands.ts';
 import { parsePatch } from '../format/edit/patch.ts';
 import { readFile } from 'node:fs/promises';
+import { checkFile, formatReport, parseTarget } from './compat-command.ts';
 
 export const USAGE = `usage:
   vmstate-explorer inspect FILE [--json | --format table|json|analyze] [--vmdesc DESC] [--no-library]
+                   [--analyze-version 7.2|10.0|11.1]   (default: the QEMU that wrote FILE)
   vmstate-explorer set FILE PATH=VALUE [PATH=VALUE ...] -o OUT [--vmdesc DESC] [--force] [--save-patch PATCH.json]
   vmstate-explorer apply FILE PATCH.json -o OUT [--vmdesc DESC] [--force]
   vmstate-explorer check FILE [--vmdesc DESC]
+  vmstate-explorer check FILE... --target VERSION[:MACHINE] [--vmdesc DESC]   (VERSION: 7.2, 10.0, 11.1)
 
 PATH is a field path as printed by 'inspect --json', e.g. "cpu (0)/env.regs[0]",
 or a section header field: "timer (0)/#idstr", "timer (0)/#instance_id", "timer (0)/#version_id".
@@ -30,10 +33,18 @@ export interface CliOptions {
   flags: Map<string, string | true>;
 }
 
+/** --analyze-version: which QEMU's analyze-migration.py to imitate (default: detected). */
+function analyzeDialect(o: CliOptions): AnalyzeDialect | undefined {
+  const v = o.flags.get('--analyze-version');
+  if (v === undefined) return undefined;
+  if (!ANALYZE_DIALECTS.includes(v as AnalyzeDialect)) throw new UsageError(`--analyze-version must be one of ${ANALYZE_DIALECTS.join(', ')}`);
+  return v as AnalyzeDialect;
+}
+
 export function parseArgs(argv: string[]): CliOptions {
   const positional: string[] = [];
   const flags = new Map<string, string | true>();
-  const valued = new Set(['--format', '--vmdesc', '-o', '--output', '--save-patch']);
+  const valued = new Set(['--format', '--vmdesc', '-o', '--output', '--save-patch', '--target', '--analyze-version']);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (valued.has(a)) flags.set(a === '--output' ? '-o' : a, argv[++i] ?? '');
@@ -65,6 +76,8 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   try {
     if (!command || !file || o.flags.has('--help')) throw new UsageError(USAGE);
     const opts = await loadOptions(o);
+    const target = o.flags.get('--target');
+    if (command === 'check' && typeof target === 'string') return await checkTarget([file, ...rest], target, opts, out);
     const source = await fileSource(file);
     try {
       const { scanStream } = await import('../format/scan.ts');
@@ -73,7 +86,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
           const { model } = await scanStream(source, opts);
           const format = o.flags.has('--json') ? 'json' : (o.flags.get('--format') ?? 'table');
           if (format === 'json') out(JSON.stringify(modelJson(model), null, 1) + '\n');
-          else if (format === 'analyze') out(formatAnalyze(await analyzeJson(model, source)) + '\n');
+          else if (format === 'analyze') out(formatAnalyze(await analyzeJson(model, source, analyzeDialect(o))) + '\n');
           else if (format === 'table') out(printTable(model));
           else throw new UsageError(`unknown --format ${format}`);
           return firstError(model.problems, err, format === 'table') ? 1 : 0;
@@ -121,6 +134,23 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     err(`vmstate-explorer: ${(e as Error).message}\n`);
     return 1;
   }
+}
+
+/** `check --target`: a report for one file, one JSON line per file for several; exit 1 if any fails. */
+async function checkTarget(files: string[], targetText: string, opts: { vmdesc?: Vmdesc; library?: DescriptionLibrary }, out: (s: string) => void): Promise<number> {
+  let target;
+  try {
+    target = parseTarget(targetText);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  let failed = false;
+  for (const f of files) {
+    const report = await checkFile(f, target, opts);
+    failed ||= report.verdict === 'fails';
+    out(files.length === 1 ? formatReport(f, report) : JSON.stringify({ file: f, ...report }) + '\n');
+  }
+  return failed ? 1 : 0;
 }
 
 /** Bad input: a one-line message naming the byte offset, and a non-zero exit. */

@@ -29,7 +29,9 @@ export interface FieldNode {
 }
 
 export type SectionType = 'start' | 'part' | 'end' | 'full';
-export type RecordKind = 'header' | 'configuration' | 'section' | 'command' | 'eof' | 'vmdesc' | 'trailing' | 'damaged';
+export type RecordKind = 'header' | 'configuration' | 'section' | 'command' | 'eof' | 'vmdesc' | 'trailing' | 'damaged'
+  /** A multifd channel (multifd.ts): its init record and its packets. */
+  | 'multifd-init' | 'multifd-packet';
 export type DescriptionSource = 'vmdesc' | 'supplied' | 'bundled' | 'builtin' | 'none';
 
 export interface RamSummary {
@@ -73,7 +75,7 @@ export interface StreamRecord {
   problems: Problem[];
 }
 
-export type StreamVariant = 'devstate' | 'devstate-xen' | 'colo' | 'migration' | 'unknown';
+export type StreamVariant = 'devstate' | 'devstate-xen' | 'colo' | 'migration' | 'multifd-channel' | 'unknown';
 
 export interface RamBlockInfo {
   name: string;

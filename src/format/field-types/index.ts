@@ -9,11 +9,11 @@ import { capabilityType } from './capability.ts';
 import type { FieldType } from './field-type.ts';
 import { floatTypes } from './float.ts';
 import { integerTypes } from './integers.ts';
-import { nullptrType } from './nullptr.ts';
+import { nullptrType, ptrMarkerType } from './nullptr.ts';
 import { timerType } from './timer.ts';
 
 const REGISTRY = new Map<string, FieldType>();
-for (const t of [...integerTypes, boolType, timerType, ...floatTypes, capabilityType, nullptrType]) REGISTRY.set(t.name, t);
+for (const t of [...integerTypes, boolType, timerType, ...floatTypes, capabilityType, nullptrType, ptrMarkerType]) REGISTRY.set(t.name, t);
 for (const name of BYTE_TYPES) REGISTRY.set(name, bytesType(name));
 
 /** The entry for `type` at `size` bytes. */
@@ -35,4 +35,4 @@ export const decodeLeaf = (c: Cursor, type: string, size: number): FieldValue =>
 export type { Editor, EditorKind, FieldType, ParseResult } from './field-type.ts';
 export { BYTES_VALUE_LIMIT, bytesPreview, bytesToHex, hexToBytes, spacedHex, valueBytes } from './bytes.ts';
 export { INT_TYPES, intText, readInt, writeInt } from './integers.ts';
-export { NULLPTR_MARKER } from './nullptr.ts';
+export { NULLPTR_MARKER, PTR_VALID_MARKER } from './nullptr.ts';

@@ -1,0 +1,37 @@
+import { useExplorer } from '../../store/useExplorer.ts';
+import { EditToolbar } from '../edits/EditToolbar.tsx';
+import { FileButton } from '../common/FileButton.tsx';
+import { SampleMenu } from './SampleMenu.tsx';
+
+function sizeText(n: number): string {
+  return n >= 1024 * 1024 ? `${(n / (1024 * 1024)).toFixed(1)} MiB` : `${n.toLocaleString('en-US')} bytes`;
+}
+
+/** Opening files and samples, go to, undo/redo and download, and one line about the open file. */
+export function Toolbar({ onGoTo }: { onGoTo(): void }) {
+  const file = useExplorer((s) => s.file);
+  const model = useExplorer((s) => s.model);
+  const partial = useExplorer((s) => s.partial);
+  const openFile = useExplorer((s) => s.openFile);
+  const openDescription = useExplorer((s) => s.openDescription);
+  return (
+    <header className="toolbar">
+      <h1>vmstate explorer</h1>
+      <FileButton label="Open state file" onFile={(f) => void openFile(f, f.name)} className="primary" />
+      <FileButton label="Open description" accept=".json,application/json,.bin,*/*" onFile={(f) => void openDescription(f, f.name)} />
+      <SampleMenu />
+      <button type="button" onClick={onGoTo} disabled={!model} aria-keyshortcuts="Control+G">
+        Go to…
+      </button>
+      {model && <EditToolbar />}
+      {file && model && (
+        <p className="file-info">
+          <strong>{file.name}</strong> · {sizeText(file.size)} · {model.variant}
+          {model.machine ? ` · ${model.machine}` : ''}
+          {file.description ? ` · described by ${file.description}` : ''}
+          {partial === 'devices' ? ' · devices first, still reading' : partial === 'outline' ? ' · loading fields' : model.complete ? '' : ' · incomplete'}
+        </p>
+      )}
+    </header>
+  );
+}

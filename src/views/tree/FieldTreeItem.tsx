@@ -1,0 +1,75 @@
+import type { TreeRow } from './tree-rows.ts';
+import { copyText, formatValue } from '../common/format-value.ts';
+
+interface Props {
+  row: TreeRow;
+  selected: boolean;
+  focused: boolean;
+  /** Holds bytes that differ from the original file. */
+  edited: boolean;
+  onSelect(row: TreeRow): void;
+  onFocus(row: TreeRow): void;
+  onToggle(row: TreeRow): void;
+  /** Double-click: a leaf opens its editor. */
+  onEdit(row: TreeRow): void;
+  onCopy(text: string): void;
+}
+
+/** One item of the field tree: name, value, type and offset. */
+export function FieldTreeItem({ row, selected, focused, edited, onSelect, onFocus, onToggle, onEdit, onCopy }: Props) {
+  const n = row.node;
+  const name = n ? n.name : `[${row.group!.from}…${row.group!.to - 1}]`;
+  const value = n ? formatValue(n) : `${row.group!.to - row.group!.from} elements`;
+  return (
+    <div
+      role="treeitem"
+      aria-level={row.level}
+      aria-expanded={row.expandable ? row.expanded : undefined}
+      aria-selected={selected}
+      aria-posinset={row.posInSet}
+      aria-setsize={row.setSize}
+      aria-label={`${name}${value ? ` = ${value}` : ''}${edited ? ', edited' : ''}`}
+      data-key={row.key}
+      data-edited={edited || undefined}
+      tabIndex={focused ? 0 : -1}
+      className={`ti${selected ? ' selected' : ''}${edited ? ' edited' : ''}`}
+      onClick={() => onSelect(row)}
+      onFocus={() => onFocus(row)}
+      onDoubleClick={() => (row.expandable ? onToggle(row) : onEdit(row))}
+    >
+      <span className="ti-name" style={{ paddingInlineStart: `${(row.level - 1) * 14}px` }}>
+        <span
+          className={`twisty${row.expandable ? '' : ' leaf'}`}
+          aria-hidden="true"
+          onClick={(e) => {
+            e.stopPropagation();
+            if (row.expandable) onToggle(row);
+          }}
+        >
+          {row.expandable ? (row.expanded ? '▾' : '▸') : ''}
+        </span>
+        {name}
+      </span>
+      <span className="ti-value">
+        {edited && <span className="edit-dot" aria-hidden="true" title="edited">●</span>}
+        {value}
+      </span>
+      <span className="ti-type">{n ? (n.kind === 'subsection' ? 'subsection' : n.type) : ''}</span>
+      <span className="ti-off">{n ? `0x${n.offset.toString(16)}` : ''}</span>
+      {selected && n && (
+        <button
+          type="button"
+          className="ti-copy"
+          tabIndex={-1}
+          aria-label={`Copy value of ${n.path}`}
+          onClick={(e) => {
+            e.stopPropagation();
+            onCopy(copyText(n));
+          }}
+        >
+          Copy
+        </button>
+      )}
+    </div>
+  );
+}
