@@ -13,7 +13,7 @@ import type { DescriptionLibrary } from '../format/descriptions.ts';
 import { fileSource } from './node-source.ts';
 import { printTable, modelJson } from './print.ts';
 import { runEdits, headerAssignment } from './edit-commands.ts';
-import { parsePatch } from '../format/patch.ts';
+import { parsePatch } from '../format/edit/patch.ts';
 import { readFile } from 'node:fs/promises';
 import { checkFile, formatReport, parseTarget } from './compat-command.ts';
 import { openInput } from './container-open.ts';

@@ -13,7 +13,7 @@
 // attributes: HTABSection / S390StorageAttributes getDict).
 
 import type { ByteSource } from './byte-source.ts';
-import { bytesToHex, INT_TYPES } from './field-codecs.ts';
+import { bytesToHex, INT_TYPES } from './field-types/index.ts';
 import type { FieldNode, StreamModel } from './model.ts';
 
 type Json = string | boolean | Json[] | { [key: string]: Json };

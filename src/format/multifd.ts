@@ -7,7 +7,7 @@
 import type { ByteSource } from './byte-source.ts';
 import { Cursor } from './cursor.ts';
 import { CancelledError, DecodeError, makeProblem } from './errors.ts';
-import { decodeLeaf } from './field-codecs.ts';
+import { decodeLeaf } from './field-types/index.ts';
 import type { FieldNode, RamSummary, StreamModel, StreamRecord } from './model.ts';
 import { PageKind, RamBlockIndex, RamState } from './ram.ts';
 
@@ -37,7 +37,7 @@ export async function isMultifdChannel(source: ByteSource): Promise<boolean> {
 
 function leaf(c: Cursor, name: string, prefix: string, type: string, size: number): FieldNode {
   const offset = c.pos;
-  return { name, path: `${prefix}${name}`, kind: 'field', type, offset, size, value: decodeLeaf(c, type, size) };
+  return { name, path: `${prefix}${name}`, kind: 'leaf', type, offset, size, value: decodeLeaf(c, type, size) };
 }
 
 function num(n: FieldNode): number {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURE_DIR, gaps, roundTripMismatches, scanBytes } from './testing/fixtures.ts';
 import { fixtureDescription } from './testing/fixtures.ts';
-import { walkFields } from './edit-plan.ts';
+import { walkFields } from './edit/find.ts';
 import { memorySource } from './byte-source.ts';
 import { scanStream } from './scan.ts';
 

@@ -248,3 +248,6 @@ export function decodeRamRecords(c: Cursor, st: RamState, summary: RamSummary): 
     st.resumeAt = c.pos;
   }
 }
+
+/** Page state in a RAM picture cell; a cell covering several pages shows the most telling one. */
+export const RAM_CELL = { notSent: 0, zero: 1, data: 2, other: 3 } as const;

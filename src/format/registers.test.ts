@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findField } from './edit-plan.ts';
+import { findField } from './edit/find.ts';
 import type { StreamModel } from './model.ts';
 import { FIXTURE_DIR, fixtureBytes, fixtureDescription, scanBytes } from './testing/fixtures.ts';
 

@@ -4,7 +4,7 @@
 
 import { Cursor, NeedMoreData, type Window } from './cursor.ts';
 import { DecodeError, makeProblem, type Problem } from './errors.ts';
-import { decodeLeaf } from './field-codecs.ts';
+import { decodeLeaf } from './field-types/index.ts';
 import type { DescriptionCandidate } from './descriptions.ts';
 import type { DescriptionSource, FieldNode } from './model.ts';
 import { findFooter, findNextHeader, plausibleRecordStart, REC } from './records.ts';

@@ -5,7 +5,7 @@
 import type { Cursor } from './cursor.ts';
 import { latin1 } from './cursor.ts';
 import { DecodeError, makeProblem, type Problem } from './errors.ts';
-import { decodeLeaf, isLeafType, NULLPTR_MARKER, PTR_VALID_MARKER } from './field-codecs.ts';
+import { decodeLeaf, isLeafType, NULLPTR_MARKER, PTR_VALID_MARKER } from './field-types/index.ts';
 import type { FieldNode } from './model.ts';
 import type { VmdescField, VmsdDesc } from './vmdesc.ts';
 
@@ -103,7 +103,7 @@ function decodeElement(c: Cursor, f: VmdescField, name: string, path: string, ct
   const start = c.pos;
   const saved = c.path;
   c.path = path;
-  const node: FieldNode = { name, path, kind: 'field', type: f.type, offset: start, size: 0 };
+  const node: FieldNode = { name, path, kind: 'leaf', type: f.type, offset: start, size: 0 };
   switch (f.type) {
     case 'struct': {
       const s = f.struct ?? {};
@@ -172,7 +172,7 @@ function decodeIrqState(c: Cursor, node: FieldNode, path: string): void {
   node.children = [0, 1, 2, 3].map((i) => {
     const offset = c.pos;
     const value = decodeLeaf(c, 'int32', 4);
-    return { name: `[${i}]`, path: `${path}[${i}]`, kind: 'field' as const, type: 'int32', offset, size: 4, value };
+    return { name: `[${i}]`, path: `${path}[${i}]`, kind: 'leaf' as const, type: 'int32', offset, size: 4, value };
   });
 }
 

@@ -2,7 +2,7 @@
 // user's actions, takes the new model and edit list from the replies, and tracks what has been
 // downloaded. Refusals and warnings come back as values for the editor that asked.
 
-import type { HeaderChange } from '../format/edit-plan.ts';
+import type { HeaderChange } from '../format/edit/plan.ts';
 import type { EditReply, EditRequest, EditsInfo, OpenedFile } from '../worker/protocol.ts';
 import { adopt, NO_EDITS } from './adopt.ts';
 import type { Slice, StoreDeps } from './types.ts';
@@ -103,7 +103,7 @@ export const createEditsSlice = (deps: StoreDeps): Slice<EditsSlice> => (set, ge
     editBusy: null,
 
     editField: (path, value, force = false) => edit({ kind: 'field', path, value }, force, `Setting ${path}`),
-    editHeader: (recordIndex, change, force = false) => edit({ kind: 'header', recordIndex, change }, force, 'Editing the section header'),
+    editHeader: (recordIndex, change, force = false) => edit({ kind: 'header', section: { index: recordIndex }, change }, force, 'Editing the section header'),
     editBytes: (offset, bytes, force = false) => edit({ kind: 'raw', offset, bytes }, force, `Overwriting bytes at 0x${offset.toString(16)}`),
     revertEdit: (id) => edit({ kind: 'revert', id }, false, 'Reverting'),
     applyPatch: (text, name, force = false) => edit({ kind: 'patch', text, name }, force, `Applying ${name}`),

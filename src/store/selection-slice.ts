@@ -1,15 +1,12 @@
 // What is selected: a record, a field in it, and the byte range they cover. The section table,
 // field tree, hex view and status line all read this one place.
 
+import type { ByteRange } from '../format/byte-range.ts';
 import type { FieldNode } from '../format/model.ts';
 import { fieldIndex, nodeAt, recordAt } from './field-index.ts';
 import type { Slice } from './types.ts';
 
-/** Half-open byte range [from, to). */
-export interface ByteRange {
-  from: number;
-  to: number;
-}
+export type { ByteRange };
 
 export interface SelectionSlice {
   recordIndex: number | null;

@@ -8,7 +8,7 @@ import { blobSource, type ByteSource } from '../format/byte-source.ts';
 import { readLibvirt } from '../format/container/libvirt.ts';
 import { libvirtPrefix, type LibvirtChange } from '../format/container/libvirt-edit.ts';
 import type { ContainerInfo } from '../format/container/types.ts';
-import { RequestError } from './current.ts';
+import { RequestError } from './open-file.ts';
 
 export interface ContainerState {
   /** The file as dropped (the stream the edits apply to is a part of it, or its spill). */

@@ -10,7 +10,7 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { memorySource } from '../format/byte-source.ts';
 import { scanStream } from '../format/scan.ts';
-import { findField } from '../format/edit-plan.ts';
+import { findField } from '../format/edit/find.ts';
 import { FIXTURE_DIR } from '../format/testing/fixtures.ts';
 import { openQcow2, vmStateSource } from '../format/qcow2/index.ts';
 import type { EditReply, OpenedFile } from './protocol.ts';

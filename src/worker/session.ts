@@ -2,13 +2,13 @@
 // and edits. Kept free of `self`/postMessage so it runs under Node in unit tests.
 
 import { blobSource, type ByteSource } from '../format/byte-source.ts';
-import { editedSource } from '../format/edits.ts';
+import { editedSource } from '../format/edit/piece-table.ts';
 import { CancelledError } from '../format/errors.ts';
 import { bundledLibrary } from '../format/library.ts';
 import { scanStream, type ScanResult } from '../format/scan.ts';
 import type { StreamModel } from '../format/model.ts';
 import { loadDescription, type Vmdesc } from '../format/vmdesc.ts';
-import { makeCurrent, openedFile, RequestError, type Current, type Progress } from './current.ts';
+import { makeOpenFile, openedFile, RequestError, type OpenFile, type Progress } from './open-file.ts';
 import { editedBlob } from './edited-file.ts';
 import { EditOps } from './edit-ops.ts';
 import { restoreFor } from './edit-restore.ts';
@@ -21,7 +21,7 @@ import { fieldNodes, outline } from './outline.ts';
 import { openContainer } from './container-open.ts';
 import { changeContainer, imageBlob, type ContainerDownload, type ContainerState } from './container-state.ts';
 
-export { RequestError, type Progress } from './current.ts';
+export { RequestError, type Progress } from './open-file.ts';
 
 /** At most this long a large model waits for the page to draw its outline (see open). */
 const DRAW_PAUSE_MS = 250;
@@ -49,7 +49,7 @@ export interface SessionOptions {
 }
 
 export class Session {
-  private current: Current | null = null;
+  private current: OpenFile | null = null;
   private generation = 0;
   /** At most one scan runs; a newer open or describe aborts the older one. */
   private running: { id: number; abort: AbortController } | null = null;
@@ -112,7 +112,7 @@ export class Session {
         if (abort.signal.aborted) throw new CancelledError();
       }
       const previous = this.current;
-      this.current = await makeCurrent({ generation, since: generation, name, file, key: restore.key, history: restore.history, scan, original: unedited, container });
+      this.current = await makeOpenFile({ generation, since: generation, name, file, key: restore.key, history: restore.history, scan, original: unedited, container });
       container = undefined;
       if (previous?.container && previous.container !== this.current.container) await previous.container.close();
       return openedFile(this.current, { restored: restore.restored, storageError: restore.storageError });
@@ -227,7 +227,7 @@ export class Session {
     });
   }
 
-  private block(cur: Current, name: string) {
+  private block(cur: OpenFile, name: string) {
     const b = cur.scan.ram.blocks.get(name);
     if (!b) throw new RequestError('bad-request', `No RAM block named "${name}"`);
     return b;
@@ -255,18 +255,18 @@ export class Session {
     return result;
   }
 
-  private need(): Current {
+  private need(): OpenFile {
     if (!this.current) throw new RequestError('no-file', 'No file is open');
     return this.current;
   }
 
-  private checkFile(generation: number): Current {
+  private checkFile(generation: number): OpenFile {
     const cur = this.need();
     if (generation < cur.since || generation > cur.generation) throw new RequestError('stale', `File generation ${generation} is not the open file (${cur.since}-${cur.generation})`);
     return cur;
   }
 
-  private check(generation: number): Current {
+  private check(generation: number): OpenFile {
     const cur = this.need();
     if (cur.generation !== generation) throw new RequestError('stale', `File generation ${generation} was replaced by ${cur.generation}`);
     return cur;

@@ -52,7 +52,7 @@ export function formatName(format: number): string {
 }
 
 function headerFields(h: LibvirtHeader): FieldNode[] {
-  const f = (name: string, offset: number, size: number, type: string, value: FieldNode['value']): FieldNode => ({ name, path: `libvirt/${name}`, kind: 'field', type, offset, size, value });
+  const f = (name: string, offset: number, size: number, type: string, value: FieldNode['value']): FieldNode => ({ name, path: `libvirt/${name}`, kind: 'leaf', type, offset, size, value });
   return [
     f('magic', 0, 16, 'string', h.magic),
     f('version', 16, 4, 'uint32', h.version),

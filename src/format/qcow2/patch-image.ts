@@ -3,7 +3,7 @@
 // original image with a few bytes replaced and a multi-GiB image costs nothing to build. Changing
 // the state's size would need new clusters, a new snapshot table entry and refcounts: refused.
 
-import type { Splice } from '../edits.ts';
+import type { Splice } from '../edit/change.ts';
 import { DecodeError } from '../errors.ts';
 import type { Qcow2VmState } from './vmstate-source.ts';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { memorySource } from '../byte-source.ts';
-import { findField } from '../edit-plan.ts';
+import { findField } from '../edit/find.ts';
 import type { StreamModel } from '../model.ts';
 import { scanStream } from '../scan.ts';
 import { FIXTURE_DIR } from '../testing/fixtures.ts';

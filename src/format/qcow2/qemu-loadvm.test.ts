@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { memorySource } from '../byte-source.ts';
-import { planFieldEdit } from '../edit-plan.ts';
+import { planFieldEdit } from '../edit/plan.ts';
 import { scanStream } from '../scan.ts';
 import { FIXTURE_DIR } from '../testing/fixtures.ts';
 import { startQemu } from '../../../scripts/lib/qemu.mjs';
@@ -33,13 +33,13 @@ describe.runIf(hasQemu || process.env.CI)('QEMU 7.2 restores an edited qcow2 sna
     const state = vmStateSource(memorySource(image), img, findSnapshot(img, 'before')!);
     const { model } = await scanStream(state);
     // The snapshot as saved holds other values, so QEMU reporting these ones means the edit arrived.
-    const { findField } = await import('../edit-plan.ts');
+    const { findField } = await import('../edit/find.ts');
     expect(findField(model, 'cpu (0)/env.regs[0]')?.node.value).not.toBe(0x12345678);
     const splices = [];
     for (const [path, value] of [['mc146818rtc (0)/cmos_data[63]', '0x5a'], ['cpu (0)/env.regs[0]', '0x12345678']]) {
       const plan = planFieldEdit(model, path, value);
       if (!plan.ok) throw new Error(plan.reason);
-      splices.push(...plan.action.splices);
+      splices.push(...plan.change.splices);
     }
     const result = await imagePatches(state, splices);
     if (!result.ok) throw new Error(result.reason);

@@ -90,7 +90,7 @@ function decodeMembers(v: DataView, at: number, len: number, base: number, membe
     const total = kind === 'bytes' ? size : size * count;
     if (pos + total > at + len) break; // older, shorter layouts (e.g. CPU without msr_tsc_aux)
     const leaf = (i: number | null, p: number): FieldNode => ({
-      name: i === null ? name : `[${i}]`, path: `${label}/${name}${i === null ? '' : `[${i}]`}`, kind: 'field',
+      name: i === null ? name : `[${i}]`, path: `${label}/${name}${i === null ? '' : `[${i}]`}`, kind: 'leaf',
       type: kind === 'bytes' ? 'buffer' : `le ${kind.replace('u', 'uint')}`, offset: base + p, size: kind === 'bytes' ? count : SIZES[kind],
       value: read(v, p, kind, count),
     });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { memorySource, subSource } from '../byte-source.ts';
-import { planFieldEdit } from '../edit-plan.ts';
+import { planFieldEdit } from '../edit/plan.ts';
 import { bundledLibrary } from '../library.ts';
 import { scanStream } from '../scan.ts';
 import { FIXTURE_DIR } from '../testing/fixtures.ts';
@@ -36,7 +36,7 @@ describe.runIf((hasQemu && xenVerifierAvailable()) || process.env.CI)('an edited
     const plan = planFieldEdit(model, 'mc146818rtc (0)/cmos_data[63]', '0x5a');
     if (!plan.ok) throw new Error(plan.reason);
     const edited = bytes.slice();
-    for (const s of plan.action.splices) {
+    for (const s of plan.change.splices) {
       expect(s.inserted.length).toBe(s.removed.length);
       edited.set(s.inserted, ctx.bodyOffset + 8 + s.offset);
     }

@@ -57,7 +57,7 @@ export function ContainerPanel() {
       )}
       {header?.fields && (
         <dl className="container-fields">
-          {header.fields.filter((f) => f.kind === 'field').map((f) => (
+          {header.fields.filter((f) => f.kind === 'leaf').map((f) => (
             <div key={f.path}>
               <dt>{f.name}</dt>
               <dd className="mono">

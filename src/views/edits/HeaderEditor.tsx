@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import type { HeaderChange } from '../../format/edit-plan.ts';
+import type { HeaderChange } from '../../format/edit/plan.ts';
 import { recordTitle, type StreamRecord } from '../../format/model.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
 import { EditFeedback } from './EditFeedback.tsx';

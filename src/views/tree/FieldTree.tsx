@@ -4,7 +4,7 @@ import { isChanged } from '../../store/edit-marks.ts';
 import { fieldIndex } from '../../store/field-index.ts';
 import { selectedRecord } from '../../store/selectors.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
-import type { Span } from '../../worker/protocol.ts';
+import type { ByteRange } from '../../format/byte-range.ts';
 import { FieldEditor } from '../edits/FieldEditor.tsx';
 import { FieldTreeItem } from './FieldTreeItem.tsx';
 import { copyText } from '../common/format-value.ts';
@@ -13,7 +13,7 @@ import { treeRows, type TreeRow } from './tree-rows.ts';
 const NO_FIELDS: FieldNode[] = [];
 
 /** A row holds edited bytes: its node's, or for an array group its elements'. */
-function rowEdited(row: TreeRow, changed: readonly Span[], rec: StreamRecord): boolean {
+function rowEdited(row: TreeRow, changed: readonly ByteRange[], rec: StreamRecord): boolean {
   if (changed.length === 0) return false;
   if (row.node) return row.node.size > 0 && isChanged(changed, row.node.offset, row.node.offset + row.node.size);
   const g = row.group!;

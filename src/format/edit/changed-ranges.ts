@@ -2,22 +2,22 @@
 // tree, section table). Computed from the piece table, so a reverted or undone value, or an edit
 // that wrote the same bytes, marks nothing.
 
-import type { ByteSource } from '../format/byte-source.ts';
-import { PieceTable, type EditAction } from '../format/edits.ts';
-import type { Span } from './protocol.ts';
+import type { ByteRange } from '../byte-range.ts';
+import type { ByteSource } from '../byte-source.ts';
+import { PieceTable, type Spliced } from './piece-table.ts';
 
-/** Spans closer than this merge into one: fewer spans for the page to test against. */
+/** Ranges closer than this merge into one: fewer ranges for the page to test against. */
 const MERGE_GAP = 0;
 
-function push(out: Span[], from: number, to: number): void {
+function push(out: ByteRange[], from: number, to: number): void {
   const last = out[out.length - 1];
   if (last && from - last.to <= MERGE_GAP) last.to = Math.max(last.to, to);
   else out.push({ from, to });
 }
 
-export async function changedSpans(original: ByteSource, actions: readonly EditAction[]): Promise<Span[]> {
+export async function changedRanges(original: ByteSource, actions: readonly Spliced[]): Promise<ByteRange[]> {
   const runs = PieceTable.of(original.size, actions).runs();
-  const out: Span[] = [];
+  const out: ByteRange[] = [];
   let pos = 0;
   let i = 0;
   // Inserted runs between two original slices replace the original bytes between them.

@@ -1,29 +1,11 @@
-// Edits as reversible splices over the immutable original (house habit 6): each splice keeps the
-// bytes it removed, so undo is the inverse splice; the edited file is a piece table of original
-// slices and inserted bytes, read by slices like any other ByteSource.
+// The edited file as a piece table of original slices and inserted bytes (after vscode-hexeditor's
+// timeline), read by slices like any other ByteSource: the original is never copied or written.
 
-import type { ByteSource } from './byte-source.ts';
+import type { ByteSource } from '../byte-source.ts';
+import type { Splice } from './change.ts';
 
-export interface Splice {
-  /** Offset in the file as it was just before this splice. */
-  offset: number;
-  removed: Uint8Array;
-  inserted: Uint8Array;
-}
-
-export type EditKind = 'field' | 'header' | 'raw';
-
-/** One user action: undo and redo move whole actions. */
-export interface EditAction {
-  kind: EditKind;
-  label: string;
-  /** Field path, or the section label for header edits. */
-  path?: string;
-  before?: string;
-  after?: string;
-  splices: Splice[];
-  warnings: string[];
-}
+/** Anything made of splices: a change or a whole user action. */
+export type Spliced = { readonly splices: readonly Splice[] };
 
 interface Piece {
   /** -1: the original file; otherwise an index into `buffers`. */
@@ -40,7 +22,7 @@ export class PieceTable {
     this.pieces = originalSize > 0 ? [{ buffer: -1, start: 0, length: originalSize }] : [];
   }
 
-  static of(originalSize: number, actions: readonly EditAction[]): PieceTable {
+  static of<A extends Spliced>(originalSize: number, actions: readonly A[]): PieceTable {
     const t = new PieceTable(originalSize);
     for (const a of actions) for (const s of a.splices) t.splice(s.offset, s.removed.length, s.inserted);
     return t;
@@ -132,7 +114,7 @@ export class PieceTable {
 }
 
 /** The edited file as a ByteSource; the original is only read, never written. */
-export function editedSource(original: ByteSource, actions: readonly EditAction[]): ByteSource {
+export function editedSource(original: ByteSource, actions: readonly Spliced[]): ByteSource {
   if (actions.length === 0) return original;
   const table = PieceTable.of(original.size, actions);
   const source: ByteSource = { size: table.size, read: (offset, length) => table.read(original, offset, length) };
@@ -141,32 +123,4 @@ export function editedSource(original: ByteSource, actions: readonly EditAction[
     source.readInto = (offset, target) => table.readInto(withReadInto, offset, target);
   }
   return source;
-}
-
-/** The inverse of an action: applying it after `a` restores the bytes before `a`. */
-export function invertAction(a: EditAction): EditAction {
-  const splices = [...a.splices].reverse().map((s) => ({ offset: s.offset, removed: s.inserted, inserted: s.removed }));
-  return { ...a, label: `undo ${a.label}`, before: a.after, after: a.before, splices };
-}
-
-/** Undo/redo over whole actions. Pure data: the store keeps one and replaces it on change. */
-export interface EditHistory {
-  done: EditAction[];
-  undone: EditAction[];
-}
-
-export const emptyHistory = (): EditHistory => ({ done: [], undone: [] });
-
-export function pushAction(h: EditHistory, a: EditAction): EditHistory {
-  return { done: [...h.done, a], undone: [] };
-}
-
-export function undo(h: EditHistory): EditHistory {
-  if (!h.done.length) return h;
-  return { done: h.done.slice(0, -1), undone: [...h.undone, h.done[h.done.length - 1]] };
-}
-
-export function redo(h: EditHistory): EditHistory {
-  if (!h.undone.length) return h;
-  return { done: [...h.done, h.undone[h.undone.length - 1]], undone: h.undone.slice(0, -1) };
 }

@@ -1,16 +1,18 @@
 // Seeded random edits, undo and redo against a plain byte-array model.
 import { describe, expect, it } from 'vitest';
-import { memorySource } from './byte-source.ts';
-import { editedSource, emptyHistory, invertAction, PieceTable, pushAction, redo, undo, type EditAction, type EditHistory } from './edits.ts';
-import { prng } from './testing/fixtures.ts';
+import { memorySource } from '../byte-source.ts';
+import { invertChange, type Change } from './change.ts';
+import { emptyHistory, pushAction, redo, undo, type History } from './history.ts';
+import { editedSource, PieceTable } from './piece-table.ts';
+import { prng } from '../testing/fixtures.ts';
 
-function applyPlain(bytes: number[], a: EditAction): number[] {
+function applyPlain(bytes: number[], a: Change): number[] {
   const out = [...bytes];
   for (const s of a.splices) out.splice(s.offset, s.removed.length, ...s.inserted);
   return out;
 }
 
-function randomAction(current: number[], rnd: () => number): EditAction {
+function randomAction(current: number[], rnd: () => number): Change {
   const offset = Math.floor(rnd() * (current.length + 1));
   const removeCount = Math.min(current.length - offset, Math.floor(rnd() * 6));
   // Mostly overwrites (field edits), sometimes size changes (header edits).
@@ -24,7 +26,7 @@ describe('edits over the original', () => {
     const rnd = prng(seed);
     const original = Uint8Array.from({ length: 300 }, (_, i) => i & 255);
     const source = memorySource(original);
-    let history: EditHistory = emptyHistory();
+    let history: History<Change> = emptyHistory();
     const plain: number[][] = [[...original]];
     const redoPlain: number[][] = [];
     const log: string[] = [];
@@ -57,8 +59,8 @@ describe('edits over the original', () => {
 
   it('an inverse action restores the bytes', async () => {
     const source = memorySource(Uint8Array.from([1, 2, 3, 4, 5]));
-    const a: EditAction = { kind: 'header', label: 'x', warnings: [], splices: [{ offset: 1, removed: Uint8Array.of(2, 3), inserted: Uint8Array.of(9, 9, 9) }] };
-    const back = editedSource(source, [a, invertAction(a)]);
+    const a: Change = { kind: 'header', label: 'x', warnings: [], splices: [{ offset: 1, removed: Uint8Array.of(2, 3), inserted: Uint8Array.of(9, 9, 9) }] };
+    const back = editedSource(source, [a, invertChange(a)]);
     expect([...(await back.read(0, back.size))]).toEqual([1, 2, 3, 4, 5]);
   });
 

@@ -1,14 +1,15 @@
-// The worker's open file: the original Blob (never written), its edit history and the scan of
-// the file as edited. Shared by the session (open, bytes, RAM) and the edit operations.
+// The worker's open file (OpenFile; the page gets it described as an OpenedFile): the original
+// Blob (never written), its edit history and the scan of the file as edited. Shared by the session (open, bytes, RAM) and the edit operations.
 
 import { blobSource, type ByteSource } from '../format/byte-source.ts';
-import { editedSource } from '../format/edits.ts';
+import type { ByteRange } from '../format/byte-range.ts';
+import { changedRanges } from '../format/edit/changed-ranges.ts';
+import { actionInfo, type History } from '../format/edit/history.ts';
+import { editedSource } from '../format/edit/piece-table.ts';
 import type { StreamModel } from '../format/model.ts';
 import type { ScanResult } from '../format/scan.ts';
 import type { Vmdesc } from '../format/vmdesc.ts';
-import { changedSpans } from './changed-ranges.ts';
-import { actionInfo, type History } from './edit-history.ts';
-import type { EditsInfo, OpenedFile, Span } from './protocol.ts';
+import type { EditsInfo, OpenedFile } from './protocol.ts';
 import { compareFraming } from '../format/verify.ts';
 import type { ContainerState } from './container-state.ts';
 
@@ -22,7 +23,7 @@ export class RequestError extends Error {
   }
 }
 
-export interface Current {
+export interface OpenFile {
   generation: number;
   /** The generation the file was opened with: edit requests naming any since then are for this file. */
   since: number;
@@ -37,18 +38,18 @@ export interface Current {
   scan: ScanResult;
   /** The unedited file's model with the same description, once known (for compareFraming). */
   original: StreamModel | null;
-  changed: Span[];
+  changed: ByteRange[];
   description?: { name: string; vmdesc: Vmdesc };
   /** The libvirt image around the stream `file` holds (container-state.ts). */
   container?: ContainerState;
 }
 
-export async function makeCurrent(base: Omit<Current, 'source' | 'changed'>): Promise<Current> {
+export async function makeOpenFile(base: Omit<OpenFile, 'source' | 'changed'>): Promise<OpenFile> {
   const original = blobSource(base.file);
-  return { ...base, source: editedSource(original, base.history.done), changed: await changedSpans(original, base.history.done) };
+  return { ...base, source: editedSource(original, base.history.done), changed: await changedRanges(original, base.history.done) };
 }
 
-export function editsInfo(cur: Current): EditsInfo {
+export function editsInfo(cur: OpenFile): EditsInfo {
   return {
     done: cur.history.done.map(actionInfo),
     undone: cur.history.undone.map((a) => a.label),
@@ -57,7 +58,7 @@ export function editsInfo(cur: Current): EditsInfo {
   };
 }
 
-export function openedFile(cur: Current, extra: Partial<OpenedFile> = {}): OpenedFile {
+export function openedFile(cur: OpenFile, extra: Partial<OpenedFile> = {}): OpenedFile {
   const container = cur.container ? { container: cur.container.info, containerEdited: cur.container.change !== null } : {};
   return { generation: cur.generation, name: cur.name, model: cur.scan.model, description: cur.description?.name, edits: editsInfo(cur), ...container, ...extra };
 }

@@ -1,9 +1,11 @@
 // Table-driven decode/encode pairs for every leaf type (format.md §3.5): bytes decode to a value,
-// the value's text encodes back to the same bytes.
+// the value encodes back to the same bytes, and so does the text it edits as.
 import { describe, expect, it } from 'vitest';
-import { Cursor } from './cursor.ts';
-import { decodeLeaf, encodeLeaf, hexToBytes, readInt, valueToText } from './field-codecs.ts';
-import { prng } from './testing/fixtures.ts';
+import { Cursor } from '../cursor.ts';
+import { prng } from '../testing/fixtures.ts';
+import { decodeLeaf, fieldType, hexToBytes, readInt } from './index.ts';
+
+const encodeLeaf = (type: string, size: number, text: string) => fieldType(type, size).parse(text, size);
 
 const cases: [string, number[], unknown][] = [
   ['bool', [0], false],
@@ -25,9 +27,9 @@ const cases: [string, number[], unknown][] = [
   ['CPU_Double_U', [0x80, 0, 0, 0, 0, 0, 0, 0], '-0'],
   ['CPU_Double_U', [0x7f, 0xf8, 0, 0, 0, 0, 0, 1], '0x7ff8000000000001'],
   ['capability', [15, ...'x-ignore-shared'.split('').map((c) => c.charCodeAt(0))], 'x-ignore-shared'],
-  ['buffer', [1, 2, 0xab], '0102ab'],
-  ['bitmap', [0, 0, 0, 0, 0, 0, 0, 5], '0000000000000005'],
-  ['unused_buffer', [0, 0], '0000'],
+  ['buffer', [1, 2, 0xab], Uint8Array.of(1, 2, 0xab)],
+  ['bitmap', [0, 0, 0, 0, 0, 0, 0, 5], Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 5)],
+  ['unused_buffer', [0, 0], Uint8Array.of(0, 0)],
   ['nullptr', [0x30], 'nullptr'],
 ];
 
@@ -37,8 +39,10 @@ describe.each(cases)('%s %j', (type, bytes, value) => {
     const c = new Cursor(win);
     expect(decodeLeaf(c, type, bytes.length)).toEqual(value);
     expect(c.pos).toBe(100 + bytes.length);
+    const t = fieldType(type, bytes.length);
+    expect(t.encode(value as never, bytes.length)).toEqual({ ok: true, bytes: Uint8Array.from(bytes) });
     if (type === 'nullptr') return;
-    const enc = encodeLeaf(type, bytes.length, valueToText(type, value as never));
+    const enc = encodeLeaf(type, bytes.length, t.text(value as never, bytes.length));
     expect(enc).toEqual({ ok: true, bytes: Uint8Array.from(bytes) });
   });
 });

@@ -1,12 +1,14 @@
 // Every guard of format.md §11 on real fixtures: what QEMU would reject is refused with the reason.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { memorySource } from './byte-source.ts';
-import { findField, planFieldEdit, planHeaderEdit, planRawEdit } from './edit-plan.ts';
-import { editedSource } from './edits.ts';
-import type { StreamModel } from './model.ts';
-import { scanStream } from './scan.ts';
-import { compareFraming } from './verify.ts';
-import { fixtureBytes, fixtureDescription, scanBytes } from './testing/fixtures.ts';
+import { memorySource } from '../byte-source.ts';
+import { bytesToHex } from '../field-types/index.ts';
+import { findField } from './find.ts';
+import { editedSource } from './piece-table.ts';
+import { planFieldEdit, planHeaderEdit, planRawEdit } from './plan.ts';
+import type { StreamModel } from '../model.ts';
+import { scanStream } from '../scan.ts';
+import { compareFraming } from '../verify.ts';
+import { fixtureBytes, fixtureDescription, scanBytes } from '../testing/fixtures.ts';
 
 let model: StreamModel;
 let xen: StreamModel;
@@ -25,10 +27,10 @@ describe('field edits', () => {
     expect(p.ok).toBe(true);
     if (!p.ok) return;
     const node = findField(model, 'cpu (0)/env.regs[0]')!.node;
-    expect(p.action.splices).toHaveLength(1);
-    expect(p.action.splices[0].offset).toBe(node.offset);
-    expect([...p.action.splices[0].inserted]).toEqual([0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88]);
-    expect([...p.action.splices[0].removed]).toEqual([...bytes.subarray(node.offset, node.offset + 8)]);
+    expect(p.change.splices).toHaveLength(1);
+    expect(p.change.splices[0].offset).toBe(node.offset);
+    expect([...p.change.splices[0].inserted]).toEqual([0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88]);
+    expect([...p.change.splices[0].removed]).toEqual([...bytes.subarray(node.offset, node.offset + 8)]);
   });
 
   it('range-checks integers for width and signedness', () => {
@@ -42,13 +44,13 @@ describe('field edits', () => {
     expect(findField(model, path)!.node.type).toBe('int32 le');
     expect(refused(planFieldEdit(model, path, '-1'))).toMatch(/must be >= 0/);
     const ok = planFieldEdit(model, path, '1');
-    expect(ok.ok && ok.action.warnings.join()).toMatch(/<= the destination/);
+    expect(ok.ok && ok.change.warnings.join()).toMatch(/<= the destination/);
   });
 
   it('warns that "equal" fields must match the destination', () => {
     const eq = [...walk(model)].find((n) => n.type.endsWith(' equal') && n.value !== undefined)!;
     const p = planFieldEdit(model, eq.path, String(eq.value));
-    expect(p.ok && p.action.warnings.join()).toMatch(/must equal the destination/);
+    expect(p.ok && p.change.warnings.join()).toMatch(/must equal the destination/);
   });
 
   it('refuses PCI irq states other than 0 or 1', () => {
@@ -58,10 +60,10 @@ describe('field edits', () => {
 
   it('refuses read-only PCI config bytes unless forced', () => {
     const path = '0000:00:00.0/I440FX (0)/parent_obj.config[0]';
-    const config = findField(model, path)!.node.value as string;
+    const config = bytesToHex(findField(model, path)!.node.value as Uint8Array);
     expect(refused(planFieldEdit(model, path, 'ff' + config.slice(2)))).toMatch(/read-only/);
     const forced = planFieldEdit(model, path, 'ff' + config.slice(2), { force: true });
-    expect(forced.ok && forced.action.warnings.join()).toMatch(/Bad config data/);
+    expect(forced.ok && forced.change.warnings.join()).toMatch(/Bad config data/);
     // A writable byte (the command register, 0x04) is fine.
     expect(planFieldEdit(model, path, config.slice(0, 8) + '07' + config.slice(10)).ok).toBe(true);
   });
@@ -80,7 +82,7 @@ describe('field edits', () => {
   it('edits one byte inside a buffer', () => {
     const p = planFieldEdit(model, 'mc146818rtc (0)/cmos_data[63]', '0x5a');
     expect(p.ok).toBe(true);
-    if (p.ok) expect([...p.action.splices[0].inserted][63]).toBe(0x5a);
+    if (p.ok) expect([...p.change.splices[0].inserted][63]).toBe(0x5a);
   });
 });
 
@@ -90,7 +92,7 @@ describe('header and raw edits', () => {
     const p = planHeaderEdit(rec, { idstr: 'timer-with-a-longer-name' });
     expect(p.ok).toBe(true);
     if (!p.ok) return;
-    const edited = editedSource(memorySource(bytes), [p.action]);
+    const edited = editedSource(memorySource(bytes), [p.change]);
     expect(edited.size).toBe(bytes.length + 'timer-with-a-longer-name'.length - 'timer'.length);
     const again = (await scanStream(edited, { vmdesc: await fixtureDescription('pc-migration.bin') })).model;
     expect(again.records[1].idstr).toBe('timer-with-a-longer-name');
@@ -131,14 +133,14 @@ describe('patches', () => {
     const rec = model.records.find((r) => r.idstr === 'timer')!;
     const header = planHeaderEdit(rec, { idstr: 'timer with spaces' });
     if (!byte.ok || !header.ok) throw new Error('plans failed');
-    const patch = exportPatch([byte.action, header.action]);
+    const patch = exportPatch([byte.change, header.change]);
     const read = async (o: number, s: number) => bytes.subarray(o, o + s);
     const p1 = await planPatchEntry(model, patch.edits[0], read);
-    expect(p1.ok && [...p1.action.splices[0].inserted][63]).toBe(0x5a);
+    expect(p1.ok && [...p1.change.splices[0].inserted][63]).toBe(0x5a);
     const p2 = await planPatchEntry(model, patch.edits[1], read);
     expect(p2.ok).toBe(true);
     const undoHeader = { ...patch.edits[1], path: 'timer with spaces (0)', before: patch.edits[1].after, after: patch.edits[1].before };
-    const edited = await scanBytes(Uint8Array.from([...(await editedSource(memorySource(bytes), [header.action]).read(0, bytes.length + 12))]), { vmdesc: await fixtureDescription('pc-migration.bin') });
+    const edited = await scanBytes(Uint8Array.from([...(await editedSource(memorySource(bytes), [header.change]).read(0, bytes.length + 12))]), { vmdesc: await fixtureDescription('pc-migration.bin') });
     const back = await planPatchEntry(edited, undoHeader, read);
     expect(back.ok).toBe(true);
   });
