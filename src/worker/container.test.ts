@@ -71,7 +71,7 @@ describe('libvirt save images in the worker', { timeout: 60_000 }, () => {
     const reopened = await open(s2, 'x.sav', d.bytes);
     const reg = (await scanStream(memorySource(d.bytes.subarray(back.inner.offset)), { library: bundledLibrary() })).model;
     expect(reopened.model).toEqual(reg);
-    expect(JSON.stringify(reg)).toContain('"path":"cpu (0)/env.regs[0]","kind":"field","type":"uint64"');
+    expect(JSON.stringify(reg)).toContain('"path":"cpu (0)/env.regs[0]","kind":"leaf","type":"uint64"');
   });
 
   it('refuses XML larger than the reserved room, and a container edit on a bare stream', async () => {
