@@ -1,4 +1,5 @@
 import { useRef } from 'react';
+import { openPhase } from '../store/action-guard.ts';
 import { useExplorer } from '../store/useExplorer.ts';
 import { DataInspector } from './DataInspector.tsx';
 import { DropZone } from './DropZone.tsx';
@@ -20,12 +21,14 @@ import { useLeaveGuard } from './useLeaveGuard.ts';
 export function App() {
   const hasModel = useExplorer((s) => s.model !== null);
   const scanning = useExplorer((s) => s.scan !== null);
+  const phase = useExplorer(openPhase);
   const goTo = useRef<GoToHandle>(null);
   useEditKeys();
   useLeaveGuard();
 
   return (
-    <div className="app">
+    // data-open-state: where the open is ('done' once its final model is in), for tests and styles.
+    <div className="app" data-open-state={phase}>
       <Toolbar onGoTo={() => goTo.current?.open()} />
       <ScanProgress />
       <EditProgress />
@@ -50,7 +53,8 @@ export function App() {
       )}
       <StatusLine />
       <DropZone />
-      {hasModel && <GoToDialog ref={goTo} />}
+      {/* Mounted without a file too: Ctrl+G then says why it cannot go anywhere. */}
+      <GoToDialog ref={goTo} />
     </div>
   );
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { FieldNode, StreamModel, StreamRecord } from '../format/model.ts';
 import { searchFields } from './field-search.ts';
 import { copyText, formatValue } from './format-value.ts';
-import { parseGoTo } from './goto-target.ts';
+import { parseGoTo } from '../store/goto-target.ts';
 import { asciiOf, readings } from './inspect-bytes.ts';
 import { treeRows } from './tree-rows.ts';
 
