@@ -12,7 +12,7 @@ import type { ExplorerState, Slice } from './types.ts';
  */
 export type OpenPhase = 'none' | 'reading' | 'devices' | 'outline' | 'done';
 
-export type UserAction = 'describe' | 'goto' | 'search' | 'edit' | 'apply-patch' | 'undo' | 'redo' | 'export-patch' | 'download';
+export type UserAction = 'describe' | 'goto' | 'search' | 'edit' | 'apply-patch' | 'undo' | 'redo' | 'export-patch' | 'download' | 'ram';
 
 export type Verdict = { do: 'now' } | { do: 'later'; note: string } | { do: 'refuse'; reason: string };
 
@@ -29,6 +29,8 @@ const EDIT_NAMES: Partial<Record<UserAction, string>> = {
   redo: 'Redo',
   'export-patch': 'Exporting the edits',
   download: 'Downloading the edited file',
+  // The worker's RAM index is the open's: it is there once the open is done.
+  ram: 'Reading RAM pages',
 };
 
 const NOW: Verdict = { do: 'now' };

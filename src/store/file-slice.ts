@@ -3,7 +3,7 @@
 import type { StreamModel } from '../format/model.ts';
 import { isCancelled, type Pending } from '../worker/client.ts';
 import type { EarlyModelEvent, OpenedFile, Replies } from '../worker/protocol.ts';
-import { verdict } from './action-guard.ts';
+import { busyReason, verdict } from './action-guard.ts';
 import { adopt, NO_EDITS } from './adopt.ts';
 import type { ByteCache } from './byte-cache.ts';
 import { SAMPLES } from './samples.ts';
@@ -74,6 +74,12 @@ function openedNotice(opened: OpenedFile): FileSlice['notice'] {
 }
 
 export const createFileSlice = (deps: StoreDeps): Slice<FileSlice> => (set, get) => {
+  /** RAM requests fail with the reason while the open is not done (the view asks again then). */
+  function ramRequest<T>(send: () => Promise<T>): Promise<T> {
+    const reason = busyReason(get(), 'ram');
+    return reason ? Promise.reject(new Error(reason)) : send();
+  }
+
   async function describe(file: Blob, name: string, notice: Notice | null): Promise<void> {
     const opened = await runScan('describe', name, get().file!.size, (onProgress) => deps.worker.request({ type: 'describe', file, name }, { onProgress }), notice);
     if (opened) adopt(get, set, deps, opened, 'describe');
@@ -197,7 +203,7 @@ export const createFileSlice = (deps: StoreDeps): Slice<FileSlice> => (set, get)
 
     dismissNotice: () => set({ notice: null }),
 
-    ramPicture: (block, cells) => deps.worker.request({ type: 'ram-picture', generation: get().file?.generation ?? 0, block, cells }).result,
-    ramExport: (block) => deps.worker.request({ type: 'ram-export', generation: get().file?.generation ?? 0, block }).result,
+    ramPicture: (block, cells) => ramRequest(() => deps.worker.request({ type: 'ram-picture', generation: get().file?.generation ?? 0, block, cells }).result),
+    ramExport: (block) => ramRequest(() => deps.worker.request({ type: 'ram-export', generation: get().file?.generation ?? 0, block }).result),
   };
 };

@@ -92,6 +92,11 @@ describe('actions while a file opens (issue #10)', () => {
         expect(notice()).toBe(`${refused(what)}.`);
       } else expect(busyReason(s(), action)).toBeNull();
     }
+    // RAM pages: the worker's RAM index is the open's, so the picture is asked for again after it.
+    const ram = s().ramPicture('pc.ram', 64);
+    if (held) await expect(ram).rejects.toThrow(refused('Reading RAM pages'));
+    else expect((await ram).pages).toBeGreaterThan(0);
+
     if (held) expect(saved).toEqual([]);
     else {
       expect(value(h, REG0)).toBe(0); // undone
@@ -110,6 +115,7 @@ describe('actions while a file opens (issue #10)', () => {
     expect(s().edits.done.map((a) => a.parts[0].path)).toEqual([REG1]);
     expect(value(h, REG1)).toBe(0x77);
     expect(value(h, REG0)).toBe(0);
+    expect((await s().ramPicture('pc.ram', 64)).pages).toBeGreaterThan(0);
     await s().undo();
     expect(value(h, REG1)).toBe(0);
     expect(busyReason(s(), 'undo')).toBe('Nothing to undo');
