@@ -59,7 +59,10 @@ export const createEditsSlice = (deps: StoreDeps): Slice<EditsSlice> => (set, ge
     set({ editBusy: { id: pending.id, label, scanned: 0, total: get().file?.size ?? 0 } });
     try {
       const value = await pending.result;
-      return get().file?.since === since ? value : null;
+      if (get().file?.since === since) return value;
+      // The editor that asked may be gone with the file it edited: say it here.
+      set({ notice: { tone: 'info', text: `${label} was abandoned: ${get().scan?.name ?? get().file?.name ?? 'another file'} was opened meanwhile.` } });
+      return null;
     } finally {
       if (get().editBusy?.id === pending.id) set({ editBusy: null });
     }
@@ -128,10 +131,7 @@ export const createEditsSlice = (deps: StoreDeps): Slice<EditsSlice> => (set, ge
       if (!f) return;
       try {
         const reply = await busy('Checking the edited file', (onProgress) => deps.worker.request({ type: 'download', generation: f.generation }, { onProgress }));
-        if (!reply) {
-          set({ notice: { tone: 'info', text: `The download of ${f.name} was abandoned: ${get().file?.name ?? 'another file'} was opened meanwhile.` } });
-          return;
-        }
+        if (!reply) return;
         if (!reply.ok) {
           set({ notice: { tone: 'error', text: `Download blocked: the edited file would not frame like the original: ${reply.reasons.join('; ')}` } });
           return;

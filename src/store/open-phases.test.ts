@@ -161,6 +161,17 @@ describe('actions while a file opens (issue #10)', () => {
     expect(s().notice).toEqual({ tone: 'error', text: 'Go to: No offset, field or section matches "cpu (0)/env.no_such_field" in mig.bin.' });
   });
 
+  it('an edit on its way when another file is opened is dropped with a notice, not silently', async () => {
+    const h = gatedStore();
+    const s = h.store.getState;
+    await s().openFile(new Blob([MIG]), 'mig.bin');
+    const editing = s().editField(REG0, '0x4d');
+    await s().openFile(new Blob([DEV]), 'dev.bin');
+    expect(await editing).toEqual({ status: 'failed', reason: 'Another file was opened meanwhile' });
+    expect(s().notice).toEqual({ tone: 'info', text: `Setting ${REG0} was abandoned: dev.bin was opened meanwhile.` });
+    expect(s().edits.done).toEqual([]);
+  });
+
   it('with no file, the actions that need one are refused with the reason', async () => {
     const { store } = gatedStore();
     const s = store.getState;
