@@ -2,6 +2,7 @@
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { createContainerSlice } from './container-slice.ts';
+import { createGuardSlice } from './action-guard.ts';
 import { createEditsSlice } from './edits-slice.ts';
 import { createFileSlice } from './file-slice.ts';
 import { createSectionsSlice } from './sections-slice.ts';
@@ -17,5 +18,6 @@ export function createExplorerStore(deps: StoreDeps): ExplorerStore {
     ...createSelectionSlice(...a),
     ...createEditsSlice(deps)(...a),
     ...createContainerSlice(deps)(...a),
+    ...createGuardSlice(...a),
   }));
 }

@@ -2,6 +2,7 @@ import { useRef } from 'react';
 import { useExplorer } from '../../store/useExplorer.ts';
 import { ContainerPanel } from '../container/ContainerPanel.tsx';
 import { DataInspector } from '../hex/DataInspector.tsx';
+import { openPhase } from '../../store/action-guard.ts';
 import { DropZone } from './DropZone.tsx';
 import { EditProgress } from '../edits/EditProgress.tsx';
 import { EditsPanel } from '../edits/EditsPanel.tsx';
@@ -21,12 +22,14 @@ import { useLeaveGuard } from './useLeaveGuard.ts';
 export function App() {
   const hasModel = useExplorer((s) => s.model !== null);
   const scanning = useExplorer((s) => s.scan !== null);
+  const phase = useExplorer(openPhase);
   const goTo = useRef<GoToHandle>(null);
   useEditKeys();
   useLeaveGuard();
 
   return (
-    <div className="app">
+    // data-open-state: where the open is ('done' once its final model is in), for tests and styles.
+    <div className="app" data-open-state={phase}>
       <Toolbar onGoTo={() => goTo.current?.open()} />
       <ScanProgress />
       <EditProgress />
@@ -52,7 +55,8 @@ export function App() {
       )}
       <StatusLine />
       <DropZone />
-      {hasModel && <GoToDialog ref={goTo} />}
+      {/* Mounted without a file too: Ctrl+G then says why it cannot go anywhere. */}
+      <GoToDialog ref={goTo} />
     </div>
   );
 }

@@ -3,7 +3,7 @@ import { hexToBytes } from '../../format/field-types/index.ts';
 import type { FieldNode, StreamModel, StreamRecord } from '../../format/model.ts';
 import { searchFields } from '../tree/field-search.ts';
 import { copyText, formatValue } from './format-value.ts';
-import { parseGoTo } from '../app/goto-target.ts';
+import { parseGoTo } from '../../store/goto-target.ts';
 import { asciiOf, readings } from '../hex/inspect-bytes.ts';
 import { treeRows } from '../tree/tree-rows.ts';
 

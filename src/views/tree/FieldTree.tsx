@@ -31,7 +31,7 @@ export function FieldTree() {
   const setExpanded = useExplorer((s) => s.setExpanded);
   const selectField = useExplorer((s) => s.selectField);
   const changed = useExplorer((s) => s.edits.changed);
-  const canEdit = useExplorer((s) => s.file !== null && !s.partial);
+  const allow = useExplorer((s) => s.allow);
   const loading = useExplorer((s) => s.partial === 'outline');
   const [focusKey, setFocusKey] = useState<string | null>(null);
   const [editing, setEditing] = useState<string | null>(null);
@@ -74,7 +74,8 @@ export function FieldTree() {
   };
   const toggle = (row: TreeRow) => setExpanded(row.key, !row.expanded);
   const edit = (row: TreeRow) => {
-    if (!row.node || row.expandable || !canEdit) return select(row);
+    // Refused while the file opens: the notice bar says why, the row is still selected.
+    if (!row.node || row.expandable || !allow('edit')) return select(row);
     selectField(row.node.path);
     setFocusKey(row.key);
     setEditing(row.node.path);

@@ -1,13 +1,14 @@
 // What "Go to" accepts: a file offset in hex (0x1f0, 1f0h) or decimal, a field path, or a section.
 
-import { recordTitle, type StreamModel } from '../../format/model.ts';
-import { fieldIndex } from '../../store/field-index.ts';
+import { recordTitle, type StreamModel } from '../format/model.ts';
+import { fieldIndex } from './field-index.ts';
 
 export type GoToTarget =
   | { kind: 'offset'; offset: number }
   | { kind: 'field'; path: string }
   | { kind: 'record'; index: number }
-  | { kind: 'error'; message: string };
+  /** `path`: the text was taken as a field path or section title that no record has (yet). */
+  | { kind: 'error'; message: string; path?: string };
 
 export function parseGoTo(text: string, model: StreamModel): GoToTarget {
   const t = text.trim();
@@ -31,5 +32,5 @@ export function parseGoTo(text: string, model: StreamModel): GoToTarget {
     if (bySuffix === null) for (const p of byPath.keys()) if (p.endsWith(suffix)) { bySuffix = p; break; }
   }
   if (bySuffix) return { kind: 'field', path: bySuffix };
-  return { kind: 'error', message: `No offset, field or section matches "${t}"` };
+  return { kind: 'error', message: `No offset, field or section matches "${t}"`, path };
 }
