@@ -64,10 +64,25 @@ async function parent(): Promise<void> {
   let maxHeap = 0;
   const failures: string[] = [];
   let lastReport = Date.now();
+  let proc: ChildProcess | undefined;
+  const summary = () => {
+    const secs = (Date.now() - started) / 1000;
+    console.log(`\nseed ${seed}: ${done} cases (${from}..${from + done - 1}) in ${secs.toFixed(0)} s (${(done / secs).toFixed(1)} cases/s), ${failures.length} failed, slowest case ${slowest.i} (${slowest.ms.toFixed(0)} ms CPU), largest heap left after a case ${maxHeap.toFixed(0)} MiB`);
+    for (const f of failures.slice(0, 50)) console.log(`  ${f}`);
+  };
+  // A long run stopped early (SIGTERM, Ctrl+C) still reports exactly what it ran.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(sig, () => {
+      proc?.kill('SIGKILL');
+      console.log(`\nstopped by ${sig}`);
+      summary();
+      process.exit(failures.length ? 1 : 0);
+    });
+  }
   while (next < from + cases) {
     // One child at a time; a hung or crashed one is replaced, starting after its case.
     await new Promise<void>((resolve) => {
-      const proc: ChildProcess = fork(join(import.meta.dirname, '../bin/tsx-run.js'), [import.meta.filename, '--child', '--seed', String(seed), '--from', String(next), '--cases', String(from + cases - next), '--case-ms', String(caseMs), '--heap-mb', String(heapMb)], {
+      proc = fork(join(import.meta.dirname, '../bin/tsx-run.js'), [import.meta.filename, '--child', '--seed', String(seed), '--from', String(next), '--cases', String(from + cases - next), '--case-ms', String(caseMs), '--heap-mb', String(heapMb)], {
         execArgv: ['--expose-gc', `--max-old-space-size=${heapMb * 4}`, '--stack-size=984'],
       });
       // Until the child has loaded its inputs (seconds on a busy machine) no case is running.
@@ -75,7 +90,7 @@ async function parent(): Promise<void> {
       const watchdog = setInterval(() => {
         if (Date.now() - last < Math.max(60_000, caseMs * 30)) return;
         failures.push(`case ${next}: hung for ${Date.now() - last} ms; killed`);
-        proc.kill('SIGKILL');
+        proc!.kill('SIGKILL');
       }, 500);
       proc.on('message', (r: Report) => {
         last = Date.now();
@@ -107,9 +122,7 @@ async function parent(): Promise<void> {
       });
     });
   }
-  const secs = (Date.now() - started) / 1000;
-  console.log(`\nseed ${seed}: ${done} cases in ${secs.toFixed(0)} s (${(done / secs).toFixed(1)} cases/s), ${failures.length} failed, slowest case ${slowest.i} (${slowest.ms.toFixed(0)} ms CPU), largest heap left after a case ${maxHeap.toFixed(0)} MiB`);
-  for (const f of failures.slice(0, 50)) console.log(`  ${f}`);
+  summary();
   process.exitCode = failures.length ? 1 : 0;
 }
 
