@@ -27,9 +27,10 @@ describe('fuzz (bounded)', () => {
     expect(kinds.bytes).toBeGreaterThan(CASES / 2);
   });
 
-  // Found by `npm run fuzz -- --seed 20260` before file text was escaped: idstrs with NULs, 0xff
-  // and newlines in paths, the table and a subsection name.
-  it.each([6, 9, 25, 45, 64, 66])('regression: seed 20260 case %i', { timeout: 120_000 }, async (i) => {
+  // Found by `npm run fuzz -- --seed 20260`: before file text was escaped (idstrs with NULs, 0xff
+  // and newlines in paths, the table and a subsection name: cases 6-66), and before the JSON text
+  // was decoded strictly (a bad byte moved a JSON error's offset past the end of the file: 1878, 2090).
+  it.each([6, 9, 25, 45, 64, 66, 1878, 2090])('regression: seed 20260 case %i', { timeout: 120_000 }, async (i) => {
     const c = fuzzCase(await fuzzInputs(), 20260, i);
     expect(await runCase(c), c.history.join(' | ')).toBeNull();
   });

@@ -111,3 +111,31 @@ describe('JSON description schema', () => {
     expect(e.message).toMatch(/^[\x20-\x7e]+$/);
   });
 });
+
+describe('JSON description text', () => {
+  // Found by `npm run fuzz -- --seed 20260` (case 2090): two bytes inserted into the JSON of
+  // pc-config-migration.bin became U+FFFD characters, and the parser's position, turned back into
+  // bytes, pointed past the end of the file.
+  it('bytes that are not UTF-8 are reported at their own offset, inside the file', async () => {
+    const json = device('[]');
+    const file = streamWith(json);
+    const at = file.length - json.length + json.indexOf('"dev"') + 2;
+    const bad = Uint8Array.from([...file.subarray(0, at), 0xfb, 0xf7, ...file.subarray(at)]);
+    new DataView(bad.buffer).setUint32(file.length - json.length - 4, json.length + 2);
+    const m = await scanBytes(bad);
+    const p = m.problems.find((x) => x.code === 'bad-vmdesc' && x.message.startsWith('UTF-8'));
+    expect(p, JSON.stringify(m.problems)).toBeDefined();
+    expect(p!.offset).toBe(at);
+    expect(p!.message).toBe('UTF-8 text in the JSON description; found byte 0xfb');
+    for (const q of m.problems) expect(q.offset).toBeLessThanOrEqual(bad.length);
+  });
+
+  it('a JSON syntax error after multi-byte characters is reported at its byte offset', async () => {
+    const text = '{"devices": [{"name": "\u00e9\u00e9"}, ]}';
+    const bytes = new TextEncoder().encode(text);
+    const e = await loadDescription(memorySource(bytes)).then(() => null, (x: DecodeError) => x);
+    expect(e).toBeInstanceOf(DecodeError);
+    if (/position/.test(e!.message)) expect(e!.offset).toBe(Buffer.from(bytes).indexOf(']'));
+    expect(e!.offset).toBeLessThan(bytes.length);
+  });
+});

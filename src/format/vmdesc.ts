@@ -110,7 +110,36 @@ async function locateIn(source: ByteSource, start: number): Promise<VmdescLocati
 
 export async function readVmdesc(source: ByteSource, loc: VmdescLocation): Promise<Vmdesc> {
   const bytes = await source.read(loc.jsonOffset, loc.jsonLength);
-  return parseVmdesc(new TextDecoder().decode(bytes), loc.jsonOffset);
+  return parseVmdesc(utf8Text(bytes, loc.jsonOffset), loc.jsonOffset);
+}
+
+/**
+ * JSON text is UTF-8 (RFC 8259 §8.1; QEMU's json-writer writes nothing else). Decoding strictly
+ * keeps character positions and byte offsets in step, which every offset reported inside the
+ * description relies on: a lenient decoder would turn each bad byte into a 3-byte U+FFFD.
+ */
+function utf8Text(bytes: Uint8Array, offset: number): string {
+  const strict = new TextDecoder('utf-8', { fatal: true });
+  try {
+    return strict.decode(bytes);
+  } catch {
+    // Find the first bad byte: the shortest prefix a streaming strict decoder refuses.
+    let lo = 0;
+    let hi = bytes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      let ok = true;
+      try {
+        new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, mid + 1), { stream: true });
+      } catch {
+        ok = false;
+      }
+      if (ok) lo = mid + 1;
+      else hi = mid;
+    }
+    const at = Math.min(lo, bytes.length - 1);
+    throw new DecodeError('bad-vmdesc', offset + at, `UTF-8 text in the JSON description; found byte 0x${bytes[at].toString(16).padStart(2, '0')}`);
+  }
 }
 
 /** Accepts a JSON description or a whole migration stream to take it from (format.md §3.10). */
@@ -122,5 +151,5 @@ export async function loadDescription(source: ByteSource): Promise<Vmdesc> {
     return readVmdesc(source, loc);
   }
   const bytes = await source.read(0, source.size);
-  return parseVmdesc(new TextDecoder().decode(bytes), 0);
+  return parseVmdesc(utf8Text(bytes, 0), 0);
 }
