@@ -43,13 +43,20 @@ async function migrate(name: string, args: string[]): Promise<string> {
   return path;
 }
 
+const loader = (noise: string, addr: number) => ['-device', `loader,file=${noise},addr=0x${addr.toString(16)},force-raw=on`];
+
+/** Only the 1 GiB random stream (BENCH_ONLY=cli needs no more). */
+export async function random1gInput(): Promise<string> {
+  mkdirSync(BENCH_DIR, { recursive: true });
+  return migrate('random-1g.mig', ['-m', '1G', ...loader(await noiseFile(), 0x1000000)]);
+}
+
 export async function benchInputs(): Promise<{ idle: string; random1g: string; random4g: string }> {
   mkdirSync(BENCH_DIR, { recursive: true });
   const noise = await noiseFile();
-  const loader = (addr: number) => ['-device', `loader,file=${noise},addr=0x${addr.toString(16)},force-raw=on`];
   const idle = await migrate('idle-1g.mig', ['-m', '1G']);
-  const random1g = await migrate('random-1g.mig', ['-m', '1G', ...loader(0x1000000)]);
+  const random1g = await random1gInput();
   // pc with 4 GiB: 3 GiB below the PCI hole, 1 GiB from 4 GiB up.
-  const random4g = await migrate('random-4g.mig', ['-m', '4G', ...loader(0x1000000), ...loader(0x40000000), ...loader(0x80000000), ...loader(0x100000000)]);
+  const random4g = await migrate('random-4g.mig', ['-m', '4G', ...[0x1000000, 0x40000000, 0x80000000, 0x100000000].flatMap((a) => loader(noise, a))]);
   return { idle, random1g, random4g };
 }

@@ -1,5 +1,5 @@
 // Text and JSON renderings of a StreamModel for the CLI.
-import { formatProblem } from '../format/errors.ts';
+import { escapeText, formatProblem, oneLine } from '../format/errors.ts';
 import { bytesToHex } from '../format/field-types/index.ts';
 import type { FieldNode, StreamModel, StreamRecord } from '../format/model.ts';
 
@@ -7,9 +7,9 @@ const hex = (n: number | undefined) => (n === undefined ? '' : `0x${n.toString(1
 
 function status(r: StreamRecord): string {
   const e = r.problems.find((p) => p.severity === 'error');
-  if (e) return `error: ${e.message}`;
+  if (e) return `error: ${oneLine(e.message)}`;
   const w = r.problems.find((p) => p.severity === 'warning');
-  return w ? `warning: ${w.message}` : 'ok';
+  return w ? `warning: ${oneLine(w.message)}` : 'ok';
 }
 
 export function printTable(m: StreamModel): string {
@@ -17,13 +17,13 @@ export function printTable(m: StreamModel): string {
   for (const r of m.records) {
     rows.push([
       String(r.index), r.kind === 'section' ? r.sectionType! : r.kind === 'command' ? `cmd ${r.command?.name}` : r.kind,
-      r.sectionId === undefined ? '' : String(r.sectionId), r.idstr ?? '', r.instanceId === undefined ? '' : String(r.instanceId),
+      r.sectionId === undefined ? '' : String(r.sectionId), escapeText(r.idstr ?? ''), r.instanceId === undefined ? '' : String(r.instanceId),
       r.versionId === undefined ? '' : String(r.versionId), hex(r.offset), String(r.size), r.decodedBy ?? '', status(r).slice(0, 100),
     ]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   const lines = rows.map((row) => row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
-  const head = `${m.variant}${m.machine ? ` (${m.machine})` : ''}, ${m.fileSize} bytes, footers ${m.footers === null ? 'unknown' : m.footers ? 'on' : 'off'}, ${m.records.length} records${m.complete ? '' : ', INCOMPLETE'}`;
+  const head = `${m.variant}${m.machine ? ` (${escapeText(m.machine)})` : ''}, ${m.fileSize} bytes, footers ${m.footers === null ? 'unknown' : m.footers ? 'on' : 'off'}, ${m.records.length} records${m.complete ? '' : ', INCOMPLETE'}`;
   const problems = m.problems.filter((p) => p.severity !== 'info').map(formatProblem);
   return [head, ...lines, ...(problems.length ? ['', `${problems.length} problem(s):`, ...problems.slice(0, 50)] : [])].join('\n') + '\n';
 }

@@ -2,7 +2,7 @@
 // runs of records (first page, count, file offset, stride), never copied.
 
 import type { Cursor } from './cursor.ts';
-import { DecodeError } from './errors.ts';
+import { DecodeError, quoted } from './errors.ts';
 import type { RamBlockInfo, RamSummary } from './model.ts';
 
 export const RAM_FLAG = {
@@ -202,7 +202,7 @@ export function decodeRamRecords(c: Cursor, st: RamState, summary: RamSummary): 
           const name = c.countedString('RAM block name');
           block = st.blocks.get(name) ?? null;
           if (!block) {
-            if (st.blocks.size > 0) throw new DecodeError('bad-ram', at, `a block announced by MEM_SIZE; "${name}" is unknown`);
+            if (st.blocks.size > 0) throw new DecodeError('bad-ram', at, `a block announced by MEM_SIZE; ${quoted(name)} is unknown`);
             block = new RamBlockIndex(name, 0);
             st.blocks.set(name, block);
           }
@@ -230,7 +230,7 @@ export function decodeRamRecords(c: Cursor, st: RamState, summary: RamSummary): 
           summary.compressed++;
         }
         if (block.length > 0 && addr + ps > block.length) {
-          throw new DecodeError('bad-ram', at, `an offset inside ${block.name} (0x${block.length.toString(16)} bytes), found 0x${addr.toString(16)} ("Illegal RAM offset")`);
+          throw new DecodeError('bad-ram', at, `an offset inside ${quoted(block.name)} (0x${block.length.toString(16)} bytes), found 0x${addr.toString(16)} ("Illegal RAM offset")`);
         }
         block.add(addr / ps, kind, at);
         st.lastBlock = block;

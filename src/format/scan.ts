@@ -4,7 +4,7 @@
 
 import type { ByteSource } from './byte-source.ts';
 import { Cursor, NeedMoreData, type Window } from './cursor.ts';
-import { CancelledError, DecodeError, makeProblem, type Problem } from './errors.ts';
+import { CancelledError, DecodeError, escapeText, makeProblem, quoted, type Problem } from './errors.ts';
 import { decodeConfiguration } from './configuration.ts';
 import { descriptionCandidates, DeviceIndex, type DescriptionLibrary } from './descriptions.ts';
 import { sectionLabel, type FieldNode, type RamSummary, type SectionType, type StreamModel, type StreamRecord } from './model.ts';
@@ -277,7 +277,7 @@ class Scanner {
     for (const mb of this.ram.mapped.splice(0)) {
       const pages = Math.ceil(mb.block.length / this.ram.pageSize);
       const end = mb.pagesOffset + mb.block.length;
-      if (end > this.source.size) throw new DecodeError('truncated', this.source.size, `the pages of ${mb.block.name} up to 0x${end.toString(16)}`, label);
+      if (end > this.source.size) throw new DecodeError('truncated', this.source.size, `the pages of ${quoted(mb.block.name)} up to 0x${end.toString(16)}`, label);
       const bitmap = await this.source.read(mb.bitmapOffset, Math.ceil(pages / 8));
       indexMappedBitmap(mb, bitmap, this.ram.pageSize, summary);
     }
@@ -288,7 +288,7 @@ class Scanner {
     const peek = c.peek(5);
     const footer = this.framing.footers !== false && peek !== null && peek[0] === REC.SECTION_FOOTER &&
       ((peek[1] << 24) | (peek[2] << 16) | (peek[3] << 8) | peek[4]) >>> 0 === sectionId;
-    if (this.framing.footers === true && !footer) throw new DecodeError('missing-footer', c.pos, `a footer 7E ${sectionId.toString(16).padStart(8, '0')} ("Missing section footer for ${idstr}")`, label);
+    if (this.framing.footers === true && !footer) throw new DecodeError('missing-footer', c.pos, `a footer 7E ${sectionId.toString(16).padStart(8, '0')} ("Missing section footer for ${escapeText(idstr)}")`, label);
     if (this.framing.footers === null) this.framing.footers = footer;
     return footer;
   }
@@ -315,7 +315,7 @@ class Scanner {
     const problems: Problem[] = [];
     const allowed = known ? (Array.isArray(known.len) ? known.len : [known.len]) : [];
     if (!known || known.len === -2) problems.push(makeProblem('bad-command', pos, `a known command; MIG_CMD 0x${cmd.toString(16)} unknown (len 0x${len.toString(16)})`));
-    else if (!allowed.includes(-1) && !allowed.includes(len)) problems.push(makeProblem('bad-command', pos, `${name} received with bad length - expecting ${allowed.join(' or ')}, got ${len}`));
+    else if (!allowed.includes(-1) && !allowed.includes(len)) problems.push(makeProblem('bad-command', pos, `${escapeText(name)} received with bad length - expecting ${allowed.join(' or ')}, got ${len}`));
     const fields: FieldNode[] = [];
     if (len > 0) fields.push({ name: 'payload', path: `${name}@${pos}/payload`, kind: 'opaque', type: 'buffer', offset: payloadAt, size: len, value: [...payload].map((b) => b.toString(16).padStart(2, '0')).join('') });
     this.push({ kind: 'command', offset: pos, size: c.pos - pos, command: { cmd, name, length: len }, fields, decodedBy: 'builtin', problems });

@@ -3,7 +3,7 @@
 // section by its footer (or, without footers, by a heuristic) with the bytes shown raw.
 
 import { Cursor, NeedMoreData, type Window } from './cursor.ts';
-import { DecodeError, makeProblem, type Problem } from './errors.ts';
+import { DecodeError, escapeText, makeProblem, type Problem } from './errors.ts';
 import { decodeLeaf } from './field-types/index.ts';
 import type { DescriptionCandidate } from './descriptions.ts';
 import type { DescriptionSource, FieldNode } from './model.ts';
@@ -105,11 +105,11 @@ export function decodeSectionData(
     if (wrong !== null) {
       // savevm.c check_section_footer: the data decoded, but the footer names another section.
       framing.footers = true;
-      const p = makeProblem('footer-mismatch', c.pos, `Mismatched section id in footer for ${label} - read 0x${wrong.toString(16)} expected 0x${sectionId.toString(16)}`, label);
+      const p = makeProblem('footer-mismatch', c.pos, `Mismatched section id in footer for ${escapeText(label)} - read 0x${wrong.toString(16)} expected 0x${sectionId.toString(16)}`, label);
       return { fields, decodedBy: cand.source, vmsdName: cand.body.vmsd_name, dataEnd: c.pos, footer: true, exact: true, heuristic: false, problems: [...failures.map(asWarning), ...ctx.problems, p] };
     }
     if (!end.ok && win.atEnd && partialFooterAtEnd(win, c.pos, sectionId)) {
-      throw new DecodeError('truncated', c.pos, `a footer or the next record after the data of ${label}; the file ends here`, label);
+      throw new DecodeError('truncated', c.pos, `a footer or the next record after the data of ${escapeText(label)}; the file ends here`, label);
     }
     const elastic = !end.ok && cand.source === 'bundled' ? stretchLastBlob(win, fields, sectionId, framing) : null;
     if (elastic) {
@@ -155,7 +155,7 @@ function stretchLastBlob(win: Window, fields: FieldNode[], sectionId: number, fr
   const described = last.size;
   last.size = end - last.offset;
   last.value = decodeLeaf(new Cursor(win, last.offset), 'buffer', last.size);
-  const problems = [makeProblem('size-mismatch', last.offset, `${last.type} state is ${last.size} bytes here, ${described} in the bundled description; its end was found by ${footer ? 'the footer' : 'the next section header'}`, last.path)];
+  const problems = [makeProblem('size-mismatch', last.offset, `${escapeText(last.type)} state is ${last.size} bytes here, ${described} in the bundled description; its end was found by ${footer ? 'the footer' : 'the next section header'}`, last.path)];
   if (!footer) problems.push(makeProblem('heuristic-boundary', end, 'section end found by searching for the next section header (display only; not editable)', last.path));
   return { end, footer, problems };
 }
@@ -212,7 +212,7 @@ function delimitRaw(win: Window, dataStart: number, sectionId: number, label: st
   }
   if (end < 0) {
     if (!win.atEnd) throw new NeedMoreData(dataStart, b.length - from + 1);
-    throw new DecodeError(framing.footers ? 'missing-footer' : 'truncated', dataStart, framing.footers ? `a footer 7E ${hex32(sectionId)} ending ${label}` : `the end of ${label}`, label);
+    throw new DecodeError(framing.footers ? 'missing-footer' : 'truncated', dataStart, framing.footers ? `a footer 7E ${hex32(sectionId)} ending ${escapeText(label)}` : `the end of ${escapeText(label)}`, label);
   }
   needLookahead(win, end);
   // The title already says there is no description: the message says what was done instead.

@@ -4,7 +4,7 @@
 
 import type { Cursor } from './cursor.ts';
 import { latin1 } from './cursor.ts';
-import { DecodeError, makeProblem, type Problem } from './errors.ts';
+import { DecodeError, makeProblem, quoted, type Problem } from './errors.ts';
 import { decodeLeaf, isLeafType, NULLPTR_MARKER, PTR_VALID_MARKER } from './field-types/index.ts';
 import type { FieldNode } from './model.ts';
 import type { VmdescField, VmsdDesc } from './vmdesc.ts';
@@ -67,7 +67,7 @@ function decodeFields(c: Cursor, fields: VmdescField[], prefix: string, ctx: Dec
     }
     const arr = array!;
     const n = f.array_len ?? 1;
-    if (!Number.isSafeInteger(n) || n < 0) throw new DecodeError('bad-vmdesc', c.pos, `a valid array_len for ${f.name}`, path);
+    if (!Number.isSafeInteger(n) || n < 0) throw new DecodeError('bad-vmdesc', c.pos, `a valid array_len for ${quoted(f.name)}`, path);
     for (let i = 0; i < n; i++) {
       const k = arr.children!.length;
       arr.children!.push(decodeElement(c, f, `[${k}]`, `${arr.path}[${k}]`, ctx, depth, i === 0));
@@ -85,7 +85,7 @@ function resolveVariable(f: VmdescField, siblings: FieldNode[], c: Cursor, prefi
   if (f.size_from === undefined && f.array_len_from === undefined) return f;
   const lookup = (name: string): number => {
     const v = siblings.find((n) => n.name === name)?.value;
-    if (typeof v !== 'number' || v < 0) throw new DecodeError('description-mismatch', c.pos, `a length in ${name}`, prefix + f.name);
+    if (typeof v !== 'number' || v < 0) throw new DecodeError('description-mismatch', c.pos, `a length in ${quoted(name)}`, prefix + f.name);
     return v;
   };
   const r = { ...f };
@@ -181,8 +181,8 @@ function decodeOpaqueOrLeaf(c: Cursor, f: VmdescField, node: FieldNode, start: n
     node.value = decodeLeaf(c, f.type, f.size);
     return;
   }
-  if (!Number.isSafeInteger(f.size) || f.size < 0) throw new DecodeError('bad-vmdesc', c.pos, `a valid size for ${f.name}`, path);
-  ctx.problems.push(makeProblem('unknown-type', start, `type "${f.type}" (${f.size} bytes) shown as opaque bytes`, path));
+  if (!Number.isSafeInteger(f.size) || f.size < 0) throw new DecodeError('bad-vmdesc', c.pos, `a valid size for ${quoted(f.name)}`, path);
+  ctx.problems.push(makeProblem('unknown-type', start, `type ${quoted(f.type)} (${f.size} bytes) shown as opaque bytes`, path));
   node.kind = 'opaque';
   node.value = decodeLeaf(c, 'buffer', f.size);
 }
@@ -230,7 +230,7 @@ function decodeSubsections(c: Cursor, owner: string, known: VmsdDesc[], prefix: 
     const start = c.pos;
     const path = prefix + name + (seen.has(name) ? `#${out.length}` : '');
     const descs = [...known.filter((s) => s.vmsd_name === name), ...(ctx.subsectionPool?.(name) ?? [])];
-    if (!descs.length) throw new DecodeError('bad-subsection', start, `a described subsection of ${owner}; "${name}" is not in the description`, path);
+    if (!descs.length) throw new DecodeError('bad-subsection', start, `a described subsection of ${quoted(owner)}; ${quoted(name)} is not in the description`, path);
     seen.add(name);
     c.skip(2 + len);
     // The loader stores the version in an 8-bit variable (vmstate_subsection_load).
@@ -245,7 +245,7 @@ function decodeSubsections(c: Cursor, owner: string, known: VmsdDesc[], prefix: 
   }
   if (ctx.strictSizes) {
     for (const s of known) {
-      if (!seen.has(s.vmsd_name)) ctx.problems.push(makeProblem('description-mismatch', c.pos, `described subsection ${s.vmsd_name} is not in the stream`, prefix + s.vmsd_name));
+      if (!seen.has(s.vmsd_name)) ctx.problems.push(makeProblem('description-mismatch', c.pos, `described subsection ${quoted(s.vmsd_name)} is not in the stream`, prefix + s.vmsd_name));
     }
   }
   return out;

@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { findField } from '../format/edit-plan.ts';
+import { findField } from '../format/edit/find.ts';
 import { busyReason, openPhase, verdict, type OpenPhase } from './action-guard.ts';
 import { gatedStore, openHeldAt, type Harness } from './open-gate.ts';
 

@@ -1,6 +1,5 @@
 import { useEffect, useImperativeHandle, useRef, useState, type FormEvent, type Ref } from 'react';
 import { useExplorer } from '../../store/useExplorer.ts';
-import { parseGoTo } from '../../store/goto-target.ts';
 import { useDialogFocus } from './useDialogFocus.ts';
 
 export interface GoToHandle {

@@ -2,7 +2,6 @@ import { useState, type FormEvent } from 'react';
 import type { HeaderChange } from '../../format/edit/plan.ts';
 import { recordTitle, type StreamRecord } from '../../format/model.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
-import type { HeaderChange } from '../../format/edit-plan.ts';
 import { busyReason } from '../../store/action-guard.ts';
 import { EditFeedback } from './EditFeedback.tsx';
 import { useEditAction } from './useEditAction.ts';
