@@ -25,10 +25,11 @@ const ALLOWED: Record<Layer, { values: Layer[]; types?: Layer[] }> = {
 
 /** Packages a layer may use: the format core runs unchanged in the worker, Node and tests. */
 const PACKAGES: Record<Layer, RegExp> = {
-  format: /^$/,
+  // valibot: the schema check of a JSON description (format/vmdesc-schema.ts), pure and small.
+  format: /^valibot$/,
   worker: /^$/,
   store: /^(zustand|react)(\/|$)/,
-  views: /^(react|react-dom|zustand|@tanstack\/)/,
+  views: /^(react|react-dom|zustand|@tanstack\/|react-resizable-panels)/,
   cli: /^node:/,
   root: /^(react|react-dom)(\/|$)/,
 };

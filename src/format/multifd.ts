@@ -86,7 +86,7 @@ async function readInit(source: ByteSource, push: (r: Omit<StreamRecord, 'index'
   const problems = [];
   // multifd.c multifd_recv_initial_packet: magic and version must match, the uuid must be this
   // migration's (not checkable from one file).
-  if (num(fields[1]) !== MULTIFD_VERSION) problems.push(makeProblem('bad-version', 4, `multifd version ${MULTIFD_VERSION}, found ${num(fields[1])} ("multifd: received packet version … expected 1")`));
+  if (num(fields[1]) !== MULTIFD_VERSION) problems.push(makeProblem('bad-version', 4, `multifd version ${MULTIFD_VERSION}, found ${num(fields[1])} ("multifd: received packet version %u and expected version 1")`));
   push({ kind: 'multifd-init', offset: 0, size: INIT_SIZE, fields, decodedBy: 'builtin', exact: true, problems });
   return INIT_SIZE;
 }
@@ -122,7 +122,7 @@ async function readPacket(source: ByteSource, at: number, pageCount: number, ram
   const c = new Cursor(win, at, 'multifd packet');
   const p = `packet@${at}/`;
   const hdr = [leaf(c, 'magic', p, 'uint32', 4), leaf(c, 'version', p, 'uint32', 4), leaf(c, 'flags', p, 'uint32', 4)];
-  if (num(hdr[0]) !== MULTIFD_MAGIC) throw new DecodeError('bad-magic', at, `a multifd packet (magic 11 22 33 44), found 0x${num(hdr[0]).toString(16).padStart(8, '0')} ("multifd: received packet magic … expected 0x11223344")`);
+  if (num(hdr[0]) !== MULTIFD_MAGIC) throw new DecodeError('bad-magic', at, `a multifd packet (magic 11 22 33 44), found 0x${num(hdr[0]).toString(16).padStart(8, '0')} ("multifd: received packet magic %x and expected magic %x")`);
   if (num(hdr[1]) !== MULTIFD_VERSION) throw new DecodeError('bad-version', at + 4, `multifd packet version ${MULTIFD_VERSION}, found ${num(hdr[1])}`);
   const flags = num(hdr[2]);
   if (flags & MULTIFD_FLAG.DEVICE_STATE) {
