@@ -5,6 +5,7 @@ import { fieldIndex } from '../../store/field-index.ts';
 import { selectedRecord } from '../../store/selectors.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
 import type { Span } from '../../worker/protocol.ts';
+import { titleTruncated } from '../common/overflow-title.ts';
 import { FieldEditor } from '../edits/FieldEditor.tsx';
 import { FieldTreeItem } from './FieldTreeItem.tsx';
 import { copyText } from '../common/format-value.ts';
@@ -116,7 +117,7 @@ export function FieldTree() {
 
   return (
     <>
-      <div ref={treeRef} role="tree" aria-label="Fields" className="tree" onKeyDown={onKeyDown}>
+      <div ref={treeRef} role="tree" aria-label="Fields" className="tree" onKeyDown={onKeyDown} onMouseOver={titleTruncated}>
         {rows.map((row, i) => (
           <Fragment key={row.key}>
             <FieldTreeItem row={row} selected={!!row.node && row.node.path === fieldPath} focused={i === focusIndex} edited={rowEdited(row, changed, rec)} onSelect={select} onFocus={(r) => setFocusKey(r.key)} onToggle={toggle} onEdit={edit} onCopy={copy} />
