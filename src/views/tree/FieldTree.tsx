@@ -120,8 +120,9 @@ export function FieldTree() {
       <div ref={treeRef} role="tree" aria-label="Fields" className="tree" onKeyDown={onKeyDown} onMouseOver={titleTruncated}>
         {rows.map((row, i) => (
           <Fragment key={row.key}>
-            <FieldTreeItem row={row} selected={!!row.node && row.node.path === fieldPath} focused={i === focusIndex} edited={rowEdited(row, changed, rec)} onSelect={select} onFocus={(r) => setFocusKey(r.key)} onToggle={toggle} onEdit={edit} onCopy={copy} />
-            {editing === row.key && row.node && <FieldEditor node={row.node} onClose={closeEditor} />}
+            <FieldTreeItem row={row} selected={!!row.node && row.node.path === fieldPath} focused={i === focusIndex} edited={rowEdited(row, changed, rec)} onSelect={select} onFocus={(r) => setFocusKey(r.key)} onToggle={toggle} onEdit={edit} onCopy={copy}>
+              {editing === row.key && row.node && <FieldEditor node={row.node} onClose={closeEditor} />}
+            </FieldTreeItem>
           </Fragment>
         ))}
       </div>

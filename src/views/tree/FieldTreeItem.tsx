@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import type { TreeRow } from './tree-rows.ts';
 import { copyText, formatValue } from '../common/format-value.ts';
 
@@ -13,13 +14,20 @@ interface Props {
   /** Double-click: a leaf opens its editor. */
   onEdit(row: TreeRow): void;
   onCopy(text: string): void;
+  /** The field editor, when this item's value is being edited. */
+  children?: ReactNode;
 }
 
 /** One item of the field tree: name, value, type and offset. */
-export function FieldTreeItem({ row, selected, focused, edited, onSelect, onFocus, onToggle, onEdit, onCopy }: Props) {
+export function FieldTreeItem({ row, selected, focused, edited, onSelect, onFocus, onToggle, onEdit, onCopy, children }: Props) {
   const n = row.node;
   const name = n ? n.name : `[${row.group!.from}…${row.group!.to - 1}]`;
   const value = n ? formatValue(n) : `${row.group!.to - row.group!.from} elements`;
+  const type = n ? (n.kind === 'subsection' ? 'subsection' : n.type) : '';
+  const offset = n ? `0x${n.offset.toString(16)}` : '';
+  // The name holds every word the row shows, in its order (WCAG 2.5.3, label in name: speech
+  // input users say what they see), then the state the row shows only by its colour.
+  const label = [`${name}${value ? ` = ${value}` : ''}`, type, offset, edited ? 'edited' : ''].filter(Boolean).join(', ');
   return (
     <div
       role="treeitem"
@@ -28,7 +36,9 @@ export function FieldTreeItem({ row, selected, focused, edited, onSelect, onFocu
       aria-selected={selected}
       aria-posinset={row.posInSet}
       aria-setsize={row.setSize}
-      aria-label={`${name}${value ? ` = ${value}` : ''}${edited ? ', edited' : ''}`}
+      // While the editor is open inside the item its text joins the item's, so the name comes from
+      // the content (a tree may own only items and groups: the editor cannot be the tree's child).
+      aria-label={children ? undefined : label}
       data-key={row.key}
       data-edited={edited || undefined}
       tabIndex={focused ? 0 : -1}
@@ -49,26 +59,34 @@ export function FieldTreeItem({ row, selected, focused, edited, onSelect, onFocu
           {row.expandable ? (row.expanded ? '▾' : '▸') : ''}
         </span>
         {name}
-      </span>
+      </span>{' '}
       <span className="ti-value">
         {edited && <span className="edit-dot" aria-hidden="true" title="edited">●</span>}
         {value}
       </span>
-      <span className="ti-type">{n ? (n.kind === 'subsection' ? 'subsection' : n.type) : ''}</span>
-      <span className="ti-off">{n ? `0x${n.offset.toString(16)}` : ''}</span>
+      {/* Spaces between the parts keep the row's text words apart for find-in-page and for the
+          accessibility checks; a grid places only the elements. */}{' '}
+      <span className="ti-type">{type}</span> <span className="ti-off">{offset}</span>
       {selected && n && (
         <button
           type="button"
           className="ti-copy"
           tabIndex={-1}
           aria-label={`Copy value of ${n.path}`}
+          title="Copy the value"
           onClick={(e) => {
             e.stopPropagation();
             onCopy(copyText(n));
           }}
         >
-          Copy
+          <span aria-hidden="true">⧉</span>
         </button>
+      )}
+      {children && (
+        // Clicks in the editor are the editor's: not a selection or a double-click on the item.
+        <div role="group" aria-label={`Edit ${n?.path ?? name}`} className="ti-editor" onClick={(e) => e.stopPropagation()} onDoubleClick={(e) => e.stopPropagation()}>
+          {children}
+        </div>
       )}
     </div>
   );
