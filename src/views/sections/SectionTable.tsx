@@ -102,7 +102,8 @@ export function SectionTable() {
                 {hg.headers.map((h) => {
                   const dir = h.column.getIsSorted();
                   return (
-                    <th key={h.id} aria-sort={dir === 'asc' ? 'ascending' : dir === 'desc' ? 'descending' : 'none'} className={`c-${h.column.id}`}>
+                    // Named by the label alone: the resize handle inside would join the name.
+                    <th key={h.id} aria-label={String(h.column.columnDef.header)} aria-sort={dir === 'asc' ? 'ascending' : dir === 'desc' ? 'descending' : 'none'} className={`c-${h.column.id}`}>
                       <button type="button" onClick={h.column.getToggleSortingHandler()}>
                         {flexRender(h.column.columnDef.header, h.getContext())}
                         <span className="sort-mark" aria-hidden="true">{dir === 'asc' ? '▲' : dir === 'desc' ? '▼' : ''}</span>

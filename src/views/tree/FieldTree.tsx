@@ -120,9 +120,14 @@ export function FieldTree() {
       <div ref={treeRef} role="tree" aria-label="Fields" className="tree" onKeyDown={onKeyDown} onMouseOver={titleTruncated}>
         {rows.map((row, i) => (
           <Fragment key={row.key}>
-            <FieldTreeItem row={row} selected={!!row.node && row.node.path === fieldPath} focused={i === focusIndex} edited={rowEdited(row, changed, rec)} onSelect={select} onFocus={(r) => setFocusKey(r.key)} onToggle={toggle} onEdit={edit} onCopy={copy}>
-              {editing === row.key && row.node && <FieldEditor node={row.node} onClose={closeEditor} />}
-            </FieldTreeItem>
+            <FieldTreeItem row={row} selected={!!row.node && row.node.path === fieldPath} focused={i === focusIndex} edited={rowEdited(row, changed, rec)} onSelect={select} onFocus={(r) => setFocusKey(r.key)} onToggle={toggle} onEdit={edit} onCopy={copy} />
+            {editing === row.key && row.node && (
+              // A tree owns only items (and groups of items): the editor under the edited field is
+              // an item of its own, named by its content, outside the arrow keys' item list.
+              <div role="treeitem" aria-level={row.level + 1} className="ti-edit-item">
+                <FieldEditor node={row.node} onClose={closeEditor} />
+              </div>
+            )}
           </Fragment>
         ))}
       </div>

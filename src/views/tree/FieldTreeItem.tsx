@@ -1,4 +1,3 @@
-import type { ReactNode } from 'react';
 import type { TreeRow } from './tree-rows.ts';
 import { copyText, formatValue } from '../common/format-value.ts';
 
@@ -14,12 +13,10 @@ interface Props {
   /** Double-click: a leaf opens its editor. */
   onEdit(row: TreeRow): void;
   onCopy(text: string): void;
-  /** The field editor, when this item's value is being edited. */
-  children?: ReactNode;
 }
 
 /** One item of the field tree: name, value, type and offset. */
-export function FieldTreeItem({ row, selected, focused, edited, onSelect, onFocus, onToggle, onEdit, onCopy, children }: Props) {
+export function FieldTreeItem({ row, selected, focused, edited, onSelect, onFocus, onToggle, onEdit, onCopy }: Props) {
   const n = row.node;
   const name = n ? n.name : `[${row.group!.from}…${row.group!.to - 1}]`;
   const value = n ? formatValue(n) : `${row.group!.to - row.group!.from} elements`;
@@ -36,9 +33,7 @@ export function FieldTreeItem({ row, selected, focused, edited, onSelect, onFocu
       aria-selected={selected}
       aria-posinset={row.posInSet}
       aria-setsize={row.setSize}
-      // While the editor is open inside the item its text joins the item's, so the name comes from
-      // the content (a tree may own only items and groups: the editor cannot be the tree's child).
-      aria-label={children ? undefined : label}
+      aria-label={label}
       data-key={row.key}
       data-edited={edited || undefined}
       tabIndex={focused ? 0 : -1}
@@ -81,12 +76,6 @@ export function FieldTreeItem({ row, selected, focused, edited, onSelect, onFocu
         >
           <span aria-hidden="true">⧉</span>
         </button>
-      )}
-      {children && (
-        // Clicks in the editor are the editor's: not a selection or a double-click on the item.
-        <div role="group" aria-label={`Edit ${n?.path ?? name}`} className="ti-editor" onClick={(e) => e.stopPropagation()} onDoubleClick={(e) => e.stopPropagation()}>
-          {children}
-        </div>
       )}
     </div>
   );
