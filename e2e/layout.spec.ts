@@ -50,8 +50,7 @@ test.describe('at 1500 x 900', () => {
   test('a long device name is readable on hover and in full in the selected section header', async ({ page }) => {
     await openMigration(page);
     const cell = sectionsTable(page).locator('td.c-device', { hasText: LONG_IDSTR });
-    // The column is narrower than the name: the cell shows it cut, its title holds all of it.
-    expect(await cell.evaluate((td) => td.scrollWidth > td.clientWidth)).toBe(true);
+    // Whatever the column's width, the cell's title holds the whole name (and the VMSD's).
     await expect(cell).toHaveAttribute('title', `${LONG_IDSTR} (vmsd virtio-net)`);
     await cell.click();
     const head = page.getByRole('region', { name: 'Field pane' }).getByRole('heading', { level: 3 });
@@ -112,9 +111,11 @@ test.describe('at 1280 x 800', () => {
 
   test('a column widened by dragging its header edge stays wide after a reload', async ({ page }) => {
     await openMigration(page);
-    const th = sectionsTable(page).locator('th.c-device');
+    const th = sectionsTable(page).locator('th.c-type');
+    const cell = sectionsTable(page).locator('td.c-type', { hasText: 'configuration' });
+    expect(await cell.evaluate((td) => td.scrollWidth > td.clientWidth)).toBe(true);
     const before = await th.evaluate((el) => el.getBoundingClientRect().width);
-    const handle = page.getByRole('separator', { name: 'Resize the Device column' });
+    const handle = page.getByRole('separator', { name: 'Resize the Type column' });
     const box = (await handle.boundingBox())!;
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     await page.mouse.down();
@@ -122,8 +123,7 @@ test.describe('at 1280 x 800', () => {
     await page.mouse.up();
     const after = await th.evaluate((el) => el.getBoundingClientRect().width);
     expect(after - before).toBeGreaterThan(80);
-    // The whole name now fits.
-    const cell = sectionsTable(page).locator('td.c-device', { hasText: LONG_IDSTR });
+    // The whole type now fits.
     expect(await cell.evaluate((td) => td.scrollWidth <= td.clientWidth)).toBe(true);
     // Saved after the drag settles.
     await page.waitForTimeout(500);
@@ -134,5 +134,16 @@ test.describe('at 1280 x 800', () => {
     // Double-click restores the default width.
     await handle.dblclick();
     expect(Math.abs((await th.evaluate((el) => el.getBoundingClientRect().width)) - before)).toBeLessThan(2);
+  });
+});
+
+test.describe('at 1920 x 1080', () => {
+  test.use({ viewport: { width: 1920, height: 1080 } });
+
+  test('the device column takes the room a wide window gives: a long idstr shows in full', async ({ page }) => {
+    await openMigration(page);
+    const cell = sectionsTable(page).locator('td.c-device', { hasText: LONG_IDSTR });
+    expect(await cell.evaluate((td) => td.scrollWidth <= td.clientWidth)).toBe(true);
+    expect((await headerFit(page)).filter((h) => !h.inside || h.clipped)).toEqual([]);
   });
 });

@@ -74,7 +74,11 @@ export function FieldTreeItem({ row, selected, focused, edited, onSelect, onFocu
             onCopy(copyText(n));
           }}
         >
-          <span aria-hidden="true">⧉</span>
+          {/* An icon, not the word: the item's name must hold every word the item shows. */}
+          <svg aria-hidden="true" width="11" height="11" viewBox="0 0 11 11" fill="none" stroke="currentColor">
+            <rect x="0.5" y="2.5" width="7" height="8" rx="1" />
+            <path d="M3 0.5h6.5v8" />
+          </svg>
         </button>
       )}
     </div>
