@@ -4,7 +4,8 @@
 import { createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { startQemu, waitForMigration } from './lib/qmp.mjs';
+import { startQemu } from './lib/qemu.mjs';
+import { waitForMigration } from './lib/qmp.mjs';
 
 export const BENCH_DIR = process.env.BENCH_DIR ?? '/tmp/vmstate-bench';
 const MiB = 1024 * 1024;

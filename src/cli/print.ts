@@ -1,6 +1,7 @@
 // Text and JSON renderings of a StreamModel for the CLI.
 import { formatProblem } from '../format/errors.ts';
-import type { StreamModel, StreamRecord } from '../format/model.ts';
+import { bytesToHex } from '../format/field-types/index.ts';
+import type { FieldNode, StreamModel, StreamRecord } from '../format/model.ts';
 
 const hex = (n: number | undefined) => (n === undefined ? '' : `0x${n.toString(16)}`);
 
@@ -27,6 +28,15 @@ export function printTable(m: StreamModel): string {
   return [head, ...lines, ...(problems.length ? ['', `${problems.length} problem(s):`, ...problems.slice(0, 50)] : [])].join('\n') + '\n';
 }
 
+/** Field trees for JSON: byte values (Uint8Array in the model) print as hex, as the tree shows them. */
+function jsonFields(nodes: FieldNode[]): unknown[] {
+  return nodes.map((n) => ({
+    ...n,
+    ...(n.value instanceof Uint8Array ? { value: `${bytesToHex(n.value)}${n.value.length < n.size ? '…' : ''}` } : {}),
+    ...(n.children ? { children: jsonFields(n.children) } : {}),
+  }));
+}
+
 /** The model with the table's names (snake_case, as the issue specifies). */
 export function modelJson(m: StreamModel): unknown {
   return {
@@ -36,7 +46,7 @@ export function modelJson(m: StreamModel): unknown {
       index: r.index, type: r.kind === 'section' ? r.sectionType : r.kind, section_id: r.sectionId, idstr: r.idstr,
       instance_id: r.instanceId, version_id: r.versionId, offset: r.offset, size: r.size, data_offset: r.dataOffset, data_size: r.dataSize,
       footer: r.footerOffset !== undefined, decoded_by: r.decodedBy, exact: r.exact, command: r.command, ram: r.ram,
-      problems: r.problems, fields: r.fields,
+      problems: r.problems, fields: r.fields && jsonFields(r.fields),
     })),
     problems: m.problems,
   };

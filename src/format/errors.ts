@@ -24,7 +24,13 @@ export const PROBLEM_CODES = {
   'unknown-type': { severity: 'warning', title: 'Field type decoded as opaque bytes' },
   'heuristic-boundary': { severity: 'warning', title: 'Section end found by heuristic' },
   'trailing-data': { severity: 'warning', title: 'Bytes after the end of the stream' },
+  'bad-image': { severity: 'error', title: 'Bad disk image' },
+  'unsupported-image': { severity: 'error', title: 'Disk image not supported' },
   'limit': { severity: 'error', title: 'A size limit was exceeded' },
+  'bad-container': { severity: 'error', title: 'Bad save image' },
+  'incomplete-image': { severity: 'error', title: 'Save image is incomplete' },
+  'bad-compressed': { severity: 'error', title: 'Corrupt compressed stream' },
+  'container-note': { severity: 'warning', title: 'Unusual libvirt save image' },
   'cancelled': { severity: 'info', title: 'Cancelled' },
 } as const satisfies Record<string, { severity: Severity; title: string }>;
 

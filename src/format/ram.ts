@@ -34,7 +34,11 @@ export class RamBlockIndex implements RamBlockInfo {
   runCount = 0;
   truncatedIndex = false;
 
-  constructor(readonly name: string, public length: number) {}
+  /**
+   * `direct`: offsets point at the page bytes themselves (mapped-ram, multifd packets), not at a
+   * RAM record whose header comes first.
+   */
+  constructor(readonly name: string, public length: number, readonly direct = false) {}
 
   add(page: number, kind: PageKind, recordOffset: number): void {
     if (kind === PageKind.Zero) this.zero++;
@@ -104,6 +108,8 @@ export class RamState {
   lastBlock: RamBlockIndex | null = null;
   /** Offset of the first record not yet fully decoded: where a refill resumes. */
   resumeAt = 0;
+  /** Offsets of the MULTIFD_FLUSH records (ram.c: the main channel's sync points with the multifd channels). */
+  multifdFlushes: number[] = [];
 
   constructor(public pageSize: number, public ignoreShared = false) {}
 }
@@ -125,7 +131,7 @@ function readMemSizeEntries(c: Cursor, st: RamState, summary: RamSummary): 'done
     const length = c.be64n('RAM block used_length');
     if (st.ignoreShared) c.skip(8, 'RAM block guest address (x-ignore-shared)');
     let jumpTo = -1;
-    const block = new RamBlockIndex(name, length);
+    const block = new RamBlockIndex(name, length, st.mappedRam);
     if (st.mappedRam) {
       const version = c.be32('mapped-ram header version');
       if (version !== 1) throw new DecodeError('bad-ram', at, `mapped-ram header version 1, found ${version} ("Migration mapped-ram capability version not supported")`);
@@ -231,6 +237,7 @@ export function decodeRamRecords(c: Cursor, st: RamState, summary: RamSummary): 
         break;
       }
       case RAM_FLAG.MULTIFD_FLUSH:
+        st.multifdFlushes.push(at);
         break;
       case RAM_FLAG.EOS:
         st.resumeAt = c.pos;
@@ -241,3 +248,6 @@ export function decodeRamRecords(c: Cursor, st: RamState, summary: RamSummary): 
     st.resumeAt = c.pos;
   }
 }
+
+/** Page state in a RAM picture cell; a cell covering several pages shows the most telling one. */
+export const RAM_CELL = { notSent: 0, zero: 1, data: 2, other: 3 } as const;

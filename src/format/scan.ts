@@ -9,6 +9,7 @@ import { decodeConfiguration } from './configuration.ts';
 import { descriptionCandidates, DeviceIndex, type DescriptionLibrary } from './descriptions.ts';
 import { sectionLabel, type FieldNode, type RamSummary, type SectionType, type StreamModel, type StreamRecord } from './model.ts';
 import { ITERABLE_DECODERS } from './iterable.ts';
+import { isMultifdChannel, scanMultifdChannel } from './multifd.ts';
 import { decodeRamRecords, indexMappedBitmap, newRamSummary, RamState } from './ram.ts';
 import { COMMANDS, findNextHeader, plausibleSectionHeader, QEMU_VM_FILE_MAGIC, QEMU_VM_FILE_VERSION, QEMU_VM_FILE_VERSION_COMPAT, REC } from './records.ts';
 import { decodeSectionData, type FramingState } from './section-decoder.ts';
@@ -38,6 +39,7 @@ const MIN_WINDOW = 1024 * 1024;
 interface Started { idstr: string; instanceId: number; versionId: number }
 
 export async function scanStream(source: ByteSource, opts: ScanOptions = {}): Promise<ScanResult> {
+  if (await isMultifdChannel(source)) return scanMultifdChannel(source, { signal: opts.signal, onProgress: opts.onProgress });
   return new Scanner(source, opts).run();
 }
 
@@ -76,7 +78,7 @@ class Scanner {
     return { model: m, ram: this.ram, vmdesc: this.vmdesc };
   }
 
-  private push(r: Omit<StreamRecord, 'index' | 'depth' | 'problems'> & { problems?: Problem[] }): StreamRecord {
+  private push(r: Omit<StreamRecord, 'index' | 'depth' | 'problems'> & { problems?: Problem[]; depth?: number }): StreamRecord {
     const rec: StreamRecord = { index: this.model.records.length, depth: this.packageEnds.length, problems: [], ...r };
     this.model.records.push(rec);
     return rec;
@@ -317,6 +319,7 @@ class Scanner {
     const fields: FieldNode[] = [];
     if (len > 0) fields.push({ name: 'payload', path: `${name}@${pos}/payload`, kind: 'opaque', type: 'buffer', offset: payloadAt, size: len, value: [...payload].map((b) => b.toString(16).padStart(2, '0')).join('') });
     this.push({ kind: 'command', offset: pos, size: c.pos - pos, command: { cmd, name, length: len }, fields, decodedBy: 'builtin', problems });
+    if (cmd === 5 && this.packageEnds.length > 0) return this.leavePackage(c.pos);
     if (cmd === 7 && len === 4) {
       // PACKAGED: a nested record stream of N bytes follows, ending with its own EOF.
       const n = ((payload[0] << 24) | (payload[1] << 16) | (payload[2] << 8) | payload[3]) >>> 0;
@@ -328,6 +331,21 @@ class Scanner {
       }
     }
     return c.pos;
+  }
+
+  /**
+   * POSTCOPY_RUN inside a package: savevm.c loadvm_postcopy_handle_run returns LOADVM_QUIT, which
+   * ends every nested load loop; the package has no EOF and whatever follows RUN in it is never
+   * read. The rest of the main stream (RAM, EOF) is read by the postcopy listen thread.
+   */
+  private leavePackage(pos: number): number {
+    const end = this.packageEnds[0];
+    this.packageEnds.length = 0;
+    this.framing.packageEof = undefined;
+    if (pos < end) {
+      this.push({ kind: 'trailing', offset: pos, size: end - pos, depth: 1, problems: [makeProblem('trailing-data', pos, `nothing after POSTCOPY_RUN in the package; ${end - pos} byte(s) follow, which QEMU never reads`)] });
+    }
+    return end;
   }
 
   private async eof(win: Window, pos: number): Promise<number | null> {

@@ -4,7 +4,7 @@
 
 import { Cursor, NeedMoreData, type Window } from './cursor.ts';
 import { DecodeError, makeProblem, type Problem } from './errors.ts';
-import { decodeLeaf } from './field-codecs.ts';
+import { decodeLeaf } from './field-types/index.ts';
 import type { DescriptionCandidate } from './descriptions.ts';
 import type { DescriptionSource, FieldNode } from './model.ts';
 import { findFooter, findNextHeader, plausibleRecordStart, REC } from './records.ts';
@@ -89,8 +89,11 @@ export function decodeSectionData(
       fields = decodeBody(c, cand.body, `${label}/`, ctx);
     } catch (e) {
       if (!(e instanceof DecodeError)) throw e;
-      // A truncated file is not a description problem: report it as it is.
-      if (e.code === 'truncated') throw e;
+      // A truncated file is not a description problem: report it as it is. But a bundled
+      // description is a guess made on another machine: reading past the end of the file may
+      // only mean the guess is wrong, so the section is delimited by its footer (delimitRaw
+      // still reports the truncation if no footer ends it).
+      if (e.code === 'truncated' && cand.source !== 'bundled') throw e;
       const p = makeProblem('description-mismatch', e.offset, `${cand.source} description: ${e.expected}`, e.path);
       if (cand.source !== 'bundled') failures.push(p);
       else bundledError ??= p;
@@ -186,7 +189,6 @@ function delimitRaw(win: Window, dataStart: number, sectionId: number, label: st
   const b = win.bytes;
   const from = dataStart - win.base;
   const problems: Problem[] = failures.map(asWarning);
-  if (noDescription) problems.push(makeProblem('no-description', dataStart, 'no description for this section: delimited by its end and shown as raw bytes', label));
   let end = -1;
   let footer = false;
   let heuristic = false;
@@ -213,6 +215,8 @@ function delimitRaw(win: Window, dataStart: number, sectionId: number, label: st
     throw new DecodeError(framing.footers ? 'missing-footer' : 'truncated', dataStart, framing.footers ? `a footer 7E ${hex32(sectionId)} ending ${label}` : `the end of ${label}`, label);
   }
   needLookahead(win, end);
+  // The title already says there is no description: the message says what was done instead.
+  if (noDescription) problems.unshift(makeProblem('no-description', dataStart, `delimited by ${footer ? 'its footer' : 'the next section header'} and shown as raw bytes`, label));
   const c = new Cursor(win, dataStart, label);
   const size = end - dataStart;
   const fields: FieldNode[] = size > 0 ? [{ name: 'data', path: `${label}/data`, kind: 'opaque', type: 'buffer', offset: dataStart, size, value: decodeLeaf(c, 'buffer', size) }] : [];

@@ -5,7 +5,7 @@
 import type { Cursor } from './cursor.ts';
 import { latin1 } from './cursor.ts';
 import { DecodeError, makeProblem, type Problem } from './errors.ts';
-import { decodeLeaf, isLeafType, NULLPTR_MARKER } from './field-codecs.ts';
+import { decodeLeaf, isLeafType, NULLPTR_MARKER, PTR_VALID_MARKER } from './field-types/index.ts';
 import type { FieldNode } from './model.ts';
 import type { VmdescField, VmsdDesc } from './vmdesc.ts';
 
@@ -47,10 +47,12 @@ function spend(ctx: DecodeContext, c: Cursor, path: string): void {
 function decodeFields(c: Cursor, fields: VmdescField[], prefix: string, ctx: DecodeContext, depth: number): FieldNode[] {
   const out: FieldNode[] = [];
   let array: FieldNode | null = null;
-  for (const field of fields) {
-    const f = resolveVariable(field, out, c, prefix);
+  for (let i = 0; i < fields.length; i++) {
+    const f = resolveVariable(fields[i], out, c, prefix);
     const path = prefix + f.name;
-    const isArray = f.array_len !== undefined || f.index !== undefined;
+    // QEMU 11.1 writes the elements of an uncompressible array as repeated entries with no
+    // "index" at all: an entry whose name the next entry repeats starts an array.
+    const isArray = f.array_len !== undefined || f.index !== undefined || fields[i + 1]?.name === f.name;
     // QEMU ≥ 10.0 splits mixed NULL/non-NULL arrays into runs that repeat the name, and drops
     // "index" on the last element of uncompressible arrays: both continue the previous array.
     const continues = array !== null && array.name === f.name;
@@ -101,7 +103,7 @@ function decodeElement(c: Cursor, f: VmdescField, name: string, path: string, ct
   const start = c.pos;
   const saved = c.path;
   c.path = path;
-  const node: FieldNode = { name, path, kind: 'field', type: f.type, offset: start, size: 0 };
+  const node: FieldNode = { name, path, kind: 'leaf', type: f.type, offset: start, size: 0 };
   switch (f.type) {
     case 'struct': {
       const s = f.struct ?? {};
@@ -130,6 +132,14 @@ function decodeElement(c: Cursor, f: VmdescField, name: string, path: string, ct
       decodeNullMarker(c, path);
       node.value = 'nullptr';
       break;
+    case 'ptr-marker': {
+      // QEMU 11.1 vmstate.c vmstate_ptr_marker_load: 0x30 a NULL pointer, 0x31 "the element
+      // follows" (auto-allocated arrays); anything else fails with "Unexpected ptr marker".
+      const b = c.u8('pointer marker');
+      if (b !== NULLPTR_MARKER && b !== PTR_VALID_MARKER) throw new DecodeError('description-mismatch', start, `pointer marker 0x30 or 0x31, found 0x${b.toString(16)} ("Unexpected ptr marker: ${b}")`, path);
+      node.value = b === NULLPTR_MARKER ? 'nullptr' : 'valid';
+      break;
+    }
     case 'pci irq state':
       if (f.size === 16) {
         decodeIrqState(c, node, path);
@@ -162,7 +172,7 @@ function decodeIrqState(c: Cursor, node: FieldNode, path: string): void {
   node.children = [0, 1, 2, 3].map((i) => {
     const offset = c.pos;
     const value = decodeLeaf(c, 'int32', 4);
-    return { name: `[${i}]`, path: `${path}[${i}]`, kind: 'field' as const, type: 'int32', offset, size: 4, value };
+    return { name: `[${i}]`, path: `${path}[${i}]`, kind: 'leaf' as const, type: 'int32', offset, size: 4, value };
   });
 }
 

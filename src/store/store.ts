@@ -1,6 +1,8 @@
 // The one explorer store, made by a factory so the page, tests and future panes each get their own.
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
+import { createContainerSlice } from './container-slice.ts';
+import { createGuardSlice } from './action-guard.ts';
 import { createEditsSlice } from './edits-slice.ts';
 import { createFileSlice } from './file-slice.ts';
 import { createSectionsSlice } from './sections-slice.ts';
@@ -15,5 +17,7 @@ export function createExplorerStore(deps: StoreDeps): ExplorerStore {
     ...createSectionsSlice(...a),
     ...createSelectionSlice(...a),
     ...createEditsSlice(deps)(...a),
+    ...createContainerSlice(deps)(...a),
+    ...createGuardSlice(...a),
   }));
 }

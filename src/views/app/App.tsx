@@ -1,5 +1,6 @@
 import { useRef } from 'react';
 import { useExplorer } from '../../store/useExplorer.ts';
+import { openPhase } from '../../store/action-guard.ts';
 import { DropZone } from './DropZone.tsx';
 import { EditProgress } from '../edits/EditProgress.tsx';
 import { EmptyState } from './EmptyState.tsx';
@@ -15,12 +16,14 @@ import { Workspace } from './Workspace.tsx';
 export function App() {
   const hasModel = useExplorer((s) => s.model !== null);
   const scanning = useExplorer((s) => s.scan !== null);
+  const phase = useExplorer(openPhase);
   const goTo = useRef<GoToHandle>(null);
   useEditKeys();
   useLeaveGuard();
 
   return (
-    <div className="app">
+    // data-open-state: where the open is ('done' once its final model is in), for tests and styles.
+    <div className="app" data-open-state={phase}>
       <Toolbar onGoTo={() => goTo.current?.open()} />
       <ScanProgress />
       <EditProgress />
@@ -34,7 +37,8 @@ export function App() {
       )}
       <StatusLine />
       <DropZone />
-      {hasModel && <GoToDialog ref={goTo} />}
+      {/* Mounted without a file too: Ctrl+G then says why it cannot go anywhere. */}
+      <GoToDialog ref={goTo} />
     </div>
   );
 }

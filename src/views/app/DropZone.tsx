@@ -13,7 +13,8 @@ function defaultTarget(f: File, haveFile: boolean): Target {
  * open as the new state file, or use as the description of the open one.
  */
 export function DropZone() {
-  const haveFile = useExplorer((s) => s.file !== null);
+  // A file being opened counts: a description dropped meanwhile is applied once it is open.
+  const haveFile = useExplorer((s) => s.file !== null || s.scan?.what === 'open');
   const openFile = useExplorer((s) => s.openFile);
   const openDescription = useExplorer((s) => s.openDescription);
   const [dragging, setDragging] = useState(false);

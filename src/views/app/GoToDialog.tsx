@@ -1,6 +1,6 @@
 import { useEffect, useImperativeHandle, useRef, useState, type FormEvent, type Ref } from 'react';
 import { useExplorer } from '../../store/useExplorer.ts';
-import { parseGoTo } from './goto-target.ts';
+import { parseGoTo } from '../../store/goto-target.ts';
 import { useDialogFocus } from './useDialogFocus.ts';
 
 export interface GoToHandle {
@@ -14,10 +14,8 @@ export interface GoToHandle {
  */
 export function GoToDialog({ ref: handle }: { ref?: Ref<GoToHandle> }) {
   const ref = useRef<HTMLDialogElement>(null);
-  const model = useExplorer((s) => s.model);
-  const selectOffset = useExplorer((s) => s.selectOffset);
-  const selectField = useExplorer((s) => s.selectField);
-  const selectRecord = useExplorer((s) => s.selectRecord);
+  const goTo = useExplorer((s) => s.goTo);
+  const allow = useExplorer((s) => s.allow);
   const [open, setOpen] = useState(false);
   const [text, setText] = useState('');
   const [error, setError] = useState('');
@@ -28,10 +26,12 @@ export function GoToDialog({ ref: handle }: { ref?: Ref<GoToHandle> }) {
     if (!ref.current?.open) setOpen(false);
   };
   const show = () => {
+    // No file yet, or one whose sections are not shown yet: the notice bar says so.
+    if (!allow('goto')) return;
     setError('');
     setOpen(true);
   };
-  useImperativeHandle(handle, () => ({ open: show }), []);
+  useImperativeHandle(handle, () => ({ open: show }), [allow]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -42,22 +42,16 @@ export function GoToDialog({ ref: handle }: { ref?: Ref<GoToHandle> }) {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, []);
+  }, [allow]);
 
   const onDialogKey = useDialogFocus(ref, open, onClose);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (!model) return;
-    const t = parseGoTo(text, model);
-    if (t.kind === 'error') {
-      setError(t.message);
-      return;
-    }
-    if (t.kind === 'offset') selectOffset(t.offset);
-    else if (t.kind === 'field') selectField(t.path);
-    else selectRecord(t.index);
-    onClose();
+    // A target not shown yet while the file opens waits for it (the scan progress says so).
+    const mistake = goTo(text);
+    if (mistake) setError(mistake);
+    else onClose();
   };
 
   return (

@@ -8,6 +8,8 @@ function mib(n: number): string {
 export function ScanProgress() {
   const scan = useExplorer((s) => s.scan);
   const cancel = useExplorer((s) => s.cancelScan);
+  const describeNext = useExplorer((s) => s.queuedDescription?.name);
+  const goToNext = useExplorer((s) => s.pendingGoTo);
   if (!scan) return null;
   const pct = scan.total > 0 ? Math.floor((scan.scanned / scan.total) * 100) : 0;
   const label = scan.what === 'open' ? `Scanning ${scan.name}` : `Decoding with ${scan.name}`;
@@ -23,6 +25,11 @@ export function ScanProgress() {
       />
       <span className="mono">{mib(scan.scanned)} / {mib(scan.total)}</span>
       <button type="button" onClick={cancel}>Cancel</button>
+      {(describeNext || goToNext) && (
+        <span className="devices-note" role="note" aria-label="Waiting for the open">
+          Then: {[describeNext && `describe with ${describeNext}`, goToNext && `go to ${goToNext}`].filter(Boolean).join(', ')}
+        </span>
+      )}
       {d && (
         <span className="devices-note" role="note">
           {d.ok ? `${d.sections} device sections shown; reading the rest.` : `Reading from the start (devices first not possible: ${d.reason}).`}

@@ -1,6 +1,7 @@
 import { useExplorer } from '../../store/useExplorer.ts';
 import { EditToolbar } from '../edits/EditToolbar.tsx';
 import { FileButton } from '../common/FileButton.tsx';
+import { busyReason } from '../../store/action-guard.ts';
 import { SampleMenu } from './SampleMenu.tsx';
 
 function sizeText(n: number): string {
@@ -14,13 +15,15 @@ export function Toolbar({ onGoTo }: { onGoTo(): void }) {
   const partial = useExplorer((s) => s.partial);
   const openFile = useExplorer((s) => s.openFile);
   const openDescription = useExplorer((s) => s.openDescription);
+  const noDescription = useExplorer((s) => busyReason(s, 'describe'));
+  const noGoTo = useExplorer((s) => busyReason(s, 'goto'));
   return (
     <header className="toolbar">
       <h1>vmstate explorer</h1>
       <FileButton label="Open state file" onFile={(f) => void openFile(f, f.name)} className="primary" />
-      <FileButton label="Open description" accept=".json,application/json,.bin,*/*" onFile={(f) => void openDescription(f, f.name)} />
+      <FileButton label="Open description" accept=".json,application/json,.bin,*/*" onFile={(f) => void openDescription(f, f.name)} refused={noDescription} />
       <SampleMenu />
-      <button type="button" onClick={onGoTo} disabled={!model} aria-keyshortcuts="Control+G">
+      <button type="button" onClick={onGoTo} disabled={!!noGoTo} title={noGoTo ?? 'Go to an offset, field or section (Ctrl+G)'} aria-keyshortcuts="Control+G">
         Go to…
       </button>
       {model && <EditToolbar />}

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { Group, Panel, Separator, useDefaultLayout } from 'react-resizable-panels';
+import { ContainerPanel } from '../container/ContainerPanel.tsx';
 import { EditsPanel } from '../edits/EditsPanel.tsx';
 import { DataInspector } from '../hex/DataInspector.tsx';
 import { HexView } from '../hex/HexView.tsx';
@@ -24,6 +25,7 @@ export function Workspace() {
     <main className="workspace">
       <Group orientation="horizontal" className="panes" defaultLayout={initial} onLayoutChanged={onLayoutChanged}>
         <Panel id="sections" minSize={PANE_MIN.sections} className="col-left">
+          <ContainerPanel />
           <SectionTable />
           <ProblemsPanel />
           <EditsPanel />

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { hexToBytes } from '../../format/field-types/index.ts';
 import type { FieldNode, StreamModel, StreamRecord } from '../../format/model.ts';
 import { searchFields } from '../tree/field-search.ts';
 import { copyText, formatValue } from './format-value.ts';
-import { parseGoTo } from '../app/goto-target.ts';
+import { parseGoTo } from '../../store/goto-target.ts';
 import { asciiOf, readings } from '../hex/inspect-bytes.ts';
 import { treeRows } from '../tree/tree-rows.ts';
 
 const leaf = (path: string, type: string, size: number, value: FieldNode['value'], offset = 0): FieldNode => ({
-  name: path.split('/').pop()!, path, kind: 'field', type, offset, size, value,
+  name: path.split('/').pop()!, path, kind: 'leaf', type, offset, size, value,
 });
 
 describe('formatValue', () => {
@@ -20,9 +21,9 @@ describe('formatValue', () => {
   it('shows timers as not armed or their expiry, buffers as a short preview', () => {
     expect(formatValue(leaf('t', 'timer', 8, null))).toBe('not armed');
     expect(formatValue(leaf('t', 'timer', 8, 1234567))).toBe('expires at 1,234,567 ns');
-    expect(formatValue(leaf('b', 'buffer', 10, '00112233445566778899'))).toBe('00 11 22 33 44 55 66 77 … (10 bytes)');
-    expect(copyText(leaf('b', 'buffer', 10, '00112233445566778899'))).toBe('00112233445566778899');
-    expect(formatValue(leaf('b', 'buffer', 2, 'abcd'))).toBe('ab cd (2 bytes)');
+    expect(formatValue(leaf('b', 'buffer', 10, hexToBytes('00112233445566778899')))).toBe('00 11 22 33 44 55 66 77 … (10 bytes)');
+    expect(copyText(leaf('b', 'buffer', 10, hexToBytes('00112233445566778899')))).toBe('00112233445566778899');
+    expect(formatValue(leaf('b', 'buffer', 2, hexToBytes('abcd')))).toBe('ab cd (2 bytes)');
   });
 });
 

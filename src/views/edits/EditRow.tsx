@@ -1,3 +1,4 @@
+import { parseHeaderText } from '../../format/edit/find.ts';
 import type { StreamRecord } from '../../format/model.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
 import type { ActionInfo } from '../../worker/protocol.ts';
@@ -6,8 +7,6 @@ import { changeText } from './field-editing.ts';
 import { useEditAction } from './useEditAction.ts';
 
 type Part = ActionInfo['parts'][number];
-
-const HEADER_TEXT = /^(.*) (\d+) v\d+$/;
 
 /** One applied action: what it changed (old → new), its warnings, and a way to revert it. */
 export function EditRow({ action }: { action: ActionInfo }) {
@@ -21,8 +20,8 @@ export function EditRow({ action }: { action: ActionInfo }) {
   const show = (p: Part) => {
     if (p.kind === 'raw') return selectOffset(parseInt(p.path, 16));
     if (p.kind === 'field') return selectField(p.path) || selectField(p.path.replace(/\[\d+\]$/, ''));
-    const m = HEADER_TEXT.exec(p.after);
-    const rec = m && records?.find((r: StreamRecord) => r.kind === 'section' && r.idstr === m[1] && r.instanceId === Number(m[2]));
+    const h = parseHeaderText(p.after);
+    const rec = h && records?.find((r: StreamRecord) => r.kind === 'section' && r.idstr === h.idstr && r.instanceId === h.instanceId);
     if (rec) selectRecord(rec.index);
   };
   const revert = () => void act.run(() => revertEdit(action.id));
@@ -43,7 +42,7 @@ export function EditRow({ action }: { action: ActionInfo }) {
         </button>
       </div>
       {single ? (
-        <div className="er-change mono">{changeText(single.before, single.after)}</div>
+        <div className="er-change mono">{changeText(single.before, single.after, single.bytes)}</div>
       ) : (
         <ul className="er-parts">
           {action.parts.map((p, i) => (
@@ -51,7 +50,7 @@ export function EditRow({ action }: { action: ActionInfo }) {
               <button type="button" className="er-path" onClick={() => show(p)} title={`Show ${p.path}`}>
                 {p.kind === 'header' ? `header of ${p.path}` : p.path}
               </button>
-              <span className="er-change mono">{changeText(p.before, p.after)}</span>
+              <span className="er-change mono">{changeText(p.before, p.after, p.bytes)}</span>
             </li>
           ))}
         </ul>

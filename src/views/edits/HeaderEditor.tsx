@@ -1,7 +1,9 @@
 import { useState, type FormEvent } from 'react';
-import type { HeaderChange } from '../../format/edit-plan.ts';
+import type { HeaderChange } from '../../format/edit/plan.ts';
 import { recordTitle, type StreamRecord } from '../../format/model.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
+import type { HeaderChange } from '../../format/edit-plan.ts';
+import { busyReason } from '../../store/action-guard.ts';
 import { EditFeedback } from './EditFeedback.tsx';
 import { useEditAction } from './useEditAction.ts';
 
@@ -15,7 +17,7 @@ function parseU32(text: string): number | null {
 /** A START/FULL section's idstr, instance id and version id; a longer idstr makes the record longer. */
 export function HeaderEditor({ record: r }: { record: StreamRecord }) {
   const editHeader = useExplorer((s) => s.editHeader);
-  const canEdit = useExplorer((s) => s.file !== null && !s.partial);
+  const refused = useExplorer((s) => busyReason(s, 'edit'));
   const [open, setOpen] = useState(false);
   const [idstr, setIdstr] = useState(r.idstr ?? '');
   const [instance, setInstance] = useState(String(r.instanceId ?? 0));
@@ -49,7 +51,7 @@ export function HeaderEditor({ record: r }: { record: StreamRecord }) {
 
   if (!open) {
     return (
-      <button type="button" className="header-edit-open" onClick={start} disabled={!canEdit}>
+      <button type="button" className="header-edit-open" onClick={start} disabled={!!refused} title={refused ?? undefined}>
         Edit header
       </button>
     );

@@ -1,5 +1,5 @@
 import { useState, type FormEvent, type KeyboardEvent } from 'react';
-import { hexToBytes } from '../../format/field-codecs.ts';
+import { hexToBytes } from '../../format/field-types/index.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
 import { EditFeedback } from '../edits/EditFeedback.tsx';
 import { useEditAction } from '../edits/useEditAction.ts';

@@ -23,7 +23,7 @@ export function HexView() {
   const reveal = useExplorer((s) => s.reveal);
   const selectOffset = useExplorer((s) => s.selectOffset);
   const changed = useExplorer((s) => s.edits.changed);
-  const canEdit = useExplorer((s) => s.file !== null && !s.partial);
+  const allow = useExplorer((s) => s.allow);
   const [overwrite, setOverwrite] = useState<{ offset: number; text: string } | null>(null);
   const version = useByteCacheVersion(cache);
 
@@ -84,7 +84,7 @@ export function HexView() {
 
   /** Opens the overwrite bar on the selection (Enter, double-click) or the caret (a typed hex digit). */
   const startOverwrite = (typed?: string) => {
-    if (!canEdit) return;
+    if (!allow('edit')) return;
     const from = typed === undefined && range ? range.from : (caret ?? range?.from ?? top * ROW_BYTES);
     const length = typed === undefined && range ? Math.min(MAX_OVERWRITE, range.to - range.from) : 1;
     const now = cache.read(from, length);

@@ -2,11 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { FieldNode, StreamRecord } from '../../format/model.ts';
 import { isChanged } from '../../store/edit-marks.ts';
 import { fieldIndex, leafIndexAt } from '../../store/field-index.ts';
-import type { ByteRange } from '../../store/selection-slice.ts';
-import type { Span } from '../../worker/protocol.ts';
+import type { ByteRange } from '../../format/byte-range.ts';
 import { makeAnnotator } from './byte-annotator.ts';
 
-const leaf = (name: string, offset: number, size: number): FieldNode => ({ name, path: `dev (0)/${name}`, kind: 'field', type: `uint${size * 8}`, offset, size, value: 0 });
+const leaf = (name: string, offset: number, size: number): FieldNode => ({ name, path: `dev (0)/${name}`, kind: 'leaf', type: `uint${size * 8}`, offset, size, value: 0 });
 
 // Fields with gaps between them (bytes of the record in no field), a one-byte field, a struct.
 const record = {
@@ -20,7 +19,7 @@ const record = {
 } as StreamRecord;
 
 /** What one byte's classes are, by definition: a search per byte (what the view once did). */
-function classOf(rec: StreamRecord | null, range: ByteRange | null, caret: number | null, hoverLeaf: number, changed: Span[], o: number): string {
+function classOf(rec: StreamRecord | null, range: ByteRange | null, caret: number | null, hoverLeaf: number, changed: ByteRange[], o: number): string {
   let c = '';
   if (rec && o >= rec.offset && o < rec.offset + rec.size) {
     const leaves = fieldIndex(rec).leaves;
@@ -39,8 +38,8 @@ function classOf(rec: StreamRecord | null, range: ByteRange | null, caret: numbe
 }
 
 describe('makeAnnotator().classes', () => {
-  const changed: Span[] = [{ from: 90, to: 101 }, { from: 113, to: 115 }, { from: 158, to: 170 }];
-  const cases: [string, StreamRecord | null, ByteRange | null, number | null, number, Span[]][] = [
+  const changed: ByteRange[] = [{ from: 90, to: 101 }, { from: 113, to: 115 }, { from: 158, to: 170 }];
+  const cases: [string, StreamRecord | null, ByteRange | null, number | null, number, ByteRange[]][] = [
     ['a record, its fields, a selection, the caret, a hovered field, edits', record, { from: 112, to: 125 }, 118, 3, changed],
     ['no record selected, edits only', null, null, null, -1, changed],
     ['nothing at all', null, null, null, -1, []],

@@ -4,9 +4,8 @@
 
 import type { FieldNode, StreamRecord } from '../../format/model.ts';
 import { fieldIndex, leafIndexAt, nodeAt, recordAt } from '../../store/field-index.ts';
-import type { ByteRange } from '../../store/selection-slice.ts';
 import { fieldLabel, hex } from '../../store/selectors.ts';
-import type { Span } from '../../worker/protocol.ts';
+import type { ByteRange } from '../../format/byte-range.ts';
 import { formatValue } from '../common/format-value.ts';
 
 export interface Annotator {
@@ -33,9 +32,9 @@ function firstEndingAfter<T>(items: readonly T[], offset: number, end: (t: T) =>
 }
 
 const leafEnd = (n: FieldNode) => n.offset + n.size;
-const spanEnd = (s: Span) => s.to;
+const spanEnd = (s: ByteRange) => s.to;
 
-export function makeAnnotator(rec: StreamRecord | null, range: ByteRange | null, caret: number | null, hoverLeaf: number, changed: readonly Span[] = []): Annotator {
+export function makeAnnotator(rec: StreamRecord | null, range: ByteRange | null, caret: number | null, hoverLeaf: number, changed: readonly ByteRange[] = []): Annotator {
   const leaves = rec ? fieldIndex(rec).leaves : [];
   const inRecord = (o: number) => !!rec && o >= rec.offset && o < rec.offset + rec.size;
   const titles = new Map<FieldNode, string>();

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { RamBlockInfo } from '../../format/model.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
 import type { Replies } from '../../worker/protocol.ts';
+import { busyReason } from '../../store/action-guard.ts';
 import { RAM_COLUMNS, RamPicture } from './RamPicture.tsx';
 
 const MAX_CELLS = RAM_COLUMNS * 32;
@@ -18,11 +19,14 @@ export function RamBlockRow({ block }: { block: RamBlockInfo }) {
   const generation = useExplorer((s) => s.file?.generation ?? 0);
   const ramPicture = useExplorer((s) => s.ramPicture);
   const ramExport = useExplorer((s) => s.ramExport);
+  // Asked again once the open is done: the outline and the full model share a generation.
+  const refused = useExplorer((s) => busyReason(s, 'ram'));
   const [pic, setPic] = useState<Replies['ram-picture'] | null>(null);
   const [state, setState] = useState<string>('');
 
   useEffect(() => {
     let live = true;
+    setState('');
     ramPicture(block.name, MAX_CELLS).then(
       (p) => live && setPic(p),
       (e: Error) => live && setState(e.message),
@@ -30,7 +34,7 @@ export function RamBlockRow({ block }: { block: RamBlockInfo }) {
     return () => {
       live = false;
     };
-  }, [ramPicture, generation, block.name]);
+  }, [ramPicture, generation, block.name, refused]);
 
   const download = async () => {
     setState('Preparing…');
@@ -56,7 +60,7 @@ export function RamBlockRow({ block }: { block: RamBlockInfo }) {
         <strong>{block.name}</strong>
         <span>{sizeText(block.length)}</span>
         <span className="muted">{block.zero.toLocaleString('en-US')} zero · {block.pages.toLocaleString('en-US')} data · {other.toLocaleString('en-US')} other</span>
-        <button type="button" onClick={download} aria-label={`Download ${block.name}`}>Download</button>
+        <button type="button" onClick={download} aria-label={`Download ${block.name}`} disabled={!!refused} title={refused ?? undefined}>Download</button>
       </div>
       {pic && <RamPicture cells={pic.cells} label={label} />}
       {state && <p className="muted">{state}</p>}

@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import { RAM_CELL } from '../../worker/protocol.ts';
+import { RAM_CELL } from '../../format/ram.ts';
 
 export const RAM_COLUMNS = 256;
 const WIDTH = 512;

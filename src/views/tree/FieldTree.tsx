@@ -4,7 +4,7 @@ import { isChanged } from '../../store/edit-marks.ts';
 import { fieldIndex } from '../../store/field-index.ts';
 import { selectedRecord } from '../../store/selectors.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
-import type { Span } from '../../worker/protocol.ts';
+import type { ByteRange } from '../../format/byte-range.ts';
 import { titleTruncated } from '../common/overflow-title.ts';
 import { FieldEditor } from '../edits/FieldEditor.tsx';
 import { FieldTreeItem } from './FieldTreeItem.tsx';
@@ -14,7 +14,7 @@ import { treeRows, type TreeRow } from './tree-rows.ts';
 const NO_FIELDS: FieldNode[] = [];
 
 /** A row holds edited bytes: its node's, or for an array group its elements'. */
-function rowEdited(row: TreeRow, changed: readonly Span[], rec: StreamRecord): boolean {
+function rowEdited(row: TreeRow, changed: readonly ByteRange[], rec: StreamRecord): boolean {
   if (changed.length === 0) return false;
   if (row.node) return row.node.size > 0 && isChanged(changed, row.node.offset, row.node.offset + row.node.size);
   const g = row.group!;
@@ -32,7 +32,7 @@ export function FieldTree() {
   const setExpanded = useExplorer((s) => s.setExpanded);
   const selectField = useExplorer((s) => s.selectField);
   const changed = useExplorer((s) => s.edits.changed);
-  const canEdit = useExplorer((s) => s.file !== null && !s.partial);
+  const allow = useExplorer((s) => s.allow);
   const loading = useExplorer((s) => s.partial === 'outline');
   const [focusKey, setFocusKey] = useState<string | null>(null);
   const [editing, setEditing] = useState<string | null>(null);
@@ -75,7 +75,8 @@ export function FieldTree() {
   };
   const toggle = (row: TreeRow) => setExpanded(row.key, !row.expanded);
   const edit = (row: TreeRow) => {
-    if (!row.node || row.expandable || !canEdit) return select(row);
+    // Refused while the file opens: the notice bar says why, the row is still selected.
+    if (!row.node || row.expandable || !allow('edit')) return select(row);
     selectField(row.node.path);
     setFocusKey(row.key);
     setEditing(row.node.path);
