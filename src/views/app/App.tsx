@@ -1,23 +1,17 @@
 import { useRef } from 'react';
 import { useExplorer } from '../../store/useExplorer.ts';
-import { ContainerPanel } from '../container/ContainerPanel.tsx';
-import { DataInspector } from '../hex/DataInspector.tsx';
 import { openPhase } from '../../store/action-guard.ts';
 import { DropZone } from './DropZone.tsx';
 import { EditProgress } from '../edits/EditProgress.tsx';
-import { EditsPanel } from '../edits/EditsPanel.tsx';
 import { EmptyState } from './EmptyState.tsx';
-import { FieldsPane } from '../tree/FieldsPane.tsx';
 import { GoToDialog, type GoToHandle } from './GoToDialog.tsx';
-import { HexView } from '../hex/HexView.tsx';
 import { NoticeBar } from './NoticeBar.tsx';
-import { ProblemsPanel } from './ProblemsPanel.tsx';
 import { ScanProgress } from './ScanProgress.tsx';
-import { SectionTable } from '../sections/SectionTable.tsx';
 import { StatusLine } from './StatusLine.tsx';
 import { Toolbar } from './Toolbar.tsx';
 import { useEditKeys } from '../edits/useEditKeys.ts';
 import { useLeaveGuard } from './useLeaveGuard.ts';
+import { Workspace } from './Workspace.tsx';
 
 export function App() {
   const hasModel = useExplorer((s) => s.model !== null);
@@ -35,19 +29,7 @@ export function App() {
       <EditProgress />
       <NoticeBar />
       {hasModel ? (
-        <main className="workspace">
-          <div className="col-left">
-            <ContainerPanel />
-            <SectionTable />
-            <ProblemsPanel />
-            <EditsPanel />
-          </div>
-          <FieldsPane />
-          <div className="col-right">
-            <HexView />
-            <DataInspector />
-          </div>
-        </main>
+        <Workspace />
       ) : scanning ? (
         <div className="empty muted">The file is read in a background worker, in slices; the page stays usable meanwhile.</div>
       ) : (

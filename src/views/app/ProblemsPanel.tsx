@@ -1,3 +1,4 @@
+import { titleTruncated } from '../common/overflow-title.ts';
 import { PROBLEM_CODES, type Problem } from '../../format/errors.ts';
 import { hex } from '../../store/selectors.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
@@ -18,7 +19,7 @@ export function ProblemsPanel() {
         <h2>Problems</h2>
         <span className="count">{problems.length === 0 ? 'none' : `${errors} error${errors === 1 ? '' : 's'}, ${problems.length - errors} other`}</span>
       </div>
-      <ul className="problem-list">
+      <ul className="problem-list" onMouseOver={titleTruncated}>
         {problems.slice(0, SHOWN).map((p, i) => (
           <li key={i} className={`problem ${p.severity}`}>
             <button type="button" onClick={() => selectOffset(Math.min(p.offset, size - 1))}>

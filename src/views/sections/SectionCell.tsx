@@ -4,6 +4,12 @@ import { recordStatus, recordType } from './section-columns.ts';
 /** One formatter for every row: Number.toLocaleString builds one per call, which shows in a big table. */
 const SIZE = new Intl.NumberFormat('en-US');
 
+/** The whole idstr (the column is often narrower), and the VMSD's name where it differs. */
+function deviceTitle(r: StreamRecord): string | undefined {
+  if (!r.idstr) return undefined;
+  return r.vmsdName && r.vmsdName !== r.idstr ? `${r.idstr} (vmsd ${r.vmsdName})` : r.idstr;
+}
+
 /** One cell of the section table, formatted for reading (hex offsets, grouped sizes). */
 export function SectionCell({ column, record: r }: { column: string; record: StreamRecord }) {
   switch (column) {
@@ -16,7 +22,11 @@ export function SectionCell({ column, record: r }: { column: string; record: Str
     case 'sectionId':
       return <td className="c-num">{r.sectionId ?? ''}</td>;
     case 'device':
-      return <td className="c-device" title={r.vmsdName && r.vmsdName !== r.idstr ? `vmsd ${r.vmsdName}` : undefined}>{r.idstr ?? ''}</td>;
+      return (
+        <td className="c-device" title={deviceTitle(r)}>
+          {r.idstr ?? ''}
+        </td>
+      );
     case 'instance':
       return <td className="c-num">{r.instanceId ?? ''}</td>;
     case 'version':

@@ -3,14 +3,18 @@ import { useEffect, useMemo, useRef, type KeyboardEvent } from 'react';
 import type { StreamRecord } from '../../format/model.ts';
 import { editedRecords } from '../../store/edit-marks.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
-import { rowText, SECTION_COLUMNS } from './section-columns.ts';
+import { titleTruncated } from '../common/overflow-title.ts';
+import { ColumnResizer } from './ColumnResizer.tsx';
+import { FILL_COLUMN, rowText, SECTION_COLUMNS } from './section-columns.ts';
 import { SectionRow } from './SectionRow.tsx';
+import { useColumnSizing } from './useColumnSizing.ts';
 import { useRowWindow } from './useRowWindow.ts';
 
 const EMPTY: StreamRecord[] = [];
 /** Must match `.sections-grid tbody tr` and the sticky header height in styles.css. */
 const ROW_PX = 21;
 const HEAD_PX = 34;
+const COLUMN_IDS = SECTION_COLUMNS.map((c) => c.id!);
 
 /** Every record of the file; sortable, filterable, and the keyboard moves the selection. */
 export function SectionTable() {
@@ -26,11 +30,14 @@ export function SectionTable() {
   const bodyRef = useRef<HTMLTableSectionElement>(null);
   const scrollRef = useRef<HTMLDivElement>(null);
   const focusNext = useRef<number | null>(null);
+  const [columnSizing, setColumnSizing] = useColumnSizing(COLUMN_IDS);
 
   const table = useReactTable({
     data: records,
     columns: SECTION_COLUMNS,
-    state: { sorting, globalFilter: filter },
+    state: { sorting, globalFilter: filter, columnSizing },
+    onColumnSizingChange: setColumnSizing,
+    columnResizeMode: 'onChange',
     onSortingChange: (u) => setSorting(typeof u === 'function' ? u(sorting) : u),
     globalFilterFn: (row, _col, value: string) => rowText(row.original).includes(value.trim().toLowerCase()),
     getCoreRowModel: getCoreRowModel(),
@@ -83,10 +90,10 @@ export function SectionTable() {
       </div>
       {partial === 'devices' && <p className="partial-note" role="note">Device sections found from the end of the file; RAM and the records before the devices are still being read.</p>}
       <div className="table-scroll" ref={scrollRef}>
-        <table aria-label="Sections" className="grid sections-grid">
+        <table aria-label="Sections" className="grid sections-grid" style={{ minWidth: table.getTotalSize() }} onMouseOver={titleTruncated}>
           <colgroup>
-            {SECTION_COLUMNS.map((c) => (
-              <col key={c.id} className={`w-${c.id}`} />
+            {leafColumns.map((c) => (
+              <col key={c.id} style={{ width: c.id === FILL_COLUMN ? undefined : c.getSize() }} />
             ))}
           </colgroup>
           <thead>
@@ -95,11 +102,13 @@ export function SectionTable() {
                 {hg.headers.map((h) => {
                   const dir = h.column.getIsSorted();
                   return (
-                    <th key={h.id} aria-sort={dir === 'asc' ? 'ascending' : dir === 'desc' ? 'descending' : 'none'} className={`c-${h.column.id}`}>
+                    // Named by the label alone: the resize handle inside would join the name.
+                    <th key={h.id} aria-label={String(h.column.columnDef.header)} aria-sort={dir === 'asc' ? 'ascending' : dir === 'desc' ? 'descending' : 'none'} className={`c-${h.column.id}`}>
                       <button type="button" onClick={h.column.getToggleSortingHandler()}>
                         {flexRender(h.column.columnDef.header, h.getContext())}
                         <span className="sort-mark" aria-hidden="true">{dir === 'asc' ? '▲' : dir === 'desc' ? '▼' : ''}</span>
                       </button>
+                      <ColumnResizer header={h} />
                     </th>
                   );
                 })}

@@ -5,6 +5,7 @@ import { fieldIndex } from '../../store/field-index.ts';
 import { selectedRecord } from '../../store/selectors.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
 import type { ByteRange } from '../../format/byte-range.ts';
+import { titleTruncated } from '../common/overflow-title.ts';
 import { FieldEditor } from '../edits/FieldEditor.tsx';
 import { FieldTreeItem } from './FieldTreeItem.tsx';
 import { copyText } from '../common/format-value.ts';
@@ -117,11 +118,17 @@ export function FieldTree() {
 
   return (
     <>
-      <div ref={treeRef} role="tree" aria-label="Fields" className="tree" onKeyDown={onKeyDown}>
+      <div ref={treeRef} role="tree" aria-label="Fields" className="tree" onKeyDown={onKeyDown} onMouseOver={titleTruncated}>
         {rows.map((row, i) => (
           <Fragment key={row.key}>
             <FieldTreeItem row={row} selected={!!row.node && row.node.path === fieldPath} focused={i === focusIndex} edited={rowEdited(row, changed, rec)} onSelect={select} onFocus={(r) => setFocusKey(r.key)} onToggle={toggle} onEdit={edit} onCopy={copy} />
-            {editing === row.key && row.node && <FieldEditor node={row.node} onClose={closeEditor} />}
+            {editing === row.key && row.node && (
+              // A tree owns only items (and groups of items): the editor under the edited field is
+              // an item of its own, named by its content, outside the arrow keys' item list.
+              <div role="treeitem" aria-level={row.level + 1} className="ti-edit-item">
+                <FieldEditor node={row.node} onClose={closeEditor} />
+              </div>
+            )}
           </Fragment>
         ))}
       </div>

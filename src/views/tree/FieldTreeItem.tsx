@@ -20,6 +20,11 @@ export function FieldTreeItem({ row, selected, focused, edited, onSelect, onFocu
   const n = row.node;
   const name = n ? n.name : `[${row.group!.from}…${row.group!.to - 1}]`;
   const value = n ? formatValue(n) : `${row.group!.to - row.group!.from} elements`;
+  const type = n ? (n.kind === 'subsection' ? 'subsection' : n.type) : '';
+  const offset = n ? `0x${n.offset.toString(16)}` : '';
+  // The name holds every word the row shows, in its order (WCAG 2.5.3, label in name: speech
+  // input users say what they see), then the state the row shows only by its colour.
+  const label = [`${name}${value ? ` = ${value}` : ''}`, type, offset, edited ? 'edited' : ''].filter(Boolean).join(', ');
   return (
     <div
       role="treeitem"
@@ -28,7 +33,7 @@ export function FieldTreeItem({ row, selected, focused, edited, onSelect, onFocu
       aria-selected={selected}
       aria-posinset={row.posInSet}
       aria-setsize={row.setSize}
-      aria-label={`${name}${value ? ` = ${value}` : ''}${edited ? ', edited' : ''}`}
+      aria-label={label}
       data-key={row.key}
       data-edited={edited || undefined}
       tabIndex={focused ? 0 : -1}
@@ -49,25 +54,31 @@ export function FieldTreeItem({ row, selected, focused, edited, onSelect, onFocu
           {row.expandable ? (row.expanded ? '▾' : '▸') : ''}
         </span>
         {name}
-      </span>
+      </span>{' '}
       <span className="ti-value">
         {edited && <span className="edit-dot" aria-hidden="true" title="edited">●</span>}
         {value}
       </span>
-      <span className="ti-type">{n ? (n.kind === 'subsection' ? 'subsection' : n.type) : ''}</span>
-      <span className="ti-off">{n ? `0x${n.offset.toString(16)}` : ''}</span>
+      {/* Spaces between the parts keep the row's text words apart for find-in-page and for the
+          accessibility checks; a grid places only the elements. */}{' '}
+      <span className="ti-type">{type}</span> <span className="ti-off">{offset}</span>
       {selected && n && (
         <button
           type="button"
           className="ti-copy"
           tabIndex={-1}
           aria-label={`Copy value of ${n.path}`}
+          title="Copy the value"
           onClick={(e) => {
             e.stopPropagation();
             onCopy(copyText(n));
           }}
         >
-          Copy
+          {/* An icon, not the word: the item's name must hold every word the item shows. */}
+          <svg aria-hidden="true" width="11" height="11" viewBox="0 0 11 11" fill="none" stroke="currentColor">
+            <rect x="0.5" y="2.5" width="7" height="8" rx="1" />
+            <path d="M3 0.5h6.5v8" />
+          </svg>
         </button>
       )}
     </div>
