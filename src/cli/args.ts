@@ -12,6 +12,7 @@ export const USAGE = `usage:
   vmstate-explorer extract FILE -o STREAM       (the bare QEMU stream of a libvirt, xl or qcow2 image)
   vmstate-explorer xml FILE                     (the domain XML of a libvirt save image)
   vmstate-explorer snapshots IMAGE              (the snapshots of a qcow2 image; open one as IMAGE@NAME)
+  vmstate-explorer diff A B [--json] [--vmdesc DESC] [--ignore PATH]... [--no-ram]
   vmstate-explorer --version | --help
 
 PATH is a field path as printed by 'inspect --json', e.g. "cpu (0)/env.regs[0]",
@@ -20,7 +21,9 @@ FILE may be a libvirt save image (raw or compressed); its own fields are set wit
 "libvirt/was_running=1" and "libvirt/xml=@NEW.xml". A compressed image is written raw.
 FILE may be an xl save image or a qcow2 image (IMAGE@SNAPSHOT) to inspect, check and extract.
 DESC is a JSON VM description, or a migration stream of the same VM to take it from.
-OUT and PATCH.json must not exist: the CLI never overwrites a file.`;
+OUT and PATCH.json must not exist: the CLI never overwrites a file.
+diff exits 0 when A and B hold the same device state and RAM, 1 when they differ, 2 on error;
+--ignore PATH hides a field (or a section, with * for any characters), e.g. 'timer (0)/cpu_ticks_offset'.`;
 
 const OPTIONS = {
   json: { type: 'boolean' },
@@ -32,6 +35,8 @@ const OPTIONS = {
   force: { type: 'boolean' },
   'save-patch': { type: 'string' },
   target: { type: 'string' },
+  ignore: { type: 'string', multiple: true },
+  'no-ram': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const;
@@ -47,12 +52,13 @@ const COMMANDS: Record<string, { options: OptionName[]; args: [min: number, max:
   extract: { options: ['output'], args: [1, 1] },
   xml: { options: [], args: [1, 1] },
   snapshots: { options: [], args: [1, 1] },
+  diff: { options: ['json', 'vmdesc', 'no-library', 'ignore', 'no-ram'], args: [2, 2] },
 };
 
 export interface CliOptions {
   command?: string;
   positional: string[];
-  values: { [K in OptionName]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean };
+  values: { [K in OptionName]?: K extends 'ignore' ? string[] : (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean };
 }
 
 export class UsageError extends Error {}
@@ -79,7 +85,7 @@ export function parseArgs(argv: string[]): CliOptions {
     if (!spec.options.includes(k)) throw new UsageError(`${command} takes no option --${k}`);
   }
   const [min, max] = spec.args;
-  if (positional.length < min) throw new UsageError(`${command} needs ${command === 'apply' ? 'FILE and PATCH.json' : 'FILE'}`);
+  if (positional.length < min) throw new UsageError(`${command} needs ${command === 'apply' ? 'FILE and PATCH.json' : command === 'diff' ? 'two files, A and B' : 'FILE'}`);
   if (positional.length > max) throw new UsageError(`unexpected argument "${positional[max]}" after ${command} ${positional.slice(0, max).join(' ')}`);
   if (command === 'check' && positional.length > 1 && values.target === undefined) throw new UsageError('check takes several files only with --target');
   if (values.json && values.format !== undefined && values.format !== 'json') throw new UsageError('--json and --format disagree');

@@ -11,6 +11,7 @@ import { formatProblem, type Problem } from '../format/errors.ts';
 import { loadDescription, locateVmdesc, type Vmdesc } from '../format/vmdesc.ts';
 import { parseArgs, USAGE, UsageError, version, type CliOptions } from './args.ts';
 import { checkFile, formatReport, parseTarget } from './compat-command.ts';
+import { runDiff } from './diff-command.ts';
 import { containerChange, containerJson, extractStream, outputPrefix, printContainer, printSnapshots } from './container-commands.ts';
 import { openInput, splitSnapshot } from './container-open.ts';
 import { headerAssignment, runEdits } from './edit-commands.ts';
@@ -80,6 +81,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     if (output !== undefined && (output === file || output === splitSnapshot(file).path)) throw new UsageError('-o must name a new file: the original is never changed');
     refuseExisting(output, 'the output');
     refuseExisting(o.values['save-patch'], 'a patch file');
+    if (command === 'diff') return await diff(file, rest[0], o, out, err);
     if (command === 'check' && o.values.target !== undefined) return await checkTarget([file, ...rest], o.values.target, await loadOptions(o, null), out);
     const input = await openInput(file);
     try {
@@ -175,6 +177,17 @@ async function checkTarget(files: string[], targetText: string, opts: Options, o
     out(files.length === 1 ? formatReport(f, report) : JSON.stringify({ file: f, ...report }) + '\n');
   }
   return failed ? 1 : 0;
+}
+
+/** `diff A B`: exit 0 equal, 1 different, 2 on error (a usage error is 2 as well). */
+async function diff(left: string, right: string, o: CliOptions, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  try {
+    const opts = await loadOptions(o, null);
+    return await runDiff({ left, right, json: !!o.values.json, ignore: o.values.ignore ?? [], ram: !o.values['no-ram'], ...opts }, out, err);
+  } catch (e) {
+    err(`vmstate-explorer: ${fileError(e)}\n`);
+    return 2;
+  }
 }
 
 /** Bad input: a one-line message naming the byte offset, and a non-zero exit. */
