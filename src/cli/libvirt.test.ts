@@ -90,6 +90,6 @@ describe('CLI on libvirt save images', { timeout: 60_000 }, () => {
     writeFileSync(file, Buffer.concat([head, bomb]));
     const r = run('check', file);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/A size limit was exceeded: at most 1000× expansion/);
+    expect(r.stderr).toMatch(/A size limit was exceeded: at most 1000 times expansion/);
   });
 });

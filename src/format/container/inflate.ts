@@ -74,7 +74,7 @@ export async function inflate(
         throw new Stop(makeProblem('limit', offset + consumed, `room for the decompressed stream: ${limits.maxBytes} bytes of storage are available and the stream is larger (stopped at stream byte ${produced - value.length})`));
       }
       if (produced >= limits.ratioFrom && produced > limits.maxRatio * Math.max(consumed, 1)) {
-        throw new Stop(makeProblem('limit', offset + consumed, `at most ${limits.maxRatio}× expansion, but ${consumed} compressed bytes gave ${produced} (a decompression bomb?); stopped`));
+        throw new Stop(makeProblem('limit', offset + consumed, `at most ${limits.maxRatio} times expansion, but ${consumed} compressed bytes gave ${produced} (a decompression bomb?); stopped`));
       }
       await sink(value);
       opts.onProgress?.(consumed, produced);
