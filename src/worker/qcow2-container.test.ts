@@ -13,22 +13,12 @@ import { scanStream } from '../format/scan.ts';
 import { findField } from '../format/edit/find.ts';
 import { FIXTURE_DIR } from '../format/testing/fixtures.ts';
 import { openQcow2, vmStateSource } from '../format/qcow2/index.ts';
-import type { EditReply, OpenedFile } from './protocol.ts';
 import { Session } from './session.ts';
-import { ask } from './test-support.ts';
+import { appliedFile as applied, ask, downloadBytes as download } from './test-support.ts';
 
 const gz = (name: string) => new Uint8Array(gunzipSync(readFileSync(join(FIXTURE_DIR, 'qcow2', name))));
 const image = gz('pc-v3.qcow2.gz');
 const open = (s: Session) => ask(s, { type: 'open', file: new Blob([image as Uint8Array<ArrayBuffer>]), name: 'pc-v3.qcow2' });
-async function download(s: Session, f: OpenedFile): Promise<Uint8Array> {
-  const r = await ask(s, { type: 'download', generation: f.generation });
-  if (!r.ok) throw new Error(r.reasons.join('; '));
-  return new Uint8Array(await r.blob.arrayBuffer());
-}
-function applied(r: EditReply): OpenedFile {
-  if (r.status !== 'applied') throw new Error(`expected applied, got ${JSON.stringify(r)}`);
-  return r.file;
-}
 
 describe('qcow2 images in the worker', { timeout: 60_000 }, () => {
   it('opens the newest snapshot\'s VM state: the stream QEMU migrates after -loadvm', async () => {

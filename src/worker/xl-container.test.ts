@@ -13,21 +13,11 @@ import { scanStream } from '../format/scan.ts';
 import { FIXTURE_DIR, fixtureBytes } from '../format/testing/fixtures.ts';
 import { readXenImage } from '../format/xen/xl-image.ts';
 import { verifyXenStream, xenVerifierAvailable } from '../../scripts/lib/xen-verify.mjs';
-import type { EditReply, OpenedFile } from './protocol.ts';
 import { Session } from './session.ts';
-import { ask } from './test-support.ts';
+import { appliedFile as applied, ask, downloadBytes as download } from './test-support.ts';
 
 const image = new Uint8Array(gunzipSync(readFileSync(join(FIXTURE_DIR, 'xl/pc-xl.save.gz'))));
 const open = (s: Session) => ask(s, { type: 'open', file: new Blob([image as Uint8Array<ArrayBuffer>]), name: 'pc-xl.save' });
-async function download(s: Session, f: OpenedFile): Promise<Uint8Array> {
-  const r = await ask(s, { type: 'download', generation: f.generation });
-  if (!r.ok) throw new Error(r.reasons.join('; '));
-  return new Uint8Array(await r.blob.arrayBuffer());
-}
-function applied(r: EditReply): OpenedFile {
-  if (r.status !== 'applied') throw new Error(`expected applied, got ${JSON.stringify(r)}`);
-  return r.file;
-}
 
 describe('xl save images in the worker', { timeout: 60_000 }, () => {
   it('opens as the device state inside EMULATOR_CONTEXT, with the Xen records and the HVM vCPU registers beside it', async () => {
