@@ -106,7 +106,7 @@ test('Go to is refused with the reason before the sections show, waits for field
   await release(page);
   await expectOpened(page, 'q35-devstate.bin');
   await expect(statusLine(page)).toContainText('cpu (0) / env.regs[0]');
-  await expect(tree(page).getByRole('treeitem', { selected: true })).toHaveAttribute('aria-label', /^\[0\] = 0x0 \(0\)$/);
+  await expect(tree(page).getByRole('treeitem', { selected: true })).toHaveAttribute('aria-label', /^\[0\] = 0x0 \(0\), uint64, 0x[0-9a-f]+$/);
   await expect(page.getByRole('list', { name: 'Search results' }).getByRole('button', { name: /cpu \(0\) \/ env\.regs\[1\](?!\d)/ })).toBeVisible();
 });
 
@@ -137,5 +137,5 @@ test('download, edits and undo are refused with the reason while the file opens,
   await setField(page, REG0, '0x1234');
   await expect(undo).toBeEnabled();
   await page.keyboard.press('Control+z');
-  await expect(tree(page).getByRole('treeitem', { selected: true })).toHaveAttribute('aria-label', /^\[0\] = 0x0 \(0\)$/);
+  await expect(tree(page).getByRole('treeitem', { selected: true })).toHaveAttribute('aria-label', /^\[0\] = 0x0 \(0\), uint64, 0x[0-9a-f]+$/);
 });
