@@ -87,7 +87,7 @@ export function ContainerPanel() {
         </details>
       )}
       {edited && <button type="button" onClick={() => void change(null)}>Revert the header and XML</button>}
-      {c.inner.codec !== 'raw' && (
+      {c.kind === 'libvirt' && c.inner.codec !== 'raw' && (
         <label className="container-download">
           Download this {c.inner.codec} image{' '}
           <select value={how} onChange={(e) => setHow(e.target.value as 'keep' | 'raw')}>
