@@ -261,20 +261,8 @@ async function incomingResult(q, timeoutMs = 60_000) {
 async function makeMultifd(spec) {
   const teeIn = `${WORK}/tee.sock`, dstIn = `${WORK}/dst.sock`;
   const dst = await multifdDestination(spec, dstIn);
-  const conns = [];
-  const tee = net.createServer((src) => {
-    const rec = { chunks: [], back: 0 };
-    conns.push(rec);
-    const out = net.createConnection(host(dstIn));
-    src.on('data', (d) => { rec.chunks.push(Buffer.from(d)); out.write(d); });
-    out.on('data', (d) => { rec.back += d.length; src.write(d); });
-    src.on('end', () => out.end());
-    out.on('end', () => src.end());
-    src.on('error', () => out.destroy());
-    out.on('error', () => src.destroy());
-  });
-  rmSync(host(teeIn), { force: true });
-  await new Promise((res) => tee.listen(host(teeIn), res));
+  const tee = await startRelay(teeIn, dstIn);
+  const conns = tee.conns;
   const q = await startChrootQemu(spec.binary, spec.args);
   const qmpLog = [];
   const run = async (execute, args) => {
@@ -293,7 +281,7 @@ async function makeMultifd(spec) {
     const dstStatus = await incomingResult(dst);
     await q.close();
     await dst.close();
-    await new Promise((res) => tee.close(res));
+    await tee.close();
     const channels = conns.map((c, i) => ({ order: i, bytes: Buffer.concat(c.chunks), backBytes: c.back }));
     const main = channels.filter((c) => c.bytes.length >= 4 && c.bytes.readUInt32BE(0) === 0x5145564d);
     const mfd = channels.filter((c) => c.bytes.length >= 25 && c.bytes.readUInt32BE(0) === MULTIFD_MAGIC);
