@@ -150,3 +150,32 @@ describe.runIf((hasQemu && xenVerifierAvailable()) || process.env.CI)('xl images
     }
   });
 });
+
+describe('CLI patches carry container edits', { timeout: 120_000 }, () => {
+  it('an HVM register and a libvirt header saved by set apply to another image; a mismatch is refused', async () => {
+    const { libvirtFixture } = await import('../format/testing/libvirt-fixtures.ts');
+    const { readLibvirt } = await import('../format/container/libvirt.ts');
+    const raw = join(dir, 'raw.sav');
+    const gz = join(dir, 'gzip.sav');
+    writeFileSync(raw, libvirtFixture('raw.sav'));
+    writeFileSync(gz, libvirtFixture('gzip.sav'));
+    const patch = join(dir, 'lv.patch.json');
+    expect(run('set', raw, 'libvirt/was_running=1', '-o', join(dir, 'lv1.sav'), '--save-patch', patch).status).toBe(0);
+    expect(JSON.parse(readFileSync(patch, 'utf8')).edits).toEqual([{ kind: 'container', path: 'libvirt/was_running', before: 'false', after: 'true' }]);
+    const out = join(dir, 'lv2.sav');
+    const r = run('apply', gz, patch, '-o', out);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/^note: the gzip image is written as a raw image/);
+    expect((await readLibvirt(memorySource(new Uint8Array(readFileSync(out)))))!.libvirt!.header).toMatchObject({ wasRunning: 1, format: 0 });
+    // Applied to the image it made, the value it expects to replace is gone.
+    const again = run('apply', out, patch, '-o', join(dir, 'lv3.sav'));
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/libvirt\/was_running: the target holds true, the patch expects false/);
+
+    const xl = xlImage();
+    const hvmPatch = join(dir, 'hvm.patch.json');
+    expect(run('set', xl, 'hvm CPU (0)/rax=0xdeadbeef', '-o', join(dir, 'xl-p1.save'), '--save-patch', hvmPatch).status).toBe(0);
+    expect(run('apply', xl, hvmPatch, '-o', join(dir, 'xl-p2.save')).status).toBe(0);
+    expect(readFileSync(join(dir, 'xl-p2.save')).equals(readFileSync(join(dir, 'xl-p1.save')))).toBe(true);
+  });
+});
