@@ -79,7 +79,8 @@ export class EditOps {
    */
   async download(cur: OpenFile, progress: Progress): Promise<Replies['download']> {
     const done = cur.history.done;
-    if (done.length === 0) return { ok: true, blob: cur.file, name: editedName(cur.name) };
+    // Container changes only ('container' kind): the stream is the file's own, nothing to check.
+    if (done.every((a) => a.splices.length === 0)) return { ok: true, blob: cur.file, name: editedName(cur.name) };
     const size = cur.file.size;
     const passes = cur.original ? 1 : 2;
     let pass = 0;
