@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { formatProblem } from '../format/errors.ts';
 import { analyzeJson, formatAnalyze } from '../format/analyze-format.ts';
 import { loadDescription, type Vmdesc } from '../format/vmdesc.ts';
-import { bundledLibrary } from '../format/library.ts';
+import { diskLibrary } from './library-files.ts';
 import type { DescriptionLibrary } from '../format/descriptions.ts';
 import { fileSource } from './node-source.ts';
 import { printTable, modelJson } from './print.ts';
@@ -56,7 +56,7 @@ export async function loadOptions(o: CliOptions): Promise<{ vmdesc?: Vmdesc; lib
       await src.close();
     }
   }
-  return { vmdesc, library: o.flags.has('--no-library') ? undefined : bundledLibrary() };
+  return { vmdesc, library: o.flags.has('--no-library') ? undefined : await diskLibrary() };
 }
 
 class UsageError extends Error {}

@@ -94,14 +94,3 @@ export function createLibrary(input: LibraryJson | LibraryJson[]): DescriptionLi
   };
 }
 
-// Until the libraries load lazily: QEMU 7.2 bundled into the worker, as before.
-import libraryJson from './vmdesc-library/qemu-7.2.json';
-
-let bundled: DescriptionLibrary | undefined;
-
-export function bundledLibrary(): DescriptionLibrary {
-  bundled ??= createLibrary(libraryJson as unknown as LibraryJson);
-  return bundled;
-}
-
-export const BUNDLED_QEMU_VERSION = (libraryJson as { qemu: string }).qemu;

@@ -4,8 +4,9 @@
 // 10.0's globalstate carves vm_was_suspended out of bytes 7.2 sent as part of `runstate`), so the
 // first fit says little. After the scan, each version the sections named is tried on every
 // library-decoded section: the versions whose descriptions frame all of them exactly as decoded
-// are the file's likely QEMU, and the sections are re-decoded with the newest of them (a newer
-// layout names what an older one leaves as padding).
+// are the file's likely QEMU. The sections keep their first fit: re-decoding them with the likely
+// version's layouts would also have to happen in the quick re-decode after an edit
+// (worker/quick-rescan.ts, devices-first.ts), which it does not yet.
 
 import { descriptionCandidates, type DescriptionLibrary } from './descriptions.ts';
 import { sectionLabel, type StreamRecord } from './model.ts';
@@ -27,26 +28,19 @@ async function redecode(r: StreamRecord, v: string, reader: WindowReader, framin
   }
 }
 
-/** Sets likelyQemu-style answer: returns the versions fitting every library-decoded section (newest first), and re-decodes with the newest. */
+/** The versions whose descriptions frame every library-decoded section as decoded (newest first). */
 export async function settleVersions(records: StreamRecord[], reader: WindowReader, framing: FramingState, library: DescriptionLibrary | undefined): Promise<string[] | undefined> {
   const recs = records.filter((r) => r.decodedBy === 'bundled' && r.describedVersions && r.dataOffset !== undefined && (r.sectionType === 'full' || r.sectionType === 'start'));
   if (!library || recs.length === 0) return undefined;
   const versions = [...new Set(recs.flatMap((r) => r.describedVersions!))].sort(byNewest);
-  const fitting: { v: string; redone: Map<StreamRecord, SectionData> }[] = [];
+  const fitting: string[] = [];
   for (const v of versions) {
-    const redone = new Map<StreamRecord, SectionData>();
     let ok = true;
     for (const r of recs) {
       if (r.describedVersions!.includes(v)) continue;
-      const d = await redecode(r, v, reader, framing, library);
-      if (!d) { ok = false; break; }
-      redone.set(r, d);
+      if (!(await redecode(r, v, reader, framing, library))) { ok = false; break; }
     }
-    if (ok) fitting.push({ v, redone });
+    if (ok) fitting.push(v);
   }
-  if (fitting.length === 0) return undefined;
-  for (const [r, d] of fitting[0].redone) {
-    Object.assign(r, { fields: d.fields, vmsdName: d.vmsdName, describedBy: d.describedBy, describedVersions: d.describedVersions, problems: d.problems });
-  }
-  return fitting.map((f) => f.v);
+  return fitting.length ? fitting : undefined;
 }
