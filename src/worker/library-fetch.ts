@@ -18,8 +18,11 @@ async function fetchOk(file: string): Promise<Response> {
 }
 
 async function gunzipText(file: string): Promise<string> {
-  const res = await fetchOk(file);
-  return new Response(res.body!.pipeThrough(new DecompressionStream('gzip'))).text();
+  const bytes = new Uint8Array(await (await fetchOk(file)).arrayBuffer());
+  // A server that sends .gz with Content-Encoding: gzip (vite preview/sirv does) has the browser
+  // decompress it already: only data that still starts with the gzip magic is gunzipped here.
+  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return new TextDecoder().decode(bytes);
+  return new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).text();
 }
 
 type Reader = (file: string) => Promise<string>;
