@@ -24,8 +24,8 @@ export { parseArgs, USAGE } from './args.ts';
 type Options = { vmdesc?: Vmdesc; library?: DescriptionLibrary };
 
 /**
- * The supplied description, and the bundled library when the file needs it: only a file without
- * an embedded description does, and loading the library (650 KB of JSON) costs start-up time.
+ * The supplied description, and the description libraries when the file needs them: only a file
+ * without an embedded description does, and reading the libraries costs start-up time.
  */
 export async function loadOptions(o: CliOptions, file: ByteSource | null): Promise<Options> {
   let vmdesc: Vmdesc | undefined;
@@ -41,8 +41,8 @@ export async function loadOptions(o: CliOptions, file: ByteSource | null): Promi
     }
   }
   if (o.values['no-library'] || (file && (await locateVmdesc(file)))) return { vmdesc };
-  const { bundledLibrary } = await import('../format/library.ts');
-  return { vmdesc, library: bundledLibrary() };
+  const { diskLibrary } = await import('./library-files.ts');
+  return { vmdesc, library: await diskLibrary() };
 }
 
 /** Refuses an output that exists, in one line, before any work is done. */

@@ -5,13 +5,11 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { memorySource } from '../format/byte-source.ts';
 import { readLibvirt } from '../format/container/libvirt.ts';
-import { scanStream } from '../format/scan.ts';
-import { bundledLibrary } from '../format/library.ts';
 import { libvirtFixture } from '../format/testing/libvirt-fixtures.ts';
 import type { EditReply, OpenedFile } from './protocol.ts';
 import { memoryStorage } from './edit-storage.ts';
 import { Session } from './session.ts';
-import { ask } from './test-support.ts';
+import { ask, scanLikeWorker } from './test-support.ts';
 
 const open = (s: Session, name: string, bytes: Uint8Array) => ask(s, { type: 'open', file: new Blob([bytes as Uint8Array<ArrayBuffer>]), name });
 const bytesOf = async (b: Blob) => new Uint8Array(await b.arrayBuffer());
@@ -32,7 +30,7 @@ describe('libvirt save images in the worker', { timeout: 60_000 }, () => {
     const s = new Session();
     const f = await open(s, name, image);
     const raw = libvirtFixture('raw.sav');
-    const bare = (await scanStream(memorySource(name === 'raw.sav' ? raw.subarray(streamStart(raw)) : (await download(s, f, 'raw')).bytes.subarray(streamStart(image))), { library: bundledLibrary() })).model;
+    const bare = (await scanLikeWorker(name === 'raw.sav' ? raw.subarray(streamStart(raw)) : (await download(s, f, 'raw')).bytes.subarray(streamStart(image)))).model;
     expect(f.model).toEqual(bare);
     expect(f.container!.records.map((r) => r.kind)).toEqual(['container-header', 'xml', 'cookie', 'padding', 'stream']);
     expect(f.container!.inner.codec).toBe(name === 'raw.sav' ? 'raw' : 'gzip');
@@ -76,7 +74,7 @@ describe('libvirt save images in the worker', { timeout: 60_000 }, () => {
     expect(back).toMatchObject({ inner: { codec: 'raw' }, libvirt: { xml, header: { wasRunning: 1, format: 0 } } });
     const s2 = new Session();
     const reopened = await open(s2, 'x.sav', d.bytes);
-    const reg = (await scanStream(memorySource(d.bytes.subarray(back.inner.offset)), { library: bundledLibrary() })).model;
+    const reg = (await scanLikeWorker(d.bytes.subarray(back.inner.offset))).model;
     expect(reopened.model).toEqual(reg);
     expect(JSON.stringify(reg)).toContain('"path":"cpu (0)/env.regs[0]","kind":"leaf","type":"uint64"');
   });

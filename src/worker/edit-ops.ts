@@ -8,7 +8,7 @@ import { dirtyRange, flatParts, redo, undo, type History, type UserAction } from
 import { exportPatch } from '../format/edit/patch.ts';
 import { editedSource } from '../format/edit/piece-table.ts';
 import { planAction, type EditRequest } from '../format/edit/steps.ts';
-import { bundledLibrary } from '../format/library.ts';
+import { libraryFor } from './library-fetch.ts';
 import { scanStream, type ScanResult } from '../format/scan.ts';
 import { compareFraming } from '../format/verify.ts';
 import { makeOpenFile, openedFile, RequestError, type OpenFile, type Progress } from './open-file.ts';
@@ -96,15 +96,15 @@ export class EditOps {
     return { ok: true, blob: editedBlob(cur.file, done), name: editedName(cur.name) };
   }
 
-  private scan(cur: OpenFile, source: ByteSource, progress?: Progress): Promise<ScanResult> {
-    return scanStream(source, { vmdesc: cur.description?.vmdesc, library: bundledLibrary(), onProgress: progress });
+  private async scan(cur: OpenFile, source: ByteSource, progress?: Progress): Promise<ScanResult> {
+    return scanStream(source, { vmdesc: cur.description?.vmdesc, library: await libraryFor(source), onProgress: progress });
   }
 
   /** The edited file's model after `splices` on top of `cur`: quickly when only device data changed. */
   private async decode(cur: OpenFile, source: ByteSource, splices: Splice[], progress?: Progress): Promise<ScanResult> {
     // A supplied description may decode differently from what devicesFirst uses: decode it all.
     if (cur.file.size >= (this.host.quickRescanFrom ?? QUICK_RESCAN_FROM) && !cur.description) {
-      const quick = await quickRescan(cur.scan, source, splices, bundledLibrary());
+      const quick = await quickRescan(cur.scan, source, splices, await libraryFor(source));
       this.host.onDecode?.(quick ? 'quick' : 'full');
       if (quick) return quick;
     } else this.host.onDecode?.('full');

@@ -4,7 +4,7 @@
 import { blobSource, type ByteSource } from '../format/byte-source.ts';
 import { editedSource } from '../format/edit/piece-table.ts';
 import { CancelledError } from '../format/errors.ts';
-import { bundledLibrary } from '../format/library.ts';
+import { libraryFor } from './library-fetch.ts';
 import { scanStream, type ScanResult } from '../format/scan.ts';
 import type { StreamModel } from '../format/model.ts';
 import { loadDescription, type Vmdesc } from '../format/vmdesc.ts';
@@ -90,7 +90,7 @@ export class Session {
       // First the device sections (before hashing, which reads a few MiB): the page shows them at
       // once. The forward scan starts without waiting for the page to draw them: holding it back
       // until then made the table ~30 ms sooner (90 vs 120 ms, 2 cores) and every scan 100-150 ms later.
-      if (early && (await hasHeader(original))) early.devices({ ...(await preliminaryModel(original, bundledLibrary())), generation });
+      if (early && (await hasHeader(original))) early.devices({ ...(await preliminaryModel(original, await libraryFor(original))), generation });
       // Looking up kept edits (hash + IndexedDB) runs beside the scan of the file as it is.
       const restoring = restoreFor(file, name, this.opts.storage, container && blobSource(dropped));
       restoring.catch(() => undefined); // awaited below unless the scan fails first
@@ -237,7 +237,7 @@ export class Session {
   }
 
   private async scan(id: number, abort: AbortController, source: ByteSource, vmdesc: Vmdesc | undefined, progress: Progress): Promise<ScanResult> {
-    const result = await scanStream(source, { vmdesc, library: bundledLibrary(), signal: abort.signal, onProgress: progress });
+    const result = await scanStream(source, { vmdesc, library: await libraryFor(source), signal: abort.signal, onProgress: progress });
     // Aborted after the scanner's last check: the caller asked to drop it, so it is still cancelled.
     if (abort.signal.aborted || this.running?.id !== id) throw new CancelledError();
     return result;

@@ -8,15 +8,13 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { memorySource } from '../format/byte-source.ts';
-import { bundledLibrary } from '../format/library.ts';
-import { scanStream } from '../format/scan.ts';
 import { FIXTURE_DIR, fixtureBytes } from '../format/testing/fixtures.ts';
 import type { EditRequest } from '../format/edit/steps.ts';
 import { readHvmContext } from '../format/xen/hvm-context.ts';
 import { readXenImage } from '../format/xen/xl-image.ts';
 import { verifyXenStream, xenVerifierAvailable } from '../../scripts/lib/xen-verify.mjs';
 import { Session } from './session.ts';
-import { appliedFile as applied, ask, downloadBytes as download } from './test-support.ts';
+import { appliedFile as applied, ask, downloadBytes as download, scanLikeWorker } from './test-support.ts';
 
 const image = new Uint8Array(gunzipSync(readFileSync(join(FIXTURE_DIR, 'xl/pc-xl.save.gz'))));
 const open = (s: Session) => ask(s, { type: 'open', file: new Blob([image as Uint8Array<ArrayBuffer>]), name: 'pc-xl.save' });
@@ -24,7 +22,7 @@ const open = (s: Session) => ask(s, { type: 'open', file: new Blob([image as Uin
 describe('xl save images in the worker', { timeout: 60_000 }, () => {
   it('opens as the device state inside EMULATOR_CONTEXT, with the Xen records and the HVM vCPU registers beside it', async () => {
     const f = await open(new Session());
-    const bare = (await scanStream(memorySource(fixtureBytes('pc-xen-devstate.bin')), { library: bundledLibrary() })).model;
+    const bare = (await scanLikeWorker(fixtureBytes('pc-xen-devstate.bin'))).model;
     expect(f.model).toEqual(bare);
     expect(f.container!.kind).toBe('xl');
     const hvm = f.container!.records.find((r) => r.title === 'libxc HVM_CONTEXT')!;
@@ -44,7 +42,7 @@ describe('xl save images in the worker', { timeout: 60_000 }, () => {
     expect(x.complete).toBe(true);
     const ctx = x.records.find((r) => r.name === 'EMULATOR_CONTEXT')!;
     const inner = edited.subarray(ctx.bodyOffset + 8, ctx.bodyOffset + ctx.length);
-    const { model } = await scanStream(memorySource(inner), { library: bundledLibrary() });
+    const { model } = await scanLikeWorker(inner);
     const cmos = [...model.records].find((r) => r.idstr === 'mc146818rtc')!;
     const data = cmos.fields!.find((n) => n.name === 'cmos_data')!;
     expect(inner[data.offset + 63]).toBe(0x5a);
