@@ -16,6 +16,7 @@ import type { EditStorage } from './edit-storage.ts';
 import { editedBlob, editedName } from './edited-file.ts';
 import type { EditReply, OpenedFile, Replies } from './protocol.ts';
 import { QUICK_RESCAN_FROM, quickRescan } from './quick-rescan.ts';
+import { containerAfter, containerTarget } from './container-state.ts';
 
 export interface EditHost {
   current(): OpenFile | null;
@@ -43,11 +44,14 @@ export class EditOps {
   }
 
   async edit(cur: OpenFile, req: EditRequest, force: boolean, progress: Progress): Promise<EditReply> {
-    const start = { model: cur.scan.model, read: (o: number, n: number) => cur.source.read(o, n) };
+    const outer = (extra: Change[]) => (cur.container ? containerTarget(cur.container, [...cur.history.done, ...extra]) : undefined);
+    const start = { model: cur.scan.model, read: (o: number, n: number) => cur.source.read(o, n), container: await outer([]) };
     const rescan = async (extra: Change[]) => {
       const source = editedSource(blobSource(cur.file), [...cur.history.done, ...extra]);
-      const { model } = await this.decode(cur, source, extra.flatMap((a) => a.splices));
-      return { model, read: (o: number, n: number) => source.read(o, n) };
+      const splices = extra.flatMap((a) => a.splices);
+      // Container changes leave the stream's bytes as they were: its model too.
+      const model = splices.length ? (await this.decode(cur, source, splices)).model : cur.scan.model;
+      return { model, read: (o: number, n: number) => source.read(o, n), container: await outer(extra) };
     };
     const outcome = await planAction(req, cur.history, start, rescan, force);
     if ('error' in outcome) throw new RequestError('bad-request', outcome.error);
@@ -75,7 +79,8 @@ export class EditOps {
    */
   async download(cur: OpenFile, progress: Progress): Promise<Replies['download']> {
     const done = cur.history.done;
-    if (done.length === 0) return { ok: true, blob: cur.file, name: editedName(cur.name) };
+    // Container changes only ('container' kind): the stream is the file's own, nothing to check.
+    if (done.every((a) => a.splices.length === 0)) return { ok: true, blob: cur.file, name: editedName(cur.name) };
     const size = cur.file.size;
     const passes = cur.original ? 1 : 2;
     let pass = 0;
@@ -107,8 +112,9 @@ export class EditOps {
   }
 
   private async commit(cur: OpenFile, history: History, moved: UserAction, progress: Progress): Promise<OpenedFile> {
-    const scan = await this.decode(cur, editedSource(blobSource(cur.file), history.done), moved.splices, progress);
-    const next = await makeOpenFile({ ...cur, history, scan });
+    const scan = moved.splices.length ? await this.decode(cur, editedSource(blobSource(cur.file), history.done), moved.splices, progress) : cur.scan;
+    const container = cur.container && (await containerAfter(cur.container, history.done));
+    const next = await makeOpenFile({ ...cur, history, scan, container });
     if (this.host.current() !== cur) throw new RequestError('stale', `${cur.name} was replaced while the edit was applied`);
     next.generation = this.host.nextGeneration();
     this.host.replace(next);

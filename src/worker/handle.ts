@@ -64,8 +64,6 @@ async function serve(session: Session, id: number, req: Request, post: Post): Pr
       return { value: session.exportPatch(req.generation), transfer: [] };
     case 'download':
       return { value: await session.download(req.generation, progressSender(id, post), req.compressed), transfer: [] };
-    case 'container-edit':
-      return { value: await session.containerEdit(req.generation, req.change), transfer: [] };
     default:
       throw new RequestError('bad-request', `Unknown request type ${(req as { type: unknown }).type}`);
   }

@@ -37,9 +37,7 @@ export type Request =
    * Decodes the edited file again, checks its framing against the original, returns it as a Blob.
    * A compressed container is re-compressed where the browser can ('keep') or written raw ('raw').
    */
-  | { type: 'download'; generation: number; compressed?: 'keep' | 'raw' }
-  /** Rewrites the container's own fields (libvirt: domain XML, was_running); null reverts them. */
-  | { type: 'container-edit'; generation: number; change: { xml?: string; wasRunning?: boolean } | null };
+  | { type: 'download'; generation: number; compressed?: 'keep' | 'raw' };
 
 export type RequestType = Request['type'];
 export type RequestOf<T extends RequestType> = Extract<Request, { type: T }>;
@@ -70,7 +68,7 @@ export interface OpenedFile {
   storageError?: string;
   /** The container around the stream (libvirt save image), as edited; `model` is the stream's, in stream offsets. */
   container?: ContainerInfo;
-  /** The container's own fields differ from the file's (not kept between visits, not in undo). */
+  /** The applied edits changed the container's own fields ('container' changes, in the edit history). */
   containerEdited?: boolean;
 }
 
@@ -96,7 +94,6 @@ export interface Replies {
   redo: OpenedFile;
   'export-patch': { text: string; edits: number };
   download: DownloadReply;
-  'container-edit': OpenedFile;
 }
 
 export type ErrorCode = 'cancelled' | 'no-file' | 'stale' | 'bad-request' | 'failed';

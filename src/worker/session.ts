@@ -19,7 +19,7 @@ import { ramBlockBlob } from './ram-export.ts';
 import { ramPicture, type RamPicture } from './ram-picture.ts';
 import { fieldNodes, outline } from './outline.ts';
 import { openContainer } from './container-open.ts';
-import { changeContainer, imageBlob, type ContainerDownload, type ContainerState } from './container-state.ts';
+import { containerAfter, imageBlob, type ContainerDownload, type ContainerState } from './container-state.ts';
 
 export { RequestError, type Progress } from './open-file.ts';
 
@@ -82,7 +82,7 @@ export class Session {
       // A libvirt save image opens as the stream inside it (format/container); a compressed one
       // is decompressed into a spill first, its progress in compressed bytes read.
       const opened = await openContainer(dropped, { signal: abort.signal, onProgress: (consumed, total) => progress(consumed, total) });
-      if (opened.info) container = { file: dropped, stream: opened.inner, original: opened.info, info: opened.info, change: null, close: () => opened.close() };
+      if (opened.info) container = { file: dropped, stream: opened.inner, original: opened.info, info: opened.info, edited: false, close: () => opened.close() };
       const file = opened.inner;
       const original = blobSource(file);
       let generation = ++this.generation;
@@ -92,7 +92,7 @@ export class Session {
       // until then made the table ~30 ms sooner (90 vs 120 ms, 2 cores) and every scan 100-150 ms later.
       if (early && (await hasHeader(original))) early.devices({ ...(await preliminaryModel(original, await libraryFor(original))), generation });
       // Looking up kept edits (hash + IndexedDB) runs beside the scan of the file as it is.
-      const restoring = restoreFor(file, name, this.opts.storage);
+      const restoring = restoreFor(file, name, this.opts.storage, container && blobSource(dropped));
       restoring.catch(() => undefined); // awaited below unless the scan fails first
       let scan = await this.scan(id, abort, original, undefined, progress);
       const restore = await restoring;
@@ -104,6 +104,7 @@ export class Session {
         scan = await this.scan(id, abort, source, undefined, progress);
       }
       const unedited = restore.history.done.length ? null : scan.model;
+      if (container && restore.history.done.length) container = await containerAfter(container, restore.history.done);
       if (early && fieldNodes(scan.model, OUTLINE_FROM) >= OUTLINE_FROM) {
         early.outline(outline(scan.model), generation);
         // The full model's message takes the page's main thread for tens of milliseconds to
@@ -121,19 +122,6 @@ export class Session {
       await container?.close();
       this.finish(id);
     }
-  }
-
-  /** The container's own fields (libvirt XML, was_running); refused with libvirt's reason. */
-  containerEdit(generation: number, change: { xml?: string; wasRunning?: boolean } | null): Promise<OpenedFile> {
-    return this.edits.exclusive(async () => {
-      const cur = this.checkFile(generation);
-      if (!cur.container) throw new RequestError('bad-request', 'This file is a bare QEMU stream: it has no libvirt header or XML to edit');
-      const container = await changeContainer(cur.container, change);
-      if (this.current !== cur) throw new RequestError('stale', `${cur.name} was replaced while the change was applied`);
-      // The stream's bytes are unchanged, so the generation stays: cached pages remain valid.
-      this.current = { ...cur, container };
-      return openedFile(this.current);
-    });
   }
 
   /** The page drew open `target`'s outline; false if that open was not waiting. */
@@ -222,7 +210,7 @@ export class Session {
       const cur = this.checkFile(generation);
       const r = await this.edits.download(cur, progress);
       if (!r.ok || !cur.container) return r;
-      const { blob, notes } = await imageBlob(cur.container, r.blob, compressed);
+      const { blob, notes } = await imageBlob(cur.container, r.blob, cur.history.done, compressed);
       return { ...r, blob, notes };
     });
   }
