@@ -2,6 +2,8 @@
 // reply (a value or an error); progress and the devices-first model are events, never replies.
 // Byte buffers and blobs travel as transferables or by reference, never as copies of the file.
 
+import type { CandidateOption } from '../format/candidate-choice.ts';
+import type { CompatReport } from '../format/compat/check.ts';
 import type { ContainerInfo } from '../format/container/types.ts';
 import type { ByteRange } from '../format/byte-range.ts';
 import type { ActionInfo } from '../format/edit/history.ts';
@@ -37,7 +39,13 @@ export type Request =
    * Decodes the edited file again, checks its framing against the original, returns it as a Blob.
    * A compressed container is re-compressed where the browser can ('keep') or written raw ('raw').
    */
-  | { type: 'download'; generation: number; compressed?: 'keep' | 'raw' };
+  | { type: 'download'; generation: number; compressed?: 'keep' | 'raw' }
+  /** Will the open file load into QEMU `target` ("10.0" or "10.0:MACHINE")? Cancellable; progress in steps. */
+  | { type: 'compat'; generation: number; target: string }
+  /** The library candidates that frame section `record` as it is framed now. */
+  | { type: 'candidates'; generation: number; record: number }
+  /** Decodes section `record` with candidate `candidate` (CandidateOption.id): a way of reading, not an edit. */
+  | { type: 'use-candidate'; generation: number; record: number; candidate: number };
 
 export type RequestType = Request['type'];
 export type RequestOf<T extends RequestType> = Extract<Request, { type: T }>;
@@ -94,7 +102,12 @@ export interface Replies {
   redo: OpenedFile;
   'export-patch': { text: string; edits: number };
   download: DownloadReply;
+  compat: CompatReport;
+  candidates: { record: number; options: CandidateOption[] };
+  'use-candidate': OpenedFile;
 }
+
+export type { CandidateOption, CompatReport };
 
 export type ErrorCode = 'cancelled' | 'no-file' | 'stale' | 'bad-request' | 'failed';
 

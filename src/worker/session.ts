@@ -20,6 +20,9 @@ import { ramPicture, type RamPicture } from './ram-picture.ts';
 import { fieldNodes, outline } from './outline.ts';
 import { openContainer } from './container-open.ts';
 import { containerAfter, imageBlob, type ContainerDownload, type ContainerState } from './container-state.ts';
+import { candidatesOf, compatCheck, useCandidate } from './view-ops.ts';
+import type { CandidateOption } from '../format/candidate-choice.ts';
+import type { CompatReport } from '../format/compat/check.ts';
 
 export { RequestError, type Progress } from './open-file.ts';
 
@@ -58,6 +61,8 @@ export class Session {
   /** The file being opened: its bytes are readable while the devices-first model is shown. */
   private opening: { generation: number; source: ByteSource } | null = null;
   private readonly edits: EditOps;
+  /** Running compatibility checks: cancellable by id beside the scan (they never abort it). */
+  private readonly checks = new Map<number, AbortController>();
 
   constructor(private readonly opts: SessionOptions = {}) {
     this.edits = new EditOps({
@@ -162,7 +167,39 @@ export class Session {
     });
   }
 
+  /** Will the current file load into QEMU `target`? (view-ops.ts; the file is not changed.) */
+  async compat(id: number, generation: number, target: string, progress: Progress): Promise<CompatReport> {
+    const cur = this.checkFile(generation);
+    const abort = new AbortController();
+    this.checks.set(id, abort);
+    try {
+      return await compatCheck(cur, target, abort.signal, progress);
+    } finally {
+      this.checks.delete(id);
+    }
+  }
+
+  candidates(generation: number, record: number): Promise<CandidateOption[]> {
+    return candidatesOf(this.check(generation), record);
+  }
+
+  /** Section `record` read with another library candidate; same generation (the bytes are the same). */
+  useCandidate(generation: number, record: number, candidate: number): Promise<OpenedFile> {
+    return this.edits.exclusive(async () => {
+      const cur = this.check(generation);
+      const next = await useCandidate(cur, record, candidate);
+      if (this.current !== cur) throw new RequestError('stale', `${cur.name} changed while the section was decoded again`);
+      this.current = next;
+      return openedFile(next);
+    });
+  }
+
   cancel(target: number): boolean {
+    const check = this.checks.get(target);
+    if (check) {
+      check.abort();
+      return true;
+    }
     if (this.running?.id !== target) return false;
     this.running.abort.abort();
     return true;

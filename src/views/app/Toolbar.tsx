@@ -9,7 +9,7 @@ function sizeText(n: number): string {
 }
 
 /** Opening files and samples, go to, undo/redo and download, and one line about the open file. */
-export function Toolbar({ onGoTo }: { onGoTo(): void }) {
+export function Toolbar({ onGoTo, onCheck }: { onGoTo(): void; onCheck(): void }) {
   const file = useExplorer((s) => s.file);
   const model = useExplorer((s) => s.model);
   const partial = useExplorer((s) => s.partial);
@@ -17,6 +17,7 @@ export function Toolbar({ onGoTo }: { onGoTo(): void }) {
   const openDescription = useExplorer((s) => s.openDescription);
   const noDescription = useExplorer((s) => busyReason(s, 'describe'));
   const noGoTo = useExplorer((s) => busyReason(s, 'goto'));
+  const noCheck = useExplorer((s) => busyReason(s, 'compat'));
   return (
     <header className="toolbar">
       <h1>vmstate explorer</h1>
@@ -25,6 +26,9 @@ export function Toolbar({ onGoTo }: { onGoTo(): void }) {
       <SampleMenu />
       <button type="button" onClick={onGoTo} disabled={!!noGoTo} title={noGoTo ?? 'Go to an offset, field or section (Ctrl+G)'} aria-keyshortcuts="Control+G">
         Go to…
+      </button>
+      <button type="button" onClick={onCheck} disabled={!!noCheck} title={noCheck ?? 'Will this file load into QEMU 7.2, 10.0 or 11.1?'}>
+        Check against QEMU…
       </button>
       {model && <EditToolbar />}
       {file && model && (

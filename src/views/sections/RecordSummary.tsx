@@ -4,6 +4,7 @@ import { isChanged } from '../../store/edit-marks.ts';
 import { hex } from '../../store/selectors.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
 import { HeaderEditor } from '../edits/HeaderEditor.tsx';
+import { CandidatePicker } from './CandidatePicker.tsx';
 import { recordType } from './section-columns.ts';
 
 const ABOUT: Partial<Record<StreamRecord['kind'], string>> = {
@@ -39,6 +40,7 @@ export function RecordSummary({ record: r }: { record: StreamRecord }) {
         {hasHeader && <HeaderEditor key={`${r.index}:${r.offset}`} record={r} />}
       </div>
       <p className="muted">{facts.join(' · ')}</p>
+      {r.decodedBy === 'bundled' && <CandidatePicker key={`${r.index}:${r.offset}`} record={r} />}
       {ABOUT[r.kind] && <p className="muted">{ABOUT[r.kind]}</p>}
     </div>
   );
