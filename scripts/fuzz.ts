@@ -22,12 +22,25 @@ const from = arg('--from', 0);
 const cases = arg('--cases', 5000);
 const caseMs = arg('--case-ms', 2000);
 const heapMb = arg('--heap-mb', 256);
+// A child silent this long is killed as hung (its case is reported).
+const hangMs = arg('--hang-ms', Math.max(60_000, caseMs * 30));
+// Self-tests of the limits (scripts/fuzz.test.ts): case N burns CPU past --case-ms, keeps
+// 1.5 x --heap-mb alive, or never returns. -1: off.
+const slowCase = arg('--slow-case', -1);
+const hugeCase = arg('--huge-case', -1);
+const hangCase = arg('--hang-case', -1);
 
 type Report = { type: 'ready' } | { type: 'done'; i: number; ms: number; fault: string | null; heapMiB: number };
+
+/** What --huge-case keeps alive until its case has been measured. */
+const keep = globalThis as { fuzzKept?: unknown };
 
 async function child(): Promise<void> {
   const inputs = await fuzzInputs();
   const gc = (globalThis as { gc?: () => void }).gc;
+  // The baseline is live memory only: loading the inputs leaves tens of MiB of garbage, which
+  // counted into the baseline let a case keep that much more than --heap-mb unnoticed.
+  gc?.();
   const baseline = process.memoryUsage().heapUsed;
   process.send!({ type: 'ready' } satisfies Report);
   for (let i = from; i < from + cases; i++) {
@@ -38,6 +51,9 @@ async function child(): Promise<void> {
     let fault: string | null;
     try {
       fault = await runCase(c);
+      if (i === slowCase) while (process.cpuUsage(t).user < caseMs * 1500);
+      if (i === hugeCase) keep.fuzzKept = Array.from({ length: Math.ceil(heapMb * 1.5) }, () => new Array(2 ** 17).fill(i + 0.5));
+      if (i === hangCase) for (;;);
     } catch (e) {
       fault = `exception ${(e as Error).stack ?? e}`;
     }
@@ -52,6 +68,7 @@ async function child(): Promise<void> {
     if (heap > heapMb * 2 ** 20) fault ??= `heap grew by ${(heap / 2 ** 20).toFixed(0)} MiB (limit ${heapMb})`;
     if (fault) fault = `${c.input}: ${fault}\n  mutations: ${c.history.join(' | ')}`;
     process.send!({ type: 'done', i, ms, fault, heapMiB: heap / 2 ** 20 } satisfies Report);
+    keep.fuzzKept = undefined;
   }
 }
 
@@ -82,14 +99,18 @@ async function parent(): Promise<void> {
   while (next < from + cases) {
     // One child at a time; a hung or crashed one is replaced, starting after its case.
     await new Promise<void>((resolve) => {
-      proc = fork(join(import.meta.dirname, '../bin/tsx-run.js'), [import.meta.filename, '--child', '--seed', String(seed), '--from', String(next), '--cases', String(from + cases - next), '--case-ms', String(caseMs), '--heap-mb', String(heapMb)], {
-        execArgv: ['--expose-gc', `--max-old-space-size=${heapMb * 4}`, '--stack-size=984'],
+      const hooks = [['--slow-case', slowCase], ['--huge-case', hugeCase], ['--hang-case', hangCase]].flatMap(([k, v]) => (v === -1 ? [] : [String(k), String(v)]));
+      proc = fork(join(import.meta.dirname, '../bin/tsx-run.js'), [import.meta.filename, '--child', '--seed', String(seed), '--from', String(next), '--cases', String(from + cases - next), '--case-ms', String(caseMs), '--heap-mb', String(heapMb), ...hooks], {
+        // A young generation large enough for one case's field trees: they die young instead of
+        // being promoted and collected by full GCs (half of a case's CPU time before).
+        execArgv: ['--expose-gc', `--max-old-space-size=${heapMb * 4}`, '--max-semi-space-size=64', '--stack-size=984'],
       });
       // Until the child has loaded its inputs (seconds on a busy machine) no case is running.
       let last = Infinity;
       const watchdog = setInterval(() => {
-        if (Date.now() - last < Math.max(60_000, caseMs * 30)) return;
+        if (Date.now() - last < hangMs) return;
         failures.push(`case ${next}: hung for ${Date.now() - last} ms; killed`);
+        console.error(`FAIL seed ${seed} case ${next}: hung for ${Date.now() - last} ms; killed`);
         proc!.kill('SIGKILL');
       }, 500);
       proc.on('message', (r: Report) => {

@@ -19,6 +19,8 @@ export interface FuzzInput {
   vmdesc?: { lengthAt: number; jsonOffset: number; jsonLength: number; json: unknown };
   /** The description of the same VM that a user would supply (--vmdesc), as JSON text. */
   supplied?: string;
+  /** `supplied` parsed, once (fuzzCase never changes it: see mutateJsonText). */
+  suppliedJson?: unknown;
 }
 
 export interface FuzzCase {
@@ -86,7 +88,7 @@ export function fuzzCase(inputs: FuzzInput[], seed: number, index: number): Fuzz
   const kind = rnd();
   if (input.supplied && kind < 0.12) {
     supplied = input.supplied;
-    if (rnd() < 0.8) supplied = mutateJsonText(JSON.parse(supplied), rnd, history, 'supplied');
+    if (rnd() < 0.8) supplied = mutateJsonText((input.suppliedJson ??= JSON.parse(supplied)), rnd, history, 'supplied');
   } else if (input.vmdesc && kind < 0.35) {
     const v = input.vmdesc;
     const text = new TextEncoder().encode(mutateJsonText(v.json, rnd, history, 'embedded'));
@@ -118,20 +120,32 @@ const DEEP = '\u0000deep\u0000';
 
 /** A copy of the description with one to three structural changes, as JSON text. */
 function mutateJsonText(json: unknown, rnd: () => number, history: string[], which: string): string {
-  const doc = structuredClone(json) as Record<string, unknown>;
+  // Copy on write: only the objects on the path to a change are copied (shallowly), so the
+  // shared parsed description is never touched. A structuredClone of a description of hundreds
+  // of KiB per case cost more than decoding most files. Copies keep member order, so the cases
+  // are the same as with a whole clone.
+  type Container = Record<string | number, unknown>;
+  const copies = new Set<unknown>();
+  const copy = (v: Container): Container => {
+    const c = (Array.isArray(v) ? [...v] : { ...v }) as Container;
+    copies.add(c);
+    return c;
+  };
+  const doc = copy(json as Container);
   let deep = '';
   for (let k = 0, n = 1 + Math.floor(rnd() * 3); k < n; k++) {
     // A random walk from the root picks a member or element to change.
     const path: (string | number)[] = [];
-    let parent: Record<string | number, unknown> = doc;
+    let parent: Container = doc;
     let key: string | number = 'devices';
     for (let d = 0; d < 12; d++) {
-      const v = parent[key];
+      let v = parent[key];
       if (!v || typeof v !== 'object' || rnd() < 0.15) break;
       const keys: (string | number)[] = Array.isArray(v) ? v.map((_, i) => i) : Object.keys(v);
       if (!keys.length) break;
+      if (!copies.has(v)) parent[key] = v = copy(v as Container);
       path.push(key);
-      parent = v as Record<string | number, unknown>;
+      parent = v as Container;
       key = keys[Math.floor(rnd() * keys.length)];
     }
     path.push(key);

@@ -26,10 +26,12 @@ export function mutate(src: Uint8Array, rnd: () => number): { bytes: Uint8Array;
   }
   if (pick < 0.9) {
     const count = 1 + Math.floor(rnd() * 16);
-    const out = new Uint8Array(Math.max(0, src.length - count));
+    // A deletion near the end removes only what is there (sizing the copy by `count` alone threw
+    // a RangeError when fewer than `count` bytes followed `at`).
+    const out = new Uint8Array(src.length - Math.min(count, src.length - at));
     out.set(src.subarray(0, at));
     out.set(src.subarray(Math.min(src.length, at + count)), at);
-    return { bytes: out.subarray(0, src.length - Math.min(count, src.length - at)), mutation: { kind: 'delete', at, count } };
+    return { bytes: out, mutation: { kind: 'delete', at, count } };
   }
   return { bytes: src.subarray(0, at), mutation: { kind: 'truncate', at } };
 }
