@@ -1,6 +1,7 @@
 // `npm run fuzz [-- --cases N --seed S --from I --case-ms 2000 --heap-mb 256]`: seeded mutations of
-// every fixture kind (src/format/testing/fuzz-cases.ts), decoded in a child process the way the
-// worker and the CLI decode them (with the bundled library, or a supplied description loaded as
+// every fixture kind (src/format/testing/fuzz-cases.ts: bare streams, device states, COLO
+// buffers, multifd channels, QEMU 7.2 to 11.1, libvirt, xl and qcow2 containers), decoded in a
+// child process the way the worker and the CLI decode them (with the bundled library, or a supplied description loaded as
 // --vmdesc loads it). A case fails on an exception that is not our DecodeError, a problem that is
 // not one plain line naming an offset inside the file, records that do not tile, the section table
 // printing file text raw, more than --case-ms of CPU time (a child
@@ -27,6 +28,8 @@ const hangMs = arg('--hang-ms', Math.max(60_000, caseMs * 30));
 // Self-tests of the limits (scripts/fuzz.test.ts): case N burns CPU past --case-ms, keeps
 // 1.5 x --heap-mb alive, or never returns. -1: off.
 const slowCase = arg('--slow-case', -1);
+// Replays cases found before QEMU 11.1 and the containers joined the inputs (fuzz-cases.ts).
+const before11 = process.argv.includes('--before11');
 const hugeCase = arg('--huge-case', -1);
 const hangCase = arg('--hang-case', -1);
 
@@ -36,7 +39,7 @@ type Report = { type: 'ready' } | { type: 'done'; i: number; ms: number; fault: 
 const keep = globalThis as { fuzzKept?: unknown };
 
 async function child(): Promise<void> {
-  const inputs = await fuzzInputs();
+  const inputs = await fuzzInputs({ before11 });
   const gc = (globalThis as { gc?: () => void }).gc;
   // The baseline is live memory only: loading the inputs leaves tens of MiB of garbage, which
   // counted into the baseline let a case keep that much more than --heap-mb unnoticed.
@@ -74,7 +77,7 @@ async function child(): Promise<void> {
 
 async function parent(): Promise<void> {
   const started = Date.now();
-  console.log(`fuzz: seed ${seed}, cases ${from}..${from + cases - 1}, limits ${caseMs} ms and ${heapMb} MiB of heap per case; inputs: ${(await fuzzInputs()).map((i) => i.name).join(', ')}`);
+  console.log(`fuzz: seed ${seed}, cases ${from}..${from + cases - 1}, limits ${caseMs} ms and ${heapMb} MiB of heap per case; inputs: ${(await fuzzInputs({ before11 })).map((i) => i.name).join(', ')}`);
   let next = from;
   let done = 0;
   let slowest = { ms: 0, i: -1 };
@@ -100,6 +103,7 @@ async function parent(): Promise<void> {
     // One child at a time; a hung or crashed one is replaced, starting after its case.
     await new Promise<void>((resolve) => {
       const hooks = [['--slow-case', slowCase], ['--huge-case', hugeCase], ['--hang-case', hangCase]].flatMap(([k, v]) => (v === -1 ? [] : [String(k), String(v)]));
+      if (before11) hooks.push('--before11');
       proc = fork(join(import.meta.dirname, '../bin/tsx-run.js'), [import.meta.filename, '--child', '--seed', String(seed), '--from', String(next), '--cases', String(from + cases - next), '--case-ms', String(caseMs), '--heap-mb', String(heapMb), ...hooks], {
         // A young generation large enough for one case's field trees: they die young instead of
         // being promoted and collected by full GCs (half of a case's CPU time before).
