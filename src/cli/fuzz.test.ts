@@ -42,4 +42,12 @@ describe('fuzz (bounded)', () => {
     expect(c.input).toBe('qcow2/pc-v3.qcow2.gz');
     expect(await runCase(c), c.history.join(' | ')).toBeNull();
   });
+
+  // Found by seed 20261204: a qcow2 snapshot whose L1 table points outside the image was still
+  // chosen, so reading its state threw halfway through the scan (now a container problem).
+  it.each([987, 1101, 1329])('regression: seed 20261204 case %i', { timeout: 120_000 }, async (i) => {
+    const c = fuzzCase(await fuzzInputs(), 20261204, i);
+    expect(c.input).toBe('qcow2/virt-v3.qcow2.gz');
+    expect(await runCase(c), c.history.join(' | ')).toBeNull();
+  });
 });
