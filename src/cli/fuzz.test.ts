@@ -50,4 +50,12 @@ describe('fuzz (bounded)', () => {
     expect(c.input).toBe('qcow2/virt-v3.qcow2.gz');
     expect(await runCase(c), c.history.join(' | ')).toBeNull();
   });
+
+  // Found by seed 20261204: bytes inserted into a postcopy package moved POSTCOPY_RUN past the
+  // package's end, and the scan went back to that end: two records over the same bytes.
+  it('regression: seed 20261204 case 6519', { timeout: 120_000 }, async () => {
+    const c = fuzzCase(await fuzzInputs(), 20261204, 6519);
+    expect(c.input).toBe('qemu10/pc-postcopy-main.bin');
+    expect(await runCase(c), c.history.join(' | ')).toBeNull();
+  });
 });
