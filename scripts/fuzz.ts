@@ -1,14 +1,16 @@
-// `npm run fuzz [-- --cases N --seed S --from I --case-ms 2000 --heap-mb 256]`: seeded mutations of
-// every fixture kind (src/format/testing/fuzz-cases.ts: bare streams, device states, COLO
-// buffers, multifd channels, QEMU 7.2 to 11.1, libvirt, xl and qcow2 containers), decoded in a
-// child process the way the worker and the CLI decode them (with the bundled library, or a supplied description loaded as
-// --vmdesc loads it). A case fails on an exception that is not our DecodeError, a problem that is
-// not one plain line naming an offset inside the file, records that do not tile, the section table
-// printing file text raw, more than --case-ms of CPU time (a child
-// silent for a minute is killed as hung), or more than --heap-mb of heap left after
-// it (after a GC). A hung or crashed child is killed and its case reported; the run goes on, so
-// one long run reports every failure. Exit 1 if any case failed. CI runs a bounded slice of the
-// same cases in src/cli/fuzz.test.ts.
+// `npm run fuzz [-- --cases N --seed S --from I --case-ms 2000 --heap-mb 256 --hang-ms 60000]`:
+// seeded mutations of every fixture kind (src/format/testing/fuzz-cases.ts: bare streams, device
+// states, COLO buffers, multifd channels, QEMU 7.2 to 11.1, libvirt, xl and qcow2 containers),
+// decoded in a child process the way the worker and the CLI decode them (with the bundled
+// library, or a supplied description loaded as --vmdesc loads it). A case fails on an exception
+// that is not our DecodeError, a problem that is not one plain line naming an offset inside the
+// file, records that do not tile, the section table printing file text raw, more than --case-ms
+// of CPU time, or more than --heap-mb of heap left after it (after a GC); a child silent for
+// --hang-ms is killed as hung. A hung or crashed child is replaced and its case reported; the run
+// goes on, so one long run reports every failure. Exit 1 if any case failed. CI runs a bounded
+// slice of the same cases in src/cli/fuzz.test.ts; scripts/fuzz.test.ts proves the limits with
+// the --slow-case, --huge-case and --hang-case hooks. --before11 replays cases found before QEMU
+// 11.1 and the containers joined the inputs.
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fuzzCase, fuzzInputs } from '../src/format/testing/fuzz-cases.ts';
