@@ -347,6 +347,13 @@ class Scanner {
     const end = this.packageEnds[0];
     this.packageEnds.length = 0;
     this.framing.packageEof = undefined;
+    if (pos > end) {
+      // QEMU reads the package into a buffer of its length: a command running past it fails.
+      // Carry on after the command, never back at the package's end (fuzz seed 20261204 case 6519).
+      const run = this.model.records[this.model.records.length - 1];
+      run.problems.push(makeProblem('bad-command', run.offset, `the package to end at 0x${end.toString(16)}, POSTCOPY_RUN in it ends at 0x${pos.toString(16)}`));
+      return pos;
+    }
     if (pos < end) {
       this.push({ kind: 'trailing', offset: pos, size: end - pos, depth: 1, problems: [makeProblem('trailing-data', pos, `nothing after POSTCOPY_RUN in the package; ${end - pos} byte(s) follow, which QEMU never reads`)] });
     }
