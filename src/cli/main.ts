@@ -3,6 +3,7 @@
 //   set FILE PATH=VALUE... -o OUT [--vmdesc DESC] [--force] [--save-patch P.json]
 //   apply FILE PATCH -o OUT [--vmdesc DESC] [--force]
 //   check FILE [--vmdesc DESC]
+//   diff A B [--json] [--vmdesc DESC] [--ignore PATH]... [--no-ram]
 import { writeFile } from 'node:fs/promises';
 import { formatProblem } from '../format/errors.ts';
 import { analyzeJson, formatAnalyze } from '../format/analyze-format.ts';
@@ -14,16 +15,20 @@ import { printTable, modelJson } from './print.ts';
 import { runEdits, headerAssignment } from './edit-commands.ts';
 import { parsePatch } from '../format/patch.ts';
 import { readFile } from 'node:fs/promises';
+import { ignoreArgs, runDiff } from './diff-command.ts';
 
 export const USAGE = `usage:
   vmstate-explorer inspect FILE [--json | --format table|json|analyze] [--vmdesc DESC] [--no-library]
   vmstate-explorer set FILE PATH=VALUE [PATH=VALUE ...] -o OUT [--vmdesc DESC] [--force] [--save-patch PATCH.json]
   vmstate-explorer apply FILE PATCH.json -o OUT [--vmdesc DESC] [--force]
   vmstate-explorer check FILE [--vmdesc DESC]
+  vmstate-explorer diff A B [--json] [--vmdesc DESC] [--ignore PATH]... [--no-ram]
 
 PATH is a field path as printed by 'inspect --json', e.g. "cpu (0)/env.regs[0]",
 or a section header field: "timer (0)/#idstr", "timer (0)/#instance_id", "timer (0)/#version_id".
-DESC is a JSON VM description, or a migration stream of the same VM to take it from.`;
+DESC is a JSON VM description, or a migration stream of the same VM to take it from.
+diff exits 0 when A and B hold the same device state and RAM, 1 when they differ, 2 on error;
+--ignore PATH hides a field (or a section, with * for any characters), e.g. 'timer (0)/cpu_ticks_offset'.`;
 
 export interface CliOptions {
   positional: string[];
@@ -33,7 +38,7 @@ export interface CliOptions {
 export function parseArgs(argv: string[]): CliOptions {
   const positional: string[] = [];
   const flags = new Map<string, string | true>();
-  const valued = new Set(['--format', '--vmdesc', '-o', '--output', '--save-patch']);
+  const valued = new Set(['--format', '--vmdesc', '-o', '--output', '--save-patch', '--ignore']);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (valued.has(a)) flags.set(a === '--output' ? '-o' : a, argv[++i] ?? '');
@@ -64,6 +69,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   const [command, file, ...rest] = o.positional;
   try {
     if (!command || !file || o.flags.has('--help')) throw new UsageError(USAGE);
+    if (command === 'diff') return await diff(o, argv, out, err);
     const opts = await loadOptions(o);
     const source = await fileSource(file);
     try {
@@ -120,6 +126,21 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     }
     err(`vmstate-explorer: ${(e as Error).message}\n`);
     return 1;
+  }
+}
+
+async function diff(o: CliOptions, argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  const [, left, right, extra] = o.positional;
+  if (!right || extra !== undefined) {
+    err(`diff takes two files\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    const opts = await loadOptions(o);
+    return await runDiff({ left, right, json: o.flags.has('--json'), ignore: ignoreArgs(argv), ram: !o.flags.has('--no-ram'), ...opts }, out, err);
+  } catch (e) {
+    err(`vmstate-explorer: ${(e as Error).message}\n`);
+    return 2;
   }
 }
 

@@ -1,0 +1,49 @@
+// `diff A B`: exit 0 equal, 1 differ, 2 error; text lines `IDSTR (INSTANCE)/PATH: LEFT -> RIGHT`.
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from './main.ts';
+
+const DIR = join(import.meta.dirname, '../../public/fixtures/diff');
+const f = (name: string) => join(DIR, name);
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(argv, (s) => (out += s), (s) => (err += s));
+  return { code, out, err };
+}
+
+describe('vmstate-explorer diff', () => {
+  it('exits 1 and prints one line per changed field', async () => {
+    const r = await run('diff', f('cmos-before.bin'), f('cmos-after.bin'));
+    expect(r.code).toBe(1);
+    expect(r.out.split('\n').slice(0, 2)).toEqual(['mc146818rtc (0)/cmos_data[63]: 0x00 -> 0x5a', 'mc146818rtc (0)/cmos_index: 0x00 -> 0x3f']);
+  });
+
+  it('exits 0 for identical device state (a COLO buffer against the device-state file it came from)', async () => {
+    const r = await run('diff', f('cmos-after.bin'), f('cmos-after-colo.bin'));
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^equal: /m);
+  });
+
+  it('--ignore hides a field; when nothing else differs the files are equal', async () => {
+    const r = await run('diff', f('cmos-before.bin'), f('cmos-after.bin'), '--ignore', 'mc146818rtc (0)/cmos_data', '--ignore', 'cmos_index');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/2 difference\(s\) ignored/);
+  });
+
+  it('--json gives the fields with both sides typed', async () => {
+    const r = await run('diff', f('cmos-before.bin'), f('cmos-after.bin'), '--json');
+    const j = JSON.parse(r.out);
+    const rtc = j.sections.find((s: { key: string }) => s.key === 'mc146818rtc (0)');
+    expect(rtc.fields.map((x: { path: string; left: { value: number }; right: { value: number } }) => [x.path, x.left.value, x.right.value])).toEqual([['cmos_data[63]', 0, 0x5a], ['cmos_index', 0, 0x3f]]);
+  });
+
+  it('exits 2 on a missing file, on a damaged file (naming the offset) and without two files', async () => {
+    expect((await run('diff', f('cmos-before.bin'), f('nope.bin'))).code).toBe(2);
+    const bad = await run('diff', f('cmos-before.bin'), f('regs-boot.img'));
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/regs-boot\.img: .*(offset|at) ?0/i);
+    expect((await run('diff', f('cmos-before.bin'))).code).toBe(2);
+  });
+});
