@@ -15,14 +15,16 @@
 // - regs: a guest that runs a 6-byte boot sector (xor ax,ax; inc eax; jmp back), saved twice
 //   with the guest running in between; HMP `info registers` is recorded before each save.
 //   Device-state files and migration streams (whose RAM differs where the guest ran).
-// QEMU 7.2 vs 10.0 of one machine: scripts/make-fixtures-qemu10.mjs makes 10.0 files of the
-// pc configuration of make-fixtures.mjs; that pair is public/fixtures/pc-devstate.bin against
-// public/fixtures/qemu10/pc-devstate.bin (see src/format/diff/diff-real.test.ts).
-import { execFileSync, spawnSync } from 'node:child_process';
+// - qemu10: with QEMU10_ROOT set to a Debian trixie chroot with qemu-system-x86 (QEMU 10.0; see
+//   scripts/make-fixtures-qemu10.mjs for making it), the cmos guest's command line with the
+//   machine type 7.2 resolves to (pc-i440fx-7.2) is saved by QEMU 10.0 as it starts, against
+//   cmos-before*.bin saved by 7.2: a device-state file and a migration stream. Runs as root
+//   (chroot(2)); mounts proc in the chroot when needed and unmounts it again.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { startQemu, waitForMigration } from './lib/qmp.mjs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Qmp, startQemu, waitForMigration } from './lib/qmp.mjs';
 import { REPO_ROOT } from './lib/qemu.mjs';
 
 const DIR_REL = 'public/fixtures/diff';
@@ -107,6 +109,11 @@ function nameFields(file, bytes) {
   });
 }
 
+/** The bytes with their fields when they are few (nothing shifted), else how many. */
+function cmpRecord(left, d) {
+  return d.bytes.length <= 1000 ? { ...d, bytes: nameFields(left, d.bytes) } : { differingBytes: d.bytes.length, sizes: d.sizes };
+}
+
 function entry(file, extra = {}) {
   const buf = readFileSync(resolve(DIR, file));
   chmodSync(resolve(DIR, file), 0o644);
@@ -143,10 +150,9 @@ async function cmosPair() {
     { name: 'cmos-devstate', kind: 'devstate', args: CMOS_VM, qmp: dev.steps, hmpBetween: CMOS_WRITES, left: entry('cmos-before.bin'), right: entry('cmos-after.bin'),
       cmp: { ...devDiff, bytes: nameFields('cmos-before.bin', devDiff.bytes) } },
     { name: 'cmos-migration', kind: 'migration', args: CMOS_VM, qmp: mig.steps, hmpBetween: CMOS_WRITES, note: 'each file from its own QEMU with the same command line (qmp lists both runs)', left: entry('cmos-before-migration.bin'), right: entry('cmos-after-migration.bin'),
-      // The RAM section splits into PART records where the rate limiter says, which differs by
-      // run: the bytes shift, so only the count is kept; the device sections are the same as in
-      // the device-state pair, the RAM pages are the same (the guest never ran).
-      cmp: { differingBytes: migDiff.bytes.length, sizes: migDiff.sizes } },
+      // The RAM section splits into PART records where the migration thread's time slices end,
+      // which can differ by run: then the bytes shift and only their count is kept.
+      cmp: cmpRecord('cmos-before-migration.bin', migDiff) },
   ];
 }
 
@@ -186,23 +192,89 @@ async function regsPair() {
     const d = cmpBytes(l, r);
     pairs.push({ name: `regs-${kind}`, kind, args: REGS_VM, qmp: made.steps, inputs: [BOOT],
       left: entry(l, { registers: l.replace(/\.bin$/, '.registers.txt') }), right: entry(r, { registers: r.replace(/\.bin$/, '.registers.txt') }),
-      cmp: d.bytes.length <= 1000 ? { ...d, bytes: nameFields(l, d.bytes) } : { differingBytes: d.bytes.length, sizes: d.sizes } });
+      cmp: cmpRecord(l, d) });
   }
   return pairs;
+}
+
+const ROOT10 = process.env.QEMU10_ROOT ? resolve(process.env.QEMU10_ROOT) : null;
+const WORK10 = '/tmp/vmstate-diff10'; // inside the chroot
+
+/** QEMU 10.0 in the chroot: `chroot ROOT qemu-system-x86_64 ARGS -qmp unix:WORK10/qmp.sock`. */
+async function startQemu10(args) {
+  const sockIn = `${WORK10}/qmp.sock`;
+  const sock = join(ROOT10, sockIn);
+  rmSync(sock, { force: true });
+  const proc = spawn('chroot', [ROOT10, X86, ...args, '-qmp', `unix:${sockIn},server=on,wait=off`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  proc.stderr.setEncoding('utf8');
+  proc.stderr.on('data', (d) => (stderr += d));
+  let code = null;
+  const exited = new Promise((res) => proc.on('exit', (c, sig) => res((code = c ?? (sig ? 128 : -1)))));
+  for (const deadline = Date.now() + 20_000; !existsSync(sock);) {
+    if (code !== null || Date.now() > deadline) { proc.kill('SIGKILL'); throw new Error(`QEMU 10.0 did not start: ${stderr}`); }
+    await sleep(20);
+  }
+  const qmp = await Qmp.connect(sock, 20_000, { abort: () => code !== null });
+  return { qmp, proc, exited, stderr: () => stderr };
+}
+
+async function qemu10Pairs() {
+  if (!ROOT10) return [];
+  const version = execFileSync('chroot', [ROOT10, X86, '--version'], { encoding: 'utf8' }).split('\n')[0].replace(/^QEMU emulator version /, '');
+  if (!version.startsWith('10.0.') && !process.env.ALLOW_ANY_QEMU) throw new Error(`${ROOT10}: QEMU ${version}, expected 10.0`);
+  let unmount = () => {};
+  if (!existsSync(join(ROOT10, 'proc/self'))) {
+    execFileSync('mount', ['-t', 'proc', 'proc', join(ROOT10, 'proc')]);
+    unmount = () => spawnSync('umount', [join(ROOT10, 'proc')]);
+  }
+  const args = CMOS_VM.map((a) => (a === 'pc' ? 'pc-i440fx-7.2' : a));
+  try {
+    rmSync(join(ROOT10, WORK10), { recursive: true, force: true });
+    mkdirSync(join(ROOT10, WORK10), { recursive: true });
+    const out = [];
+    for (const [kind, file, left] of [['devstate', 'qemu10-devstate.bin', 'cmos-before.bin'], ['migration', 'qemu10-migration.bin', 'cmos-before-migration.bin']]) {
+      log(`qemu10: ${kind}`);
+      const q = await startQemu10(args);
+      const steps = [];
+      try {
+        const run = (execute, a) => (steps.push({ execute, arguments: a }), q.qmp.execute(execute, a));
+        if (kind === 'devstate') await run('xen-save-devices-state', { filename: `${WORK10}/${file}`, live: false });
+        else {
+          await run('migrate-set-parameters', { 'max-bandwidth': 1073741824 });
+          await run('migrate', { uri: `exec:cat > ${WORK10}/${file}` });
+          const st = await waitForMigration(q.qmp);
+          if (st.status !== 'completed') throw new Error(`${file}: migration ${st.status}`);
+        }
+        await q.qmp.execute('quit').catch(() => {});
+        await q.exited;
+      } catch (e) {
+        q.proc.kill('SIGKILL');
+        throw new Error(`${e.message}\n${q.stderr()}`);
+      }
+      copyFileSync(join(ROOT10, WORK10, file), resolve(DIR, file));
+      out.push({ name: `qemu72-vs-qemu10-${kind}`, kind, qemuVersions: { left: '7.2 (host)', right: version },
+        args: { left: CMOS_VM, right: ['chroot', '$QEMU10_ROOT', X86, ...args] }, qmp: steps,
+        note: 'the same guest command line; QEMU 10.0 runs the machine type QEMU 7.2\'s "pc" resolves to', left: entry(left), right: entry(file) });
+    }
+    return out;
+  } finally {
+    unmount();
+  }
 }
 
 async function main() {
   const version = qemuVersion();
   rmSync(DIR, { recursive: true, force: true });
   mkdirSync(DIR, { recursive: true });
-  const pairs = [...(await cmosPair()), coloPair(), ...(await regsPair())];
+  const pairs = [...(await cmosPair()), coloPair(), ...(await regsPair()), ...(await qemu10Pairs())];
   const manifest = {
     description: 'Pairs of state files for the comparison, made with the real QEMU by scripts/make-diff-fixtures.mjs (node scripts/make-diff-fixtures.mjs).',
     qemuVersion: version,
     conventions: {
       paths: 'args and QMP file names are relative to the repository root; QEMU ran with cwd = repository root, plus -qmp unix:<tmpdir>/qmp.sock,server=on,wait=off',
       cmp: 'bytes: every byte that differs, from `cmp -l` (offset 0-based, left and right values); field: the leaf holding it as named by this project\'s `inspect --json` of the left file',
-      qemu10: 'the same pc machine saved by QEMU 7.2 and 10.0 is public/fixtures/pc-devstate.bin vs public/fixtures/qemu10/pc-devstate.bin (scripts/make-fixtures.mjs, make-fixtures-qemu10.mjs)',
+      qemu10: 'qemu72-vs-qemu10 pairs: made only with QEMU10_ROOT set (a Debian trixie chroot with qemu-system-x86 10.0)',
     },
     pairs,
   };

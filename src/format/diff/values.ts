@@ -6,6 +6,9 @@ import { INT_TYPES } from '../field-codecs.ts';
 import type { FieldNode, FieldValue } from '../model.ts';
 import type { FieldSide } from './types.ts';
 
+/** Longer byte values print their first bytes and their size (the JSON keeps the whole value). */
+const MAX_SHOWN = 32;
+
 export function intHex(value: FieldValue, size: number): string | null {
   if (typeof value !== 'number' && !(typeof value === 'string' && /^-?\d+$/.test(value))) return null;
   let v = BigInt(value);
@@ -18,7 +21,10 @@ export function valueText(type: string, size: number, value: FieldValue): string
   if (int && int.bytes === size) return intHex(value, size) ?? String(value);
   if (type === 'timer') return value === null ? 'not armed' : String(value);
   if (value === null) return 'null';
-  if (typeof value === 'string' && /^[0-9a-f]*$/.test(value) && value.length === size * 2) return `0x${value}`;
+  if (typeof value === 'string' && /^[0-9a-f]*$/.test(value) && value.length === size * 2) {
+    return size <= MAX_SHOWN ? `0x${value}` : `0x${value.slice(0, MAX_SHOWN * 2)}… (${size} bytes)`;
+  }
+  if (typeof value === 'string' && value.endsWith('…')) return `0x${value} (${size} bytes)`;
   return String(value);
 }
 
