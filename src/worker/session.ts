@@ -18,6 +18,7 @@ import type { EditReply, EditRequest, OpenedFile, Replies } from './protocol.ts'
 import { ramBlockBlob } from './ram-export.ts';
 import { ramPicture, type RamPicture } from './ram-picture.ts';
 import { fieldNodes, outline } from './outline.ts';
+import { CompareSession } from './compare.ts';
 
 export { RequestError, type Progress } from './current.ts';
 
@@ -56,6 +57,8 @@ export class Session {
   /** The file being opened: its bytes are readable while the devices-first model is shown. */
   private opening: { generation: number; source: ByteSource } | null = null;
   private readonly edits: EditOps;
+  /** A second file compared with this one (issue #13). */
+  readonly compare = new CompareSession(() => this.need());
 
   constructor(private readonly opts: SessionOptions = {}) {
     this.edits = new EditOps({
@@ -149,6 +152,7 @@ export class Session {
   }
 
   cancel(target: number): boolean {
+    if (this.compare.cancel(target)) return true;
     if (this.running?.id !== target) return false;
     this.running.abort.abort();
     return true;

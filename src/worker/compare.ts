@@ -1,0 +1,161 @@
+// The comparison's side of the worker (issue #13): a second file (the right side) held beside the
+// open one (the left), scanned, compared field by field and page by page. The left file's
+// sections, bytes and RAM index are the session's; only the right file lives here.
+//
+// Order of work, so the devices show first and RAM costs about two reads of one file: the left
+// RAM is hashed from the start (its index is known), beside the right file's devices-first
+// comparison and its scan; the right RAM is hashed after that scan.
+
+import { blobSource, type ByteSource } from '../format/byte-source.ts';
+import { CancelledError } from '../format/errors.ts';
+import { bundledLibrary } from '../format/library.ts';
+import { scanStream, type ScanResult } from '../format/scan.ts';
+import { diffSections, type DiffSide } from '../format/diff/sections.ts';
+import { hashRam, type PageHashes } from '../format/diff/ram-hash.ts';
+import { compareRam } from '../format/diff/ram-diff.ts';
+import type { DiffResult } from '../format/diff/types.ts';
+import type { StreamModel, StreamRecord } from '../format/model.ts';
+import { RequestError, type Current } from './current.ts';
+import { outline } from './outline.ts';
+import { hasHeader, preliminaryModel } from './preliminary.ts';
+import type { CompareEvent, CompareReply } from './protocol.ts';
+
+export type CompareEmit = (e: CompareEvent) => void;
+
+interface Right {
+  name: string;
+  source: ByteSource;
+  scan: ScanResult;
+}
+
+const MAX_BYTES = 16 * 1024 * 1024;
+const PROGRESS_MS = 50;
+
+export class CompareSession {
+  private running: { id: number; abort: AbortController } | null = null;
+  private right: Right | null = null;
+  private ram: { leftGeneration: number; result: DiffResult['ram'] } | null = null;
+
+  /** `left` is the session's open file, when its scan is complete. */
+  constructor(private readonly left: () => Current) {}
+
+  async compare(id: number, generation: number, file: Blob, name: string, ignore: string[], emit: CompareEmit): Promise<CompareReply> {
+    const left = this.left();
+    if (left.generation !== generation) throw new RequestError('stale', `File generation ${generation} was replaced by ${left.generation}`);
+    this.running?.abort.abort();
+    const abort = new AbortController();
+    this.running = { id, abort };
+    const signal = abort.signal;
+    try {
+      const source = blobSource(file);
+      const leftSide: DiffSide = { name: left.name, model: left.scan.model, read: (o, n) => left.source.read(o, n) };
+      const progress = throttle((phase: 'scan' | 'ram', done: number, total: number) => emit({ type: 'compare-progress', id, phase, done, total }));
+      // Left pages first: they need nothing from the right file.
+      const lt = pageCount(left.scan.model);
+      let leftDone = 0;
+      let rightDone = 0;
+      let rt = 0;
+      const ramProgress = () => progress('ram', leftDone + rightDone, lt + rt);
+      const leftHashes: Promise<Map<string, PageHashes>> | null = left.scan.ram.blocks.size
+        ? hashRam(left.source, left.scan.ram, { signal, onProgress: (d) => ((leftDone = d), ramProgress()) })
+        : null;
+      leftHashes?.catch(() => undefined); // awaited below unless the scan fails first
+      if (await hasHeader(source)) {
+        const pre = await preliminaryModel(source, bundledLibrary());
+        if (pre.ok && !signal.aborted) {
+          const result = await diffSections(leftSide, { name, model: pre.model, read: (o, n) => source.read(o, n) }, { ignore });
+          emit({ type: 'compare-devices', id, stage: 'devices-first', result, right: { name, model: outline(pre.model) }, leftGeneration: left.generation });
+        }
+      }
+      const scan = await scanStream(source, { library: bundledLibrary(), signal, onProgress: (s, t) => progress('scan', s, t) });
+      if (signal.aborted) throw new CancelledError();
+      this.right = { name, source, scan };
+      const result = await this.devices(left, ignore);
+      const reply = (r: DiffResult): CompareReply => ({ result: r, right: { name, model: outline(scan.model) }, leftGeneration: left.generation });
+      if (!leftHashes && !scan.ram.blocks.size) return reply(result);
+      emit({ type: 'compare-devices', id, stage: 'scanned', ...reply(result) });
+      rt = pageCount(scan.model);
+      const [lh, rh] = await Promise.all([
+        leftHashes ?? Promise.resolve(new Map<string, PageHashes>()),
+        hashRam(source, scan.ram, { signal, onProgress: (d) => ((rightDone = d), ramProgress()) }),
+      ]);
+      if (left.scan.ram.pageSize !== scan.ram.pageSize) throw new Error(`RAM page sizes differ (${left.scan.ram.pageSize} and ${scan.ram.pageSize}): pages cannot be compared`);
+      result.ram = compareRam(lh, rh, scan.ram.pageSize);
+      this.ram = { leftGeneration: left.generation, result: result.ram };
+      return reply(result);
+    } catch (e) {
+      abort.abort(); // the left pages may still be hashing
+      throw e;
+    } finally {
+      if (this.running?.id === id) this.running = null;
+    }
+  }
+
+  /** The devices again against the open file as it is now (after edits), RAM from the last run. */
+  async recompare(generation: number, ignore: string[]): Promise<CompareReply> {
+    const left = this.left();
+    if (left.generation !== generation) throw new RequestError('stale', `File generation ${generation} was replaced by ${left.generation}`);
+    const right = this.need();
+    const result = await this.devices(left, ignore);
+    if (this.ram) result.ram = this.ram.result;
+    return {
+      result, right: { name: right.name, model: outline(right.scan.model) }, leftGeneration: left.generation,
+      ramStale: this.ram ? this.ram.leftGeneration !== left.generation : undefined,
+    };
+  }
+
+  async bytes(offset: number, length: number): Promise<Uint8Array> {
+    if (!(Number.isSafeInteger(offset) && Number.isSafeInteger(length) && offset >= 0 && length >= 0 && length <= MAX_BYTES)) {
+      throw new RequestError('bad-request', `compare-bytes: offset ${offset} and length ${length} must be integers, length at most ${MAX_BYTES}`);
+    }
+    return this.need().source.read(offset, length);
+  }
+
+  record(index: number): StreamRecord {
+    const r = this.need().scan.model.records[index];
+    if (!r) throw new RequestError('bad-request', `The compared file has no record ${index}`);
+    return r;
+  }
+
+  cancel(target: number): boolean {
+    if (this.running?.id !== target) return false;
+    this.running.abort.abort();
+    return true;
+  }
+
+  close(): boolean {
+    this.running?.abort.abort();
+    const had = this.right !== null;
+    this.right = null;
+    this.ram = null;
+    return had;
+  }
+
+  private devices(left: Current, ignore: string[]): Promise<DiffResult> {
+    const right = this.need();
+    return diffSections(
+      { name: left.name, model: left.scan.model, read: (o, n) => left.source.read(o, n) },
+      { name: right.name, model: right.scan.model, read: (o, n) => right.source.read(o, n) },
+      { ignore },
+    );
+  }
+
+  private need(): Right {
+    if (!this.right) throw new RequestError('no-file', 'No file is being compared');
+    return this.right;
+  }
+}
+
+function pageCount(model: StreamModel): number {
+  return model.ramBlocks.reduce((n, b) => n + b.pages, 0);
+}
+
+function throttle(fn: (phase: 'scan' | 'ram', done: number, total: number) => void) {
+  let last = 0;
+  return (phase: 'scan' | 'ram', done: number, total: number) => {
+    const now = Date.now();
+    if (done < total && now - last < PROGRESS_MS) return;
+    last = now;
+    fn(phase, done, total);
+  };
+}
