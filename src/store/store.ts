@@ -1,6 +1,7 @@
 // The one explorer store, made by a factory so the page, tests and future panes each get their own.
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
+import { createCompareSlice } from './compare-slice.ts';
 import { createEditsSlice } from './edits-slice.ts';
 import { createFileSlice } from './file-slice.ts';
 import { createSectionsSlice } from './sections-slice.ts';
@@ -15,5 +16,6 @@ export function createExplorerStore(deps: StoreDeps): ExplorerStore {
     ...createSectionsSlice(...a),
     ...createSelectionSlice(...a),
     ...createEditsSlice(deps)(...a),
+    ...createCompareSlice(deps)(...a),
   }));
 }
