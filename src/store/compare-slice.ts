@@ -25,6 +25,8 @@ export interface CompareState {
   /** performance.now() when the file was chosen, and when the first devices arrived (bench). */
   startedAt: number;
   devicesAt: number | null;
+  /** The ignore list the worker was given: a newer one compares again when the reply is in. */
+  ignore: readonly string[];
 }
 
 /** A difference the user picked: a section, and a field path inside it or null for the section. */
@@ -48,6 +50,8 @@ export interface CompareSlice {
   /** Writes the right side's values of `fields` (of section `key`) into the open file, as one action. */
   takeRightValues(key: string, fields: readonly FieldDiff[]): Promise<EditOutcome>;
   compareBytes(offset: number, length: number): Promise<Uint8Array>;
+  /** The open file's bytes as edited now (the left side of a side-by-side view). */
+  leftBytes(offset: number, length: number): Promise<Uint8Array>;
   compareRecord(index: number): Promise<StreamRecord>;
   exportComparison(): void;
 }
@@ -79,7 +83,7 @@ export const createCompareSlice = (deps: StoreDeps): Slice<CompareSlice> => (set
     try {
       const reply = await deps.worker.request({ type: 'recompare', generation: f.generation, ignore: [...ignore] }).result;
       const cur = get().compare;
-      if (cur?.startedAt === c.startedAt) set({ compare: { ...cur, reply, error: null } });
+      if (cur?.startedAt === c.startedAt) set({ compare: { ...cur, reply, error: null, ignore } });
     } catch (e) {
       const cur = get().compare;
       if (cur?.startedAt === c.startedAt) set({ compare: { ...cur, error: message(e) } });
@@ -107,10 +111,13 @@ export const createCompareSlice = (deps: StoreDeps): Slice<CompareSlice> => (set
         } else adopt(pending.id, e, e.stage);
       };
       const pending = deps.worker.request({ type: 'compare', generation: f.generation, file, name, ignore: [...get().compareIgnore] }, { onCompare });
-      set({ compare: { id: pending.id, name, stage: 'starting', progress: null, reply: null, error: null, startedAt, devicesAt: null }, compareSelection: null });
+      const ignore = get().compareIgnore;
+      set({ compare: { id: pending.id, name, stage: 'starting', progress: null, reply: null, error: null, startedAt, devicesAt: null, ignore }, compareSelection: null });
       try {
         const reply = await pending.result;
-        if (get().compare?.id === pending.id) adopt(pending.id, reply, 'done');
+        if (get().compare?.id !== pending.id) return;
+        adopt(pending.id, reply, 'done');
+        if (get().compareIgnore !== ignore) await again(get().compareIgnore);
       } catch (e) {
         const c = get().compare;
         if (c?.id !== pending.id) return;
@@ -152,6 +159,7 @@ export const createCompareSlice = (deps: StoreDeps): Slice<CompareSlice> => (set
     },
 
     compareBytes: (offset, length) => deps.worker.request({ type: 'compare-bytes', offset, length }).result.then((r) => r.bytes),
+    leftBytes: (offset, length) => deps.worker.request({ type: 'bytes', generation: get().file?.generation ?? 0, offset, length }).result.then((r) => r.bytes),
     compareRecord: (index) => deps.worker.request({ type: 'compare-record', index }).result,
 
     exportComparison() {

@@ -14,22 +14,25 @@ import { ScanProgress } from './ScanProgress.tsx';
 import { SectionTable } from './SectionTable.tsx';
 import { StatusLine } from './StatusLine.tsx';
 import { Toolbar } from './Toolbar.tsx';
+import { ComparePanel } from './compare/ComparePanel.tsx';
 import { useEditKeys } from './useEditKeys.ts';
 import { useLeaveGuard } from './useLeaveGuard.ts';
 
 export function App() {
   const hasModel = useExplorer((s) => s.model !== null);
   const scanning = useExplorer((s) => s.scan !== null);
+  const comparing = useExplorer((s) => s.compare !== null);
   const goTo = useRef<GoToHandle>(null);
   useEditKeys();
   useLeaveGuard();
 
   return (
-    <div className="app">
+    <div className={comparing ? 'app comparing' : 'app'}>
       <Toolbar onGoTo={() => goTo.current?.open()} />
       <ScanProgress />
       <EditProgress />
       <NoticeBar />
+      {hasModel && comparing && <ComparePanel />}
       {hasModel ? (
         <main className="workspace">
           <div className="col-left">

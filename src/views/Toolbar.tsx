@@ -2,6 +2,7 @@ import { useExplorer } from '../store/useExplorer.ts';
 import { EditToolbar } from './EditToolbar.tsx';
 import { FileButton } from './FileButton.tsx';
 import { SampleMenu } from './SampleMenu.tsx';
+import { CompareButton } from './compare/CompareButton.tsx';
 
 function sizeText(n: number): string {
   return n >= 1024 * 1024 ? `${(n / (1024 * 1024)).toFixed(1)} MiB` : `${n.toLocaleString('en-US')} bytes`;
@@ -20,6 +21,7 @@ export function Toolbar({ onGoTo }: { onGoTo(): void }) {
       <FileButton label="Open state file" onFile={(f) => void openFile(f, f.name)} className="primary" />
       <FileButton label="Open description" accept=".json,application/json,.bin,*/*" onFile={(f) => void openDescription(f, f.name)} />
       <SampleMenu />
+      <CompareButton />
       <button type="button" onClick={onGoTo} disabled={!model} aria-keyshortcuts="Control+G">
         Go to…
       </button>
