@@ -92,8 +92,16 @@ export interface MappedBlock {
   pagesOffset: number;
 }
 
+/**
+ * Told of every page record right after it is indexed, with the window holding it: the page's
+ * bytes are `bytes[dataAt, dataAt + pageSize)` for data pages (diff/ram-hash.ts hashes them
+ * during the scan, so a comparison need not read the file twice). Mapped-ram pages are not sent.
+ */
+export type RamPageSink = (block: RamBlockIndex, page: number, kind: PageKind, bytes: Uint8Array, dataAt: number, pageSize: number) => void;
+
 export class RamState {
   blocks = new Map<string, RamBlockIndex>();
+  pageSink?: RamPageSink;
   /** Capability mapped-ram (from the configuration section). */
   mappedRam = false;
   /** A MEM_SIZE record whose block list is still being read (mapped-ram jumps between entries). */
@@ -202,6 +210,7 @@ export function decodeRamRecords(c: Cursor, st: RamState, summary: RamSummary): 
           }
         }
         let kind: PageKind;
+        const dataAt = c.pos;
         if (flags & RAM_FLAG.ZERO) {
           c.skip(1, 'zero page fill byte');
           kind = PageKind.Zero;
@@ -227,6 +236,7 @@ export function decodeRamRecords(c: Cursor, st: RamState, summary: RamSummary): 
           throw new DecodeError('bad-ram', at, `an offset inside ${block.name} (0x${block.length.toString(16)} bytes), found 0x${addr.toString(16)} ("Illegal RAM offset")`);
         }
         block.add(addr / ps, kind, at);
+        st.pageSink?.(block, addr / ps, kind, c.win.bytes, dataAt - c.win.base, ps);
         st.lastBlock = block;
         break;
       }

@@ -9,7 +9,7 @@ import { decodeConfiguration } from './configuration.ts';
 import { descriptionCandidates, DeviceIndex, type DescriptionLibrary } from './descriptions.ts';
 import { sectionLabel, type FieldNode, type RamSummary, type SectionType, type StreamModel, type StreamRecord } from './model.ts';
 import { ITERABLE_DECODERS } from './iterable.ts';
-import { decodeRamRecords, indexMappedBitmap, newRamSummary, RamState } from './ram.ts';
+import { decodeRamRecords, indexMappedBitmap, newRamSummary, RamState, type RamPageSink } from './ram.ts';
 import { COMMANDS, findNextHeader, plausibleSectionHeader, QEMU_VM_FILE_MAGIC, QEMU_VM_FILE_VERSION, QEMU_VM_FILE_VERSION_COMPAT, REC } from './records.ts';
 import { decodeSectionData, type FramingState } from './section-decoder.ts';
 import { locateVmdesc, readVmdesc, type Vmdesc } from './vmdesc.ts';
@@ -22,6 +22,8 @@ export interface ScanOptions {
   signal?: AbortSignal;
   onProgress?: (scanned: number, total: number) => void;
   sliceSize?: number;
+  /** Every RAM page record as it is decoded (ram.ts RamPageSink). */
+  ramPages?: RamPageSink;
 }
 
 export interface ScanResult {
@@ -59,6 +61,7 @@ class Scanner {
       pageSize: 4096, records: [], ramBlocks: [], complete: false, problems: [],
     };
     if (opts.vmdesc) this.supplied = new DeviceIndex(opts.vmdesc);
+    this.ram.pageSink = opts.ramPages;
   }
 
   async run(): Promise<ScanResult> {

@@ -11,7 +11,8 @@ import { CancelledError } from '../format/errors.ts';
 import { bundledLibrary } from '../format/library.ts';
 import { scanStream, type ScanResult } from '../format/scan.ts';
 import { diffSections, type DiffSide } from '../format/diff/sections.ts';
-import { hashRam, type PageHashes } from '../format/diff/ram-hash.ts';
+import { hashRam, PageHasher, type PageHashes } from '../format/diff/ram-hash.ts';
+import { scannedHashes } from '../format/diff/diff-files.ts';
 import { compareRam } from '../format/diff/ram-diff.ts';
 import type { DiffResult } from '../format/diff/types.ts';
 import type { StreamModel, StreamRecord } from '../format/model.ts';
@@ -67,7 +68,9 @@ export class CompareSession {
           emit({ type: 'compare-devices', id, stage: 'devices-first', result, right: { name, model: outline(pre.model) }, leftGeneration: left.generation });
         }
       }
-      const scan = await scanStream(source, { library: bundledLibrary(), signal, onProgress: (s, t) => progress('scan', s, t) });
+      // The right file's pages are hashed as the scanner passes them: it is read once.
+      const hasher = new PageHasher();
+      const scan = await scanStream(source, { library: bundledLibrary(), signal, onProgress: (s, t) => progress('scan', s, t), ramPages: hasher.sink });
       if (signal.aborted) throw new CancelledError();
       this.right = { name, source, scan };
       const result = await this.devices(left, ignore);
@@ -75,10 +78,8 @@ export class CompareSession {
       if (!leftHashes && !scan.ram.blocks.size) return reply(result);
       emit({ type: 'compare-devices', id, stage: 'scanned', ...reply(result) });
       rt = pageCount(scan.model);
-      const [lh, rh] = await Promise.all([
-        leftHashes ?? Promise.resolve(new Map<string, PageHashes>()),
-        hashRam(source, scan.ram, { signal, onProgress: (d) => ((rightDone = d), ramProgress()) }),
-      ]);
+      rightDone = rt;
+      const [lh, rh] = await Promise.all([leftHashes ?? Promise.resolve(new Map<string, PageHashes>()), scannedHashes(source, scan, hasher, signal)]);
       if (left.scan.ram.pageSize !== scan.ram.pageSize) throw new Error(`RAM page sizes differ (${left.scan.ram.pageSize} and ${scan.ram.pageSize}): pages cannot be compared`);
       result.ram = compareRam(lh, rh, scan.ram.pageSize);
       this.ram = { leftGeneration: left.generation, result: result.ram };

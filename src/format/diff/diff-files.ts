@@ -7,7 +7,7 @@ import type { DescriptionLibrary } from '../descriptions.ts';
 import { scanStream, type ScanResult } from '../scan.ts';
 import type { Vmdesc } from '../vmdesc.ts';
 import { compareRam } from './ram-diff.ts';
-import { hashRam } from './ram-hash.ts';
+import { hashRam, PageHasher, type PageHashes } from './ram-hash.ts';
 import { diffSections } from './sections.ts';
 import type { DiffResult } from './types.ts';
 
@@ -34,26 +34,21 @@ export interface FileDiff {
 const reader = (s: ByteSource) => (offset: number, size: number) => s.read(offset, size);
 
 export async function diffFiles(left: FileInput, right: FileInput, opts: DiffFileOptions = {}): Promise<FileDiff> {
-  const scanOpts = { vmdesc: opts.vmdesc, library: opts.library, signal: opts.signal };
-  const [ls, rs] = await Promise.all([scanStream(left.source, scanOpts), scanStream(right.source, scanOpts)]);
+  const ram = opts.ram !== false;
+  // RAM pages are hashed while the scanner passes them: each file is read once.
+  const hashers = ram ? [new PageHasher(), new PageHasher()] : [];
+  const scanOpts = (i: number) => ({ vmdesc: opts.vmdesc, library: opts.library, signal: opts.signal, ramPages: hashers[i]?.sink });
+  const [ls, rs] = await Promise.all([scanStream(left.source, scanOpts(0)), scanStream(right.source, scanOpts(1))]);
   const result = await diffSections({ name: left.name, model: ls.model, read: reader(left.source) }, { name: right.name, model: rs.model, read: reader(right.source) }, opts);
-  if (opts.ram !== false && (ls.ram.blocks.size > 0 || rs.ram.blocks.size > 0)) {
-    result.ram = await ramDiff(left.source, ls, right.source, rs, opts.signal);
+  if (ram && (ls.ram.blocks.size > 0 || rs.ram.blocks.size > 0)) {
+    if (ls.ram.pageSize !== rs.ram.pageSize) throw new Error(`RAM page sizes differ (${ls.ram.pageSize} and ${rs.ram.pageSize}): pages cannot be compared`);
+    const [lh, rh] = await Promise.all([scannedHashes(left.source, ls, hashers[0], opts.signal), scannedHashes(right.source, rs, hashers[1], opts.signal)]);
+    result.ram = compareRam(lh, rh, ls.ram.pageSize);
   }
   return { result, left: ls, right: rs };
 }
 
-export async function ramDiff(ls: ByteSource, left: ScanResult, rs: ByteSource, right: ScanResult, signal?: AbortSignal, onProgress?: (done: number, total: number) => void) {
-  if (left.ram.pageSize !== right.ram.pageSize) throw new Error(`RAM page sizes differ (${left.ram.pageSize} and ${right.ram.pageSize}): pages cannot be compared`);
-  // Both files are read at once: their reads overlap, the hashing takes turns.
-  let l = 0;
-  let r = 0;
-  const lt = left.model.ramBlocks.reduce((n, b) => n + b.pages, 0);
-  const rt = right.model.ramBlocks.reduce((n, b) => n + b.pages, 0);
-  const report = () => onProgress?.(l + r, lt + rt);
-  const [lh, rh] = await Promise.all([
-    hashRam(ls, left.ram, { signal, onProgress: (d) => ((l = d), report()) }),
-    hashRam(rs, right.ram, { signal, onProgress: (d) => ((r = d), report()) }),
-  ]);
-  return compareRam(lh, rh, left.ram.pageSize);
+/** The hashes a scan made; mapped-ram pages are not seen by the scanner, so they take a pass. */
+export function scannedHashes(source: ByteSource, scan: ScanResult, hasher: PageHasher, signal?: AbortSignal): Promise<Map<string, PageHashes>> {
+  return scan.ram.mappedRam ? hashRam(source, scan.ram, { signal }) : Promise.resolve(hasher.finish(scan.ram));
 }

@@ -4,7 +4,7 @@
 // iteration resends dirty pages; ram.c ram_load_precopy overwrites), and a page never sent counts
 // as zero, as on a fresh destination.
 
-import { PageKind, RAM_FLAG, type RamBlockIndex, type RamState } from '../ram.ts';
+import { PageKind, RAM_FLAG, type RamBlockIndex, type RamPageSink, type RamState } from '../ram.ts';
 import { WindowReader } from '../window-reader.ts';
 import type { ByteSource } from '../byte-source.ts';
 import { CancelledError } from '../errors.ts';
@@ -49,42 +49,99 @@ export interface HashOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-function newHashes(block: RamBlockIndex, pageSize: number, zero: [number, number]): PageHashes {
-  let pages = Math.ceil(block.length / pageSize);
-  block.forEachRun((first, count) => (pages = Math.max(pages, first + count)));
-  const h1 = new Uint32Array(pages).fill(zero[0]);
-  const h2 = new Uint32Array(pages).fill(zero[1]);
-  return { name: block.name, length: block.length, pages, state: new Uint8Array(pages), h1, h2 };
+/**
+ * Page hashes built record by record, in file order: as the scanner decodes them (`sink`, passed
+ * as ScanOptions.ramPages) or from the index afterwards (hashRam). A later record of a page
+ * replaces an earlier one, as on the destination.
+ */
+export class PageHasher {
+  private readonly blocks = new Map<string, PageHashes>();
+  private scratch = new Uint8Array(0);
+  private words = new Int32Array(0);
+  private z1 = 0;
+  private z2 = 0;
+  /** Data pages hashed so far. */
+  hashed = 0;
+
+  /** The page size may be learnt from the first record (a scan knows it only once under way). */
+  constructor(public pageSize = 4096) {
+    this.setPageSize(pageSize);
+  }
+
+  readonly sink: RamPageSink = (block, page, kind, bytes, dataAt, pageSize) => {
+    if (pageSize !== this.pageSize) this.setPageSize(pageSize);
+    this.page(block, page, kind, bytes, dataAt);
+  };
+
+  private setPageSize(size: number): void {
+    if (this.blocks.size) throw new Error(`RAM page size changed from ${this.pageSize} to ${size} after pages were hashed`);
+    this.pageSize = size;
+    this.scratch = new Uint8Array(size);
+    this.words = new Int32Array(this.scratch.buffer);
+    const a = new Uint32Array(1);
+    const b = new Uint32Array(1);
+    hashWords(this.words, a, b, 0);
+    this.z1 = a[0];
+    this.z2 = b[0];
+  }
+
+  page(block: RamBlockIndex, page: number, kind: PageKind, bytes?: Uint8Array, dataAt = 0): void {
+    const h = this.room(block, page + 1);
+    if (kind === PageKind.Data) {
+      this.scratch.set(bytes!.subarray(dataAt, dataAt + this.pageSize));
+      hashWords(this.words, h.h1, h.h2, page);
+      h.state[page] = PAGE_STATE.data;
+      this.hashed++;
+      return;
+    }
+    h.h1[page] = this.z1;
+    h.h2[page] = this.z2;
+    h.state[page] = kind === PageKind.Zero ? PAGE_STATE.zero : PAGE_STATE.other;
+  }
+
+  /** Every block of `ram`, sized to its pages (never-sent pages hash as zero pages). */
+  finish(ram: RamState): Map<string, PageHashes> {
+    if (ram.pageSize !== this.pageSize) this.setPageSize(ram.pageSize);
+    const out = new Map<string, PageHashes>();
+    for (const block of ram.blocks.values()) {
+      let pages = Math.ceil(block.length / this.pageSize);
+      block.forEachRun((first, count) => (pages = Math.max(pages, first + count)));
+      const h = this.room(block, pages);
+      out.set(block.name, { ...h, length: block.length, pages, state: h.state.subarray(0, pages), h1: h.h1.subarray(0, pages), h2: h.h2.subarray(0, pages) });
+    }
+    return out;
+  }
+
+  /** The block's arrays, grown (doubling) to hold `pages` pages. */
+  private room(block: RamBlockIndex, pages: number): PageHashes {
+    let h = this.blocks.get(block.name);
+    if (h && h.state.length >= pages) return h;
+    const size = Math.max(pages, Math.ceil(block.length / this.pageSize), (h?.state.length ?? 0) * 2, 64);
+    const grown: PageHashes = { name: block.name, length: block.length, pages: size, state: new Uint8Array(size), h1: new Uint32Array(size).fill(this.z1), h2: new Uint32Array(size).fill(this.z2) };
+    if (h) {
+      grown.state.set(h.state);
+      grown.h1.set(h.h1);
+      grown.h2.set(h.h2);
+    }
+    this.blocks.set(block.name, (h = grown));
+    return h;
+  }
 }
 
-/** Hashes every page of every block of `ram`, the index built by scanning `source`. */
+/** Hashes every page of every block of `ram`, the index built by scanning `source`, in one pass. */
 export async function hashRam(source: ByteSource, ram: RamState, opts: HashOptions = {}): Promise<Map<string, PageHashes>> {
   const ps = ram.pageSize;
-  const scratch = new Uint8Array(ps);
-  const words = new Int32Array(scratch.buffer);
-  const zh1 = new Uint32Array(1);
-  const zh2 = new Uint32Array(1);
-  hashWords(words, zh1, zh2, 0);
-  const out = new Map<string, PageHashes>();
-  const runs: { h: PageHashes; first: number; count: number; kind: PageKind; offset: number; stride: number }[] = [];
-  for (const block of ram.blocks.values()) {
-    const h = newHashes(block, ps, [zh1[0], zh2[0]]);
-    out.set(block.name, h);
-    block.forEachRun((first, count, kind, offset, stride) => runs.push({ h, first, count, kind, offset, stride }));
-  }
+  const hasher = new PageHasher(ps);
+  const runs: { block: RamBlockIndex; first: number; count: number; kind: PageKind; offset: number; stride: number }[] = [];
+  for (const block of ram.blocks.values()) block.forEachRun((first, count, kind, offset, stride) => runs.push({ block, first, count, kind, offset, stride }));
   // Runs are appended in file order by the scanner; sorting keeps "last record wins" for
   // mapped-ram files too, whose bitmaps are indexed after the stream moved on.
   runs.sort((x, y) => x.offset - y.offset);
   const total = runs.reduce((n, r) => n + (r.kind === PageKind.Data ? r.count : 0), 0);
   const reader = new WindowReader(source);
-  let done = 0;
   for (const r of runs) {
-    const { h } = r;
     if (r.kind !== PageKind.Data) {
-      const state = r.kind === PageKind.Zero ? PAGE_STATE.zero : PAGE_STATE.other;
-      h.state.fill(state, r.first, r.first + r.count);
-      h.h1.fill(zh1[0], r.first, r.first + r.count);
-      h.h2.fill(zh2[0], r.first, r.first + r.count);
+      for (let i = 0; i < r.count; i++) hasher.page(r.block, r.first + i, r.kind);
       continue;
     }
     for (let i = 0; i < r.count; i++) {
@@ -95,16 +152,13 @@ export async function hashRam(source: ByteSource, ram: RamState, opts: HashOptio
       // mapped-ram indexes the page bytes themselves (ram.ts indexMappedBitmap).
       const header = ram.mappedRam ? 0 : 8 + ((bytes[rel + 7] & RAM_FLAG.CONTINUE) !== 0 ? 0 : 1 + bytes[rel + 8]);
       if (rel + header + ps > bytes.length) throw new Error(`RAM page record at ${at} is cut off by the end of the file`);
-      scratch.set(bytes.subarray(rel + header, rel + header + ps));
-      const page = r.first + i;
-      hashWords(words, h.h1, h.h2, page);
-      h.state[page] = PAGE_STATE.data;
-      if ((++done & 0x3ff) === 0) {
+      hasher.page(r.block, r.first + i, PageKind.Data, bytes, rel + header);
+      if ((hasher.hashed & 0x3ff) === 0) {
         if (opts.signal?.aborted) throw new CancelledError();
-        opts.onProgress?.(done, total);
+        opts.onProgress?.(hasher.hashed, total);
       }
     }
   }
   opts.onProgress?.(total, total);
-  return out;
+  return hasher.finish(ram);
 }
