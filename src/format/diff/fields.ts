@@ -14,21 +14,6 @@ export type RawRead = (offset: number, size: number) => Promise<Uint8Array>;
 export const MAX_BYTE_DIFFS = 4096;
 const SLICE = 1 << 20;
 
-interface Tree {
-  leaves: Map<string, FieldNode>;
-  subsections: Map<string, FieldNode>;
-}
-
-function collect(nodes: readonly FieldNode[] | undefined, prefix: string, tree: Tree = { leaves: new Map(), subsections: new Map() }): Tree {
-  for (const n of nodes ?? []) {
-    const rel = n.path.startsWith(prefix) ? n.path.slice(prefix.length) : n.path;
-    if (n.kind === 'subsection') tree.subsections.set(rel, n);
-    if (n.children?.length) collect(n.children, prefix, tree);
-    else if (!n.children) tree.leaves.set(rel, n);
-  }
-  return tree;
-}
-
 export interface FieldComparison {
   fields: FieldDiff[];
   subsections: SubsectionDiff[];
@@ -44,48 +29,91 @@ export interface SidePair {
   readRight: RawRead;
 }
 
-/** `label` is "idstr (instance)"; field paths in both records start with `label/`. */
+/** Buffers too large for the model's hex value: compared from the files once the walk is done. */
+type Deferred = { at: number; path: string; ln: FieldNode; rn: FieldNode };
+
+/**
+ * `label` is "idstr (instance)"; field paths in both records start with `label/`. The two trees
+ * are walked side by side, list by list: where a list has the same paths on both sides (nearly
+ * always) its nodes pair by position, otherwise by path. No map of every leaf is built: the q35
+ * device state has ~55,000 nodes per side and the page waits for this.
+ */
 export async function compareFields(p: SidePair, label: string, ignore: IgnoreMatcher): Promise<FieldComparison> {
   const out: FieldComparison = { fields: [], subsections: [], ignored: 0, unlisted: 0, notes: [] };
   const prefix = `${label}/`;
-  const l = collect(p.left.fields, prefix);
-  const r = collect(p.right.fields, prefix);
+  const rel = (path: string) => (path.startsWith(prefix) ? path.slice(prefix.length) : path);
+  const deferred: Deferred[] = [];
+  const l = p.left.fields ?? [];
+  const r = p.right.fields ?? [];
   if (!comparable(l, r)) {
     // One side decoded by a description, the other shown raw (or by another description): the
     // paths cannot align, the bytes still can.
     out.notes.push(`fields do not align (left decoded by ${p.left.decodedBy ?? 'none'}, right by ${p.right.decodedBy ?? 'none'}): compared as bytes`);
     const raw = (rec: StreamRecord): FieldNode => ({ name: '#data', path: `${prefix}#data`, kind: 'opaque', type: 'buffer', offset: rec.dataOffset ?? rec.offset, size: rec.dataSize ?? 0 });
-    await compareLeaf(p, '#data', raw(p.left), raw(p.right), label, ignore, out);
-    return out;
+    deferred.push({ at: 0, path: '#data', ln: raw(p.left), rn: raw(p.right) });
+  } else {
+    const only = (n: FieldNode, side: 'left' | 'right'): void => {
+      if (n.kind === 'subsection') {
+        out.subsections.push(side === 'left' ? { path: rel(n.path), status: 'only-left', leftVersion: n.version } : { path: rel(n.path), status: 'only-right', rightVersion: n.version });
+      } else if (n.children) {
+        for (const c of n.children) only(c, side);
+      } else {
+        push(out, label, ignore, side === 'left' ? { path: rel(n.path), left: leafSide(n) } : { path: rel(n.path), right: leafSide(n) });
+      }
+    };
+    const pair = (ln: FieldNode, rn: FieldNode): void => {
+      if (ln.kind === 'subsection' && ln.version !== rn.version) out.subsections.push({ path: rel(ln.path), status: 'version', leftVersion: ln.version, rightVersion: rn.version });
+      if (ln.children && rn.children) walk(ln.children, rn.children);
+      else if (!ln.children && !rn.children) leaf(rel(ln.path), ln, rn);
+      else push(out, label, ignore, { path: rel(ln.path), left: leafSide(ln), right: leafSide(rn) });
+    };
+    const walk = (ls: readonly FieldNode[], rs: readonly FieldNode[]): void => {
+      if (ls.length === rs.length && ls.every((n, i) => n.path === rs[i].path)) {
+        for (let i = 0; i < ls.length; i++) pair(ls[i], rs[i]);
+        return;
+      }
+      const byPath = new Map(rs.map((n) => [n.path, n]));
+      for (const ln of ls) {
+        const rn = byPath.get(ln.path);
+        if (rn) pair(ln, rn);
+        else only(ln, 'left');
+        byPath.delete(ln.path);
+      }
+      for (const rn of byPath.values()) only(rn, 'right');
+    };
+    const leaf = (path: string, ln: FieldNode, rn: FieldNode): void => {
+      if (isByteLeaf(ln) && isByteLeaf(rn) && ln.size === rn.size) {
+        if (isFullHex(ln) && isFullHex(rn)) {
+          if (ln.value !== rn.value) byteDiffs(path, ln, rn, hexDiffs(ln.value as string, rn.value as string), label, ignore, out);
+        } else {
+          deferred.push({ at: out.fields.length, path, ln, rn });
+        }
+        return;
+      }
+      if (ln.size === rn.size && ln.type === rn.type && (ln.value ?? null) === (rn.value ?? null)) return;
+      push(out, label, ignore, { path, group: groupOf(path), left: leafSide(ln), right: leafSide(rn) });
+    };
+    walk(l, r);
   }
-  const onlyOneSide: string[] = [];
-  for (const [path, ln] of l.subsections) {
-    const rn = r.subsections.get(path);
-    if (!rn) { out.subsections.push({ path, status: 'only-left', leftVersion: ln.version }); onlyOneSide.push(path); }
-    else if (ln.version !== rn.version) out.subsections.push({ path, status: 'version', leftVersion: ln.version, rightVersion: rn.version });
-  }
-  for (const [path, rn] of r.subsections) {
-    if (!l.subsections.has(path)) { out.subsections.push({ path, status: 'only-right', rightVersion: rn.version }); onlyOneSide.push(path); }
-  }
-  const inOneSided = (path: string) => onlyOneSide.some((s) => path === s || path.startsWith(`${s}/`) || path.startsWith(`${s}.`));
-  for (const [path, ln] of l.leaves) {
-    const rn = r.leaves.get(path);
-    if (rn) await compareLeaf(p, path, ln, rn, label, ignore, out);
-    else if (!inOneSided(path)) push(out, label, ignore, { path, left: leafSide(ln) });
-  }
-  for (const [path, rn] of r.leaves) {
-    if (!l.leaves.has(path) && !inOneSided(path)) push(out, label, ignore, { path, right: leafSide(rn) });
+  // Large buffers, in the order they came: their differing bytes go where the walk met them.
+  for (let k = deferred.length - 1; k >= 0; k--) {
+    const d = deferred[k];
+    const diffs = await readDiffs(p, d.ln, d.rn);
+    const part: FieldComparison = { ...out, fields: [] };
+    byteDiffs(d.path, d.ln, d.rn, diffs, label, ignore, part);
+    out.fields.splice(d.at, 0, ...part.fields);
+    out.ignored = part.ignored;
+    out.unlisted = part.unlisted;
   }
   return out;
 }
 
-/** Paths align when most leaves of the smaller tree exist in the other. */
-function comparable(l: Tree, r: Tree): boolean {
-  const [small, big] = l.leaves.size <= r.leaves.size ? [l, r] : [r, l];
-  if (small.leaves.size === 0) return big.leaves.size === 0;
-  let shared = 0;
-  for (const k of small.leaves.keys()) if (big.leaves.has(k)) shared++;
-  return shared * 2 >= small.leaves.size;
+/** Paths align when most top-level fields of the smaller side exist in the other. */
+function comparable(l: readonly FieldNode[], r: readonly FieldNode[]): boolean {
+  const [small, big] = l.length <= r.length ? [l, r] : [r, l];
+  if (small.length === 0) return big.length === 0;
+  const paths = new Set(big.map((n) => n.path));
+  return small.filter((n) => paths.has(n.path)).length * 2 >= small.length;
 }
 
 function push(out: FieldComparison, label: string, ignore: IgnoreMatcher, d: FieldDiff): void {
@@ -98,59 +126,40 @@ function groupOf(path: string): string | undefined {
   return m ? m[1] : undefined;
 }
 
-async function compareLeaf(p: SidePair, path: string, ln: FieldNode, rn: FieldNode, label: string, ignore: IgnoreMatcher, out: FieldComparison): Promise<void> {
-  if (isByteLeaf(ln) && isByteLeaf(rn) && ln.size === rn.size) {
-    if (ignore.matches(label, path)) {
-      // Counted only if something differs, like any other ignored field.
-      if (await bytesDiffer(p, ln, rn)) out.ignored++;
-      return;
-    }
-    await compareBytes(p, path, ln, rn, out);
-    return;
+/** Differing bytes of two hex values of equal length, as [index, left, right] triples. */
+function hexDiffs(a: string, b: string): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < a.length; i += 2) {
+    if (a[i] !== b[i] || a[i + 1] !== b[i + 1]) out.push(i / 2, parseInt(a.substr(i, 2), 16), parseInt(b.substr(i, 2), 16));
   }
-  if (ln.size === rn.size && ln.type === rn.type && sameValue(ln, rn)) return;
-  push(out, label, ignore, { path, group: groupOf(path), left: leafSide(ln), right: leafSide(rn) });
+  return out;
 }
 
-function sameValue(a: FieldNode, b: FieldNode): boolean {
-  return (a.value ?? null) === (b.value ?? null);
-}
-
-async function bytesDiffer(p: SidePair, ln: FieldNode, rn: FieldNode): Promise<boolean> {
-  let differs = false;
-  await forEachByteDiff(p, ln, rn, () => {
-    differs = true;
-    return false;
-  });
-  return differs;
-}
-
-async function compareBytes(p: SidePair, path: string, ln: FieldNode, rn: FieldNode, out: FieldComparison): Promise<void> {
-  let listed = 0;
-  await forEachByteDiff(p, ln, rn, (i, a, b) => {
-    if (listed++ >= MAX_BYTE_DIFFS) out.unlisted++;
-    else out.fields.push({ path: `${path}[${i}]`, group: path, left: byteSide(ln, i, a), right: byteSide(rn, i, b) });
-    return true;
-  });
-}
-
-/** Calls `fn(i, left, right)` for each differing byte until it returns false. */
-async function forEachByteDiff(p: SidePair, ln: FieldNode, rn: FieldNode, fn: (i: number, a: number, b: number) => boolean): Promise<void> {
-  if (isFullHex(ln) && isFullHex(rn)) {
-    const a = ln.value as string;
-    const b = rn.value as string;
-    if (a === b) return;
-    for (let i = 0; i < ln.size; i++) {
-      if (a[2 * i] !== b[2 * i] || a[2 * i + 1] !== b[2 * i + 1]) {
-        if (!fn(i, parseInt(a.substr(2 * i, 2), 16), parseInt(b.substr(2 * i, 2), 16))) return;
-      }
-    }
-    return;
-  }
+/** The same from the files, in 1 MiB slices, for buffers whose value is a preview. */
+async function readDiffs(p: SidePair, ln: FieldNode, rn: FieldNode): Promise<number[]> {
+  const out: number[] = [];
   for (let at = 0; at < ln.size; at += SLICE) {
     const n = Math.min(SLICE, ln.size - at);
     const [a, b] = await Promise.all([p.readLeft(ln.offset + at, n), p.readRight(rn.offset + at, n)]);
     if (a.length < n || b.length < n) throw new Error(`${ln.path}: the file ended inside the field (${a.length < n ? 'left' : 'right'} side, offset ${at})`);
-    for (let i = 0; i < n; i++) if (a[i] !== b[i] && !fn(at + i, a[i], b[i])) return;
+    for (let i = 0; i < n; i++) if (a[i] !== b[i]) out.push(at + i, a[i], b[i]);
+  }
+  return out;
+}
+
+/** A buffer's differing bytes as elements "path[i]"; an ignored buffer counts once. */
+function byteDiffs(path: string, ln: FieldNode, rn: FieldNode, diffs: number[], label: string, ignore: IgnoreMatcher, out: FieldComparison): void {
+  if (diffs.length === 0) return;
+  if (ignore.matches(label, path)) {
+    out.ignored++;
+    return;
+  }
+  for (let k = 0; k < diffs.length; k += 3) {
+    if (k / 3 >= MAX_BYTE_DIFFS) {
+      out.unlisted += (diffs.length - k) / 3;
+      return;
+    }
+    const i = diffs[k];
+    out.fields.push({ path: `${path}[${i}]`, group: path, left: byteSide(ln, i, diffs[k + 1]), right: byteSide(rn, i, diffs[k + 2]) });
   }
 }

@@ -35,6 +35,11 @@ export function FieldDiffList({ section }: { section: SectionDiff }) {
 
   return (
     <div className="field-diffs">
+      {(section.status === 'only-left' || section.status === 'only-right') && (
+        <p className="note">{section.key} is only in the {section.status === 'only-left' ? 'left (open)' : 'right'} file.</p>
+      )}
+      {section.status === 'same' && !section.ignored && <p className="note muted">{section.key} holds the same values in both files.</p>}
+      {section.ignored > 0 && <p className="note muted">{section.ignored} difference{section.ignored === 1 ? ' is' : 's are'} hidden by the ignore list.</p>}
       {section.notes.map((n) => <p key={n} className="muted note">{n}</p>)}
       {section.subsections.map((x) => (
         <p key={x.path} className="note">
