@@ -51,7 +51,15 @@ export class CompareSession {
       const source = blobSource(file);
       const leftSide: DiffSide = { name: left.name, model: left.scan.model, read: (o, n) => left.source.read(o, n) };
       const progress = throttle((phase: 'scan' | 'ram', done: number, total: number) => emit({ type: 'compare-progress', id, phase, done, total }));
-      // Left pages first: they need nothing from the right file.
+      if (await hasHeader(source)) {
+        const pre = await preliminaryModel(source, bundledLibrary());
+        if (pre.ok && !signal.aborted) {
+          const result = await diffSections(leftSide, { name, model: pre.model, read: (o, n) => source.read(o, n) }, { ignore });
+          emit({ type: 'compare-devices', id, stage: 'devices-first', result, right: { name, model: outline(pre.model) }, leftGeneration: left.generation });
+        }
+      }
+      // The left pages need nothing from the right file: hashed beside the right scan (after the
+      // devices-first comparison, which their hashing would hold up in this one thread).
       const lt = pageCount(left.scan.model);
       let leftDone = 0;
       let rightDone = 0;
@@ -61,13 +69,6 @@ export class CompareSession {
         ? hashRam(left.source, left.scan.ram, { signal, onProgress: (d) => ((leftDone = d), ramProgress()) })
         : null;
       leftHashes?.catch(() => undefined); // awaited below unless the scan fails first
-      if (await hasHeader(source)) {
-        const pre = await preliminaryModel(source, bundledLibrary());
-        if (pre.ok && !signal.aborted) {
-          const result = await diffSections(leftSide, { name, model: pre.model, read: (o, n) => source.read(o, n) }, { ignore });
-          emit({ type: 'compare-devices', id, stage: 'devices-first', result, right: { name, model: outline(pre.model) }, leftGeneration: left.generation });
-        }
-      }
       // The right file's pages are hashed as the scanner passes them: it is read once.
       const hasher = new PageHasher();
       const scan = await scanStream(source, { library: bundledLibrary(), signal, onProgress: (s, t) => progress('scan', s, t), ramPages: hasher.sink });
