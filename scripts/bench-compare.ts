@@ -4,7 +4,7 @@
 //   two 4 GiB streams: the same to the first row (device differences, devices first on both
 //   sides), target < 0.5 s; the whole comparison (compare request to reply, RAM included)
 //   against the app's own scan of one of them (open request to reply), target <= 2.5x.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { fileSource } from '../src/cli/node-source.ts';
@@ -25,6 +25,7 @@ const read = (page: Page) => page.evaluate('JSON.parse(JSON.stringify(window.__b
 async function editedDevstate(): Promise<string> {
   mkdirSync(BENCH_DIR, { recursive: true });
   const out = join(BENCH_DIR, 'q35-devstate-cmos.bin');
+  if (existsSync(out)) return out; // made by an earlier run (the CLI never overwrites)
   const src = await fileSource(DEVSTATE);
   try {
     const r = await runEdits(src, [{ kind: 'set-field', path: 'mc146818rtc (0)/cmos_data[63]', value: '0x5a' }], out, { library: bundledLibrary() });
