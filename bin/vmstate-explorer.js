@@ -1,7 +1,36 @@
 #!/usr/bin/env node
-// Thin shim: the CLI lives in src/cli and is TypeScript, loaded through tsx.
-import { register } from 'tsx/esm/api';
+// Thin shim: runs the compiled CLI (dist-cli/, built from src/cli by scripts/build-cli.mjs at
+// `npm ci` and by `npm run build`). If the build is missing or any source it was built from has
+// changed since (an edited checkout), it is built again first (esbuild, a fraction of a second),
+// so this always runs the sources as they are. Without esbuild (an install that left out the
+// devDependencies) the CLI runs from source through tsx, as it did before, with a note.
+import { readFileSync, statSync } from 'node:fs';
 
-register();
-const { main } = await import('../src/cli/main.ts');
+const root = new URL('../', import.meta.url);
+
+function buildIsFresh() {
+  try {
+    const { inputs } = JSON.parse(readFileSync(new URL('dist-cli/inputs.json', root), 'utf8'));
+    return inputs.every(([path, mtimeMs, size]) => {
+      const s = statSync(new URL(path, root));
+      return s.mtimeMs === mtimeMs && s.size === size;
+    });
+  } catch {
+    return false;
+  }
+}
+
+let main;
+if (!buildIsFresh()) {
+  try {
+    const { buildCli } = await import('../scripts/build-cli.mjs');
+    await buildCli();
+  } catch (e) {
+    process.stderr.write(`vmstate-explorer: note: running from source through tsx (slower start); the compiled CLI could not be built: ${String(e?.message ?? e).split('\n')[0]}\n`);
+    const { register } = await import('tsx/esm/api');
+    register();
+    ({ main } = await import('../src/cli/main.ts'));
+  }
+}
+main ??= (await import('../dist-cli/main.js')).main;
 process.exitCode = await main(process.argv.slice(2));

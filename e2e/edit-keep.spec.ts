@@ -30,7 +30,7 @@ test('edits survive a reload of the page and come back when the same file is ope
   await page.keyboard.press('Control+g');
   await page.getByLabel('Go to offset or field').fill(REG0);
   await page.keyboard.press('Enter');
-  await expect(tree(page).getByRole('treeitem', { selected: true })).toHaveAttribute('aria-label', /^\[0\] = 0xbeef \(48879\), edited$/);
+  await expect(tree(page).getByRole('treeitem', { selected: true })).toHaveAttribute('aria-label', /^\[0\] = 0xbeef \(48879\), [^,]+, 0x[0-9a-f]+, edited$/);
   await shot(page, 'keep-1-restored');
 
   // Downloaded: nothing left to lose, so leaving does not ask.

@@ -2,7 +2,8 @@ import { closeSync, mkdirSync, openSync, readSync, rmSync, statSync, writeSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { startQemu, waitForMigration } from '../scripts/lib/qmp.mjs';
+import { startQemu } from '../scripts/lib/qemu.mjs';
+import { waitForMigration } from '../scripts/lib/qmp.mjs';
 import { shot } from './edit-helpers.ts';
 import { byteCell, col, openByInput, sectionsTable, statusLine, tableRows } from './open-file.ts';
 
@@ -45,26 +46,49 @@ test.afterAll(() => {
   rmSync(DIR, { recursive: true, force: true });
 });
 
-/** Longest gap between animation frames while `during` runs: the page's responsiveness. */
-async function watchFrames(page: Page): Promise<() => Promise<number>> {
+interface Frames {
+  /** Animation frames drawn while the scan's progress bar was on screen. */
+  duringScan: number;
+  /** Distinct progress values those frames showed: the page drew the scan's progress as it went. */
+  progressValues: number;
+  /** Longest gap between two frames while the bar was on screen, in ms. */
+  maxGap: number;
+}
+
+/**
+ * Watches the page's animation frames from now on. A main thread busy with the scan would draw no
+ * frames (one long gap) and no intermediate progress; the worker keeps it free.
+ */
+async function watchFrames(page: Page): Promise<() => Promise<Frames>> {
   await page.evaluate(() => {
-    const w = window as unknown as { __maxGap: number; __stop: boolean };
-    w.__maxGap = 0;
-    w.__stop = false;
-    let last = performance.now();
+    const w = window as unknown as { __frames: { duringScan: number; values: Set<number>; maxGap: number; stop: boolean } };
+    w.__frames = { duringScan: 0, values: new Set(), maxGap: 0, stop: false };
+    let last = -1;
     const tick = (t: number) => {
-      w.__maxGap = Math.max(w.__maxGap, t - last);
-      last = t;
-      if (!w.__stop) requestAnimationFrame(tick);
+      const f = w.__frames;
+      const bar = document.querySelector('progress');
+      if (bar) {
+        if (last >= 0) f.maxGap = Math.max(f.maxGap, t - last);
+        f.duringScan++;
+        f.values.add(bar.value);
+        last = t;
+      } else last = -1;
+      if (!f.stop) requestAnimationFrame(tick);
     };
     requestAnimationFrame(tick);
   });
   return () => page.evaluate(() => {
-    const w = window as unknown as { __maxGap: number; __stop: boolean };
-    w.__stop = true;
-    return w.__maxGap;
+    const w = window as unknown as { __frames: { duringScan: number; values: Set<number>; maxGap: number; stop: boolean } };
+    w.__frames.stop = true;
+    return { duringScan: w.__frames.duringScan, progressValues: w.__frames.values.size, maxGap: w.__frames.maxGap };
   });
 }
+
+/**
+ * How long a frame may take on these shared 2-core machines before we call the page unresponsive:
+ * far above a busy machine's hiccups, far below the tens of seconds a scan on the main thread takes.
+ */
+const MAX_FRAME_GAP_MS = 3_000;
 
 test('a multi-GiB stream shows its progress and can be cancelled', async ({ page }) => {
   await page.goto('/');
@@ -80,9 +104,11 @@ test('a multi-GiB stream shows its progress and can be cancelled', async ({ page
   await expect(bar).toBeHidden();
   await expect(page.getByText('Cancelled opening guest-2g-migration.bin.')).toBeVisible();
   await expect(sectionsTable(page)).toBeHidden();
-  // The page stayed responsive: frames kept coming (how smoothly is measured by npm run bench,
-  // not asserted here, since these machines are shared and noisy).
-  expect(await frames()).toBeGreaterThan(0);
+  // The page stayed responsive while it scanned: frames kept coming, none held up for seconds (how
+  // smoothly is measured by npm run bench, not asserted here: these machines are shared and noisy).
+  const f = await frames();
+  expect(f.duringScan, JSON.stringify(f)).toBeGreaterThan(1);
+  expect(f.maxGap, JSON.stringify(f)).toBeLessThan(MAX_FRAME_GAP_MS);
 });
 
 test('the whole stream scans and the hex view reaches its last byte', async ({ page }) => {
@@ -98,7 +124,10 @@ test('the whole stream scans and the hex view reaches its last byte', async ({ p
   // The device sections show first (devices first); the whole table once the bar is gone.
   await expect(page.getByRole('progressbar', { name: 'Scanning guest-2g-migration.bin' })).toBeHidden({ timeout: 120_000 });
   await expect(sectionsTable(page)).toBeVisible();
-  expect(await frames()).toBeGreaterThan(0);
+  // Frames throughout the whole scan, drawing its progress as it went.
+  const f = await frames();
+  expect(f.progressValues, JSON.stringify(f)).toBeGreaterThanOrEqual(3);
+  expect(f.maxGap, JSON.stringify(f)).toBeLessThan(MAX_FRAME_GAP_MS);
   const rows = await tableRows(page);
   expect(rows.filter((r) => r[col('Device')] === 'ram').length).toBeGreaterThanOrEqual(3);
   // The last record, reached with End: a table of more than 150 records renders only the rows in view.
@@ -183,10 +212,10 @@ test('a device field of the 2 GiB stream is edited without decoding its RAM agai
   await input.fill('0x1234');
   await input.press('Enter');
   // Only the device sections are decoded again (see the worker session); no timing is asserted.
-  await expect(reg).toHaveAttribute('aria-label', '[0] = 0x1234 (4660), edited', { timeout: 30_000 });
+  await expect(reg).toHaveAttribute('aria-label', /^\[0\] = 0x1234 \(4660\), [^,]+, 0x[0-9a-f]+, edited$/, { timeout: 30_000 });
   const at = parseInt((await statusLine(page).textContent())!.match(/^0x([0-9a-f]+)/)![1], 16);
   await expect(byteCell(page, at + 6)).toHaveText('12');
   await expect(byteCell(page, at + 7)).toHaveClass(/\bed\b/);
   await page.keyboard.press('Control+z');
-  await expect(reg).toHaveAttribute('aria-label', /^\[0\] = 0x0 \(0\)$/, { timeout: 5_000 });
+  await expect(reg).toHaveAttribute('aria-label', /^\[0\] = 0x0 \(0\), [^,]+, 0x[0-9a-f]+$/, { timeout: 5_000 });
 });

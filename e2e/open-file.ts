@@ -53,9 +53,14 @@ export function sectionsTable(page: Page): Locator {
   return page.getByRole('table', { name: 'Sections' });
 }
 
-/** Waits until the section table shows `name`'s records. */
-export async function expectOpened(page: Page, name: string): Promise<void> {
-  await expect(page.locator('.file-info strong')).toHaveText(name);
+/**
+ * Waits for the real end of `name`'s open: its final model is in (data-open-state="done" on the
+ * same render that names it), not the first sign of it. The section table shows while the field
+ * trees are still on their way, and a description or an edit then would be refused or wait.
+ * The end comes later than the first sign; on a shared CI machine a whole open can take seconds.
+ */
+export async function expectOpened(page: Page, name: string, timeout = 30_000): Promise<void> {
+  await expect(page.locator('.app[data-open-state="done"] .file-info strong')).toHaveText(name, { timeout });
   await expect(sectionsTable(page)).toBeVisible();
 }
 

@@ -28,7 +28,7 @@ async function editedDevstate(): Promise<string> {
   if (existsSync(out)) return out; // made by an earlier run (the CLI never overwrites)
   const src = await fileSource(DEVSTATE);
   try {
-    const r = await runEdits(src, [{ kind: 'set-field', path: 'mc146818rtc (0)/cmos_data[63]', value: '0x5a' }], out, { library: bundledLibrary() });
+    const r = await runEdits(src, [{ kind: 'field', path: 'mc146818rtc (0)/cmos_data[63]', value: '0x5a' }], out, { library: bundledLibrary() });
     if (!r.ok) throw new Error(`making ${out}: ${r.reason}`);
   } finally {
     await src.close();

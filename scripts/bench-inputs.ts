@@ -4,7 +4,8 @@
 import { createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { startQemu, waitForMigration } from './lib/qmp.mjs';
+import { startQemu } from './lib/qemu.mjs';
+import { waitForMigration } from './lib/qmp.mjs';
 
 export const BENCH_DIR = process.env.BENCH_DIR ?? '/tmp/vmstate-bench';
 const MiB = 1024 * 1024;
@@ -43,8 +44,16 @@ async function migrate(name: string, args: string[], hmp: string[] = []): Promis
   return path;
 }
 
-/** The 4 GiB guest's memory and devices: 3 GiB below the PCI hole, 1 GiB from 4 GiB up. */
-const RANDOM_4G = (loader: (addr: number) => string[]) => ['-m', '4G', ...loader(0x1000000), ...loader(0x40000000), ...loader(0x80000000), ...loader(0x100000000)];
+const loader = (noise: string, addr: number) => ['-device', `loader,file=${noise},addr=0x${addr.toString(16)},force-raw=on`];
+
+/** The 4 GiB guest's memory: pc with 3 GiB below the PCI hole, 1 GiB from 4 GiB up, all noise. */
+const RANDOM_4G = (noise: string) => ['-m', '4G', ...[0x1000000, 0x40000000, 0x80000000, 0x100000000].flatMap((a) => loader(noise, a))];
+
+/** Only the 1 GiB random stream (BENCH_ONLY=cli needs no more). */
+export async function random1gInput(): Promise<string> {
+  mkdirSync(BENCH_DIR, { recursive: true });
+  return migrate('random-1g.mig', ['-m', '1G', ...loader(await noiseFile(), 0x1000000)]);
+}
 
 /**
  * The comparison's second 4 GiB stream (issue #13): the same guest with three 4-byte words
@@ -53,19 +62,17 @@ const RANDOM_4G = (loader: (addr: number) => string[]) => ['-m', '4G', ...loader
  */
 export async function diffInputs(): Promise<{ left: string; right: string; differingPages: number }> {
   const { random4g } = await benchInputs();
-  const noise = join(BENCH_DIR, 'noise-1000m.bin');
-  const loader = (addr: number) => ['-device', `loader,file=${noise},addr=0x${addr.toString(16)},force-raw=on`];
+  const noise = await noiseFile();
   const word = (addr: number) => ['-device', `loader,addr=0x${addr.toString(16)},data=0x5a5a5a5a,data-len=4`];
-  const right = await migrate('random-4g-b.mig', [...RANDOM_4G(loader), ...word(0x3f900000), ...word(0x7fa00000), ...word(0xbfb00000)], ['o /b 0x70 0x3f', 'o /b 0x71 0x5a']);
+  const right = await migrate('random-4g-b.mig', [...RANDOM_4G(noise), ...word(0x3f900000), ...word(0x7fa00000), ...word(0xbfb00000)], ['o /b 0x70 0x3f', 'o /b 0x71 0x5a']);
   return { left: random4g, right, differingPages: 3 };
 }
 
 export async function benchInputs(): Promise<{ idle: string; random1g: string; random4g: string }> {
   mkdirSync(BENCH_DIR, { recursive: true });
   const noise = await noiseFile();
-  const loader = (addr: number) => ['-device', `loader,file=${noise},addr=0x${addr.toString(16)},force-raw=on`];
   const idle = await migrate('idle-1g.mig', ['-m', '1G']);
-  const random1g = await migrate('random-1g.mig', ['-m', '1G', ...loader(0x1000000)]);
-  const random4g = await migrate('random-4g.mig', RANDOM_4G(loader));
+  const random1g = await random1gInput();
+  const random4g = await migrate('random-4g.mig', RANDOM_4G(noise));
   return { idle, random1g, random4g };
 }

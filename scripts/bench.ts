@@ -14,6 +14,7 @@ import { DEFAULT_SLICE } from '../src/format/window-reader.ts';
 import { fileSource } from '../src/cli/node-source.ts';
 import { benchInputs } from './bench-inputs.ts';
 import { benchDiff } from './bench-diff.ts';
+import { benchCli } from './bench-cli.ts';
 
 const MiB = 1024 * 1024;
 /** Each reader runs this many times per input; the best run counts (the worst RSS growth). */
@@ -64,6 +65,8 @@ const fmt = (ms: number) => `${ms.toFixed(0)} ms`;
 const rate = (bytes: number, ms: number) => `${(bytes / MiB / (ms / 1000)).toFixed(0)} MiB/s`;
 
 async function main() {
+  // BENCH_ONLY=cli: only the command line's whole-process figures (needs only the 1 GiB stream).
+  if (process.env.BENCH_ONLY === 'cli') return benchCli();
   // BENCH_ONLY=compare: only the comparison's figures (bench-diff.ts), here and in the browser.
   if (process.env.BENCH_ONLY === 'compare') return benchDiff();
   const inputs = await benchInputs();
@@ -113,6 +116,7 @@ async function main() {
   const dev = join(import.meta.dirname, '../public/fixtures/q35-devstate.bin');
   const t = await timed(() => coreScan(dev));
   console.log(`\nq35-devstate.bin (${statSync(dev).size} bytes): full decode ${t.ms.toFixed(1)} ms (target < 200 ms to the table)`);
+  await benchCli();
   await benchDiff();
 }
 

@@ -3,8 +3,13 @@
 // QEMU 7.2 (Debian bookworm build) and writes public/fixtures/manifest.json describing each one.
 //
 //   node scripts/make-fixtures.mjs
+//   node scripts/make-fixtures.mjs --only pc-regs-migration.bin,q35-regs-migration.bin
 //   ANALYZE_MIGRATION=/path/to/qemu-7.2/scripts/analyze-migration.py node scripts/make-fixtures.mjs
 //
+// --only remakes the named fixtures and keeps the others (bytes and manifest entries) as they are:
+// a migration stream splits its RAM into PART records wherever the migration thread's timing puts
+// the iteration boundaries, so a rerun can move every later offset that tests rely on. The facts
+// derived across fixtures, the load-back checks and the self-checks are redone for all of them.
 // - Every guest is started paused (-S), TCG, -nodefaults -display none, with a fixed RTC base and
 //   fixed MACs, so repeated runs produce byte-identical files (verified on QEMU 7.2.22).
 // - QEMU runs with cwd = repository root and all paths in its arguments/QMP commands are relative
@@ -25,8 +30,9 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { startQemu, waitForMigration } from './lib/qmp.mjs';
-import { REPO_ROOT, loadIntoQemu, loaderExtraArgs, shQuote } from './lib/qemu.mjs';
+import { waitForMigration } from './lib/qmp.mjs';
+import { REPO_ROOT, loadIntoQemu, loaderExtraArgs, shQuote, startQemu } from './lib/qemu.mjs';
+import { vmdescOf, walkStream } from './lib/stream.mjs';
 
 const FIX_REL = 'public/fixtures';
 const FIX = resolve(REPO_ROOT, FIX_REL);
@@ -94,6 +100,25 @@ const CONFIG_CAPS = [{ capability: 'x-ignore-shared', state: true }, { capabilit
 // -seed 1: virt otherwise writes a random rng-seed into the DTB in guest RAM (format.md §12).
 const VIRT = ['-M', 'virt', '-cpu', 'cortex-a57', '-m', '32', '-seed', '1', ...COMMON, '-device', 'virtio-rng-pci'];
 
+// Guests that run: a tiny program gives every general register a distinct value and halts, so the
+// registers a decoder reads can be told apart (scripts/guests/*.S, assembled by assembleGuests()).
+// x86 boots it as the firmware (-bios: the reset vector is in the BIOS ROM, see x86-regs.S);
+// aarch64 loads it into RAM with -device loader, cpu-num=0 (which sets the PC; above the 1 MiB the
+// DTB takes at the start of RAM).
+const REGS_X86 = 'regs-x86.rom';
+const REGS_ARM = 'regs-aarch64.bin';
+const REGS_ARM_ADDR = 0x40100000;
+const PC_REGS = ['-M', 'pc', '-m', '16', ...COMMON, '-bios', `${FIX_REL}/${REGS_X86}`];
+const Q35_REGS = ['-M', 'q35', '-m', '16', ...COMMON, '-bios', `${FIX_REL}/${REGS_X86}`];
+const VIRT_REGS = ['-M', 'virt', '-cpu', 'cortex-a57', '-m', '32', '-seed', '1', ...COMMON,
+  '-device', `loader,file=${FIX_REL}/${REGS_ARM},addr=0x${REGS_ARM_ADDR.toString(16)},cpu-num=0`];
+const X86_HALTED = (regs) => /\bHLT=1\b/.test(regs);
+
+const ONLY = (() => {
+  const i = process.argv.indexOf('--only');
+  return i > 0 ? new Set(process.argv[i + 1]?.split(',')) : null;
+})();
+
 const FIXTURES = [
   { file: 'pc-devstate.bin', kind: 'devstate', machine: 'pc', binary: X86, args: PC, describedBy: 'pc-migration.bin' },
   { file: 'pc-migration.bin', kind: 'migration', machine: 'pc', binary: X86, args: PC },
@@ -106,6 +131,9 @@ const FIXTURES = [
   { file: 'pc-config-migration.bin', kind: 'migration', machine: 'pc', binary: X86, args: PC_CONFIG, migrationCapabilities: CONFIG_CAPS },
   { file: 'virt-devstate.bin', kind: 'devstate', machine: 'virt', binary: ARM, args: VIRT, describedBy: 'virt-migration.bin' },
   { file: 'virt-migration.bin', kind: 'migration', machine: 'virt', binary: ARM, args: VIRT },
+  { file: 'pc-regs-migration.bin', kind: 'migration', machine: 'pc', binary: X86, args: PC_REGS, inputs: [REGS_X86], runsUntil: X86_HALTED },
+  { file: 'q35-regs-migration.bin', kind: 'migration', machine: 'q35', binary: X86, args: Q35_REGS, inputs: [REGS_X86], runsUntil: X86_HALTED },
+  { file: 'virt-regs-migration.bin', kind: 'migration', machine: 'virt', binary: ARM, args: VIRT_REGS, inputs: [REGS_ARM], runsUntil: 'armHalted' },
 ];
 
 const NOT_INCLUDED = [
@@ -140,25 +168,68 @@ function seededBytes(seed, size) {
   return out;
 }
 
+/**
+ * Assembles the guest programs of scripts/guests/ into public/fixtures/ (GNU as + objcopy from
+ * binutils, and binutils-aarch64-linux-gnu for aarch64). Returns their provenance for the manifest
+ * and armHalted(info registers text): true once the aarch64 program is in its wfi loop.
+ */
+function assembleGuests() {
+  const tmp = mkdtempSync(join(tmpdir(), 'vmstate-guests-'));
+  const tool = (cmd, args) => {
+    try {
+      return execFileSync(cmd, args, { encoding: 'utf8' });
+    } catch (e) {
+      throw new Error(`${cmd} ${args.join(' ')} failed (${e.code ?? e.message.split('\n')[0]}); the guest programs need binutils and binutils-aarch64-linux-gnu`);
+    }
+  };
+  const build = (src, out, prefix, asArgs) => {
+    const obj = join(tmp, `${out}.o`);
+    tool(`${prefix}as`, [...asArgs, '-o', obj, join(REPO_ROOT, 'scripts/guests', src)]);
+    tool(`${prefix}objcopy`, ['-O', 'binary', '-j', '.text', obj, join(FIX, out)]);
+    const symbols = Object.fromEntries(tool(`${prefix}nm`, [obj]).trim().split('\n').map((l) => l.split(' ')).map(([v, , n]) => [n, parseInt(v, 16)]));
+    const bytes = readFileSync(join(FIX, out));
+    return {
+      file: out, source: `scripts/guests/${src}`, size: bytes.length, sha256: sha256(bytes), haltOffset: symbols.halt,
+      assembledWith: `${tool(`${prefix}as`, ['--version']).split('\n')[0]}; ${prefix}objcopy -O binary -j .text`,
+    };
+  };
+  const x86 = build('x86-regs.S', REGS_X86, '', ['--64']);
+  const arm = build('aarch64-regs.S', REGS_ARM, 'aarch64-linux-gnu-', []);
+  rmSync(tmp, { recursive: true, force: true });
+  const armHalted = (regs) => {
+    const pc = /\bPC=([0-9a-f]{16})\b/.exec(regs);
+    const at = pc ? Number(BigInt(`0x${pc[1]}`)) - REGS_ARM_ADDR : -1;
+    return at === arm.haltOffset || at === arm.haltOffset + 4; // on the wfi, or past it (QEMU 7.2 reports the latter)
+  };
+  return { programs: [x86, arm], armHalted };
+}
+
 const commandLine = (binary, args) =>
   [binary, ...args, '-qmp', 'unix:<tmpdir>/qmp.sock,server=on,wait=off'].map(shQuote).join(' ');
 
-/** Framing facts read from the bytes (cross-checked against what the configuration implies). */
-function inspect(buf) {
-  const hasHeader = buf.length >= 8 && buf.readUInt32BE(0) === 0x5145564d && buf.readUInt32BE(4) === 3;
-  let vmdescAt = -1;
-  const j = buf.lastIndexOf('{"page_size"');
-  if (j >= 6 && buf[j - 6] === 0 && buf[j - 5] === 6 && buf.readUInt32BE(j - 4) === buf.length - j) vmdescAt = j - 6;
-  const eof = vmdescAt >= 0 ? vmdescAt : buf.length - 1;
-  if (buf[eof] !== 0) throw new Error('stream does not end with EOF (0x00) before the end / vmdesc');
+/** Framing facts and the per-record layout, from the independent walker (scripts/lib/stream.mjs). */
+function inspect(buf, json) {
+  const walk = walkStream(buf, json);
   return {
-    hasHeader,
-    hasConfiguration: hasHeader && buf[8] === 0x07,
-    hasFooters: eof >= 5 && buf[eof - 5] === 0x7e,
-    hasVmdesc: vmdescAt >= 0,
-    hasGlobalState: buf.includes(Buffer.from('\x0bglobalstate', 'latin1')),
-    eofOffset: eof,
-    vmdescJsonLength: vmdescAt >= 0 ? buf.length - j : 0,
+    facts: {
+      hasHeader: walk.hasHeader,
+      hasConfiguration: walk.configuration !== null,
+      hasFooters: walk.footers === true,
+      hasVmdesc: walk.vmdesc !== undefined,
+      hasGlobalState: walk.sections.some((s) => s.idstr === 'globalstate'),
+      eofOffset: walk.eofOffset,
+      vmdescJsonLength: walk.vmdesc?.jsonLength ?? 0,
+    },
+    layout: {
+      configuration: walk.configuration,
+      records: walk.records,
+      fullSections: walk.sections.length,
+      footers: walk.footers === true,
+      eofOffset: walk.eofOffset,
+      vmdesc: walk.vmdesc ?? null,
+      sections: walk.sections.map((s) => [s.offset, s.idstr, s.instanceId, s.version, s.dataLength]),
+      sectionsColumns: ['offset', 'idstr', 'instance_id', 'version', 'dataLength'],
+    },
   };
 }
 
@@ -221,6 +292,8 @@ async function qemuSession(spec, fn) {
   }
 }
 
+let guests; // set by main(): assembleGuests()
+
 async function makeFixture(spec, machineTypes) {
   const rel = `${FIX_REL}/${spec.file}`;
   rmSync(resolve(REPO_ROOT, rel), { force: true });
@@ -229,6 +302,20 @@ async function makeFixture(spec, machineTypes) {
     const out = {};
     // read-only, not part of the recorded recipe: resolves the alias (pc -> pc-i440fx-7.2)
     if (!machineTypes[spec.binary]) machineTypes[spec.binary] = await q.qmp.execute('query-machines');
+    if (spec.runsUntil) {
+      const halted = spec.runsUntil === 'armHalted' ? guests.armHalted : spec.runsUntil;
+      await run('cont');
+      qmpLog.push({ execute: 'human-monitor-command', arguments: { 'command-line': 'info registers' }, repeated: 'polled until the guest program has halted' });
+      const deadline = Date.now() + 10_000;
+      while (!halted(await q.qmp.hmp('info registers'))) {
+        if (Date.now() > deadline) throw new Error(`${spec.file}: the guest program did not halt within 10 s`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await run('stop');
+      const regs = await run('human-monitor-command', { 'command-line': 'info registers' });
+      out.registers = `${stem}.registers.txt`;
+      writeFileSync(join(FIX, out.registers), regs);
+    }
     if (spec.kind.startsWith('devstate')) {
       const regs = await run('human-monitor-command', { 'command-line': 'info registers' });
       out.registers = `${stem}.registers.txt`;
@@ -281,9 +368,9 @@ function buildManifest(versions, analyzeScript, previous, selfChecks, entries) {
     qemuVersions: versions,
     conventions: {
       paths: 'args and QMP file names are relative to the repository root; QEMU ran with cwd = repository root',
-      qmpSocket: 'commandLine shows the -qmp option added by scripts/lib/qmp.mjs startQemu (a fresh temp dir per run)',
+      qmpSocket: 'commandLine shows the -qmp option added by scripts/lib/qemu.mjs startQemu (a fresh temp dir per run)',
       devices: 'NICs have fixed MACs and romfile= (no option ROM, keeps the RAM part small); disks are null-co block nodes; audio uses -audiodev none',
-      determinism: 'guests never run (-S, TCG), RTC base and MACs are fixed, the RAM pattern is seeded: reruns give identical bytes',
+      determinism: 'guests never run (-S, TCG), RTC base and MACs are fixed, the RAM pattern is seeded: device-state files come out byte-identical on reruns, migration streams may split their RAM into PART records at other points (the migration thread\'s timing; hence --only); except the *-regs fixtures (runsGuestProgram), whose guest ran until its program halted: their clock and timer fields depend on how long that took',
       kinds: {
         devstate: 'QMP xen-save-devices-state: header, FULL sections (+footers), EOF; no configuration, no vmdesc',
         'devstate-xen': 'same as devstate with the Xen framing: no footers, no globalstate (xen-save forces the run state to "running", and store-global-state=off only sends globalstate for other states)',
@@ -295,9 +382,11 @@ function buildManifest(versions, analyzeScript, previous, selfChecks, entries) {
       sectionsVerbatimIn: 'longest prefix of the FULL records (header and EOF excluded) found verbatim in the migration of the same VM (same framing); for devstate files everything up to globalstate matches (its runstate is "running" after xen-save, "prelaunch" in the migration)',
       loadsBack: 'result of scripts/lib/qemu.mjs loadIntoQemu(file, name) on the unmodified file',
       analyze: 'golden stdout of QEMU 7.2 scripts/analyze-migration.py -f FILE, gzipped (not stored in this repo: the script itself)',
-      registers: "HMP 'info registers' output (first CPU), verbatim (x86 lines end in CRLF as HMP returns them), taken right before xen-save-devices-state",
+      registers: "HMP 'info registers' output (first CPU), verbatim (x86 lines end in CRLF as HMP returns them), taken right before xen-save-devices-state, or for the *-regs fixtures after the guest program halted and QMP stop, right before migrate",
+      runsGuestProgram: 'the guest was resumed (QMP cont) and ran one of guestPrograms until it halted (polled with info registers), then stopped (QMP stop) before the registers and the stream were taken',
     },
     analyzeMigration: analyzeScript ? analyzeProvenance(analyzeScript) : previous.analyzeMigration ?? null,
+    guestPrograms: guests.programs,
     devicesNotIncluded: NOT_INCLUDED,
     selfChecks,
     fixtures: entries,
@@ -313,10 +402,19 @@ async function main() {
   if (analyzeScript && !existsSync(analyzeScript)) throw new Error(`ANALYZE_MIGRATION=${analyzeScript} does not exist`);
 
   writeFileSync(join(FIX, RAM_PATTERN), seededBytes('vmstate-explorer pc-ram-pattern v1', RAM_PATTERN_SIZE));
+  guests = assembleGuests();
 
+  for (const f of ONLY ?? []) if (!FIXTURES.some((x) => x.file === f)) throw new Error(`--only: no fixture ${f}`);
   const machineTypes = {};
   const entries = [];
   for (const spec of FIXTURES) {
+    const kept = ONLY && !ONLY.has(spec.file) ? previous.fixtures.find((p) => p.file === spec.file) : null;
+    if (kept) {
+      if (!existsSync(join(FIX, spec.file)) || sha256(readFileSync(join(FIX, spec.file))) !== kept.sha256) throw new Error(`--only: ${spec.file} is not as its manifest entry says; remake it too`);
+      log(`keeping ${spec.file}`);
+      entries.push(kept);
+      continue;
+    }
     log(`making ${spec.file}`);
     let made;
     if (spec.derivedFrom) {
@@ -330,11 +428,6 @@ async function main() {
     }
     chmodSync(join(FIX, spec.file), 0o644); // xen-save-devices-state creates files 0640
     const buf = readFileSync(join(FIX, spec.file));
-    const facts = inspect(buf);
-    const want = expectedFraming(spec);
-    for (const k of Object.keys(want)) {
-      if (facts[k] !== want[k]) throw new Error(`${spec.file}: ${k} is ${facts[k]}, expected ${want[k]}`);
-    }
     const mt = machineTypes[spec.binary].find((m) => m.name === spec.machine || m.alias === spec.machine);
     const entry = {
       file: spec.file,
@@ -348,6 +441,7 @@ async function main() {
       qmp: made.qmpLog,
       ...(spec.migrationCapabilities ? { migrationCapabilities: spec.migrationCapabilities } : {}),
       ...(spec.inputs ? { inputs: spec.inputs } : {}),
+      ...(spec.runsUntil ? { runsGuestProgram: guests.programs.find((g) => spec.inputs.includes(g.file)).source } : {}),
       ...(spec.derivedFrom ? {
         derivedFrom: spec.derivedFrom,
         derivation: `${spec.derivedFrom} with its first 8 bytes (be32 magic 0x5145564D "QEVM", be32 version 3) removed, ` +
@@ -357,19 +451,31 @@ async function main() {
       } : {}),
       size: buf.length,
       sha256: sha256(buf),
-      hasHeader: facts.hasHeader,
-      hasFooters: facts.hasFooters,
-      hasConfiguration: facts.hasConfiguration,
-      hasVmdesc: facts.hasVmdesc,
-      hasGlobalState: facts.hasGlobalState,
-      eofOffset: facts.eofOffset,
-      vmdescJsonLength: facts.vmdescJsonLength,
-      describedBy: spec.describedBy ?? (facts.hasVmdesc ? spec.file : null),
+      describedBy: spec.describedBy ?? (vmdescOf(buf) ? spec.file : null),
       registers: made.registers ?? null,
       loader: { extraArgs: loaderExtraArgs(spec.kind), incoming: 'exec:cat FILE', ...(spec.migrationCapabilities ? { via: '-incoming defer + migrate-set-capabilities + migrate-incoming' } : {}) },
     };
     if (made.stderr && shortReason(made.stderr)) entry.producerStderr = shortReason(made.stderr);
     entries.push(entry);
+  }
+
+  // Framing and layout (every fixture, kept ones too: their describing stream may be new).
+  for (const [i, e] of entries.entries()) {
+    const spec = FIXTURES.find((f) => f.file === e.file);
+    const buf = readFileSync(join(FIX, e.file));
+    const { facts, layout } = inspect(buf, e.describedBy ? vmdescOf(readFileSync(join(FIX, e.describedBy))) : null);
+    const want = expectedFraming(spec);
+    for (const k of Object.keys(want)) {
+      if (facts[k] !== want[k]) throw new Error(`${spec.file}: ${k} is ${facts[k]}, expected ${want[k]}`);
+    }
+    // The facts go right after sha256, the layout last.
+    const next = {};
+    for (const [k, v] of Object.entries(e)) {
+      if (k in facts || k === 'layout') continue;
+      next[k] = v;
+      if (k === 'sha256') Object.assign(next, facts);
+    }
+    entries[i] = { ...next, layout };
   }
 
   // Extra facts about individual fixtures.

@@ -15,14 +15,15 @@
 // then merges every device description into one library keyed by vmsd_name.
 //
 // Usage: node scripts/make-vmdesc-library.mjs [--jobs N] [--only TARGET] [--limit N] [--out DIR]
-// Only node built-ins and scripts/lib/qmp.mjs are used.
+// Only node built-ins and scripts/lib (qemu.mjs, qmp.mjs) are used.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Qmp, waitForMigration } from './lib/qmp.mjs';
+import { waitForMigration } from './lib/qmp.mjs';
+import { runningQemus as live, startQemu } from './lib/qemu.mjs';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -297,57 +298,8 @@ function firstError(text) {
   return lines[0] ?? String(text).trim().split('\n')[0] ?? '';
 }
 
-/**
- * Like startQemu() of scripts/lib/qmp.mjs (same result shape: {qmp, proc, exited, stderr()}), but gives
- * up as soon as QEMU exits: QEMU creates the QMP socket before it creates devices, so a device that
- * fails to realize leaves a socket nobody listens on, and Qmp.connect would retry until its deadline.
- */
-async function launchQemu(binary, args, timeoutMs = START_TIMEOUT_MS) {
-  const dir = mkdtempSync(join(tmpdir(), 'vmdesc-qmp-'));
-  const sock = join(dir, 'qmp.sock');
-  const proc = spawn(binary, [...args, '-qmp', `unix:${sock},server=on,wait=off`], { stdio: ['ignore', 'pipe', 'pipe'] });
-  live.add(proc);
-  let stderr = '';
-  proc.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-  proc.stdout.resume();
-  const exited = new Promise((r) => proc.on('exit', (code, signal) => r(code ?? (signal ? 128 : -1))));
-  exited.then(() => {
-    live.delete(proc);
-    rmSync(dir, { recursive: true, force: true });
-  });
-  // Resolves when the process has exited and its stderr pipe is drained.
-  const closed = new Promise((r) => proc.on('close', r));
-  const failure = closed.then(() => {
-    const how = proc.signalCode ? `killed by ${proc.signalCode}` : `exited with status ${proc.exitCode}`;
-    throw new Error(`${stderr.trim()}\n(${binary} ${how} during start)`);
-  });
-  failure.catch(() => {});
-  try {
-    const deadline = Date.now() + timeoutMs;
-    while (!existsSync(sock)) {
-      if (proc.exitCode !== null || proc.signalCode !== null) await failure;
-      if (Date.now() > deadline) throw new Error(`did not open QMP within ${timeoutMs} ms: ${stderr.trim()}`);
-      await sleep(10);
-    }
-    const gone = () => proc.exitCode !== null || proc.signalCode !== null;
-    const connecting = Qmp.connect(sock, timeoutMs, { abort: gone });
-    connecting.then((q) => gone() && q.close(), () => {});
-    // Qmp.connect has no deadline for the greeting; a QEMU whose main loop is stuck never sends it.
-    let timer;
-    const hung = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`timeout: no QMP greeting within ${timeoutMs} ms (QEMU hung): ${firstError(stderr)}`)), timeoutMs)));
-    // If the connection fails because QEMU is exiting, report QEMU's own message instead.
-    const connected = connecting.catch(async (e) => {
-      await Promise.race([failure, sleep(2000)]);
-      throw e;
-    });
-    const qmp = await Promise.race([connected, failure, hung]).finally(() => clearTimeout(timer));
-    return { qmp, proc, exited, stderr: () => stderr };
-  } catch (e) {
-    proc.kill('SIGKILL');
-    await exited;
-    throw e;
-  }
-}
+/** QEMU with a QMP socket (scripts/lib/qemu.mjs startQemu: gives up as soon as QEMU exits). */
+const launchQemu = (binary, args, timeoutMs = START_TIMEOUT_MS) => startQemu(binary, args, { timeoutMs });
 
 // ------------------------------------------------------------------------------------------------
 // vmdesc extraction and a duplicate-key-aware JSON reader
@@ -506,8 +458,6 @@ async function discover(target, workDir) {
 
 // ------------------------------------------------------------------------------------------------
 // One probe: start, migrate, extract
-
-const live = new Set(); // running QEMU processes (killed on exit)
 
 async function stopQemu(q) {
   try {

@@ -2,10 +2,10 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createExplorerStore } from './store/store.ts';
 import { StoreProvider } from './store/StoreProvider.tsx';
-import { App } from './views/App.tsx';
-import { saveBlob } from './views/save-blob.ts';
+import { App } from './views/app/App.tsx';
+import { saveBlob } from './views/app/save-blob.ts';
 import { startScanWorker } from './worker/client.ts';
-import './views/styles.css';
+import './views/app/styles.css';
 
 const store = createExplorerStore({
   worker: startScanWorker(),

@@ -1,11 +1,15 @@
-// Helpers for tests that need the real QEMU as an oracle for the fixtures in public/fixtures/.
-// Everything is driven by public/fixtures/manifest.json (written by scripts/make-fixtures.mjs):
-// each entry records the QEMU binary and the exact arguments (minus -qmp) that made the fixture.
-// Paths inside those arguments are relative to the repository root, so QEMU runs with cwd = root.
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+// The one way the scripts and tests start QEMU (startQemu: the process, its QMP socket, optionally
+// inside a chroot), and helpers for tests that need the real QEMU as an oracle for the fixtures in
+// public/fixtures/. The fixture helpers are driven by public/fixtures/manifest.json (written by
+// scripts/make-fixtures.mjs): each entry records the QEMU binary and the exact arguments (minus
+// -qmp) that made the fixture. Paths inside those arguments are relative to the repository root,
+// so QEMU runs with cwd = root.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startQemu } from './qmp.mjs';
+import { Qmp } from './qmp.mjs';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const FIXTURES_DIR = resolve(REPO_ROOT, 'public/fixtures');
@@ -14,6 +18,81 @@ export const FIXTURES_DIR = resolve(REPO_ROOT, 'public/fixtures');
 export const DEVSTATE_KINDS = ['devstate', 'devstate-xen', 'colo'];
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Every QEMU started by startQemu and not yet exited: a script kills these when it is interrupted. */
+export const runningQemus = new Set();
+
+/**
+ * Starts BINARY ARGS plus a QMP socket and connects to it. Resolves
+ * { qmp, proc, exited, exitCode(), stderr(), close(graceMs) } once QMP is up; `exited` resolves with
+ * the exit code (128 if killed by a signal), close() quits QEMU (SIGKILL after graceMs) and closes QMP.
+ * Options: cwd (QEMU's working directory: relative paths in ARGS), chroot (run QEMU as
+ * `chroot DIR BINARY ...`; the socket is made under DIR/tmp and reached from outside through DIR),
+ * timeoutMs (for the socket and the greeting).
+ * Gives up as soon as QEMU exits: QEMU creates the QMP socket before it creates the devices, so a
+ * device that fails to realize leaves a socket nobody will answer on. The error then carries
+ * QEMU's own message first, `exitCode` and the full `stderr`. A QEMU whose main loop hangs before
+ * the greeting is killed after timeoutMs.
+ */
+export async function startQemu(binary, args, { timeoutMs = 20_000, cwd, chroot } = {}) {
+  const root = chroot ? resolve(chroot) : null;
+  const dir = mkdtempSync(join(root ? join(root, 'tmp') : tmpdir(), 'vmstate-qmp-'));
+  const sock = join(dir, 'qmp.sock');
+  const qmpArg = `unix:${root ? sock.slice(root.length) : sock},server=on,wait=off`;
+  const argv = root ? ['chroot', [root, binary, ...args, '-qmp', qmpArg]] : [binary, [...args, '-qmp', qmpArg]];
+  const proc = spawn(argv[0], argv[1], { stdio: ['ignore', 'pipe', 'pipe'], cwd });
+  runningQemus.add(proc);
+  let stderr = '';
+  proc.stderr.setEncoding('utf8');
+  proc.stderr.on('data', (d) => (stderr += d));
+  proc.stdout.resume();
+  let exitCode = null;
+  const exited = new Promise((res) => proc.on('exit', (code, signal) => res(code ?? (signal ? 128 : -1))));
+  exited.then((c) => {
+    exitCode = c;
+    runningQemus.delete(proc);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  // Rejects once the process has exited and its stderr is drained: QEMU's reason, then how it ended.
+  const failure = new Promise((res) => proc.on('close', res)).then(() => {
+    const how = proc.signalCode ? `killed by ${proc.signalCode}` : `exited with status ${proc.exitCode}`;
+    throw Object.assign(new Error(`${stderr.trim()}\n(${binary} ${how} during start)`), { exitCode, stderr });
+  });
+  failure.catch(() => {});
+  const gone = () => proc.exitCode !== null || proc.signalCode !== null;
+  try {
+    const deadline = Date.now() + timeoutMs;
+    while (!existsSync(sock)) {
+      if (gone()) await failure;
+      if (Date.now() > deadline) throw new Error(`${binary} did not open QMP within ${timeoutMs} ms: ${stderr.trim()}`);
+      await sleep(10);
+    }
+    const connecting = Qmp.connect(sock, timeoutMs, { abort: gone });
+    connecting.then((q) => gone() && q.close(), () => {});
+    let timer;
+    const hung = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${binary} sent no QMP greeting within ${timeoutMs} ms (hung): ${stderr.trim()}`)), timeoutMs)));
+    // A connection that fails because QEMU is exiting reports QEMU's own message instead.
+    const connected = connecting.catch(async (e) => {
+      await Promise.race([failure, sleep(2000)]);
+      throw e;
+    });
+    const qmp = await Promise.race([connected, failure, hung]).finally(() => clearTimeout(timer));
+    const close = async (graceMs = 5_000) => {
+      if (exitCode === null) {
+        qmp.execute('quit').catch(() => {});
+        const t = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+        await exited;
+        clearTimeout(t);
+      }
+      qmp.close();
+    };
+    return { qmp, proc, exited, exitCode: () => exitCode, stderr: () => stderr, close };
+  } catch (e) {
+    proc.kill('SIGKILL');
+    await exited;
+    throw e;
+  }
+}
 
 /** Quotes one word for /bin/sh (used by QEMU's exec: migration URIs). */
 export const shQuote = (s) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${String(s).replace(/'/g, `'\\''`)}'`);
@@ -72,21 +151,11 @@ export async function loadIntoQemu(file, name, { extraArgs = [], timeoutMs = 60_
     const stderr = e.stderr ?? e.message;
     return { ok: false, status: 'exited', exitCode: e.exitCode ?? null, stderr, qmp: null, close: async () => {} };
   }
-  let exitCode = null;
-  q.exited.then((c) => (exitCode = c));
-  const close = async () => {
-    if (exitCode === null) {
-      await q.qmp.execute('quit').catch(() => {});
-      const t = setTimeout(() => q.proc.kill('SIGKILL'), 5_000);
-      await q.exited;
-      clearTimeout(t);
-    }
-    q.qmp.close();
-  };
-  const result = (ok, status) => ({ ok, status, exitCode, stderr: q.stderr(), qmp: q.qmp, close });
+  const close = () => q.close();
+  const result = (ok, status) => ({ ok, status, exitCode: q.exitCode(), stderr: q.stderr(), qmp: q.qmp, close });
   const exitedSoon = async () => {
     const t = setTimeout(() => q.proc.kill('SIGKILL'), 10_000);
-    exitCode = await q.exited;
+    await q.exited;
     clearTimeout(t);
   };
   try {

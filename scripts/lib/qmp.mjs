@@ -1,10 +1,7 @@
-// Minimal QMP client and QEMU process helper for the fixture, library and real-QEMU test scripts.
-// QMP is line-delimited JSON over a unix socket (docs/interop/qmp-spec.rst).
+// Minimal QMP client for the fixture, library and real-QEMU test scripts (QEMU itself is started
+// by startQemu in ./qemu.mjs). QMP is line-delimited JSON over a unix socket
+// (docs/interop/qmp-spec.rst).
 import net from 'node:net';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -75,44 +72,6 @@ export class Qmp {
   close() {
     this.socket.destroy();
   }
-}
-
-/** Error for a QEMU that exited before QMP was up; carries `exitCode` and the full `stderr`. */
-function exitError(binary, exitCode, stderr) {
-  return Object.assign(new Error(`${binary} exited with ${exitCode}: ${stderr.trim()}`), { exitCode, stderr });
-}
-
-/**
- * Starts `binary` with `args` plus a QMP socket. Returns { qmp, proc, stderr(), exited }.
- * `exited` resolves with the exit code (128 if killed by a signal); stderr is collected for
- * error messages. Optional `cwd` is the working directory of QEMU (relative paths in args).
- */
-export async function startQemu(binary, args, { timeoutMs = 20_000, cwd } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'vmstate-qmp-'));
-  const sock = join(dir, 'qmp.sock');
-  const proc = spawn(binary, [...args, '-qmp', `unix:${sock},server=on,wait=off`], { stdio: ['ignore', 'pipe', 'pipe'], cwd });
-  let stderr = '';
-  proc.stderr.setEncoding('utf8');
-  proc.stderr.on('data', (d) => (stderr += d));
-  proc.stdout.resume();
-  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : -1))));
-  let earlyExit = null;
-  exited.then((c) => (earlyExit = c));
-  const deadline = Date.now() + timeoutMs;
-  while (!existsSync(sock)) {
-    if (earlyExit !== null) throw exitError(binary, earlyExit, stderr);
-    if (Date.now() > deadline) { proc.kill('SIGKILL'); throw new Error(`${binary} did not open QMP: ${stderr.trim()}`); }
-    await sleep(20);
-  }
-  let qmp;
-  try {
-    qmp = await Qmp.connect(sock, timeoutMs, { abort: () => earlyExit !== null });
-  } catch (e) {
-    if (earlyExit === null) { proc.kill('SIGKILL'); throw e; }
-    await sleep(20); // let the last stderr lines arrive
-    throw exitError(binary, earlyExit, stderr);
-  }
-  return { qmp, proc, exited, stderr: () => stderr };
 }
 
 /** Polls query-migrate until it leaves the active states; returns the final status object. */

@@ -63,6 +63,19 @@ describe('vmstate-explorer CLI', { timeout: 60_000 }, () => {
     expect(run('set', fx('virt-migration.bin'), '-o', fx('virt-migration.bin')).status).toBe(2);
   });
 
+  it('an existing -o or --save-patch target is refused in one line before any work, and left as it was', () => {
+    const out = join(dir, 'exists.bin');
+    writeFileSync(out, 'keep me');
+    const r = run('set', fx('virt-migration.bin'), '-o', out);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`vmstate-explorer: ${out} already exists: the output is never overwritten; remove it or name another file\n`);
+    expect(readFileSync(out, 'utf8')).toBe('keep me');
+    const patch = run('set', fx('virt-migration.bin'), '-o', join(dir, 'fresh.bin'), '--save-patch', out);
+    expect(patch.status).toBe(1);
+    expect(patch.stderr).toMatch(/already exists: a patch file is never overwritten/);
+    expect(readFileSync(out, 'utf8')).toBe('keep me');
+  });
+
   it('a patch saved by set applies to another file of the same VM, and refuses a mismatch', () => {
     const patch = join(dir, 'p.json');
     expect(run('set', fx('pc-migration.bin'), 'cpu (1)/env.regs[1]=0x42', '-o', join(dir, 'p1.bin'), '--save-patch', patch).status).toBe(0);
@@ -79,6 +92,37 @@ describe('vmstate-explorer CLI', { timeout: 60_000 }, () => {
     const r = run('set', fx('pc-devstate.bin'), '0000:00:00.0/I440FX (0)/parent_obj.irq_state[0]=5', '-o', join(dir, 'irq.bin'), '--vmdesc', fx('pc-migration.bin'));
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/must be 0 or 1/);
+  });
+
+  it.each([
+    [['inspect', 'FILE', '--jsn'], 'unknown option --jsn'],
+    [['inspect', 'FILE', '-x'], 'unknown option -x'],
+    [['inspect', 'FILE', '--force'], 'inspect takes no option --force'],
+    [['check', 'FILE', '--json'], 'check takes no option --json'],
+    [['inspect', 'FILE', '--format'], 'option --format needs a value'],
+    [['inspect', 'FILE', '--format', 'xml'], 'unknown --format xml (table, json or analyze)'],
+    [['inspect', 'FILE', 'OTHER'], 'unexpected argument "OTHER" after inspect FILE'],
+    [['inspect'], 'inspect needs FILE'],
+    [['set', 'FILE', 'a=1'], 'set needs -o OUT'],
+    [['frobnicate', 'FILE'], 'unknown command "frobnicate"'],
+  ])('%j is a usage error with exit 2 and one line, before the file is touched', (args, message) => {
+    const r = run(...args.map((a) => (a === 'FILE' ? fx('virt-devstate.bin') : a)));
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.replace(fx('virt-devstate.bin'), 'FILE')).toBe(`vmstate-explorer: ${message} (see 'vmstate-explorer --help')\n`);
+  });
+
+  it('--version prints the package version; --help the usage, both with exit 0', () => {
+    const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8'));
+    for (const flag of ['--version', '-V']) expect(run(flag)).toMatchObject({ status: 0, stdout: `vmstate-explorer ${pkg.version}\n`, stderr: '' });
+    expect(run('--help')).toMatchObject({ status: 0, stderr: '' });
+    expect(run('--help').stdout).toMatch(/^usage:\n/);
+  });
+
+  it('a missing input file is one line naming it', () => {
+    const r = run('inspect', join(dir, 'nope.bin'));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`vmstate-explorer: ${join(dir, 'nope.bin')}: no such file or directory\n`);
   });
 
   it('prints usage with exit 2', () => {

@@ -40,10 +40,3 @@ export async function runDiff(a: DiffArgs, out: (s: string) => void, err: (s: st
     await ls.close();
   }
 }
-
-/** `--ignore P` may repeat; parseArgs keeps one value per flag, so they are collected here. */
-export function ignoreArgs(argv: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) if (argv[i] === '--ignore' && i + 1 < argv.length) out.push(argv[++i]);
-  return out;
-}

@@ -1,23 +1,26 @@
-// `set` and `apply`: plan edits one after another against the file as edited so far, check that
-// the result frames exactly like the original, then stream it out as original slices + new bytes.
+// `set` and `apply`: the edit model (format/edit/) plans the edits one after another against the
+// file as edited so far; here the result is checked to frame exactly like the original, then
+// streamed out as original slices + new bytes.
 import { open } from 'node:fs/promises';
 import type { ByteSource } from '../format/byte-source.ts';
 import type { DescriptionLibrary } from '../format/descriptions.ts';
-import { planFieldEdit, planHeaderEdit, type Plan } from '../format/edit-plan.ts';
-import { editedSource, PieceTable, type EditAction } from '../format/edits.ts';
-import { sectionLabel } from '../format/model.ts';
-import { exportPatch, planPatchEntry, type PatchEntry, type PatchFile } from '../format/patch.ts';
+import type { Change } from '../format/edit/change.ts';
+import { exportPatch, type PatchEntry, type PatchFile } from '../format/edit/patch.ts';
+import { editedSource, PieceTable } from '../format/edit/piece-table.ts';
+import { headerValue } from '../format/edit/plan.ts';
+import { patchSteps, planRequest, runSteps, type EditRequest, type Step } from '../format/edit/steps.ts';
 import { scanStream } from '../format/scan.ts';
 import { compareFraming } from '../format/verify.ts';
 import type { Vmdesc } from '../format/vmdesc.ts';
 
-export type SetRequest =
-  | { kind: 'set-field'; path: string; value: string }
-  | { kind: 'set-header'; label: string; prop: 'idstr' | 'instance_id' | 'version_id'; value: string };
+/** `PATH=VALUE`, or `LABEL/#idstr=…` (also #instance_id, #version_id) for a section header. */
+export type SetRequest = EditRequest | { kind: 'refused'; reason: string };
 
 export function headerAssignment(path: string, value: string): SetRequest {
   const m = /^(.*)\/#(idstr|instance_id|version_id)$/.exec(path);
-  return m ? { kind: 'set-header', label: m[1], prop: m[2] as 'idstr', value } : { kind: 'set-field', path, value };
+  if (!m) return { kind: 'field', path, value };
+  const change = headerValue(m[2] as 'idstr', value);
+  return typeof change === 'string' ? { kind: 'refused', reason: change } : { kind: 'header', section: { label: m[1] }, change };
 }
 
 export interface EditRun {
@@ -31,53 +34,54 @@ export interface EditRun {
 
 type Request = SetRequest | PatchEntry;
 
+function stepsOf(req: Request): Step[] {
+  if (req.kind === 'refused') return [() => ({ ok: false, reason: req.reason })];
+  // A patch entry carries the value it expects to replace; an assignment does not.
+  if ('before' in req) return patchSteps([req]);
+  const planned = planRequest(req, []);
+  return 'error' in planned ? [() => ({ ok: false, reason: planned.error })] : planned.steps;
+}
+
 export async function runEdits(
   original: ByteSource,
   requests: Request[],
   output: string,
-  opts: { vmdesc?: Vmdesc; library?: DescriptionLibrary; force?: boolean },
+  opts: { vmdesc?: Vmdesc; library?: DescriptionLibrary; force?: boolean; prefix?: Uint8Array },
 ): Promise<EditRun> {
   const scanOpts = { vmdesc: opts.vmdesc, library: opts.library };
-  const base = (await scanStream(original, scanOpts)).model;
-  const actions: EditAction[] = [];
-  const warnings: string[] = [];
-  let model = base;
-  for (const req of requests) {
-    const current = editedSource(original, actions);
-    const plan = await planRequest(model, req, current, opts.force);
-    if (!plan.ok) return { ok: false, reason: plan.reason, warnings, actions: 0, size: 0 };
-    actions.push(plan.action);
-    warnings.push(...plan.action.warnings);
-    model = (await scanStream(editedSource(original, actions), scanOpts)).model;
-  }
-  const framing = compareFraming(base, model);
+  const at = async (changes: Change[]) => {
+    const source = editedSource(original, changes);
+    return { model: (await scanStream(source, scanOpts)).model, read: (o: number, n: number) => source.read(o, n) };
+  };
+  const base = await at([]);
+  // Warnings are printed, not asked about: `force` is only for what the guards refuse.
+  const result = await runSteps(requests.flatMap(stepsOf), base, at, opts.force === true);
+  if (!result.ok) return { ok: false, reason: result.reason, warnings: [], actions: 0, size: 0 };
+  const changes = result.changes;
+  const warnings = changes.flatMap((c) => c.warnings);
+  const edited = changes.length ? (await at(changes)).model : base.model;
+  const framing = compareFraming(base.model, edited);
   if (!framing.ok && !opts.force) {
     return { ok: false, reason: `the edited file would not frame like the original: ${framing.reasons.join('; ')}`, warnings, actions: 0, size: 0 };
   }
   if (!framing.ok) warnings.push(...framing.reasons);
-  const size = await writeEdited(original, actions, output);
-  return { ok: true, warnings, actions: actions.length, size, patch: exportPatch(actions) };
+  const size = await writeEdited(original, changes, output, opts.prefix);
+  return { ok: true, warnings, actions: changes.length, size, patch: exportPatch(changes) };
 }
 
-async function planRequest(model: Parameters<typeof planFieldEdit>[0], req: Request, current: ByteSource, force?: boolean): Promise<Plan> {
-  if (req.kind === 'set-field') return planFieldEdit(model, req.path, req.value, { force });
-  if (req.kind === 'set-header') {
-    const record = model.records.find((r) => r.kind === 'section' && (r.sectionType === 'full' || r.sectionType === 'start') && sectionLabel(r.idstr!, r.instanceId!) === req.label);
-    if (!record) return { ok: false, reason: `no section "${req.label}"` };
-    const n = Number(req.value);
-    if (req.prop === 'idstr') return planHeaderEdit(record, { idstr: req.value });
-    if (!/^(0x[0-9a-f]+|\d+)$/i.test(req.value.trim())) return { ok: false, reason: `${req.prop} must be an unsigned integer` };
-    return planHeaderEdit(record, req.prop === 'instance_id' ? { instanceId: n } : { versionId: n });
-  }
-  return planPatchEntry(model, req, (o, s) => current.read(o, s), force);
-}
-
-/** Streams the edited file: slices of the original and the inserted bytes, never the whole file. */
-export async function writeEdited(original: ByteSource, actions: readonly EditAction[], output: string): Promise<number> {
-  const table = PieceTable.of(original.size, actions);
+/**
+ * Streams the edited file: slices of the original and the inserted bytes, never the whole file.
+ * `prefix` (a container's own bytes, e.g. a libvirt header and XML) goes first.
+ */
+export async function writeEdited(original: ByteSource, changes: readonly Change[], output: string, prefix?: Uint8Array): Promise<number> {
+  const table = PieceTable.of(original.size, changes);
   const fh = await open(output, 'wx');
   let written = 0;
   try {
+    if (prefix) {
+      await fh.write(prefix);
+      written += prefix.length;
+    }
     for (const run of table.runs()) {
       if (!run.original) {
         await fh.write(run.bytes);

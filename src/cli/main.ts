@@ -1,145 +1,191 @@
-// vmstate-explorer command line: a thin front end over src/format (issue #2).
-//   inspect FILE [--json | --format table|json|analyze] [--vmdesc DESC] [--no-library]
-//   set FILE PATH=VALUE... -o OUT [--vmdesc DESC] [--force] [--save-patch P.json]
-//   apply FILE PATCH -o OUT [--vmdesc DESC] [--force]
-//   check FILE [--vmdesc DESC]
-//   diff A B [--json] [--vmdesc DESC] [--ignore PATH]... [--no-ram]
-import { writeFile } from 'node:fs/promises';
-import { formatProblem } from '../format/errors.ts';
-import { analyzeJson, formatAnalyze } from '../format/analyze-format.ts';
-import { loadDescription, type Vmdesc } from '../format/vmdesc.ts';
-import { bundledLibrary } from '../format/library.ts';
+// vmstate-explorer command line: a thin front end over src/format. The commands and options are in
+// args.ts (parsed strictly); files open through the container layer (container-open.ts), so a
+// libvirt, xl or qcow2 image is inspected, checked and edited like a bare stream.
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { ANALYZE_DIALECTS, analyzeJson, formatAnalyze, type AnalyzeDialect } from '../format/analyze-format.ts';
+import type { ByteSource } from '../format/byte-source.ts';
 import type { DescriptionLibrary } from '../format/descriptions.ts';
+import { parsePatch } from '../format/edit/patch.ts';
+import { formatProblem, type Problem } from '../format/errors.ts';
+import { loadDescription, locateVmdesc, type Vmdesc } from '../format/vmdesc.ts';
+import { parseArgs, USAGE, UsageError, version, type CliOptions } from './args.ts';
+import { checkFile, formatReport, parseTarget } from './compat-command.ts';
+import { runDiff } from './diff-command.ts';
+import { containerChange, containerJson, extractStream, outputPrefix, printContainer, printSnapshots } from './container-commands.ts';
+import { openInput, splitSnapshot } from './container-open.ts';
+import { headerAssignment, runEdits } from './edit-commands.ts';
 import { fileSource } from './node-source.ts';
-import { printTable, modelJson } from './print.ts';
-import { runEdits, headerAssignment } from './edit-commands.ts';
-import { parsePatch } from '../format/patch.ts';
-import { readFile } from 'node:fs/promises';
-import { ignoreArgs, runDiff } from './diff-command.ts';
+import { modelJson, printTable } from './print.ts';
 
-export const USAGE = `usage:
-  vmstate-explorer inspect FILE [--json | --format table|json|analyze] [--vmdesc DESC] [--no-library]
-  vmstate-explorer set FILE PATH=VALUE [PATH=VALUE ...] -o OUT [--vmdesc DESC] [--force] [--save-patch PATCH.json]
-  vmstate-explorer apply FILE PATCH.json -o OUT [--vmdesc DESC] [--force]
-  vmstate-explorer check FILE [--vmdesc DESC]
-  vmstate-explorer diff A B [--json] [--vmdesc DESC] [--ignore PATH]... [--no-ram]
+export { parseArgs, USAGE } from './args.ts';
 
-PATH is a field path as printed by 'inspect --json', e.g. "cpu (0)/env.regs[0]",
-or a section header field: "timer (0)/#idstr", "timer (0)/#instance_id", "timer (0)/#version_id".
-DESC is a JSON VM description, or a migration stream of the same VM to take it from.
-diff exits 0 when A and B hold the same device state and RAM, 1 when they differ, 2 on error;
---ignore PATH hides a field (or a section, with * for any characters), e.g. 'timer (0)/cpu_ticks_offset'.`;
+type Options = { vmdesc?: Vmdesc; library?: DescriptionLibrary };
 
-export interface CliOptions {
-  positional: string[];
-  flags: Map<string, string | true>;
-}
-
-export function parseArgs(argv: string[]): CliOptions {
-  const positional: string[] = [];
-  const flags = new Map<string, string | true>();
-  const valued = new Set(['--format', '--vmdesc', '-o', '--output', '--save-patch', '--ignore']);
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (valued.has(a)) flags.set(a === '--output' ? '-o' : a, argv[++i] ?? '');
-    else if (a.startsWith('--')) flags.set(a, true);
-    else positional.push(a);
-  }
-  return { positional, flags };
-}
-
-export async function loadOptions(o: CliOptions): Promise<{ vmdesc?: Vmdesc; library?: DescriptionLibrary }> {
+/**
+ * The supplied description, and the bundled library when the file needs it: only a file without
+ * an embedded description does, and loading the library (650 KB of JSON) costs start-up time.
+ */
+export async function loadOptions(o: CliOptions, file: ByteSource | null): Promise<Options> {
   let vmdesc: Vmdesc | undefined;
-  const descPath = o.flags.get('--vmdesc');
-  if (typeof descPath === 'string') {
+  const descPath = o.values.vmdesc;
+  if (descPath !== undefined) {
     const src = await fileSource(descPath);
     try {
       vmdesc = await loadDescription(src);
+    } catch (e) {
+      throw new Error(`${descPath}: ${(e as Error).message}`);
     } finally {
       await src.close();
     }
   }
-  return { vmdesc, library: o.flags.has('--no-library') ? undefined : bundledLibrary() };
+  if (o.values['no-library'] || (file && (await locateVmdesc(file)))) return { vmdesc };
+  const { bundledLibrary } = await import('../format/library.ts');
+  return { vmdesc, library: bundledLibrary() };
 }
 
-class UsageError extends Error {}
+/** Refuses an output that exists, in one line, before any work is done. */
+function refuseExisting(path: string | undefined, what: string): void {
+  if (path !== undefined && existsSync(path)) throw new Error(`${path} already exists: ${what} is never overwritten; remove it or name another file`);
+}
+
+/** Node's file errors as one line: "FILE: no such file or directory". */
+function fileError(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (err.code === 'EEXIST' && err.path) return `${err.path} already exists: it is never overwritten; remove it or name another file`;
+  if (err.syscall && err.path && err.code) return `${err.path}: ${err.message.replace(/^\w+: /, '').replace(/, \w+ '.*'$/, '')}`;
+  return err.message.split('\n')[0];
+}
+
+/** --analyze-version: which QEMU's analyze-migration.py to imitate (default: detected). */
+function analyzeDialect(o: CliOptions): AnalyzeDialect | undefined {
+  const v = o.values['analyze-version'];
+  if (v === undefined) return undefined;
+  if (!ANALYZE_DIALECTS.includes(v as AnalyzeDialect)) throw new UsageError(`--analyze-version must be one of ${ANALYZE_DIALECTS.join(', ')}`);
+  return v as AnalyzeDialect;
+}
 
 export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
-  const o = parseArgs(argv);
-  const [command, file, ...rest] = o.positional;
   try {
-    if (!command || !file || o.flags.has('--help')) throw new UsageError(USAGE);
-    if (command === 'diff') return await diff(o, argv, out, err);
-    const opts = await loadOptions(o);
-    const source = await fileSource(file);
+    const o = parseArgs(argv);
+    if (o.values.help) {
+      out(USAGE + '\n');
+      return 0;
+    }
+    if (o.values.version) {
+      out(version() + '\n');
+      return 0;
+    }
+    const { command, positional: [file, ...rest] } = o as Required<CliOptions>;
+    const output = o.values.output;
+    if (output !== undefined && (output === file || output === splitSnapshot(file).path)) throw new UsageError('-o must name a new file: the original is never changed');
+    refuseExisting(output, 'the output');
+    refuseExisting(o.values['save-patch'], 'a patch file');
+    if (command === 'diff') return await diff(file, rest[0], o, out, err);
+    if (command === 'check' && o.values.target !== undefined) return await checkTarget([file, ...rest], o.values.target, await loadOptions(o, null), out);
+    const input = await openInput(file);
     try {
+      const { stream: source, container } = input;
+      const problems = (m: { problems: Problem[] }) => [...(container?.problems ?? []), ...m.problems];
+      const needs = () => loadOptions(o, source);
       const { scanStream } = await import('../format/scan.ts');
       switch (command) {
         case 'inspect': {
-          const { model } = await scanStream(source, opts);
-          const format = o.flags.has('--json') ? 'json' : (o.flags.get('--format') ?? 'table');
-          if (format === 'json') out(JSON.stringify(modelJson(model), null, 1) + '\n');
-          else if (format === 'analyze') out(formatAnalyze(await analyzeJson(model, source)) + '\n');
-          else if (format === 'table') out(printTable(model));
-          else throw new UsageError(`unknown --format ${format}`);
-          return firstError(model.problems, err, format === 'table') ? 1 : 0;
+          const { model } = await scanStream(source, await needs());
+          const format = o.values.json ? 'json' : (o.values.format ?? 'table');
+          if (format === 'json') out(JSON.stringify(container ? { container: containerJson(container), ...(modelJson(model) as object) } : modelJson(model), null, 1) + '\n');
+          else if (format === 'analyze') out(formatAnalyze(await analyzeJson(model, source, analyzeDialect(o))) + '\n');
+          else out((container ? printContainer(container) : '') + printTable(model));
+          return firstError(problems(model), err, format === 'table') ? 1 : 0;
         }
         case 'check': {
-          const { model } = await scanStream(source, opts);
-          for (const p of model.problems) err(formatProblem(p) + '\n');
+          const { model } = await scanStream(source, await needs());
+          for (const p of problems(model)) err(formatProblem(p) + '\n');
           out(`${file}: ${model.records.length} records, ${model.problems.filter((p) => p.severity === 'error').length} errors, ${model.problems.filter((p) => p.severity === 'warning').length} warnings\n`);
-          return model.problems.some((p) => p.severity === 'error') ? 1 : 0;
+          return problems(model).some((p) => p.severity === 'error') ? 1 : 0;
         }
-        case 'set':
-        case 'apply': {
-          const output = o.flags.get('-o');
-          if (typeof output !== 'string' || !output) throw new UsageError('set/apply need -o OUT');
-          if (output === file) throw new UsageError('-o must name a new file: the original is never changed');
-          const requests = command === 'set'
-            ? rest.map((a) => {
+        case 'snapshots':
+          if (!container?.qcow2) throw new UsageError(`${file} is not a qcow2 image`);
+          out(printSnapshots(container));
+          return 0;
+        case 'extract':
+        case 'xml': {
+          if (!container) throw new UsageError(`${file} is a bare QEMU stream, not a libvirt, xl or qcow2 image`);
+          for (const p of container.problems) err(formatProblem(p) + '\n');
+          if (command === 'xml') {
+            if (!container.libvirt?.xml) return 1;
+            out(container.libvirt.xml.endsWith('\n') ? container.libvirt.xml : container.libvirt.xml + '\n');
+            return 0;
+          }
+          out(`wrote ${output} (${await extractStream(input, output!)} bytes of QEMU stream)\n`);
+          return container.problems.some((p) => p.severity === 'error') ? 1 : 0;
+        }
+        default: {
+          if (container && container.kind !== 'libvirt') throw new UsageError(`set and apply write libvirt images and bare streams; for this ${container.kind} image, extract the stream, edit it, or edit in the page`);
+          const pairs = command === 'set'
+            ? rest.map((a): [string, string] => {
                 const eq = a.indexOf('=');
                 if (eq < 0) throw new UsageError(`expected PATH=VALUE, got "${a}"`);
-                return headerAssignment(a.slice(0, eq), a.slice(eq + 1));
+                return [a.slice(0, eq), a.slice(eq + 1)];
               })
-            : parsePatch(await readFile(rest[0] ?? '', 'utf8')).edits;
-          const r = await runEdits(source, requests, output, { ...opts, force: o.flags.has('--force') });
-          for (const w of r.warnings) err(`warning: ${w}\n`);
+            : [];
+          const requests = command === 'set'
+            ? pairs.filter(([p]) => !p.startsWith('libvirt/')).map(([p, v]) => headerAssignment(p, v))
+            : parsePatch(await readFile(rest[0], 'utf8')).edits;
+          const wrap = await outputPrefix(input, await containerChange(pairs.filter(([p]) => p.startsWith('libvirt/'))));
+          if (wrap.error) {
+            err(`vmstate-explorer: ${wrap.error}\n`);
+            return 1;
+          }
+          const r = await runEdits(source, requests, output!, { ...(await needs()), force: o.values.force, prefix: wrap.prefix });
+          for (const w of [...wrap.notes, ...r.warnings]) err(`${r.ok && wrap.notes.includes(w) ? 'note' : 'warning'}: ${w}\n`);
           if (!r.ok) {
             err(`vmstate-explorer: ${r.reason}\n`);
             return 1;
           }
-          const patchOut = o.flags.get('--save-patch');
-          if (typeof patchOut === 'string') await writeFile(patchOut, JSON.stringify(r.patch, null, 1) + '\n');
+          const patchOut = o.values['save-patch'];
+          if (patchOut !== undefined) await writeFile(patchOut, JSON.stringify(r.patch, null, 1) + '\n', { flag: 'wx' });
           out(`wrote ${output} (${r.size} bytes, ${r.actions} edit(s))\n`);
           return 0;
         }
-        default:
-          throw new UsageError(`unknown command "${command}"\n${USAGE}`);
       }
     } finally {
-      await source.close();
+      await input.close();
     }
   } catch (e) {
     if (e instanceof UsageError) {
-      err(e.message + '\n');
+      err(e.message === USAGE ? `${USAGE}\n` : `vmstate-explorer: ${e.message} (see 'vmstate-explorer --help')\n`);
       return 2;
     }
-    err(`vmstate-explorer: ${(e as Error).message}\n`);
+    err(`vmstate-explorer: ${fileError(e)}\n`);
     return 1;
   }
 }
 
-async function diff(o: CliOptions, argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
-  const [, left, right, extra] = o.positional;
-  if (!right || extra !== undefined) {
-    err(`diff takes two files\n${USAGE}\n`);
-    return 2;
-  }
+/** `check --target`: a report for one file, one JSON line per file for several; exit 1 if any fails. */
+async function checkTarget(files: string[], targetText: string, opts: Options, out: (s: string) => void): Promise<number> {
+  let target;
   try {
-    const opts = await loadOptions(o);
-    return await runDiff({ left, right, json: o.flags.has('--json'), ignore: ignoreArgs(argv), ram: !o.flags.has('--no-ram'), ...opts }, out, err);
+    target = parseTarget(targetText);
   } catch (e) {
-    err(`vmstate-explorer: ${(e as Error).message}\n`);
+    throw new UsageError((e as Error).message);
+  }
+  let failed = false;
+  for (const f of files) {
+    const report = await checkFile(f, target, opts);
+    failed ||= report.verdict === 'fails';
+    out(files.length === 1 ? formatReport(f, report) : JSON.stringify({ file: f, ...report }) + '\n');
+  }
+  return failed ? 1 : 0;
+}
+
+/** `diff A B`: exit 0 equal, 1 different, 2 on error (a usage error is 2 as well). */
+async function diff(left: string, right: string, o: CliOptions, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  try {
+    const opts = await loadOptions(o, null);
+    return await runDiff({ left, right, json: !!o.values.json, ignore: o.values.ignore ?? [], ram: !o.values['no-ram'], ...opts }, out, err);
+  } catch (e) {
+    err(`vmstate-explorer: ${fileError(e)}\n`);
     return 2;
   }
 }

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadIntoQemu } from '../../scripts/lib/qemu.mjs';
-import { findField } from '../format/edit-plan.ts';
+import { bytesToHex } from '../format/field-types/index.ts';
+import { findField } from '../format/edit/find.ts';
 import { FIXTURE_DIR, fixtureDescription, scanBytes } from '../format/testing/fixtures.ts';
 import { main } from './main.ts';
 
@@ -74,7 +75,7 @@ describe('edited files load into real QEMU 7.2', { timeout: 120_000 }, () => {
   qemuIt('a forced read-only PCI config change is refused by QEMU as our guard predicted', async () => {
     const model = await scanBytes(new Uint8Array(readFileSync(fixture('pc-devstate.bin'))), { vmdesc: await fixtureDescription('pc-migration.bin') });
     const path = '0000:00:00.0/I440FX (0)/parent_obj.config[0]';
-    const config = findField(model, path)!.node.value as string;
+    const config = bytesToHex(findField(model, path)!.node.value as Uint8Array);
     const edited = 'ff' + config.slice(2);
     const refused = await cli('set', fixture('pc-devstate.bin'), `${path}=${edited}`, '-o', join(dir, 'nope.bin'), '--vmdesc', fixture('pc-migration.bin'));
     expect(refused.code).toBe(1);

@@ -68,7 +68,7 @@ export class SequentialBlobReader {
       while (filled < want) {
         const { value, done } = await reader.read(new Uint8Array(buffer, at + filled, want - filled));
         // The read transferred `buffer`; its memory comes back as value.buffer.
-        if (!value) throw new Error(`the stream over bytes ${offset}… was cancelled during a read`);
+        if (!value) throw new Error(`the stream over bytes from ${offset} was cancelled during a read`);
         buffer = value.buffer as ArrayBuffer;
         filled += value.byteLength;
         watch.progressed();

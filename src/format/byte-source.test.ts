@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { SequentialBlobReader } from './blob-stream.ts';
 import { blobSource, memorySource, STREAM_FROM, subSource, type ByteSource } from './byte-source.ts';
-import { editedSource, type EditAction } from './edits.ts';
+import type { Change } from './edit/change.ts';
+import { editedSource } from './edit/piece-table.ts';
 import { scanStream } from './scan.ts';
 import { fixtureBytes, prng } from './testing/fixtures.ts';
 import { WindowReader } from './window-reader.ts';
@@ -110,7 +111,7 @@ describe('readInto through sub-sources and edited files', () => {
   });
 
   it('editedSource.readInto gives what editedSource.read gives', async () => {
-    const actions: EditAction[] = [
+    const actions: Change[] = [
       { kind: 'raw', label: 'a', warnings: [], splices: [{ offset: 10, removed: bytes.slice(10, 14), inserted: new Uint8Array([1, 2]) }] },
       { kind: 'raw', label: 'b', warnings: [], splices: [{ offset: 70_000, removed: new Uint8Array(0), inserted: new Uint8Array(3000).fill(9) }] },
     ];

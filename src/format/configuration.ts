@@ -1,7 +1,7 @@
 // The CONFIGURATION record (format.md §5.1; migration/savevm.c vmstate_configuration): machine
 // type, and the subsections that change how the rest of the stream is read.
 
-import type { Cursor } from './cursor.ts';
+import { latin1, type Cursor } from './cursor.ts';
 import type { Problem } from './errors.ts';
 import { CONFIGURATION_BODY } from './descriptions.ts';
 import type { FieldNode } from './model.ts';
@@ -21,8 +21,8 @@ export function decodeConfiguration(c: Cursor): Configuration {
   // Not strict: the built-in description lists every optional subsection.
   const ctx = newContext(false);
   const fields = decodeBody(c, CONFIGURATION_BODY, 'configuration/', ctx);
-  const hexName = fields.find((f) => f.name === 'name')?.value;
-  const machine = typeof hexName === 'string' ? hexName.replace(/../g, (h) => String.fromCharCode(parseInt(h, 16))) : '';
+  const name = fields.find((f) => f.name === 'name')?.value;
+  const machine = name instanceof Uint8Array ? latin1(name) : '';
   const sub = (name: string) => fields.find((f) => f.name === name)?.children ?? [];
   const bits = sub('configuration/target-page-bits').find((f) => f.name === 'target_page_bits')?.value;
   const caps = sub('configuration/capabilities').find((f) => f.name === 'capabilities')?.children?.map((n) => String(n.value)) ?? [];

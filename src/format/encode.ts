@@ -1,13 +1,13 @@
 // The encoder: writes records back from the decoded model. Structural bytes (record headers,
 // subsection headers, queue markers, NULL markers) come from the model's shape, leaf bytes from
 // each field's decoded value, so an unmodified model re-encodes to the original bytes — proven
-// for every fixture in encode.test.ts. Opaque regions (RAM pages, large buffers, the vmdesc) are
+// for every fixture by fixtures.test.ts (roundTripMismatches). Opaque regions (RAM pages, large buffers, the vmdesc) are
 // copied from the source by offset, never decoded into memory.
 
 import type { ByteSource } from './byte-source.ts';
 import { latin1Bytes } from './cursor.ts';
 import { DecodeError } from './errors.ts';
-import { encodeLeaf, HEX_VALUE_LIMIT, valueToText, writeInt } from './field-codecs.ts';
+import { leafType, writeInt } from './field-types/index.ts';
 import type { FieldNode, StreamRecord } from './model.ts';
 import { REC } from './records.ts';
 
@@ -68,10 +68,9 @@ export async function encodeNode(n: FieldNode, raw: RawReader): Promise<Uint8Arr
       for (const c of n.children ?? []) out.push(...(await encodeNode(c, raw)));
       return out;
   }
-  if (n.type === 'nullptr') return [Uint8Array.of(0x30)];
-  // Large buffers carry only a preview in the model: take their bytes from the file.
-  if (n.kind === 'opaque' || (typeof n.value === 'string' && n.size > HEX_VALUE_LIMIT && n.value.endsWith('…'))) return [await raw(n.offset, n.size)];
-  const r = encodeLeaf(n.type, n.size, valueToText(n.type, n.value ?? null));
+  // Opaque regions and large buffers carry only a preview in the model: take their bytes from the file.
+  if (n.kind === 'opaque' || (n.value instanceof Uint8Array && n.value.length < n.size)) return [await raw(n.offset, n.size)];
+  const r = leafType(n).encode(n.value ?? null, n.size);
   if (!r.ok) throw new DecodeError('bad-field', n.offset, `an encodable value: ${r.reason}`, n.path);
   return [r.bytes];
 }

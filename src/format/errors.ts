@@ -24,7 +24,13 @@ export const PROBLEM_CODES = {
   'unknown-type': { severity: 'warning', title: 'Field type decoded as opaque bytes' },
   'heuristic-boundary': { severity: 'warning', title: 'Section end found by heuristic' },
   'trailing-data': { severity: 'warning', title: 'Bytes after the end of the stream' },
+  'bad-image': { severity: 'error', title: 'Bad disk image' },
+  'unsupported-image': { severity: 'error', title: 'Disk image not supported' },
   'limit': { severity: 'error', title: 'A size limit was exceeded' },
+  'bad-container': { severity: 'error', title: 'Bad save image' },
+  'incomplete-image': { severity: 'error', title: 'Save image is incomplete' },
+  'bad-compressed': { severity: 'error', title: 'Corrupt compressed stream' },
+  'container-note': { severity: 'warning', title: 'Unusual libvirt save image' },
   'cancelled': { severity: 'info', title: 'Cancelled' },
 } as const satisfies Record<string, { severity: Severity; title: string }>;
 
@@ -42,6 +48,35 @@ export interface Problem {
   path?: string;
 }
 
+/**
+ * Text taken from a file (idstrs, RAM block names, names and types from a JSON description, a
+ * JSON parser's excerpt) as it goes into a message: one line, plain ASCII, and byte-exact. A
+ * control character, a backslash or any character above 0x7e becomes an escape: idstrs are
+ * Latin-1 byte strings (cursor.ts latin1), so \xNN names the very byte in the file, where printing
+ * it raw would break the line or come out re-encoded as UTF-8. Every message that embeds file
+ * text passes it through here; formatProblem also escapes the path, which is built from idstrs.
+ */
+export function escapeText(s: string): string {
+  return s.replace(/[\\\x00-\x1f\x7f-\uffff]/g, (ch) => {
+    if (ch === '\\') return '\\\\';
+    const c = ch.charCodeAt(0);
+    return c <= 0xff ? `\\x${c.toString(16).padStart(2, '0')}` : `\\u${c.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** escapeText in double quotes, with quotes inside escaped too. */
+export function quoted(s: string): string {
+  return `"${escapeText(s).replace(/"/g, '\\"')}"`;
+}
+
+// Last line of defence for the one-line rule, applied where a message is printed: a control
+// character that reached a message without escapeText (a bug: the fuzzer checks every raw message
+// for it) still never breaks the line. Idempotent on escaped text.
+const CONTROL = /[\x00-\x1f\x7f-\x9f\u2028\u2029]/;
+export function oneLine(s: string): string {
+  return CONTROL.test(s) ? s.replace(new RegExp(CONTROL.source, 'g'), (ch) => escapeText(ch)) : s;
+}
+
 export class DecodeError extends Error {
   constructor(
     readonly code: ProblemCode,
@@ -49,7 +84,7 @@ export class DecodeError extends Error {
     readonly expected: string,
     readonly path?: string,
   ) {
-    super(`${PROBLEM_CODES[code].title} at byte ${offset} (0x${offset.toString(16)}): ${expected}${path ? ` [${path}]` : ''}`);
+    super(`${PROBLEM_CODES[code].title} at byte ${offset} (0x${offset.toString(16)}): ${oneLine(expected)}${path ? ` [${escapeText(path)}]` : ''}`);
     this.name = 'DecodeError';
   }
 
@@ -65,7 +100,7 @@ export function makeProblem(code: ProblemCode, offset: number, message: string, 
 }
 
 export function formatProblem(p: Problem): string {
-  return `${p.severity} at 0x${p.offset.toString(16)} (${p.offset}): ${PROBLEM_CODES[p.code].title}: ${p.message}${p.path ? ` [${p.path}]` : ''}`;
+  return `${p.severity} at 0x${p.offset.toString(16)} (${p.offset}): ${PROBLEM_CODES[p.code].title}: ${oneLine(p.message)}${p.path ? ` [${escapeText(p.path)}]` : ''}`;
 }
 
 /** Raised when a scan is aborted by its caller; never reported as a file problem. */

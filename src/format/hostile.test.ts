@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeSectionHeader } from './encode.ts';
 import { latin1Bytes } from './cursor.ts';
+import { formatProblem } from './errors.ts';
 import { checkHostile, mutate } from './testing/hostile.ts';
 import { fixtureBytes, fixtureDescription, prng, scanBytes } from './testing/fixtures.ts';
 import type { Vmdesc } from './vmdesc.ts';
@@ -66,6 +67,20 @@ describe('crafted files', () => {
     expect(failure).toBeNull();
     expect(model!.records[1].idstr).toBe(name);
     expect(latin1Bytes(model!.records[1].idstr!)).toEqual(latin1Bytes(name));
+  });
+
+  it('a corrupt idstr length: the NULs, newlines and bytes above 0x7f it takes in are escaped, one line per problem', async () => {
+    const file = fixtureBytes('pc-devstate.bin').slice();
+    expect(String.fromCharCode(...file.subarray(14, 19))).toBe('timer');
+    file[13] = 200; // the first section's idstr now runs 200 bytes into its data and the next header
+    file[20] = 0x0a;
+    file[21] = 0xff;
+    const { model, failure } = await checkHostile(file);
+    expect(failure).toBeNull();
+    const lines = model!.problems.map(formatProblem);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const l of lines) expect(l).toMatch(/^(error|warning) at 0x[0-9a-f]+ \(\d+\): [\x20-\x7e]+$/);
+    expect(lines.find((l) => l.includes('[timer'))).toContain('[timer\\x00\\x0a\\xff');
   });
 
   it('a vmdesc length of 2^32-1 and a JSON that claims 4 GiB are reported, not allocated', async () => {

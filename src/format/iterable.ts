@@ -3,7 +3,7 @@
 
 import type { Cursor } from './cursor.ts';
 import { DecodeError } from './errors.ts';
-import { decodeLeaf } from './field-codecs.ts';
+import { decodeLeaf } from './field-types/index.ts';
 import type { FieldNode } from './model.ts';
 
 type IterableDecoder = (c: Cursor, prefix: string) => FieldNode[];
@@ -12,7 +12,7 @@ const STATTR = { EOS: 0x01, MORE: 0x02, ERROR: 0x04, DONE: 0x08 } as const;
 
 function leaf(c: Cursor, name: string, path: string, type: string, size: number): FieldNode {
   const offset = c.pos;
-  return { name, path, kind: 'field', type, offset, size, value: decodeLeaf(c, type, size) };
+  return { name, path, kind: 'leaf', type, offset, size, value: decodeLeaf(c, type, size) };
 }
 
 /** be64 (gfn << page bits | flags); MORE carries be64 count + count bytes; EOS ends the part. */
@@ -23,7 +23,7 @@ function storageAttributes(c: Cursor, prefix: string): FieldNode[] {
     const word = c.be64('storage attribute record');
     const flags = Number(word & 0xfffn);
     const path = `${prefix}[${out.length}]`;
-    const children: FieldNode[] = [{ name: 'addr_flags', path: `${path}.addr_flags`, kind: 'field', type: 'uint64', offset: at, size: 8, value: word <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(word) : word.toString() }];
+    const children: FieldNode[] = [{ name: 'addr_flags', path: `${path}.addr_flags`, kind: 'leaf', type: 'uint64', offset: at, size: 8, value: word <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(word) : word.toString() }];
     if (flags & STATTR.ERROR) throw new DecodeError('description-mismatch', at, 'a storage attribute record without the ERROR flag', path);
     if (flags & STATTR.MORE) {
       const count = leaf(c, 'count', `${path}.count`, 'uint64', 8);

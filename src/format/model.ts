@@ -3,15 +3,19 @@
 
 import type { Problem } from './errors.ts';
 
-/** Scalar value of a decoded leaf; integers above 2^53 are decimal strings. */
-export type FieldValue = number | string | boolean | null;
+/**
+ * Value of a decoded leaf: integers above 2^53 are decimal strings, buffers are their bytes
+ * (field-types/bytes.ts; a large buffer keeps a preview of its first bytes).
+ */
+export type FieldValue = number | string | boolean | null | Uint8Array;
 
 export interface FieldNode {
   /** Field name as in the vmdesc ("env.regs", "config[0]"), "[i]" for an element, or a subsection name. */
   name: string;
   /** Unique within the file and accepted by `set`, e.g. "cpu (0)/env.regs[0]". */
   path: string;
-  kind: 'field' | 'struct' | 'array' | 'subsection' | 'opaque' | 'list';
+  /** 'leaf': a value of one field type (field-types/); the rest hold children or opaque bytes. */
+  kind: 'leaf' | 'struct' | 'array' | 'subsection' | 'opaque' | 'list';
   /** VMStateInfo name from the vmdesc ("uint32", "timer", "struct", "subsection", ...). */
   type: string;
   /** Absolute file offset and size of every byte this node covers. */
@@ -25,7 +29,9 @@ export interface FieldNode {
 }
 
 export type SectionType = 'start' | 'part' | 'end' | 'full';
-export type RecordKind = 'header' | 'configuration' | 'section' | 'command' | 'eof' | 'vmdesc' | 'trailing' | 'damaged';
+export type RecordKind = 'header' | 'configuration' | 'section' | 'command' | 'eof' | 'vmdesc' | 'trailing' | 'damaged'
+  /** A multifd channel (multifd.ts): its init record and its packets. */
+  | 'multifd-init' | 'multifd-packet';
 export type DescriptionSource = 'vmdesc' | 'supplied' | 'bundled' | 'builtin' | 'none';
 
 export interface RamSummary {
@@ -69,7 +75,7 @@ export interface StreamRecord {
   problems: Problem[];
 }
 
-export type StreamVariant = 'devstate' | 'devstate-xen' | 'colo' | 'migration' | 'unknown';
+export type StreamVariant = 'devstate' | 'devstate-xen' | 'colo' | 'migration' | 'multifd-channel' | 'unknown';
 
 export interface RamBlockInfo {
   name: string;

@@ -2,7 +2,7 @@
 // runs of records (first page, count, file offset, stride), never copied.
 
 import type { Cursor } from './cursor.ts';
-import { DecodeError } from './errors.ts';
+import { DecodeError, quoted } from './errors.ts';
 import type { RamBlockInfo, RamSummary } from './model.ts';
 
 export const RAM_FLAG = {
@@ -34,7 +34,11 @@ export class RamBlockIndex implements RamBlockInfo {
   runCount = 0;
   truncatedIndex = false;
 
-  constructor(readonly name: string, public length: number) {}
+  /**
+   * `direct`: offsets point at the page bytes themselves (mapped-ram, multifd packets), not at a
+   * RAM record whose header comes first.
+   */
+  constructor(readonly name: string, public length: number, readonly direct = false) {}
 
   add(page: number, kind: PageKind, recordOffset: number): void {
     if (kind === PageKind.Zero) this.zero++;
@@ -112,6 +116,8 @@ export class RamState {
   lastBlock: RamBlockIndex | null = null;
   /** Offset of the first record not yet fully decoded: where a refill resumes. */
   resumeAt = 0;
+  /** Offsets of the MULTIFD_FLUSH records (ram.c: the main channel's sync points with the multifd channels). */
+  multifdFlushes: number[] = [];
 
   constructor(public pageSize: number, public ignoreShared = false) {}
 }
@@ -133,7 +139,7 @@ function readMemSizeEntries(c: Cursor, st: RamState, summary: RamSummary): 'done
     const length = c.be64n('RAM block used_length');
     if (st.ignoreShared) c.skip(8, 'RAM block guest address (x-ignore-shared)');
     let jumpTo = -1;
-    const block = new RamBlockIndex(name, length);
+    const block = new RamBlockIndex(name, length, st.mappedRam);
     if (st.mappedRam) {
       const version = c.be32('mapped-ram header version');
       if (version !== 1) throw new DecodeError('bad-ram', at, `mapped-ram header version 1, found ${version} ("Migration mapped-ram capability version not supported")`);
@@ -204,7 +210,7 @@ export function decodeRamRecords(c: Cursor, st: RamState, summary: RamSummary): 
           const name = c.countedString('RAM block name');
           block = st.blocks.get(name) ?? null;
           if (!block) {
-            if (st.blocks.size > 0) throw new DecodeError('bad-ram', at, `a block announced by MEM_SIZE; "${name}" is unknown`);
+            if (st.blocks.size > 0) throw new DecodeError('bad-ram', at, `a block announced by MEM_SIZE; ${quoted(name)} is unknown`);
             block = new RamBlockIndex(name, 0);
             st.blocks.set(name, block);
           }
@@ -233,7 +239,7 @@ export function decodeRamRecords(c: Cursor, st: RamState, summary: RamSummary): 
           summary.compressed++;
         }
         if (block.length > 0 && addr + ps > block.length) {
-          throw new DecodeError('bad-ram', at, `an offset inside ${block.name} (0x${block.length.toString(16)} bytes), found 0x${addr.toString(16)} ("Illegal RAM offset")`);
+          throw new DecodeError('bad-ram', at, `an offset inside ${quoted(block.name)} (0x${block.length.toString(16)} bytes), found 0x${addr.toString(16)} ("Illegal RAM offset")`);
         }
         block.add(addr / ps, kind, at);
         st.pageSink?.(block, addr / ps, kind, c.win.bytes, dataAt - c.win.base, ps);
@@ -241,6 +247,7 @@ export function decodeRamRecords(c: Cursor, st: RamState, summary: RamSummary): 
         break;
       }
       case RAM_FLAG.MULTIFD_FLUSH:
+        st.multifdFlushes.push(at);
         break;
       case RAM_FLAG.EOS:
         st.resumeAt = c.pos;
@@ -251,3 +258,6 @@ export function decodeRamRecords(c: Cursor, st: RamState, summary: RamSummary): 
     st.resumeAt = c.pos;
   }
 }
+
+/** Page state in a RAM picture cell; a cell covering several pages shows the most telling one. */
+export const RAM_CELL = { notSent: 0, zero: 1, data: 2, other: 3 } as const;

@@ -54,9 +54,11 @@ function printableIdstr(b: Uint8Array, from: number, len: number): boolean {
 
 /**
  * Does a START/FULL header plausibly begin at bytes[i]? Small section id, a printable idstr,
- * small instance and version ids. Returns the header length or 0.
+ * small instance and version ids. Returns the header length or 0. `anyInstance`: right after a
+ * footer naming the previous section the instance id may be anything (spapr_iommu's is its LIOBN,
+ * 0x80000000; hw/ppc/spapr_iommu.c vmstate_register(…, tcet->liobn, …)).
  */
-export function plausibleSectionHeader(b: Uint8Array, i: number): number {
+export function plausibleSectionHeader(b: Uint8Array, i: number, anyInstance = false): number {
   if (b[i] !== REC.SECTION_FULL && b[i] !== REC.SECTION_START) return 0;
   if (i + 6 > b.length) return 0;
   const id = be32(b, i + 1);
@@ -65,7 +67,7 @@ export function plausibleSectionHeader(b: Uint8Array, i: number): number {
   if (!printableIdstr(b, i + 6, len)) return 0;
   const instance = be32(b, i + 6 + len);
   const version = be32(b, i + 10 + len);
-  if (instance > 0xffffff || version > 0xffff) return 0;
+  if ((!anyInstance && instance > 0xffffff) || version > 0xffff) return 0;
   return 14 + len;
 }
 
@@ -73,7 +75,7 @@ export function plausibleSectionHeader(b: Uint8Array, i: number): number {
  * Could a record start at bytes[i]? `knownIds` are the section ids START has opened (for
  * PART/END); `fileEnd` tells whether bytes ends at the end of the file.
  */
-export function plausibleRecordStart(b: Uint8Array, i: number, knownIds: ReadonlySet<number>, fileEnd: boolean, packageEof = -1): boolean {
+export function plausibleRecordStart(b: Uint8Array, i: number, knownIds: ReadonlySet<number>, fileEnd: boolean, packageEof = -1, afterFooter = false): boolean {
   // The EOF that ends a PACKAGED sub-stream sits where the package says.
   if (i === packageEof) return b[i] === REC.EOF;
   // At the very end of the file no record follows; the caller reports the missing EOF. A record
@@ -84,7 +86,7 @@ export function plausibleRecordStart(b: Uint8Array, i: number, knownIds: Readonl
       return plausibleEof(b, i, fileEnd) || i + 7 > b.length;
     case REC.SECTION_START:
     case REC.SECTION_FULL:
-      return plausibleSectionHeader(b, i) > 0 || i + 6 > b.length || i + 6 + b[i + 5] + 8 > b.length;
+      return plausibleSectionHeader(b, i, afterFooter) > 0 || i + 6 > b.length || i + 6 + b[i + 5] + 8 > b.length;
     case REC.SECTION_PART:
     case REC.SECTION_END:
       return i + 5 > b.length || knownIds.has(be32(b, i + 1));
@@ -99,7 +101,7 @@ export function plausibleRecordStart(b: Uint8Array, i: number, knownIds: Readonl
 export function findFooter(b: Uint8Array, from: number, id: number, knownIds: ReadonlySet<number>, fileEnd: boolean, packageEof = -1): number {
   const id0 = id >>> 24, id1 = (id >>> 16) & 0xff, id2 = (id >>> 8) & 0xff, id3 = id & 0xff;
   for (let i = b.indexOf(REC.SECTION_FOOTER, from); i >= 0 && i + 5 <= b.length; i = b.indexOf(REC.SECTION_FOOTER, i + 1)) {
-    if (b[i + 1] === id0 && b[i + 2] === id1 && b[i + 3] === id2 && b[i + 4] === id3 && plausibleRecordStart(b, i + 5, knownIds, fileEnd, packageEof)) return i;
+    if (b[i + 1] === id0 && b[i + 2] === id1 && b[i + 3] === id2 && b[i + 4] === id3 && plausibleRecordStart(b, i + 5, knownIds, fileEnd, packageEof, true)) return i;
   }
   return -1;
 }

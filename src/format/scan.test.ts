@@ -1,7 +1,7 @@
 // Single rules of the record layer, on real bytes where QEMU writes them and on small crafted
 // streams where QEMU 7.2 never does (PACKAGED only appears in postcopy streams).
 import { describe, expect, it } from 'vitest';
-import { findField } from './edit-plan.ts';
+import { findField } from './edit/find.ts';
 import { fixtureBytes, gaps, scanBytes } from './testing/fixtures.ts';
 
 const be32 = (n: number) => [(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];

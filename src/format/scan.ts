@@ -4,11 +4,12 @@
 
 import type { ByteSource } from './byte-source.ts';
 import { Cursor, NeedMoreData, type Window } from './cursor.ts';
-import { CancelledError, DecodeError, makeProblem, type Problem } from './errors.ts';
+import { CancelledError, DecodeError, escapeText, makeProblem, quoted, type Problem } from './errors.ts';
 import { decodeConfiguration } from './configuration.ts';
 import { descriptionCandidates, DeviceIndex, type DescriptionLibrary } from './descriptions.ts';
 import { sectionLabel, type FieldNode, type RamSummary, type SectionType, type StreamModel, type StreamRecord } from './model.ts';
 import { ITERABLE_DECODERS } from './iterable.ts';
+import { isMultifdChannel, scanMultifdChannel } from './multifd.ts';
 import { decodeRamRecords, indexMappedBitmap, newRamSummary, RamState, type RamPageSink } from './ram.ts';
 import { COMMANDS, findNextHeader, plausibleSectionHeader, QEMU_VM_FILE_MAGIC, QEMU_VM_FILE_VERSION, QEMU_VM_FILE_VERSION_COMPAT, REC } from './records.ts';
 import { decodeSectionData, type FramingState } from './section-decoder.ts';
@@ -40,6 +41,7 @@ const MIN_WINDOW = 1024 * 1024;
 interface Started { idstr: string; instanceId: number; versionId: number }
 
 export async function scanStream(source: ByteSource, opts: ScanOptions = {}): Promise<ScanResult> {
+  if (await isMultifdChannel(source)) return scanMultifdChannel(source, { signal: opts.signal, onProgress: opts.onProgress });
   return new Scanner(source, opts).run();
 }
 
@@ -79,7 +81,7 @@ class Scanner {
     return { model: m, ram: this.ram, vmdesc: this.vmdesc };
   }
 
-  private push(r: Omit<StreamRecord, 'index' | 'depth' | 'problems'> & { problems?: Problem[] }): StreamRecord {
+  private push(r: Omit<StreamRecord, 'index' | 'depth' | 'problems'> & { problems?: Problem[]; depth?: number }): StreamRecord {
     const rec: StreamRecord = { index: this.model.records.length, depth: this.packageEnds.length, problems: [], ...r };
     this.model.records.push(rec);
     return rec;
@@ -278,7 +280,7 @@ class Scanner {
     for (const mb of this.ram.mapped.splice(0)) {
       const pages = Math.ceil(mb.block.length / this.ram.pageSize);
       const end = mb.pagesOffset + mb.block.length;
-      if (end > this.source.size) throw new DecodeError('truncated', this.source.size, `the pages of ${mb.block.name} up to 0x${end.toString(16)}`, label);
+      if (end > this.source.size) throw new DecodeError('truncated', this.source.size, `the pages of ${quoted(mb.block.name)} up to 0x${end.toString(16)}`, label);
       const bitmap = await this.source.read(mb.bitmapOffset, Math.ceil(pages / 8));
       indexMappedBitmap(mb, bitmap, this.ram.pageSize, summary);
     }
@@ -289,7 +291,7 @@ class Scanner {
     const peek = c.peek(5);
     const footer = this.framing.footers !== false && peek !== null && peek[0] === REC.SECTION_FOOTER &&
       ((peek[1] << 24) | (peek[2] << 16) | (peek[3] << 8) | peek[4]) >>> 0 === sectionId;
-    if (this.framing.footers === true && !footer) throw new DecodeError('missing-footer', c.pos, `a footer 7E ${sectionId.toString(16).padStart(8, '0')} ("Missing section footer for ${idstr}")`, label);
+    if (this.framing.footers === true && !footer) throw new DecodeError('missing-footer', c.pos, `a footer 7E ${sectionId.toString(16).padStart(8, '0')} ("Missing section footer for ${escapeText(idstr)}")`, label);
     if (this.framing.footers === null) this.framing.footers = footer;
     return footer;
   }
@@ -316,10 +318,11 @@ class Scanner {
     const problems: Problem[] = [];
     const allowed = known ? (Array.isArray(known.len) ? known.len : [known.len]) : [];
     if (!known || known.len === -2) problems.push(makeProblem('bad-command', pos, `a known command; MIG_CMD 0x${cmd.toString(16)} unknown (len 0x${len.toString(16)})`));
-    else if (!allowed.includes(-1) && !allowed.includes(len)) problems.push(makeProblem('bad-command', pos, `${name} received with bad length - expecting ${allowed.join(' or ')}, got ${len}`));
+    else if (!allowed.includes(-1) && !allowed.includes(len)) problems.push(makeProblem('bad-command', pos, `${escapeText(name)} received with bad length - expecting ${allowed.join(' or ')}, got ${len}`));
     const fields: FieldNode[] = [];
     if (len > 0) fields.push({ name: 'payload', path: `${name}@${pos}/payload`, kind: 'opaque', type: 'buffer', offset: payloadAt, size: len, value: [...payload].map((b) => b.toString(16).padStart(2, '0')).join('') });
     this.push({ kind: 'command', offset: pos, size: c.pos - pos, command: { cmd, name, length: len }, fields, decodedBy: 'builtin', problems });
+    if (cmd === 5 && this.packageEnds.length > 0) return this.leavePackage(c.pos);
     if (cmd === 7 && len === 4) {
       // PACKAGED: a nested record stream of N bytes follows, ending with its own EOF.
       const n = ((payload[0] << 24) | (payload[1] << 16) | (payload[2] << 8) | payload[3]) >>> 0;
@@ -331,6 +334,21 @@ class Scanner {
       }
     }
     return c.pos;
+  }
+
+  /**
+   * POSTCOPY_RUN inside a package: savevm.c loadvm_postcopy_handle_run returns LOADVM_QUIT, which
+   * ends every nested load loop; the package has no EOF and whatever follows RUN in it is never
+   * read. The rest of the main stream (RAM, EOF) is read by the postcopy listen thread.
+   */
+  private leavePackage(pos: number): number {
+    const end = this.packageEnds[0];
+    this.packageEnds.length = 0;
+    this.framing.packageEof = undefined;
+    if (pos < end) {
+      this.push({ kind: 'trailing', offset: pos, size: end - pos, depth: 1, problems: [makeProblem('trailing-data', pos, `nothing after POSTCOPY_RUN in the package; ${end - pos} byte(s) follow, which QEMU never reads`)] });
+    }
+    return end;
   }
 
   private async eof(win: Window, pos: number): Promise<number | null> {

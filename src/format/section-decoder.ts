@@ -3,8 +3,8 @@
 // section by its footer (or, without footers, by a heuristic) with the bytes shown raw.
 
 import { Cursor, NeedMoreData, type Window } from './cursor.ts';
-import { DecodeError, makeProblem, type Problem } from './errors.ts';
-import { decodeLeaf } from './field-codecs.ts';
+import { DecodeError, escapeText, makeProblem, type Problem } from './errors.ts';
+import { decodeLeaf } from './field-types/index.ts';
 import type { DescriptionCandidate } from './descriptions.ts';
 import type { DescriptionSource, FieldNode } from './model.ts';
 import { findFooter, findNextHeader, plausibleRecordStart, REC } from './records.ts';
@@ -89,8 +89,11 @@ export function decodeSectionData(
       fields = decodeBody(c, cand.body, `${label}/`, ctx);
     } catch (e) {
       if (!(e instanceof DecodeError)) throw e;
-      // A truncated file is not a description problem: report it as it is.
-      if (e.code === 'truncated') throw e;
+      // A truncated file is not a description problem: report it as it is. But a bundled
+      // description is a guess made on another machine: reading past the end of the file may
+      // only mean the guess is wrong, so the section is delimited by its footer (delimitRaw
+      // still reports the truncation if no footer ends it).
+      if (e.code === 'truncated' && cand.source !== 'bundled') throw e;
       const p = makeProblem('description-mismatch', e.offset, `${cand.source} description: ${e.expected}`, e.path);
       if (cand.source !== 'bundled') failures.push(p);
       else bundledError ??= p;
@@ -102,11 +105,11 @@ export function decodeSectionData(
     if (wrong !== null) {
       // savevm.c check_section_footer: the data decoded, but the footer names another section.
       framing.footers = true;
-      const p = makeProblem('footer-mismatch', c.pos, `Mismatched section id in footer for ${label} - read 0x${wrong.toString(16)} expected 0x${sectionId.toString(16)}`, label);
+      const p = makeProblem('footer-mismatch', c.pos, `Mismatched section id in footer for ${escapeText(label)} - read 0x${wrong.toString(16)} expected 0x${sectionId.toString(16)}`, label);
       return { fields, decodedBy: cand.source, vmsdName: cand.body.vmsd_name, dataEnd: c.pos, footer: true, exact: true, heuristic: false, problems: [...failures.map(asWarning), ...ctx.problems, p] };
     }
     if (!end.ok && win.atEnd && partialFooterAtEnd(win, c.pos, sectionId)) {
-      throw new DecodeError('truncated', c.pos, `a footer or the next record after the data of ${label}; the file ends here`, label);
+      throw new DecodeError('truncated', c.pos, `a footer or the next record after the data of ${escapeText(label)}; the file ends here`, label);
     }
     const elastic = !end.ok && cand.source === 'bundled' ? stretchLastBlob(win, fields, sectionId, framing) : null;
     if (elastic) {
@@ -152,7 +155,7 @@ function stretchLastBlob(win: Window, fields: FieldNode[], sectionId: number, fr
   const described = last.size;
   last.size = end - last.offset;
   last.value = decodeLeaf(new Cursor(win, last.offset), 'buffer', last.size);
-  const problems = [makeProblem('size-mismatch', last.offset, `${last.type} state is ${last.size} bytes here, ${described} in the bundled description; its end was found by ${footer ? 'the footer' : 'the next section header'}`, last.path)];
+  const problems = [makeProblem('size-mismatch', last.offset, `${escapeText(last.type)} state is ${last.size} bytes here, ${described} in the bundled description; its end was found by ${footer ? 'the footer' : 'the next section header'}`, last.path)];
   if (!footer) problems.push(makeProblem('heuristic-boundary', end, 'section end found by searching for the next section header (display only; not editable)', last.path));
   return { end, footer, problems };
 }
@@ -186,7 +189,6 @@ function delimitRaw(win: Window, dataStart: number, sectionId: number, label: st
   const b = win.bytes;
   const from = dataStart - win.base;
   const problems: Problem[] = failures.map(asWarning);
-  if (noDescription) problems.push(makeProblem('no-description', dataStart, 'no description for this section: delimited by its end and shown as raw bytes', label));
   let end = -1;
   let footer = false;
   let heuristic = false;
@@ -210,9 +212,11 @@ function delimitRaw(win: Window, dataStart: number, sectionId: number, label: st
   }
   if (end < 0) {
     if (!win.atEnd) throw new NeedMoreData(dataStart, b.length - from + 1);
-    throw new DecodeError(framing.footers ? 'missing-footer' : 'truncated', dataStart, framing.footers ? `a footer 7E ${hex32(sectionId)} ending ${label}` : `the end of ${label}`, label);
+    throw new DecodeError(framing.footers ? 'missing-footer' : 'truncated', dataStart, framing.footers ? `a footer 7E ${hex32(sectionId)} ending ${escapeText(label)}` : `the end of ${escapeText(label)}`, label);
   }
   needLookahead(win, end);
+  // The title already says there is no description: the message says what was done instead.
+  if (noDescription) problems.unshift(makeProblem('no-description', dataStart, `delimited by ${footer ? 'its footer' : 'the next section header'} and shown as raw bytes`, label));
   const c = new Cursor(win, dataStart, label);
   const size = end - dataStart;
   const fields: FieldNode[] = size > 0 ? [{ name: 'data', path: `${label}/data`, kind: 'opaque', type: 'buffer', offset: dataStart, size, value: decodeLeaf(c, 'buffer', size) }] : [];

@@ -1,7 +1,8 @@
 // The JSON VM description QEMU appends after EOF (format.md §3.7, §4;
 // migration/savevm.c: qemu_savevm_state_complete_precopy_non_iterable).
 
-import { DecodeError } from './errors.ts';
+import { DecodeError, escapeText } from './errors.ts';
+import { validateVmdesc } from './vmdesc-schema.ts';
 import type { ByteSource } from './byte-source.ts';
 import { latin1 } from './cursor.ts';
 
@@ -48,24 +49,24 @@ export interface Vmdesc {
   configuration?: VmsdDesc;
 }
 
-/** Validates the shape enough that the decoder never trips over a hostile description. */
+/**
+ * Parses and validates a description read from a file (vmdesc-schema.ts): whatever it holds, the
+ * decoder gets the shape it walks, or a DecodeError names the byte offset and the JSON path.
+ * `offset` is where the text starts in its file.
+ */
 export function parseVmdesc(text: string, offset: number): Vmdesc {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new DecodeError('bad-vmdesc', offset, `valid JSON (${(e as Error).message})`);
+    // V8 says where: "... in JSON at position N" (the excerpt it quotes is file text).
+    const msg = (e as Error).message;
+    const at = /position (\d+)/.exec(msg);
+    const where = at ? offset + new TextEncoder().encode(text.slice(0, Number(at[1]))).length : offset;
+    throw new DecodeError('bad-vmdesc', where, `valid JSON (${escapeText(msg)})`);
   }
-  const d = json as Vmdesc;
-  if (!d || typeof d !== 'object' || !Array.isArray(d.devices)) {
-    throw new DecodeError('bad-vmdesc', offset, 'an object with a "devices" array');
-  }
-  if (typeof d.page_size !== 'number') d.page_size = 4096;
-  for (const dev of d.devices) {
-    if (!dev || typeof dev.name !== 'string' || typeof dev.instance_id !== 'number') {
-      throw new DecodeError('bad-vmdesc', offset, 'devices with "name" and "instance_id"');
-    }
-  }
+  const d = validateVmdesc(json, text, offset);
+  if (d.page_size === undefined) d.page_size = 4096;
   return d;
 }
 
@@ -109,7 +110,36 @@ async function locateIn(source: ByteSource, start: number): Promise<VmdescLocati
 
 export async function readVmdesc(source: ByteSource, loc: VmdescLocation): Promise<Vmdesc> {
   const bytes = await source.read(loc.jsonOffset, loc.jsonLength);
-  return parseVmdesc(new TextDecoder().decode(bytes), loc.jsonOffset);
+  return parseVmdesc(utf8Text(bytes, loc.jsonOffset), loc.jsonOffset);
+}
+
+/**
+ * JSON text is UTF-8 (RFC 8259 §8.1; QEMU's json-writer writes nothing else). Decoding strictly
+ * keeps character positions and byte offsets in step, which every offset reported inside the
+ * description relies on: a lenient decoder would turn each bad byte into a 3-byte U+FFFD.
+ */
+function utf8Text(bytes: Uint8Array, offset: number): string {
+  const strict = new TextDecoder('utf-8', { fatal: true });
+  try {
+    return strict.decode(bytes);
+  } catch {
+    // Find the first bad byte: the shortest prefix a streaming strict decoder refuses.
+    let lo = 0;
+    let hi = bytes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      let ok = true;
+      try {
+        new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, mid + 1), { stream: true });
+      } catch {
+        ok = false;
+      }
+      if (ok) lo = mid + 1;
+      else hi = mid;
+    }
+    const at = Math.min(lo, bytes.length - 1);
+    throw new DecodeError('bad-vmdesc', offset + at, `UTF-8 text in the JSON description; found byte 0x${bytes[at].toString(16).padStart(2, '0')}`);
+  }
 }
 
 /** Accepts a JSON description or a whole migration stream to take it from (format.md §3.10). */
@@ -121,5 +151,5 @@ export async function loadDescription(source: ByteSource): Promise<Vmdesc> {
     return readVmdesc(source, loc);
   }
   const bytes = await source.read(0, source.size);
-  return parseVmdesc(new TextDecoder().decode(bytes), 0);
+  return parseVmdesc(utf8Text(bytes, 0), 0);
 }

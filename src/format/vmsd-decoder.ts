@@ -4,8 +4,8 @@
 
 import type { Cursor } from './cursor.ts';
 import { latin1 } from './cursor.ts';
-import { DecodeError, makeProblem, type Problem } from './errors.ts';
-import { decodeLeaf, isLeafType, NULLPTR_MARKER } from './field-codecs.ts';
+import { DecodeError, makeProblem, quoted, type Problem } from './errors.ts';
+import { decodeLeaf, isLeafType, NULLPTR_MARKER, PTR_VALID_MARKER } from './field-types/index.ts';
 import type { FieldNode } from './model.ts';
 import type { VmdescField, VmsdDesc } from './vmdesc.ts';
 
@@ -47,10 +47,12 @@ function spend(ctx: DecodeContext, c: Cursor, path: string): void {
 function decodeFields(c: Cursor, fields: VmdescField[], prefix: string, ctx: DecodeContext, depth: number): FieldNode[] {
   const out: FieldNode[] = [];
   let array: FieldNode | null = null;
-  for (const field of fields) {
-    const f = resolveVariable(field, out, c, prefix);
+  for (let i = 0; i < fields.length; i++) {
+    const f = resolveVariable(fields[i], out, c, prefix);
     const path = prefix + f.name;
-    const isArray = f.array_len !== undefined || f.index !== undefined;
+    // QEMU 11.1 writes the elements of an uncompressible array as repeated entries with no
+    // "index" at all: an entry whose name the next entry repeats starts an array.
+    const isArray = f.array_len !== undefined || f.index !== undefined || fields[i + 1]?.name === f.name;
     // QEMU ≥ 10.0 splits mixed NULL/non-NULL arrays into runs that repeat the name, and drops
     // "index" on the last element of uncompressible arrays: both continue the previous array.
     const continues = array !== null && array.name === f.name;
@@ -65,7 +67,7 @@ function decodeFields(c: Cursor, fields: VmdescField[], prefix: string, ctx: Dec
     }
     const arr = array!;
     const n = f.array_len ?? 1;
-    if (!Number.isSafeInteger(n) || n < 0) throw new DecodeError('bad-vmdesc', c.pos, `a valid array_len for ${f.name}`, path);
+    if (!Number.isSafeInteger(n) || n < 0) throw new DecodeError('bad-vmdesc', c.pos, `a valid array_len for ${quoted(f.name)}`, path);
     for (let i = 0; i < n; i++) {
       const k = arr.children!.length;
       arr.children!.push(decodeElement(c, f, `[${k}]`, `${arr.path}[${k}]`, ctx, depth, i === 0));
@@ -83,7 +85,7 @@ function resolveVariable(f: VmdescField, siblings: FieldNode[], c: Cursor, prefi
   if (f.size_from === undefined && f.array_len_from === undefined) return f;
   const lookup = (name: string): number => {
     const v = siblings.find((n) => n.name === name)?.value;
-    if (typeof v !== 'number' || v < 0) throw new DecodeError('description-mismatch', c.pos, `a length in ${name}`, prefix + f.name);
+    if (typeof v !== 'number' || v < 0) throw new DecodeError('description-mismatch', c.pos, `a length in ${quoted(name)}`, prefix + f.name);
     return v;
   };
   const r = { ...f };
@@ -101,7 +103,7 @@ function decodeElement(c: Cursor, f: VmdescField, name: string, path: string, ct
   const start = c.pos;
   const saved = c.path;
   c.path = path;
-  const node: FieldNode = { name, path, kind: 'field', type: f.type, offset: start, size: 0 };
+  const node: FieldNode = { name, path, kind: 'leaf', type: f.type, offset: start, size: 0 };
   switch (f.type) {
     case 'struct': {
       const s = f.struct ?? {};
@@ -130,6 +132,14 @@ function decodeElement(c: Cursor, f: VmdescField, name: string, path: string, ct
       decodeNullMarker(c, path);
       node.value = 'nullptr';
       break;
+    case 'ptr-marker': {
+      // QEMU 11.1 vmstate.c vmstate_ptr_marker_load: 0x30 a NULL pointer, 0x31 "the element
+      // follows" (auto-allocated arrays); anything else fails with "Unexpected ptr marker".
+      const b = c.u8('pointer marker');
+      if (b !== NULLPTR_MARKER && b !== PTR_VALID_MARKER) throw new DecodeError('description-mismatch', start, `pointer marker 0x30 or 0x31, found 0x${b.toString(16)} ("Unexpected ptr marker: ${b}")`, path);
+      node.value = b === NULLPTR_MARKER ? 'nullptr' : 'valid';
+      break;
+    }
     case 'pci irq state':
       if (f.size === 16) {
         decodeIrqState(c, node, path);
@@ -162,7 +172,7 @@ function decodeIrqState(c: Cursor, node: FieldNode, path: string): void {
   node.children = [0, 1, 2, 3].map((i) => {
     const offset = c.pos;
     const value = decodeLeaf(c, 'int32', 4);
-    return { name: `[${i}]`, path: `${path}[${i}]`, kind: 'field' as const, type: 'int32', offset, size: 4, value };
+    return { name: `[${i}]`, path: `${path}[${i}]`, kind: 'leaf' as const, type: 'int32', offset, size: 4, value };
   });
 }
 
@@ -171,8 +181,8 @@ function decodeOpaqueOrLeaf(c: Cursor, f: VmdescField, node: FieldNode, start: n
     node.value = decodeLeaf(c, f.type, f.size);
     return;
   }
-  if (!Number.isSafeInteger(f.size) || f.size < 0) throw new DecodeError('bad-vmdesc', c.pos, `a valid size for ${f.name}`, path);
-  ctx.problems.push(makeProblem('unknown-type', start, `type "${f.type}" (${f.size} bytes) shown as opaque bytes`, path));
+  if (!Number.isSafeInteger(f.size) || f.size < 0) throw new DecodeError('bad-vmdesc', c.pos, `a valid size for ${quoted(f.name)}`, path);
+  ctx.problems.push(makeProblem('unknown-type', start, `type ${quoted(f.type)} (${f.size} bytes) shown as opaque bytes`, path));
   node.kind = 'opaque';
   node.value = decodeLeaf(c, 'buffer', f.size);
 }
@@ -220,7 +230,7 @@ function decodeSubsections(c: Cursor, owner: string, known: VmsdDesc[], prefix: 
     const start = c.pos;
     const path = prefix + name + (seen.has(name) ? `#${out.length}` : '');
     const descs = [...known.filter((s) => s.vmsd_name === name), ...(ctx.subsectionPool?.(name) ?? [])];
-    if (!descs.length) throw new DecodeError('bad-subsection', start, `a described subsection of ${owner}; "${name}" is not in the description`, path);
+    if (!descs.length) throw new DecodeError('bad-subsection', start, `a described subsection of ${quoted(owner)}; ${quoted(name)} is not in the description`, path);
     seen.add(name);
     c.skip(2 + len);
     // The loader stores the version in an 8-bit variable (vmstate_subsection_load).
@@ -235,7 +245,7 @@ function decodeSubsections(c: Cursor, owner: string, known: VmsdDesc[], prefix: 
   }
   if (ctx.strictSizes) {
     for (const s of known) {
-      if (!seen.has(s.vmsd_name)) ctx.problems.push(makeProblem('description-mismatch', c.pos, `described subsection ${s.vmsd_name} is not in the stream`, prefix + s.vmsd_name));
+      if (!seen.has(s.vmsd_name)) ctx.problems.push(makeProblem('description-mismatch', c.pos, `described subsection ${quoted(s.vmsd_name)} is not in the stream`, prefix + s.vmsd_name));
     }
   }
   return out;

@@ -4,7 +4,9 @@
 import type { StreamModel } from '../format/model.ts';
 import type { OpenedFile } from '../worker/protocol.ts';
 import { ByteCache } from './byte-cache.ts';
+import { parseGoTo } from './goto-target.ts';
 import type { ExplorerState, StoreDeps } from './types.ts';
+import { containerOf } from './container-slice.ts';
 
 type Get = () => ExplorerState;
 type Set = (s: Partial<ExplorerState>) => void;
@@ -34,7 +36,23 @@ function sameRecord(before: StreamModel | null, after: StreamModel, index: numbe
   return after.records.find((r) => r.offset === rec.offset && r.kind === rec.kind)?.index ?? null;
 }
 
+/** A Go to asked for while the file opened, tried on each newer model; the final one says if it failed. */
+function goToPending(get: Get, set: Set, text: string, final: boolean): void {
+  const t = parseGoTo(text, get().model!);
+  if (t.kind === 'field') get().selectField(t.path);
+  else if (t.kind === 'record') get().selectRecord(t.index);
+  else if (!final) set({ pendingGoTo: text });
+  else set({ pendingGoTo: null, notice: { tone: 'error', text: `Go to: ${t.kind === 'error' ? t.message : text} in ${get().file?.name}.` } });
+}
+
 export function adopt(get: Get, set: Set, deps: StoreDeps, opened: OpenedFile, how: 'open' | 'describe' | 'edit' | 'devices' | 'outline'): void {
+  // A field selected in the devices-first model is not in the outline (no trees): it waits too.
+  const goTo = get().pendingGoTo ?? (how === 'outline' ? get().fieldPath : null);
+  keepSelection(get, set, deps, opened, how);
+  if (goTo !== null) goToPending(get, set, goTo, how !== 'devices' && how !== 'outline');
+}
+
+function keepSelection(get: Get, set: Set, deps: StoreDeps, opened: OpenedFile, how: 'open' | 'describe' | 'edit' | 'devices' | 'outline'): void {
   const before = get().model;
   const keepField = get().fieldPath;
   const keepRecord = sameRecord(before, opened.model, get().recordIndex);
@@ -51,6 +69,7 @@ export function adopt(get: Get, set: Set, deps: StoreDeps, opened: OpenedFile, h
     edits: opened.edits,
     partial: how === 'devices' || how === 'outline' ? how : false,
     ...(how === 'devices' || how === 'outline' || how === 'edit' ? {} : { scan: null }),
+    ...(how === 'devices' || how === 'outline' ? (since === get().file?.since ? {} : { container: null, containerEdited: false }) : containerOf(opened)),
   });
   // Offsets may have moved (a renamed section, the full model replacing devices first).
   if (keepField && get().selectField(keepField)) return;

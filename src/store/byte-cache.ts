@@ -1,6 +1,8 @@
 // The page's window on the file's bytes: fixed-size pages fetched from the worker on demand and
 // kept in a small LRU, so scrolling a multi-GiB file never holds more than a few MiB.
 
+import type { ByteRange } from '../format/byte-range.ts';
+
 export type FetchBytes = (offset: number, length: number) => Promise<Uint8Array>;
 /** Runs a callback soon, once: the next animation frame in the page. */
 export type Schedule = (fn: () => void) => void;
@@ -41,7 +43,7 @@ export class ByteCache {
    * The file was edited: later pages come from `fetch` (the new generation), and cached pages
    * overlapping `dirty` (everything when null) are dropped; the others still hold the right bytes.
    */
-  rebase(size: number, fetch: FetchBytes, dirty: { from: number; to: number } | null): void {
+  rebase(size: number, fetch: FetchBytes, dirty: ByteRange | null): void {
     this.epoch++;
     this.inflight.clear();
     this.queue = [];

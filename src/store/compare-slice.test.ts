@@ -5,6 +5,8 @@ import { WorkerClient, type WorkerLike } from '../worker/client.ts';
 import { handle } from '../worker/handle.ts';
 import type { RequestMessage, WorkerMessage } from '../worker/protocol.ts';
 import { Session } from '../worker/session.ts';
+import { busyReason, openPhase } from './action-guard.ts';
+import { gatedStore, openHeldAt } from './open-gate.ts';
 import { createExplorerStore } from './store.ts';
 
 const pair = (name: string) => new Blob([readFileSync(new URL(`../../public/fixtures/diff/${name}`, import.meta.url))]);
@@ -30,9 +32,49 @@ function makeStore() {
 describe('compare slice', () => {
   it('refuses to compare before a file is open, visibly', async () => {
     const { store } = makeStore();
+    expect(busyReason(store.getState(), 'compare')).toBe('Open a state file first: the second file is compared with it');
     await store.getState().compareWith(pair('cmos-after.bin'), 'after');
     expect(store.getState().compare).toBeNull();
-    expect(store.getState().notice?.text).toMatch(/Compare after with the open file/);
+    expect(store.getState().notice).toEqual({ tone: 'error', text: 'Open a state file first: the second file is compared with it; after was not compared.' });
+  });
+
+  // Issue #10's rule for "Compare with…": picked while the open file opens, it waits for the open.
+  it.each(['reading', 'devices', 'outline'] as const)('picked while the open file is at %s: queued, then compared once it has opened', async (phase) => {
+    const h = gatedStore();
+    const s = h.store.getState;
+    const { opening } = await openHeldAt(h, pair('cmos-before-migration.bin'), 'before.bin', phase);
+    expect(openPhase(s())).toBe(phase);
+    expect(busyReason(s(), 'compare')).toBeNull();
+    await s().compareWith(pair('cmos-after-migration.bin'), 'after.bin');
+    expect(s().compare).toBeNull();
+    expect(s().queuedCompare?.name).toBe('after.bin');
+    h.gate.release();
+    await opening;
+    expect(s().queuedCompare).toBeNull();
+    const c = s().compare!;
+    expect([c.name, c.stage, c.error]).toEqual(['after.bin', 'done', null]);
+    expect(c.reply!.result.sections.find((x) => x.key === 'mc146818rtc (0)')!.status).toBe('changed');
+  });
+
+  it('a queued comparison dropped by a cancelled open is named in the notice', async () => {
+    const h = gatedStore();
+    const s = h.store.getState;
+    const { opening } = await openHeldAt(h, pair('cmos-before-migration.bin'), 'before.bin', 'outline');
+    await s().compareWith(pair('cmos-after-migration.bin'), 'after.bin');
+    s().cancelScan();
+    h.gate.release();
+    await opening;
+    expect(s()).toMatchObject({ file: null, compare: null, queuedCompare: null });
+    expect(s().notice).toEqual({ tone: 'info', text: 'Cancelled opening before.bin; after.bin was not compared.' });
+  });
+
+  it('opening another file closes the comparison with the one it replaces', async () => {
+    const { store } = makeStore();
+    await store.getState().openFile(pair('cmos-before.bin'), 'cmos-before.bin');
+    await store.getState().compareWith(pair('cmos-after.bin'), 'cmos-after.bin');
+    expect(store.getState().compare?.stage).toBe('done');
+    await store.getState().openFile(pair('regs-1.bin'), 'regs-1.bin');
+    expect(store.getState().compare).toBeNull();
   });
 
   it('takes the right side\'s values into the open file as one undoable action; then the section is the same', async () => {

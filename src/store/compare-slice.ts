@@ -6,11 +6,12 @@
 import { DEFAULT_IGNORE } from '../format/diff/ignore.ts';
 import { diffJson } from '../format/diff/text.ts';
 import type { DiffResult, FieldDiff } from '../format/diff/types.ts';
-import { valueToText } from '../format/field-codecs.ts';
+import type { PatchFile } from '../format/edit/patch.ts';
+import { fieldType } from '../format/field-types/index.ts';
 import type { StreamRecord } from '../format/model.ts';
-import type { PatchFile } from '../format/patch.ts';
 import { isCancelled } from '../worker/client.ts';
 import type { CompareEvent, CompareReply } from '../worker/protocol.ts';
+import { verdict } from './action-guard.ts';
 import type { EditOutcome } from './edits-slice.ts';
 import type { Slice, StoreDeps } from './types.ts';
 
@@ -39,6 +40,10 @@ export interface CompareSlice {
   compare: CompareState | null;
   compareIgnore: readonly string[];
   compareSelection: CompareSelection | null;
+  /** A file to compare with, picked while the open file was still opening: compared once it is open. */
+  queuedCompare: { file: Blob; name: string } | null;
+  /** Runs the queued comparison (file-slice calls it when an open is done). */
+  runQueuedCompare(): Promise<void>;
   compareWith(file: Blob, name: string): Promise<void>;
   /** A new ignore list: the devices are compared again (the right file is not read again). */
   setCompareIgnore(list: readonly string[]): Promise<void>;
@@ -59,14 +64,22 @@ export interface CompareSlice {
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 const now = () => (typeof performance === 'undefined' ? Date.now() : performance.now());
 
+/** How a side's value reads in a patch: the field type's own edit text (a buffer byte as 0xNN). */
+function patchText(v: NonNullable<FieldDiff['left']>, byteOf: boolean): string | null {
+  if (byteOf && v.type === 'uint8' && v.size === 1) return v.text;
+  // A buffer larger than the model holds carries only a preview of its bytes.
+  if (v.value instanceof Uint8Array && v.value.length < v.size) return null;
+  return fieldType(v.type, v.size).text(v.value, v.size);
+}
+
 /** The patch entry that sets a field to the right side's value, expecting the left side's. */
 function entryFor(key: string, f: FieldDiff): PatchFile['edits'][number] | string {
   if (!f.left || !f.right) return `${key}/${f.path} exists on one side only`;
-  const text = (v: FieldDiff['left']) => (f.group && /\[\d+\]$/.test(f.path) && v!.type === 'uint8' && v!.size === 1 ? v!.text : valueToText(v!.type, v!.value));
-  const after = text(f.right);
-  if (after.endsWith('…')) return `${key}/${f.path} holds more bytes than a value carries; copy it in the hex view`;
   if (f.left.size !== f.right.size) return `${key}/${f.path} has another size on each side`;
-  return { kind: 'field', path: `${key}/${f.path}`, before: text(f.left), after };
+  const before = patchText(f.left, f.group !== undefined);
+  const after = patchText(f.right, f.group !== undefined);
+  if (before === null || after === null) return `${key}/${f.path} holds more bytes than a value carries; copy it in the hex view`;
+  return { kind: 'field', path: `${key}/${f.path}`, before, after };
 }
 
 export const createCompareSlice = (deps: StoreDeps): Slice<CompareSlice> => (set, get) => {
@@ -95,12 +108,27 @@ export const createCompareSlice = (deps: StoreDeps): Slice<CompareSlice> => (set
     compareIgnore: DEFAULT_IGNORE,
     compareSelection: null,
 
+    queuedCompare: null,
+
+    async runQueuedCompare() {
+      const q = get().queuedCompare;
+      if (!q) return;
+      set({ queuedCompare: null });
+      await get().compareWith(q.file, q.name);
+    },
+
     async compareWith(file, name) {
-      const f = get().file;
-      if (!f || get().partial || get().scan) {
-        set({ notice: { tone: 'error', text: `Compare ${name} with the open file once it is read to the end.` } });
+      const v = verdict(get(), 'compare');
+      if (v.do === 'refuse') {
+        set({ notice: { tone: 'error', text: `${v.reason}; ${name} was not compared.` } });
         return;
       }
+      if (v.do === 'later') {
+        // The scan progress shows it waiting; the open runs it when it is done (or says it was not).
+        set({ queuedCompare: { file, name } });
+        return;
+      }
+      const f = get().file!;
       const running = get().compare;
       if (running?.id) void deps.worker.cancel(running.id);
       const startedAt = now();

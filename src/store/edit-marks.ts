@@ -2,10 +2,10 @@
 // (sorted, disjoint), never stored.
 
 import type { StreamModel } from '../format/model.ts';
-import type { Span } from '../worker/protocol.ts';
+import type { ByteRange } from '../format/byte-range.ts';
 
 /** True when [from, to) overlaps any changed span. */
-export function isChanged(changed: readonly Span[], from: number, to: number): boolean {
+export function isChanged(changed: readonly ByteRange[], from: number, to: number): boolean {
   let lo = 0;
   let hi = changed.length - 1;
   // First span ending after `from`.
@@ -18,10 +18,10 @@ export function isChanged(changed: readonly Span[], from: number, to: number): b
 }
 
 const NONE: ReadonlySet<number> = new Set();
-const cache = new WeakMap<readonly Span[], WeakMap<StreamModel, ReadonlySet<number>>>();
+const cache = new WeakMap<readonly ByteRange[], WeakMap<StreamModel, ReadonlySet<number>>>();
 
 /** Indexes of the records holding changed bytes. */
-export function editedRecords(model: StreamModel | null, changed: readonly Span[]): ReadonlySet<number> {
+export function editedRecords(model: StreamModel | null, changed: readonly ByteRange[]): ReadonlySet<number> {
   if (!model || changed.length === 0) return NONE;
   let byModel = cache.get(changed);
   if (!byModel) cache.set(changed, (byModel = new WeakMap()));

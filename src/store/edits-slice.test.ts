@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { findField } from '../format/edit-plan.ts';
+import { findField } from '../format/edit/find.ts';
 import { WorkerClient, type WorkerLike } from '../worker/client.ts';
 import { memoryStorage, type EditStorage } from '../worker/edit-storage.ts';
 import { handle } from '../worker/handle.ts';

@@ -2,8 +2,9 @@
 // user's actions, takes the new model and edit list from the replies, and tracks what has been
 // downloaded. Refusals and warnings come back as values for the editor that asked.
 
-import type { HeaderChange } from '../format/edit-plan.ts';
+import type { HeaderChange } from '../format/edit/plan.ts';
 import type { EditReply, EditRequest, EditsInfo, OpenedFile } from '../worker/protocol.ts';
+import { busyReason, type UserAction } from './action-guard.ts';
 import { adopt, NO_EDITS } from './adopt.ts';
 import type { Slice, StoreDeps } from './types.ts';
 
@@ -44,11 +45,8 @@ function baseName(name: string): string {
 }
 
 export const createEditsSlice = (deps: StoreDeps): Slice<EditsSlice> => (set, get) => {
-  /** The open file, if it can be edited now (not while its first scan runs). */
-  const editable = () => {
-    const f = get().file;
-    return f && !get().partial ? f : null;
-  };
+  /** The open file if `action` can be done now; otherwise null, and the reason in the notice bar. */
+  const editable = (action: UserAction) => (get().allow(action) ? get().file : null);
 
   /** Sends a request that decodes the file again, showing its progress; null if the file changed meanwhile. */
   async function busy<T>(label: string, send: (onProgress: (s: number, t: number) => void) => { id: number; result: Promise<T> }): Promise<T | null> {
@@ -61,7 +59,10 @@ export const createEditsSlice = (deps: StoreDeps): Slice<EditsSlice> => (set, ge
     set({ editBusy: { id: pending.id, label, scanned: 0, total: get().file?.size ?? 0 } });
     try {
       const value = await pending.result;
-      return get().file?.since === since ? value : null;
+      if (get().file?.since === since) return value;
+      // The editor that asked may be gone with the file it edited: say it here.
+      set({ notice: { tone: 'info', text: `${label} was abandoned: ${get().scan?.name ?? get().file?.name ?? 'another file'} was opened meanwhile.` } });
+      return null;
     } finally {
       if (get().editBusy?.id === pending.id) set({ editBusy: null });
     }
@@ -73,8 +74,10 @@ export const createEditsSlice = (deps: StoreDeps): Slice<EditsSlice> => (set, ge
   }
 
   async function edit(req: EditRequest, force: boolean, label: string): Promise<EditOutcome> {
-    const f = editable();
-    if (!f) return { status: 'failed', reason: 'No file is open for editing' };
+    // The editor that asked shows the reason.
+    const reason = busyReason(get(), req.kind === 'patch' ? 'apply-patch' : 'edit');
+    const f = get().file;
+    if (reason || !f) return { status: 'failed', reason: reason ?? 'No file is open' };
     try {
       const reply = await busy(label, (onProgress) => deps.worker.request({ type: 'edit', generation: f.generation, edit: req, force }, { onProgress }));
       if (!reply) return { status: 'failed', reason: 'Another file was opened meanwhile' };
@@ -87,10 +90,12 @@ export const createEditsSlice = (deps: StoreDeps): Slice<EditsSlice> => (set, ge
   }
 
   async function move(type: 'undo' | 'redo'): Promise<void> {
-    const f = editable();
-    if (!f || (type === 'undo' ? get().edits.done : get().edits.undone).length === 0) return;
+    const f = editable(type);
+    if (!f) return;
     try {
       const file = await busy(type === 'undo' ? 'Undoing' : 'Redoing', (onProgress) => deps.worker.request({ type, generation: f.generation }, { onProgress }));
+      // Asked while an edit was on its way that then did not apply: the worker had nothing to move.
+      if (file && file.generation === get().file?.generation) set({ notice: { tone: 'info', text: `Nothing to ${type}.` } });
       if (file) take(file);
     } catch (e) {
       set({ notice: { tone: 'error', text: `Could not ${type}: ${message(e)}` } });
@@ -103,7 +108,7 @@ export const createEditsSlice = (deps: StoreDeps): Slice<EditsSlice> => (set, ge
     editBusy: null,
 
     editField: (path, value, force = false) => edit({ kind: 'field', path, value }, force, `Setting ${path}`),
-    editHeader: (recordIndex, change, force = false) => edit({ kind: 'header', recordIndex, change }, force, 'Editing the section header'),
+    editHeader: (recordIndex, change, force = false) => edit({ kind: 'header', section: { index: recordIndex }, change }, force, 'Editing the section header'),
     editBytes: (offset, bytes, force = false) => edit({ kind: 'raw', offset, bytes }, force, `Overwriting bytes at 0x${offset.toString(16)}`),
     revertEdit: (id) => edit({ kind: 'revert', id }, false, 'Reverting'),
     applyPatch: (text, name, force = false) => edit({ kind: 'patch', text, name }, force, `Applying ${name}`),
@@ -111,7 +116,7 @@ export const createEditsSlice = (deps: StoreDeps): Slice<EditsSlice> => (set, ge
     redo: () => move('redo'),
 
     async exportPatch() {
-      const f = editable();
+      const f = editable('export-patch');
       if (!f) return;
       try {
         const { text } = await deps.worker.request({ type: 'export-patch', generation: f.generation }).result;
@@ -122,22 +127,23 @@ export const createEditsSlice = (deps: StoreDeps): Slice<EditsSlice> => (set, ge
     },
 
     async downloadEdited() {
-      const f = editable();
+      const f = editable('download');
       if (!f) return;
       try {
-        const reply = await busy('Checking the edited file', (onProgress) => deps.worker.request({ type: 'download', generation: f.generation }, { onProgress }));
+        const compressed = get().container ? get().containerDownload : undefined;
+        const reply = await busy('Checking the edited file', (onProgress) => deps.worker.request({ type: 'download', generation: f.generation, compressed }, { onProgress }));
         if (!reply) return;
         if (!reply.ok) {
           set({ notice: { tone: 'error', text: `Download blocked: the edited file would not frame like the original: ${reply.reasons.join('; ')}` } });
           return;
         }
         deps.saveBlob(reply.blob, reply.name);
-        set({ savedGeneration: f.generation });
+        set({ savedGeneration: f.generation, ...(reply.notes?.length ? { notice: { tone: 'info', text: `Downloaded ${reply.name}: ${reply.notes.join('; ')}` } } : {}) });
       } catch (e) {
         set({ notice: { tone: 'error', text: `Could not download the edited file: ${message(e)}` } });
       }
     },
 
-    hasUnsavedEdits: () => get().edits.done.length > 0 && get().savedGeneration !== get().file?.generation,
+    hasUnsavedEdits: () => (get().edits.done.length > 0 || get().containerEdited) && get().savedGeneration !== get().file?.generation,
   };
 };

@@ -3,6 +3,7 @@
 import type { StreamModel } from '../format/model.ts';
 import { isCancelled, type Pending } from '../worker/client.ts';
 import type { EarlyModelEvent, OpenedFile, Replies } from '../worker/protocol.ts';
+import { busyReason, verdict } from './action-guard.ts';
 import { adopt, NO_EDITS } from './adopt.ts';
 import type { ByteCache } from './byte-cache.ts';
 import { SAMPLES } from './samples.ts';
@@ -44,6 +45,8 @@ export interface FileSlice {
   bytes: ByteCache | null;
   scan: ScanState | null;
   notice: Notice | null;
+  /** A description picked while a file was opening: applied once the open is done (issue #10). */
+  queuedDescription: { file: Blob; name: string } | null;
   openFile(file: Blob, name: string): Promise<void>;
   openSample(id: string): Promise<void>;
   openDescription(file: Blob, name: string): Promise<void>;
@@ -71,8 +74,30 @@ function openedNotice(opened: OpenedFile): FileSlice['notice'] {
 }
 
 export const createFileSlice = (deps: StoreDeps): Slice<FileSlice> => (set, get) => {
-  /** Runs a scan request; returns its result unless it was superseded, cancelled or failed. */
-  async function runScan(what: ScanState['what'], name: string, total: number, start: (onProgress: (s: number, t: number) => void, onEarlyModel: (e: EarlyModelEvent) => void) => Pending<OpenedFile>): Promise<OpenedFile | null> {
+  /** RAM requests fail with the reason while the open is not done (the view asks again then). */
+  function ramRequest<T>(send: () => Promise<T>): Promise<T> {
+    const reason = busyReason(get(), 'ram');
+    return reason ? Promise.reject(new Error(reason)) : send();
+  }
+
+  async function describe(file: Blob, name: string, notice: Notice | null): Promise<void> {
+    const opened = await runScan('describe', name, get().file!.size, (onProgress) => deps.worker.request({ type: 'describe', file, name }, { onProgress }), notice);
+    if (opened) adopt(get, set, deps, opened, 'describe');
+  }
+
+  /** What was waiting for the open that ends now without its file, for the notice; clears it. */
+  function dropQueued(): string {
+    const { queuedDescription: desc, pendingGoTo: goTo, queuedCompare: cmp } = get();
+    set({ queuedDescription: null, pendingGoTo: null, queuedCompare: null });
+    const lost = [desc && `the description ${desc.name} was not applied`, goTo && `Go to ${goTo} was not carried out`, cmp && `${cmp.name} was not compared`].filter(Boolean);
+    return lost.length ? `; ${lost.join('; ')}` : '';
+  }
+
+  /**
+   * Runs a scan request; returns its result unless it was superseded, cancelled or failed.
+   * `notice`: what the notice bar says meanwhile (by default it is cleared).
+   */
+  async function runScan(what: ScanState['what'], name: string, total: number, start: (onProgress: (s: number, t: number) => void, onEarlyModel: (e: EarlyModelEvent) => void) => Pending<OpenedFile>, notice: Notice | null = null): Promise<OpenedFile | null> {
     const running = get().scan;
     if (running) void deps.worker.cancel(running.id);
     const onProgress = (scanned: number, t: number) => {
@@ -99,7 +124,7 @@ export const createFileSlice = (deps: StoreDeps): Slice<FileSlice> => (set, get)
     };
     const sayDrawn = () => void deps.worker.request({ type: 'drawn', target: pending.id }).result.catch(() => undefined);
     const pending = start(onProgress, onEarlyModel);
-    set({ scan: { id: pending.id, what, name, scanned: 0, total }, notice: null });
+    set({ scan: { id: pending.id, what, name, scanned: 0, total }, notice });
     try {
       const opened = await pending.result;
       if (get().scan?.id !== pending.id) return null;
@@ -107,11 +132,12 @@ export const createFileSlice = (deps: StoreDeps): Slice<FileSlice> => (set, get)
     } catch (e) {
       if (get().scan?.id !== pending.id) return null;
       if (what === 'open') set({ file: null, model: null, partial: false });
+      const lost = what === 'open' ? dropQueued() : '';
       set({
         scan: null,
         notice: isCancelled(e)
-          ? { tone: 'info', text: `Cancelled ${what === 'open' ? 'opening' : 'decoding with'} ${name}.` }
-          : { tone: 'error', text: `Could not ${what === 'open' ? 'open' : 'use the description'} ${name}: ${message(e)}` },
+          ? { tone: 'info', text: `Cancelled ${what === 'open' ? 'opening' : 'decoding with'} ${name}${lost}.` }
+          : { tone: 'error', text: `Could not ${what === 'open' ? 'open' : 'use the description'} ${name}: ${message(e)}${lost}` },
       });
       return null;
     }
@@ -124,6 +150,7 @@ export const createFileSlice = (deps: StoreDeps): Slice<FileSlice> => (set, get)
     bytes: null,
     scan: null,
     notice: null,
+    queuedDescription: null,
 
     async openFile(file, name) {
       const cur = get().file;
@@ -131,13 +158,25 @@ export const createFileSlice = (deps: StoreDeps): Slice<FileSlice> => (set, get)
       // The previous file goes away now: a long scan must not look like the old file is current.
       // Its last reveal goes too: the new file's hex view would otherwise open at that offset.
       get().bytes?.dispose();
+      // A comparison was with the file that goes away.
+      if (get().compare) get().closeCompare();
+      // What waited for an open still running was meant for that file, not this one.
+      const superseded = get().scan?.what === 'open' ? get().scan!.name : null;
+      const lost = superseded ? dropQueued() : '';
       set({ file: null, model: null, bytes: null, partial: false, edits: NO_EDITS, savedGeneration: null, reveal: null });
       get().clearSelection();
-      const opened = await runScan('open', name, file.size, (onProgress, onEarlyModel) => deps.worker.request({ type: 'open', file, name }, { onProgress, onEarlyModel }));
+      const replaced: Notice | null = lost ? { tone: 'info', text: `${name} replaced ${superseded} while it opened${lost}.` } : null;
+      const opened = await runScan('open', name, file.size, (onProgress, onEarlyModel) => deps.worker.request({ type: 'open', file, name }, { onProgress, onEarlyModel }), replaced);
       if (!opened) return;
       adopt(get, set, deps, opened, 'open');
       const notice = openedNotice(opened);
       if (notice) set({ notice });
+      const queued = get().queuedDescription;
+      if (queued) {
+        set({ queuedDescription: null });
+        await describe(queued.file, queued.name, get().notice);
+      }
+      await get().runQueuedCompare();
     },
 
     async openSample(id) {
@@ -154,12 +193,11 @@ export const createFileSlice = (deps: StoreDeps): Slice<FileSlice> => (set, get)
     },
 
     async openDescription(file, name) {
-      if (!get().file || get().partial) {
-        set({ notice: { tone: 'error', text: `Open a state file first; ${name} would describe it.` } });
-        return;
-      }
-      const opened = await runScan('describe', name, get().file!.size, (onProgress) => deps.worker.request({ type: 'describe', file, name }, { onProgress }));
-      if (opened) adopt(get, set, deps, opened, 'describe');
+      const v = verdict(get(), 'describe');
+      if (v.do === 'refuse') set({ notice: { tone: 'error', text: `${v.reason}; ${name} would describe it.` } });
+      // The scan progress shows it waiting; the open applies it when it is done (or says it was not).
+      else if (v.do === 'later') set({ queuedDescription: { file, name } });
+      else await describe(file, name, null);
     },
 
     cancelScan() {
@@ -169,7 +207,7 @@ export const createFileSlice = (deps: StoreDeps): Slice<FileSlice> => (set, get)
 
     dismissNotice: () => set({ notice: null }),
 
-    ramPicture: (block, cells) => deps.worker.request({ type: 'ram-picture', generation: get().file?.generation ?? 0, block, cells }).result,
-    ramExport: (block) => deps.worker.request({ type: 'ram-export', generation: get().file?.generation ?? 0, block }).result,
+    ramPicture: (block, cells) => ramRequest(() => deps.worker.request({ type: 'ram-picture', generation: get().file?.generation ?? 0, block, cells }).result),
+    ramExport: (block) => ramRequest(() => deps.worker.request({ type: 'ram-export', generation: get().file?.generation ?? 0, block }).result),
   };
 };

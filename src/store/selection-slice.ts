@@ -1,15 +1,14 @@
 // What is selected: a record, a field in it, and the byte range they cover. The section table,
 // field tree, hex view and status line all read this one place.
 
+import type { ByteRange } from '../format/byte-range.ts';
 import type { FieldNode } from '../format/model.ts';
+import { busyReason } from './action-guard.ts';
 import { fieldIndex, nodeAt, recordAt } from './field-index.ts';
+import { parseGoTo } from './goto-target.ts';
 import type { Slice } from './types.ts';
 
-/** Half-open byte range [from, to). */
-export interface ByteRange {
-  from: number;
-  to: number;
-}
+export type { ByteRange };
 
 export interface SelectionSlice {
   recordIndex: number | null;
@@ -21,6 +20,13 @@ export interface SelectionSlice {
   expanded: ReadonlySet<string>;
   /** Asks the hex view to bring `offset` into view; `seq` makes repeated requests distinct. */
   reveal: { offset: number; seq: number } | null;
+  /** A Go to target not in the model shown while the file opens: tried again as the open goes on. */
+  pendingGoTo: string | null;
+  /**
+   * Go to an offset, field path or section (the Go to dialog). Returns why it cannot, or null
+   * when it was done or is waiting for the rest of an open (`pendingGoTo`).
+   */
+  goTo(text: string): string | null;
   selectRecord(index: number): void;
   /** Selects a field by path in whichever record has it; false if none does. */
   selectField(path: string): boolean;
@@ -49,6 +55,7 @@ export const createSelectionSlice: Slice<SelectionSlice> = (set, get) => {
       caret,
       expanded: expandedWith(entry?.ancestors ?? []),
       reveal: reveal(caret),
+      pendingGoTo: null,
     });
   };
 
@@ -59,11 +66,25 @@ export const createSelectionSlice: Slice<SelectionSlice> = (set, get) => {
     caret: null,
     expanded: EMPTY,
     reveal: null,
+    pendingGoTo: null,
+
+    goTo(text) {
+      const reason = busyReason(get(), 'goto');
+      if (reason) return reason;
+      const t = parseGoTo(text, get().model!);
+      if (t.kind === 'offset') get().selectOffset(t.offset);
+      else if (t.kind === 'field') get().selectField(t.path);
+      else if (t.kind === 'record') get().selectRecord(t.index);
+      // The field trees, or the records before the devices, are still on their way (adopt.ts).
+      else if (t.path !== undefined && get().partial) set({ pendingGoTo: t.path });
+      else return t.message;
+      return null;
+    },
 
     selectRecord(index) {
       const rec = get().model?.records[index];
       if (!rec) return;
-      set({ recordIndex: index, fieldPath: null, range: { from: rec.offset, to: rec.offset + rec.size }, caret: rec.offset, reveal: reveal(rec.offset) });
+      set({ recordIndex: index, fieldPath: null, range: { from: rec.offset, to: rec.offset + rec.size }, caret: rec.offset, reveal: reveal(rec.offset), pendingGoTo: null });
     },
 
     selectField(path) {
@@ -87,7 +108,7 @@ export const createSelectionSlice: Slice<SelectionSlice> = (set, get) => {
       if (opts.extend && anchor !== null) {
         const from = Math.min(anchor, offset);
         const to = Math.max(anchor, offset) + 1;
-        set({ fieldPath: null, range: { from, to }, reveal: reveal(offset) });
+        set({ fieldPath: null, range: { from, to }, reveal: reveal(offset), pendingGoTo: null });
         return;
       }
       const rec = recordAt(model.records, offset);
@@ -96,7 +117,7 @@ export const createSelectionSlice: Slice<SelectionSlice> = (set, get) => {
         selectNode(rec.index, node, offset);
         return;
       }
-      set({ recordIndex: rec?.index ?? null, fieldPath: null, range: { from: offset, to: offset + 1 }, caret: offset, reveal: reveal(offset) });
+      set({ recordIndex: rec?.index ?? null, fieldPath: null, range: { from: offset, to: offset + 1 }, caret: offset, reveal: reveal(offset), pendingGoTo: null });
     },
 
     setExpanded(key, open) {
@@ -108,6 +129,6 @@ export const createSelectionSlice: Slice<SelectionSlice> = (set, get) => {
       set({ expanded: next });
     },
 
-    clearSelection: () => set({ recordIndex: null, fieldPath: null, range: null, caret: null, expanded: EMPTY }),
+    clearSelection: () => set({ recordIndex: null, fieldPath: null, range: null, caret: null, expanded: EMPTY, pendingGoTo: null }),
   };
 };

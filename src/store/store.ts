@@ -2,6 +2,8 @@
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { createCompareSlice } from './compare-slice.ts';
+import { createContainerSlice } from './container-slice.ts';
+import { createGuardSlice } from './action-guard.ts';
 import { createEditsSlice } from './edits-slice.ts';
 import { createFileSlice } from './file-slice.ts';
 import { createSectionsSlice } from './sections-slice.ts';
@@ -17,5 +19,7 @@ export function createExplorerStore(deps: StoreDeps): ExplorerStore {
     ...createSelectionSlice(...a),
     ...createEditsSlice(deps)(...a),
     ...createCompareSlice(deps)(...a),
+    ...createContainerSlice(deps)(...a),
+    ...createGuardSlice(...a),
   }));
 }

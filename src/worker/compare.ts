@@ -16,7 +16,7 @@ import { scannedHashes } from '../format/diff/diff-files.ts';
 import { compareRam } from '../format/diff/ram-diff.ts';
 import type { DiffResult } from '../format/diff/types.ts';
 import type { StreamModel, StreamRecord } from '../format/model.ts';
-import { RequestError, type Current } from './current.ts';
+import { RequestError, type OpenFile } from './open-file.ts';
 import { outline } from './outline.ts';
 import { hasHeader, preliminaryModel } from './preliminary.ts';
 import type { CompareEvent, CompareReply } from './protocol.ts';
@@ -38,7 +38,7 @@ export class CompareSession {
   private ram: { leftGeneration: number; result: DiffResult['ram'] } | null = null;
 
   /** `left` is the session's open file, when its scan is complete. */
-  constructor(private readonly left: () => Current) {}
+  constructor(private readonly left: () => OpenFile) {}
 
   async compare(id: number, generation: number, file: Blob, name: string, ignore: string[], emit: CompareEmit): Promise<CompareReply> {
     const left = this.left();
@@ -133,7 +133,7 @@ export class CompareSession {
     return had;
   }
 
-  private devices(left: Current, ignore: string[]): Promise<DiffResult> {
+  private devices(left: OpenFile, ignore: string[]): Promise<DiffResult> {
     const right = this.need();
     return diffSections(
       { name: left.name, model: left.scan.model, read: (o, n) => left.source.read(o, n) },

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { findField } from '../format/edit-plan.ts';
+import { bytesToHex } from '../format/field-types/index.ts';
+import { findField } from '../format/edit/find.ts';
 import { memoryStorage } from './edit-storage.ts';
 import { handle } from './handle.ts';
 import type { EditReply, EditRequest, OpenedFile, Replies, Request, WorkerMessage } from './protocol.ts';
@@ -63,8 +64,15 @@ describe('edits in the worker', () => {
 
     const edited = await fileBytes(s, f2);
     expect(diff(orig, edited)).toEqual([reg.offset + 4, reg.offset + 5, reg.offset + 6, reg.offset + 7, cmos.offset + 63]);
-    // A stale generation cannot read the edited bytes as if they were the old ones.
-    await expect(handle(s, 999, { type: 'bytes', generation: f1.generation, offset: 0, length: 1 }, () => {})).resolves.toBeUndefined();
+    // A stale generation cannot read the edited bytes as if they were the old ones: the one reply
+    // is a 'stale' error with no bytes in it, while the current generation serves the edit.
+    const posted: WorkerMessage[] = [];
+    await handle(s, 999, { type: 'bytes', generation: f1.generation, offset: cmos.offset + 63, length: 1 }, (m) => posted.push(m));
+    expect(posted).toHaveLength(1);
+    expect(posted[0]).toMatchObject({ kind: 'reply', id: 999, ok: false, error: { code: 'stale' } });
+    expect(JSON.stringify(posted[0])).not.toContain('bytes');
+    const now = await ask(s, { type: 'bytes', generation: f2.generation, offset: cmos.offset + 63, length: 1 });
+    expect([...now.bytes]).toEqual([0x5a]);
 
     const u = await ask(s, { type: 'undo', generation: f2.generation });
     expect(u.edits.done).toHaveLength(1);
@@ -94,7 +102,7 @@ describe('edits in the worker', () => {
     const s = new Session();
     const f = await open(s, 'q35-devstate.bin');
     const path = '0000:00:00.0/mch (0)/parent_obj.config[0]';
-    const config = findField(f.model, path)!.node.value as string;
+    const config = bytesToHex(findField(f.model, path)!.node.value as Uint8Array);
     const pci = await edit(s, f, { kind: 'field', path, value: `ff${config.slice(2)}` });
     expect(pci).toMatchObject({ status: 'refused', canForce: true });
     expect(pci.status === 'refused' && pci.reason).toContain('get_pci_config_device: Bad config data');
@@ -114,7 +122,7 @@ describe('edits in the worker', () => {
     const s = new Session();
     const f = await open(s, 'q35-devstate.bin');
     const timer = f.model.records.find((r) => r.idstr === 'timer')!;
-    const renamed = applied(await edit(s, f, { kind: 'header', recordIndex: timer.index, change: { idstr: 'timer-renamed' } }));
+    const renamed = applied(await edit(s, f, { kind: 'header', section: { index: timer.index }, change: { idstr: 'timer-renamed' } }));
     expect(renamed.model.fileSize).toBe(f.model.fileSize + 8);
     expect(renamed.model.records[timer.index].idstr).toBe('timer-renamed');
     expect(renamed.dirty).toEqual({ from: timer.offset, to: f.model.fileSize + 8 });

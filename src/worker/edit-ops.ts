@@ -1,24 +1,25 @@
-// Edits in the worker: plan a user action against the file as edited so far, decode the edited
-// file again, and reply with the new model (issue #4). One operation at a time, so every action
-// is planned against the model the previous one produced.
+// Edits in the worker: the edit model (format/edit/) plans a user action against the file as
+// edited so far; here the edited file is decoded again and the page gets the new model (issue #4).
+// One operation at a time, so every action is planned against the model the previous one produced.
 
 import { blobSource, type ByteSource } from '../format/byte-source.ts';
-import { editedSource, redo, undo, type EditAction, type Splice } from '../format/edits.ts';
+import type { Change, Splice } from '../format/edit/change.ts';
+import { dirtyRange, flatParts, redo, undo, type History, type UserAction } from '../format/edit/history.ts';
+import { exportPatch } from '../format/edit/patch.ts';
+import { editedSource } from '../format/edit/piece-table.ts';
+import { planAction, type EditRequest } from '../format/edit/steps.ts';
 import { bundledLibrary } from '../format/library.ts';
-import { exportPatch } from '../format/patch.ts';
 import { scanStream, type ScanResult } from '../format/scan.ts';
 import { compareFraming } from '../format/verify.ts';
-import { makeCurrent, openedFile, RequestError, type Current, type Progress } from './current.ts';
-import { dirtySpan, flatParts, nextId, userAction, type History, type UserAction } from './edit-history.ts';
-import { planRequest, runSteps } from './edit-planner.ts';
+import { makeOpenFile, openedFile, RequestError, type OpenFile, type Progress } from './open-file.ts';
 import type { EditStorage } from './edit-storage.ts';
 import { editedBlob, editedName } from './edited-file.ts';
-import type { EditReply, EditRequest, OpenedFile, Replies } from './protocol.ts';
+import type { EditReply, OpenedFile, Replies } from './protocol.ts';
 import { QUICK_RESCAN_FROM, quickRescan } from './quick-rescan.ts';
 
 export interface EditHost {
-  current(): Current | null;
-  replace(cur: Current): void;
+  current(): OpenFile | null;
+  replace(cur: OpenFile): void;
   nextGeneration(): number;
   storage?: EditStorage;
   /** Files from this size on decode only the edited device sections again (quick-rescan.ts). */
@@ -41,40 +42,29 @@ export class EditOps {
     return run;
   }
 
-  async edit(cur: Current, req: EditRequest, force: boolean, progress: Progress): Promise<EditReply> {
-    const planned = planRequest(req, cur.history.done);
-    if ('error' in planned) throw new RequestError('bad-request', planned.error);
+  async edit(cur: OpenFile, req: EditRequest, force: boolean, progress: Progress): Promise<EditReply> {
     const start = { model: cur.scan.model, read: (o: number, n: number) => cur.source.read(o, n) };
-    const rescan = async (extra: EditAction[]) => {
+    const rescan = async (extra: Change[]) => {
       const source = editedSource(blobSource(cur.file), [...cur.history.done, ...extra]);
       const { model } = await this.decode(cur, source, extra.flatMap((a) => a.splices));
       return { model, read: (o: number, n: number) => source.read(o, n) };
     };
-    const forced = force || planned.alwaysForce === true;
-    const result = await runSteps(planned.steps, start, rescan, forced);
-    if (!result.ok) {
-      if (forced) return { status: 'refused', reason: result.reason, canForce: false, warnings: [] };
-      // Would force make it go through? Then the page offers it, with the warnings it would carry.
-      const retry = await runSteps(planned.steps, start, rescan, true);
-      return { status: 'refused', reason: result.reason, canForce: retry.ok, warnings: retry.ok ? retry.actions.flatMap((a) => a.warnings) : [] };
-    }
-    const warnings = result.actions.flatMap((a) => a.warnings);
-    if (warnings.length && !forced) return { status: 'confirm', warnings };
-    const action = userAction(nextId(cur.history), planned.label, result.actions);
-    const history: History = { done: [...cur.history.done, action], undone: [] };
-    return { status: 'applied', file: await this.commit(cur, history, action, progress), warnings };
+    const outcome = await planAction(req, cur.history, start, rescan, force);
+    if ('error' in outcome) throw new RequestError('bad-request', outcome.error);
+    if (outcome.status !== 'applied') return outcome;
+    return { status: 'applied', file: await this.commit(cur, outcome.history, outcome.action, progress), warnings: outcome.warnings };
   }
 
   /** Undo or redo one whole action. */
-  async move(cur: Current, dir: 'undo' | 'redo', progress: Progress): Promise<OpenedFile> {
+  async move(cur: OpenFile, dir: 'undo' | 'redo', progress: Progress): Promise<OpenedFile> {
     const h = cur.history;
     const moved = dir === 'undo' ? h.done.at(-1) : h.undone.at(-1);
     if (!moved) return openedFile(cur);
-    const history = (dir === 'undo' ? undo(h) : redo(h)) as History;
+    const history = dir === 'undo' ? undo(h) : redo(h);
     return this.commit(cur, history, moved, progress);
   }
 
-  exportPatch(cur: Current): Replies['export-patch'] {
+  exportPatch(cur: OpenFile): Replies['export-patch'] {
     const parts = flatParts(cur.history.done);
     return { text: `${JSON.stringify(exportPatch(parts), null, 2)}\n`, edits: parts.length };
   }
@@ -83,7 +73,7 @@ export class EditOps {
    * Decodes the edited file again and requires it to frame exactly like the original (format.md
    * §11 item 7) before handing out a Blob of original slices and inserted bytes.
    */
-  async download(cur: Current, progress: Progress): Promise<Replies['download']> {
+  async download(cur: OpenFile, progress: Progress): Promise<Replies['download']> {
     const done = cur.history.done;
     if (done.length === 0) return { ok: true, blob: cur.file, name: editedName(cur.name) };
     const size = cur.file.size;
@@ -91,7 +81,7 @@ export class EditOps {
     let pass = 0;
     const overall: Progress = (scanned) => progress(pass * size + Math.min(scanned, size), passes * size);
     if (!cur.original) {
-      // Cached on this Current: the original never changes, only its description could.
+      // Cached on this OpenFile: the original never changes, only its description could.
       cur.original = (await this.scan(cur, blobSource(cur.file), overall)).model;
       pass++;
     }
@@ -101,12 +91,12 @@ export class EditOps {
     return { ok: true, blob: editedBlob(cur.file, done), name: editedName(cur.name) };
   }
 
-  private scan(cur: Current, source: ByteSource, progress?: Progress): Promise<ScanResult> {
+  private scan(cur: OpenFile, source: ByteSource, progress?: Progress): Promise<ScanResult> {
     return scanStream(source, { vmdesc: cur.description?.vmdesc, library: bundledLibrary(), onProgress: progress });
   }
 
   /** The edited file's model after `splices` on top of `cur`: quickly when only device data changed. */
-  private async decode(cur: Current, source: ByteSource, splices: Splice[], progress?: Progress): Promise<ScanResult> {
+  private async decode(cur: OpenFile, source: ByteSource, splices: Splice[], progress?: Progress): Promise<ScanResult> {
     // A supplied description may decode differently from what devicesFirst uses: decode it all.
     if (cur.file.size >= (this.host.quickRescanFrom ?? QUICK_RESCAN_FROM) && !cur.description) {
       const quick = await quickRescan(cur.scan, source, splices, bundledLibrary());
@@ -116,18 +106,18 @@ export class EditOps {
     return this.scan(cur, source, progress);
   }
 
-  private async commit(cur: Current, history: History, moved: UserAction, progress: Progress): Promise<OpenedFile> {
+  private async commit(cur: OpenFile, history: History, moved: UserAction, progress: Progress): Promise<OpenedFile> {
     const scan = await this.decode(cur, editedSource(blobSource(cur.file), history.done), moved.splices, progress);
-    const next = await makeCurrent({ ...cur, history, scan });
+    const next = await makeOpenFile({ ...cur, history, scan });
     if (this.host.current() !== cur) throw new RequestError('stale', `${cur.name} was replaced while the edit was applied`);
     next.generation = this.host.nextGeneration();
     this.host.replace(next);
     const storageError = await this.persist(next);
-    return openedFile(next, { dirty: dirtySpan(moved, cur.source.size, next.source.size), storageError });
+    return openedFile(next, { dirty: dirtyRange(moved, cur.source.size, next.source.size), storageError });
   }
 
   /** Keeps the history for the next visit; a failure is reported, the edit stands. */
-  private async persist(cur: Current): Promise<string | undefined> {
+  private async persist(cur: OpenFile): Promise<string | undefined> {
     const storage = this.host.storage;
     if (!storage || !cur.key) return undefined;
     const { done, undone } = cur.history;

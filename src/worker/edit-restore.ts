@@ -2,7 +2,7 @@
 // that key, and accept it only if every splice still matches the file's bytes.
 
 import { blobSource } from '../format/byte-source.ts';
-import { emptyHistory, restoreHistory, type History } from './edit-history.ts';
+import { emptyHistory, restoreHistory, type History } from '../format/edit/history.ts';
 import type { EditStorage } from './edit-storage.ts';
 import { fileKey } from './file-key.ts';
 import type { OpenedFile } from './protocol.ts';

@@ -1,7 +1,7 @@
 // Where the worker keeps each file's edits between visits: IndexedDB in the browser (workers have
 // it), a Map in tests. Records are structured clones, so splices keep their Uint8Arrays.
 
-import type { UserAction } from './edit-history.ts';
+import type { UserAction } from '../format/edit/history.ts';
 
 export interface SavedEdits {
   version: 1;

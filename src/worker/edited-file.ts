@@ -1,9 +1,9 @@
 // The edited file as a Blob: slices of the original and the inserted bytes (house habit 6), so a
 // download of a multi-GiB stream copies only what was edited.
 
-import { PieceTable, type EditAction } from '../format/edits.ts';
+import { PieceTable, type Spliced } from '../format/edit/piece-table.ts';
 
-export function editedBlob(file: Blob, actions: readonly EditAction[]): Blob {
+export function editedBlob(file: Blob, actions: readonly Spliced[]): Blob {
   if (actions.length === 0) return file;
   const parts = PieceTable.of(file.size, actions)
     .runs()

@@ -1,7 +1,7 @@
 // The scan worker: owns the file and the format core; the page only ever sees the model and the
 // byte pages it asks for.
 
-import { SAMPLES } from '../store/samples.ts';
+import { sampleList } from '../format/samples.ts';
 import { handle } from './handle.ts';
 import type { RequestMessage, WorkerMessage } from './protocol.ts';
 import { indexedDbStorage } from './edit-storage.ts';
@@ -23,7 +23,7 @@ const post = (msg: WorkerMessage, transfer: Transferable[] = []) => scope.postMe
 const warming = new AbortController();
 setTimeout(() => {
   if (warming.signal.aborted) return;
-  fetch(new URL(SAMPLES[0].url, scope.location.origin), { signal: warming.signal })
+  fetch(new URL(sampleList(import.meta.env?.BASE_URL ?? '/')[0].url, scope.location.origin), { signal: warming.signal })
     .then((r) => (r.ok ? r.blob() : Promise.reject(new Error(`HTTP ${r.status}`))))
     .then((sample) => warmUp(sample, warming.signal))
     .catch(() => undefined);

@@ -3,7 +3,7 @@
 // scanning it, so above WHOLE_FILE_LIMIT only the size, the first and last MiB and SAMPLES
 // evenly spaced 64 KiB slices are hashed (the device sections of a migration stream sit in its
 // last MiB). Two files that agree on all of those share a key; restoring still checks every
-// edited byte against the file (edit-history.ts restoreHistory), so a wrong match is dropped.
+// edited byte against the file (format/edit/history.ts restoreHistory), so a wrong match is dropped.
 
 const MiB = 1024 * 1024;
 export const WHOLE_FILE_LIMIT = 16 * MiB;

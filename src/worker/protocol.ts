@@ -2,21 +2,16 @@
 // reply (a value or an error); progress and the devices-first model are events, never replies.
 // Byte buffers and blobs travel as transferables or by reference, never as copies of the file.
 
-import type { HeaderChange } from '../format/edit-plan.ts';
-import type { EditKind } from '../format/edits.ts';
-import type { StreamModel, StreamRecord } from '../format/model.ts';
+import type { ContainerInfo } from '../format/container/types.ts';
+import type { ByteRange } from '../format/byte-range.ts';
+import type { ActionInfo } from '../format/edit/history.ts';
+import type { EditRequest, Outcome } from '../format/edit/steps.ts';
 import type { DiffResult } from '../format/diff/types.ts';
+import type { StreamModel, StreamRecord } from '../format/model.ts';
 
-/** What a user asks to change; the worker plans it against the file as edited so far. */
-export type EditRequest =
-  | { kind: 'field'; path: string; value: string }
-  | { kind: 'header'; recordIndex: number; change: HeaderChange }
-  /** Overwrites bytes.length bytes at offset (never inserts). */
-  | { kind: 'raw'; offset: number; bytes: Uint8Array }
-  /** A new action restoring the values action `id` replaced, planned against the current model. */
-  | { kind: 'revert'; id: number }
-  /** A JSON patch (format/patch.ts) applied as one action; all entries or none. */
-  | { kind: 'patch'; text: string; name: string };
+// What a user asks to change (the worker plans it against the file as edited so far) and how an
+// applied action is listed are the edit model's own types.
+export type { ActionInfo, ByteRange, EditRequest };
 
 export type Request =
   /** Scans a state file; on success it becomes the worker's current file. */
@@ -37,10 +32,15 @@ export type Request =
   | { type: 'edit'; generation: number; edit: EditRequest; force: boolean }
   | { type: 'undo'; generation: number }
   | { type: 'redo'; generation: number }
-  /** The applied edits as a JSON patch (format/patch.ts). */
+  /** The applied edits as a JSON patch (format/edit/patch.ts). */
   | { type: 'export-patch'; generation: number }
-  /** Decodes the edited file again, checks its framing against the original, returns it as a Blob. */
-  | { type: 'download'; generation: number }
+  /**
+   * Decodes the edited file again, checks its framing against the original, returns it as a Blob.
+   * A compressed container is re-compressed where the browser can ('keep') or written raw ('raw').
+   */
+  | { type: 'download'; generation: number; compressed?: 'keep' | 'raw' }
+  /** Rewrites the container's own fields (libvirt: domain XML, was_running); null reverts them. */
+  | { type: 'container-edit'; generation: number; change: { xml?: string; wasRunning?: boolean } | null }
   /** Compares the open file (left) with `file` (right): devices, then RAM (issue #13). Cancellable. */
   | { type: 'compare'; generation: number; file: Blob; name: string; ignore: string[] }
   /** The last comparison's devices again, against the open file as it is now, with another ignore list. */
@@ -54,26 +54,12 @@ export type Request =
 export type RequestType = Request['type'];
 export type RequestOf<T extends RequestType> = Extract<Request, { type: T }>;
 
-/** Half-open byte range [from, to) of the edited file. */
-export interface Span {
-  from: number;
-  to: number;
-}
-
-/** One applied user action as the page lists it; `parts` has one entry per field/header/raw change. */
-export interface ActionInfo {
-  id: number;
-  label: string;
-  parts: { kind: EditKind; path: string; before: string; after: string }[];
-  warnings: string[];
-}
-
 export interface EditsInfo {
   done: ActionInfo[];
   /** Labels of the undone actions; redo takes the last. */
   undone: string[];
   /** Bytes that differ from the original file (after a revert a field is no longer listed). */
-  changed: Span[];
+  changed: ByteRange[];
   /** Framing of the edited file against the original; null until the original's model is known. */
   framing: { ok: boolean; reasons: string[] } | null;
 }
@@ -87,24 +73,24 @@ export interface OpenedFile {
   description?: string;
   edits: EditsInfo;
   /** Bytes whose content may differ from the previous generation (edit, undo, redo). */
-  dirty?: Span;
+  dirty?: ByteRange;
   /** Edits kept in this browser for this file and restored by open, or why they were not. */
   restored?: { count: number } | { dropped: string };
   /** Why the edits could not be kept in this browser (they still apply to this page). */
   storageError?: string;
+  /** The container around the stream (libvirt save image), as edited; `model` is the stream's, in stream offsets. */
+  container?: ContainerInfo;
+  /** The container's own fields differ from the file's (not kept between visits, not in undo). */
+  containerEdited?: boolean;
 }
 
-export type EditReply =
-  | { status: 'applied'; file: OpenedFile; warnings: string[] }
-  /** Allowed, but with warnings the user should see first: ask again with force. */
-  | { status: 'confirm'; warnings: string[] }
-  /** canForce: asking again with force would apply it, with `warnings`. */
-  | { status: 'refused'; reason: string; canForce: boolean; warnings: string[] };
+export type EditReply = { status: 'applied'; file: OpenedFile; warnings: string[] } | Exclude<Outcome, { status: 'applied' }>;
 
-export type DownloadReply = { ok: true; blob: Blob; name: string } | { ok: false; reasons: string[] };
+export type DownloadReply = { ok: true; blob: Blob; name: string; notes?: string[] } | { ok: false; reasons: string[] };
 
-/** Page state in a RAM picture cell; a cell covering several pages shows the most telling one. */
-export const RAM_CELL = { notSent: 0, zero: 1, data: 2, other: 3 } as const;
+// The page states of a RAM picture live in the format core, so the views draw them without
+// importing a value from the worker.
+export { RAM_CELL } from '../format/ram.ts';
 
 export interface Replies {
   open: OpenedFile;
@@ -120,6 +106,7 @@ export interface Replies {
   redo: OpenedFile;
   'export-patch': { text: string; edits: number };
   download: DownloadReply;
+  'container-edit': OpenedFile;
   compare: CompareReply;
   recompare: CompareReply;
   'compare-bytes': { offset: number; bytes: Uint8Array };

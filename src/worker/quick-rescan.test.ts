@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { memorySource } from '../format/byte-source.ts';
-import { walkFields } from '../format/edit-plan.ts';
-import { INT_TYPES } from '../format/field-codecs.ts';
+import { walkFields } from '../format/edit/find.ts';
+import { INT_TYPES } from '../format/field-types/index.ts';
 import { bundledLibrary } from '../format/library.ts';
 import type { StreamModel } from '../format/model.ts';
 import { scanStream } from '../format/scan.ts';
@@ -65,7 +65,7 @@ describe('quick re-decode after device edits', { timeout: 120_000 }, () => {
     const s = new Session({ quickRescanFrom: 0, onDecode: (how) => decoded.push(how) });
     const f = await ask(s, { type: 'open', file: new Blob([FILE]), name: 'q35-migration.bin' });
     const apic = f.model.records.find((r) => r.idstr === 'apic')!;
-    const reply = await ask(s, { type: 'edit', generation: f.generation, edit: { kind: 'header', recordIndex: apic.index, change: { idstr: 'apic-x' } }, force: true });
+    const reply = await ask(s, { type: 'edit', generation: f.generation, edit: { kind: 'header', section: { index: apic.index }, change: { idstr: 'apic-x' } }, force: true });
     if (reply.status !== 'applied') throw new Error(JSON.stringify(reply));
     expect(plain(reply.file.model)).toEqual(plain(await fullModel(s, reply.file)));
     expect(reply.file.model.records[apic.index].idstr).toBe('apic-x');

@@ -8,7 +8,7 @@
 import type { ByteSource } from '../format/byte-source.ts';
 import type { DescriptionLibrary } from '../format/descriptions.ts';
 import { devicesFirst } from '../format/devices-first.ts';
-import type { Splice } from '../format/edits.ts';
+import type { Splice } from '../format/edit/change.ts';
 import type { StreamRecord } from '../format/model.ts';
 import type { ScanResult } from '../format/scan.ts';
 

@@ -64,7 +64,8 @@ export async function ramBlockBlob(file: Blob, source: ByteSource, block: RamBlo
   const pages = blockPages(block, pageSize);
   const at = lastRecordPerPage(block, pages);
   const records = Float64Array.from(at.filter((v) => v >= 0)).sort();
-  const starts = await dataStarts(source, records);
+  // mapped-ram and multifd blocks index the page bytes themselves.
+  const starts = block.direct ? records : await dataStarts(source, records);
   const zero = new Blob([new Uint8Array(ZERO_CHUNK)]);
   const parts: Blob[] = [];
   let zeros = 0;

@@ -2,13 +2,13 @@
 // and edits. Kept free of `self`/postMessage so it runs under Node in unit tests.
 
 import { blobSource, type ByteSource } from '../format/byte-source.ts';
-import { editedSource } from '../format/edits.ts';
+import { editedSource } from '../format/edit/piece-table.ts';
 import { CancelledError } from '../format/errors.ts';
 import { bundledLibrary } from '../format/library.ts';
 import { scanStream, type ScanResult } from '../format/scan.ts';
 import type { StreamModel } from '../format/model.ts';
 import { loadDescription, type Vmdesc } from '../format/vmdesc.ts';
-import { makeCurrent, openedFile, RequestError, type Current, type Progress } from './current.ts';
+import { makeOpenFile, openedFile, RequestError, type OpenFile, type Progress } from './open-file.ts';
 import { editedBlob } from './edited-file.ts';
 import { EditOps } from './edit-ops.ts';
 import { restoreFor } from './edit-restore.ts';
@@ -18,9 +18,11 @@ import type { EditReply, EditRequest, OpenedFile, Replies } from './protocol.ts'
 import { ramBlockBlob } from './ram-export.ts';
 import { ramPicture, type RamPicture } from './ram-picture.ts';
 import { fieldNodes, outline } from './outline.ts';
+import { openContainer } from './container-open.ts';
+import { changeContainer, imageBlob, type ContainerDownload, type ContainerState } from './container-state.ts';
 import { CompareSession } from './compare.ts';
 
-export { RequestError, type Progress } from './current.ts';
+export { RequestError, type Progress } from './open-file.ts';
 
 /** At most this long a large model waits for the page to draw its outline (see open). */
 const DRAW_PAUSE_MS = 250;
@@ -48,7 +50,7 @@ export interface SessionOptions {
 }
 
 export class Session {
-  private current: Current | null = null;
+  private current: OpenFile | null = null;
   private generation = 0;
   /** At most one scan runs; a newer open or describe aborts the older one. */
   private running: { id: number; abort: AbortController } | null = null;
@@ -76,9 +78,15 @@ export class Session {
     return this.need().source;
   }
 
-  async open(id: number, file: Blob, name: string, progress: Progress, early?: EarlyModels): Promise<OpenedFile> {
+  async open(id: number, dropped: Blob, name: string, progress: Progress, early?: EarlyModels): Promise<OpenedFile> {
     const abort = this.start(id);
+    let container: ContainerState | undefined;
     try {
+      // A libvirt save image opens as the stream inside it (format/container); a compressed one
+      // is decompressed into a spill first, its progress in compressed bytes read.
+      const opened = await openContainer(dropped, { signal: abort.signal, onProgress: (consumed, total) => progress(consumed, total) });
+      if (opened.info) container = { file: dropped, stream: opened.inner, original: opened.info, info: opened.info, change: null, close: () => opened.close() };
+      const file = opened.inner;
       const original = blobSource(file);
       let generation = ++this.generation;
       this.opening = { generation, source: original };
@@ -106,11 +114,29 @@ export class Session {
         await this.untilDrawn(id, abort.signal);
         if (abort.signal.aborted) throw new CancelledError();
       }
-      this.current = await makeCurrent({ generation, since: generation, name, file, key: restore.key, history: restore.history, scan, original: unedited });
+      const previous = this.current;
+      this.current = await makeOpenFile({ generation, since: generation, name, file, key: restore.key, history: restore.history, scan, original: unedited, container });
+      container = undefined;
+      if (previous?.container && previous.container !== this.current.container) await previous.container.close();
       return openedFile(this.current, { restored: restore.restored, storageError: restore.storageError });
     } finally {
+      // An open that failed or was cancelled removes the spill it made.
+      await container?.close();
       this.finish(id);
     }
+  }
+
+  /** The container's own fields (libvirt XML, was_running); refused with libvirt's reason. */
+  containerEdit(generation: number, change: { xml?: string; wasRunning?: boolean } | null): Promise<OpenedFile> {
+    return this.edits.exclusive(async () => {
+      const cur = this.checkFile(generation);
+      if (!cur.container) throw new RequestError('bad-request', 'This file is a bare QEMU stream: it has no libvirt header or XML to edit');
+      const container = await changeContainer(cur.container, change);
+      if (this.current !== cur) throw new RequestError('stale', `${cur.name} was replaced while the change was applied`);
+      // The stream's bytes are unchanged, so the generation stays: cached pages remain valid.
+      this.current = { ...cur, container };
+      return openedFile(this.current);
+    });
   }
 
   /** The page drew open `target`'s outline; false if that open was not waiting. */
@@ -195,11 +221,17 @@ export class Session {
     return this.edits.exportPatch(this.checkFile(generation));
   }
 
-  download(generation: number, progress: Progress): Promise<Replies['download']> {
-    return this.edits.exclusive(async () => this.edits.download(this.checkFile(generation), progress));
+  download(generation: number, progress: Progress, compressed?: ContainerDownload): Promise<Replies['download']> {
+    return this.edits.exclusive(async () => {
+      const cur = this.checkFile(generation);
+      const r = await this.edits.download(cur, progress);
+      if (!r.ok || !cur.container) return r;
+      const { blob, notes } = await imageBlob(cur.container, r.blob, compressed);
+      return { ...r, blob, notes };
+    });
   }
 
-  private block(cur: Current, name: string) {
+  private block(cur: OpenFile, name: string) {
     const b = cur.scan.ram.blocks.get(name);
     if (!b) throw new RequestError('bad-request', `No RAM block named "${name}"`);
     return b;
@@ -227,18 +259,18 @@ export class Session {
     return result;
   }
 
-  private need(): Current {
+  private need(): OpenFile {
     if (!this.current) throw new RequestError('no-file', 'No file is open');
     return this.current;
   }
 
-  private checkFile(generation: number): Current {
+  private checkFile(generation: number): OpenFile {
     const cur = this.need();
     if (generation < cur.since || generation > cur.generation) throw new RequestError('stale', `File generation ${generation} is not the open file (${cur.since}-${cur.generation})`);
     return cur;
   }
 
-  private check(generation: number): Current {
+  private check(generation: number): OpenFile {
     const cur = this.need();
     if (cur.generation !== generation) throw new RequestError('stale', `File generation ${generation} was replaced by ${cur.generation}`);
     return cur;

@@ -1,6 +1,6 @@
 // Test support: sends one request through the worker's handler in-process and returns its reply.
 import { handle } from './handle.ts';
-import type { Replies, Request } from './protocol.ts';
+import type { EditReply, OpenedFile, Replies, Request } from './protocol.ts';
 import type { Session } from './session.ts';
 
 export async function ask<T extends keyof Replies>(s: Session, request: Request & { type: T }): Promise<Replies[T]> {
@@ -11,4 +11,17 @@ export async function ask<T extends keyof Replies>(s: Session, request: Request 
     value = m.value;
   });
   return value as Replies[T];
+}
+
+/** The edited file a download request returns, as bytes; a refused download throws its reasons. */
+export async function downloadBytes(s: Session, f: OpenedFile): Promise<Uint8Array> {
+  const r = await ask(s, { type: 'download', generation: f.generation });
+  if (!r.ok) throw new Error(r.reasons.join('; '));
+  return new Uint8Array(await r.blob.arrayBuffer());
+}
+
+/** The file after an edit that must have applied; anything else throws with the reply. */
+export function appliedFile(r: EditReply): OpenedFile {
+  if (r.status !== 'applied') throw new Error(`expected applied, got ${JSON.stringify(r)}`);
+  return r.file;
 }

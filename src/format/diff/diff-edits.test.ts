@@ -2,9 +2,10 @@
 // oracle here: it wrote the bytes, the comparison decodes them again from both files).
 import { describe, expect, it } from 'vitest';
 import { memorySource } from '../byte-source.ts';
-import { planFieldEdit } from '../edit-plan.ts';
-import { editedSource, type EditAction } from '../edits.ts';
-import { encodeLeaf } from '../field-codecs.ts';
+import type { Change } from '../edit/change.ts';
+import { editedSource } from '../edit/piece-table.ts';
+import { planFieldEdit } from '../edit/plan.ts';
+import { fieldType } from '../field-types/index.ts';
 import { bundledLibrary } from '../library.ts';
 import { scanStream } from '../scan.ts';
 import { fixtureBytes, fixtureDescription } from '../testing/fixtures.ts';
@@ -23,12 +24,12 @@ describe('an edited file against its original', () => {
   it('lists exactly the edited fields with the new values', async () => {
     const original = memorySource(fixtureBytes('pc-devstate.bin'));
     const opts = { vmdesc: await fixtureDescription('pc-migration.bin'), library: bundledLibrary() };
-    const actions: EditAction[] = [];
+    const actions: Change[] = [];
     for (const [path, value] of EDITS) {
       const { model } = await scanStream(editedSource(original, actions), opts);
       const plan = planFieldEdit(model, path, value);
       if (!plan.ok) throw new Error(plan.reason);
-      actions.push(plan.action);
+      actions.push(plan.change);
     }
     const edited = editedSource(original, actions);
     const { result } = await diffFiles({ name: 'original', source: original }, { name: 'edited', source: edited }, opts);
@@ -37,7 +38,7 @@ describe('an edited file against its original', () => {
     for (const [path, value] of EDITS) {
       const { f } = listed.find((x) => x.path === path)!;
       // The right side holds the bytes the edit wrote: the edit's own encoding of its value.
-      const enc = encodeLeaf(f.right!.type, f.right!.size, value);
+      const enc = fieldType(f.right!.type, f.right!.size).parse(value, f.right!.size);
       if (!enc.ok) throw new Error(enc.reason);
       const got = await edited.read(f.right!.offset, f.right!.size);
       expect(got, path).toEqual(enc.bytes);

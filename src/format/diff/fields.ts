@@ -84,7 +84,7 @@ export async function compareFields(p: SidePair, label: string, ignore: IgnoreMa
     const leaf = (path: string, ln: FieldNode, rn: FieldNode): void => {
       if (isByteLeaf(ln) && isByteLeaf(rn) && ln.size === rn.size) {
         if (isFullHex(ln) && isFullHex(rn)) {
-          if (ln.value !== rn.value) byteDiffs(path, ln, rn, hexDiffs(ln.value as string, rn.value as string), label, ignore, out);
+          byteDiffs(path, ln, rn, bytesDiffs(ln.value as Uint8Array, rn.value as Uint8Array), label, ignore, out);
         } else {
           deferred.push({ at: out.fields.length, path, ln, rn });
         }
@@ -126,12 +126,10 @@ function groupOf(path: string): string | undefined {
   return m ? m[1] : undefined;
 }
 
-/** Differing bytes of two hex values of equal length, as [index, left, right] triples. */
-function hexDiffs(a: string, b: string): number[] {
+/** Differing bytes of two byte values of equal length, as [index, left, right] triples. */
+function bytesDiffs(a: Uint8Array, b: Uint8Array): number[] {
   const out: number[] = [];
-  for (let i = 0; i < a.length; i += 2) {
-    if (a[i] !== b[i] || a[i + 1] !== b[i + 1]) out.push(i / 2, parseInt(a.substr(i, 2), 16), parseInt(b.substr(i, 2), 16));
-  }
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) out.push(i, a[i], b[i]);
   return out;
 }
 

@@ -2,7 +2,7 @@
 // in hex at the field's width (QEMU's `info registers` and the hex view speak hex), with the
 // decimal beside them where the page has room; buffer bytes as 0xNN; timers in ns.
 
-import { INT_TYPES } from '../field-codecs.ts';
+import { bytesToHex, INT_TYPES } from '../field-types/index.ts';
 import type { FieldNode, FieldValue } from '../model.ts';
 import type { FieldSide } from './types.ts';
 
@@ -17,6 +17,8 @@ export function intHex(value: FieldValue, size: number): string | null {
 }
 
 export function valueText(type: string, size: number, value: FieldValue): string {
+  // Buffers are bytes in the model (a preview of the first ones when larger than its limit).
+  if (value instanceof Uint8Array) value = bytesToHex(value) + (value.length < size ? '…' : '');
   const int = INT_TYPES[type];
   if (int && int.bytes === size) return intHex(value, size) ?? String(value);
   if (type === 'timer') return value === null ? 'not armed' : String(value);
@@ -44,15 +46,15 @@ export function byteSide(n: FieldNode, i: number, byte: number): FieldSide {
   return { value: byte, text: `0x${byte.toString(16).padStart(2, '0')}`, type: 'uint8', offset: n.offset + i, size: 1 };
 }
 
-/** True when the value is every byte of the field as hex (buffers up to HEX_VALUE_LIMIT). */
+/** True when the value holds every byte of the field (buffers up to the model's byte limit). */
 export function isFullHex(n: FieldNode): boolean {
-  return typeof n.value === 'string' && n.value.length === n.size * 2 && /^[0-9a-f]*$/.test(n.value);
+  return n.value instanceof Uint8Array && n.value.length === n.size;
 }
 
 /** Leaves whose value is bytes (buffers, opaque data, PCI config...), compared byte by byte. */
 export function isByteLeaf(n: FieldNode): boolean {
   if (n.kind === 'opaque') return true;
-  if (INT_TYPES[n.type] || n.type === 'bool' || n.type === 'timer' || n.type === 'capability' || n.type === 'nullptr') return false;
+  if (INT_TYPES[n.type] || n.type === 'bool' || n.type === 'timer' || n.type === 'capability' || n.type === 'nullptr' || n.type === 'ptr-marker') return false;
   if (n.type === 'float64' || n.type === 'CPU_Double_U') return false;
-  return typeof n.value === 'string' && (isFullHex(n) || n.value.endsWith('…'));
+  return n.value instanceof Uint8Array;
 }

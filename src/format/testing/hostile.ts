@@ -1,6 +1,6 @@
 // Shared by the hostile-input tests and `npm run fuzz`: mutations of real files, and the
 // invariant every scan of hostile input must keep.
-import { PROBLEM_CODES } from '../errors.ts';
+import { formatProblem, PROBLEM_CODES, type Problem } from '../errors.ts';
 import type { StreamModel } from '../model.ts';
 import type { ScanOptions } from '../scan.ts';
 import { scanBytes } from './fixtures.ts';
@@ -34,6 +34,23 @@ export function mutate(src: Uint8Array, rnd: () => number): { bytes: Uint8Array;
   return { bytes: src.subarray(0, at), mutation: { kind: 'truncate', at } };
 }
 
+/** Printable ASCII only: file text reaches messages through escapeText (errors.ts), or not at all. */
+const PLAIN = /^[\x20-\x7e]*$/;
+
+/**
+ * What is wrong with a problem as the user would see it, or null: a known code, an integer offset
+ * inside the file (`size` bytes), a message of printable ASCII (raw, before formatProblem's own
+ * safety net), and a printed form that is one line naming the offset.
+ */
+export function problemFault(p: Problem, size: number): string | null {
+  if (!(p.code in PROBLEM_CODES)) return `unknown problem code ${p.code}`;
+  if (!Number.isInteger(p.offset) || p.offset < 0 || p.offset > size) return `problem offset ${p.offset} outside the file: ${JSON.stringify(p.message)}`;
+  if (!PLAIN.test(p.message)) return `raw file text in a message: ${JSON.stringify(p.message)}`;
+  const line = formatProblem(p);
+  if (!PLAIN.test(line) || !/^(error|warning|info) at 0x[0-9a-f]+ \(\d+\): /.test(line)) return `not one plain line naming the offset: ${JSON.stringify(line)}`;
+  return null;
+}
+
 /**
  * Scans hostile bytes: must resolve (no exception escapes), every problem must be one of ours
  * and name an offset inside the file, and the records must tile the part of the file they cover.
@@ -47,8 +64,8 @@ export async function checkHostile(bytes: Uint8Array, opts: ScanOptions = {}): P
     return { failure: `exception: ${(e as Error).stack ?? e}` };
   }
   for (const p of model.problems) {
-    if (!(p.code in PROBLEM_CODES)) return { model, failure: `unknown problem code ${p.code}` };
-    if (!Number.isInteger(p.offset) || p.offset < 0 || p.offset > bytes.length) return { model, failure: `problem offset ${p.offset} outside the file: ${p.message}` };
+    const bad = problemFault(p, bytes.length);
+    if (bad) return { model, failure: bad };
   }
   let at = model.records[0]?.offset ?? 0;
   for (const r of model.records) {

@@ -1,13 +1,16 @@
+import { busyReason } from '../../store/action-guard.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
-import { FileButton } from '../FileButton.tsx';
+import { FileButton } from '../common/FileButton.tsx';
 import { useIgnoreList } from './useIgnoreList.ts';
 
-/** "Compare with…": a second file compared with the open one (refused, with the reason, until it is read). */
+/**
+ * "Compare with…": a second file compared with the open one. Disabled with the reason when there is
+ * nothing to compare with; picked while the open file still opens, it waits for the open.
+ */
 export function CompareButton() {
   const compareWith = useExplorer((s) => s.compareWith);
-  const ready = useExplorer((s) => s.file !== null);
+  const refused = useExplorer((s) => busyReason(s, 'compare'));
   // Always mounted with the toolbar: the kept ignore list is in the store before a comparison starts.
   useIgnoreList();
-  if (!ready) return null;
-  return <FileButton label="Compare with…" onFile={(f) => void compareWith(f, f.name)} />;
+  return <FileButton label="Compare with…" onFile={(f) => void compareWith(f, f.name)} refused={refused} />;
 }

@@ -1,0 +1,80 @@
+// Whole-process figures of the command line (issue #10 part 5), as ratios measured in one run:
+// start-up on a small file against `node -e 0` and `cat`, and `inspect` of the 1 GiB random
+// stream against `cat` and, when ANALYZE_MIGRATION names a copy of it, QEMU's
+// analyze-migration.py. Each command runs RUNS times, interleaved, and its best run counts, so a
+// busy moment on a shared machine hits every command alike. CPU time (user + system of the
+// child, 10 ms resolution) is printed beside wall time: on a machine shared by many engineers
+// it is the steadier figure.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { random1gInput } from './bench-inputs.ts';
+
+const RUNS = 7;
+const BIN = join(import.meta.dirname, '../bin/vmstate-explorer.js');
+const SMALL = join(import.meta.dirname, '../public/fixtures/virt-devstate.bin');
+
+interface Timing { wall: number; cpu: number }
+
+/** Best wall time and best CPU time of RUNS runs of each command, interleaved. */
+function race(cmds: Record<string, [string, string[]]>): Record<string, Timing> {
+  const best: Record<string, Timing> = {};
+  for (let i = 0; i < RUNS; i++) {
+    for (const [name, [cmd, args]] of Object.entries(cmds)) {
+      const cpu0 = childrenCpu();
+      const t = performance.now();
+      const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
+      const wall = performance.now() - t;
+      if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
+      const b = (best[name] ??= { wall: Infinity, cpu: Infinity });
+      b.wall = Math.min(b.wall, wall);
+      b.cpu = Math.min(b.cpu, childrenCpu() - cpu0);
+    }
+  }
+  return best;
+}
+
+/**
+ * CPU time (ms) of this process's reaped children: cutime + cstime of /proc/self/stat, in clock
+ * ticks of 10 ms (spawnSync reaps its child before it returns).
+ */
+function childrenCpu(): number {
+  const text = readFileSync('/proc/self/stat', 'utf8');
+  const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  // f[0] is field 3 (state); cutime and cstime are fields 16 and 17.
+  return (Number(f[13]) + Number(f[14])) * 10;
+}
+
+const ms = (t: Timing) => `${t.wall.toFixed(0)} ms (CPU ${t.cpu.toFixed(0)} ms)`;
+
+export async function benchCli(): Promise<void> {
+  console.log(`\ncommand line, whole process (best of ${RUNS}, interleaved; compiled CLI in dist-cli/)`);
+  spawnSync('node', [BIN, '--version']); // builds dist-cli if missing or stale, before anything is timed
+  const small = race({
+    'node -e 0': ['node', ['-e', '0']],
+    cat: ['cat', [SMALL]],
+    inspect: ['node', [BIN, 'inspect', SMALL]],
+    '--version': ['node', [BIN, '--version']],
+  });
+  console.log(`  start-up: inspect ${SMALL.split('/').pop()} (${statSync(SMALL).size} bytes, no description: loads the bundled library)`);
+  for (const [k, v] of Object.entries(small)) console.log(`    ${k.padEnd(10)} ${ms(v)}`);
+  console.log(`    inspect takes ${(small.inspect.wall - small['node -e 0'].wall).toFixed(0)} ms more than node -e 0, ${(small.inspect.wall / small.cat.wall).toFixed(1)}x cat (target: under 100 ms in all: ${small.inspect.wall < 100 ? 'met' : 'NOT met'})`);
+
+  const big = await random1gInput();
+  const analyze = process.env.ANALYZE_MIGRATION;
+  spawnSync('cat', [big], { stdio: 'ignore' }); // warm the page cache so every reader starts equal
+  const cmds: Record<string, [string, string[]]> = {
+    cat: ['sh', ['-c', `cat '${big}' > /dev/null`]],
+    inspect: ['node', [BIN, 'inspect', big]],
+  };
+  if (analyze) cmds['analyze-migration.py'] = ['python3', [analyze, '-f', big]];
+  const r = race(cmds);
+  console.log(`  inspect of ${big.split('/').pop()} (${(statSync(big).size / 2 ** 20).toFixed(0)} MiB)`);
+  for (const [k, v] of Object.entries(r)) console.log(`    ${k.padEnd(22)} ${ms(v)}`);
+  console.log(`    inspect/cat throughput ${(r.cat.wall / r.inspect.wall).toFixed(2)} (target >= 0.5)`);
+  const py = r['analyze-migration.py'];
+  if (py) console.log(`    inspect is ${(py.wall / r.inspect.wall).toFixed(1)}x faster than analyze-migration.py (target >= 8)`);
+  else console.log('    analyze-migration.py: set ANALYZE_MIGRATION=/path/to/analyze-migration.py to compare');
+}
+
+if (process.argv[1] === import.meta.filename) await benchCli();

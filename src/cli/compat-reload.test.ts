@@ -1,0 +1,51 @@
+// The recorded cross-version verdicts (public/compat/loads.json) are re-checked where CI has the
+// target QEMU: every load into 7.2 is run again here with the host's QEMU 7.2 and the recorded
+// command line, and must end as recorded, with the same first message.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { startQemu } from '../../scripts/lib/qemu.mjs';
+
+const DIR = join(import.meta.dirname, '../../public/compat');
+interface Load { from: string; to: string; vm: string; kind: string; file: string; ok: boolean; messages: string[]; args: string[] }
+const loads: Load[] = JSON.parse(readFileSync(join(DIR, 'loads.json'), 'utf8')).loads;
+const has72 = (() => {
+  try {
+    return /version 7\.2\./.test(execFileSync('qemu-system-x86_64', ['--version'], { encoding: 'utf8' }));
+  } catch {
+    return false;
+  }
+})();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.runIf(has72 || process.env.CI)('loads into QEMU 7.2 end as recorded', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'compat-reload-'));
+  it.each(loads.filter((l) => l.to === '7.2').map((l) => [`${l.from} ${l.vm} ${l.kind}`, l] as const))('%s', async (_n, l) => {
+    const file = join(tmp, l.file);
+    writeFileSync(file, gunzipSync(readFileSync(join(DIR, `${l.file}.gz`))));
+    const args = l.args.map((a) => (a === 'exec:cat FILE' ? `exec:cat ${file}` : a));
+    const q = await startQemu('qemu-system-x86_64', args).catch((e: { stderr?: string }) => ({ failed: e.stderr ?? String(e) }));
+    let ok = false;
+    let stderr = '';
+    if ('failed' in q) stderr = q.failed;
+    else {
+      let status = '';
+      try {
+        for (let i = 0; i < 1500 && !['completed', 'failed'].includes(status); i++, await sleep(20)) status = (await q.qmp.execute('query-migrate')).status;
+      } catch {
+        status = 'exited';
+      }
+      ok = status === 'completed';
+      if (ok) await q.qmp.execute('quit').catch(() => {});
+      else setTimeout(() => q.proc.kill('SIGKILL'), 10_000).unref();
+      await q.exited;
+      stderr = q.stderr();
+    }
+    expect(ok).toBe(l.ok);
+    const first = (lines: string[]) => lines.map((s) => s.replace(/^qemu-system-x86_64: /, '').trim()).find((s) => s && !s.startsWith('warning:'));
+    expect(first(stderr.split('\n'))).toBe(first(l.messages));
+  });
+});

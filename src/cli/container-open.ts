@@ -1,0 +1,83 @@
+// Opens a file for the CLI through the container layer: a bare stream as it is, a raw libvirt
+// image as the sub-range holding its stream, a compressed one decompressed front to back into a
+// temporary file (removed on close) that is then read like any other file.
+
+import { existsSync } from 'node:fs';
+import { mkdtemp, open, rm, statfs } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { subSource } from '../format/byte-source.ts';
+import { inflate, type InflateLimits } from '../format/container/inflate.ts';
+import { qcow2StateSource } from '../format/container/qcow2.ts';
+import { sniffContainer } from '../format/container/sniff.ts';
+import type { ContainerInfo } from '../format/container/types.ts';
+import { fileSource, type NodeFileSource } from './node-source.ts';
+import { nodeDecoder } from './node-codecs.ts';
+
+export interface OpenedInput {
+  /** The whole file as it is on disk. */
+  file: NodeFileSource;
+  /** The QEMU stream: the file itself, a sub-range of it, or the decompressed spill. */
+  stream: NodeFileSource;
+  container: ContainerInfo | null;
+  close(): Promise<void>;
+}
+
+/** `IMAGE@SNAPSHOT` names a qcow2 snapshot, when IMAGE exists and the whole name does not. */
+export function splitSnapshot(path: string): { path: string; snapshot?: string } {
+  const at = path.lastIndexOf('@');
+  if (at > 0 && !existsSync(path) && existsSync(path.slice(0, at))) return { path: path.slice(0, at), snapshot: path.slice(at + 1) };
+  return { path };
+}
+
+export async function openInput(name: string, limits: Partial<InflateLimits> = {}, onProgress?: (consumed: number, produced: number) => void): Promise<OpenedInput> {
+  const { path, snapshot } = splitSnapshot(name);
+  const file = await fileSource(path);
+  try {
+    const container = await sniffContainer(file, { snapshot });
+    if (!container) return { file, stream: file, container, close: () => file.close() };
+    if (snapshot !== undefined && container.kind !== 'qcow2') throw new Error(`${path} is not a qcow2 image: "@${snapshot}" names a snapshot only in one`);
+    const { offset, size, codec } = container.inner;
+    if (codec === 'mapped') {
+      const empty = { size: 0, read: async () => new Uint8Array(0) };
+      const state = container.qcow2?.chosen !== undefined ? await qcow2StateSource(file, container) : empty;
+      return { file, stream: { ...state, read: state.read.bind(state), close: async () => undefined }, container, close: () => file.close() };
+    }
+    if (codec === 'raw') {
+      const stream = { ...subSource(file, offset, size), close: async () => undefined };
+      return { file, stream, container, close: () => file.close() };
+    }
+    const dir = await mkdtemp(join(tmpdir(), 'vmstate-explorer-'));
+    const spillPath = join(dir, 'stream.bin');
+    const removeSpill = () => rm(dir, { recursive: true, force: true });
+    try {
+      const out = await open(spillPath, 'wx');
+      let at = 0;
+      // Bounded by the free space of the temporary directory, less a margin for everyone else.
+      const fs = await statfs(dir);
+      const room = Math.max(0, fs.bavail * fs.bsize - (256 << 20));
+      try {
+        const r = await inflate(file, offset, size, codec, await nodeDecoder(codec), async (chunk) => {
+          await out.write(chunk, 0, chunk.length, at);
+          at += chunk.length;
+        }, { limits: { maxBytes: room, ...limits }, onProgress });
+        container.streamSize = r.produced;
+        if (r.problem) {
+          container.problems.push(r.problem);
+          container.records.find((x) => x.kind === 'stream')?.problems.push(r.problem);
+        }
+      } finally {
+        await out.close();
+      }
+      const spill = await fileSource(spillPath);
+      const stream: NodeFileSource = { ...spill, close: async () => { await spill.close(); await removeSpill(); } };
+      return { file, stream, container, close: async () => { await stream.close(); await file.close(); } };
+    } catch (e) {
+      await removeSpill();
+      throw e;
+    }
+  } catch (e) {
+    await file.close();
+    throw e;
+  }
+}

@@ -1,0 +1,250 @@
+// "Will this file load into QEMU X?" answered before anyone tries (issue #12). The file's model is
+// compared with facts gathered from the target QEMU itself (scripts/make-compat-fixtures.mjs):
+// its machine types, its vmsds with version ranges and subsections (-dump-vmstate), the sections
+// of a reference VM (JSON description), and that reference VM's own device state, whose PCI config
+// bytes and virtqueue sizes are what the target compares the incoming ones with. The checks follow
+// QEMU's loader in file order (docs/format.md §7), so the first failure found is the one QEMU would
+// print, with QEMU's words and the section it names.
+
+import type { FieldNode, StreamModel, StreamRecord } from '../model.ts';
+import { readVirtioPciBlob } from './virtio-blob.ts';
+
+/** What the compatibility data holds for one QEMU version and architecture. */
+export interface CompatTarget {
+  qemu: string;
+  version: string;
+  arch: string;
+  machines: string[];
+  /** Machine aliases: "pc" -> "pc-i440fx-10.0". */
+  aliases: Record<string, string>;
+  reference: Record<string, { machineType: string; sections: { idstr: string; instanceId: number; vmsd: string | null; version: number | null }[] }>;
+  vmsds: Record<string, { version: number; minVersion: number; subsections: string[] }>;
+}
+
+/** The target's own device state of a reference VM, decoded, for byte comparisons. */
+export interface ReferenceState {
+  model: StreamModel;
+  read(offset: number, length: number): Promise<Uint8Array>;
+}
+
+export interface CompatFinding {
+  severity: 'fail' | 'warning' | 'note';
+  /** The section concerned, "IDSTR (INSTANCE)". */
+  section?: string;
+  /** What QEMU would print (fail) or why something could not be checked. */
+  message: string;
+  offset?: number;
+}
+
+export interface CompatReport {
+  target: string;
+  machine: string;
+  verdict: 'loads' | 'loads with warnings' | 'fails';
+  /** The failure QEMU reports: the first one in file order. */
+  first?: CompatFinding;
+  findings: CompatFinding[];
+}
+
+/** The highest COMMAND a QEMU version knows (migration/savevm.h MIG_CMD_MAX - 1). */
+const LAST_COMMAND: Record<string, number> = { '7.2': 10, '10.0': 11, '11.1': 11 };
+
+/**
+ * PCI config registers the PCI specification makes read-only, which QEMU refuses to see change
+ * ("Bad config data", hw/pci/pci.c get_pci_config_device compares them under cmask & ~wmask):
+ * ids, revision, class, header type, subsystem ids, capability pointer, interrupt pin, and in the
+ * capability list the ids and links, PM capabilities, PCI Express capability/device/link/slot
+ * capabilities, MSI-X table size and locations, vendor capability lengths and types. Device-specific
+ * registers (e.g. the q35 MCH's graphics control at 0x50, which firmware may set) are not compared:
+ * nothing in the file says whether they are writable. Verified against real loads between 7.2,
+ * 10.0 and 11.1 (compat.test.ts).
+ */
+export function readOnlyConfigBytes(config: Uint8Array): number[] {
+  const out = [0, 1, 2, 3, 8, 9, 10, 11, 0x0e, 0x2c, 0x2d, 0x2e, 0x2f, 0x34, 0x3d];
+  const range = (from: number, n: number) => {
+    for (let i = from; i < from + n && i < config.length; i++) out.push(i);
+  };
+  if (!(config[6] & 0x10)) return out; // status: no capability list
+  let cap = config[0x34] & 0xfc;
+  for (let hops = 0; cap >= 0x40 && cap < 0x100 && hops < 48; hops++) {
+    range(cap, 2);
+    const id = config[cap];
+    if (id === 0x01) range(cap + 2, 2);
+    else if (id === 0x10) [2, 4, 5, 6, 7, 0xc, 0xd, 0xe, 0xf, 0x14, 0x15, 0x16, 0x17, 0x24, 0x25, 0x26, 0x27, 0x2c, 0x2d, 0x2e, 0x2f].forEach((o) => range(cap + o, 1));
+    else if (id === 0x11) range(cap + 2, 1), range(cap + 4, 8);
+    else if (id === 0x09) range(cap + 2, 2);
+    cap = config[cap + 1] & 0xfc;
+  }
+  return out;
+}
+
+function* walk(nodes: readonly FieldNode[] | undefined): Generator<FieldNode> {
+  for (const n of nodes ?? []) {
+    yield n;
+    yield* walk(n.children);
+  }
+}
+
+const label = (r: StreamRecord) => (r.idstr ? `${r.idstr} (${r.instanceId})` : r.kind);
+const lastPart = (idstr: string) => idstr.slice(idstr.lastIndexOf('/') + 1);
+
+/** The machine family a file was made for: from its configuration, else from its sections. */
+export function machineFamily(model: StreamModel): 'pc' | 'q35' {
+  if (model.machine) return /q35/.test(model.machine) ? 'q35' : 'pc';
+  return model.records.some((r) => r.idstr?.endsWith('/ICH9LPC')) ? 'q35' : 'pc';
+}
+
+export async function checkCompat(
+  model: StreamModel,
+  read: (offset: number, length: number) => Promise<Uint8Array>,
+  target: CompatTarget,
+  reference: ReferenceState | null,
+  machine?: string,
+): Promise<CompatReport> {
+  const family = machineFamily(model);
+  const local = machine ? (target.aliases[machine] ?? machine) : target.aliases[family];
+  const findings: CompatFinding[] = [];
+  const fail = (message: string, r?: StreamRecord, offset?: number) => findings.push({ severity: 'fail', message, section: r && label(r), offset: offset ?? r?.offset });
+  const warn = (message: string, r?: StreamRecord) => findings.push({ severity: 'warning', message, section: r && label(r), offset: r?.offset });
+
+  // Machine type: only a migration stream carries it (configuration section, §5.1).
+  const writerType = model.machine;
+  let compatProps = false;
+  if (!model.hasConfiguration) {
+    findings.push({ severity: 'note', message: `No configuration section (a device-state file): nothing checks the machine type; the target would run ${local}` });
+  } else if (writerType) {
+    if (!target.machines.includes(writerType) || (machine && local !== writerType)) {
+      fail(`Machine type received is '${writerType}' and local is '${local}'`, model.records.find((r) => r.kind === 'configuration'));
+    } else {
+      compatProps = writerType !== target.aliases[family];
+      if (compatProps) findings.push({ severity: 'note', message: `QEMU ${target.version} still has ${writerType}: its compatibility settings keep that machine's devices as they were, so PCI config bytes are not compared` });
+    }
+  }
+
+  const refByIdstr = new Map<string, StreamRecord>();
+  for (const r of reference?.model.records ?? []) if (r.kind === 'section' && r.idstr) refByIdstr.set(`${r.idstr}#${r.instanceId}`, r);
+  const refSections = new Map((target.reference[family]?.sections ?? []).map((s) => [`${s.idstr}#${s.instanceId}`, s]));
+
+  for (const r of model.records) {
+    if (r.kind === 'command' && r.command && r.command.cmd > (LAST_COMMAND[target.version] ?? 11)) {
+      fail(`MIG_CMD 0x${r.command.cmd.toString(16)} unknown (len 0x${r.command.length.toString(16)})`, r);
+      continue;
+    }
+    if (r.kind !== 'section' || (r.sectionType !== 'full' && r.sectionType !== 'start') || !r.idstr) continue;
+    const vmsdName = r.vmsdName ?? lastPart(r.idstr);
+    const known = target.vmsds[vmsdName];
+    const refSection = refSections.get(`${r.idstr}#${r.instanceId}`) ?? [...refSections.values()].find((s) => s.vmsd === vmsdName);
+    const targetVersion = known?.version ?? refSection?.version ?? null;
+    if (!known && !refSection) {
+      if (r.idstr.includes('/')) fail(`Unknown savevm section or instance '${r.idstr}' ${r.instanceId}. Make sure that your current VM setup matches your saved VM setup, including any hotplugged devices`, r);
+      else warn(`not checked: QEMU ${target.version}'s data has no section '${r.idstr}' (its reference VM lacks that device)`, r);
+      continue;
+    }
+    if (targetVersion !== null && r.versionId !== undefined && r.versionId > targetVersion) {
+      fail(`savevm: unsupported version ${r.versionId} for '${r.idstr}' v${targetVersion}`, r);
+      continue;
+    }
+    if (known && r.versionId !== undefined && r.versionId < known.minVersion) {
+      fail(`${vmsdName}: incoming version_id ${r.versionId} is too old for local minimum version_id  ${known.minVersion}`, r);
+      continue;
+    }
+    const failed = await checkFields(r, read, target, refByIdstr.get(`${r.idstr}#${r.instanceId}`) ?? null, reference, compatProps, fail, warn);
+    if (failed) continue;
+  }
+
+  const fails = findings.filter((f) => f.severity === 'fail');
+  return {
+    target: `QEMU ${target.version}`,
+    machine: local,
+    verdict: fails.length ? 'fails' : findings.some((f) => f.severity === 'warning') ? 'loads with warnings' : 'loads',
+    first: fails[0],
+    findings,
+  };
+}
+
+/** Subsections, PCI config bytes and virtqueues of one section; true when it fails. */
+async function checkFields(
+  r: StreamRecord,
+  read: (offset: number, length: number) => Promise<Uint8Array>,
+  target: CompatTarget,
+  ref: StreamRecord | null,
+  reference: ReferenceState | null,
+  compatProps: boolean,
+  fail: (m: string, r?: StreamRecord, offset?: number) => void,
+  warn: (m: string, r?: StreamRecord) => void,
+): Promise<boolean> {
+  // PCI config space: compared even when the file's section could not be decoded, at the place it
+  // has in the target's own layout of the same section version (the PCIDevice state comes first).
+  const refConfig = [...walk(ref?.fields)].find((n) => n.type === 'pci config');
+  if (refConfig && ref && reference && !compatProps && ref.versionId === r.versionId && r.dataOffset !== undefined && ref.dataOffset !== undefined) {
+    const mineNode = [...walk(r.fields)].find((n) => n.type === 'pci config');
+    const at = mineNode?.offset ?? r.dataOffset + (refConfig.offset - ref.dataOffset);
+    const mine = await read(at, refConfig.size);
+    const theirs = await reference.read(refConfig.offset, refConfig.size);
+    const i = firstReadOnlyDifference(mine, theirs);
+    if (i >= 0) {
+      fail(`get_pci_config_device: Bad config data: i=0x${i.toString(16)} read: ${mine[i].toString(16)} device: ${theirs[i].toString(16)}`, r, at + i);
+      return true;
+    }
+  }
+  const refNodes = new Map<string, FieldNode>();
+  const strip = (path: string) => path.slice(path.indexOf('/') + 1);
+  for (const n of walk(ref?.fields)) refNodes.set(strip(n.path), n);
+  for (const n of walk(r.fields)) {
+    if (n.kind === 'subsection' && n.vmsdName) {
+      // Only a parent vmsd that -dump-vmstate lists has a complete subsection list (it omits cpu,
+      // timer and other non-device sections); for the others nothing can be said.
+      const parent = parentVmsd(target, n.vmsdName);
+      const sub = target.vmsds[n.vmsdName];
+      if (parent && !parent.subsections.includes(n.vmsdName)) {
+        fail(`error while loading state for instance 0x${(r.instanceId ?? 0).toString(16)} of device '${r.idstr}' (subsection ${n.vmsdName} unknown to QEMU ${target.version})`, r, n.offset);
+        return true;
+      }
+      if (sub && n.version !== undefined && n.version > sub.version) {
+        fail(`${n.vmsdName}: incoming version_id ${n.version} is too new for local version_id ${sub.version}`, r, n.offset);
+        return true;
+      }
+    }
+    const refNode = refNodes.get(strip(n.path));
+    if (n.type === 'virtio' && r.idstr?.includes(':')) {
+      if (!refNode || !reference) {
+        warn(`not checked: QEMU ${target.version}'s reference VM has no ${r.idstr} to compare its virtqueues with`, r);
+        continue;
+      }
+      const mine = readVirtioPciBlob(await read(n.offset, n.size), n.offset);
+      const theirs = readVirtioPciBlob(await reference.read(refNode.offset, refNode.size));
+      if (!compatProps) {
+        const i = firstReadOnlyDifference(mine.config, theirs.config);
+        if (i >= 0) {
+          fail(`get_pci_config_device: Bad config data: i=0x${i.toString(16)} read: ${mine.config[i].toString(16)} device: ${theirs.config[i].toString(16)}`, r, n.offset + 4 + i);
+          return true;
+        }
+      }
+      for (const [q, queue] of mine.queues.entries()) {
+        const max = theirs.queues[q]?.num;
+        if (max !== undefined && queue.num > max) {
+          fail(`VQ ${q} vring.num ${queue.num} exceeds allocated max ${max}`, r, queue.offset);
+          return true;
+        }
+      }
+    }
+  }
+  if (ref && ref.dataSize !== undefined && r.dataSize !== undefined && ref.versionId === r.versionId && ref.dataSize !== r.dataSize && !r.fields?.some((f) => f.type === 'virtio')) {
+    warn(`its ${r.dataSize} bytes of data differ in size from QEMU ${target.version}'s ${ref.dataSize} for the same version: fields or subsections differ`, r);
+  }
+  return false;
+}
+
+/** The vmsd a subsection belongs to: the longest known vmsd name that prefixes it with a '/'. */
+function parentVmsd(target: CompatTarget, subsection: string): CompatTarget['vmsds'][string] | null {
+  for (let cut = subsection.lastIndexOf('/'); cut > 0; cut = subsection.lastIndexOf('/', cut - 1)) {
+    const parent = target.vmsds[subsection.slice(0, cut)];
+    if (parent) return parent;
+  }
+  return null;
+}
+
+/** The first read-only register byte (judged on the target's own config) where the two differ. */
+function firstReadOnlyDifference(mine: Uint8Array, theirs: Uint8Array): number {
+  const bytes = readOnlyConfigBytes(theirs).filter((i) => i < mine.length).sort((a, b) => a - b);
+  return bytes.find((i) => mine[i] !== theirs[i]) ?? -1;
+}

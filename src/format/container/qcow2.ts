@@ -1,0 +1,113 @@
+// qcow2 images with internal snapshots as a container (format.md §8.4, format/qcow2): the header,
+// the snapshot table and the chosen snapshot's VM state, stored in extents wherever its clusters
+// lie. The VM state is the stream the explorer decodes; its extents are the container's 'stream'
+// records, so the file offset of every VM-state byte is known (host offsets in the image).
+
+import type { ByteSource } from '../byte-source.ts';
+import { DecodeError, makeProblem } from '../errors.ts';
+import { findSnapshot, isQcow2, openQcow2, vmStateSource, type Extent, type Qcow2Snapshot } from '../qcow2/index.ts';
+import type { ContainerInfo, ContainerRecord } from './types.ts';
+
+export interface Qcow2Info {
+  version: number;
+  clusterSize: number;
+  diskSize: number;
+  snapshots: Qcow2Snapshot[];
+  /** Index of the snapshot whose VM state is open, if any. */
+  chosen?: number;
+  /** Where the open VM state lies in the image, in VM-state order. */
+  extents: Extent[];
+  /** VM-state bytes not stored as plain data clusters (zero, unallocated or compressed clusters). */
+  unmapped: number;
+}
+
+/** The snapshot opened when none is named: the newest one that has a VM state. */
+export function defaultSnapshot(snapshots: Qcow2Snapshot[]): Qcow2Snapshot | undefined {
+  return [...snapshots].reverse().find((s) => s.vmStateSize > 0);
+}
+
+export async function readQcow2(source: ByteSource, opts: { snapshot?: string } = {}): Promise<ContainerInfo | null> {
+  if (!isQcow2(await source.read(0, 4))) return null;
+  const info: ContainerInfo = { kind: 'qcow2', title: 'qcow2 disk image', fileSize: source.size, records: [], inner: { offset: 0, size: 0, codec: 'mapped' }, problems: [] };
+  try {
+    const img = await openQcow2(source);
+    const h = img.header;
+    const q: Qcow2Info = { version: h.version, clusterSize: 2 ** h.clusterBits, diskSize: h.size, snapshots: img.snapshots, extents: [], unmapped: 0 };
+    info.qcow2 = q;
+    info.title = `qcow2 v${h.version} disk image, ${img.snapshots.length} snapshot(s)`;
+    info.records.push({ kind: 'container-header', title: 'qcow2 header', offset: 0, size: h.version === 3 ? 104 : 72, problems: [] });
+    const snap = opts.snapshot !== undefined ? findSnapshot(img, opts.snapshot) : defaultSnapshot(img.snapshots);
+    if (!snap) {
+      const why = opts.snapshot !== undefined ? `a snapshot named "${opts.snapshot}" (by name, id or #N)` : 'a snapshot with a VM state (savevm); this image has none';
+      info.problems.push(makeProblem('bad-container', h.snapshotsOffset, why));
+      return info;
+    }
+    if (snap.vmStateSize === 0) {
+      info.problems.push(makeProblem('bad-container', snap.entryOffset, `snapshot "${snap.name}" is disk-only: it holds no VM state`));
+      return info;
+    }
+    q.chosen = snap.index;
+    const state = vmStateSource(source, img, snap);
+    q.extents = await state.extents();
+    q.unmapped = snap.vmStateSize - q.extents.reduce((n, e) => n + e.length, 0);
+    q.extents.forEach((e, i) => info.records.push({ kind: 'stream', title: `VM state of "${snap.name}"${q.extents.length > 1 ? ` (extent ${i + 1} of ${q.extents.length}, VM state offset 0x${e.offset.toString(16)})` : ''}`, offset: e.host, size: e.length, problems: [] }));
+    info.inner = { offset: q.extents[0]?.host ?? 0, size: snap.vmStateSize, codec: 'mapped' };
+    info.streamSize = snap.vmStateSize;
+    info.title = `qcow2 v${h.version} disk image: snapshot "${snap.name}" (id ${snap.id})`;
+  } catch (e) {
+    if (!(e instanceof DecodeError)) throw e;
+    info.problems.push(e.toProblem());
+  }
+  // The rest of the image (disk clusters, tables) is one record per gap, so every byte is listed.
+  info.records.sort((a, b) => a.offset - b.offset);
+  const gaps: ContainerRecord[] = [];
+  let at = 0;
+  for (const r of info.records) {
+    if (r.offset > at) gaps.push({ kind: 'record', title: 'disk clusters and tables', offset: at, size: r.offset - at, problems: [] });
+    at = Math.max(at, r.offset + r.size);
+  }
+  if (at < source.size) gaps.push({ kind: 'record', title: 'disk clusters and tables', offset: at, size: source.size - at, problems: [] });
+  info.records = [...info.records, ...gaps].sort((a, b) => a.offset - b.offset);
+  return info;
+}
+
+/** The open snapshot's VM state as a ByteSource over the image (read through its own L1/L2 tables). */
+export async function qcow2StateSource(image: ByteSource, info: ContainerInfo): Promise<ByteSource> {
+  const q = info.qcow2;
+  if (!q || q.chosen === undefined) throw new DecodeError('bad-container', 0, 'a qcow2 snapshot with a VM state');
+  const img = await openQcow2(image);
+  return vmStateSource(image, img, img.snapshots[q.chosen]);
+}
+
+/**
+ * The image with the (edited) VM state written back in place: each extent's image bytes come from
+ * the edited state, every other byte from the original image (Blob slices: a multi-GiB image costs
+ * nothing to build). The state's size cannot change inside an image; bytes stored outside plain
+ * data clusters (zero or compressed clusters) cannot be rewritten in place: both refused.
+ */
+export async function qcow2ImageParts(info: ContainerInfo, original: Blob, stream: Blob, originalStream: Blob): Promise<{ parts: BlobPart[] } | { reason: string }> {
+  const q = info.qcow2!;
+  if (stream.size !== info.streamSize) return { reason: `the VM state changed size (${info.streamSize} -> ${stream.size} bytes); inside a qcow2 image it can only be changed in place` };
+  let at = 0;
+  for (const e of q.extents) {
+    if (e.offset > at && !(await sameBytes(stream.slice(at, e.offset), originalStream.slice(at, e.offset)))) {
+      return { reason: `VM state bytes 0x${at.toString(16)}-0x${e.offset.toString(16)} are stored as zero or compressed clusters, which cannot be rewritten in place` };
+    }
+    at = e.offset + e.length;
+  }
+  const parts: BlobPart[] = [];
+  let host = 0;
+  for (const e of [...q.extents].sort((a, b) => a.host - b.host)) {
+    parts.push(original.slice(host, e.host), stream.slice(e.offset, e.offset + e.length));
+    host = e.host + e.length;
+  }
+  parts.push(original.slice(host));
+  return { parts };
+}
+
+async function sameBytes(a: Blob, b: Blob): Promise<boolean> {
+  const [x, y] = await Promise.all([a.arrayBuffer(), b.arrayBuffer()]);
+  const u = new Uint8Array(x);
+  const v = new Uint8Array(y);
+  return u.length === v.length && u.every((byte, i) => byte === v[i]);
+}

@@ -1,0 +1,42 @@
+import { useExplorer } from '../../store/useExplorer.ts';
+import { EditToolbar } from '../edits/EditToolbar.tsx';
+import { FileButton } from '../common/FileButton.tsx';
+import { busyReason } from '../../store/action-guard.ts';
+import { SampleMenu } from './SampleMenu.tsx';
+import { CompareButton } from '../compare/CompareButton.tsx';
+
+function sizeText(n: number): string {
+  return n >= 1024 * 1024 ? `${(n / (1024 * 1024)).toFixed(1)} MiB` : `${n.toLocaleString('en-US')} bytes`;
+}
+
+/** Opening files and samples, go to, undo/redo and download, and one line about the open file. */
+export function Toolbar({ onGoTo }: { onGoTo(): void }) {
+  const file = useExplorer((s) => s.file);
+  const model = useExplorer((s) => s.model);
+  const partial = useExplorer((s) => s.partial);
+  const openFile = useExplorer((s) => s.openFile);
+  const openDescription = useExplorer((s) => s.openDescription);
+  const noDescription = useExplorer((s) => busyReason(s, 'describe'));
+  const noGoTo = useExplorer((s) => busyReason(s, 'goto'));
+  return (
+    <header className="toolbar">
+      <h1>vmstate explorer</h1>
+      <FileButton label="Open state file" onFile={(f) => void openFile(f, f.name)} className="primary" />
+      <FileButton label="Open description" accept=".json,application/json,.bin,*/*" onFile={(f) => void openDescription(f, f.name)} refused={noDescription} />
+      <SampleMenu />
+      <CompareButton />
+      <button type="button" onClick={onGoTo} disabled={!!noGoTo} title={noGoTo ?? 'Go to an offset, field or section (Ctrl+G)'} aria-keyshortcuts="Control+G">
+        Go to…
+      </button>
+      {model && <EditToolbar />}
+      {file && model && (
+        <p className="file-info">
+          <strong>{file.name}</strong> · {sizeText(file.size)} · {model.variant}
+          {model.machine ? ` · ${model.machine}` : ''}
+          {file.description ? ` · described by ${file.description}` : ''}
+          {partial === 'devices' ? ' · devices first, still reading' : partial === 'outline' ? ' · loading fields' : model.complete ? '' : ' · incomplete'}
+        </p>
+      )}
+    </header>
+  );
+}

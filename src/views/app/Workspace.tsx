@@ -1,0 +1,56 @@
+import { useState } from 'react';
+import { Group, Panel, Separator, useDefaultLayout } from 'react-resizable-panels';
+import { ContainerPanel } from '../container/ContainerPanel.tsx';
+import { EditsPanel } from '../edits/EditsPanel.tsx';
+import { DataInspector } from '../hex/DataInspector.tsx';
+import { HexView } from '../hex/HexView.tsx';
+import { SectionTable } from '../sections/SectionTable.tsx';
+import { FieldsPane } from '../tree/FieldsPane.tsx';
+import { ProblemsPanel } from './ProblemsPanel.tsx';
+import { firstLayout, PANE_MIN } from './pane-layout.ts';
+
+/** Panel sizes the person dragged to are kept across reloads (never sizes derived from the window). */
+const STORAGE_ID = 'vmstate-explorer.panes';
+
+/**
+ * The three panes side by side, resizable by dragging or with the keyboard (focus a separator,
+ * then the arrow keys; Enter collapses nothing here, double-click resets).
+ * react-resizable-panels draws the separators as WAI-ARIA `separator`s with their values.
+ */
+export function Workspace() {
+  const { defaultLayout, onLayoutChanged } = useDefaultLayout({ id: STORAGE_ID, storage: safeStorage(), onlySaveAfterUserInteractions: true });
+  // Computed once per mount: the layout must not jump while the person works.
+  const [initial] = useState(() => defaultLayout ?? firstLayout(window.innerWidth));
+  return (
+    <main className="workspace">
+      <Group orientation="horizontal" className="panes" defaultLayout={initial} onLayoutChanged={onLayoutChanged}>
+        <Panel id="sections" minSize={PANE_MIN.sections} className="col-left">
+          <ContainerPanel />
+          <SectionTable />
+          <ProblemsPanel />
+          <EditsPanel />
+        </Panel>
+        <Separator className="pane-sep" aria-label="Resize the section list and the field pane" />
+        <Panel id="fields" minSize={PANE_MIN.fields} className="col-mid">
+          <FieldsPane />
+        </Panel>
+        <Separator className="pane-sep" aria-label="Resize the field pane and the hex view" />
+        <Panel id="hex" minSize={PANE_MIN.hex} groupResizeBehavior="preserve-pixel-size" className="col-right">
+          <HexView />
+          <DataInspector />
+        </Panel>
+      </Group>
+    </main>
+  );
+}
+
+const NO_STORAGE = { getItem: () => null, setItem: () => undefined };
+
+/** localStorage, or none where the browser refuses it (storage disabled): a layout then lasts one visit. */
+function safeStorage(): Pick<Storage, 'getItem' | 'setItem'> {
+  try {
+    return window.localStorage;
+  } catch {
+    return NO_STORAGE;
+  }
+}

@@ -1,0 +1,102 @@
+import { useState } from 'react';
+import { formatProblem } from '../../format/errors.ts';
+import type { ContainerInfo } from '../../format/container/types.ts';
+import { useExplorer } from '../../store/useExplorer.ts';
+import { RecordDetails } from './RecordDetails.tsx';
+import { SnapshotList } from './SnapshotList.tsx';
+import { XmlEditor } from './XmlEditor.tsx';
+
+const hex = (n: number) => `0x${n.toString(16)}`;
+
+/** Where the offsets of the panes below lie in the file: both coordinates, labelled. */
+function coordinates(c: ContainerInfo): string {
+  if (c.inner.codec === 'mapped') return `Offsets in the section table, fields and hex view are VM-state offsets; the snapshot's VM state lies in the image in the ${c.qcow2?.extents.length ?? 0} extent(s) listed above, at those file offsets.`;
+  if (c.inner.codec === 'raw') return `Offsets in the section table, fields and hex view are stream offsets: file offset = stream offset + ${hex(c.inner.offset)}.`;
+  return `Offsets in the section table, fields and hex view are in the decompressed stream (${c.streamSize ?? '?'} bytes); the file holds it ${c.inner.codec}-compressed at file offset ${hex(c.inner.offset)} (${c.inner.size} bytes).`;
+}
+
+/** The container around the stream (libvirt save image, xl save image): its records, header fields and texts. */
+export function ContainerPanel() {
+  const c = useExplorer((s) => s.container);
+  const edited = useExplorer((s) => s.containerEdited);
+  const edit = useExplorer((s) => s.editContainer);
+  const how = useExplorer((s) => s.containerDownload);
+  const setHow = useExplorer((s) => s.setContainerDownload);
+  const [refusal, setRefusal] = useState<string | null>(null);
+  if (!c) return null;
+  const header = c.records.find((r) => r.kind === 'container-header');
+  const running = header?.fields?.find((f) => f.name === 'was_running')?.value;
+  const cookie = c.libvirt?.cookie;
+  const change = async (ch: Parameters<typeof edit>[0]) => setRefusal(await edit(ch));
+  return (
+    <section className="container-panel" aria-label={c.title}>
+      <h2>
+        {c.title}
+        {edited && <span className="badge"> edited</span>}
+      </h2>
+      <table className="container-records">
+        <thead>
+          <tr><th>record</th><th>file offset</th><th>size</th><th>status</th></tr>
+        </thead>
+        <tbody>
+          {c.records.map((r) => (
+            <tr key={`${r.kind}-${r.offset}`} className={r.problems.some((p) => p.severity === 'error') ? 'bad' : ''}>
+              <td>{r.title}</td>
+              <td className="mono">{hex(r.offset)}</td>
+              <td className="mono">{r.size}</td>
+              <td>{r.problems[0] ? r.problems[0].message : 'ok'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className="muted">{coordinates(c)}</p>
+      {c.problems.length > 0 && (
+        <ul className="container-problems">
+          {c.problems.map((p, i) => <li key={i}>{formatProblem(p)}</li>)}
+        </ul>
+      )}
+      {header?.fields && (
+        <dl className="container-fields">
+          {header.fields.filter((f) => f.kind === 'leaf').map((f) => (
+            <div key={f.path}>
+              <dt>{f.name}</dt>
+              <dd className="mono">
+                {f.name === 'was_running' && typeof running === 'boolean' ? (
+                  <label>
+                    <input type="checkbox" checked={running} onChange={(e) => void change({ wasRunning: e.target.checked })} /> {String(running)} (restore {running ? 'starts the guest running' : 'leaves it paused'})
+                  </label>
+                ) : (
+                  String(f.value)
+                )}
+              </dd>
+            </div>
+          ))}
+        </dl>
+      )}
+      <RecordDetails records={c.records} />
+      {c.qcow2 && <SnapshotList info={c.qcow2} />}
+      {c.libvirt && <XmlEditor xml={c.libvirt.xml} room={c.libvirt.header.dataLen - c.libvirt.cookieLen - 1} onSave={async (xml) => {
+        const reason = await edit({ xml });
+        setRefusal(reason);
+        return reason === null;
+      }} />}
+      {cookie && (
+        <details>
+          <summary>Cookie XML ({cookie.length} characters)</summary>
+          <pre className="xml-text">{cookie}</pre>
+        </details>
+      )}
+      {edited && <button type="button" onClick={() => void change(null)}>Revert the header and XML</button>}
+      {c.kind === 'libvirt' && c.inner.codec !== 'raw' && (
+        <label className="container-download">
+          Download this {c.inner.codec} image{' '}
+          <select value={how} onChange={(e) => setHow(e.target.value as 'keep' | 'raw')}>
+            <option value="keep">{c.inner.codec === 'gzip' ? 'compressed with gzip again' : `as raw (the browser has no ${c.inner.codec} compressor)`}</option>
+            <option value="raw">as a raw image (compressed = 0)</option>
+          </select>
+        </label>
+      )}
+      {refusal && <p role="alert" className="refusal">Refused: {refusal}</p>}
+    </section>
+  );
+}

@@ -1,0 +1,37 @@
+import { useState } from 'react';
+
+/** The domain XML as text (never markup), with Copy and an in-place edit within the reserved room. */
+export function XmlEditor({ xml, room, onSave }: { xml: string; room: number; onSave(xml: string): Promise<boolean> }) {
+  const [draft, setDraft] = useState<string | null>(null);
+  const [copied, setCopied] = useState('');
+  const used = draft === null ? 0 : new TextEncoder().encode(draft).length;
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(xml);
+      setCopied('Copied');
+    } catch (e) {
+      setCopied(`Could not copy: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+  return (
+    <details className="xml-block" open>
+      <summary>Domain XML ({xml.length} characters)</summary>
+      {draft === null ? (
+        <>
+          <pre className="xml-text" aria-label="Domain XML">{xml}</pre>
+          <button type="button" onClick={() => void copy()}>Copy XML</button>{' '}
+          <button type="button" onClick={() => setDraft(xml)}>Edit XML</button> <span className="muted">{copied}</span>
+        </>
+      ) : (
+        <>
+          <textarea className="xml-text" aria-label="Edit domain XML" value={draft} onChange={(e) => setDraft(e.target.value)} rows={16} spellCheck={false} />
+          <div className={used > room ? 'refusal' : 'muted'}>
+            {used} of {room} bytes of room (libvirt's data_len, less the cookie): the stream after it cannot move.
+          </div>
+          <button type="button" onClick={() => void onSave(draft).then((ok) => ok && setDraft(null))}>Apply XML</button>{' '}
+          <button type="button" onClick={() => setDraft(null)}>Cancel</button>
+        </>
+      )}
+    </details>
+  );
+}

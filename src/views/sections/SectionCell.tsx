@@ -1,0 +1,52 @@
+import type { StreamRecord } from '../../format/model.ts';
+import { recordStatus, recordType } from './section-columns.ts';
+
+/** One formatter for every row: Number.toLocaleString builds one per call, which shows in a big table. */
+const SIZE = new Intl.NumberFormat('en-US');
+
+/** The whole idstr (the column is often narrower), and the VMSD's name where it differs. */
+function deviceTitle(r: StreamRecord): string | undefined {
+  if (!r.idstr) return undefined;
+  return r.vmsdName && r.vmsdName !== r.idstr ? `${r.idstr} (vmsd ${r.vmsdName})` : r.idstr;
+}
+
+/** One cell of the section table, formatted for reading (hex offsets, grouped sizes). */
+export function SectionCell({ column, record: r }: { column: string; record: StreamRecord }) {
+  switch (column) {
+    case 'type':
+      return (
+        <td className="c-type" title={recordType(r)}>
+          {recordType(r)}
+        </td>
+      );
+    case 'sectionId':
+      return <td className="c-num">{r.sectionId ?? ''}</td>;
+    case 'device':
+      return (
+        <td className="c-device" title={deviceTitle(r)}>
+          {r.idstr ?? ''}
+        </td>
+      );
+    case 'instance':
+      return <td className="c-num">{r.instanceId ?? ''}</td>;
+    case 'version':
+      return <td className="c-num">{r.versionId ?? ''}</td>;
+    case 'offset':
+      return <td className="c-num mono">0x{r.offset.toString(16)}</td>;
+    case 'size':
+      return <td className="c-num">{SIZE.format(r.size)}</td>;
+    case 'decodedBy':
+      return <td>{r.decodedBy ?? ''}</td>;
+    case 'status': {
+      const { status, message } = recordStatus(r);
+      return (
+        <td className={`c-status ${status}`} title={message || undefined}>
+          <span className="badge">{status}</span>
+          {message && <span className="status-msg">{message}</span>}
+        </td>
+      );
+    }
+    default:
+      return <td />;
+  }
+}

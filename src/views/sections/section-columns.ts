@@ -1,0 +1,52 @@
+// Columns of the section table: one row per record, so the rows account for every byte.
+
+import { createColumnHelper } from '@tanstack/react-table';
+import { PROBLEM_CODES } from '../../format/errors.ts';
+import type { StreamRecord } from '../../format/model.ts';
+
+export type RecordStatus = 'ok' | 'warning' | 'error';
+
+export function recordStatus(r: StreamRecord): { status: RecordStatus; message: string } {
+  const worst = r.problems.find((p) => p.severity === 'error') ?? r.problems.find((p) => p.severity === 'warning');
+  if (!worst) return { status: 'ok', message: '' };
+  const more = r.problems.length > 1 ? ` (+${r.problems.length - 1} more)` : '';
+  return { status: worst.severity === 'error' ? 'error' : 'warning', message: `${PROBLEM_CODES[worst.code].title}: ${worst.message}${more}` };
+}
+
+export function recordType(r: StreamRecord): string {
+  if (r.kind === 'section') return (r.sectionType ?? 'section').toUpperCase();
+  if (r.kind === 'command') return `command ${r.command?.name ?? ''}`.trim();
+  if (r.kind === 'eof') return 'EOF';
+  return r.kind;
+}
+
+const col = createColumnHelper<StreamRecord>();
+
+// Accessors give sort keys (cells render through SectionCell); records without an id sort first.
+// Sizes are pixels, user-resizable (TanStack column sizing). The defaults fit every header (11 px
+// bold, two lines at most) and the usual values ("0x1f9eeb3", "136,099", "builtin", a WARNING
+// badge) in 12 px text with 4 px padding; all of them (642 px, and a scrollbar) fit the left pane of a 1500 px
+// window (app/pane-layout.ts). Device takes the rest: long idstrs are what a wider pane is for.
+export const SECTION_COLUMNS = [
+  col.accessor(recordType, { id: 'type', header: 'Type', sortingFn: 'text', size: 60, minSize: 36 }),
+  col.accessor((r) => r.sectionId ?? -1, { id: 'sectionId', header: 'Section ID', sortingFn: 'basic', size: 60, minSize: 30 }),
+  col.accessor((r) => r.idstr ?? '', { id: 'device', header: 'Device', sortingFn: 'text', size: 120, minSize: 120, enableResizing: false }),
+  col.accessor((r) => r.instanceId ?? -1, { id: 'instance', header: 'Instance', sortingFn: 'basic', size: 66, minSize: 30 }),
+  col.accessor((r) => r.versionId ?? -1, { id: 'version', header: 'Version', sortingFn: 'basic', size: 60, minSize: 30 }),
+  col.accessor((r) => r.offset, { id: 'offset', header: 'Offset', sortingFn: 'basic', size: 76, minSize: 40 }),
+  col.accessor((r) => r.size, { id: 'size', header: 'Size', sortingFn: 'basic', size: 72, minSize: 40 }),
+  col.accessor((r) => r.decodedBy ?? '', { id: 'decodedBy', header: 'Decoded by', sortingFn: 'text', size: 68, minSize: 40 }),
+  col.accessor((r) => ['ok', 'warning', 'error'].indexOf(recordStatus(r).status), { id: 'status', header: 'Status', sortingFn: 'basic', size: 60, minSize: 44, maxSize: 800 }),
+];
+
+/** This column has no width of its own: it fills what the others leave (at least its size). */
+export const FILL_COLUMN = 'device';
+
+/** Text the filter box matches against: everything a row shows. */
+export function rowText(r: StreamRecord): string {
+  const { status, message } = recordStatus(r);
+  return [recordType(r), r.sectionId, r.idstr, r.instanceId, r.versionId, `0x${r.offset.toString(16)}`, r.size, r.decodedBy, status, message, r.vmsdName]
+    .filter((v) => v !== undefined && v !== null)
+    .join(' ')
+    .toLowerCase();
+}

@@ -1,0 +1,87 @@
+// Opens a dropped file through the container layer (format/container): a bare stream as it is, a
+// raw libvirt image as a Blob slice of its stream, a compressed one decompressed front to back by
+// the browser's DecompressionStream into a spill file in the Origin Private File System. The
+// spill's File is then read like any dropped file, so scan, hex view, edits and downloads work on
+// the stream unchanged. The spill is removed when the file is closed or replaced.
+
+import { blobSource } from '../format/byte-source.ts';
+import { CancelledError, makeProblem } from '../format/errors.ts';
+import { inflate } from '../format/container/inflate.ts';
+import { qcow2StateSource } from '../format/container/qcow2.ts';
+import { sniffContainer } from '../format/container/sniff.ts';
+import type { Codec, ContainerInfo } from '../format/container/types.ts';
+import { openSpill } from './spill.ts';
+
+export interface OpenedContainer {
+  /** The QEMU stream as a Blob: the file, a slice of it, or the decompressed spill. */
+  inner: Blob;
+  info: ContainerInfo | null;
+  close(): Promise<void>;
+}
+
+/** Compressors the browser itself decodes; the rest are refused with the reason. */
+function browserDecoder(codec: Codec): ReadableWritablePair<Uint8Array, Uint8Array> | null {
+  if (codec === 'gzip' && typeof DecompressionStream === 'function') return new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>;
+  return null;
+}
+
+/** Bytes of a qcow2 VM state outside plain data clusters that are read into memory at most. */
+const MAX_UNMAPPED = 64 * 1024 * 1024;
+
+/**
+ * A qcow2 snapshot's VM state as a Blob made of slices of the image, one per extent; the few bytes
+ * in zero or compressed clusters between extents are read (inflated) through the snapshot's tables.
+ */
+async function qcow2StateBlob(file: Blob, source: ReturnType<typeof blobSource>, info: ContainerInfo): Promise<Blob> {
+  const q = info.qcow2;
+  if (!q || q.chosen === undefined) return new Blob([]);
+  if (q.unmapped > MAX_UNMAPPED) {
+    info.problems.push(makeProblem('bad-container', 0, `a VM state stored in data clusters: ${q.unmapped} of its bytes are zero or compressed clusters, more than the ${MAX_UNMAPPED} this page reads into memory (the CLI reads it: vmstate-explorer inspect IMAGE@SNAPSHOT)`));
+    return new Blob([]);
+  }
+  const state = await qcow2StateSource(source, info);
+  const parts: BlobPart[] = [];
+  let at = 0;
+  for (const e of q.extents) {
+    if (e.offset > at) parts.push((await state.read(at, e.offset - at)) as Uint8Array<ArrayBuffer>);
+    parts.push(file.slice(e.host, e.host + e.length));
+    at = e.offset + e.length;
+  }
+  if (at < state.size) parts.push((await state.read(at, state.size - at)) as Uint8Array<ArrayBuffer>);
+  return new Blob(parts);
+}
+
+export async function openContainer(file: Blob, opts: { signal?: AbortSignal; snapshot?: string; onProgress?(consumed: number, total: number, produced: number): void } = {}): Promise<OpenedContainer> {
+  const source = blobSource(file);
+  const info = await sniffContainer(source, { snapshot: opts.snapshot });
+  const none = async () => undefined;
+  if (!info) return { inner: file, info, close: none };
+  const { offset, size, codec } = info.inner;
+  if (codec === 'raw') return { inner: file.slice(offset, offset + size), info, close: none };
+  if (codec === 'mapped') return { inner: await qcow2StateBlob(file, source, info), info, close: none };
+  const stream = info.records.find((r) => r.kind === 'stream');
+  const report = (p: ReturnType<typeof makeProblem>) => {
+    info.problems.push(p);
+    stream?.problems.push(p);
+  };
+  const decoder = browserDecoder(codec);
+  if (!decoder) {
+    report(makeProblem('bad-container', offset, `a compressor this page can decode (gzip); ${codec} images open in the CLI (vmstate-explorer inspect), or after "virsh save-image-edit"/conversion to raw`));
+    return { inner: new Blob([]), info, close: none };
+  }
+  const spill = await openSpill();
+  try {
+    const r = await inflate(source, offset, size, codec, decoder, (chunk) => spill.write(chunk), {
+      signal: opts.signal,
+      limits: { maxBytes: spill.room },
+      onProgress: (consumed, produced) => opts.onProgress?.(consumed, size, produced),
+    });
+    info.streamSize = r.produced;
+    if (r.problem) report(r.problem);
+    return { inner: await spill.finish(), info, close: () => spill.remove() };
+  } catch (e) {
+    await spill.remove();
+    if (e instanceof CancelledError) throw e;
+    throw e;
+  }
+}

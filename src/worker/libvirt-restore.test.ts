@@ -1,0 +1,96 @@
+// Real libvirt is the oracle: images edited by the CLI and by the worker (as the page does) are restored by `virsh restore` and the
+// guest shows the edit. Runs where virsh and libvirtd exist (.ci/run starts the daemon with
+// scripts/libvirt/libvirt.sh; started here if it is not running, and then stopped again).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { libvirtFixture } from '../format/testing/libvirt-fixtures.ts';
+import { Session } from './session.ts';
+import { ask } from './test-support.ts';
+
+const BIN = join(import.meta.dirname, '../../bin/vmstate-explorer.js');
+const SCRIPT = join(import.meta.dirname, '../../scripts/libvirt/libvirt.sh');
+const GUEST = 'vmx-fixture';
+const virsh = (...args: string[]) => spawnSync('virsh', ['-q', '-c', 'qemu:///system', ...args], { encoding: 'utf8', timeout: 60_000 });
+const reachable = () => existsSync('/usr/bin/virsh') && virsh('version').status === 0;
+let startedHere = false;
+const canStart = existsSync('/usr/bin/virsh') && existsSync('/usr/sbin/libvirtd') && process.getuid?.() === 0;
+const available = reachable() || (canStart && spawnSync('bash', [SCRIPT, 'start', 'raw'], { encoding: 'utf8' }).status === 0 && (startedHere = true) && reachable());
+
+const dir = mkdtempSync(join(tmpdir(), 'vmstate-libvirt-restore-'));
+const cli = (...args: string[]) => spawnSync('node', [BIN, ...args], { encoding: 'utf8' });
+const image = (name: string) => {
+  const path = join(dir, name.replace(/\.gz$/, ''));
+  writeFileSync(path, libvirtFixture(name));
+  return path;
+};
+const destroy = () => virsh('destroy', GUEST);
+
+beforeAll(() => destroy());
+afterAll(() => {
+  destroy();
+  rmSync(dir, { recursive: true, force: true });
+  if (startedHere) execFileSync('bash', [SCRIPT, 'stop']);
+});
+
+// In CI (.ci/run installs and starts libvirt) a missing libvirt is a failure, not a skip.
+describe.skipIf(!available && !process.env.CI)('virsh restore of images edited by the CLI', { timeout: 120_000 }, () => {
+  async function restore(file: string): Promise<void> {
+    destroy();
+    const r = virsh('restore', file);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  }
+  const hmp = (cmd: string) => virsh('qemu-monitor-command', '--hmp', GUEST, cmd).stdout;
+
+  it.each(['raw.sav', 'gzip.sav'])('%s with a CPU register, a CMOS byte and a new <description> restores with them', async (name) => {
+    const src = image(name);
+    const xml = cli('xml', src).stdout.replace(/<description>.*<\/description>/, '<description>edited by vmstate-explorer</description>');
+    writeFileSync(join(dir, 'new.xml'), xml);
+    const out = join(dir, `edited-${name}`);
+    rmSync(out, { force: true });
+    const r = cli('set', src, 'cpu (0)/env.regs[0]=0x1234abcd', 'mc146818rtc (0)/cmos_data[63]=0x5a', `libvirt/xml=@${join(dir, 'new.xml')}`, '-o', out);
+    expect(r.status).toBe(0);
+    await restore(out);
+    expect(virsh('domstate', GUEST).stdout.trim()).toBe('paused');
+    expect(hmp('info registers')).toMatch(/EAX=1234abcd/);
+    hmp('o /b 0x70 0x3f');
+    expect(hmp('i /b 0x71')).toMatch(/\[0x0071\] = 0x5a\b/);
+    expect(virsh('dumpxml', GUEST).stdout).toContain('<description>edited by vmstate-explorer</description>');
+  });
+
+  it.each(['raw.sav', 'gzip.sav'])('%s edited in the worker (register, CMOS, XML, downloaded raw) restores with the edits', async (name) => {
+    const s = new Session();
+    const f0 = await ask(s, { type: 'open', file: new Blob([libvirtFixture(name) as Uint8Array<ArrayBuffer>]), name });
+    const edit = async (generation: number, path: string, value: string) => {
+      const r = await ask(s, { type: 'edit', generation, edit: { kind: 'field', path, value }, force: false });
+      if (r.status !== 'applied') throw new Error(JSON.stringify(r));
+      return r.file;
+    };
+    const f1 = await edit(f0.generation, 'cpu (0)/env.regs[0]', '0x1234abcd');
+    const f2 = await edit(f1.generation, 'mc146818rtc (0)/cmos_data[63]', '0x5a');
+    const xml = f2.container!.libvirt!.xml.replace(/<description>.*<\/description>/, '<description>edited in the page</description>');
+    const f3 = await ask(s, { type: 'container-edit', generation: f2.generation, change: { xml } });
+    const d = await ask(s, { type: 'download', generation: f3.generation, compressed: 'raw' });
+    if (!d.ok) throw new Error(d.reasons.join());
+    const out = join(dir, `page-${name}`);
+    writeFileSync(out, new Uint8Array(await d.blob.arrayBuffer()));
+    await restore(out);
+    expect(hmp('info registers')).toMatch(/EAX=1234abcd/);
+    hmp('o /b 0x70 0x3f');
+    expect(hmp('i /b 0x71')).toMatch(/\[0x0071\] = 0x5a\b/);
+    expect(virsh('dumpxml', GUEST).stdout).toContain('<description>edited in the page</description>');
+  });
+
+  it('was_running set by the CLI: the restored guest runs; the original stays paused', async () => {
+    await restore(image('raw.sav'));
+    expect(virsh('domstate', GUEST).stdout.trim()).toBe('paused');
+    const out = join(dir, 'running.sav');
+    rmSync(out, { force: true });
+    expect(cli('set', image('raw.sav'), 'libvirt/was_running=1', '-o', out).status).toBe(0);
+    await restore(out);
+    expect(virsh('domstate', GUEST).stdout.trim()).toBe('running');
+  });
+});
