@@ -10,6 +10,7 @@ import { blobSource, type ByteSource } from '../format/byte-source.ts';
 import { CancelledError } from '../format/errors.ts';
 import { bundledLibrary } from '../format/library.ts';
 import { scanStream, type ScanResult } from '../format/scan.ts';
+import type { ReuseFrom } from '../format/scan-reuse.ts';
 import { diffSections, type DiffSide } from '../format/diff/sections.ts';
 import { hashRam, PageHasher, type PageHashes } from '../format/diff/ram-hash.ts';
 import { scannedHashes } from '../format/diff/diff-files.ts';
@@ -30,6 +31,15 @@ interface Right {
 }
 
 const MAX_BYTES = 16 * 1024 * 1024;
+/** Up to this size the open file's bytes are held to take its unchanged sections (scan-reuse.ts). */
+const REUSE_MAX = 32 * 1024 * 1024;
+
+/** The open file as sections to take: a device-state file decoded by the bundled descriptions. */
+async function reuseFrom(left: OpenFile): Promise<ReuseFrom | undefined> {
+  const m = left.scan.model;
+  if (left.scan.vmdesc || left.description || m.fileSize > REUSE_MAX || !m.records.some((r) => r.decodedBy === 'bundled')) return undefined;
+  return { model: m, bytes: await left.source.read(0, m.fileSize) };
+}
 const PROGRESS_MS = 50;
 
 export class CompareSession {
@@ -71,7 +81,8 @@ export class CompareSession {
       leftHashes?.catch(() => undefined); // awaited below unless the scan fails first
       // The right file's pages are hashed as the scanner passes them: it is read once.
       const hasher = new PageHasher();
-      const scan = await scanStream(source, { library: bundledLibrary(), signal, onProgress: (s, t) => progress('scan', s, t), ramPages: hasher.sink });
+      const reuse = await reuseFrom(left);
+      const scan = await scanStream(source, { library: bundledLibrary(), signal, onProgress: (s, t) => progress('scan', s, t), ramPages: hasher.sink, reuse });
       if (signal.aborted) throw new CancelledError();
       this.right = { name, source, scan };
       const result = await this.devices(left, ignore);
