@@ -20,7 +20,7 @@ export interface ReuseFrom {
   bytes: Uint8Array;
 }
 
-export type ReusedSection = Pick<StreamRecord, 'size' | 'dataSize' | 'footerOffset' | 'decodedBy' | 'vmsdName' | 'fields' | 'exact'>;
+export type ReusedSection = Pick<StreamRecord, 'size' | 'dataSize' | 'footerOffset' | 'decodedBy' | 'vmsdName' | 'fields' | 'exact' | 'problems'>;
 
 function shifted(nodes: readonly FieldNode[], delta: number): FieldNode[] {
   return nodes.map((n) => ({ ...n, offset: n.offset + delta, ...(n.children ? { children: shifted(n.children, delta) } : {}) }));
@@ -34,7 +34,7 @@ export class SectionReuse {
       // Only sections a bundled description decoded exactly, whole, with a footer: the decode
       // that made them read nothing but their data and the footer that confirmed the end.
       if (r.kind !== 'section' || r.sectionType !== 'full' || r.depth !== 0 || r.decodedBy !== 'bundled' || !r.exact || r.heuristic) continue;
-      if (r.problems.length || r.footerOffset === undefined || r.dataOffset === undefined || r.dataSize === undefined || !r.fields) continue;
+      if (r.footerOffset === undefined || r.dataOffset === undefined || r.dataSize === undefined || !r.fields) continue;
       const label = sectionLabel(r.idstr!, r.instanceId!);
       if (!this.byLabel.has(label)) this.byLabel.set(label, r);
     }
@@ -60,10 +60,13 @@ export class SectionReuse {
     const f = at + n;
     if (b[f] !== REC.SECTION_FOOTER || ((b[f + 1] << 24) | (b[f + 2] << 16) | (b[f + 3] << 8) | b[f + 4]) >>> 0 !== sectionId) return null;
     const delta = dataStart - r.dataOffset!;
+    // A problem's text may name offsets: taken only where nothing moved.
+    if (delta !== 0 && r.problems.length) return null;
     return {
       size: dataStart + n + 5 - pos, dataSize: n, footerOffset: dataStart + n, decodedBy: r.decodedBy, vmsdName: r.vmsdName, exact: true,
       // The same bytes at the same offsets: the very nodes (never mutated once scanned).
       fields: delta === 0 ? r.fields : shifted(r.fields!, delta),
+      problems: r.problems.map((p) => ({ ...p })),
     };
   }
 }

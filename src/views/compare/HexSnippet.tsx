@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { FieldNode } from '../../format/model.ts';
-import { hexWindow, leafAt } from './compare-rows.ts';
+import { hexWindow, leafAt, leavesIn } from './compare-rows.ts';
 
 export interface SnippetProps {
   label: string;
@@ -33,6 +33,9 @@ export function HexSnippet({ label, fileSize, offset, size, fetch, fields, onPic
   const rows: number[] = [];
   for (let at = from; at < to; at += 16) rows.push(at);
   const data = bytes?.from === from ? bytes.data : null;
+  const leaves = leavesIn(fields, from, to);
+  // Alternate shading per field, so each side's own field boundaries show without hovering.
+  const shade = new Map(leaves.map((n, i) => [n, i % 2]));
   return (
     <figure className="snippet" aria-label={label}>
       <figcaption>{label} · 0x{offset.toString(16)} ({size} byte{size === 1 ? '' : 's'})</figcaption>
@@ -45,8 +48,9 @@ export function HexSnippet({ label, fileSize, offset, size, fetch, fields, onPic
               const o = at + i;
               const field = leafAt(fields, o);
               const inDiff = o >= offset && o < offset + size;
+              const alt = field && shade.get(field) === 1 ? ' alt' : '';
               return (
-                <span key={o} className={`hb${inDiff ? ' sel' : ''}`} title={field ? `0x${o.toString(16)} ${field.path}` : `0x${o.toString(16)}`} onClick={() => onPick?.(o, field)}>
+                <span key={o} className={`hb${inDiff ? ' sel' : ''}${alt}`} title={field ? `0x${o.toString(16)} ${field.path}` : `0x${o.toString(16)}`} onClick={() => onPick?.(o, field)}>
                   {data ? hex2(data[o - from]) : '··'}
                 </span>
               );
@@ -54,6 +58,17 @@ export function HexSnippet({ label, fileSize, offset, size, fetch, fields, onPic
           </div>
         ))}
       </div>
+      {leaves.length > 0 && (
+        <ul className="snippet-fields" aria-label={`${label}: fields in view`}>
+          {leaves.map((n) => (
+            <li key={n.path} className={n.offset < offset + size && offset < n.offset + n.size ? 'sel' : undefined}>
+              <button type="button" className="link mono" onClick={() => onPick?.(n.offset, n)}>
+                0x{n.offset.toString(16)} {n.path.slice(n.path.indexOf('/') + 1)}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
     </figure>
   );
 }

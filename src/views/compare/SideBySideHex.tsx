@@ -7,7 +7,7 @@ import { HexSnippet } from './HexSnippet.tsx';
 /**
  * Both files' bytes of the selected difference side by side, each annotated with its own fields.
  * A click on the left bytes selects that field in the explorer's tree and hex view (the open
- * file); on the right it names the right file's field.
+ * file); on either side, a byte of another listed difference selects that difference.
  */
 export function SideBySideHex({ section, path }: { section: SectionDiff; path: string | null }) {
   const model = useExplorer((s) => s.model);
@@ -17,6 +17,7 @@ export function SideBySideHex({ section, path }: { section: SectionDiff; path: s
   const rightBytes = useExplorer((s) => s.compareBytes);
   const compareRecord = useExplorer((s) => s.compareRecord);
   const selectOffset = useExplorer((s) => s.selectOffset);
+  const selectDifference = useExplorer((s) => s.selectDifference);
   const [right, setRight] = useState<StreamRecord | null>(null);
   const [picked, setPicked] = useState<string | null>(null);
   const rightIndex = section.right?.recordIndex;
@@ -32,16 +33,30 @@ export function SideBySideHex({ section, path }: { section: SectionDiff; path: s
   const leftAt = field?.left ?? (section.left && { offset: section.left.offset, size: Math.min(section.left.size, 64) });
   const rightAt = field?.right ?? (section.right && { offset: section.right.offset, size: Math.min(section.right.size, 64) });
   const leftFields = section.left ? model?.records[section.left.recordIndex]?.fields : undefined;
-  const pickRight = (o: number, f: FieldNode | null) => setPicked(`right 0x${o.toString(16)}: ${f?.path ?? 'no field'}`);
+  // A picked byte's field, when it is one of the differences listed, becomes the selected one.
+  const listed = (f: FieldNode | null) => {
+    const rel = f ? f.path.slice(f.path.indexOf('/') + 1) : null;
+    return rel !== null && section.fields.some((x) => x.path === rel) ? rel : null;
+  };
+  const pick = (side: 'left' | 'right', o: number, f: FieldNode | null) => {
+    setPicked(`${side} 0x${o.toString(16)}: ${f?.path ?? 'no field'}`);
+    const rel = listed(f);
+    if (rel && rel !== path) selectDifference({ key: section.key, path: rel });
+  };
+  const pickLeft = (o: number, f: FieldNode | null) => {
+    // The open file's tree and hex view follow the left side.
+    selectOffset(o);
+    pick('left', o, f);
+  };
   return (
     <div className="side-by-side" aria-label="Bytes side by side">
       {leftAt ? (
-        <HexSnippet label="Left (open file)" fileSize={leftSize} offset={leftAt.offset} size={leftAt.size} fetch={leftBytes} fields={leftFields} onPick={(o) => selectOffset(o)} />
+        <HexSnippet label="Left (open file)" fileSize={leftSize} offset={leftAt.offset} size={leftAt.size} fetch={leftBytes} fields={leftFields} onPick={pickLeft} />
       ) : (
         <p className="muted">Not in the left file.</p>
       )}
       {rightAt ? (
-        <HexSnippet label="Right" fileSize={rightSize} offset={rightAt.offset} size={rightAt.size} fetch={rightBytes} fields={right?.fields} onPick={pickRight} />
+        <HexSnippet label="Right" fileSize={rightSize} offset={rightAt.offset} size={rightAt.size} fetch={rightBytes} fields={right?.fields} onPick={(o, f) => pick('right', o, f)} />
       ) : (
         <p className="muted">Not in the right file.</p>
       )}

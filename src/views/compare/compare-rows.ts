@@ -65,3 +65,13 @@ export function leafAt(fields: readonly FieldNode[] | undefined, offset: number)
   }
   return null;
 }
+
+/** The leaves (deepest fields) with bytes in [from, to), in file order: a snippet's annotations. */
+export function leavesIn(fields: readonly FieldNode[] | undefined, from: number, to: number, out: FieldNode[] = []): FieldNode[] {
+  for (const n of fields ?? []) {
+    if (n.offset >= to || n.offset + n.size <= from) continue;
+    if (n.children?.length) leavesIn(n.children, from, to, out);
+    else out.push(n);
+  }
+  return out;
+}
