@@ -47,6 +47,8 @@ export interface SessionOptions {
   /** How long an outlined model waits at most for the page's 'drawn' (default DRAW_PAUSE_MS). */
   drawPauseMs?: number;
   onDecode?(how: 'quick' | 'full'): void;
+  /** See compare.ts SMALL; tests lower it to exercise devices first on small streams. */
+  compareWholeUpTo?: number;
 }
 
 export class Session {
@@ -60,7 +62,7 @@ export class Session {
   private opening: { generation: number; source: ByteSource } | null = null;
   private readonly edits: EditOps;
   /** A second file compared with this one (issue #13). */
-  readonly compare = new CompareSession(() => this.need());
+  readonly compare = new CompareSession(() => this.need(), () => this.opts.compareWholeUpTo);
 
   constructor(private readonly opts: SessionOptions = {}) {
     this.edits = new EditOps({

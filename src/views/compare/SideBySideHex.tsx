@@ -34,13 +34,16 @@ export function SideBySideHex({ section, path }: { section: SectionDiff; path: s
   const rightAt = field?.right ?? (section.right && { offset: section.right.offset, size: Math.min(section.right.size, 64) });
   const leftFields = section.left ? model?.records[section.left.recordIndex]?.fields : undefined;
   // A picked byte's field, when it is one of the differences listed, becomes the selected one.
-  const listed = (f: FieldNode | null) => {
-    const rel = f ? f.path.slice(f.path.indexOf('/') + 1) : null;
-    return rel !== null && section.fields.some((x) => x.path === rel) ? rel : null;
+  const listed = (f: FieldNode | null, o: number) => {
+    if (!f) return null;
+    const rel = f.path.slice(f.path.indexOf('/') + 1);
+    // A buffer's differing bytes are listed one by one, named like an edit of that byte.
+    const byte = `${rel}[${o - f.offset}]`;
+    return section.fields.find((x) => x.path === rel || x.path === byte)?.path ?? null;
   };
   const pick = (side: 'left' | 'right', o: number, f: FieldNode | null) => {
     setPicked(`${side} 0x${o.toString(16)}: ${f?.path ?? 'no field'}`);
-    const rel = listed(f);
+    const rel = listed(f, o);
     if (rel && rel !== path) selectDifference({ key: section.key, path: rel });
   };
   const pickLeft = (o: number, f: FieldNode | null) => {

@@ -26,7 +26,7 @@ describe('comparison rows', () => {
   });
 
   it('shows whole rows around a field, clipped to the file', () => {
-    expect(hexWindow(100, 1, 1000)).toEqual({ from: 64, to: 160 });
+    expect(hexWindow(100, 1, 1000)).toEqual({ from: 64, to: 192 });
     expect(hexWindow(5, 1, 40)).toEqual({ from: 0, to: 40 });
   });
 });

@@ -51,7 +51,7 @@ export function sideText(side: FieldDiff['left']): string {
 }
 
 /** The bytes to show around a field: whole 16-byte rows, at least `rows` of them. */
-export function hexWindow(offset: number, size: number, fileSize: number, rows = 6): { from: number; to: number } {
+export function hexWindow(offset: number, size: number, fileSize: number, rows = 8): { from: number; to: number } {
   const from = Math.max(0, Math.floor(offset / 16) * 16 - 32);
   const end = Math.max(offset + Math.min(size, 16 * 64), from + rows * 16);
   return { from, to: Math.min(fileSize, Math.ceil(end / 16) * 16) };
