@@ -71,4 +71,18 @@ describe('compare in the worker', () => {
     await running;
     expect(messages.filter((m) => m.kind === 'reply')).toEqual([{ kind: 'reply', id: 3, ok: false, error: { code: 'cancelled', message: 'Cancelled' } }]);
   });
+
+  it('a libvirt save image is compared by the stream inside it; a compressor the page cannot decode is refused with the reason', async () => {
+    const libvirt = (name: string) => new Blob([readFileSync(new URL(`../../public/fixtures/libvirt/${name}`, import.meta.url))]);
+    const s = new Session();
+    const opened = await ask(s, { type: 'open', file: pair('cmos-before-migration.bin'), name: 'before' });
+    const { reply } = await run(s, 2, { type: 'compare', generation: opened.generation, file: libvirt('raw.sav'), name: 'raw.sav', ignore: [] });
+    const c = value<'compare'>(reply);
+    // Another guest (libvirt's), the same machine type: the devices align by idstr and instance.
+    expect(c.result.right.variant).toBe('migration');
+    expect(c.result.sections.find((x) => x.key === 'mc146818rtc (0)')!.right).toBeDefined();
+    expect(c.result.ram!.blocks.length).toBeGreaterThan(0);
+    const xz = await run(s, 3, { type: 'compare', generation: opened.generation, file: libvirt('xz.sav'), name: 'xz.sav', ignore: [] });
+    expect(xz.reply).toMatchObject({ ok: false, error: { message: expect.stringMatching(/xz images open in the CLI/) } });
+  });
 });

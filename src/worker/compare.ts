@@ -7,7 +7,7 @@
 // comparison and its scan; the right RAM is hashed after that scan.
 
 import { blobSource, memorySource, type ByteSource } from '../format/byte-source.ts';
-import { CancelledError } from '../format/errors.ts';
+import { CancelledError, formatProblem } from '../format/errors.ts';
 import { bundledLibrary } from '../format/library.ts';
 import { scanStream, type ScanResult } from '../format/scan.ts';
 import type { ReuseFrom } from '../format/scan-reuse.ts';
@@ -18,6 +18,7 @@ import { compareRam } from '../format/diff/ram-diff.ts';
 import type { DiffResult } from '../format/diff/types.ts';
 import type { StreamModel, StreamRecord } from '../format/model.ts';
 import { RequestError, type OpenFile } from './open-file.ts';
+import { openContainer, type OpenedContainer } from './container-open.ts';
 import { outline } from './outline.ts';
 import { hasHeader, preliminaryModel } from './preliminary.ts';
 import type { CompareEvent, CompareReply } from './protocol.ts';
@@ -49,12 +50,14 @@ const PROGRESS_MS = 50;
 export class CompareSession {
   private running: { id: number; abort: AbortController } | null = null;
   private right: Right | null = null;
+  /** The right file's container (a libvirt or qcow2 image around its stream), closed with it. */
+  private container: OpenedContainer | null = null;
   private ram: { leftGeneration: number; result: DiffResult['ram'] } | null = null;
 
   /** `left` is the session's open file, when its scan is complete. */
   constructor(private readonly left: () => OpenFile, private readonly wholeUpTo: () => number | undefined = () => undefined) {}
 
-  async compare(id: number, generation: number, file: Blob, name: string, ignore: string[], emit: CompareEmit): Promise<CompareReply> {
+  async compare(id: number, generation: number, dropped: Blob, name: string, ignore: string[], emit: CompareEmit): Promise<CompareReply> {
     const left = this.left();
     if (left.generation !== generation) throw new RequestError('stale', `File generation ${generation} was replaced by ${left.generation}`);
     this.running?.abort.abort();
@@ -62,6 +65,13 @@ export class CompareSession {
     this.running = { id, abort };
     const signal = abort.signal;
     try {
+      // A save image is compared by the stream inside it, as it opens in the explorer.
+      const opened = await openContainer(dropped, { signal });
+      await this.container?.close();
+      this.container = opened;
+      const file = opened.inner;
+      const refused = opened.info?.problems.find((p) => p.severity === 'error');
+      if (refused && file.size === 0) throw new Error(formatProblem(refused));
       const small = file.size <= (this.wholeUpTo() ?? SMALL);
       // Both reads at once; the open file's only where its sections can be taken.
       const [whole, reuse] = small ? await Promise.all([file.arrayBuffer(), reuseFrom(left)]) : [null, undefined];
@@ -146,6 +156,8 @@ export class CompareSession {
     this.running?.abort.abort();
     const had = this.right !== null;
     this.right = null;
+    void this.container?.close();
+    this.container = null;
     this.ram = null;
     return had;
   }
