@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { fileSource } from '../src/cli/node-source.ts';
 import { runEdits } from '../src/cli/edit-commands.ts';
-import { bundledLibrary } from '../src/format/library.ts';
+import { bundledLibrary } from '../src/format/library-bundled.ts';
 import { BENCH_DIR, diffInputs } from './bench-inputs.ts';
 import { fmtMs, median, MiB, ROOT, until, warmPageCache, type Bench } from './bench-harness.ts';
 
@@ -28,7 +28,7 @@ async function editedDevstate(): Promise<string> {
   if (existsSync(out)) return out; // made by an earlier run (the CLI never overwrites)
   const src = await fileSource(DEVSTATE);
   try {
-    const r = await runEdits(src, [{ kind: 'field', path: 'mc146818rtc (0)/cmos_data[63]', value: '0x5a' }], out, { library: bundledLibrary() });
+    const r = await runEdits({ stream: src }, [{ kind: 'field', path: 'mc146818rtc (0)/cmos_data[63]', value: '0x5a' }], out, { library: bundledLibrary() });
     if (!r.ok) throw new Error(`making ${out}: ${r.reason}`);
   } finally {
     await src.close();

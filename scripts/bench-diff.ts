@@ -8,7 +8,7 @@ import { devicesFirst } from '../src/format/devices-first.ts';
 import { diffFiles } from '../src/format/diff/diff-files.ts';
 import { diffSections } from '../src/format/diff/sections.ts';
 import { scanStream } from '../src/format/scan.ts';
-import { bundledLibrary } from '../src/format/library.ts';
+import { bundledLibrary } from '../src/format/library-bundled.ts';
 import { fileSource } from '../src/cli/node-source.ts';
 import { preliminaryModel } from '../src/worker/preliminary.ts';
 import { diffInputs } from './bench-inputs.ts';

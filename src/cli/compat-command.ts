@@ -11,9 +11,10 @@ import type { DescriptionLibrary } from '../format/descriptions.ts';
 import { scanStream } from '../format/scan.ts';
 import { loadDescription, type Vmdesc } from '../format/vmdesc.ts';
 import { fileSource } from './node-source.ts';
+import { publicDir } from './public-dir.ts';
 
-const COMPAT_DIR = join(import.meta.dirname, '../../public/compat');
-const gz = (name: string) => new Uint8Array(gunzipSync(readFileSync(join(COMPAT_DIR, name))));
+const compatDir = () => publicDir('compat', 'loads.json');
+const gz = (name: string) => new Uint8Array(gunzipSync(readFileSync(join(compatDir(), name))));
 
 export const COMPAT_VERSIONS = ['7.2', '10.0', '11.1'];
 
@@ -36,7 +37,7 @@ function loadTarget(version: string): CompatTarget {
 async function loadReference(version: string, family: string): Promise<ReferenceState | null> {
   const key = `${family}-${version}`;
   if (!references.has(key)) {
-    if (!existsSync(join(COMPAT_DIR, `${key}-devstate.bin.gz`))) references.set(key, null);
+    if (!existsSync(join(compatDir(), `${key}-devstate.bin.gz`))) references.set(key, null);
     else {
       const bytes = gz(`${key}-devstate.bin.gz`);
       const vmdesc = await loadDescription(memorySource(gz(`${key}-migration.bin.gz`)));

@@ -3,7 +3,7 @@
 // printed. Lives in cli because the table is the CLI's.
 import { memorySource } from '../format/byte-source.ts';
 import { DecodeError } from '../format/errors.ts';
-import { bundledLibrary } from '../format/library.ts';
+import { bundledLibrary } from '../format/library-bundled.ts';
 import type { FuzzCase } from '../format/testing/fuzz-cases.ts';
 import { checkHostile, problemFault } from '../format/testing/hostile.ts';
 import { loadDescription, type Vmdesc } from '../format/vmdesc.ts';

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { memorySource } from './byte-source.ts';
 import { editedSource } from './edit/piece-table.ts';
 import { planFieldEdit } from './edit/plan.ts';
-import { bundledLibrary } from './library.ts';
+import { bundledLibrary } from './library-bundled.ts';
 import type { StreamModel } from './model.ts';
 import { scanStream } from './scan.ts';
 import { fixtureBytes } from './testing/fixtures.ts';

@@ -20,7 +20,8 @@ export interface ReuseFrom {
   bytes: Uint8Array;
 }
 
-export type ReusedSection = Pick<StreamRecord, 'size' | 'dataSize' | 'footerOffset' | 'decodedBy' | 'vmsdName' | 'fields' | 'exact' | 'problems'>;
+/** What the decode of a section adds to its header's fields: everything but where it is and what it is called. */
+export type ReusedSection = Omit<StreamRecord, 'index' | 'depth' | 'kind' | 'sectionType' | 'offset' | 'sectionId' | 'idstr' | 'instanceId' | 'versionId' | 'dataOffset'>;
 
 function shifted(nodes: readonly FieldNode[], delta: number): FieldNode[] {
   return nodes.map((n) => ({ ...n, offset: n.offset + delta, ...(n.children ? { children: shifted(n.children, delta) } : {}) }));
@@ -62,8 +63,10 @@ export class SectionReuse {
     const delta = dataStart - r.dataOffset!;
     // A problem's text may name offsets: taken only where nothing moved.
     if (delta !== 0 && r.problems.length) return null;
+    // Every decoded property of the record (description, versions, exactness, ...), new offsets.
+    const { index: _i, depth: _d, kind: _k, sectionType: _t, offset: _o, sectionId: _s, idstr: _n, instanceId: _in, versionId: _v, dataOffset: _do, ...decoded } = r;
     return {
-      size: dataStart + n + 5 - pos, dataSize: n, footerOffset: dataStart + n, decodedBy: r.decodedBy, vmsdName: r.vmsdName, exact: true,
+      ...decoded, size: dataStart + n + 5 - pos, dataSize: n, footerOffset: dataStart + n,
       // The same bytes at the same offsets: the very nodes (never mutated once scanned).
       fields: delta === 0 ? r.fields : shifted(r.fields!, delta),
       problems: r.problems.map((p) => ({ ...p })),

@@ -14,6 +14,7 @@ import { decodeRamRecords, indexMappedBitmap, newRamSummary, RamState, type RamP
 import { COMMANDS, findNextHeader, plausibleSectionHeader, QEMU_VM_FILE_MAGIC, QEMU_VM_FILE_VERSION, QEMU_VM_FILE_VERSION_COMPAT, REC } from './records.ts';
 import { decodeSectionData, type FramingState } from './section-decoder.ts';
 import { SectionReuse, type ReuseFrom } from './scan-reuse.ts';
+import { settleVersions } from './version-consensus.ts';
 import { locateVmdesc, readVmdesc, type Vmdesc } from './vmdesc.ts';
 import { WindowReader } from './window-reader.ts';
 
@@ -82,6 +83,7 @@ class Scanner {
     m.footers = this.framing.footers;
     m.ramBlocks = [...this.ram.blocks.values()].map((b) => b.info());
     m.variant = !m.hasHeader ? (m.records.length ? 'colo' : 'unknown') : m.hasConfiguration ? 'migration' : m.footers === false ? 'devstate-xen' : 'devstate';
+    m.likelyQemu = await settleVersions(m.records, this.reader, this.framing, this.opts.library);
     m.problems = m.records.flatMap((r) => r.problems).concat(m.problems);
     this.opts.onProgress?.(m.fileSize, m.fileSize);
     return { model: m, ram: this.ram, vmdesc: this.vmdesc };
@@ -258,7 +260,7 @@ class Scanner {
     const end = d.dataEnd + (d.footer ? 5 : 0);
     this.push({
       ...base, size: end - pos, dataSize: d.dataEnd - dataStart, footerOffset: d.footer ? d.dataEnd : undefined,
-      decodedBy: d.decodedBy, vmsdName: d.vmsdName, fields: d.fields, exact: d.exact, heuristic: d.heuristic || undefined, problems: d.problems,
+      decodedBy: d.decodedBy, vmsdName: d.vmsdName, describedBy: d.describedBy, describedVersions: d.describedVersions, fields: d.fields, exact: d.exact, heuristic: d.heuristic || undefined, problems: d.problems,
     });
     return end;
   }

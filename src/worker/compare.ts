@@ -8,9 +8,9 @@
 
 import { blobSource, memorySource, type ByteSource } from '../format/byte-source.ts';
 import { CancelledError, formatProblem } from '../format/errors.ts';
-import { bundledLibrary } from '../format/library.ts';
 import { scanStream, type ScanResult } from '../format/scan.ts';
 import type { ReuseFrom } from '../format/scan-reuse.ts';
+import type { DescriptionLibrary } from '../format/descriptions.ts';
 import { diffSections, type DiffSide } from '../format/diff/sections.ts';
 import { hashRam, PageHasher, type PageHashes } from '../format/diff/ram-hash.ts';
 import { scannedHashes } from '../format/diff/diff-files.ts';
@@ -19,6 +19,7 @@ import type { DiffResult } from '../format/diff/types.ts';
 import type { StreamModel, StreamRecord } from '../format/model.ts';
 import { RequestError, type OpenFile } from './open-file.ts';
 import { openContainer, type OpenedContainer } from './container-open.ts';
+import { libraryFor } from './library-fetch.ts';
 import { outline } from './outline.ts';
 import { hasHeader, preliminaryModel } from './preliminary.ts';
 import type { CompareEvent, CompareReply } from './protocol.ts';
@@ -39,10 +40,14 @@ const MAX_BYTES = 16 * 1024 * 1024;
  */
 const SMALL = 32 * 1024 * 1024;
 
-/** The open file as sections to take: a device-state file decoded by the bundled descriptions. */
-async function reuseFrom(left: OpenFile): Promise<ReuseFrom | undefined> {
+/**
+ * The open file as sections to take: a device-state file decoded by the bundled descriptions, the
+ * very library the right file is scanned with (the same candidates for each section).
+ */
+async function reuseFrom(left: OpenFile, library: DescriptionLibrary): Promise<ReuseFrom | undefined> {
   const m = left.scan.model;
   if (left.scan.vmdesc || left.description || m.fileSize > SMALL || !m.records.some((r) => r.decodedBy === 'bundled')) return undefined;
+  if ((await libraryFor(left.source)) !== library) return undefined;
   return { model: m, bytes: await left.source.read(0, m.fileSize) };
 }
 const PROGRESS_MS = 50;
@@ -74,12 +79,13 @@ export class CompareSession {
       if (refused && file.size === 0) throw new Error(formatProblem(refused));
       const small = file.size <= (this.wholeUpTo() ?? SMALL);
       // Both reads at once; the open file's only where its sections can be taken.
-      const [whole, reuse] = small ? await Promise.all([file.arrayBuffer(), reuseFrom(left)]) : [null, undefined];
+      const library = await libraryFor(blobSource(file));
+      const [whole, reuse] = small ? await Promise.all([file.arrayBuffer(), reuseFrom(left, library)]) : [null, undefined];
       const source = whole ? memorySource(new Uint8Array(whole)) : blobSource(file);
       const leftSide: DiffSide = { name: left.name, model: left.scan.model, read: (o, n) => left.source.read(o, n) };
       const progress = throttle((phase: 'scan' | 'ram', done: number, total: number) => emit({ type: 'compare-progress', id, phase, done, total }));
       if (!small && (await hasHeader(source))) {
-        const pre = await preliminaryModel(source, bundledLibrary());
+        const pre = await preliminaryModel(source, library);
         if (pre.ok && !signal.aborted) {
           const result = await diffSections(leftSide, { name, model: pre.model, read: (o, n) => source.read(o, n) }, { ignore });
           emit({ type: 'compare-devices', id, stage: 'devices-first', result, right: { name, model: outline(pre.model) }, leftGeneration: left.generation });
@@ -98,7 +104,7 @@ export class CompareSession {
       leftHashes?.catch(() => undefined); // awaited below unless the scan fails first
       // The right file's pages are hashed as the scanner passes them: it is read once.
       const hasher = new PageHasher();
-      const scan = await scanStream(source, { library: bundledLibrary(), signal, onProgress: (s, t) => progress('scan', s, t), ramPages: hasher.sink, reuse });
+      const scan = await scanStream(source, { library, signal, onProgress: (s, t) => progress('scan', s, t), ramPages: hasher.sink, reuse });
       if (signal.aborted) throw new CancelledError();
       this.right = { name, source, scan };
       const result = await this.devices(left, ignore);

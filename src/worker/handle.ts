@@ -64,8 +64,6 @@ async function serve(session: Session, id: number, req: Request, post: Post): Pr
       return { value: session.exportPatch(req.generation), transfer: [] };
     case 'download':
       return { value: await session.download(req.generation, progressSender(id, post), req.compressed), transfer: [] };
-    case 'container-edit':
-      return { value: await session.containerEdit(req.generation, req.change), transfer: [] };
     case 'compare':
       return { value: await session.compare.compare(id, req.generation, req.file, req.name, req.ignore, (event) => post({ kind: 'event', event })), transfer: [] };
     case 'recompare':

@@ -39,8 +39,6 @@ export type Request =
    * A compressed container is re-compressed where the browser can ('keep') or written raw ('raw').
    */
   | { type: 'download'; generation: number; compressed?: 'keep' | 'raw' }
-  /** Rewrites the container's own fields (libvirt: domain XML, was_running); null reverts them. */
-  | { type: 'container-edit'; generation: number; change: { xml?: string; wasRunning?: boolean } | null }
   /** Compares the open file (left) with `file` (right): devices, then RAM (issue #13). Cancellable. */
   | { type: 'compare'; generation: number; file: Blob; name: string; ignore: string[] }
   /** The last comparison's devices again, against the open file as it is now, with another ignore list. */
@@ -80,7 +78,7 @@ export interface OpenedFile {
   storageError?: string;
   /** The container around the stream (libvirt save image), as edited; `model` is the stream's, in stream offsets. */
   container?: ContainerInfo;
-  /** The container's own fields differ from the file's (not kept between visits, not in undo). */
+  /** The applied edits changed the container's own fields ('container' changes, in the edit history). */
   containerEdited?: boolean;
 }
 
@@ -106,7 +104,6 @@ export interface Replies {
   redo: OpenedFile;
   'export-patch': { text: string; edits: number };
   download: DownloadReply;
-  'container-edit': OpenedFile;
   compare: CompareReply;
   recompare: CompareReply;
   'compare-bytes': { offset: number; bytes: Uint8Array };

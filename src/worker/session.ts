@@ -4,7 +4,7 @@
 import { blobSource, type ByteSource } from '../format/byte-source.ts';
 import { editedSource } from '../format/edit/piece-table.ts';
 import { CancelledError } from '../format/errors.ts';
-import { bundledLibrary } from '../format/library.ts';
+import { libraryFor } from './library-fetch.ts';
 import { scanStream, type ScanResult } from '../format/scan.ts';
 import type { StreamModel } from '../format/model.ts';
 import { loadDescription, type Vmdesc } from '../format/vmdesc.ts';
@@ -19,7 +19,7 @@ import { ramBlockBlob } from './ram-export.ts';
 import { ramPicture, type RamPicture } from './ram-picture.ts';
 import { fieldNodes, outline } from './outline.ts';
 import { openContainer } from './container-open.ts';
-import { changeContainer, imageBlob, type ContainerDownload, type ContainerState } from './container-state.ts';
+import { containerAfter, imageBlob, type ContainerDownload, type ContainerState } from './container-state.ts';
 import { CompareSession } from './compare.ts';
 
 export { RequestError, type Progress } from './open-file.ts';
@@ -87,7 +87,7 @@ export class Session {
       // A libvirt save image opens as the stream inside it (format/container); a compressed one
       // is decompressed into a spill first, its progress in compressed bytes read.
       const opened = await openContainer(dropped, { signal: abort.signal, onProgress: (consumed, total) => progress(consumed, total) });
-      if (opened.info) container = { file: dropped, stream: opened.inner, original: opened.info, info: opened.info, change: null, close: () => opened.close() };
+      if (opened.info) container = { file: dropped, stream: opened.inner, original: opened.info, info: opened.info, edited: false, close: () => opened.close() };
       const file = opened.inner;
       const original = blobSource(file);
       let generation = ++this.generation;
@@ -95,9 +95,9 @@ export class Session {
       // First the device sections (before hashing, which reads a few MiB): the page shows them at
       // once. The forward scan starts without waiting for the page to draw them: holding it back
       // until then made the table ~30 ms sooner (90 vs 120 ms, 2 cores) and every scan 100-150 ms later.
-      if (early && (await hasHeader(original))) early.devices({ ...(await preliminaryModel(original, bundledLibrary())), generation });
+      if (early && (await hasHeader(original))) early.devices({ ...(await preliminaryModel(original, await libraryFor(original))), generation });
       // Looking up kept edits (hash + IndexedDB) runs beside the scan of the file as it is.
-      const restoring = restoreFor(file, name, this.opts.storage);
+      const restoring = restoreFor(file, name, this.opts.storage, container && blobSource(dropped));
       restoring.catch(() => undefined); // awaited below unless the scan fails first
       let scan = await this.scan(id, abort, original, undefined, progress);
       const restore = await restoring;
@@ -109,6 +109,7 @@ export class Session {
         scan = await this.scan(id, abort, source, undefined, progress);
       }
       const unedited = restore.history.done.length ? null : scan.model;
+      if (container && restore.history.done.length) container = await containerAfter(container, restore.history.done);
       if (early && fieldNodes(scan.model, OUTLINE_FROM) >= OUTLINE_FROM) {
         early.outline(outline(scan.model), generation);
         // The full model's message takes the page's main thread for tens of milliseconds to
@@ -126,19 +127,6 @@ export class Session {
       await container?.close();
       this.finish(id);
     }
-  }
-
-  /** The container's own fields (libvirt XML, was_running); refused with libvirt's reason. */
-  containerEdit(generation: number, change: { xml?: string; wasRunning?: boolean } | null): Promise<OpenedFile> {
-    return this.edits.exclusive(async () => {
-      const cur = this.checkFile(generation);
-      if (!cur.container) throw new RequestError('bad-request', 'This file is a bare QEMU stream: it has no libvirt header or XML to edit');
-      const container = await changeContainer(cur.container, change);
-      if (this.current !== cur) throw new RequestError('stale', `${cur.name} was replaced while the change was applied`);
-      // The stream's bytes are unchanged, so the generation stays: cached pages remain valid.
-      this.current = { ...cur, container };
-      return openedFile(this.current);
-    });
   }
 
   /** The page drew open `target`'s outline; false if that open was not waiting. */
@@ -228,7 +216,7 @@ export class Session {
       const cur = this.checkFile(generation);
       const r = await this.edits.download(cur, progress);
       if (!r.ok || !cur.container) return r;
-      const { blob, notes } = await imageBlob(cur.container, r.blob, compressed);
+      const { blob, notes } = await imageBlob(cur.container, r.blob, cur.history.done, compressed);
       return { ...r, blob, notes };
     });
   }
@@ -255,7 +243,7 @@ export class Session {
   }
 
   private async scan(id: number, abort: AbortController, source: ByteSource, vmdesc: Vmdesc | undefined, progress: Progress): Promise<ScanResult> {
-    const result = await scanStream(source, { vmdesc, library: bundledLibrary(), signal: abort.signal, onProgress: progress });
+    const result = await scanStream(source, { vmdesc, library: await libraryFor(source), signal: abort.signal, onProgress: progress });
     // Aborted after the scanner's last check: the caller asked to drop it, so it is still cancelled.
     if (abort.signal.aborted || this.running?.id !== id) throw new CancelledError();
     return result;

@@ -33,6 +33,7 @@ export function Toolbar({ onGoTo }: { onGoTo(): void }) {
         <p className="file-info">
           <strong>{file.name}</strong> · {sizeText(file.size)} · {model.variant}
           {model.machine ? ` · ${model.machine}` : ''}
+          {model.likelyQemu ? ` · fits QEMU ${model.likelyQemu.join(' / ')}` : ''}
           {file.description ? ` · described by ${file.description}` : ''}
           {partial === 'devices' ? ' · devices first, still reading' : partial === 'outline' ? ' · loading fields' : model.complete ? '' : ' · incomplete'}
         </p>

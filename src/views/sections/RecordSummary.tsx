@@ -27,7 +27,7 @@ export function RecordSummary({ record: r }: { record: StreamRecord }) {
     r.versionId !== undefined ? `version ${r.versionId}` : null,
     `${r.size.toLocaleString('en-US')} bytes at ${hex(r.offset)}`,
     r.vmsdName && r.vmsdName !== r.idstr ? `vmsd ${r.vmsdName}` : null,
-    r.decodedBy ? `decoded by ${r.decodedBy}` : null,
+    r.decodedBy ? `decoded by ${r.decodedBy}${r.describedBy ? ` (${r.describedBy})` : ''}` : null,
     r.heuristic ? 'end found by heuristic' : null,
     headerEdited ? 'header edited' : null,
     dataEdited ? 'fields edited' : null,
