@@ -14,7 +14,7 @@ export function SectionDiffTable({ sections }: { sections: readonly SectionDiff[
   const selected = useExplorer((s) => s.compareSelection?.key ?? null);
   const select = useExplorer((s) => s.selectDifference);
   return (
-    <div className="table-scroll">
+    <div className="compare-table">
       <table className="grid compare-sections" aria-label="Sections compared">
         <thead>
           <tr>
