@@ -24,7 +24,7 @@ export async function openByInput(page: Page, filePath: string): Promise<void> {
  * Drops `bytes` as a file named `name` with real drag events (dragenter, dragover, drop) carrying
  * a DataTransfer, on `target` (default: the page body).
  */
-export async function dropFile(page: Page, name: string, bytes: Uint8Array, target: 'body' | 'state' | 'description' = 'body'): Promise<void> {
+export async function dropFile(page: Page, name: string, bytes: Uint8Array, target: 'body' | 'state' | 'description' | 'compare' = 'body'): Promise<void> {
   const base64 = Buffer.from(bytes).toString('base64');
   await page.evaluate(
     async ({ name, base64, target }) => {

@@ -29,12 +29,13 @@ async function noiseFile(): Promise<string> {
   return path;
 }
 
-async function migrate(name: string, args: string[]): Promise<string> {
+async function migrate(name: string, args: string[], hmp: string[] = []): Promise<string> {
   const path = join(BENCH_DIR, name);
   if (existsSync(path)) return path;
   const q = await startQemu('qemu-system-x86_64', ['-M', 'pc', '-nodefaults', '-display', 'none', '-S', ...args]);
   // The default max-bandwidth throttles migration to a file (format.md §12).
   await q.qmp.execute('migrate-set-parameters', { 'max-bandwidth': 64 * 1024 * MiB });
+  for (const line of hmp) await q.qmp.hmp(line);
   await q.qmp.execute('migrate', { uri: `exec:cat > ${path}.part && mv ${path}.part ${path}` });
   const info = await waitForMigration(q.qmp, { timeoutMs: 30 * 60_000 });
   await q.qmp.execute('quit').catch(() => {});
@@ -45,10 +46,26 @@ async function migrate(name: string, args: string[]): Promise<string> {
 
 const loader = (noise: string, addr: number) => ['-device', `loader,file=${noise},addr=0x${addr.toString(16)},force-raw=on`];
 
+/** The 4 GiB guest's memory: pc with 3 GiB below the PCI hole, 1 GiB from 4 GiB up, all noise. */
+const RANDOM_4G = (noise: string) => ['-m', '4G', ...[0x1000000, 0x40000000, 0x80000000, 0x100000000].flatMap((a) => loader(noise, a))];
+
 /** Only the 1 GiB random stream (BENCH_ONLY=cli needs no more). */
 export async function random1gInput(): Promise<string> {
   mkdirSync(BENCH_DIR, { recursive: true });
   return migrate('random-1g.mig', ['-m', '1G', ...loader(await noiseFile(), 0x1000000)]);
+}
+
+/**
+ * The comparison's second 4 GiB stream (issue #13): the same guest with three 4-byte words
+ * written by `-device loader,data=` into pages the noise leaves zero, and CMOS byte 0x3f set over
+ * HMP before the migration: 3 RAM pages and 2 RTC fields differ from random-4g.mig.
+ */
+export async function diffInputs(): Promise<{ left: string; right: string; differingPages: number }> {
+  const { random4g } = await benchInputs();
+  const noise = await noiseFile();
+  const word = (addr: number) => ['-device', `loader,addr=0x${addr.toString(16)},data=0x5a5a5a5a,data-len=4`];
+  const right = await migrate('random-4g-b.mig', [...RANDOM_4G(noise), ...word(0x3f900000), ...word(0x7fa00000), ...word(0xbfb00000)], ['o /b 0x70 0x3f', 'o /b 0x71 0x5a']);
+  return { left: random4g, right, differingPages: 3 };
 }
 
 export async function benchInputs(): Promise<{ idle: string; random1g: string; random4g: string }> {
@@ -56,7 +73,6 @@ export async function benchInputs(): Promise<{ idle: string; random1g: string; r
   const noise = await noiseFile();
   const idle = await migrate('idle-1g.mig', ['-m', '1G']);
   const random1g = await random1gInput();
-  // pc with 4 GiB: 3 GiB below the PCI hole, 1 GiB from 4 GiB up.
-  const random4g = await migrate('random-4g.mig', ['-m', '4G', ...[0x1000000, 0x40000000, 0x80000000, 0x100000000].flatMap((a) => loader(noise, a))]);
+  const random4g = await migrate('random-4g.mig', RANDOM_4G(noise));
   return { idle, random1g, random4g };
 }

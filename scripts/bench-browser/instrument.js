@@ -6,6 +6,9 @@
   const b = {
     longTasks: [],
     opens: {},
+    compares: {},
+    compareChange: null,
+    compareRowFrame: null,
     change: null,
     firstRow: null,
     firstRowFrame: null,
@@ -49,6 +52,10 @@
           const o = m.kind === 'event' && m.event ? b.opens[m.event.id] : undefined;
           if (o && m.event.type === 'progress' && o.firstProgress === undefined) o.firstProgress = now();
           if (o && (m.event.type === 'devices' || m.event.type === 'outline')) o[m.event.type] = now();
+          // The comparison (issue #13): its first devices event, each stage, its reply.
+          const c = m.kind === 'event' && m.event ? b.compares[m.event.id] : m.kind === 'reply' ? b.compares[m.id] : undefined;
+          if (c && m.kind === 'event' && m.event.type === 'compare-devices') c[m.event.stage] = now();
+          if (c && m.kind === 'reply') (c.reply = now()), (c.ok = m.ok), (c.error = m.ok ? undefined : m.error && m.error.message);
           if (m.kind === 'reply' && b.opens[m.id]) {
             const o = b.opens[m.id];
             o.reply = now();
@@ -64,6 +71,7 @@
         });
       }
       postMessage(msg, ...rest) {
+        if (msg && msg.request && msg.request.type === 'compare') b.compares[msg.id] = { posted: now(), name: msg.request.name };
         if (msg && msg.request && msg.request.type === 'open') {
           b.opens[msg.id] = { posted: now(), name: msg.request.name, size: msg.request.file && msg.request.file.size };
         }
@@ -84,6 +92,28 @@
     // The frame that paints it: rAF callbacks run right before the frame's paint.
     requestAnimationFrame(() => (b.firstRowFrame = now()));
   };
+  // From the "Compare with…" input's change event to the frame painting the first row of the
+  // "Sections compared" table (only changed sections are listed, so a row means a difference shown).
+  const cmpSelector = 'table[aria-label="Sections compared"] tbody tr';
+  let cmpObserver = null;
+  const cmpLook = () => {
+    if (b.compareRowFrame !== null || !document.querySelector(cmpSelector)) return;
+    cmpObserver.disconnect();
+    requestAnimationFrame(() => (b.compareRowFrame = now()));
+  };
+  document.addEventListener(
+    'change',
+    (e) => {
+      const t = e.target;
+      if (!(t instanceof HTMLInputElement) || t.type !== 'file' || !t.closest('label') || !/Compare with/.test(t.closest('label').textContent)) return;
+      b.compareChange = now();
+      b.compareRowFrame = null;
+      if (cmpObserver) cmpObserver.disconnect();
+      cmpObserver = new MutationObserver(cmpLook);
+      cmpObserver.observe(document.documentElement, { childList: true, subtree: true });
+    },
+    true,
+  );
   document.addEventListener(
     'change',
     (e) => {

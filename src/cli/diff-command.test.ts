@@ -46,4 +46,17 @@ describe('vmstate-explorer diff', () => {
     expect(bad.err).toMatch(/regs-boot\.img: .*(offset|at) ?0/i);
     expect((await run('diff', f('cmos-before.bin'))).code).toBe(2);
   });
+
+  it('a device-state file (described by the bundled libraries) against a stream with its own description: a section of the same bytes laid out differently says so', async () => {
+    const r = await run('diff', f('cmos-after.bin'), f('cmos-after-migration.bin'), '--json', '--no-ram');
+    expect(r.code).toBe(1);
+    const sections: { key: string; status: string; notes: string[]; fields: { path: string }[] }[] = JSON.parse(r.out).sections;
+    const hpet = sections.find((s) => s.key === 'hpet (0)')!;
+    // First fit takes a newer layout (num_timers_save) for the description-less file.
+    expect(hpet.fields.map((x) => x.path).sort()).toEqual(['num_timers', 'num_timers_save']);
+    expect(hpet.notes.join()).toMatch(/^the section's data bytes are identical: .* \(left by the bundled description \(QEMU [\d., ]+\), right by its own description\)$/);
+    // globalstate really differs: "running" from xen-save-devices-state, "prelaunch" in the stream of the -S guest.
+    const gs = sections.find((s) => s.key === 'globalstate (0)')!;
+    expect([gs.status, gs.notes]).toEqual(['changed', []]);
+  });
 });

@@ -13,6 +13,7 @@ import { isMultifdChannel, scanMultifdChannel } from './multifd.ts';
 import { decodeRamRecords, indexMappedBitmap, newRamSummary, RamState, type RamPageSink } from './ram.ts';
 import { COMMANDS, findNextHeader, plausibleSectionHeader, QEMU_VM_FILE_MAGIC, QEMU_VM_FILE_VERSION, QEMU_VM_FILE_VERSION_COMPAT, REC } from './records.ts';
 import { decodeSectionData, type FramingState } from './section-decoder.ts';
+import { SectionReuse, type ReuseFrom } from './scan-reuse.ts';
 import { settleVersions } from './version-consensus.ts';
 import { locateVmdesc, readVmdesc, type Vmdesc } from './vmdesc.ts';
 import { WindowReader } from './window-reader.ts';
@@ -26,6 +27,8 @@ export interface ScanOptions {
   sliceSize?: number;
   /** Every RAM page record as it is decoded (ram.ts RamPageSink). */
   ramPages?: RamPageSink;
+  /** Another file of the same guest: its byte-identical sections are taken, not decoded (scan-reuse.ts). */
+  reuse?: ReuseFrom;
 }
 
 export interface ScanResult {
@@ -56,6 +59,7 @@ class Scanner {
   private embedded?: DeviceIndex;
   private supplied?: DeviceIndex;
   private vmdesc?: Vmdesc;
+  private reuse?: SectionReuse;
 
   constructor(private readonly source: ByteSource, private readonly opts: ScanOptions) {
     this.reader = new WindowReader(source, opts.sliceSize);
@@ -71,6 +75,8 @@ class Scanner {
     const pos = await this.header();
     if (pos >= 0) {
       await this.loadEmbeddedVmdesc();
+      // Only bundled descriptions decode both files alike; an own or supplied one may not.
+      if (this.opts.reuse && !this.embedded && !this.supplied) this.reuse = new SectionReuse(this.opts.reuse);
       await this.records(pos);
     }
     const m = this.model;
@@ -241,6 +247,11 @@ class Scanner {
       const end = c.pos + (footer ? 5 : 0);
       this.push({ ...base, size: end - pos, dataSize: c.pos - dataStart, footerOffset: footer ? c.pos : undefined, decodedBy: 'builtin', fields, exact: true });
       return end;
+    }
+    const reused = this.reuse?.take(win, pos, dataStart, sectionId, label, sectionType, info.versionId, this.framing);
+    if (reused) {
+      this.push({ ...base, ...reused });
+      return pos + reused.size;
     }
     const candidates = sectionType === 'full' || sectionType === 'start'
       ? descriptionCandidates(info.idstr, info.instanceId, info.versionId, { embedded: this.embedded, supplied: this.supplied, library: this.opts.library })

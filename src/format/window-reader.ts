@@ -27,7 +27,17 @@ export class WindowReader {
   /** Bytes read from the source so far (progress, benchmarks). */
   bytesRead = 0;
 
-  constructor(readonly source: ByteSource, readonly sliceSize = DEFAULT_SLICE) {}
+  /**
+   * The slots' sizes: no larger than the file. A 290 KB device-state file would otherwise zero
+   * 20 MiB per scan, most of a comparison's second scan (issue #13). A tail never exceeds the file.
+   */
+  private readonly headroom: number;
+  private readonly slice: number;
+
+  constructor(readonly source: ByteSource, readonly sliceSize = DEFAULT_SLICE) {
+    this.headroom = Math.min(HEADROOM, source.size);
+    this.slice = Math.min(sliceSize, source.size);
+  }
 
   get size(): number {
     return this.source.size;
@@ -45,14 +55,14 @@ export class WindowReader {
     if (offset >= this.win.base && offset <= end && (offset + minBytes <= end || this.win.atEnd)) return this.win;
     const tail = offset >= this.win.base && offset < end ? this.win.bytes.subarray(offset - this.win.base) : new Uint8Array(0);
     const next = tail.length > 0 ? end : offset;
-    if (tail.length <= HEADROOM && minBytes <= this.sliceSize) {
-      this.slots ??= [0, 1].map(() => ({ buf: new Uint8Array(HEADROOM + this.sliceSize), pending: null }));
+    if (tail.length <= this.headroom && minBytes <= this.sliceSize) {
+      this.slots ??= [0, 1].map(() => ({ buf: new Uint8Array(this.headroom + this.slice), pending: null }));
       const slot = this.slots[1 - Math.max(0, this.current)];
       const n = await this.fill(slot, next);
       // Only the tail moves: it goes right in front of the new slice.
-      slot.buf.set(tail, HEADROOM - tail.length);
+      slot.buf.set(tail, this.headroom - tail.length);
       this.current = this.slots.indexOf(slot);
-      this.win = { bytes: slot.buf.subarray(HEADROOM - tail.length, HEADROOM + n), base: offset, atEnd: next + n >= this.source.size };
+      this.win = { bytes: slot.buf.subarray(this.headroom - tail.length, this.headroom + n), base: offset, atEnd: next + n >= this.source.size };
       this.prefetch(this.slots[1 - this.current], next + n);
       return this.win;
     }
@@ -94,11 +104,11 @@ export class WindowReader {
     }
   }
 
-  /** Reads one slice into buf[HEADROOM...]; the slot keeps the memory the read hands back. */
+  /** Reads one slice into buf[headroom...]; the slot keeps the memory the read hands back. */
   private async readSlot(slot: Slot, offset: number): Promise<number> {
-    const length = Math.max(0, Math.min(this.sliceSize, this.source.size - offset));
-    const filled = await this.readInto(offset, slot.buf.subarray(HEADROOM, HEADROOM + length));
-    slot.buf = new Uint8Array(filled.buffer, 0, HEADROOM + this.sliceSize);
+    const length = Math.max(0, Math.min(this.slice, this.source.size - offset));
+    const filled = await this.readInto(offset, slot.buf.subarray(this.headroom, this.headroom + length));
+    slot.buf = new Uint8Array(filled.buffer, 0, this.headroom + this.slice);
     return filled.length;
   }
 

@@ -12,7 +12,7 @@ import type { ExplorerState, Slice } from './types.ts';
  */
 export type OpenPhase = 'none' | 'reading' | 'devices' | 'outline' | 'done';
 
-export type UserAction = 'describe' | 'goto' | 'search' | 'edit' | 'apply-patch' | 'undo' | 'redo' | 'export-patch' | 'download' | 'ram' | 'compat' | 'candidate';
+export type UserAction = 'describe' | 'goto' | 'search' | 'edit' | 'apply-patch' | 'undo' | 'redo' | 'export-patch' | 'download' | 'ram' | 'compat' | 'candidate' | 'compare';
 
 export type Verdict = { do: 'now' } | { do: 'later'; note: string } | { do: 'refuse'; reason: string };
 
@@ -50,6 +50,13 @@ export function verdict(s: ExplorerState, action: UserAction): Verdict {
     case 'goto':
       if (phase === 'none') return refuse('Open a file first');
       if (phase === 'reading') return refuse(`Go to is possible once the sections of ${opening} are shown`);
+      return NOW;
+    case 'compare':
+      if (phase === 'none') return refuse('Open a state file first: the second file is compared with it');
+      // The worker compares with its current file, which is the new one only once the open is done.
+      if (phase !== 'done') return { do: 'later', note: `compared once ${opening} has opened` };
+      // The comparison reads the open file as edited; an edit on its way would change it meanwhile.
+      if (s.editBusy) return refuse(`Wait until "${s.editBusy.label}" is done`);
       return NOW;
     case 'search':
       if (phase === 'none' || phase === 'reading') return refuse('Open a file first');

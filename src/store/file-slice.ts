@@ -87,9 +87,9 @@ export const createFileSlice = (deps: StoreDeps): Slice<FileSlice> => (set, get)
 
   /** What was waiting for the open that ends now without its file, for the notice; clears it. */
   function dropQueued(): string {
-    const { queuedDescription: desc, pendingGoTo: goTo } = get();
-    set({ queuedDescription: null, pendingGoTo: null });
-    const lost = [desc && `the description ${desc.name} was not applied`, goTo && `Go to ${goTo} was not carried out`].filter(Boolean);
+    const { queuedDescription: desc, pendingGoTo: goTo, queuedCompare: cmp } = get();
+    set({ queuedDescription: null, pendingGoTo: null, queuedCompare: null });
+    const lost = [desc && `the description ${desc.name} was not applied`, goTo && `Go to ${goTo} was not carried out`, cmp && `${cmp.name} was not compared`].filter(Boolean);
     return lost.length ? `; ${lost.join('; ')}` : '';
   }
 
@@ -158,6 +158,8 @@ export const createFileSlice = (deps: StoreDeps): Slice<FileSlice> => (set, get)
       // The previous file goes away now: a long scan must not look like the old file is current.
       // Its last reveal goes too: the new file's hex view would otherwise open at that offset.
       get().bytes?.dispose();
+      // A comparison was with the file that goes away.
+      if (get().compare) get().closeCompare();
       // What waited for an open still running was meant for that file, not this one.
       const superseded = get().scan?.what === 'open' ? get().scan!.name : null;
       const lost = superseded ? dropQueued() : '';
@@ -170,9 +172,11 @@ export const createFileSlice = (deps: StoreDeps): Slice<FileSlice> => (set, get)
       const notice = openedNotice(opened);
       if (notice) set({ notice });
       const queued = get().queuedDescription;
-      if (!queued) return;
-      set({ queuedDescription: null });
-      await describe(queued.file, queued.name, get().notice);
+      if (queued) {
+        set({ queuedDescription: null });
+        await describe(queued.file, queued.name, get().notice);
+      }
+      await get().runQueuedCompare();
     },
 
     async openSample(id) {

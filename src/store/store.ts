@@ -2,6 +2,7 @@
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { createCompatSlice } from './compat-slice.ts';
+import { createCompareSlice } from './compare-slice.ts';
 import { createContainerSlice } from './container-slice.ts';
 import { createGuardSlice } from './action-guard.ts';
 import { createEditsSlice } from './edits-slice.ts';
@@ -18,6 +19,7 @@ export function createExplorerStore(deps: StoreDeps): ExplorerStore {
     ...createSectionsSlice(...a),
     ...createSelectionSlice(...a),
     ...createEditsSlice(deps)(...a),
+    ...createCompareSlice(deps)(...a),
     ...createContainerSlice(deps)(...a),
     ...createGuardSlice(...a),
     ...createCompatSlice(deps)(...a),

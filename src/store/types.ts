@@ -3,6 +3,7 @@
 import type { StateCreator } from 'zustand/vanilla';
 import type { WorkerClient } from '../worker/client.ts';
 import type { CompatSlice } from './compat-slice.ts';
+import type { CompareSlice } from './compare-slice.ts';
 import type { ContainerSlice } from './container-slice.ts';
 import type { GuardSlice } from './action-guard.ts';
 import type { EditsSlice } from './edits-slice.ts';
@@ -10,7 +11,7 @@ import type { FileSlice } from './file-slice.ts';
 import type { SectionsSlice } from './sections-slice.ts';
 import type { SelectionSlice } from './selection-slice.ts';
 
-export type ExplorerState = FileSlice & SectionsSlice & SelectionSlice & EditsSlice & ContainerSlice & GuardSlice & CompatSlice;
+export type ExplorerState = FileSlice & SectionsSlice & SelectionSlice & EditsSlice & ContainerSlice & GuardSlice & CompatSlice & CompareSlice;
 
 export type Slice<T> = StateCreator<ExplorerState, [], [], T>;
 

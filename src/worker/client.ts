@@ -1,6 +1,6 @@
 // The page's side of the protocol: numbered requests, one promise each, progress callbacks.
 
-import type { EarlyModelEvent, ErrorCode, Replies, RequestMessage, RequestOf, RequestType, WorkerMessage } from './protocol.ts';
+import type { CompareEvent, EarlyModelEvent, ErrorCode, Replies, RequestMessage, RequestOf, RequestType, WorkerMessage } from './protocol.ts';
 
 export interface WorkerLike {
   postMessage(msg: RequestMessage, transfer: Transferable[]): void;
@@ -29,6 +29,8 @@ export interface RequestOptions {
   onProgress?: (scanned: number, total: number) => void;
   /** An open's devices-first model (or why there is none) and its outline, before its reply. */
   onEarlyModel?: (e: EarlyModelEvent) => void;
+  /** A comparison's devices and progress before its reply. */
+  onCompare?: (e: CompareEvent) => void;
   transfer?: Transferable[];
 }
 
@@ -37,6 +39,7 @@ interface Waiter {
   reject: (e: Error) => void;
   onProgress?: RequestOptions['onProgress'];
   onEarlyModel?: RequestOptions['onEarlyModel'];
+  onCompare?: RequestOptions['onCompare'];
 }
 
 export class WorkerClient {
@@ -52,7 +55,7 @@ export class WorkerClient {
   request<T extends RequestType>(request: RequestOf<T>, opts: RequestOptions = {}): Pending<Replies[T]> {
     const id = this.nextId++;
     const result = new Promise<Replies[T]>((resolve, reject) => {
-      this.waiting.set(id, { resolve: resolve as (v: never) => void, reject, onProgress: opts.onProgress, onEarlyModel: opts.onEarlyModel });
+      this.waiting.set(id, { resolve: resolve as (v: never) => void, reject, onProgress: opts.onProgress, onEarlyModel: opts.onEarlyModel, onCompare: opts.onCompare });
     });
     this.worker.postMessage({ id, request }, opts.transfer ?? []);
     return { id, result };
@@ -77,6 +80,7 @@ export class WorkerClient {
       const e = msg.event;
       const w = this.waiting.get(e.id);
       if (e.type === 'progress') w?.onProgress?.(e.scanned, e.total);
+      else if (e.type === 'compare-devices' || e.type === 'compare-progress') w?.onCompare?.(e);
       else w?.onEarlyModel?.(e);
       return;
     }

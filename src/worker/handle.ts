@@ -70,6 +70,18 @@ async function serve(session: Session, id: number, req: Request, post: Post): Pr
       return { value: { record: req.record, options: await session.candidates(req.generation, req.record) }, transfer: [] };
     case 'use-candidate':
       return { value: await session.useCandidate(req.generation, req.record, req.candidate), transfer: [] };
+    case 'compare':
+      return { value: await session.compare.compare(id, req.generation, req.file, req.name, req.ignore, (event) => post({ kind: 'event', event })), transfer: [] };
+    case 'recompare':
+      return { value: await session.compare.recompare(req.generation, req.ignore), transfer: [] };
+    case 'compare-bytes': {
+      const bytes = ownBuffer(await session.compare.bytes(req.offset, req.length));
+      return { value: { offset: req.offset, bytes }, transfer: [bytes.buffer] };
+    }
+    case 'compare-record':
+      return { value: session.compare.record(req.index), transfer: [] };
+    case 'compare-close':
+      return { value: { closed: session.compare.close() }, transfer: [] };
     default:
       throw new RequestError('bad-request', `Unknown request type ${(req as { type: unknown }).type}`);
   }

@@ -8,7 +8,8 @@ import type { ContainerInfo } from '../format/container/types.ts';
 import type { ByteRange } from '../format/byte-range.ts';
 import type { ActionInfo } from '../format/edit/history.ts';
 import type { EditRequest, Outcome } from '../format/edit/steps.ts';
-import type { StreamModel } from '../format/model.ts';
+import type { DiffResult } from '../format/diff/types.ts';
+import type { StreamModel, StreamRecord } from '../format/model.ts';
 
 // What a user asks to change (the worker plans it against the file as edited so far) and how an
 // applied action is listed are the edit model's own types.
@@ -45,7 +46,16 @@ export type Request =
   /** The library candidates that frame section `record` as it is framed now. */
   | { type: 'candidates'; generation: number; record: number }
   /** Decodes section `record` with candidate `candidate` (CandidateOption.id): a way of reading, not an edit. */
-  | { type: 'use-candidate'; generation: number; record: number; candidate: number };
+  | { type: 'use-candidate'; generation: number; record: number; candidate: number }
+  /** Compares the open file (left) with `file` (right): devices, then RAM (issue #13). Cancellable. */
+  | { type: 'compare'; generation: number; file: Blob; name: string; ignore: string[] }
+  /** The last comparison's devices again, against the open file as it is now, with another ignore list. */
+  | { type: 'recompare'; generation: number; ignore: string[] }
+  /** The right file's bytes [offset, offset + length), or one of its records with its fields. */
+  | { type: 'compare-bytes'; offset: number; length: number }
+  | { type: 'compare-record'; index: number }
+  /** Forgets the right file. */
+  | { type: 'compare-close' };
 
 export type RequestType = Request['type'];
 export type RequestOf<T extends RequestType> = Extract<Request, { type: T }>;
@@ -105,9 +115,29 @@ export interface Replies {
   compat: CompatReport;
   candidates: { record: number; options: CandidateOption[] };
   'use-candidate': OpenedFile;
+  compare: CompareReply;
+  recompare: CompareReply;
+  'compare-bytes': { offset: number; bytes: Uint8Array };
+  'compare-record': StreamRecord;
+  'compare-close': { closed: boolean };
 }
 
 export type { CandidateOption, CompatReport };
+
+/** A comparison: the right file's section table (no field trees: see compare-record). */
+export interface CompareReply {
+  result: DiffResult;
+  right: { name: string; model: StreamModel };
+  /** The open file's generation the devices were compared against. */
+  leftGeneration: number;
+  /** RAM compared against an earlier generation of the open file (edits since). */
+  ramStale?: boolean;
+}
+
+/** A comparison's devices before its reply: from devices-first models, then from the full scan. */
+export type CompareEvent =
+  | ({ type: 'compare-devices'; id: number; stage: 'devices-first' | 'scanned' } & CompareReply)
+  | { type: 'compare-progress'; id: number; phase: 'scan' | 'ram'; done: number; total: number };
 
 export type ErrorCode = 'cancelled' | 'no-file' | 'stale' | 'bad-request' | 'failed';
 
@@ -139,7 +169,7 @@ export type OutlineEvent = { type: 'outline'; id: number; generation: number; mo
 /** Models an open shows before its reply. */
 export type EarlyModelEvent = DevicesFirstEvent | OutlineEvent;
 
-export type WorkerEvent = { type: 'progress'; id: number; scanned: number; total: number } | EarlyModelEvent;
+export type WorkerEvent = { type: 'progress'; id: number; scanned: number; total: number } | EarlyModelEvent | CompareEvent;
 
 export type WorkerMessage =
   | { kind: 'reply'; id: number; ok: true; value: Replies[RequestType] }

@@ -23,6 +23,7 @@ import { containerAfter, imageBlob, type ContainerDownload, type ContainerState 
 import { candidatesOf, compatCheck, useCandidate } from './view-ops.ts';
 import type { CandidateOption } from '../format/candidate-choice.ts';
 import type { CompatReport } from '../format/compat/check.ts';
+import { CompareSession } from './compare.ts';
 
 export { RequestError, type Progress } from './open-file.ts';
 
@@ -49,6 +50,8 @@ export interface SessionOptions {
   /** How long an outlined model waits at most for the page's 'drawn' (default DRAW_PAUSE_MS). */
   drawPauseMs?: number;
   onDecode?(how: 'quick' | 'full'): void;
+  /** See compare.ts SMALL; tests lower it to exercise devices first on small streams. */
+  compareWholeUpTo?: number;
 }
 
 export class Session {
@@ -63,6 +66,8 @@ export class Session {
   private readonly edits: EditOps;
   /** Running compatibility checks: cancellable by id beside the scan (they never abort it). */
   private readonly checks = new Map<number, AbortController>();
+  /** A second file compared with this one (issue #13). */
+  readonly compare = new CompareSession(() => this.need(), () => this.opts.compareWholeUpTo);
 
   constructor(private readonly opts: SessionOptions = {}) {
     this.edits = new EditOps({
@@ -200,6 +205,7 @@ export class Session {
       check.abort();
       return true;
     }
+    if (this.compare.cancel(target)) return true;
     if (this.running?.id !== target) return false;
     this.running.abort.abort();
     return true;

@@ -71,6 +71,7 @@ describe('the CMOS pair (HMP o /b 0x70 0x3f, o /b 0x71 0x5a on a paused guest)',
     expect(d.sections.find((s) => s.key === 'configuration')!.status).toBe('only-right');
     expect(d.sections.find((s) => s.key === 'ram (0)')!.status).toBe('only-right');
   });
+
 });
 
 describe('sections in another order', () => {

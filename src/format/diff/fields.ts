@@ -45,6 +45,8 @@ export async function compareFields(p: SidePair, label: string, ignore: IgnoreMa
   const deferred: Deferred[] = [];
   const l = p.left.fields ?? [];
   const r = p.right.fields ?? [];
+  // The right file's scan took this section from the left (scan-reuse.ts): the same bytes.
+  if (l === r && l.length) return out;
   if (!comparable(l, r)) {
     // One side decoded by a description, the other shown raw (or by another description): the
     // paths cannot align, the bytes still can.

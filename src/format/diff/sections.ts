@@ -53,6 +53,21 @@ function summary(s: DiffSide): FileSummary {
   return { name: s.name, size: s.model.fileSize, variant: s.model.variant, machine: s.model.machine, sections: s.model.records.filter((r) => r.kind === 'section').length };
 }
 
+/** Largest section data compared byte for byte to tell a layout difference from a change. */
+const SAME_DATA_MAX = 16 * 1024 * 1024;
+
+async function sameData(l: StreamRecord, r: StreamRecord, readLeft: DiffSide['read'], readRight: DiffSide['read']): Promise<boolean> {
+  const n = l.dataSize ?? -1;
+  if (n < 0 || n !== r.dataSize || n > SAME_DATA_MAX || l.dataOffset === undefined || r.dataOffset === undefined) return false;
+  const [a, b] = await Promise.all([readLeft(l.dataOffset, n), readRight(r.dataOffset, n)]);
+  return a.length === n && b.length === n && a.every((x, i) => x === b[i]);
+}
+
+function describedBy(r: StreamRecord): string {
+  const v = r.describedVersions?.length ? ` (QEMU ${r.describedVersions.join(', ')})` : '';
+  return r.decodedBy === 'vmdesc' ? 'by its own description' : r.decodedBy === 'bundled' ? `by the bundled description${v}` : `by ${r.decodedBy ?? 'none'}`;
+}
+
 /** RAM START/PART/END records are compared page by page, not as fields. */
 const isRam = (r: StreamRecord) => r.idstr === 'ram' && r.instanceId === 0;
 
@@ -79,6 +94,11 @@ export async function diffSections(left: DiffSide, right: DiffSide, opts: DiffOp
       d.ignored = 1;
     }
     const differs = d.fields.length > 0 || d.subsections.length > 0 || d.unlisted > 0;
+    if (differs && (await sameData(l, r, left.read, right.read))) {
+      // Two descriptions lay the same bytes out differently (QEMU 10.0's hpet num_timers_save,
+      // or a description-less file decoded first-fit by another version's layout).
+      d.notes.push(`the section's data bytes are identical: the differences are in how the two descriptions lay them out (left ${describedBy(l)}, right ${describedBy(r)})`);
+    }
     d.status = (l.versionId ?? 0) !== (r.versionId ?? 0) ? 'version' : differs ? 'changed' : 'same';
     sections.push(d);
   }

@@ -10,6 +10,7 @@ import { NoticeBar } from './NoticeBar.tsx';
 import { ScanProgress } from './ScanProgress.tsx';
 import { StatusLine } from './StatusLine.tsx';
 import { Toolbar } from './Toolbar.tsx';
+import { ComparePanel } from '../compare/ComparePanel.tsx';
 import { useEditKeys } from '../edits/useEditKeys.ts';
 import { useLeaveGuard } from './useLeaveGuard.ts';
 import { Workspace } from './Workspace.tsx';
@@ -17,6 +18,7 @@ import { Workspace } from './Workspace.tsx';
 export function App() {
   const hasModel = useExplorer((s) => s.model !== null);
   const scanning = useExplorer((s) => s.scan !== null);
+  const comparing = useExplorer((s) => s.compare !== null);
   const phase = useExplorer(openPhase);
   const goTo = useRef<GoToHandle>(null);
   const check = useRef<CompatHandle>(null);
@@ -25,11 +27,12 @@ export function App() {
 
   return (
     // data-open-state: where the open is ('done' once its final model is in), for tests and styles.
-    <div className="app" data-open-state={phase}>
+    <div className={comparing ? 'app comparing' : 'app'} data-open-state={phase}>
       <Toolbar onGoTo={() => goTo.current?.open()} onCheck={() => check.current?.open()} />
       <ScanProgress />
       <EditProgress />
       <NoticeBar />
+      {hasModel && comparing && <ComparePanel />}
       {hasModel ? (
         <Workspace />
       ) : scanning ? (

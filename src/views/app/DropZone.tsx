@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { useExplorer } from '../../store/useExplorer.ts';
 
-type Target = 'state' | 'description';
+type Target = 'state' | 'description' | 'compare';
 
 /** A description is a JSON file; anything else dropped is taken as a state file. */
 function defaultTarget(f: File, haveFile: boolean): Target {
@@ -17,10 +17,11 @@ export function DropZone() {
   const haveFile = useExplorer((s) => s.file !== null || s.scan?.what === 'open');
   const openFile = useExplorer((s) => s.openFile);
   const openDescription = useExplorer((s) => s.openDescription);
+  const compareWith = useExplorer((s) => s.compareWith);
   const [dragging, setDragging] = useState(false);
   const depth = useRef(0);
-  const state = useRef({ haveFile, openFile, openDescription });
-  state.current = { haveFile, openFile, openDescription };
+  const state = useRef({ haveFile, openFile, openDescription, compareWith });
+  state.current = { haveFile, openFile, openDescription, compareWith };
 
   useEffect(() => {
     const hasFiles = (e: DragEvent) => e.dataTransfer?.types.includes('Files') ?? false;
@@ -46,7 +47,9 @@ export function DropZone() {
       if (!f) return;
       const zone = (e.target as Element | null)?.closest?.('[data-drop]')?.getAttribute('data-drop') as Target | null;
       const s = state.current;
-      if ((zone ?? defaultTarget(f, s.haveFile)) === 'description') void s.openDescription(f, f.name);
+      const target = zone ?? defaultTarget(f, s.haveFile);
+      if (target === 'description') void s.openDescription(f, f.name);
+      else if (target === 'compare') void s.compareWith(f, f.name);
       else void s.openFile(f, f.name);
     };
     window.addEventListener('dragenter', onEnter);
@@ -70,6 +73,11 @@ export function DropZone() {
       {haveFile && (
         <div className="drop-target" data-drop="description">
           Drop to use as the description (JSON, or a migration stream to take it from)
+        </div>
+      )}
+      {haveFile && (
+        <div className="drop-target" data-drop="compare">
+          Drop to compare with the open file
         </div>
       )}
     </div>

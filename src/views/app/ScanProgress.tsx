@@ -10,6 +10,7 @@ export function ScanProgress() {
   const cancel = useExplorer((s) => s.cancelScan);
   const describeNext = useExplorer((s) => s.queuedDescription?.name);
   const goToNext = useExplorer((s) => s.pendingGoTo);
+  const compareNext = useExplorer((s) => s.queuedCompare?.name);
   if (!scan) return null;
   const pct = scan.total > 0 ? Math.floor((scan.scanned / scan.total) * 100) : 0;
   const label = scan.what === 'open' ? `Scanning ${scan.name}` : `Decoding with ${scan.name}`;
@@ -25,9 +26,9 @@ export function ScanProgress() {
       />
       <span className="mono">{mib(scan.scanned)} / {mib(scan.total)}</span>
       <button type="button" onClick={cancel}>Cancel</button>
-      {(describeNext || goToNext) && (
+      {(describeNext || goToNext || compareNext) && (
         <span className="devices-note" role="note" aria-label="Waiting for the open">
-          Then: {[describeNext && `describe with ${describeNext}`, goToNext && `go to ${goToNext}`].filter(Boolean).join(', ')}
+          Then: {[describeNext && `describe with ${describeNext}`, goToNext && `go to ${goToNext}`, compareNext && `compare with ${compareNext}`].filter(Boolean).join(', ')}
         </span>
       )}
       {d && (

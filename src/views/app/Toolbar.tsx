@@ -3,6 +3,7 @@ import { EditToolbar } from '../edits/EditToolbar.tsx';
 import { FileButton } from '../common/FileButton.tsx';
 import { busyReason } from '../../store/action-guard.ts';
 import { SampleMenu } from './SampleMenu.tsx';
+import { CompareButton } from '../compare/CompareButton.tsx';
 
 function sizeText(n: number): string {
   return n >= 1024 * 1024 ? `${(n / (1024 * 1024)).toFixed(1)} MiB` : `${n.toLocaleString('en-US')} bytes`;
@@ -24,6 +25,7 @@ export function Toolbar({ onGoTo, onCheck }: { onGoTo(): void; onCheck(): void }
       <FileButton label="Open state file" onFile={(f) => void openFile(f, f.name)} className="primary" />
       <FileButton label="Open description" accept=".json,application/json,.bin,*/*" onFile={(f) => void openDescription(f, f.name)} refused={noDescription} />
       <SampleMenu />
+      <CompareButton />
       <button type="button" onClick={onGoTo} disabled={!!noGoTo} title={noGoTo ?? 'Go to an offset, field or section (Ctrl+G)'} aria-keyshortcuts="Control+G">
         Go to…
       </button>

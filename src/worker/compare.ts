@@ -1,0 +1,198 @@
+// The comparison's side of the worker (issue #13): a second file (the right side) held beside the
+// open one (the left), scanned, compared field by field and page by page. The left file's
+// sections, bytes and RAM index are the session's; only the right file lives here.
+//
+// Order of work, so the devices show first and RAM costs about two reads of one file: the left
+// RAM is hashed from the start (its index is known), beside the right file's devices-first
+// comparison and its scan; the right RAM is hashed after that scan.
+
+import { blobSource, memorySource, type ByteSource } from '../format/byte-source.ts';
+import { CancelledError, formatProblem } from '../format/errors.ts';
+import { scanStream, type ScanResult } from '../format/scan.ts';
+import type { ReuseFrom } from '../format/scan-reuse.ts';
+import type { DescriptionLibrary } from '../format/descriptions.ts';
+import { diffSections, type DiffSide } from '../format/diff/sections.ts';
+import { hashRam, PageHasher, type PageHashes } from '../format/diff/ram-hash.ts';
+import { scannedHashes } from '../format/diff/diff-files.ts';
+import { compareRam } from '../format/diff/ram-diff.ts';
+import type { DiffResult } from '../format/diff/types.ts';
+import type { StreamModel, StreamRecord } from '../format/model.ts';
+import { RequestError, type OpenFile } from './open-file.ts';
+import { openContainer, type OpenedContainer } from './container-open.ts';
+import { libraryFor } from './library-fetch.ts';
+import { outline } from './outline.ts';
+import { hasHeader, preliminaryModel } from './preliminary.ts';
+import type { CompareEvent, CompareReply } from './protocol.ts';
+
+export type CompareEmit = (e: CompareEvent) => void;
+
+interface Right {
+  name: string;
+  source: ByteSource;
+  scan: ScanResult;
+}
+
+const MAX_BYTES = 16 * 1024 * 1024;
+/**
+ * Up to this size both files are read whole, at once, into memory: the right file is scanned from
+ * there (no slice reads), and the open file's unchanged sections are taken (scan-reuse.ts). Such a
+ * file scans in less time than devices first would take, so that step is left out.
+ */
+const SMALL = 32 * 1024 * 1024;
+
+/**
+ * The open file as sections to take: a device-state file decoded by the bundled descriptions, the
+ * very library the right file is scanned with (the same candidates for each section).
+ */
+async function reuseFrom(left: OpenFile, library: DescriptionLibrary): Promise<ReuseFrom | undefined> {
+  const m = left.scan.model;
+  if (left.scan.vmdesc || left.description || m.fileSize > SMALL || !m.records.some((r) => r.decodedBy === 'bundled')) return undefined;
+  if ((await libraryFor(left.source)) !== library) return undefined;
+  return { model: m, bytes: await left.source.read(0, m.fileSize) };
+}
+const PROGRESS_MS = 50;
+
+export class CompareSession {
+  private running: { id: number; abort: AbortController } | null = null;
+  private right: Right | null = null;
+  /** The right file's container (a libvirt or qcow2 image around its stream), closed with it. */
+  private container: OpenedContainer | null = null;
+  private ram: { leftGeneration: number; result: DiffResult['ram'] } | null = null;
+
+  /** `left` is the session's open file, when its scan is complete. */
+  constructor(private readonly left: () => OpenFile, private readonly wholeUpTo: () => number | undefined = () => undefined) {}
+
+  async compare(id: number, generation: number, dropped: Blob, name: string, ignore: string[], emit: CompareEmit): Promise<CompareReply> {
+    const left = this.left();
+    if (left.generation !== generation) throw new RequestError('stale', `File generation ${generation} was replaced by ${left.generation}`);
+    this.running?.abort.abort();
+    const abort = new AbortController();
+    this.running = { id, abort };
+    const signal = abort.signal;
+    try {
+      // A save image is compared by the stream inside it, as it opens in the explorer.
+      const opened = await openContainer(dropped, { signal });
+      await this.container?.close();
+      this.container = opened;
+      const file = opened.inner;
+      const refused = opened.info?.problems.find((p) => p.severity === 'error');
+      if (refused && file.size === 0) throw new Error(formatProblem(refused));
+      const small = file.size <= (this.wholeUpTo() ?? SMALL);
+      // Both reads at once; the open file's only where its sections can be taken.
+      const library = await libraryFor(blobSource(file));
+      const [whole, reuse] = small ? await Promise.all([file.arrayBuffer(), reuseFrom(left, library)]) : [null, undefined];
+      const source = whole ? memorySource(new Uint8Array(whole)) : blobSource(file);
+      const leftSide: DiffSide = { name: left.name, model: left.scan.model, read: (o, n) => left.source.read(o, n) };
+      const progress = throttle((phase: 'scan' | 'ram', done: number, total: number) => emit({ type: 'compare-progress', id, phase, done, total }));
+      if (!small && (await hasHeader(source))) {
+        const pre = await preliminaryModel(source, library);
+        if (pre.ok && !signal.aborted) {
+          const result = await diffSections(leftSide, { name, model: pre.model, read: (o, n) => source.read(o, n) }, { ignore });
+          emit({ type: 'compare-devices', id, stage: 'devices-first', result, right: { name, model: outline(pre.model) }, leftGeneration: left.generation });
+        }
+      }
+      // The left pages need nothing from the right file: hashed beside the right scan (after the
+      // devices-first comparison, which their hashing would hold up in this one thread).
+      const lt = pageCount(left.scan.model);
+      let leftDone = 0;
+      let rightDone = 0;
+      let rt = 0;
+      const ramProgress = () => progress('ram', leftDone + rightDone, lt + rt);
+      const leftHashes: Promise<Map<string, PageHashes>> | null = left.scan.ram.blocks.size
+        ? hashRam(left.source, left.scan.ram, { signal, onProgress: (d) => ((leftDone = d), ramProgress()) })
+        : null;
+      leftHashes?.catch(() => undefined); // awaited below unless the scan fails first
+      // The right file's pages are hashed as the scanner passes them: it is read once.
+      const hasher = new PageHasher();
+      const scan = await scanStream(source, { library, signal, onProgress: (s, t) => progress('scan', s, t), ramPages: hasher.sink, reuse });
+      if (signal.aborted) throw new CancelledError();
+      this.right = { name, source, scan };
+      const result = await this.devices(left, ignore);
+      const reply = (r: DiffResult): CompareReply => ({ result: r, right: { name, model: outline(scan.model) }, leftGeneration: left.generation });
+      if (!leftHashes && !scan.ram.blocks.size) return reply(result);
+      emit({ type: 'compare-devices', id, stage: 'scanned', ...reply(result) });
+      rt = pageCount(scan.model);
+      rightDone = rt;
+      const [lh, rh] = await Promise.all([leftHashes ?? Promise.resolve(new Map<string, PageHashes>()), scannedHashes(source, scan, hasher, signal)]);
+      if (left.scan.ram.pageSize !== scan.ram.pageSize) throw new Error(`RAM page sizes differ (${left.scan.ram.pageSize} and ${scan.ram.pageSize}): pages cannot be compared`);
+      result.ram = compareRam(lh, rh, scan.ram.pageSize);
+      this.ram = { leftGeneration: left.generation, result: result.ram };
+      return reply(result);
+    } catch (e) {
+      abort.abort(); // the left pages may still be hashing
+      throw e;
+    } finally {
+      if (this.running?.id === id) this.running = null;
+    }
+  }
+
+  /** The devices again against the open file as it is now (after edits), RAM from the last run. */
+  async recompare(generation: number, ignore: string[]): Promise<CompareReply> {
+    const left = this.left();
+    if (left.generation !== generation) throw new RequestError('stale', `File generation ${generation} was replaced by ${left.generation}`);
+    const right = this.need();
+    const result = await this.devices(left, ignore);
+    if (this.ram) result.ram = this.ram.result;
+    return {
+      result, right: { name: right.name, model: outline(right.scan.model) }, leftGeneration: left.generation,
+      ramStale: this.ram ? this.ram.leftGeneration !== left.generation : undefined,
+    };
+  }
+
+  async bytes(offset: number, length: number): Promise<Uint8Array> {
+    if (!(Number.isSafeInteger(offset) && Number.isSafeInteger(length) && offset >= 0 && length >= 0 && length <= MAX_BYTES)) {
+      throw new RequestError('bad-request', `compare-bytes: offset ${offset} and length ${length} must be integers, length at most ${MAX_BYTES}`);
+    }
+    return this.need().source.read(offset, length);
+  }
+
+  record(index: number): StreamRecord {
+    const r = this.need().scan.model.records[index];
+    if (!r) throw new RequestError('bad-request', `The compared file has no record ${index}`);
+    return r;
+  }
+
+  cancel(target: number): boolean {
+    if (this.running?.id !== target) return false;
+    this.running.abort.abort();
+    return true;
+  }
+
+  close(): boolean {
+    this.running?.abort.abort();
+    const had = this.right !== null;
+    this.right = null;
+    void this.container?.close();
+    this.container = null;
+    this.ram = null;
+    return had;
+  }
+
+  private devices(left: OpenFile, ignore: string[]): Promise<DiffResult> {
+    const right = this.need();
+    return diffSections(
+      { name: left.name, model: left.scan.model, read: (o, n) => left.source.read(o, n) },
+      { name: right.name, model: right.scan.model, read: (o, n) => right.source.read(o, n) },
+      { ignore },
+    );
+  }
+
+  private need(): Right {
+    if (!this.right) throw new RequestError('no-file', 'No file is being compared');
+    return this.right;
+  }
+}
+
+function pageCount(model: StreamModel): number {
+  return model.ramBlocks.reduce((n, b) => n + b.pages, 0);
+}
+
+function throttle(fn: (phase: 'scan' | 'ram', done: number, total: number) => void) {
+  let last = 0;
+  return (phase: 'scan' | 'ram', done: number, total: number) => {
+    const now = Date.now();
+    if (done < total && now - last < PROGRESS_MS) return;
+    last = now;
+    fn(phase, done, total);
+  };
+}
