@@ -3,8 +3,10 @@
 // context: format/container/field-edit.ts), and the download that puts the container's bytes back
 // around the edited stream.
 
-import { qcow2ImageParts } from '../format/container/qcow2.ts';
-import { blobParts, libvirtRawParts, xlParts } from '../format/container/image-parts.ts';
+import { qcow2StateSource } from '../format/container/qcow2.ts';
+import { blobParts, libvirtRawParts, qcow2Parts, xlParts } from '../format/container/image-parts.ts';
+import type { Qcow2VmState } from '../format/qcow2/index.ts';
+import { imagePatches } from '../format/qcow2/patch-image.ts';
 import { blobSource, type ByteSource } from '../format/byte-source.ts';
 import { editedContainer, type ContainerTarget } from '../format/container/field-edit.ts';
 import { libvirtPrefix } from '../format/container/libvirt-edit.ts';
@@ -23,7 +25,7 @@ export interface ContainerState {
   info: ContainerInfo;
   /** The applied actions changed the container's own bytes. */
   edited: boolean;
-  /** The stream as opened (before edits): qcow2 downloads compare against it. */
+  /** The stream as opened (before edits). */
   stream: Blob;
   /** Removes the spill of a compressed stream. */
   close(): Promise<void>;
@@ -58,9 +60,11 @@ export async function imageBlob(state: ContainerState, stream: Blob, done: reado
     return { blob: new Blob(blobParts(xlParts(state.original, stream.size), file, stream)), notes: [] };
   }
   if (state.original.kind === 'qcow2') {
-    const r = await qcow2ImageParts(state.original, state.file, stream, state.stream);
-    if ('reason' in r) throw new RequestError('bad-request', r.reason);
-    return { blob: new Blob(r.parts), notes: [] };
+    // The edits' splices written at the host offsets of the clusters holding them (as the CLI does).
+    const vmState = (await qcow2StateSource(blobSource(state.file), state.original)) as Qcow2VmState;
+    const r = await imagePatches(vmState, done.flatMap((a) => a.splices));
+    if (!r.ok) throw new RequestError('bad-request', r.reason);
+    return { blob: new Blob(blobParts(qcow2Parts(state.original, r.patches), file, stream)), notes: [] };
   }
   const compressed = inner.codec !== 'raw';
   const recompress = compressed && how === 'keep' && inner.codec === 'gzip' && typeof CompressionStream === 'function';

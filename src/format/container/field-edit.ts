@@ -64,6 +64,9 @@ function trimmed(offset: number, removed: Uint8Array, inserted: Uint8Array) {
 export async function planContainerEdit(t: ContainerTarget, path: string, value: string, opts: { force?: boolean } = {}): Promise<Plan> {
   const { info } = t;
   const before = containerFieldText(info, path);
+  if (before === null && path.startsWith('libvirt/') && info.kind === 'libvirt') {
+    return refuse(`${path}: the libvirt header and XML could not be read, so they cannot be rewritten (${info.problems[0]?.message ?? 'unreadable'})`);
+  }
   if (before === null) {
     const known = info.kind === 'libvirt' ? 'libvirt/xml and libvirt/was_running' : info.kind === 'xl' ? 'the HVM context\'s fields ("hvm CPU (0)/rax")' : 'none: only its VM state is editable';
     return refuse(`${info.title} has no editable field "${path}" (editable: ${known})`);

@@ -81,36 +81,3 @@ export async function qcow2StateSource(image: ByteSource, info: ContainerInfo): 
   const img = await openQcow2(image);
   return vmStateSource(image, img, img.snapshots[q.chosen]);
 }
-
-/**
- * The image with the (edited) VM state written back in place: each extent's image bytes come from
- * the edited state, every other byte from the original image (Blob slices: a multi-GiB image costs
- * nothing to build). The state's size cannot change inside an image; bytes stored outside plain
- * data clusters (zero or compressed clusters) cannot be rewritten in place: both refused.
- */
-export async function qcow2ImageParts(info: ContainerInfo, original: Blob, stream: Blob, originalStream: Blob): Promise<{ parts: BlobPart[] } | { reason: string }> {
-  const q = info.qcow2!;
-  if (stream.size !== info.streamSize) return { reason: `the VM state changed size (${info.streamSize} -> ${stream.size} bytes); inside a qcow2 image it can only be changed in place` };
-  let at = 0;
-  for (const e of q.extents) {
-    if (e.offset > at && !(await sameBytes(stream.slice(at, e.offset), originalStream.slice(at, e.offset)))) {
-      return { reason: `VM state bytes 0x${at.toString(16)}-0x${e.offset.toString(16)} are stored as zero or compressed clusters, which cannot be rewritten in place` };
-    }
-    at = e.offset + e.length;
-  }
-  const parts: BlobPart[] = [];
-  let host = 0;
-  for (const e of [...q.extents].sort((a, b) => a.host - b.host)) {
-    parts.push(original.slice(host, e.host), stream.slice(e.offset, e.offset + e.length));
-    host = e.host + e.length;
-  }
-  parts.push(original.slice(host));
-  return { parts };
-}
-
-async function sameBytes(a: Blob, b: Blob): Promise<boolean> {
-  const [x, y] = await Promise.all([a.arrayBuffer(), b.arrayBuffer()]);
-  const u = new Uint8Array(x);
-  const v = new Uint8Array(y);
-  return u.length === v.length && u.every((byte, i) => byte === v[i]);
-}

@@ -28,6 +28,11 @@ const cases: [string, number[], unknown][] = [
   ['CPU_Double_U', [0x7f, 0xf8, 0, 0, 0, 0, 0, 1], '0x7ff8000000000001'],
   ['capability', [15, ...'x-ignore-shared'.split('').map((c) => c.charCodeAt(0))], 'x-ignore-shared'],
   ['buffer', [1, 2, 0xab], Uint8Array.of(1, 2, 0xab)],
+  // Xen's save.h structures are little-endian (le-integers.ts).
+  ['le uint16', [0x34, 0x12], 0x1234],
+  ['le uint32', [0xef, 0xbe, 0xad, 0xde], 0xdeadbeef],
+  ['le uint64', [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], '18446744073709551615'],
+  ['le uint64', [0x02, 0x02, 0, 0, 0, 0, 0x11, 0x11], '1229764173248856578'],
   ['bitmap', [0, 0, 0, 0, 0, 0, 0, 5], Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 5)],
   ['unused_buffer', [0, 0], Uint8Array.of(0, 0)],
   ['nullptr', [0x30], 'nullptr'],

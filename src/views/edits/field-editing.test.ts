@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { hexToBytes } from '../../format/field-types/index.ts';
 import type { FieldNode } from '../../format/model.ts';
 import { isChanged } from '../../store/edit-marks.ts';
-import { bufferEdit, changeText, checkValue, editorFor, editorValue } from './field-editing.ts';
+import { bufferEdit, changeText, checkValue, editorFor, editorValue, textChange } from './field-editing.ts';
 
 const leaf = (type: string, size: number, value: FieldNode['value'], kind: FieldNode['kind'] = 'leaf'): FieldNode => ({ name: 'f', path: 'dev (0)/f', kind, type, offset: 100, size, value });
 
@@ -50,5 +50,13 @@ describe('field editors', () => {
     const spans = [{ from: 10, to: 12 }, { from: 20, to: 21 }];
     expect([[0, 10], [0, 11], [11, 15], [12, 20], [20, 21], [21, 99]].map(([a, b]) => isChanged(spans, a, b))).toEqual([false, true, true, false, true, false]);
     expect(isChanged([], 0, 100)).toBe(false);
+  });
+});
+
+describe('textChange', () => {
+  it('shows a short value whole, and a long text (a domain XML) by its first changed line', () => {
+    expect(textChange('false', 'true')).toBe('false → true');
+    const xml = (d: string) => `<domain>\n  <name>g</name>\n  <description>${d}</description>\n${'  <x/>\n'.repeat(20)}</domain>`;
+    expect(textChange(xml('old'), xml('new'))).toBe(`line 3: <description>old</description> → <description>new</description> (${xml('old').length} → ${xml('new').length} characters)`);
   });
 });
