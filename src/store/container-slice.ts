@@ -3,6 +3,7 @@
 
 import type { ContainerInfo } from '../format/container/types.ts';
 import type { OpenedFile } from '../worker/protocol.ts';
+import { chooseSnapshot } from './snapshot-choice.ts';
 import type { Slice, StoreDeps } from './types.ts';
 
 export interface ContainerSlice {
@@ -14,6 +15,8 @@ export interface ContainerSlice {
   /** Rewrites the XML and/or was_running (null reverts); resolves to the refusal's reason, or null. */
   editContainer(change: { xml?: string; wasRunning?: boolean } | null): Promise<string | null>;
   setContainerDownload(how: 'keep' | 'raw'): void;
+  /** Opens the VM state of snapshot `index` of the open qcow2 image; resolves to the refusal's reason, or null. */
+  chooseSnapshot(index: number): Promise<string | null>;
 }
 
 /** The container part of a worker reply; early models (devices first, outline) carry none. */
@@ -40,4 +43,5 @@ export const createContainerSlice = (deps: StoreDeps): Slice<ContainerSlice> => 
     }
   },
   setContainerDownload: (how) => set({ containerDownload: how }),
+  chooseSnapshot: (index) => chooseSnapshot(get, set, deps, index),
 });

@@ -20,8 +20,18 @@ import { ramPicture, type RamPicture } from './ram-picture.ts';
 import { fieldNodes, outline } from './outline.ts';
 import { openContainer } from './container-open.ts';
 import { changeContainer, imageBlob, type ContainerDownload, type ContainerState } from './container-state.ts';
+import type { ContainerInfo } from '../format/container/types.ts';
 
 export { RequestError, type Progress } from './open-file.ts';
+
+/**
+ * A snapshot named in the request that gives no VM state (disk-only, unknown, unreadable tables) is
+ * refused with the reason, not opened as an empty stream: the page keeps what it shows.
+ */
+function refuseUnopenedSnapshot(info: ContainerInfo | null, name: string, snapshot: string): void {
+  if (!info?.qcow2) throw new RequestError('bad-request', `${name} is not a qcow2 image: it has no snapshots to choose from`);
+  if (info.qcow2.chosen === undefined) throw new RequestError('bad-request', info.problems.map((p) => p.message).join('; ') || `no snapshot ${snapshot} with a VM state`);
+}
 
 /** At most this long a large model waits for the page to draw its outline (see open). */
 const DRAW_PAUSE_MS = 250;
@@ -36,6 +46,8 @@ export const MAX_BYTES_REQUEST = 16 * 1024 * 1024;
 export interface EarlyModels {
   devices(p: Preliminary & { generation: number }): void;
   outline(model: StreamModel, generation: number): void;
+  /** The container's records, before any scan. */
+  container?(info: ContainerInfo): void;
 }
 
 export interface SessionOptions {
@@ -75,14 +87,17 @@ export class Session {
     return this.need().source;
   }
 
-  async open(id: number, dropped: Blob, name: string, progress: Progress, early?: EarlyModels): Promise<OpenedFile> {
+  /** `snapshot`: which snapshot of a qcow2 image to open (container/qcow2.ts findSnapshot). */
+  async open(id: number, dropped: Blob, name: string, progress: Progress, early?: EarlyModels, snapshot?: string): Promise<OpenedFile> {
     const abort = this.start(id);
     let container: ContainerState | undefined;
     try {
       // A libvirt save image opens as the stream inside it (format/container); a compressed one
       // is decompressed into a spill first, its progress in compressed bytes read.
-      const opened = await openContainer(dropped, { signal: abort.signal, onProgress: (consumed, total) => progress(consumed, total) });
+      const opened = await openContainer(dropped, { signal: abort.signal, snapshot, onProgress: (consumed, total) => progress(consumed, total) });
+      if (opened.info) early?.container?.(opened.info);
       if (opened.info) container = { file: dropped, stream: opened.inner, original: opened.info, info: opened.info, change: null, close: () => opened.close() };
+      if (snapshot !== undefined) refuseUnopenedSnapshot(opened.info, name, snapshot);
       const file = opened.inner;
       const original = blobSource(file);
       let generation = ++this.generation;
