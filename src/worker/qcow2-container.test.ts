@@ -72,6 +72,16 @@ describe('qcow2 images in the worker', { timeout: 60_000 }, () => {
     expect(events.at(-1)).toBe('reply');
   });
 
+  it('refuses an edit that would change the VM state size when it is planned, with the reason', async () => {
+    const s = new Session();
+    const f = await open(s);
+    const timer = f.model.records.find((r) => r.kind === 'section' && r.sectionType === 'full' && r.idstr === 'timer')!;
+    const r = await ask(s, { type: 'edit', generation: f.generation, edit: { kind: 'header', section: { index: timer.index }, change: { idstr: 'timer-renamed' } }, force: true });
+    expect(r).toMatchObject({ status: 'refused', canForce: false, reason: expect.stringMatching(/changes the VM state's size by 8 bytes at 0x[0-9a-f]+; .* only be changed in place/) });
+    // A same-size rename is an edit like any other.
+    expect(applied(await ask(s, { type: 'edit', generation: f.generation, edit: { kind: 'header', section: { index: timer.index }, change: { idstr: 'rimet' } }, force: true })).edits.done).toHaveLength(1);
+  });
+
   it('downloads the image byte-identical unedited, and with an edit written in place', async () => {
     const s = new Session();
     const f0 = await open(s);

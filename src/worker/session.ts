@@ -3,6 +3,7 @@
 
 import { blobSource, type ByteSource } from '../format/byte-source.ts';
 import { editedSource } from '../format/edit/piece-table.ts';
+import { flatParts, type UserAction } from '../format/edit/history.ts';
 import { CancelledError } from '../format/errors.ts';
 import { bundledLibrary } from '../format/library.ts';
 import { scanStream, type ScanResult } from '../format/scan.ts';
@@ -31,6 +32,18 @@ export { RequestError, type Progress } from './open-file.ts';
 function refuseUnopenedSnapshot(info: ContainerInfo | null, name: string, snapshot: string): void {
   if (!info?.qcow2) throw new RequestError('bad-request', `${name} is not a qcow2 image: it has no snapshots to choose from`);
   if (info.qcow2.chosen === undefined) throw new RequestError('bad-request', info.problems.map((p) => p.message).join('; ') || `no snapshot ${snapshot} with a VM state`);
+}
+
+/**
+ * A snapshot's VM state fills the clusters its table maps; a longer or shorter one would need new
+ * clusters, refcounts and a new snapshot table entry (block/qcow2-snapshot.c), so an edit that
+ * changes its size is refused when planned, before it joins the history (format/qcow2/patch-image.ts
+ * refuses it again at download).
+ */
+function qcow2SizeChange(action: UserAction): string | null {
+  const s = flatParts([action]).flatMap((p) => p.splices).find((x) => x.removed.length !== x.inserted.length);
+  if (!s) return null;
+  return `this edit changes the VM state's size by ${s.inserted.length - s.removed.length} bytes at 0x${s.offset.toString(16)}; a snapshot's VM state inside a qcow2 image can only be changed in place (same size)`;
 }
 
 /** At most this long a large model waits for the page to draw its outline (see open). */
@@ -79,6 +92,7 @@ export class Session {
       storage: opts.storage,
       quickRescanFrom: opts.quickRescanFrom,
       onDecode: opts.onDecode,
+      refuseAction: (cur, action) => (cur.container?.original.kind === 'qcow2' ? qcow2SizeChange(action) : null),
     });
   }
 
