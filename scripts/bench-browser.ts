@@ -18,7 +18,8 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { DEFAULT_SLICE } from '../src/format/window-reader.ts';
-import { benchInputs } from './bench-inputs.ts';
+import { benchInputs, qcow2Input } from './bench-inputs.ts';
+import { printQcow2, qcow2Bench } from './bench-qcow2.ts';
 import {
   Bench, buildAndServe, CHROMIUM_ARGS, fmtMiB, fmtMs, fmtRate, median, message, MiB, probe, ROOT, sampleMemory, SETTLE_MS, sleep, until, VIEWPORT, warmPageCache, withTimeout, WorkerProbe,
   type MemoryPeak,
@@ -312,8 +313,8 @@ async function memoryAndHex(bench: Bench, path: string, targets: Target[]): Prom
 
 let running: Bench | undefined;
 
-/** BENCH_ONLY=scan,devstate,memory,hex (any of them) runs only those parts, for quick iterations. */
-const PARTS = ['scan', 'devstate', 'memory', 'hex'] as const;
+/** BENCH_ONLY=scan,devstate,memory,hex,qcow2 (any of them) runs only those parts, for quick iterations. */
+const PARTS = ['scan', 'devstate', 'memory', 'hex', 'qcow2'] as const;
 const only = new Set((process.env.BENCH_ONLY ?? PARTS.join(',')).split(',').map((p) => p.trim()));
 for (const p of only) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`BENCH_ONLY: unknown part "${p}" (parts: ${PARTS.join(', ')})`);
 
@@ -366,6 +367,13 @@ async function main(): Promise<number> {
 
     // 3. Memory: the app's worker during the 4 GiB scan, and the raw loops for comparison.
     if (only.has('memory') || only.has('hex')) await memoryAndHex(bench, inputs.random4g, targets);
+
+    // qcow2 snapshots (issue 14): the snapshot list, and the device sections after choosing one.
+    if (only.has('qcow2')) {
+      const image = await qcow2Input();
+      bench.doing = 'the qcow2 image';
+      printQcow2(image, await qcow2Bench(bench, image), targets);
+    }
 
     // 5. Summary.
     console.log(`\nsummary (browser; load average now ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`);

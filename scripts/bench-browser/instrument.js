@@ -48,7 +48,7 @@
           if (!m) return;
           const o = m.kind === 'event' && m.event ? b.opens[m.event.id] : undefined;
           if (o && m.event.type === 'progress' && o.firstProgress === undefined) o.firstProgress = now();
-          if (o && (m.event.type === 'devices' || m.event.type === 'outline')) o[m.event.type] = now();
+          if (o && (m.event.type === 'devices' || m.event.type === 'outline' || m.event.type === 'container')) o[m.event.type] = now();
           if (m.kind === 'reply' && b.opens[m.id]) {
             const o = b.opens[m.id];
             o.reply = now();

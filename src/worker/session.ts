@@ -108,8 +108,7 @@ export class Session {
     try {
       // A libvirt save image opens as the stream inside it (format/container); a compressed one
       // is decompressed into a spill first, its progress in compressed bytes read.
-      const opened = await openContainer(dropped, { signal: abort.signal, snapshot, onProgress: (consumed, total) => progress(consumed, total) });
-      if (opened.info) early?.container?.(opened.info);
+      const opened = await openContainer(dropped, { signal: abort.signal, snapshot, onInfo: (info) => early?.container?.(info), onProgress: (consumed, total) => progress(consumed, total) });
       if (opened.info) container = { file: dropped, stream: opened.inner, original: opened.info, info: opened.info, change: null, close: () => opened.close() };
       if (snapshot !== undefined) refuseUnopenedSnapshot(opened.info, name, snapshot);
       const file = opened.inner;
