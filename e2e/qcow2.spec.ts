@@ -131,4 +131,15 @@ test('an edit in the snapshot chosen second: kept across a choice the person dec
   expect(before.registers).toMatch(/EAX=12345678/);
   // The other snapshot's clusters are untouched.
   expect((await afterLoadvm(entry, file, 'after', written.index)).cmos).toBe(written.value);
+
+  // The page does not reopen files after a reload; the edits are kept per VM state in this
+  // browser (IndexedDB) and come back when the image is opened and "before" chosen again.
+  await page.reload();
+  await openByInput(page, imagePath);
+  await chosen(page, 'after', '2');
+  await expect(editsPane(page).getByRole('listitem')).toHaveCount(0);
+  await snapshots(page).getByRole('button', { name: 'Open snapshot before' }).click();
+  await chosen(page, 'before', '1');
+  await expect(page.getByText('Restored 2 edits to pc-v3.qcow2 kept in this browser')).toBeVisible();
+  await expect(editsPane(page).getByRole('listitem')).toHaveCount(2);
 });
