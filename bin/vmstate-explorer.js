@@ -33,4 +33,10 @@ if (!buildIsFresh()) {
   }
 }
 main ??= (await import('../dist-cli/main.js')).main;
+// `vmstate-explorer inspect --json big.bin | head` closes the pipe early: that is the reader's
+// choice, not an error worth a Node stack trace.
+process.stdout.on('error', (e) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
 process.exitCode = await main(process.argv.slice(2));

@@ -3,6 +3,7 @@
 // and an unedited raw image downloads byte for byte (libvirt restores such files: src/worker/libvirt-restore.test.ts).
 import { expect, test } from '@playwright/test';
 import { gunzipSync } from 'node:zlib';
+import { editsPane } from './edit-helpers.ts';
 import { expectOpened, fixtureBytes, fixturePath, openByInput, readDownload, sectionsTable } from './open-file.ts';
 
 test('a raw libvirt image shows its records, XML and stream; XML and was_running edits download', async ({ page }) => {
@@ -28,6 +29,15 @@ test('a raw libvirt image shows its records, XML and stream; XML and was_running
   await expect(panel.getByLabel('Domain XML')).toContainText('<description>edited in the page</description>');
   await panel.getByRole('checkbox').click();
   await expect(panel).toContainText('restore starts the guest running');
+  // Both are ordinary edits: in the edit list, and undone and redone like any other.
+  await expect(editsPane(page)).toContainText('set libvirt/xml');
+  await expect(editsPane(page)).toContainText('set libvirt/was_running');
+  await expect(editsPane(page)).toContainText('false → true');
+  await page.getByRole('button', { name: 'Undo', exact: true }).click();
+  await expect(panel).toContainText('restore leaves it paused');
+  await expect(panel.getByLabel('Domain XML')).toContainText('<description>edited in the page</description>');
+  await page.getByRole('button', { name: 'Redo', exact: true }).click();
+  await expect(panel).toContainText('restore starts the guest running');
 
   const pending = page.waitForEvent('download');
   await page.getByRole('button', { name: 'Download edited file' }).click();
@@ -38,6 +48,14 @@ test('a raw libvirt image shows its records, XML and stream; XML and was_running
   const orig = fixtureBytes('libvirt/raw.sav');
   expect(out.length).toBe(orig.length);
   expect(out.subarray(0x104b3).equals(orig.subarray(0x104b3))).toBe(true);
+
+  // Kept in this browser: after a reload the same image opens with both edits.
+  await page.reload();
+  await openByInput(page, fixturePath('libvirt/raw.sav'));
+  await expectOpened(page, 'raw.sav');
+  await expect(page.getByRole('note').filter({ hasText: 'Restored 2 edits to raw.sav' })).toBeVisible();
+  await expect(panel.getByLabel('Domain XML')).toContainText('<description>edited in the page</description>');
+  await expect(panel).toContainText('restore starts the guest running');
 });
 
 test('a gzip image decompresses in the worker; offsets are labelled in the decompressed stream', async ({ page }) => {

@@ -3,7 +3,8 @@
 // configuration as text and the HVM context's vCPU registers as fields.
 import { expect, test } from '@playwright/test';
 import { gunzipSync } from 'node:zlib';
-import { dropFile, expectOpened, fixtureBytes, sectionsTable } from './open-file.ts';
+import { editsPane } from './edit-helpers.ts';
+import { dropFile, expectOpened, fixtureBytes, readDownload, sectionsTable } from './open-file.ts';
 
 test('an xl save image shows its Xen records, the HVM vCPU registers and the QEMU device state', async ({ page }) => {
   await page.goto('/');
@@ -18,4 +19,37 @@ test('an xl save image shows its Xen records, the HVM vCPU registers and the QEM
   await panel.locator('summary', { hasText: 'libxc HVM_CONTEXT' }).click();
   await expect(panel).toContainText('rbx = 0x1111000000000202');
   await expect(sectionsTable(page).getByRole('row').filter({ hasText: 'mc146818rtc' }).first()).toBeVisible();
+});
+
+test('an HVM register edited in the page is an ordinary edit: in the edit list, undone and redone, in the download', async ({ page }) => {
+  test.setTimeout(90_000);
+  await page.goto('/');
+  const image = gunzipSync(fixtureBytes('xl/pc-xl.save.gz'));
+  await dropFile(page, 'pc-xl.save', image);
+  await expectOpened(page, 'pc-xl.save');
+  const panel = page.getByRole('region', { name: 'Xen xl save image' });
+  await panel.locator('summary', { hasText: 'libxc HVM_CONTEXT' }).click();
+  await panel.getByRole('button', { name: 'Edit hvm CPU (0)/rax' }).click();
+  await panel.getByLabel('New value of hvm CPU (0)/rax').fill('0x100');
+  await panel.getByLabel('New value of hvm CPU (0)/rax').press('Enter');
+  await expect(panel).toContainText('rax = 0x100 (256)');
+  await panel.getByRole('button', { name: 'Edit hvm CPU (0)/rax' }).click();
+  await panel.getByLabel('New value of hvm CPU (0)/rax').fill('0xdeadbeef');
+  await panel.getByRole('button', { name: 'Set', exact: true }).click();
+  await expect(panel).toContainText('rax = 0xdeadbeef');
+  await expect(editsPane(page)).toContainText('set hvm CPU (0)/rax');
+  await page.getByRole('button', { name: 'Undo', exact: true }).click();
+  await expect(panel).toContainText('rax = 0x100 (256)');
+  await page.getByRole('button', { name: 'Redo', exact: true }).click();
+  await expect(panel).toContainText('rax = 0xdeadbeef');
+
+  const pending = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Download edited file' }).click();
+  const out = await readDownload(await pending);
+  expect(out.length).toBe(image.length);
+  // Only rax's eight bytes differ (0x1111000000000101 in the fixture), little-endian as save.h has it.
+  const differ = [...out].flatMap((b, i) => (b !== image[i] ? [i] : []));
+  expect(image.readBigUInt64LE(differ[0])).toBe(0x1111000000000101n);
+  expect(differ.at(-1)! - differ[0]).toBeLessThan(8);
+  expect(out.readBigUInt64LE(differ[0])).toBe(0xdeadbeefn);
 });

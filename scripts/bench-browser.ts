@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { DEFAULT_SLICE } from '../src/format/window-reader.ts';
 import { benchInputs, qcow2Input } from './bench-inputs.ts';
+import { libraryFigures } from './bench-library.ts';
 import { printQcow2, qcow2Bench } from './bench-qcow2.ts';
 import {
   Bench, buildAndServe, CHROMIUM_ARGS, fmtMiB, fmtMs, fmtRate, median, message, MiB, probe, ROOT, sampleMemory, SETTLE_MS, sleep, until, VIEWPORT, warmPageCache, withTimeout, WorkerProbe,
@@ -313,8 +314,8 @@ async function memoryAndHex(bench: Bench, path: string, targets: Target[]): Prom
 
 let running: Bench | undefined;
 
-/** BENCH_ONLY=scan,devstate,memory,hex,qcow2 (any of them) runs only those parts, for quick iterations. */
-const PARTS = ['scan', 'devstate', 'memory', 'hex', 'qcow2'] as const;
+/** BENCH_ONLY=scan,devstate,memory,hex,library,qcow2 (any of them) runs only those parts, for quick iterations. */
+const PARTS = ['scan', 'devstate', 'memory', 'hex', 'library', 'qcow2'] as const;
 const only = new Set((process.env.BENCH_ONLY ?? PARTS.join(',')).split(',').map((p) => p.trim()));
 for (const p of only) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`BENCH_ONLY: unknown part "${p}" (parts: ${PARTS.join(', ')})`);
 
@@ -359,6 +360,7 @@ async function main(): Promise<number> {
 
     // 2. Time to the section table for a device-state file.
     if (only.has('devstate')) await devstateOpens(bench, targets);
+    if (only.has('library')) await libraryFigures(bench, targets);
     const big = scans.get('random4g');
     if (big) {
       const bigTable = median(big.app.map((a) => a.tableMs));

@@ -1,13 +1,16 @@
-// `npm run fuzz [-- --cases N --seed S --from I --case-ms 2000 --heap-mb 256]`: seeded mutations of
-// every fixture kind (src/format/testing/fuzz-cases.ts), decoded in a child process the way the
-// worker and the CLI decode them (with the bundled library, or a supplied description loaded as
-// --vmdesc loads it). A case fails on an exception that is not our DecodeError, a problem that is
-// not one plain line naming an offset inside the file, records that do not tile, the section table
-// printing file text raw, more than --case-ms of CPU time (a child
-// silent for a minute is killed as hung), or more than --heap-mb of heap left after
-// it (after a GC). A hung or crashed child is killed and its case reported; the run goes on, so
-// one long run reports every failure. Exit 1 if any case failed. CI runs a bounded slice of the
-// same cases in src/cli/fuzz.test.ts.
+// `npm run fuzz [-- --cases N --seed S --from I --case-ms 2000 --heap-mb 256 --hang-ms 60000]`:
+// seeded mutations of every fixture kind (src/format/testing/fuzz-cases.ts: bare streams, device
+// states, COLO buffers, multifd channels, QEMU 7.2 to 11.1, libvirt, xl and qcow2 containers),
+// decoded in a child process the way the worker and the CLI decode them (with the bundled
+// library, or a supplied description loaded as --vmdesc loads it). A case fails on an exception
+// that is not our DecodeError, a problem that is not one plain line naming an offset inside the
+// file, records that do not tile, the section table printing file text raw, more than --case-ms
+// of CPU time, or more than --heap-mb of heap left after it (after a GC); a child silent for
+// --hang-ms is killed as hung. A hung or crashed child is replaced and its case reported; the run
+// goes on, so one long run reports every failure. Exit 1 if any case failed. CI runs a bounded
+// slice of the same cases in src/cli/fuzz.test.ts; scripts/fuzz.test.ts proves the limits with
+// the --slow-case, --huge-case and --hang-case hooks. --before11 replays cases found before QEMU
+// 11.1 and the containers joined the inputs.
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fuzzCase, fuzzInputs } from '../src/format/testing/fuzz-cases.ts';
@@ -22,12 +25,27 @@ const from = arg('--from', 0);
 const cases = arg('--cases', 5000);
 const caseMs = arg('--case-ms', 2000);
 const heapMb = arg('--heap-mb', 256);
+// A child silent this long is killed as hung (its case is reported).
+const hangMs = arg('--hang-ms', Math.max(60_000, caseMs * 30));
+// Self-tests of the limits (scripts/fuzz.test.ts): case N burns CPU past --case-ms, keeps
+// 1.5 x --heap-mb alive, or never returns. -1: off.
+const slowCase = arg('--slow-case', -1);
+// Replays cases found before QEMU 11.1 and the containers joined the inputs (fuzz-cases.ts).
+const before11 = process.argv.includes('--before11');
+const hugeCase = arg('--huge-case', -1);
+const hangCase = arg('--hang-case', -1);
 
 type Report = { type: 'ready' } | { type: 'done'; i: number; ms: number; fault: string | null; heapMiB: number };
 
+/** What --huge-case keeps alive until its case has been measured. */
+const keep = globalThis as { fuzzKept?: unknown };
+
 async function child(): Promise<void> {
-  const inputs = await fuzzInputs();
+  const inputs = await fuzzInputs({ before11 });
   const gc = (globalThis as { gc?: () => void }).gc;
+  // The baseline is live memory only: loading the inputs leaves tens of MiB of garbage, which
+  // counted into the baseline let a case keep that much more than --heap-mb unnoticed.
+  gc?.();
   const baseline = process.memoryUsage().heapUsed;
   process.send!({ type: 'ready' } satisfies Report);
   for (let i = from; i < from + cases; i++) {
@@ -38,6 +56,9 @@ async function child(): Promise<void> {
     let fault: string | null;
     try {
       fault = await runCase(c);
+      if (i === slowCase) while (process.cpuUsage(t).user < caseMs * 1500);
+      if (i === hugeCase) keep.fuzzKept = Array.from({ length: Math.ceil(heapMb * 1.5) }, () => new Array(2 ** 17).fill(i + 0.5));
+      if (i === hangCase) for (;;);
     } catch (e) {
       fault = `exception ${(e as Error).stack ?? e}`;
     }
@@ -52,12 +73,13 @@ async function child(): Promise<void> {
     if (heap > heapMb * 2 ** 20) fault ??= `heap grew by ${(heap / 2 ** 20).toFixed(0)} MiB (limit ${heapMb})`;
     if (fault) fault = `${c.input}: ${fault}\n  mutations: ${c.history.join(' | ')}`;
     process.send!({ type: 'done', i, ms, fault, heapMiB: heap / 2 ** 20 } satisfies Report);
+    keep.fuzzKept = undefined;
   }
 }
 
 async function parent(): Promise<void> {
   const started = Date.now();
-  console.log(`fuzz: seed ${seed}, cases ${from}..${from + cases - 1}, limits ${caseMs} ms and ${heapMb} MiB of heap per case; inputs: ${(await fuzzInputs()).map((i) => i.name).join(', ')}`);
+  console.log(`fuzz: seed ${seed}, cases ${from}..${from + cases - 1}, limits ${caseMs} ms and ${heapMb} MiB of heap per case; inputs: ${(await fuzzInputs({ before11 })).map((i) => i.name).join(', ')}`);
   let next = from;
   let done = 0;
   let slowest = { ms: 0, i: -1 };
@@ -82,14 +104,19 @@ async function parent(): Promise<void> {
   while (next < from + cases) {
     // One child at a time; a hung or crashed one is replaced, starting after its case.
     await new Promise<void>((resolve) => {
-      proc = fork(join(import.meta.dirname, '../bin/tsx-run.js'), [import.meta.filename, '--child', '--seed', String(seed), '--from', String(next), '--cases', String(from + cases - next), '--case-ms', String(caseMs), '--heap-mb', String(heapMb)], {
-        execArgv: ['--expose-gc', `--max-old-space-size=${heapMb * 4}`, '--stack-size=984'],
+      const hooks = [['--slow-case', slowCase], ['--huge-case', hugeCase], ['--hang-case', hangCase]].flatMap(([k, v]) => (v === -1 ? [] : [String(k), String(v)]));
+      if (before11) hooks.push('--before11');
+      proc = fork(join(import.meta.dirname, '../bin/tsx-run.js'), [import.meta.filename, '--child', '--seed', String(seed), '--from', String(next), '--cases', String(from + cases - next), '--case-ms', String(caseMs), '--heap-mb', String(heapMb), ...hooks], {
+        // A young generation large enough for one case's field trees: they die young instead of
+        // being promoted and collected by full GCs (half of a case's CPU time before).
+        execArgv: ['--expose-gc', `--max-old-space-size=${heapMb * 4}`, '--max-semi-space-size=64', '--stack-size=984'],
       });
       // Until the child has loaded its inputs (seconds on a busy machine) no case is running.
       let last = Infinity;
       const watchdog = setInterval(() => {
-        if (Date.now() - last < Math.max(60_000, caseMs * 30)) return;
+        if (Date.now() - last < hangMs) return;
         failures.push(`case ${next}: hung for ${Date.now() - last} ms; killed`);
+        console.error(`FAIL seed ${seed} case ${next}: hung for ${Date.now() - last} ms; killed`);
         proc!.kill('SIGKILL');
       }, 500);
       proc.on('message', (r: Report) => {

@@ -15,6 +15,10 @@
 // then merges every device description into one library keyed by vmsd_name.
 //
 // Usage: node scripts/make-vmdesc-library.mjs [--jobs N] [--only TARGET] [--limit N] [--out DIR]
+//          [--qemu LABEL --root CHROOT] [--name FILE-STEM]
+// --qemu 10.0 --root /var/tmp/trixie runs the QEMU of a debootstrap chroot (Debian trixie: 10.0, forky:
+// 11.1; scripts/lib/qemu.mjs startQemu) and writes qemu-10.0.json (or --name STEM.json) and
+// README-qemu-10.0.md; without --root the host's QEMU (Debian bookworm: 7.2) makes qemu-7.2.json/README.md.
 // Only node built-ins and scripts/lib (qemu.mjs, qmp.mjs) are used.
 
 import { spawn } from 'node:child_process';
@@ -43,6 +47,14 @@ const PROBE_TIMEOUT_MS = 45_000; // whole probe (all attempts)
 const START_TIMEOUT_MS = 15_000;
 const MIGRATE_TIMEOUT_MS = 30_000;
 const MAX_ATTEMPTS = 6;
+const ROOT = opt('--root', null) ? resolve(opt('--root')) : null;
+const LABEL = opt('--qemu', '7.2'); // the version label the app shows ("QEMU 10.0")
+const STEM = opt('--name', `qemu-${LABEL}`);
+// A reduced run (the README says so): only these device types, and no -cpu MODEL probes.
+const DEVICES = opt('--devices', null)?.split(',') ?? null;
+const NO_CPU_PROBES = argv.includes('--no-cpu-probes');
+/** A host path under ROOT as QEMU inside the chroot sees it. */
+const inGuest = (hostPath) => (ROOT ? hostPath.slice(ROOT.length) : hostPath);
 
 // ------------------------------------------------------------------------------------------------
 // Targets and built-in option combinations
@@ -279,7 +291,7 @@ function withTimeout(promise, ms, what) {
 
 function runCapture(binary, args, timeoutMs = 30_000) {
   return new Promise((resolveP, reject) => {
-    const p = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = ROOT ? spawn('chroot', [ROOT, binary, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     p.stdout.setEncoding('utf8').on('data', (d) => (out += d));
     p.stderr.setEncoding('utf8').on('data', (d) => (out += d));
@@ -299,7 +311,7 @@ function firstError(text) {
 }
 
 /** QEMU with a QMP socket (scripts/lib/qemu.mjs startQemu: gives up as soon as QEMU exits). */
-const launchQemu = (binary, args, timeoutMs = START_TIMEOUT_MS) => startQemu(binary, args, { timeoutMs });
+const launchQemu = (binary, args, timeoutMs = START_TIMEOUT_MS) => startQemu(binary, args, { timeoutMs, chroot: ROOT ?? undefined });
 
 // ------------------------------------------------------------------------------------------------
 // vmdesc extraction and a duplicate-key-aware JSON reader
@@ -431,7 +443,7 @@ async function discover(target, workDir) {
     for (let tries = 0; tries < 2; tries++) {
       try {
         if (!q) {
-          q = await launchQemu(target.binary, buildArgs({ ...cfg, workDir }));
+          q = await launchQemu(target.binary, buildArgs({ ...cfg, workDir: inGuest(workDir) }));
           q.dead = q.exited.then(() => { throw new Error('QEMU exited'); });
           q.dead.catch(() => {});
         }
@@ -496,7 +508,7 @@ async function attempt(binary, cfg, file) {
     await call('migrate-set-parameters', { 'max-bandwidth': 1e12 });
     phase = 'during migration';
     try {
-      await call('migrate', { uri: `exec:cat > ${file}` });
+      await call('migrate', { uri: `exec:cat > ${inGuest(file)}` });
     } catch (e) {
       return { stage: 'migrate', error: e.message, args };
     }
@@ -531,7 +543,7 @@ async function attempt(binary, cfg, file) {
 /** A probe with retries driven by RETRY_RULES. */
 async function runProbe(probe, workDir) {
   const cfg = structuredClone(probe.cfg);
-  cfg.workDir = workDir;
+  cfg.workDir = inGuest(workDir);
   const applied = new Set();
   const t0 = Date.now();
   const file = join(workDir, `probe-${probe.index}.bin`);
@@ -555,6 +567,7 @@ async function runProbe(probe, workDir) {
 function makeLibrary(qemuVersion) {
   return {
     qemu: qemuVersion,
+    version: LABEL,
     generatedBy: 'scripts/make-vmdesc-library.mjs',
     targets: {},
     vmsds: {},
@@ -680,7 +693,7 @@ function reasonGroup(r) {
 
 async function main() {
   const tStart = Date.now();
-  const workDir = mkdtempSync(join(tmpdir(), 'vmdesc-lib-'));
+  const workDir = mkdtempSync(join(ROOT ? join(ROOT, 'tmp') : tmpdir(), 'vmdesc-lib-'));
   writeFileSync(join(workDir, 'firmware.bin'), Buffer.alloc(65536));
   const cleanup = () => {
     for (const p of live) p.kill('SIGKILL');
@@ -705,9 +718,10 @@ async function main() {
       const { name, ...rest } = c;
       add(`(${name})`, 'combo', { ...t.base, ...rest });
     }
-    if (t.cpuProbes) for (const c of d.cpus) add(`-cpu ${c.model}`, 'cpu', { ...t.base, cpu: c.model }, { cpuType: c.type });
+    if (t.cpuProbes && !NO_CPU_PROBES) for (const c of d.cpus) add(`-cpu ${c.model}`, 'cpu', { ...t.base, cpu: c.model }, { cpuType: c.type });
     let n = 0;
     for (const dev of d.devices) {
+      if (DEVICES && !DEVICES.includes(dev.type)) continue;
       if (n++ >= LIMIT) continue;
       const props = d.props[dev.type] ?? [];
       const cfg = { ...t.base, device: { type: dev.type, opts: [], props: props.filter((p) => backendFor(p)), allProps: props } };
@@ -759,7 +773,7 @@ async function main() {
     for (const f of r.fixes ?? []) s.fixes[f] = (s.fixes[f] ?? 0) + 1;
     const probeLog = lib.probes[p.target];
     if (p.kind === 'combo' || p.kind === 'base') {
-      const args = (r.args ?? []).map((a) => a.split(workDir).join('<tmp>'));
+      const args = (r.args ?? []).map((a) => a.split(inGuest(workDir)).join('<tmp>'));
       probeLog.combos[p.name] = r.stage === 'ok' ? { args } : { args, failed: firstError(r.error) };
     } else {
       if (r.stage !== 'start') probeLog.started.push(p.name);
@@ -794,9 +808,9 @@ async function main() {
 
   mkdirSync(OUT_DIR, { recursive: true });
   const jsonText = JSON.stringify(lib);
-  writeFileSync(join(OUT_DIR, 'qemu-7.2.json'), jsonText + '\n');
+  writeFileSync(join(OUT_DIR, `${STEM}.json`), jsonText + '\n');
   const seconds = Math.round((Date.now() - tStart) / 1000);
-  writeFileSync(join(OUT_DIR, 'README.md'), readme(lib, summary, jsonText.length, seconds, discovery));
+  writeFileSync(join(OUT_DIR, ROOT ? `README-${STEM}.md` : 'README.md'), readme(lib, summary, jsonText.length, seconds, discovery));
   rmSync(workDir, { recursive: true, force: true });
   console.error(`wrote ${Object.keys(lib.vmsds).length} vmsds, ${jsonText.length} bytes, in ${seconds} s`);
 }
@@ -808,14 +822,14 @@ function readme(lib, summary, size, seconds, discovery) {
   const L = [];
   L.push('# vmdesc library (generated)');
   L.push('');
-  L.push('`qemu-7.2.json` holds the VMState descriptions ("vmdesc" JSON, docs format.md §3.7) of every device');
-  L.push('section that QEMU 7.2 wrote while migrating the probe machines listed below. It is the schema source');
+  L.push(`\`${STEM}.json\` holds the VMState descriptions ("vmdesc" JSON, docs format.md §3.7) of every device`);
+  L.push(`section that QEMU ${LABEL} wrote while migrating the probe machines listed below. It is the schema source`);
   L.push('for files that carry no JSON themselves (xen-save-devices-state, COLO, Xen; format.md §3.10).');
   L.push('');
   L.push('Regenerate with `node scripts/make-vmdesc-library.mjs` (needs qemu-system-x86_64 and');
   L.push('qemu-system-aarch64 7.2; runs the probes 2 at a time). Do not edit the files by hand.');
   L.push('');
-  L.push('## Shape of qemu-7.2.json');
+  L.push(`## Shape of ${STEM}.json`);
   L.push('');
   L.push('```');
   L.push('{');
@@ -873,6 +887,7 @@ function readme(lib, summary, size, seconds, discovery) {
   L.push('');
   L.push('## Probe summary');
   L.push('');
+  if (DEVICES || NO_CPU_PROBES) L.push(`Reduced run: ${DEVICES ? `device types ${DEVICES.join(', ')} only` : 'every device type'}${NO_CPU_PROBES ? '; no -cpu MODEL probes' : ''}.`, '');
   L.push(`QEMU ${lib.qemu}; ${Object.keys(lib.vmsds).length} vmsd entries, ${Object.keys(lib.oldStyle).length} old-style sections,`);
   L.push(`${(size / 1048576).toFixed(2)} MiB of JSON; run time ${Math.floor(seconds / 60)} min ${seconds % 60} s.`);
   L.push('');

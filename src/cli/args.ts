@@ -19,7 +19,9 @@ PATH is a field path as printed by 'inspect --json', e.g. "cpu (0)/env.regs[0]",
 or a section header field: "timer (0)/#idstr", "timer (0)/#instance_id", "timer (0)/#version_id".
 FILE may be a libvirt save image (raw or compressed); its own fields are set with
 "libvirt/was_running=1" and "libvirt/xml=@NEW.xml". A compressed image is written raw.
-FILE may be an xl save image or a qcow2 image (IMAGE@SNAPSHOT) to inspect, check and extract.
+FILE may be an xl save image (its HVM context fields: "hvm CPU (0)/rax=0x10") or a qcow2
+image's snapshot (IMAGE@SNAPSHOT, edited in place: no size changes); set and apply write the
+whole image to OUT.
 DESC is a JSON VM description, or a migration stream of the same VM to take it from.
 OUT and PATCH.json must not exist: the CLI never overwrites a file.
 diff exits 0 when A and B hold the same device state and RAM, 1 when they differ, 2 on error;

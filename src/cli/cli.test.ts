@@ -131,4 +131,20 @@ describe('vmstate-explorer CLI', { timeout: 60_000 }, () => {
     expect(r.stderr).toMatch(/^usage:/);
     expect(execFileSync('node', [BIN, 'check', fx('q35-colo.bin')], { encoding: 'utf8' })).toMatch(/0 errors/);
   });
+
+  // The compiled CLI lives in dist-cli/, one level below the checkout, not two as src/cli is: the
+  // data it reads from public/ (libraries, compatibility targets) must be found from there too,
+  // whatever the working directory.
+  it('the compiled CLI finds its libraries and compatibility targets from any working directory', () => {
+    const opts = { encoding: 'utf8' as const, cwd: tmpdir(), maxBuffer: 256 << 20 };
+    const inspect = spawnSync('node', [BIN, 'inspect', '--json', fx('qemu10/pc-devstate.bin')], opts);
+    expect(inspect.status, inspect.stderr).toBe(0);
+    const model = JSON.parse(inspect.stdout) as { likely_qemu?: string[]; sections: { described_by?: string }[] };
+    // QEMU 10.0's layouts come only from the packed 10.0 library in public/library.
+    expect(model.sections.some((r) => r.described_by?.startsWith('QEMU 10.0'))).toBe(true);
+    expect(model.likely_qemu).toContain('10.0');
+    const check = spawnSync('node', [BIN, 'check', fx('pc-devstate.bin'), '--target', '10.0'], opts);
+    expect(check.stderr).not.toMatch(/no such file/);
+    expect(check.stdout).toMatch(/pc-i440fx-10\.0/);
+  });
 });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { bundledLibrary } from '../format/library.ts';
+import { bundledLibrary } from '../format/library-bundled.ts';
 import { checkFile } from './compat-command.ts';
 import { main } from './main.ts';
 

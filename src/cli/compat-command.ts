@@ -1,59 +1,43 @@
 // `check FILE... --target VERSION[:MACHINE]`: will these files load into that QEMU? One JSON line per
 // file (a host's whole save directory can be checked before an upgrade), or a readable report for
-// a single file. The target's facts and its reference VM state ship in public/compat/ (made by
-// scripts/make-compat-fixtures.mjs from the real QEMU versions).
-import { readFileSync, existsSync } from 'node:fs';
+// a single file. The target's facts and its reference VM states ship in public/compat/ (made by
+// scripts/make-compat-fixtures.mjs from the real QEMU versions); format/compat/run.ts does the rest,
+// as it does in the page's worker.
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { memorySource } from '../format/byte-source.ts';
-import { checkCompat, machineFamily, type CompatReport, type CompatTarget, type ReferenceState } from '../format/compat/check.ts';
+import type { CompatReport } from '../format/compat/check.ts';
+import { checkAgainst, CompatData, parseTarget as parseSpec, type CompatTargetSpec } from '../format/compat/run.ts';
 import type { DescriptionLibrary } from '../format/descriptions.ts';
 import { scanStream } from '../format/scan.ts';
-import { loadDescription, type Vmdesc } from '../format/vmdesc.ts';
+import type { Vmdesc } from '../format/vmdesc.ts';
 import { fileSource } from './node-source.ts';
+import { publicDir } from './public-dir.ts';
 
-const COMPAT_DIR = join(import.meta.dirname, '../../public/compat');
-const gz = (name: string) => new Uint8Array(gunzipSync(readFileSync(join(COMPAT_DIR, name))));
+export { COMPAT_VERSIONS } from '../format/compat/run.ts';
 
-export const COMPAT_VERSIONS = ['7.2', '10.0', '11.1'];
+const compatDir = () => publicDir('compat', 'loads.json');
+
+/** public/compat files, gunzipped: the data is read once per process however many files are checked. */
+const data = new CompatData(async (name) => {
+  const path = join(compatDir(), `${name}.gz`);
+  return existsSync(path) ? new Uint8Array(gunzipSync(readFileSync(path))) : null;
+});
 
 /** Parses "10.0" or "10.0:pc-q35-10.0" (the machine may be an alias such as "q35"). */
-export function parseTarget(text: string): { version: string; machine?: string } {
-  const [version, machine] = text.split(':');
-  if (!COMPAT_VERSIONS.includes(version)) throw new Error(`--target: QEMU ${version} is not one of ${COMPAT_VERSIONS.join(', ')}`);
-  return { version, machine: machine || undefined };
-}
-
-const targets = new Map<string, CompatTarget>();
-const references = new Map<string, ReferenceState | null>();
-
-function loadTarget(version: string): CompatTarget {
-  if (!targets.has(version)) targets.set(version, JSON.parse(new TextDecoder().decode(gz(`qemu-${version}-x86_64.json.gz`))));
-  return targets.get(version)!;
-}
-
-/** The target's own device state of its reference VM of that family, decoded with its description. */
-async function loadReference(version: string, family: string): Promise<ReferenceState | null> {
-  const key = `${family}-${version}`;
-  if (!references.has(key)) {
-    if (!existsSync(join(COMPAT_DIR, `${key}-devstate.bin.gz`))) references.set(key, null);
-    else {
-      const bytes = gz(`${key}-devstate.bin.gz`);
-      const vmdesc = await loadDescription(memorySource(gz(`${key}-migration.bin.gz`)));
-      const { model } = await scanStream(memorySource(bytes), { vmdesc });
-      references.set(key, { model, read: async (o, n) => bytes.subarray(o, o + n) });
-    }
+export function parseTarget(text: string): CompatTargetSpec {
+  try {
+    return parseSpec(text);
+  } catch (e) {
+    throw new Error(`--target: ${(e as Error).message}`);
   }
-  return references.get(key)!;
 }
 
-export async function checkFile(path: string, target: { version: string; machine?: string }, opts: { vmdesc?: Vmdesc; library?: DescriptionLibrary }): Promise<CompatReport> {
+export async function checkFile(path: string, target: CompatTargetSpec, opts: { vmdesc?: Vmdesc; library?: DescriptionLibrary }): Promise<CompatReport> {
   const src = await fileSource(path);
   try {
     const { model } = await scanStream(src, opts);
-    const data = loadTarget(target.version);
-    const reference = await loadReference(target.version, machineFamily(model));
-    return await checkCompat(model, (o, n) => src.read(o, n), data, reference, target.machine);
+    return await checkAgainst(model, (o, n) => src.read(o, n), target, data);
   } finally {
     await src.close();
   }

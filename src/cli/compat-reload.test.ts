@@ -1,6 +1,7 @@
-// The recorded cross-version verdicts (public/compat/loads.json) are re-checked where CI has the
-// target QEMU: every load into 7.2 is run again here with the host's QEMU 7.2 and the recorded
-// command line, and must end as recorded, with the same first message.
+// The recorded cross-version verdicts (public/compat/loads.json for x86_64, loads-aarch64.json)
+// are re-checked where CI has the target QEMU: every load into 7.2 is run again here with the
+// host's QEMU 7.2 (qemu-system-x86_64, qemu-system-aarch64) and the recorded command line, and
+// must end as recorded, with the same first message.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,24 +11,28 @@ import { describe, expect, it } from 'vitest';
 import { startQemu } from '../../scripts/lib/qemu.mjs';
 
 const DIR = join(import.meta.dirname, '../../public/compat');
-interface Load { from: string; to: string; vm: string; kind: string; file: string; ok: boolean; messages: string[]; args: string[] }
-const loads: Load[] = JSON.parse(readFileSync(join(DIR, 'loads.json'), 'utf8')).loads;
-const has72 = (() => {
+interface Load { from: string; to: string; vm: string; kind: string; file: string; ok: boolean; messages: string[]; args: string[]; binary: string }
+const loads: Load[] = ['loads.json', 'loads-aarch64.json'].flatMap((name) => {
+  const data = JSON.parse(readFileSync(join(DIR, name), 'utf8')) as { binary?: string; loads: Load[] };
+  return data.loads.map((l) => ({ ...l, binary: data.binary ?? 'qemu-system-x86_64' }));
+});
+const is72 = (binary: string) => {
   try {
-    return /version 7\.2\./.test(execFileSync('qemu-system-x86_64', ['--version'], { encoding: 'utf8' }));
+    return /version 7\.2\./.test(execFileSync(binary, ['--version'], { encoding: 'utf8' }));
   } catch {
     return false;
   }
-})();
+};
+const has72 = is72('qemu-system-x86_64');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.runIf(has72 || process.env.CI)('loads into QEMU 7.2 end as recorded', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'compat-reload-'));
-  it.each(loads.filter((l) => l.to === '7.2').map((l) => [`${l.from} ${l.vm} ${l.kind}`, l] as const))('%s', async (_n, l) => {
+  it.each(loads.filter((l) => l.to === '7.2').map((l) => [`${l.binary} ${l.from} ${l.vm} ${l.kind}`, l] as const))('%s', async (_n, l) => {
     const file = join(tmp, l.file);
     writeFileSync(file, gunzipSync(readFileSync(join(DIR, `${l.file}.gz`))));
     const args = l.args.map((a) => (a === 'exec:cat FILE' ? `exec:cat ${file}` : a));
-    const q = await startQemu('qemu-system-x86_64', args).catch((e: { stderr?: string }) => ({ failed: e.stderr ?? String(e) }));
+    const q = await startQemu(l.binary, args).catch((e: { stderr?: string }) => ({ failed: e.stderr ?? String(e) }));
     let ok = false;
     let stderr = '';
     if ('failed' in q) stderr = q.failed;
@@ -45,7 +50,7 @@ describe.runIf(has72 || process.env.CI)('loads into QEMU 7.2 end as recorded', (
       stderr = q.stderr();
     }
     expect(ok).toBe(l.ok);
-    const first = (lines: string[]) => lines.map((s) => s.replace(/^qemu-system-x86_64: /, '').trim()).find((s) => s && !s.startsWith('warning:'));
+    const first = (lines: string[]) => lines.map((s) => (s.startsWith(`${l.binary}: `) ? s.slice(l.binary.length + 2) : s).trim()).find((s) => s && !s.startsWith('warning:'));
     expect(first(stderr.split('\n'))).toBe(first(l.messages));
   });
 });

@@ -1,12 +1,12 @@
 // The CLI's container commands and edits: `extract FILE -o STREAM` (the bare QEMU stream), `xml
 // FILE` (the domain XML), the container records in `inspect`, and `set` assignments of the
 // container's own fields: `libvirt/was_running=1`, `libvirt/xml=@NEW.xml` (what `virsh
-// save-image-edit --running` and `virsh save-image-define` do).
+// save-image-edit --running` and `virsh save-image-define` do), `hvm CPU (0)/rax=…` in an xl image.
 
 import { open, readFile } from 'node:fs/promises';
 import { formatProblem } from '../format/errors.ts';
-import { libvirtPrefix, type LibvirtChange } from '../format/container/libvirt-edit.ts';
 import type { ContainerInfo } from '../format/container/types.ts';
+import type { EditRequest } from '../format/edit/steps.ts';
 import type { OpenedInput } from './container-open.ts';
 
 const hex = (n: number) => `0x${n.toString(16)}`;
@@ -39,35 +39,12 @@ export function containerJson(info: ContainerInfo): unknown {
   };
 }
 
-/** `libvirt/...` assignments are the container's; the rest go to the stream. */
-export async function containerChange(assignments: [string, string][]): Promise<LibvirtChange | null> {
-  let change: LibvirtChange | null = null;
-  for (const [path, value] of assignments) {
-    change ??= {};
-    if (path === 'libvirt/was_running') {
-      if (!/^(1|0|true|false)$/.test(value)) throw new Error(`libvirt/was_running takes 1, 0, true or false, not "${value}"`);
-      change.wasRunning = value === '1' || value === 'true';
-    } else if (path === 'libvirt/xml') {
-      change.xml = value.startsWith('@') ? await readFile(value.slice(1), 'utf8') : value;
-    } else throw new Error(`unknown container field "${path}" (libvirt/was_running, libvirt/xml)`);
-  }
-  return change;
-}
-
 /**
- * The bytes written before the stream in an output image: the original prefix when nothing
- * changes (a byte-identical copy), else rewritten; a compressed image is written raw, with a note.
+ * A `set` assignment of one of the container's own fields (format/container/field-edit.ts):
+ * `libvirt/xml=@NEW.xml` reads the XML from a file, as `virsh save-image-define` takes one.
  */
-export async function outputPrefix(input: OpenedInput, change: LibvirtChange | null): Promise<{ prefix?: Uint8Array; notes: string[]; error?: string }> {
-  const info = input.container;
-  if (!info) return change ? { notes: [], error: 'libvirt/ fields need a libvirt save image' } : { notes: [] };
-  if (!info.libvirt) return { notes: [], error: `the libvirt header cannot be rewritten: ${info.problems.map(formatProblem)[0] ?? 'unreadable'}` };
-  const raw = info.inner.codec === 'raw';
-  if (!change && raw) return { prefix: await input.file.read(0, info.inner.offset), notes: [] };
-  const r = libvirtPrefix(info.libvirt, { ...change, codec: raw ? undefined : 'raw' });
-  if (!r.ok) return { notes: [], error: r.reason };
-  const notes = raw ? r.notes : [`the ${info.inner.codec} image is written as a raw image (${r.notes.join('')}); libvirt restores it without a decompressor`];
-  return { prefix: r.prefix, notes };
+export async function containerAssignment(path: string, value: string): Promise<EditRequest> {
+  return { kind: 'container', path, value: path === 'libvirt/xml' && value.startsWith('@') ? await readFile(value.slice(1), 'utf8') : value };
 }
 
 /** `extract`: the bare QEMU stream, copied in slices. */

@@ -31,7 +31,31 @@ describe('fuzz (bounded)', () => {
   // and newlines in paths, the table and a subsection name: cases 6-66), and before the JSON text
   // was decoded strictly (a bad byte moved a JSON error's offset past the end of the file: 1878, 2090).
   it.each([6, 9, 25, 45, 64, 66, 1878, 2090])('regression: seed 20260 case %i', { timeout: 120_000 }, async (i) => {
-    const c = fuzzCase(await fuzzInputs(), 20260, i);
+    const c = fuzzCase(await fuzzInputs({ before11: true }), 20260, i);
+    expect(await runCase(c), c.history.join(' | ')).toBeNull();
+  });
+
+  // Found by seed 7 once the containers joined: a qcow2 image cut before its snapshot table
+  // reported the table's offset, past the end of the file (now the header field pointing at it).
+  it.each([112, 150, 340])('regression: seed 7 case %i', { timeout: 120_000 }, async (i) => {
+    const c = fuzzCase(await fuzzInputs(), 7, i);
+    expect(c.input).toBe('qcow2/pc-v3.qcow2.gz');
+    expect(await runCase(c), c.history.join(' | ')).toBeNull();
+  });
+
+  // Found by seed 20261204: a qcow2 snapshot whose L1 table points outside the image was still
+  // chosen, so reading its state threw halfway through the scan (now a container problem).
+  it.each([987, 1101, 1329])('regression: seed 20261204 case %i', { timeout: 120_000 }, async (i) => {
+    const c = fuzzCase(await fuzzInputs(), 20261204, i);
+    expect(c.input).toBe('qcow2/virt-v3.qcow2.gz');
+    expect(await runCase(c), c.history.join(' | ')).toBeNull();
+  });
+
+  // Found by seed 20261204: bytes inserted into a postcopy package moved POSTCOPY_RUN past the
+  // package's end, and the scan went back to that end: two records over the same bytes.
+  it('regression: seed 20261204 case 6519', { timeout: 120_000 }, async () => {
+    const c = fuzzCase(await fuzzInputs(), 20261204, 6519);
+    expect(c.input).toBe('qemu10/pc-postcopy-main.bin');
     expect(await runCase(c), c.history.join(' | ')).toBeNull();
   });
 });

@@ -6,13 +6,14 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { ANALYZE_DIALECTS, analyzeJson, formatAnalyze, type AnalyzeDialect } from '../format/analyze-format.ts';
 import type { ByteSource } from '../format/byte-source.ts';
 import type { DescriptionLibrary } from '../format/descriptions.ts';
+import { isContainerPath } from '../format/container/field-edit.ts';
 import { parsePatch } from '../format/edit/patch.ts';
 import { formatProblem, type Problem } from '../format/errors.ts';
 import { loadDescription, locateVmdesc, type Vmdesc } from '../format/vmdesc.ts';
 import { parseArgs, USAGE, UsageError, version, type CliOptions } from './args.ts';
 import { checkFile, formatReport, parseTarget } from './compat-command.ts';
 import { runDiff } from './diff-command.ts';
-import { containerChange, containerJson, extractStream, outputPrefix, printContainer, printSnapshots } from './container-commands.ts';
+import { containerAssignment, containerJson, extractStream, printContainer, printSnapshots } from './container-commands.ts';
 import { openInput, splitSnapshot } from './container-open.ts';
 import { headerAssignment, runEdits } from './edit-commands.ts';
 import { fileSource } from './node-source.ts';
@@ -23,8 +24,8 @@ export { parseArgs, USAGE } from './args.ts';
 type Options = { vmdesc?: Vmdesc; library?: DescriptionLibrary };
 
 /**
- * The supplied description, and the bundled library when the file needs it: only a file without
- * an embedded description does, and loading the library (650 KB of JSON) costs start-up time.
+ * The supplied description, and the description libraries when the file needs them: only a file
+ * without an embedded description does, and reading the libraries costs start-up time.
  */
 export async function loadOptions(o: CliOptions, file: ByteSource | null): Promise<Options> {
   let vmdesc: Vmdesc | undefined;
@@ -40,8 +41,8 @@ export async function loadOptions(o: CliOptions, file: ByteSource | null): Promi
     }
   }
   if (o.values['no-library'] || (file && (await locateVmdesc(file)))) return { vmdesc };
-  const { bundledLibrary } = await import('../format/library.ts');
-  return { vmdesc, library: bundledLibrary() };
+  const { diskLibrary } = await import('./library-files.ts');
+  return { vmdesc, library: await diskLibrary() };
 }
 
 /** Refuses an output that exists, in one line, before any work is done. */
@@ -121,7 +122,6 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
           return container.problems.some((p) => p.severity === 'error') ? 1 : 0;
         }
         default: {
-          if (container && container.kind !== 'libvirt') throw new UsageError(`set and apply write libvirt images and bare streams; for this ${container.kind} image, extract the stream, edit it, or edit in the page`);
           const pairs = command === 'set'
             ? rest.map((a): [string, string] => {
                 const eq = a.indexOf('=');
@@ -130,19 +130,15 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
               })
             : [];
           const requests = command === 'set'
-            ? pairs.filter(([p]) => !p.startsWith('libvirt/')).map(([p, v]) => headerAssignment(p, v))
+            ? await Promise.all(pairs.map(([p, v]) => (isContainerPath(p) ? containerAssignment(p, v) : headerAssignment(p, v))))
             : parsePatch(await readFile(rest[0], 'utf8')).edits;
-          const wrap = await outputPrefix(input, await containerChange(pairs.filter(([p]) => p.startsWith('libvirt/'))));
-          if (wrap.error) {
-            err(`vmstate-explorer: ${wrap.error}\n`);
-            return 1;
-          }
-          const r = await runEdits(source, requests, output!, { ...(await needs()), force: o.values.force, prefix: wrap.prefix });
-          for (const w of [...wrap.notes, ...r.warnings]) err(`${r.ok && wrap.notes.includes(w) ? 'note' : 'warning'}: ${w}\n`);
+          const r = await runEdits(input, requests, output!, { ...(await needs()), force: o.values.force });
+          for (const w of r.warnings) err(`warning: ${w}\n`);
           if (!r.ok) {
             err(`vmstate-explorer: ${r.reason}\n`);
             return 1;
           }
+          for (const n of r.notes) err(`note: ${n}\n`);
           const patchOut = o.values['save-patch'];
           if (patchOut !== undefined) await writeFile(patchOut, JSON.stringify(r.patch, null, 1) + '\n', { flag: 'wx' });
           out(`wrote ${output} (${r.size} bytes, ${r.actions} edit(s))\n`);

@@ -40,12 +40,12 @@ function jsonFields(nodes: FieldNode[]): unknown[] {
 /** The model with the table's names (snake_case, as the issue specifies). */
 export function modelJson(m: StreamModel): unknown {
   return {
-    file_size: m.fileSize, variant: m.variant, machine: m.machine, footers: m.footers, page_size: m.pageSize, complete: m.complete,
+    file_size: m.fileSize, variant: m.variant, machine: m.machine, likely_qemu: m.likelyQemu, footers: m.footers, page_size: m.pageSize, complete: m.complete,
     ram_blocks: m.ramBlocks,
     sections: m.records.map((r) => ({
       index: r.index, type: r.kind === 'section' ? r.sectionType : r.kind, section_id: r.sectionId, idstr: r.idstr,
       instance_id: r.instanceId, version_id: r.versionId, offset: r.offset, size: r.size, data_offset: r.dataOffset, data_size: r.dataSize,
-      footer: r.footerOffset !== undefined, decoded_by: r.decodedBy, exact: r.exact, command: r.command, ram: r.ram,
+      footer: r.footerOffset !== undefined, decoded_by: r.decodedBy, described_by: r.describedBy, exact: r.exact, command: r.command, ram: r.ram,
       problems: r.problems, fields: r.fields && jsonFields(r.fields),
     })),
     problems: m.problems,

@@ -15,11 +15,19 @@ export interface ByteSource {
    * what this returns (its `.buffer` is the whole of the target's former buffer).
    */
   readInto?(offset: number, target: Uint8Array): Promise<Uint8Array>;
+  /**
+   * Optional: the whole source, when it is already in memory. Readers use it as their window
+   * instead of copying it into buffers of their own (WindowReader): a scan of a small in-memory
+   * file then allocates nothing per slice, which is what makes `npm run fuzz` and the hostile-input
+   * tests cheap per case.
+   */
+  readonly bytes?: Uint8Array;
 }
 
 export function memorySource(bytes: Uint8Array): ByteSource {
   return {
     size: bytes.length,
+    bytes,
     read: async (offset, length) => bytes.subarray(offset, Math.min(bytes.length, offset + length)),
   };
 }
@@ -56,6 +64,7 @@ export function subSource(base: ByteSource, start: number, size: number): ByteSo
   const clip = (offset: number, length: number) => Math.max(0, Math.min(length, size - offset));
   const source: ByteSource = {
     size,
+    bytes: base.bytes?.subarray(start, start + size),
     read: (offset, length) => base.read(start + offset, clip(offset, length)),
   };
   if (base.readInto) {

@@ -8,6 +8,9 @@ export interface DescriptionBody {
   vmsd_name?: string;
   fields?: VmdescField[];
   subsections?: VmsdDesc[];
+  /** Bundled library: the QEMU versions whose probes wrote this layout ("10.0") and, for people, with machines. */
+  versions?: string[];
+  describedBy?: string;
 }
 
 export interface DescriptionCandidate {

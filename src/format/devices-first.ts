@@ -64,7 +64,7 @@ export async function devicesFirst(source: ByteSource, opts: { library?: Descrip
       const recEnd = d.dataEnd + (d.footer ? 5 : 0);
       records.push({
         index: records.length, kind: 'section', sectionType: 'full', depth: 0, offset: start, size: recEnd - start, sectionId, idstr, instanceId, versionId,
-        dataOffset: c.pos, dataSize: d.dataEnd - c.pos, footerOffset: d.footer ? d.dataEnd : undefined, decodedBy: d.decodedBy, vmsdName: d.vmsdName,
+        dataOffset: c.pos, dataSize: d.dataEnd - c.pos, footerOffset: d.footer ? d.dataEnd : undefined, decodedBy: d.decodedBy, vmsdName: d.vmsdName, describedBy: d.describedBy, describedVersions: d.describedVersions,
         fields: d.fields, exact: d.exact, problems: d.problems,
       });
     }

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { memorySource } from './byte-source.ts';
 import { analyzeJson, formatAnalyze } from './analyze-format.ts';
 import { PROBLEM_CODES } from './errors.ts';
-import { bundledLibrary } from './library.ts';
+import { bundledLibrary } from './library-bundled.ts';
 import { FIXTURE_DIR, gaps, scanBytes } from './testing/fixtures.ts';
 
 const DIR = join(FIXTURE_DIR, 'guess');

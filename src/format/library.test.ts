@@ -1,7 +1,7 @@
 // The bundled library (real QEMU 7.2 probes) decodes files that carry no description: the same
 // framing and the same values as the description of a migration of the same VM.
 import { describe, expect, it } from 'vitest';
-import { bundledLibrary } from './library.ts';
+import { bundledLibrary } from './library-bundled.ts';
 import { gaps, fixtureBytes, fixtureDescription, manifest, roundTripMismatches, scanBytes } from './testing/fixtures.ts';
 
 const library = bundledLibrary();

@@ -1,33 +1,56 @@
-// The bundled description library (vmdesc-library/, made from real QEMU 7.2 by
+// The bundled description libraries (made from real QEMU 7.2, 10.0 and 11.1 by
 // scripts/make-vmdesc-library.mjs): field layouts for files that carry no vmdesc. A description
 // reflects one runtime state, so every variant is only a candidate: the section decoder keeps
-// the one whose end meets the footer or the next record.
+// the one whose end meets the footer or the next record. Each candidate knows the QEMU versions
+// and machines that wrote it (`describedBy`), so a decoded section tells which QEMU it fits.
+// How the JSON arrives (bundled, fetched, read from disk) is library-load.ts's and the callers' concern.
 
 import type { DescriptionBody, DescriptionLibrary } from './descriptions.ts';
 import type { VmdescField, VmsdDesc } from './vmdesc.ts';
-import libraryJson from './vmdesc-library/qemu-7.2.json';
 
 interface LibraryVariant {
   fields: VmdescField[];
   subsections?: VmsdDesc[];
+  /** `<target>:<probe>`, e.g. "x86_64-q35:(base)" (see vmdesc-library/README.md). */
+  seenIn?: string[];
 }
 
 export interface LibraryJson {
   qemu: string;
+  /** "10.0"; older files only have `qemu` ("7.2.22 (Debian …)"). */
+  version?: string;
+  targets?: Record<string, { machine: string | null }>;
   vmsds: Record<string, { versions: Record<string, LibraryVariant[]>; subsections?: Record<string, VmsdDesc[]> }>;
   idstrAliases?: Record<string, string | string[]>;
-  oldStyle?: Record<string, { variants: { size: number; fields: VmdescField[] }[] }>;
+  oldStyle?: Record<string, { variants: { size: number; fields: VmdescField[]; seenIn?: string[] }[] }>;
 }
 
-export function createLibrary(json: LibraryJson): DescriptionLibrary {
+/** "7.2" from "7.2.22 (Debian …)". */
+export const libraryVersion = (json: LibraryJson): string => json.version ?? /^(\d+\.\d+)/.exec(json.qemu)?.[1] ?? json.qemu;
+
+/** The versions and machines behind one merged candidate, as the page shows them. */
+function label(sources: Map<string, Set<string>>): string {
+  return [...sources].map(([v, machines]) => (machines.size ? `QEMU ${v}, ${[...machines].join(', ')}` : `QEMU ${v}`)).join('; ');
+}
+
+export function createLibrary(input: LibraryJson | LibraryJson[]): DescriptionLibrary {
+  const jsons = Array.isArray(input) ? input : [input];
   const cache = new Map<string, DescriptionBody[]>();
   // Subsection names only share their owner's prefix ("apic_sipi" belongs to "apic"), so index
-  // them by their full name across the library.
+  // them by their full name across the library (every version: identical ones kept once).
   const pool = new Map<string, VmsdDesc[]>();
-  for (const entry of Object.values(json.vmsds)) {
-    for (const [name, descs] of Object.entries(entry.subsections ?? {})) {
-      // The library keys subsections by name; the decoder needs the name inside each description.
-      pool.set(name, [...(pool.get(name) ?? []), ...descs.map((d) => ({ ...d, vmsd_name: name }))]);
+  const poolKeys = new Set<string>();
+  for (const json of jsons) {
+    for (const entry of Object.values(json.vmsds)) {
+      for (const [name, descs] of Object.entries(entry.subsections ?? {})) {
+        for (const d of descs) {
+          const k = `${name}\u0000${JSON.stringify(d)}`;
+          if (poolKeys.has(k)) continue;
+          poolKeys.add(k);
+          // The library keys subsections by name; the decoder needs the name inside each description.
+          pool.set(name, [...(pool.get(name) ?? []), { ...d, vmsd_name: name }]);
+        }
+      }
     }
   }
   const subsectionPool = (name: string): VmsdDesc[] => pool.get(name) ?? [];
@@ -37,29 +60,37 @@ export function createLibrary(json: LibraryJson): DescriptionLibrary {
       const key = `${idstr}\u0000${versionId}`;
       let out = cache.get(key);
       if (out) return out;
-      out = [];
+      // Identical layouts from several versions are one candidate that names them all.
+      const merged = new Map<string, { body: DescriptionBody; sources: Map<string, Set<string>> }>();
+      const add = (json: LibraryJson, body: DescriptionBody, seenIn: string[] | undefined) => {
+        const k = JSON.stringify([body.vmsd_name, body.fields, body.subsections?.map((s) => `${s.vmsd_name}@${s.version}`)]);
+        let m = merged.get(k);
+        if (!m) merged.set(k, (m = { body, sources: new Map() }));
+        const v = libraryVersion(json);
+        const machines = m.sources.get(v) ?? new Set<string>();
+        m.sources.set(v, machines);
+        for (const s of seenIn ?? []) {
+          const machine = json.targets?.[s.slice(0, s.indexOf(':'))]?.machine;
+          if (machine) machines.add(machine);
+        }
+      };
       const last = idstr.slice(idstr.lastIndexOf('/') + 1);
-      const alias = json.idstrAliases?.[last];
-      const names = [last, ...(alias ? (Array.isArray(alias) ? alias : [alias]) : [])];
-      for (const vmsdName of names) {
-        const entry = json.vmsds[vmsdName];
-        if (!entry) continue;
-        // Every subsection seen below this vmsd: presence depends on state, not on version.
-        const subsections = Object.keys(entry.subsections ?? {}).flatMap((name) => pool.get(name) ?? []);
-        for (const v of entry.versions[String(versionId)] ?? []) out.push({ vmsd_name: vmsdName, fields: v.fields, subsections });
+      for (const json of jsons) {
+        const alias = json.idstrAliases?.[last];
+        const names = [last, ...(alias ? (Array.isArray(alias) ? alias : [alias]) : [])];
+        for (const vmsdName of names) {
+          const entry = json.vmsds[vmsdName];
+          if (!entry) continue;
+          // Every subsection seen below this vmsd: presence depends on state, not on version.
+          const subsections = Object.keys(entry.subsections ?? {}).flatMap((name) => pool.get(name) ?? []);
+          for (const v of entry.versions[String(versionId)] ?? []) add(json, { vmsd_name: vmsdName, fields: v.fields, subsections }, v.seenIn);
+        }
+        for (const v of json.oldStyle?.[idstr]?.variants ?? []) add(json, { vmsd_name: idstr, fields: v.fields }, v.seenIn);
       }
-      for (const v of json.oldStyle?.[idstr]?.variants ?? []) out.push({ vmsd_name: idstr, fields: v.fields });
+      out = [...merged.values()].map(({ body, sources }) => ({ ...body, versions: [...sources.keys()], describedBy: label(sources) }));
       cache.set(key, out);
       return out;
     },
   };
 }
 
-let bundled: DescriptionLibrary | undefined;
-
-export function bundledLibrary(): DescriptionLibrary {
-  bundled ??= createLibrary(libraryJson as unknown as LibraryJson);
-  return bundled;
-}
-
-export const BUNDLED_QEMU_VERSION = (libraryJson as { qemu: string }).qemu;

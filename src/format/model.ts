@@ -66,6 +66,9 @@ export interface StreamRecord {
   command?: { cmd: number; name: string; length: number };
   decodedBy?: DescriptionSource;
   vmsdName?: string;
+  /** decodedBy 'bundled': the QEMU versions and machines of the description ("QEMU 10.0, pc-q35-10.0"). */
+  describedBy?: string;
+  describedVersions?: string[];
   fields?: FieldNode[];
   /** True when the decoded fields cover exactly the bytes up to the footer / next record. */
   exact?: boolean;
@@ -98,6 +101,8 @@ export interface StreamModel {
   records: StreamRecord[];
   ramBlocks: RamBlockInfo[];
   vmdesc?: { offset: number; size: number; devices: number };
+  /** The QEMU versions (newest first) whose library descriptions frame every library-decoded section (version-consensus.ts). */
+  likelyQemu?: string[];
   /** True when the record loop reached the top-level EOF. */
   complete: boolean;
   problems: Problem[];

@@ -108,9 +108,15 @@ export function findFooter(b: Uint8Array, from: number, id: number, knownIds: Re
 
 /** Finds the next plausible START/FULL header or a final EOF, from `from` on; -1 if none. */
 export function findNextHeader(b: Uint8Array, from: number, fileEnd: boolean): number {
-  for (let i = from; i < b.length; i++) {
-    if (plausibleSectionHeader(b, i) > 0) return i;
-    if (plausibleEof(b, i, fileEnd)) return i;
+  // Recovery may search megabytes of RAM pages: the two bytes every candidate starts with are
+  // checked inline (a START/FULL section id is at most 0xffffff, so its first byte is 0; an EOF is
+  // followed by VMDESCRIPTION or ends the file) before the full checks.
+  const n = b.length;
+  for (let i = from; i < n; i++) {
+    const x = b[i];
+    if (x === REC.EOF) {
+      if ((b[i + 1] === REC.VMDESCRIPTION || i + 1 === n) && plausibleEof(b, i, fileEnd)) return i;
+    } else if ((x === REC.SECTION_FULL || x === REC.SECTION_START) && b[i + 1] === 0 && plausibleSectionHeader(b, i) > 0) return i;
   }
   return -1;
 }

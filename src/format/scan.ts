@@ -13,6 +13,7 @@ import { isMultifdChannel, scanMultifdChannel } from './multifd.ts';
 import { decodeRamRecords, indexMappedBitmap, newRamSummary, RamState, type RamPageSink } from './ram.ts';
 import { COMMANDS, findNextHeader, plausibleSectionHeader, QEMU_VM_FILE_MAGIC, QEMU_VM_FILE_VERSION, QEMU_VM_FILE_VERSION_COMPAT, REC } from './records.ts';
 import { decodeSectionData, type FramingState } from './section-decoder.ts';
+import { settleVersions } from './version-consensus.ts';
 import { locateVmdesc, readVmdesc, type Vmdesc } from './vmdesc.ts';
 import { WindowReader } from './window-reader.ts';
 
@@ -76,6 +77,7 @@ class Scanner {
     m.footers = this.framing.footers;
     m.ramBlocks = [...this.ram.blocks.values()].map((b) => b.info());
     m.variant = !m.hasHeader ? (m.records.length ? 'colo' : 'unknown') : m.hasConfiguration ? 'migration' : m.footers === false ? 'devstate-xen' : 'devstate';
+    m.likelyQemu = await settleVersions(m.records, this.reader, this.framing, this.opts.library);
     m.problems = m.records.flatMap((r) => r.problems).concat(m.problems);
     this.opts.onProgress?.(m.fileSize, m.fileSize);
     return { model: m, ram: this.ram, vmdesc: this.vmdesc };
@@ -247,7 +249,7 @@ class Scanner {
     const end = d.dataEnd + (d.footer ? 5 : 0);
     this.push({
       ...base, size: end - pos, dataSize: d.dataEnd - dataStart, footerOffset: d.footer ? d.dataEnd : undefined,
-      decodedBy: d.decodedBy, vmsdName: d.vmsdName, fields: d.fields, exact: d.exact, heuristic: d.heuristic || undefined, problems: d.problems,
+      decodedBy: d.decodedBy, vmsdName: d.vmsdName, describedBy: d.describedBy, describedVersions: d.describedVersions, fields: d.fields, exact: d.exact, heuristic: d.heuristic || undefined, problems: d.problems,
     });
     return end;
   }
@@ -345,6 +347,13 @@ class Scanner {
     const end = this.packageEnds[0];
     this.packageEnds.length = 0;
     this.framing.packageEof = undefined;
+    if (pos > end) {
+      // QEMU reads the package into a buffer of its length: a command running past it fails.
+      // Carry on after the command, never back at the package's end (fuzz seed 20261204 case 6519).
+      const run = this.model.records[this.model.records.length - 1];
+      run.problems.push(makeProblem('bad-command', run.offset, `the package to end at 0x${end.toString(16)}, POSTCOPY_RUN in it ends at 0x${pos.toString(16)}`));
+      return pos;
+    }
     if (pos < end) {
       this.push({ kind: 'trailing', offset: pos, size: end - pos, depth: 1, problems: [makeProblem('trailing-data', pos, `nothing after POSTCOPY_RUN in the package; ${end - pos} byte(s) follow, which QEMU never reads`)] });
     }

@@ -31,6 +31,9 @@ export interface SectionData {
   fields: FieldNode[];
   decodedBy: DescriptionSource;
   vmsdName?: string;
+  /** Bundled library: which QEMU versions / machines the description that decoded the section came from. */
+  describedBy?: string;
+  describedVersions?: string[];
   /** End of the data (footer or next record starts here). */
   dataEnd: number;
   footer: boolean;
@@ -106,14 +109,14 @@ export function decodeSectionData(
       // savevm.c check_section_footer: the data decoded, but the footer names another section.
       framing.footers = true;
       const p = makeProblem('footer-mismatch', c.pos, `Mismatched section id in footer for ${escapeText(label)} - read 0x${wrong.toString(16)} expected 0x${sectionId.toString(16)}`, label);
-      return { fields, decodedBy: cand.source, vmsdName: cand.body.vmsd_name, dataEnd: c.pos, footer: true, exact: true, heuristic: false, problems: [...failures.map(asWarning), ...ctx.problems, p] };
+      return { fields, decodedBy: cand.source, vmsdName: cand.body.vmsd_name, ...origin(cand), dataEnd: c.pos, footer: true, exact: true, heuristic: false, problems: [...failures.map(asWarning), ...ctx.problems, p] };
     }
     if (!end.ok && win.atEnd && partialFooterAtEnd(win, c.pos, sectionId)) {
       throw new DecodeError('truncated', c.pos, `a footer or the next record after the data of ${escapeText(label)}; the file ends here`, label);
     }
     const elastic = !end.ok && cand.source === 'bundled' ? stretchLastBlob(win, fields, sectionId, framing) : null;
     if (elastic) {
-      return { fields, decodedBy: cand.source, vmsdName: cand.body.vmsd_name, dataEnd: elastic.end, footer: elastic.footer, exact: elastic.footer, heuristic: !elastic.footer, problems: [...failures.map(asWarning), ...ctx.problems, ...elastic.problems] };
+      return { fields, decodedBy: cand.source, vmsdName: cand.body.vmsd_name, ...origin(cand), dataEnd: elastic.end, footer: elastic.footer, exact: elastic.footer, heuristic: !elastic.footer, problems: [...failures.map(asWarning), ...ctx.problems, ...elastic.problems] };
     }
     if (!end.ok) {
       framing.footers = saved;
@@ -123,10 +126,14 @@ export function decodeSectionData(
       continue;
     }
     const problems = [...failures.map(asWarning), ...ctx.problems];
-    return { fields, decodedBy: cand.source, vmsdName: cand.body.vmsd_name, dataEnd: c.pos, footer: end.footer, exact: true, heuristic: false, problems };
+    return { fields, decodedBy: cand.source, vmsdName: cand.body.vmsd_name, ...origin(cand), dataEnd: c.pos, footer: end.footer, exact: true, heuristic: false, problems };
   }
   if (bundledError) failures.push({ ...bundledError, message: `none of ${bundledTried} bundled description(s) fits; first: ${bundledError.message}` });
   return delimitRaw(win, dataStart, sectionId, label, candidates.length === 0, failures, framing);
+}
+
+function origin(cand: DescriptionCandidate): { describedBy?: string; describedVersions?: string[] } {
+  return cand.body.describedBy ? { describedBy: cand.body.describedBy, describedVersions: cand.body.versions } : {};
 }
 
 /** Types whose length is a property of the captured state, not of the schema (format.md §3.10). */

@@ -35,6 +35,12 @@ export class WindowReader {
 
   /** A window that contains [offset, offset + minBytes) or reaches the end of the source. */
   async at(offset: number, minBytes = 1): Promise<Window> {
+    // A source already in memory is its own window: nothing to read ahead or copy. (A caller
+    // that chose a slice size gets slices of that size: tests of the refill paths.)
+    if (this.source.bytes && this.sliceSize === DEFAULT_SLICE) {
+      if (this.win.bytes !== this.source.bytes) this.win = { bytes: this.source.bytes, base: 0, atEnd: true };
+      return this.win;
+    }
     const end = this.win.base + this.win.bytes.length;
     if (offset >= this.win.base && offset <= end && (offset + minBytes <= end || this.win.atEnd)) return this.win;
     const tail = offset >= this.win.base && offset < end ? this.win.bytes.subarray(offset - this.win.base) : new Uint8Array(0);

@@ -12,7 +12,7 @@ import type { ExplorerState, Slice } from './types.ts';
  */
 export type OpenPhase = 'none' | 'reading' | 'devices' | 'outline' | 'done';
 
-export type UserAction = 'describe' | 'goto' | 'search' | 'edit' | 'apply-patch' | 'undo' | 'redo' | 'export-patch' | 'download' | 'ram' | 'snapshot';
+export type UserAction = 'describe' | 'goto' | 'search' | 'edit' | 'apply-patch' | 'undo' | 'redo' | 'export-patch' | 'download' | 'ram' | 'compat' | 'candidate' | 'snapshot';
 
 export type Verdict = { do: 'now' } | { do: 'later'; note: string } | { do: 'refuse'; reason: string };
 
@@ -31,6 +31,9 @@ const EDIT_NAMES: Partial<Record<UserAction, string>> = {
   download: 'Downloading the edited file',
   // The worker's RAM index is the open's: it is there once the open is done.
   ram: 'Reading RAM pages',
+  // Both read the worker's current file, which is the new one only once the open is done.
+  compat: 'Checking compatibility',
+  candidate: 'Choosing a description',
   // Another snapshot of a qcow2 image is another open of the same file: not while one runs.
   snapshot: 'Choosing another snapshot',
 };

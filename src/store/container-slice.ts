@@ -1,5 +1,7 @@
-// The container around the open stream (a libvirt save image): its records as the worker read
-// them, changes to its own fields (domain XML, was_running), and how a compressed image downloads.
+// The container around the open stream (libvirt, xl or qcow2 image): its records as the worker
+// read them and as the applied edits left them. Changes to its own fields (domain XML,
+// was_running, HVM context fields) are ordinary edits (edits-slice editContainer), so undo, the
+// edit list, the kept edits and patches carry them. Here: how a compressed image downloads.
 
 import type { ContainerInfo } from '../format/container/types.ts';
 import type { OpenedFile } from '../worker/protocol.ts';
@@ -8,12 +10,10 @@ import type { Slice, StoreDeps } from './types.ts';
 
 export interface ContainerSlice {
   container: ContainerInfo | null;
-  /** The container's fields differ from the file's (kept by the worker until the file closes). */
+  /** The applied edits changed the container's own fields. */
   containerEdited: boolean;
   /** A compressed image: re-compressed where the browser can ('keep'), or written raw. */
   containerDownload: 'keep' | 'raw';
-  /** Rewrites the XML and/or was_running (null reverts); resolves to the refusal's reason, or null. */
-  editContainer(change: { xml?: string; wasRunning?: boolean } | null): Promise<string | null>;
   setContainerDownload(how: 'keep' | 'raw'): void;
   /** Opens the VM state of snapshot `index` of the open qcow2 image; resolves to the refusal's reason, or null. */
   chooseSnapshot(index: number): Promise<string | null>;
@@ -24,24 +24,10 @@ export function containerOf(opened: OpenedFile): Pick<ContainerSlice, 'container
   return { container: opened.container ?? null, containerEdited: opened.containerEdited ?? false };
 }
 
-const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
-
 export const createContainerSlice = (deps: StoreDeps): Slice<ContainerSlice> => (set, get) => ({
   container: null,
   containerEdited: false,
   containerDownload: 'keep',
-  async editContainer(change) {
-    const f = get().file;
-    if (!f || get().partial) return 'The file is still being read';
-    try {
-      const opened = await deps.worker.request({ type: 'container-edit', generation: f.generation, change }).result;
-      // The stream's generation stays; the download no longer matches what is shown.
-      set({ ...containerOf(opened), savedGeneration: null });
-      return null;
-    } catch (e) {
-      return message(e);
-    }
-  },
   setContainerDownload: (how) => set({ containerDownload: how }),
   chooseSnapshot: (index) => chooseSnapshot(get, set, deps, index),
 });

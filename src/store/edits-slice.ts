@@ -26,6 +26,8 @@ export interface EditsSlice {
   editField(path: string, value: string, force?: boolean): Promise<EditOutcome>;
   editHeader(recordIndex: number, change: HeaderChange, force?: boolean): Promise<EditOutcome>;
   editBytes(offset: number, bytes: Uint8Array, force?: boolean): Promise<EditOutcome>;
+  /** One of the container's own fields ("libvirt/xml", "libvirt/was_running", "hvm CPU (0)/rax"): an ordinary edit, in undo and the kept edits. */
+  editContainer(path: string, value: string, force?: boolean): Promise<EditOutcome>;
   revertEdit(id: number): Promise<EditOutcome>;
   applyPatch(text: string, name: string, force?: boolean): Promise<EditOutcome>;
   undo(): Promise<void>;
@@ -110,6 +112,7 @@ export const createEditsSlice = (deps: StoreDeps): Slice<EditsSlice> => (set, ge
     editField: (path, value, force = false) => edit({ kind: 'field', path, value }, force, `Setting ${path}`),
     editHeader: (recordIndex, change, force = false) => edit({ kind: 'header', section: { index: recordIndex }, change }, force, 'Editing the section header'),
     editBytes: (offset, bytes, force = false) => edit({ kind: 'raw', offset, bytes }, force, `Overwriting bytes at 0x${offset.toString(16)}`),
+    editContainer: (path, value, force = false) => edit({ kind: 'container', path, value }, force, `Setting ${path}`),
     revertEdit: (id) => edit({ kind: 'revert', id }, false, 'Reverting'),
     applyPatch: (text, name, force = false) => edit({ kind: 'patch', text, name }, force, `Applying ${name}`),
     undo: () => move('undo'),
@@ -144,6 +147,6 @@ export const createEditsSlice = (deps: StoreDeps): Slice<EditsSlice> => (set, ge
       }
     },
 
-    hasUnsavedEdits: () => (get().edits.done.length > 0 || get().containerEdited) && get().savedGeneration !== get().file?.generation,
+    hasUnsavedEdits: () => get().edits.done.length > 0 && get().savedGeneration !== get().file?.generation,
   };
 };

@@ -1,6 +1,7 @@
 // The one explorer store, made by a factory so the page, tests and future panes each get their own.
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
+import { createCompatSlice } from './compat-slice.ts';
 import { createContainerSlice } from './container-slice.ts';
 import { createGuardSlice } from './action-guard.ts';
 import { createEditsSlice } from './edits-slice.ts';
@@ -19,5 +20,6 @@ export function createExplorerStore(deps: StoreDeps): ExplorerStore {
     ...createEditsSlice(deps)(...a),
     ...createContainerSlice(deps)(...a),
     ...createGuardSlice(...a),
+    ...createCompatSlice(deps)(...a),
   }));
 }

@@ -2,6 +2,7 @@
 
 import type { StateCreator } from 'zustand/vanilla';
 import type { WorkerClient } from '../worker/client.ts';
+import type { CompatSlice } from './compat-slice.ts';
 import type { ContainerSlice } from './container-slice.ts';
 import type { GuardSlice } from './action-guard.ts';
 import type { EditsSlice } from './edits-slice.ts';
@@ -9,7 +10,7 @@ import type { FileSlice } from './file-slice.ts';
 import type { SectionsSlice } from './sections-slice.ts';
 import type { SelectionSlice } from './selection-slice.ts';
 
-export type ExplorerState = FileSlice & SectionsSlice & SelectionSlice & EditsSlice & ContainerSlice & GuardSlice;
+export type ExplorerState = FileSlice & SectionsSlice & SelectionSlice & EditsSlice & ContainerSlice & GuardSlice & CompatSlice;
 
 export type Slice<T> = StateCreator<ExplorerState, [], [], T>;
 

@@ -8,7 +8,7 @@ import { dirtyRange, flatParts, redo, undo, type History, type UserAction } from
 import { exportPatch } from '../format/edit/patch.ts';
 import { editedSource } from '../format/edit/piece-table.ts';
 import { planAction, type EditRequest } from '../format/edit/steps.ts';
-import { bundledLibrary } from '../format/library.ts';
+import { libraryFor } from './library-fetch.ts';
 import { scanStream, type ScanResult } from '../format/scan.ts';
 import { compareFraming } from '../format/verify.ts';
 import { makeOpenFile, openedFile, RequestError, type OpenFile, type Progress } from './open-file.ts';
@@ -16,6 +16,7 @@ import type { EditStorage } from './edit-storage.ts';
 import { editedBlob, editedName } from './edited-file.ts';
 import type { EditReply, OpenedFile, Replies } from './protocol.ts';
 import { QUICK_RESCAN_FROM, quickRescan } from './quick-rescan.ts';
+import { containerAfter, containerTarget } from './container-state.ts';
 
 export interface EditHost {
   current(): OpenFile | null;
@@ -45,11 +46,14 @@ export class EditOps {
   }
 
   async edit(cur: OpenFile, req: EditRequest, force: boolean, progress: Progress): Promise<EditReply> {
-    const start = { model: cur.scan.model, read: (o: number, n: number) => cur.source.read(o, n) };
+    const outer = (extra: Change[]) => (cur.container ? containerTarget(cur.container, [...cur.history.done, ...extra]) : undefined);
+    const start = { model: cur.scan.model, read: (o: number, n: number) => cur.source.read(o, n), container: await outer([]) };
     const rescan = async (extra: Change[]) => {
       const source = editedSource(blobSource(cur.file), [...cur.history.done, ...extra]);
-      const { model } = await this.decode(cur, source, extra.flatMap((a) => a.splices));
-      return { model, read: (o: number, n: number) => source.read(o, n) };
+      const splices = extra.flatMap((a) => a.splices);
+      // Container changes leave the stream's bytes as they were: its model too.
+      const model = splices.length ? (await this.decode(cur, source, splices)).model : cur.scan.model;
+      return { model, read: (o: number, n: number) => source.read(o, n), container: await outer(extra) };
     };
     const outcome = await planAction(req, cur.history, start, rescan, force);
     if ('error' in outcome) throw new RequestError('bad-request', outcome.error);
@@ -79,7 +83,8 @@ export class EditOps {
    */
   async download(cur: OpenFile, progress: Progress): Promise<Replies['download']> {
     const done = cur.history.done;
-    if (done.length === 0) return { ok: true, blob: cur.file, name: editedName(cur.name) };
+    // Container changes only ('container' kind): the stream is the file's own, nothing to check.
+    if (done.every((a) => a.splices.length === 0)) return { ok: true, blob: cur.file, name: editedName(cur.name) };
     const size = cur.file.size;
     const passes = cur.original ? 1 : 2;
     let pass = 0;
@@ -95,15 +100,15 @@ export class EditOps {
     return { ok: true, blob: editedBlob(cur.file, done), name: editedName(cur.name) };
   }
 
-  private scan(cur: OpenFile, source: ByteSource, progress?: Progress): Promise<ScanResult> {
-    return scanStream(source, { vmdesc: cur.description?.vmdesc, library: bundledLibrary(), onProgress: progress });
+  private async scan(cur: OpenFile, source: ByteSource, progress?: Progress): Promise<ScanResult> {
+    return scanStream(source, { vmdesc: cur.description?.vmdesc, library: await libraryFor(source), onProgress: progress });
   }
 
   /** The edited file's model after `splices` on top of `cur`: quickly when only device data changed. */
   private async decode(cur: OpenFile, source: ByteSource, splices: Splice[], progress?: Progress): Promise<ScanResult> {
     // A supplied description may decode differently from what devicesFirst uses: decode it all.
     if (cur.file.size >= (this.host.quickRescanFrom ?? QUICK_RESCAN_FROM) && !cur.description) {
-      const quick = await quickRescan(cur.scan, source, splices, bundledLibrary());
+      const quick = await quickRescan(cur.scan, source, splices, await libraryFor(source));
       this.host.onDecode?.(quick ? 'quick' : 'full');
       if (quick) return quick;
     } else this.host.onDecode?.('full');
@@ -111,8 +116,9 @@ export class EditOps {
   }
 
   private async commit(cur: OpenFile, history: History, moved: UserAction, progress: Progress): Promise<OpenedFile> {
-    const scan = await this.decode(cur, editedSource(blobSource(cur.file), history.done), moved.splices, progress);
-    const next = await makeOpenFile({ ...cur, history, scan });
+    const scan = moved.splices.length ? await this.decode(cur, editedSource(blobSource(cur.file), history.done), moved.splices, progress) : cur.scan;
+    const container = cur.container && (await containerAfter(cur.container, history.done));
+    const next = await makeOpenFile({ ...cur, history, scan, container });
     if (this.host.current() !== cur) throw new RequestError('stale', `${cur.name} was replaced while the edit was applied`);
     next.generation = this.host.nextGeneration();
     this.host.replace(next);

@@ -6,7 +6,7 @@ import { memorySource } from '../format/byte-source.ts';
 import { walkFields } from '../format/edit/find.ts';
 import { INT_TYPES, writeInt } from '../format/field-types/index.ts';
 import type { FieldNode, StreamModel } from '../format/model.ts';
-import { bundledLibrary } from '../format/library.ts';
+import { bundledLibrary } from '../format/library-bundled.ts';
 import { scanStream } from '../format/scan.ts';
 import { prng } from '../format/testing/fixtures.ts';
 import { compareFraming } from '../format/verify.ts';

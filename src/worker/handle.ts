@@ -65,8 +65,12 @@ async function serve(session: Session, id: number, req: Request, post: Post): Pr
       return { value: session.exportPatch(req.generation), transfer: [] };
     case 'download':
       return { value: await session.download(req.generation, progressSender(id, post), req.compressed), transfer: [] };
-    case 'container-edit':
-      return { value: await session.containerEdit(req.generation, req.change), transfer: [] };
+    case 'compat':
+      return { value: await session.compat(id, req.generation, req.target, progressSender(id, post)), transfer: [] };
+    case 'candidates':
+      return { value: { record: req.record, options: await session.candidates(req.generation, req.record) }, transfer: [] };
+    case 'use-candidate':
+      return { value: await session.useCandidate(req.generation, req.record, req.candidate), transfer: [] };
     default:
       throw new RequestError('bad-request', `Unknown request type ${(req as { type: unknown }).type}`);
   }

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { libvirtFixture } from '../format/testing/libvirt-fixtures.ts';
+import type { EditRequest } from '../format/edit/steps.ts';
+import { memoryStorage } from './edit-storage.ts';
 import { Session } from './session.ts';
 import { ask } from './test-support.ts';
 
@@ -61,23 +63,32 @@ describe.skipIf(!available && !process.env.CI)('virsh restore of images edited b
     expect(virsh('dumpxml', GUEST).stdout).toContain('<description>edited by vmstate-explorer</description>');
   });
 
-  it.each(['raw.sav', 'gzip.sav'])('%s edited in the worker (register, CMOS, XML, downloaded raw) restores with the edits', async (name) => {
-    const s = new Session();
+  it.each(['raw.sav', 'gzip.sav'])('%s edited in the worker (register, CMOS, XML, was_running; kept across a reload, downloaded raw) restores with the edits', async (name) => {
+    const storage = memoryStorage();
+    const s = new Session({ storage });
     const f0 = await ask(s, { type: 'open', file: new Blob([libvirtFixture(name) as Uint8Array<ArrayBuffer>]), name });
-    const edit = async (generation: number, path: string, value: string) => {
-      const r = await ask(s, { type: 'edit', generation, edit: { kind: 'field', path, value }, force: false });
+    const edit = async (generation: number, edit: EditRequest) => {
+      const r = await ask(s, { type: 'edit', generation, edit, force: false });
       if (r.status !== 'applied') throw new Error(JSON.stringify(r));
       return r.file;
     };
-    const f1 = await edit(f0.generation, 'cpu (0)/env.regs[0]', '0x1234abcd');
-    const f2 = await edit(f1.generation, 'mc146818rtc (0)/cmos_data[63]', '0x5a');
+    const f1 = await edit(f0.generation, { kind: 'field', path: 'cpu (0)/env.regs[0]', value: '0x1234abcd' });
+    const f2 = await edit(f1.generation, { kind: 'field', path: 'mc146818rtc (0)/cmos_data[63]', value: '0x5a' });
     const xml = f2.container!.libvirt!.xml.replace(/<description>.*<\/description>/, '<description>edited in the page</description>');
-    const f3 = await ask(s, { type: 'container-edit', generation: f2.generation, change: { xml } });
-    const d = await ask(s, { type: 'download', generation: f3.generation, compressed: 'raw' });
+    // The XML and was_running are ordinary edits: a toggle and its undo leave the XML edit alone.
+    const f3 = await edit(f2.generation, { kind: 'container', path: 'libvirt/xml', value: xml });
+    const f4 = await edit(f3.generation, { kind: 'container', path: 'libvirt/was_running', value: 'true' });
+    await ask(s, { type: 'undo', generation: f4.generation });
+    // A reload (a new worker, the same browser storage) finds all three edits.
+    const t = new Session({ storage });
+    const g = await ask(t, { type: 'open', file: new Blob([libvirtFixture(name) as Uint8Array<ArrayBuffer>]), name });
+    expect(g.restored).toEqual({ count: 3 });
+    const d = await ask(t, { type: 'download', generation: g.generation, compressed: 'raw' });
     if (!d.ok) throw new Error(d.reasons.join());
     const out = join(dir, `page-${name}`);
     writeFileSync(out, new Uint8Array(await d.blob.arrayBuffer()));
     await restore(out);
+    expect(virsh('domstate', GUEST).stdout.trim()).toBe('paused');
     expect(hmp('info registers')).toMatch(/EAX=1234abcd/);
     hmp('o /b 0x70 0x3f');
     expect(hmp('i /b 0x71')).toMatch(/\[0x0071\] = 0x5a\b/);

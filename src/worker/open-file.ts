@@ -59,6 +59,6 @@ export function editsInfo(cur: OpenFile): EditsInfo {
 }
 
 export function openedFile(cur: OpenFile, extra: Partial<OpenedFile> = {}): OpenedFile {
-  const container = cur.container ? { container: cur.container.info, containerEdited: cur.container.change !== null } : {};
+  const container = cur.container ? { container: cur.container.info, containerEdited: cur.container.edited } : {};
   return { generation: cur.generation, name: cur.name, model: cur.scan.model, description: cur.description?.name, edits: editsInfo(cur), ...container, ...extra };
 }

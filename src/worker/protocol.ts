@@ -2,6 +2,8 @@
 // reply (a value or an error); progress and the devices-first model are events, never replies.
 // Byte buffers and blobs travel as transferables or by reference, never as copies of the file.
 
+import type { CandidateOption } from '../format/candidate-choice.ts';
+import type { CompatReport } from '../format/compat/check.ts';
 import type { ContainerInfo } from '../format/container/types.ts';
 import type { ByteRange } from '../format/byte-range.ts';
 import type { ActionInfo } from '../format/edit/history.ts';
@@ -41,8 +43,12 @@ export type Request =
    * A compressed container is re-compressed where the browser can ('keep') or written raw ('raw').
    */
   | { type: 'download'; generation: number; compressed?: 'keep' | 'raw' }
-  /** Rewrites the container's own fields (libvirt: domain XML, was_running); null reverts them. */
-  | { type: 'container-edit'; generation: number; change: { xml?: string; wasRunning?: boolean } | null };
+  /** Will the open file load into QEMU `target` ("10.0" or "10.0:MACHINE")? Cancellable; progress in steps. */
+  | { type: 'compat'; generation: number; target: string }
+  /** The library candidates that frame section `record` as it is framed now. */
+  | { type: 'candidates'; generation: number; record: number }
+  /** Decodes section `record` with candidate `candidate` (CandidateOption.id): a way of reading, not an edit. */
+  | { type: 'use-candidate'; generation: number; record: number; candidate: number };
 
 export type RequestType = Request['type'];
 export type RequestOf<T extends RequestType> = Extract<Request, { type: T }>;
@@ -73,7 +79,7 @@ export interface OpenedFile {
   storageError?: string;
   /** The container around the stream (libvirt save image), as edited; `model` is the stream's, in stream offsets. */
   container?: ContainerInfo;
-  /** The container's own fields differ from the file's (not kept between visits, not in undo). */
+  /** The applied edits changed the container's own fields ('container' changes, in the edit history). */
   containerEdited?: boolean;
 }
 
@@ -99,8 +105,12 @@ export interface Replies {
   redo: OpenedFile;
   'export-patch': { text: string; edits: number };
   download: DownloadReply;
-  'container-edit': OpenedFile;
+  compat: CompatReport;
+  candidates: { record: number; options: CandidateOption[] };
+  'use-candidate': OpenedFile;
 }
+
+export type { CandidateOption, CompatReport };
 
 export type ErrorCode = 'cancelled' | 'no-file' | 'stale' | 'bad-request' | 'failed';
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { memorySource } from '../format/byte-source.ts';
 import { walkFields } from '../format/edit/find.ts';
 import { INT_TYPES } from '../format/field-types/index.ts';
-import { bundledLibrary } from '../format/library.ts';
+import { bundledLibrary } from '../format/library-bundled.ts';
 import type { StreamModel } from '../format/model.ts';
 import { scanStream } from '../format/scan.ts';
 import { prng } from '../format/testing/fixtures.ts';

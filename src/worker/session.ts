@@ -5,7 +5,7 @@ import { blobSource, type ByteSource } from '../format/byte-source.ts';
 import { editedSource } from '../format/edit/piece-table.ts';
 import { flatParts, type UserAction } from '../format/edit/history.ts';
 import { CancelledError } from '../format/errors.ts';
-import { bundledLibrary } from '../format/library.ts';
+import { libraryFor } from './library-fetch.ts';
 import { scanStream, type ScanResult } from '../format/scan.ts';
 import type { StreamModel } from '../format/model.ts';
 import { loadDescription, type Vmdesc } from '../format/vmdesc.ts';
@@ -20,8 +20,11 @@ import { ramBlockBlob } from './ram-export.ts';
 import { ramPicture, type RamPicture } from './ram-picture.ts';
 import { fieldNodes, outline } from './outline.ts';
 import { openContainer } from './container-open.ts';
-import { changeContainer, imageBlob, type ContainerDownload, type ContainerState } from './container-state.ts';
+import { containerAfter, imageBlob, type ContainerDownload, type ContainerState } from './container-state.ts';
 import type { ContainerInfo } from '../format/container/types.ts';
+import { candidatesOf, compatCheck, useCandidate } from './view-ops.ts';
+import type { CandidateOption } from '../format/candidate-choice.ts';
+import type { CompatReport } from '../format/compat/check.ts';
 
 export { RequestError, type Progress } from './open-file.ts';
 
@@ -83,6 +86,8 @@ export class Session {
   /** The file being opened: its bytes are readable while the devices-first model is shown. */
   private opening: { generation: number; source: ByteSource } | null = null;
   private readonly edits: EditOps;
+  /** Running compatibility checks: cancellable by id beside the scan (they never abort it). */
+  private readonly checks = new Map<number, AbortController>();
 
   constructor(private readonly opts: SessionOptions = {}) {
     this.edits = new EditOps({
@@ -109,7 +114,7 @@ export class Session {
       // A libvirt save image opens as the stream inside it (format/container); a compressed one
       // is decompressed into a spill first, its progress in compressed bytes read.
       const opened = await openContainer(dropped, { signal: abort.signal, snapshot, onInfo: (info) => early?.container?.(info), onProgress: (consumed, total) => progress(consumed, total) });
-      if (opened.info) container = { file: dropped, stream: opened.inner, original: opened.info, info: opened.info, change: null, close: () => opened.close() };
+      if (opened.info) container = { file: dropped, stream: opened.inner, original: opened.info, info: opened.info, edited: false, close: () => opened.close() };
       if (snapshot !== undefined) refuseUnopenedSnapshot(opened.info, name, snapshot);
       const file = opened.inner;
       const original = blobSource(file);
@@ -118,9 +123,9 @@ export class Session {
       // First the device sections (before hashing, which reads a few MiB): the page shows them at
       // once. The forward scan starts without waiting for the page to draw them: holding it back
       // until then made the table ~30 ms sooner (90 vs 120 ms, 2 cores) and every scan 100-150 ms later.
-      if (early && (await hasHeader(original))) early.devices({ ...(await preliminaryModel(original, bundledLibrary())), generation });
+      if (early && (await hasHeader(original))) early.devices({ ...(await preliminaryModel(original, await libraryFor(original))), generation });
       // Looking up kept edits (hash + IndexedDB) runs beside the scan of the file as it is.
-      const restoring = restoreFor(file, name, this.opts.storage);
+      const restoring = restoreFor(file, name, this.opts.storage, container && blobSource(dropped));
       restoring.catch(() => undefined); // awaited below unless the scan fails first
       let scan = await this.scan(id, abort, original, undefined, progress);
       const restore = await restoring;
@@ -132,6 +137,7 @@ export class Session {
         scan = await this.scan(id, abort, source, undefined, progress);
       }
       const unedited = restore.history.done.length ? null : scan.model;
+      if (container && restore.history.done.length) container = await containerAfter(container, restore.history.done);
       if (early && fieldNodes(scan.model, OUTLINE_FROM) >= OUTLINE_FROM) {
         early.outline(outline(scan.model), generation);
         // The full model's message takes the page's main thread for tens of milliseconds to
@@ -149,19 +155,6 @@ export class Session {
       await container?.close();
       this.finish(id);
     }
-  }
-
-  /** The container's own fields (libvirt XML, was_running); refused with libvirt's reason. */
-  containerEdit(generation: number, change: { xml?: string; wasRunning?: boolean } | null): Promise<OpenedFile> {
-    return this.edits.exclusive(async () => {
-      const cur = this.checkFile(generation);
-      if (!cur.container) throw new RequestError('bad-request', 'This file is a bare QEMU stream: it has no libvirt header or XML to edit');
-      const container = await changeContainer(cur.container, change);
-      if (this.current !== cur) throw new RequestError('stale', `${cur.name} was replaced while the change was applied`);
-      // The stream's bytes are unchanged, so the generation stays: cached pages remain valid.
-      this.current = { ...cur, container };
-      return openedFile(this.current);
-    });
   }
 
   /** The page drew open `target`'s outline; false if that open was not waiting. */
@@ -202,7 +195,39 @@ export class Session {
     });
   }
 
+  /** Will the current file load into QEMU `target`? (view-ops.ts; the file is not changed.) */
+  async compat(id: number, generation: number, target: string, progress: Progress): Promise<CompatReport> {
+    const cur = this.checkFile(generation);
+    const abort = new AbortController();
+    this.checks.set(id, abort);
+    try {
+      return await compatCheck(cur, target, abort.signal, progress);
+    } finally {
+      this.checks.delete(id);
+    }
+  }
+
+  candidates(generation: number, record: number): Promise<CandidateOption[]> {
+    return candidatesOf(this.check(generation), record);
+  }
+
+  /** Section `record` read with another library candidate; same generation (the bytes are the same). */
+  useCandidate(generation: number, record: number, candidate: number): Promise<OpenedFile> {
+    return this.edits.exclusive(async () => {
+      const cur = this.check(generation);
+      const next = await useCandidate(cur, record, candidate);
+      if (this.current !== cur) throw new RequestError('stale', `${cur.name} changed while the section was decoded again`);
+      this.current = next;
+      return openedFile(next);
+    });
+  }
+
   cancel(target: number): boolean {
+    const check = this.checks.get(target);
+    if (check) {
+      check.abort();
+      return true;
+    }
     if (this.running?.id !== target) return false;
     this.running.abort.abort();
     return true;
@@ -250,7 +275,7 @@ export class Session {
       const cur = this.checkFile(generation);
       const r = await this.edits.download(cur, progress);
       if (!r.ok || !cur.container) return r;
-      const { blob, notes } = await imageBlob(cur.container, r.blob, compressed);
+      const { blob, notes } = await imageBlob(cur.container, r.blob, cur.history.done, compressed);
       return { ...r, blob, notes };
     });
   }
@@ -277,7 +302,7 @@ export class Session {
   }
 
   private async scan(id: number, abort: AbortController, source: ByteSource, vmdesc: Vmdesc | undefined, progress: Progress): Promise<ScanResult> {
-    const result = await scanStream(source, { vmdesc, library: bundledLibrary(), signal: abort.signal, onProgress: progress });
+    const result = await scanStream(source, { vmdesc, library: await libraryFor(source), signal: abort.signal, onProgress: progress });
     // Aborted after the scanner's last check: the caller asked to drop it, so it is still cancelled.
     if (abort.signal.aborted || this.running?.id !== id) throw new CancelledError();
     return result;

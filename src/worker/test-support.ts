@@ -1,5 +1,8 @@
 // Test support: sends one request through the worker's handler in-process and returns its reply.
+import { memorySource } from '../format/byte-source.ts';
+import { scanStream, type ScanResult } from '../format/scan.ts';
 import { handle } from './handle.ts';
+import { libraryFor } from './library-fetch.ts';
 import type { EditReply, OpenedFile, Replies, Request } from './protocol.ts';
 import type { Session } from './session.ts';
 
@@ -24,4 +27,10 @@ export async function downloadBytes(s: Session, f: OpenedFile): Promise<Uint8Arr
 export function appliedFile(r: EditReply): OpenedFile {
   if (r.status !== 'applied') throw new Error(`expected applied, got ${JSON.stringify(r)}`);
   return r.file;
+}
+
+/** `bytes` decoded as a bare stream with the libraries the worker would pick for them. */
+export async function scanLikeWorker(bytes: Uint8Array): Promise<ScanResult> {
+  const source = memorySource(bytes);
+  return scanStream(source, { library: await libraryFor(source) });
 }

@@ -7,6 +7,7 @@
 // print, with QEMU's words and the section it names.
 
 import type { FieldNode, StreamModel, StreamRecord } from '../model.ts';
+import { compareCpregs, cpregIndexes } from './cpregs.ts';
 import { readVirtioPciBlob } from './virtio-blob.ts';
 
 /** What the compatibility data holds for one QEMU version and architecture. */
@@ -17,12 +18,14 @@ export interface CompatTarget {
   machines: string[];
   /** Machine aliases: "pc" -> "pc-i440fx-10.0". */
   aliases: Record<string, string>;
-  reference: Record<string, { machineType: string; sections: { idstr: string; instanceId: number; vmsd: string | null; version: number | null }[] }>;
+  reference: Record<string, { machineType: string; sections: { idstr: string; instanceId: number; vmsd: string | null; version: number | null }[]; subsections?: string[] }>;
   vmsds: Record<string, { version: number; minVersion: number; subsections: string[] }>;
 }
 
 /** The target's own device state of a reference VM, decoded, for byte comparisons. */
 export interface ReferenceState {
+  /** Which of the target's reference VMs (target.reference key) this is; the file's family by default. */
+  vm?: string;
   model: StreamModel;
   read(offset: number, length: number): Promise<Uint8Array>;
 }
@@ -88,8 +91,9 @@ const label = (r: StreamRecord) => (r.idstr ? `${r.idstr} (${r.instanceId})` : r
 const lastPart = (idstr: string) => idstr.slice(idstr.lastIndexOf('/') + 1);
 
 /** The machine family a file was made for: from its configuration, else from its sections. */
-export function machineFamily(model: StreamModel): 'pc' | 'q35' {
-  if (model.machine) return /q35/.test(model.machine) ? 'q35' : 'pc';
+export function machineFamily(model: StreamModel): 'pc' | 'q35' | 'virt' {
+  if (model.machine) return /q35/.test(model.machine) ? 'q35' : /^virt/.test(model.machine) ? 'virt' : 'pc';
+  if (model.records.some((r) => /arm_gic|^cpu$/.test(r.idstr ?? '') && r.fields?.some((f) => f.path.endsWith('cpreg_vmstate_array_len')))) return 'virt';
   return model.records.some((r) => r.idstr?.endsWith('/ICH9LPC')) ? 'q35' : 'pc';
 }
 
@@ -100,8 +104,9 @@ export async function checkCompat(
   reference: ReferenceState | null,
   machine?: string,
 ): Promise<CompatReport> {
-  const family = machineFamily(model);
-  const local = machine ? (target.aliases[machine] ?? machine) : target.aliases[family];
+  const family = reference?.vm ?? machineFamily(model);
+  const defaultType = target.aliases[family] ?? target.reference[family]?.machineType;
+  const local = machine ? (target.aliases[machine] ?? machine) : defaultType;
   const findings: CompatFinding[] = [];
   const fail = (message: string, r?: StreamRecord, offset?: number) => findings.push({ severity: 'fail', message, section: r && label(r), offset: offset ?? r?.offset });
   const warn = (message: string, r?: StreamRecord) => findings.push({ severity: 'warning', message, section: r && label(r), offset: r?.offset });
@@ -115,7 +120,7 @@ export async function checkCompat(
     if (!target.machines.includes(writerType) || (machine && local !== writerType)) {
       fail(`Machine type received is '${writerType}' and local is '${local}'`, model.records.find((r) => r.kind === 'configuration'));
     } else {
-      compatProps = writerType !== target.aliases[family];
+      compatProps = writerType !== defaultType;
       if (compatProps) findings.push({ severity: 'note', message: `QEMU ${target.version} still has ${writerType}: its compatibility settings keep that machine's devices as they were, so PCI config bytes are not compared` });
     }
   }
@@ -131,9 +136,13 @@ export async function checkCompat(
     }
     if (r.kind !== 'section' || (r.sectionType !== 'full' && r.sectionType !== 'start') || !r.idstr) continue;
     const vmsdName = r.vmsdName ?? lastPart(r.idstr);
-    const known = target.vmsds[vmsdName];
-    const refSection = refSections.get(`${r.idstr}#${r.instanceId}`) ?? [...refSections.values()].find((s) => s.vmsd === vmsdName);
-    const targetVersion = known?.version ?? refSection?.version ?? null;
+    const exact = refSections.get(`${r.idstr}#${r.instanceId}`);
+    // -dump-vmstate names nested vmsds too: aarch64's QEMUTimer vmsd is "timer" v1 while the
+    // section "timer" (cpu_timers) is v2, so the reference VM's own section has the last word.
+    const dumped = target.vmsds[vmsdName];
+    const known = exact && dumped && dumped.version !== exact.version ? undefined : dumped;
+    const refSection = exact ?? [...refSections.values()].find((s) => s.vmsd === vmsdName);
+    const targetVersion = exact?.version ?? known?.version ?? refSection?.version ?? null;
     if (!known && !refSection) {
       if (r.idstr.includes('/')) fail(`Unknown savevm section or instance '${r.idstr}' ${r.instanceId}. Make sure that your current VM setup matches your saved VM setup, including any hotplugged devices`, r);
       else warn(`not checked: QEMU ${target.version}'s data has no section '${r.idstr}' (its reference VM lacks that device)`, r);
@@ -147,8 +156,17 @@ export async function checkCompat(
       fail(`${vmsdName}: incoming version_id ${r.versionId} is too old for local minimum version_id  ${known.minVersion}`, r);
       continue;
     }
-    const failed = await checkFields(r, read, target, refByIdstr.get(`${r.idstr}#${r.instanceId}`) ?? null, reference, compatProps, fail, warn);
+    // Every vCPU is compared with the reference VM's first: the register list is the CPU model's.
+    const ref = refByIdstr.get(`${r.idstr}#${r.instanceId}`) ?? (r.idstr === 'cpu' ? refByIdstr.get('cpu#0') : undefined) ?? null;
+    const cpregs = ref && reference && r.idstr === 'cpu' ? await cpuRegisters(r, read, ref, reference, target) : null;
+    // The length is checked as the field is read, before the subsections; the list after them (post_load).
+    if (cpregs && cpregs.index === undefined) {
+      fail(cpregs.message, r, cpregs.offset);
+      continue;
+    }
+    const failed = await checkFields(r, read, target, ref, reference, compatProps, fail, warn);
     if (failed) continue;
+    if (cpregs) fail(cpregs.message, r, cpregs.offset);
   }
 
   const fails = findings.filter((f) => f.severity === 'fail');
@@ -199,6 +217,15 @@ async function checkFields(
         fail(`error while loading state for instance 0x${(r.instanceId ?? 0).toString(16)} of device '${r.idstr}' (subsection ${n.vmsdName} unknown to QEMU ${target.version})`, r, n.offset);
         return true;
       }
+      // A timer the target creates only for some CPUs (QEMU 10.0 target/arm/machine.c: the
+      // wfxt-timer exists only with FEAT_WFxT, and then the subsection is sent): if the target's
+      // own state of the same device lacks the subsection, it has no timer to load into and
+      // aborts in vmstate_load_state, as QEMU 10.0 does with an 11.1 cortex-a57 state.
+      const knows = !!sub || Object.values(target.reference).some((v) => v.subsections?.includes(n.vmsdName!));
+      if (knows && ref && n.children?.some((c) => c.type === 'timer') && ![...walk(ref.fields)].some((m) => m.kind === 'subsection' && m.vmsdName === n.vmsdName)) {
+        fail(`vmstate_load_state: Assertion \`first_elem || !n_elems || !size' failed (QEMU ${target.version} aborts: subsection ${n.vmsdName} carries a timer it did not create for this device)`, r, n.offset);
+        return true;
+      }
       if (sub && n.version !== undefined && n.version > sub.version) {
         fail(`${n.vmsdName}: incoming version_id ${n.version} is too new for local version_id ${sub.version}`, r, n.offset);
         return true;
@@ -232,6 +259,16 @@ async function checkFields(
     warn(`its ${r.dataSize} bytes of data differ in size from QEMU ${target.version}'s ${ref.dataSize} for the same version: fields or subsections differ`, r);
   }
   return false;
+}
+
+/** The aarch64 register list of a `cpu` section against the target's (cpregs.ts); null when it loads. */
+async function cpuRegisters(r: StreamRecord, read: (o: number, n: number) => Promise<Uint8Array>, ref: StreamRecord, reference: ReferenceState, target: CompatTarget) {
+  const mine = await cpregIndexes(r, read);
+  const theirs = await cpregIndexes(ref, reference.read);
+  if (!mine || !theirs) return null;
+  const verdict = compareCpregs(mine.indexes, theirs.indexes, target.version, r.instanceId ?? 0, theirs.lengthType === 'int32 le');
+  if (!verdict) return null;
+  return { ...verdict, offset: verdict.index === undefined ? mine.lengthOffset : mine.offset + verdict.index * 8 };
 }
 
 /** The vmsd a subsection belongs to: the longest known vmsd name that prefixes it with a '/'. */

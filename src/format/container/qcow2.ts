@@ -46,9 +46,12 @@ export async function readQcow2(source: ByteSource, opts: { snapshot?: string } 
       info.problems.push(makeProblem('bad-container', snap.entryOffset, `snapshot "${snap.name}" is disk-only: it holds no VM state`));
       return info;
     }
-    q.chosen = snap.index;
     const state = vmStateSource(source, img, snap);
     q.extents = await state.extents();
+    // Chosen only once every cluster of the state maps: a table that points outside the image
+    // is reported here, and the state is not read (the scan would meet the same error halfway,
+    // found by `npm run fuzz`, seed 20261204 case 987).
+    q.chosen = snap.index;
     q.unmapped = snap.vmStateSize - q.extents.reduce((n, e) => n + e.length, 0);
     q.extents.forEach((e, i) => info.records.push({ kind: 'stream', title: `VM state of "${snap.name}"${q.extents.length > 1 ? ` (extent ${i + 1} of ${q.extents.length}, VM state offset 0x${e.offset.toString(16)})` : ''}`, offset: e.host, size: e.length, problems: [] }));
     info.inner = { offset: q.extents[0]?.host ?? 0, size: snap.vmStateSize, codec: 'mapped' };

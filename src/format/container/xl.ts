@@ -10,6 +10,7 @@ import { makeProblem } from '../errors.ts';
 import type { FieldNode } from '../model.ts';
 import { readHvmContext } from '../xen/hvm-context.ts';
 import { EMULATORS, isLibxlStream, isXlImage, readXenImage, type XenRecord } from '../xen/xl-image.ts';
+import { blobParts, xlParts } from './image-parts.ts';
 import type { ContainerInfo, ContainerRecord } from './types.ts';
 
 const record = (kind: ContainerRecord['kind'], title: string, offset: number, size: number, extra: Partial<ContainerRecord> = {}): ContainerRecord => ({ kind, title, offset, size, problems: [], ...extra });
@@ -22,14 +23,10 @@ function recordTitle(r: XenRecord): string {
 
 /**
  * The image with `stream` in place of its EMULATOR_CONTEXT payload: the record's length and padding
- * follow the stream's size, every other byte is the original's (Blob slices, nothing copied).
+ * follow the stream's size, every other byte is `original`'s (Blob slices, nothing copied).
  */
 export function xlImageParts(info: ContainerInfo, original: Blob, stream: Blob): BlobPart[] {
-  const xl = info.xl!;
-  const length = new Uint8Array(4);
-  new DataView(length.buffer).setUint32(0, 8 + stream.size, xl.littleEndian);
-  const pad = (8 - ((8 + stream.size) % 8)) % 8;
-  return [original.slice(0, xl.lengthOffset), length, original.slice(xl.lengthOffset + 4, info.inner.offset), stream, new Uint8Array(pad), original.slice(xl.recordEnd)];
+  return blobParts(xlParts(info, stream.size), original, stream);
 }
 
 export async function readXl(source: ByteSource): Promise<ContainerInfo | null> {

@@ -6,7 +6,7 @@ import type { Change } from '../edit/change.ts';
 import { editedSource } from '../edit/piece-table.ts';
 import { planFieldEdit } from '../edit/plan.ts';
 import { fieldType } from '../field-types/index.ts';
-import { bundledLibrary } from '../library.ts';
+import { bundledLibrary } from '../library-bundled.ts';
 import { scanStream } from '../scan.ts';
 import { fixtureBytes, fixtureDescription } from '../testing/fixtures.ts';
 import { diffFiles } from './diff-files.ts';

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { memorySource } from '../byte-source.ts';
-import { bundledLibrary } from '../library.ts';
+import { bundledLibrary } from '../library-bundled.ts';
 import { FIXTURE_DIR, fixtureDescription } from '../testing/fixtures.ts';
 import { diffFiles } from './diff-files.ts';
 import { DEFAULT_IGNORE } from './ignore.ts';

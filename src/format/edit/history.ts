@@ -4,7 +4,7 @@
 
 import type { ByteRange } from '../byte-range.ts';
 import type { ByteSource } from '../byte-source.ts';
-import type { Change, ChangeKind } from './change.ts';
+import type { Change, ChangeKind, Splice } from './change.ts';
 import { editedSource } from './piece-table.ts';
 
 export interface UserAction extends Change {
@@ -41,9 +41,12 @@ export function userAction(id: number, label: string, parts: Change[]): UserActi
   if (parts.length === 1) return { ...parts[0], id, label: label || parts[0].label };
   return {
     id, kind: parts[0].kind, label, path: parts.map((p) => p.path).join(', '),
-    splices: parts.flatMap((p) => p.splices), warnings: parts.flatMap((p) => p.warnings), parts,
+    splices: parts.flatMap((p) => p.splices), ...(parts.some((p) => p.container) ? { container: parts.flatMap((p) => p.container ?? []) } : {}), warnings: parts.flatMap((p) => p.warnings), parts,
   };
 }
+
+/** The container's own bytes as the actions leave them: their container splices, as splice lists for a piece table. */
+export const containerSplices = (actions: readonly Change[]): { splices: Splice[] }[] => actions.filter((a) => a.container?.length).map((a) => ({ splices: a.container! }));
 
 /** The single changes of the applied actions, in order: what a patch exports. */
 export function flatParts(actions: readonly UserAction[]): Change[] {
@@ -83,17 +86,25 @@ const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every(
  * Re-applies saved actions to `original` one by one, requiring the bytes each splice removes to be
  * what the file holds there: a file that merely shares the sampled hash is refused.
  */
-export async function restoreHistory(original: ByteSource, saved: History): Promise<{ ok: true } | { ok: false; reason: string }> {
-  const applied: UserAction[] = [];
+export async function restoreHistory(original: ByteSource, saved: History, containerFile?: ByteSource): Promise<{ ok: true } | { ok: false; reason: string }> {
+  const applied: { splices: Splice[] }[] = [];
+  const appliedOuter: { splices: Splice[] }[] = [];
   for (const a of saved.done) {
-    for (let i = 0; i < a.splices.length; i++) {
-      const s = a.splices[i];
-      const src = editedSource(original, [...applied, { ...a, splices: a.splices.slice(0, i) }]);
-      if (s.offset + s.removed.length > src.size || !same(await src.read(s.offset, s.removed.length), s.removed)) {
-        return { ok: false, reason: `the bytes "${a.label}" changed are not in this file` };
-      }
-    }
+    if (!(await fits(original, applied, a.splices))) return { ok: false, reason: `the bytes "${a.label}" changed are not in this file` };
     applied.push(a);
+    if (!a.container?.length) continue;
+    if (!containerFile || !(await fits(containerFile, appliedOuter, a.container))) return { ok: false, reason: `the container bytes "${a.label}" changed are not in this file` };
+    appliedOuter.push({ splices: a.container });
   }
   return { ok: true };
+}
+
+/** Whether each splice removes what the file, edited by `before` and the splices ahead of it, holds. */
+async function fits(file: ByteSource, before: readonly { splices: Splice[] }[], splices: Splice[]): Promise<boolean> {
+  for (let i = 0; i < splices.length; i++) {
+    const s = splices[i];
+    const src = editedSource(file, [...before, { splices: splices.slice(0, i) }]);
+    if (s.offset + s.removed.length > src.size || !same(await src.read(s.offset, s.removed.length), s.removed)) return false;
+  }
+  return true;
 }

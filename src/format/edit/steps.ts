@@ -2,6 +2,7 @@
 // it: a field is one step, a patch one step per entry, a revert one step per change it undoes.
 // The worker and the CLI both run their edits through here.
 
+import { containerFieldText, planContainerEdit, type ContainerTarget } from '../container/field-edit.ts';
 import type { StreamModel } from '../model.ts';
 import type { Change } from './change.ts';
 import { findSection, parseHeaderText, type SectionRef } from './find.ts';
@@ -15,6 +16,8 @@ export type EditRequest =
   | { kind: 'header'; section: SectionRef; change: HeaderChange }
   /** Overwrites bytes.length bytes at offset (never inserts). */
   | { kind: 'raw'; offset: number; bytes: Uint8Array }
+  /** One of the container's own fields (format/container/field-edit.ts): "libvirt/xml", "hvm CPU (0)/rax". */
+  | { kind: 'container'; path: string; value: string }
   /** A new action restoring the values action `id` replaced, planned against the current model. */
   | { kind: 'revert'; id: number }
   /** A JSON patch (patch.ts) applied as one action; all entries or none. */
@@ -24,6 +27,8 @@ export type EditRequest =
 export interface Target {
   model: StreamModel;
   read: Read;
+  /** The container around the stream, as edited so far; absent for a bare stream. */
+  container?: ContainerTarget;
 }
 
 export type Step = (at: Target, force: boolean) => Plan | Promise<Plan>;
@@ -51,8 +56,20 @@ const headerStep = (section: SectionRef, change: HeaderChange, missing: string):
   return record ? planHeaderEdit(record, change) : refuse(missing);
 };
 
+const containerStep = (path: string, value: string): Step => ({ container }, force) =>
+  container ? planContainerEdit(container, path, value, { force }) : refuse(`"${path}" is a container field; this file is a bare QEMU stream`);
+
+/** A patch's container entry: the field must hold what the patch expects it to replace. */
+const containerPatchStep = (e: PatchEntry): Step => async (at, force) => {
+  const now = at.container ? containerFieldText(at.container.info, e.path) : null;
+  if (now === null) return refuse(`the target has no container field "${e.path}"`);
+  if (now !== e.before) return refuse(`${e.path}: the target holds ${now.length > 60 ? 'another value' : now}, the patch expects ${e.before.length > 60 ? 'another' : e.before}`);
+  return containerStep(e.path, e.after)(at, force);
+};
+
 /** The step that puts back what `part` replaced, found in the file as it is now. */
 function revertStep(part: Change): Step {
+  if (part.kind === 'container') return containerStep(part.path!, part.before!);
   if (part.kind === 'field') return ({ model }) => planFieldEdit(model, part.path!, part.before!, { force: true });
   if (part.kind === 'header') {
     const now = parseHeaderText(part.after ?? '');
@@ -65,7 +82,8 @@ function revertStep(part: Change): Step {
 }
 
 /** One step per patch entry. */
-export const patchSteps = (entries: readonly PatchEntry[]): Step[] => entries.map((entry) => ({ model, read }, force) => planPatchEntry(model, entry, read, force));
+export const patchSteps = (entries: readonly PatchEntry[]): Step[] =>
+  entries.map((entry) => (entry.kind === 'container' ? containerPatchStep(entry) : ({ model, read }, force) => planPatchEntry(model, entry, read, force)));
 
 /** What a request means, as steps; an error when it names nothing (e.g. an unknown action id). */
 export function planRequest(req: EditRequest, done: readonly UserAction[]): Planned | { error: string } {
@@ -78,6 +96,8 @@ export function planRequest(req: EditRequest, done: readonly UserAction[]): Plan
     }
     case 'raw':
       return { label: '', steps: [rawStep(req.offset, req.bytes)] };
+    case 'container':
+      return { label: `set ${req.path}`, steps: [containerStep(req.path, req.value)] };
     case 'revert': {
       const action = done.find((a) => a.id === req.id);
       if (!action) return { error: `no applied edit ${req.id}` };

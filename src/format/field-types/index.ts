@@ -9,11 +9,12 @@ import { capabilityType } from './capability.ts';
 import type { FieldType } from './field-type.ts';
 import { floatTypes } from './float.ts';
 import { integerTypes } from './integers.ts';
+import { leIntegerTypes } from './le-integers.ts';
 import { nullptrType, ptrMarkerType } from './nullptr.ts';
 import { timerType } from './timer.ts';
 
 const REGISTRY = new Map<string, FieldType>();
-for (const t of [...integerTypes, boolType, timerType, ...floatTypes, capabilityType, nullptrType, ptrMarkerType]) REGISTRY.set(t.name, t);
+for (const t of [...integerTypes, ...leIntegerTypes, boolType, timerType, ...floatTypes, capabilityType, nullptrType, ptrMarkerType]) REGISTRY.set(t.name, t);
 for (const name of BYTE_TYPES) REGISTRY.set(name, bytesType(name));
 
 /** The entry for `type` at `size` bytes. */

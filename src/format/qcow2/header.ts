@@ -99,9 +99,12 @@ export async function readSnapshots(source: ByteSource, h: Qcow2Header): Promise
   if (h.nbSnapshots > MAX_SNAPSHOTS) throw new DecodeError('bad-image', 60, `at most ${MAX_SNAPSHOTS} snapshots, found ${h.nbSnapshots}`);
   const out: Qcow2Snapshot[] = [];
   let pos = h.snapshotsOffset;
+  // What points at the entry: the header's snapshots_offset, then each previous entry's sizes. A
+  // problem names it when the entry lies wholly past the end of a cut image.
+  let pointer = 64;
   const text = new TextDecoder('utf-8', { fatal: false });
   for (let i = 0; i < h.nbSnapshots; i++) {
-    if (pos + 40 > source.size) throw new DecodeError('truncated', pos, `snapshot ${i}'s table entry (40 bytes) inside the image of ${source.size} bytes`);
+    if (pos + 40 > source.size) throw new DecodeError('truncated', pos < source.size ? pos : pointer, `snapshot ${i}'s table entry (40 bytes) at 0x${pos.toString(16)} inside the image of ${source.size} bytes`);
     const fixed = await source.read(pos, 40);
     const v = new DataView(fixed.buffer, fixed.byteOffset, fixed.byteLength);
     const idSize = v.getUint16(12);
@@ -132,6 +135,7 @@ export async function readSnapshots(source: ByteSource, h: Qcow2Header): Promise
       id: text.decode(rest.subarray(extraSize, extraSize + idSize)),
       name: text.decode(rest.subarray(extraSize + idSize, extraSize + idSize + nameSize)),
     });
+    pointer = pos;
     pos += (entrySize + 7) & ~7; // entries are padded to a multiple of 8
   }
   return out;

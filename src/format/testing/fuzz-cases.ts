@@ -4,7 +4,9 @@
 // so any case reproduces alone: `npm run fuzz -- --seed s --from i --cases 1`.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { memorySource } from '../byte-source.ts';
+import { sniffContainer } from '../container/sniff.ts';
 import type { FieldNode, StreamModel } from '../model.ts';
 import { locateVmdesc } from '../vmdesc.ts';
 import { FIXTURE_DIR, prng, scanBytes } from './fixtures.ts';
@@ -12,6 +14,8 @@ import { mutate } from './hostile.ts';
 
 export interface FuzzInput {
   name: string;
+  /** A libvirt, xl or qcow2 file: the case is opened through the container layer. */
+  container?: boolean;
   bytes: Uint8Array;
   /** Offsets of header bytes and of integer fields worth setting to edge values. */
   fields: { at: number; size: number }[];
@@ -19,40 +23,76 @@ export interface FuzzInput {
   vmdesc?: { lengthAt: number; jsonOffset: number; jsonLength: number; json: unknown };
   /** The description of the same VM that a user would supply (--vmdesc), as JSON text. */
   supplied?: string;
+  /** `supplied` parsed, once (fuzzCase never changes it: see mutateJsonText). */
+  suppliedJson?: unknown;
 }
 
 export interface FuzzCase {
   input: string;
+  container?: boolean;
   bytes: Uint8Array;
   /** A supplied description's text, to load as --vmdesc would. */
   supplied?: string;
   history: string[];
 }
 
-/** Every state file among the fixtures (QEMU 7.2 and 10.0), with what the mutators need. */
-export async function fuzzInputs(): Promise<FuzzInput[]> {
+/**
+ * Container files (unpacked when committed gzipped): libvirt raw and gzip-compressed save
+ * images, an xl save file, qcow2 images with internal snapshots.
+ */
+const CONTAINERS = ['libvirt/raw.sav', 'libvirt/xml.sav.gz', 'libvirt/gzip.sav', 'xl/pc-xl.save.gz', 'qcow2/pc-v3.qcow2.gz', 'qcow2/virt-v3.qcow2.gz'];
+
+/**
+ * Every state file among the fixtures (QEMU 7.2, 10.0 and 11.1; bare streams, device states,
+ * COLO buffers, multifd channels) and the container files, with what the mutators need.
+ */
+export async function fuzzInputs(opts: { before11?: boolean } = {}): Promise<FuzzInput[]> {
   const out: FuzzInput[] = [];
   const descriptions = new Map<string, string>();
-  for (const dir of ['', 'qemu10']) {
+  // before11: the inputs as they were before QEMU 11.1 and the containers joined (case i picks
+  // input i modulo their count), so cases found then replay as they were.
+  for (const dir of opts.before11 ? ['', 'qemu10'] : ['', 'qemu10', 'qemu11']) {
     const manifest = JSON.parse(readFileSync(join(FIXTURE_DIR, dir, 'manifest.json'), 'utf8')) as { fixtures: { file: string; describedBy?: string }[] };
     const describedBy = new Map(manifest.fixtures.map((f) => [f.file, f.describedBy]));
-    for (const file of readdirSync(join(FIXTURE_DIR, dir)).filter((f) => f.endsWith('.bin') && !f.includes('ram-pattern')).sort()) {
+    // One 14 MiB mapped-ram file (QEMU 10's) is enough: 11.1's is the same layout.
+    const skip = (f: string) => f.includes('ram-pattern') || (dir === 'qemu11' && f.includes('mapped-ram'));
+    for (const file of readdirSync(join(FIXTURE_DIR, dir)).filter((f) => f.endsWith('.bin') && !skip(f)).sort()) {
       const name = join(dir, file);
       const bytes = new Uint8Array(readFileSync(join(FIXTURE_DIR, name)));
       const input: FuzzInput = { name, bytes, fields: intFields(await scanBytes(bytes)) };
-      const loc = await locateVmdesc(memorySource(bytes));
-      if (loc) {
-        const text = new TextDecoder().decode(bytes.subarray(loc.jsonOffset, loc.jsonOffset + loc.jsonLength));
-        input.vmdesc = { lengthAt: loc.recordOffset + 1, jsonOffset: loc.jsonOffset, jsonLength: loc.jsonLength, json: JSON.parse(text) };
-        descriptions.set(name, text);
-      }
+      const text = await embeddedJson(input, bytes, 0);
+      if (text !== undefined) descriptions.set(name, text);
       const by = describedBy.get(file);
       if (by && by !== file) input.supplied = join(dir, by);
       out.push(input);
     }
   }
   for (const i of out) i.supplied = i.supplied === undefined ? undefined : descriptions.get(i.supplied);
+  for (const name of opts.before11 ? [] : CONTAINERS) {
+    const file = readFileSync(join(FIXTURE_DIR, name));
+    const bytes = new Uint8Array(name.endsWith('.gz') ? gunzipSync(file) : file);
+    const info = (await sniffContainer(memorySource(bytes)))!;
+    const input: FuzzInput = { name, container: true, bytes, fields: [] };
+    const walk = (ns: FieldNode[] | undefined) => ns?.forEach((n) => (typeof n.value === 'number' && [1, 2, 4, 8].includes(n.size) ? input.fields.push({ at: n.offset, size: n.size }) : walk(n.children)));
+    for (const r of info.records) walk(r.fields);
+    if (info.inner.codec === 'raw') {
+      const { offset, size } = info.inner;
+      const inner = bytes.subarray(offset, offset + size);
+      for (const f of intFields(await scanBytes(inner))) input.fields.push({ at: f.at + offset, size: f.size });
+      await embeddedJson(input, inner, offset);
+    }
+    out.push(input);
+  }
   return out;
+}
+
+/** Notes where the stream `bytes` (at `shift` in the input) embeds its description; returns its text. */
+async function embeddedJson(input: FuzzInput, bytes: Uint8Array, shift: number): Promise<string | undefined> {
+  const loc = await locateVmdesc(memorySource(bytes));
+  if (!loc) return undefined;
+  const text = new TextDecoder().decode(bytes.subarray(loc.jsonOffset, loc.jsonOffset + loc.jsonLength));
+  input.vmdesc = { lengthAt: shift + loc.recordOffset + 1, jsonOffset: shift + loc.jsonOffset, jsonLength: loc.jsonLength, json: JSON.parse(text) };
+  return text;
 }
 
 /** Header fields of every record and the integer leaves of every field tree. */
@@ -86,7 +126,7 @@ export function fuzzCase(inputs: FuzzInput[], seed: number, index: number): Fuzz
   const kind = rnd();
   if (input.supplied && kind < 0.12) {
     supplied = input.supplied;
-    if (rnd() < 0.8) supplied = mutateJsonText(JSON.parse(supplied), rnd, history, 'supplied');
+    if (rnd() < 0.8) supplied = mutateJsonText((input.suppliedJson ??= JSON.parse(supplied)), rnd, history, 'supplied');
   } else if (input.vmdesc && kind < 0.35) {
     const v = input.vmdesc;
     const text = new TextEncoder().encode(mutateJsonText(v.json, rnd, history, 'embedded'));
@@ -111,27 +151,39 @@ export function fuzzCase(inputs: FuzzInput[], seed: number, index: number): Fuzz
       history.push(JSON.stringify(m.mutation));
     }
   }
-  return { input: input.name, bytes, supplied, history };
+  return { input: input.name, container: input.container, bytes, supplied, history };
 }
 
 const DEEP = '\u0000deep\u0000';
 
 /** A copy of the description with one to three structural changes, as JSON text. */
 function mutateJsonText(json: unknown, rnd: () => number, history: string[], which: string): string {
-  const doc = structuredClone(json) as Record<string, unknown>;
+  // Copy on write: only the objects on the path to a change are copied (shallowly), so the
+  // shared parsed description is never touched. A structuredClone of a description of hundreds
+  // of KiB per case cost more than decoding most files. Copies keep member order, so the cases
+  // are the same as with a whole clone.
+  type Container = Record<string | number, unknown>;
+  const copies = new Set<unknown>();
+  const copy = (v: Container): Container => {
+    const c = (Array.isArray(v) ? [...v] : { ...v }) as Container;
+    copies.add(c);
+    return c;
+  };
+  const doc = copy(json as Container);
   let deep = '';
   for (let k = 0, n = 1 + Math.floor(rnd() * 3); k < n; k++) {
     // A random walk from the root picks a member or element to change.
     const path: (string | number)[] = [];
-    let parent: Record<string | number, unknown> = doc;
+    let parent: Container = doc;
     let key: string | number = 'devices';
     for (let d = 0; d < 12; d++) {
-      const v = parent[key];
+      let v = parent[key];
       if (!v || typeof v !== 'object' || rnd() < 0.15) break;
       const keys: (string | number)[] = Array.isArray(v) ? v.map((_, i) => i) : Object.keys(v);
       if (!keys.length) break;
+      if (!copies.has(v)) parent[key] = v = copy(v as Container);
       path.push(key);
-      parent = v as Record<string | number, unknown>;
+      parent = v as Container;
       key = keys[Math.floor(rnd() * keys.length)];
     }
     path.push(key);

@@ -2,8 +2,8 @@
 // invariant every scan of hostile input must keep.
 import { formatProblem, PROBLEM_CODES, type Problem } from '../errors.ts';
 import type { StreamModel } from '../model.ts';
-import type { ScanOptions } from '../scan.ts';
-import { scanBytes } from './fixtures.ts';
+import { memorySource, type ByteSource } from '../byte-source.ts';
+import { scanStream, type ScanOptions } from '../scan.ts';
 
 export type Mutation = { kind: 'flip' | 'insert' | 'delete' | 'truncate'; at: number; bytes?: number[]; count?: number };
 
@@ -26,10 +26,12 @@ export function mutate(src: Uint8Array, rnd: () => number): { bytes: Uint8Array;
   }
   if (pick < 0.9) {
     const count = 1 + Math.floor(rnd() * 16);
-    const out = new Uint8Array(Math.max(0, src.length - count));
+    // A deletion near the end removes only what is there (sizing the copy by `count` alone threw
+    // a RangeError when fewer than `count` bytes followed `at`).
+    const out = new Uint8Array(src.length - Math.min(count, src.length - at));
     out.set(src.subarray(0, at));
     out.set(src.subarray(Math.min(src.length, at + count)), at);
-    return { bytes: out.subarray(0, src.length - Math.min(count, src.length - at)), mutation: { kind: 'delete', at, count } };
+    return { bytes: out, mutation: { kind: 'delete', at, count } };
   }
   return { bytes: src.subarray(0, at), mutation: { kind: 'truncate', at } };
 }
@@ -57,9 +59,15 @@ export function problemFault(p: Problem, size: number): string | null {
  * Returns a description of what broke, or null.
  */
 export async function checkHostile(bytes: Uint8Array, opts: ScanOptions = {}): Promise<{ model?: StreamModel; failure: string | null }> {
+  return checkHostileSource(memorySource(bytes), opts);
+}
+
+/** checkHostile over any source (a qcow2 snapshot's mapped VM state). */
+export async function checkHostileSource(source: ByteSource, opts: ScanOptions = {}): Promise<{ model?: StreamModel; failure: string | null }> {
+  const bytes = { length: source.size };
   let model: StreamModel;
   try {
-    model = await scanBytes(bytes, opts);
+    model = (await scanStream(source, opts)).model;
   } catch (e) {
     return { failure: `exception: ${(e as Error).stack ?? e}` };
   }

@@ -102,7 +102,7 @@ function decodeMembers(v: DataView, at: number, len: number, base: number, membe
   return nodes;
 }
 
-function read(v: DataView, p: number, kind: Member[1], count: number): string | number {
+function read(v: DataView, p: number, kind: Member[1], count: number): string | number | Uint8Array {
   switch (kind) {
     case 'u8': return v.getUint8(p);
     case 'u16': return v.getUint16(p, true);
@@ -111,10 +111,8 @@ function read(v: DataView, p: number, kind: Member[1], count: number): string | 
       const x = v.getBigUint64(p, true);
       return x <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(x) : x.toString();
     }
-    default: {
-      let hex = '';
-      for (let i = 0; i < count; i++) hex += v.getUint8(p + i).toString(16).padStart(2, '0');
-      return hex;
-    }
+    // Byte buffers hold their bytes, as in the stream model, so the field types edit them alike.
+    default:
+      return new Uint8Array(v.buffer, v.byteOffset + p, count).slice();
   }
 }

@@ -9,7 +9,7 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { memorySource, subSource } from '../byte-source.ts';
 import { DecodeError } from '../errors.ts';
-import { bundledLibrary } from '../library.ts';
+import { bundledLibrary } from '../library-bundled.ts';
 import { scanStream } from '../scan.ts';
 import { FIXTURE_DIR, fixtureBytes } from '../testing/fixtures.ts';
 import { readHvmContext } from './hvm-context.ts';

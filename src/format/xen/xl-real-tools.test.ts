@@ -10,7 +10,7 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { memorySource, subSource } from '../byte-source.ts';
 import { planFieldEdit } from '../edit/plan.ts';
-import { bundledLibrary } from '../library.ts';
+import { bundledLibrary } from '../library-bundled.ts';
 import { scanStream } from '../scan.ts';
 import { FIXTURE_DIR } from '../testing/fixtures.ts';
 import { loadIntoQemu } from '../../../scripts/lib/qemu.mjs';

@@ -6,6 +6,7 @@ import { EditProgress } from '../edits/EditProgress.tsx';
 import { ContainerPanel } from '../container/ContainerPanel.tsx';
 import { EmptyState } from './EmptyState.tsx';
 import { GoToDialog, type GoToHandle } from './GoToDialog.tsx';
+import { CompatDialog, type CompatHandle } from '../compat/CompatDialog.tsx';
 import { NoticeBar } from './NoticeBar.tsx';
 import { ScanProgress } from './ScanProgress.tsx';
 import { StatusLine } from './StatusLine.tsx';
@@ -20,13 +21,14 @@ export function App() {
   const hasContainer = useExplorer((s) => s.container !== null);
   const phase = useExplorer(openPhase);
   const goTo = useRef<GoToHandle>(null);
+  const check = useRef<CompatHandle>(null);
   useEditKeys();
   useLeaveGuard();
 
   return (
     // data-open-state: where the open is ('done' once its final model is in), for tests and styles.
     <div className="app" data-open-state={phase}>
-      <Toolbar onGoTo={() => goTo.current?.open()} />
+      <Toolbar onGoTo={() => goTo.current?.open()} onCheck={() => check.current?.open()} />
       <ScanProgress />
       <EditProgress />
       <NoticeBar />
@@ -45,6 +47,7 @@ export function App() {
       <DropZone />
       {/* Mounted without a file too: Ctrl+G then says why it cannot go anywhere. */}
       <GoToDialog ref={goTo} />
+      <CompatDialog ref={check} />
     </div>
   );
 }

@@ -10,7 +10,7 @@ function sizeText(n: number): string {
 }
 
 /** Opening files and samples, go to, undo/redo and download, and one line about the open file. */
-export function Toolbar({ onGoTo }: { onGoTo(): void }) {
+export function Toolbar({ onGoTo, onCheck }: { onGoTo(): void; onCheck(): void }) {
   const file = useExplorer((s) => s.file);
   const model = useExplorer((s) => s.model);
   const partial = useExplorer((s) => s.partial);
@@ -19,6 +19,7 @@ export function Toolbar({ onGoTo }: { onGoTo(): void }) {
   const openDescription = useExplorer((s) => s.openDescription);
   const noDescription = useExplorer((s) => busyReason(s, 'describe'));
   const noGoTo = useExplorer((s) => busyReason(s, 'goto'));
+  const noCheck = useExplorer((s) => busyReason(s, 'compat'));
   return (
     <header className="toolbar">
       <h1>vmstate explorer</h1>
@@ -28,12 +29,16 @@ export function Toolbar({ onGoTo }: { onGoTo(): void }) {
       <button type="button" onClick={onGoTo} disabled={!!noGoTo} title={noGoTo ?? 'Go to an offset, field or section (Ctrl+G)'} aria-keyshortcuts="Control+G">
         Go to…
       </button>
+      <button type="button" onClick={onCheck} disabled={!!noCheck} title={noCheck ?? 'Will this file load into QEMU 7.2, 10.0 or 11.1?'}>
+        Check against QEMU…
+      </button>
       {model && <EditToolbar />}
       {file && model && (
         <p className="file-info">
           <strong>{file.name}</strong>
           {snapshot ? <span className="snapshot-name"> · snapshot {snapshotLabel(snapshot)}</span> : null} · {sizeText(file.size)} · {model.variant}
           {model.machine ? ` · ${model.machine}` : ''}
+          {model.likelyQemu ? ` · fits QEMU ${model.likelyQemu.join(' / ')}` : ''}
           {file.description ? ` · described by ${file.description}` : ''}
           {partial === 'devices' ? ' · devices first, still reading' : partial === 'outline' ? ' · loading fields' : model.complete ? '' : ' · incomplete'}
         </p>

@@ -1,7 +1,9 @@
-import { useState } from 'react';
+import { useRef } from 'react';
 import { formatProblem } from '../../format/errors.ts';
 import type { ContainerInfo } from '../../format/container/types.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
+import { EditFeedback } from '../edits/EditFeedback.tsx';
+import { useEditAction } from '../edits/useEditAction.ts';
 import { RecordDetails } from './RecordDetails.tsx';
 import { SnapshotList } from './SnapshotList.tsx';
 import { XmlEditor } from './XmlEditor.tsx';
@@ -22,12 +24,17 @@ export function ContainerPanel() {
   const edit = useExplorer((s) => s.editContainer);
   const how = useExplorer((s) => s.containerDownload);
   const setHow = useExplorer((s) => s.setContainerDownload);
-  const [refusal, setRefusal] = useState<string | null>(null);
+  const act = useEditAction();
+  const last = useRef<[string, string] | null>(null);
+  // Container fields are ordinary edits: undo, the edit list, the kept edits and patches carry them.
+  const change = (path: string, value: string, force = false) => {
+    last.current = [path, value];
+    return act.run(() => edit(path, value, force));
+  };
   if (!c) return null;
   const header = c.records.find((r) => r.kind === 'container-header');
   const running = header?.fields?.find((f) => f.name === 'was_running')?.value;
   const cookie = c.libvirt?.cookie;
-  const change = async (ch: Parameters<typeof edit>[0]) => setRefusal(await edit(ch));
   return (
     <section className="container-panel" aria-label={c.title}>
       <h2>
@@ -63,7 +70,7 @@ export function ContainerPanel() {
               <dd className="mono">
                 {f.name === 'was_running' && typeof running === 'boolean' ? (
                   <label>
-                    <input type="checkbox" checked={running} onChange={(e) => void change({ wasRunning: e.target.checked })} /> {String(running)} (restore {running ? 'starts the guest running' : 'leaves it paused'})
+                    <input type="checkbox" checked={running} disabled={act.pending} onChange={(e) => void change('libvirt/was_running', String(e.target.checked))} /> {String(running)} (restore {running ? 'starts the guest running' : 'leaves it paused'})
                   </label>
                 ) : (
                   String(f.value)
@@ -73,20 +80,16 @@ export function ContainerPanel() {
           ))}
         </dl>
       )}
-      <RecordDetails records={c.records} />
+      <RecordDetails records={c.records} onSet={change} pending={act.pending} />
       {c.qcow2 && <SnapshotList info={c.qcow2} />}
-      {c.libvirt && <XmlEditor xml={c.libvirt.xml} room={c.libvirt.header.dataLen - c.libvirt.cookieLen - 1} onSave={async (xml) => {
-        const reason = await edit({ xml });
-        setRefusal(reason);
-        return reason === null;
-      }} />}
+      {c.libvirt && <XmlEditor xml={c.libvirt.xml} room={c.libvirt.header.dataLen - c.libvirt.cookieLen - 1} onSave={(xml) => change('libvirt/xml', xml)} />}
       {cookie && (
         <details>
           <summary>Cookie XML ({cookie.length} characters)</summary>
           <pre className="xml-text">{cookie}</pre>
         </details>
       )}
-      {edited && <button type="button" onClick={() => void change(null)}>Revert the header and XML</button>}
+      {edited && <p className="muted">The container's own fields are edited: the edit list shows each change, with Revert; Undo takes back the last.</p>}
       {c.kind === 'libvirt' && c.inner.codec !== 'raw' && (
         <label className="container-download">
           Download this {c.inner.codec} image{' '}
@@ -96,7 +99,7 @@ export function ContainerPanel() {
           </select>
         </label>
       )}
-      {refusal && <p role="alert" className="refusal">Refused: {refusal}</p>}
+      <EditFeedback outcome={act.outcome} pending={act.pending} onForce={() => last.current && void change(last.current[0], last.current[1], true)} />
     </section>
   );
 }

@@ -1,22 +1,16 @@
 import type { ContainerRecord } from '../../format/container/types.ts';
 import type { FieldNode } from '../../format/model.ts';
+import { ContainerField } from './ContainerField.tsx';
 
-const hex = (n: number | bigint) => `0x${n.toString(16)}`;
+type OnSet = (path: string, value: string) => Promise<boolean>;
 
-/** Integers as hex and decimal (those above 2^53 arrive as decimal strings), buffers as hex bytes. */
-function valueText(n: FieldNode): string {
-  if (typeof n.value === 'number') return `${hex(n.value)} (${n.value})`;
-  if (typeof n.value === 'string' && /uint|int/.test(n.type) && /^\d+$/.test(n.value)) return `${hex(BigInt(n.value))} (${n.value})`;
-  return String(n.value ?? `${n.size} bytes at ${hex(n.offset)}`);
-}
-
-function FieldList({ nodes }: { nodes: FieldNode[] }) {
+function FieldList({ nodes, onSet, pending }: { nodes: FieldNode[]; onSet: OnSet; pending: boolean }) {
   return (
     <ul className="container-field-list">
       {nodes.map((n) => (
         <li key={n.path}>
           <span className="mono">{n.name}</span>
-          {n.children ? <FieldList nodes={n.children} /> : <span className="mono"> = {valueText(n)}</span>}
+          {n.children ? <FieldList nodes={n.children} onSet={onSet} pending={pending} /> : <ContainerField node={n} onSet={onSet} pending={pending} />}
         </li>
       ))}
     </ul>
@@ -26,9 +20,9 @@ function FieldList({ nodes }: { nodes: FieldNode[] }) {
 /**
  * A container's own records that carry text (e.g. the xl domain configuration) or decoded fields
  * (e.g. the HVM context: vCPU registers, APICs, RTC, which on Xen live in the hypervisor): shown
- * as text, never as markup, with Copy for the text.
+ * as text, never as markup, with Copy for the text; decoded fields are editable (ContainerField).
  */
-export function RecordDetails({ records }: { records: ContainerRecord[] }) {
+export function RecordDetails({ records, onSet, pending }: { records: ContainerRecord[]; onSet: OnSet; pending: boolean }) {
   const shown = records.filter((r) => (r.text && r.kind === 'config') || r.fields?.length && r.kind === 'record');
   return (
     <>
@@ -41,7 +35,7 @@ export function RecordDetails({ records }: { records: ContainerRecord[] }) {
               <pre className="xml-text">{r.text}</pre>
             </>
           )}
-          {r.fields && <FieldList nodes={r.fields} />}
+          {r.fields && <FieldList nodes={r.fields} onSet={onSet} pending={pending} />}
         </details>
       ))}
     </>

@@ -3,10 +3,12 @@ import type { StreamRecord } from '../../format/model.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
 import type { ActionInfo } from '../../worker/protocol.ts';
 import { EditFeedback } from './EditFeedback.tsx';
-import { changeText } from './field-editing.ts';
+import { changeText, textChange } from './field-editing.ts';
 import { useEditAction } from './useEditAction.ts';
 
 type Part = ActionInfo['parts'][number];
+
+const partText = (p: Part) => (p.kind === 'container' ? textChange(p.before, p.after) : changeText(p.before, p.after, p.bytes));
 
 /** One applied action: what it changed (old → new), its warnings, and a way to revert it. */
 export function EditRow({ action }: { action: ActionInfo }) {
@@ -18,6 +20,8 @@ export function EditRow({ action }: { action: ActionInfo }) {
   const act = useEditAction();
 
   const show = (p: Part) => {
+    // The container's fields are in the container panel, not in the stream's panes.
+    if (p.kind === 'container') return;
     if (p.kind === 'raw') return selectOffset(parseInt(p.path, 16));
     if (p.kind === 'field') return selectField(p.path) || selectField(p.path.replace(/\[\d+\]$/, ''));
     const h = parseHeaderText(p.after);
@@ -42,7 +46,7 @@ export function EditRow({ action }: { action: ActionInfo }) {
         </button>
       </div>
       {single ? (
-        <div className="er-change mono">{changeText(single.before, single.after, single.bytes)}</div>
+        <div className="er-change mono">{partText(single)}</div>
       ) : (
         <ul className="er-parts">
           {action.parts.map((p, i) => (
@@ -50,7 +54,7 @@ export function EditRow({ action }: { action: ActionInfo }) {
               <button type="button" className="er-path" onClick={() => show(p)} title={`Show ${p.path}`}>
                 {p.kind === 'header' ? `header of ${p.path}` : p.path}
               </button>
-              <span className="er-change mono">{changeText(p.before, p.after, p.bytes)}</span>
+              <span className="er-change mono">{partText(p)}</span>
             </li>
           ))}
         </ul>

@@ -56,3 +56,14 @@ export function changeText(before: string, after: string, bytes = false, max = 4
   }
   return count > max ? `${parts.join(', ')} and ${count - max} more bytes` : parts.join(', ') || 'no byte changed';
 }
+
+/** A long text's change (a domain XML): its first changed line before and after, not the whole text. */
+export function textChange(before: string, after: string, max = 80): string {
+  if (before.length <= max && after.length <= max) return `${before || '""'} → ${after || '""'}`;
+  const a = before.split('\n');
+  const b = after.split('\n');
+  const i = a.findIndex((line, k) => line !== b[k]);
+  const at = i < 0 ? Math.min(a.length, b.length) : i;
+  const cut = (t: string | undefined) => (t === undefined ? '(no line)' : t.trim().length > max ? `${t.trim().slice(0, max)}…` : t.trim());
+  return `line ${at + 1}: ${cut(a[at])} → ${cut(b[at])} (${before.length} → ${after.length} characters)`;
+}

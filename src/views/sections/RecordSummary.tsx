@@ -5,6 +5,7 @@ import { isChanged } from '../../store/edit-marks.ts';
 import { hex } from '../../store/selectors.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
 import { HeaderEditor } from '../edits/HeaderEditor.tsx';
+import { CandidatePicker } from './CandidatePicker.tsx';
 import { recordType } from './section-columns.ts';
 
 const ABOUT: Partial<Record<StreamRecord['kind'], string>> = {
@@ -29,7 +30,7 @@ export function RecordSummary({ record: r }: { record: StreamRecord }) {
     r.versionId !== undefined ? `version ${r.versionId}` : null,
     `${r.size.toLocaleString('en-US')} bytes at ${where ? `${where.stream} ` : ''}${hex(r.offset)}${where ? ` (${fileOffsetText(where, r.offset)})` : ''}`,
     r.vmsdName && r.vmsdName !== r.idstr ? `vmsd ${r.vmsdName}` : null,
-    r.decodedBy ? `decoded by ${r.decodedBy}` : null,
+    r.decodedBy ? `decoded by ${r.decodedBy}${r.describedBy ? ` (${r.describedBy})` : ''}` : null,
     r.heuristic ? 'end found by heuristic' : null,
     headerEdited ? 'header edited' : null,
     dataEdited ? 'fields edited' : null,
@@ -41,6 +42,7 @@ export function RecordSummary({ record: r }: { record: StreamRecord }) {
         {hasHeader && <HeaderEditor key={`${r.index}:${r.offset}`} record={r} />}
       </div>
       <p className="muted">{facts.join(' · ')}</p>
+      {r.decodedBy === 'bundled' && <CandidatePicker key={`${r.index}:${r.offset}`} record={r} />}
       {ABOUT[r.kind] && <p className="muted">{ABOUT[r.kind]}</p>}
     </div>
   );

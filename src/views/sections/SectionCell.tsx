@@ -36,7 +36,7 @@ export function SectionCell({ column, record: r }: { column: string; record: Str
     case 'size':
       return <td className="c-num">{SIZE.format(r.size)}</td>;
     case 'decodedBy':
-      return <td>{r.decodedBy ?? ''}</td>;
+      return <td title={r.describedBy}>{r.decodedBy ?? ''}{r.describedBy ? ` · ${r.describedBy.replace(/^QEMU ([\d.]+).*/, '$1')}` : ''}</td>;
     case 'status': {
       const { status, message } = recordStatus(r);
       return (

@@ -1,0 +1,83 @@
+// "Check against QEMU ..." and the library candidate picker in the page (issue 12), on real files
+// of public/compat whose real cross-version load is recorded in loads.json (made by
+// scripts/make-compat-fixtures.mjs with QEMU 7.2, 10.0 and 11.1): the page's verdict, message and
+// section must be QEMU's.
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { expect, test, type Page } from '@playwright/test';
+import { dropFile, expectOpened, sectionsTable } from './open-file.ts';
+
+const COMPAT = new URL('../public/compat/', import.meta.url);
+interface Load { from: string; to: string; vm: string; kind: string; ok: boolean; messages: string[] }
+const loads: Load[] = JSON.parse(readFileSync(new URL('loads.json', COMPAT), 'utf8')).loads;
+const recorded = (from: string, to: string, vm: string, kind: string) => loads.find((l) => l.from === from && l.to === to && l.vm === vm && l.kind === kind)!;
+
+async function open(page: Page, name: string) {
+  await page.goto('/');
+  await dropFile(page, name, gunzipSync(readFileSync(new URL(`${name}.gz`, COMPAT))));
+  await expectOpened(page, name);
+}
+
+/** Opens the dialog and runs a check with the keyboard only. */
+async function checkWithKeys(page: Page, version: string) {
+  await page.getByRole('button', { name: 'Check against QEMU…' }).focus();
+  await page.keyboard.press('Enter');
+  const dialog = page.getByRole('dialog', { name: 'Check against QEMU' });
+  await expect(dialog.getByLabel('QEMU version')).toBeFocused();
+  await dialog.getByLabel('QEMU version').selectOption(version);
+  await page.keyboard.press('Tab');
+  await expect(dialog.getByLabel('Machine type (optional)')).toBeFocused();
+  await page.keyboard.press('Enter'); // Enter in the text field submits the form
+  return dialog;
+}
+
+test('a 7.2 device-state file fails into 10.0 as QEMU did: message, section link, copy', async ({ page, context }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  const l = recorded('7.2', '10.0', 'pc', 'devstate');
+  expect(l.ok).toBe(false);
+  await open(page, 'pc-7.2-devstate.bin');
+  const dialog = await checkWithKeys(page, '10.0');
+  const report = dialog.getByRole('region', { name: 'Compatibility report' });
+  await expect(report.locator('[data-verdict]')).toHaveAttribute('data-verdict', 'fails');
+  const message = (await report.locator('.compat-message').textContent())!;
+  const qemuLine = l.messages.find((m) => !m.startsWith('warning:'))!;
+  expect(qemuLine.startsWith(message), `${message} vs ${qemuLine}`).toBe(true);
+  const named = /of device '([^']+)'/.exec(l.messages.join(' '))![1];
+  await expect(report.locator('.compat-first').getByRole('button', { name: `${named} (0)` })).toBeVisible();
+  await expect(report).toContainText('nothing checks the machine type');
+
+  await report.getByRole('button', { name: 'Copy message' }).click();
+  await expect(report.getByRole('status')).toHaveText(/Copied/);
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(message);
+
+  // The section link selects the section in the explorer and closes the dialog.
+  await report.locator('.compat-first').getByRole('button', { name: `${named} (0)` }).click();
+  await expect(dialog).toBeHidden();
+  await expect(sectionsTable(page).getByRole('row', { selected: true })).toContainText('e1000e');
+});
+
+test('an 11.1 device-state file loads into 10.0 as QEMU did', async ({ page }) => {
+  const l = recorded('11.1', '10.0', 'pc', 'devstate');
+  expect(l.ok).toBe(true);
+  await open(page, 'pc-11.1-devstate.bin');
+  const dialog = await checkWithKeys(page, '10.0');
+  const verdict = dialog.locator('[data-verdict]');
+  await expect(verdict).toBeVisible();
+  expect(await verdict.getAttribute('data-verdict')).not.toBe('fails');
+  await expect(dialog).toContainText('nothing checks the machine type');
+});
+
+test('a section decoded by the 10.0/11.1 candidate is switched to the 7.2 one, without an edit', async ({ page }) => {
+  await open(page, 'pc-7.2-devstate.bin');
+  await sectionsTable(page).getByRole('row').filter({ hasText: 'e1000e' }).first().click();
+  const summary = page.locator('.record-summary');
+  await expect(summary).toContainText('decoded by bundled (QEMU 10.0');
+  await summary.getByRole('button', { name: 'Other descriptions…' }).click();
+  const picker = summary.getByLabel('Decode with');
+  await expect(picker).toBeVisible();
+  const option = picker.locator('option', { hasText: 'QEMU 7.2' });
+  await picker.selectOption((await option.getAttribute('value'))!);
+  await expect(summary).toContainText('decoded by bundled (QEMU 7.2, pc-i440fx-7.2, pc-q35-7.2)');
+  // A way of reading, not an edit: nothing to undo.
+  await expect(page.getByRole('button', { name: 'Undo', exact: true })).toBeDisabled();
+});

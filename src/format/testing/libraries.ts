@@ -1,0 +1,61 @@
+// Test support (Node only): every generated description library in src/format/vmdesc-library, and
+// how closely a library-only decode matches the decode with the file's true description.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { walkFields } from '../edit/find.ts';
+import type { DescriptionLibrary } from '../descriptions.ts';
+import { createLibrary, type LibraryJson } from '../library.ts';
+import type { StreamModel } from '../model.ts';
+
+const DIR = join(import.meta.dirname, '../vmdesc-library');
+
+export function libraryJsons(): LibraryJson[] {
+  return readdirSync(DIR)
+    .filter((f) => /^qemu-[\d.]+\.json$/.test(f))
+    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
+    .map((f) => JSON.parse(readFileSync(join(DIR, f), 'utf8')) as LibraryJson);
+}
+
+export interface Agreement {
+  sections: number;
+  /** Sections whose offset, size and footer equal the true decode's. */
+  framedExactly: number;
+  leaves: number;
+  /** Leaves of the true decode with a leaf at the same offset and size holding the same value. */
+  equalValues: number;
+  /** idstrs not framed exactly or with unequal values (for the message). */
+  differing: string[];
+}
+
+/** Compares a decode made with the library only against the decode with the true description. */
+export function agreement(lib: StreamModel, truth: StreamModel): Agreement {
+  const out: Agreement = { sections: 0, framedExactly: 0, leaves: 0, equalValues: 0, differing: [] };
+  const byOffset = new Map(lib.records.map((r) => [r.offset, r]));
+  for (const t of truth.records) {
+    if (t.kind !== 'section' || t.ram) continue;
+    out.sections++;
+    const r = byOffset.get(t.offset);
+    const framed = !!r && r.size === t.size && r.footerOffset === t.footerOffset && r.dataSize === t.dataSize;
+    if (framed) out.framedExactly++;
+    const values = new Map<string, unknown>();
+    for (const n of walkFields(r?.fields)) if (!n.children) values.set(`${n.offset}:${n.size}`, n.value);
+    let bad = !framed;
+    for (const n of walkFields(t.fields)) {
+      if (n.children) continue;
+      out.leaves++;
+      const k = `${n.offset}:${n.size}`;
+      if (values.has(k) && values.get(k) === n.value) out.equalValues++;
+      else bad = true;
+    }
+    if (bad) out.differing.push(t.idstr ?? '?');
+  }
+  return out;
+}
+
+let every: DescriptionLibrary | undefined;
+
+/** All generated libraries merged, as the worker and the CLI use them for a file of unknown architecture. */
+export function everyLibrary(): DescriptionLibrary {
+  every ??= createLibrary(libraryJsons());
+  return every;
+}

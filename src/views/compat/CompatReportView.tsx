@@ -1,0 +1,76 @@
+import { useState } from 'react';
+import type { CompatReport } from '../../worker/protocol.ts';
+import { sectionLabel } from '../../format/model.ts';
+import { hex } from '../../store/selectors.ts';
+import { useExplorer } from '../../store/useExplorer.ts';
+
+const VERDICT_CLASS: Record<CompatReport['verdict'], string> = { loads: 'ok', 'loads with warnings': 'warn', fails: 'bad' };
+
+/** A check's verdict, QEMU's message (copyable) and every finding, each section a link into the explorer. */
+export function CompatReportView({ report, generation, onGo }: { report: CompatReport; generation: number; onGo(): void }) {
+  const model = useExplorer((s) => s.model);
+  const current = useExplorer((s) => s.file?.generation);
+  const selectRecord = useExplorer((s) => s.selectRecord);
+  const [copied, setCopied] = useState('');
+  const recordOf = (label?: string) =>
+    label ? model?.records.find((r) => r.kind === 'section' && (r.sectionType === 'full' || r.sectionType === 'start') && sectionLabel(r.idstr ?? '', r.instanceId ?? 0) === label) : undefined;
+  const copy = (text: string) => {
+    // The clipboard may be refused (permissions, insecure origin): say so, the text stays selectable.
+    navigator.clipboard?.writeText(text).then(() => setCopied('Copied'), (e: unknown) => setCopied(`Not copied: ${e instanceof Error ? e.message : String(e)}`)) ??
+      setCopied('Not copied: this browser offers no clipboard here; select the text instead');
+  };
+  const go = (label?: string) => {
+    const r = recordOf(label);
+    if (!r) return;
+    selectRecord(r.index);
+    onGo();
+  };
+  const first = report.first;
+
+  return (
+    <section className="compat-report" aria-label="Compatibility report">
+      <p className={`compat-verdict ${VERDICT_CLASS[report.verdict]}`} data-verdict={report.verdict}>
+        <strong>{report.verdict === 'fails' ? 'Fails' : report.verdict === 'loads' ? 'Loads' : 'Loads with warnings'}</strong> into {report.target} ({report.machine})
+        {current !== undefined && current !== generation ? ' · checked before the latest edit: check again' : ''}
+      </p>
+      {first && (
+        <div className="compat-first">
+          QEMU would print: <code className="compat-message">{first.message}</code>
+          {first.section && (
+            <>
+              {' '}for{' '}
+              <button type="button" className="link" onClick={() => go(first.section)} disabled={!recordOf(first.section)}>
+                {first.section}
+              </button>
+            </>
+          )}
+          <button type="button" onClick={() => copy(first.message)}>Copy message</button>
+          {copied && <span role="status" className="muted"> {copied}</span>}
+        </div>
+      )}
+      <table className="compat-findings">
+        <thead>
+          <tr><th>Severity</th><th>Section</th><th>Offset</th><th>Message</th></tr>
+        </thead>
+        <tbody>
+          {report.findings.map((f, i) => (
+            <tr key={i} className={f.severity}>
+              <td>{f.severity}</td>
+              <td>
+                {f.section ? (
+                  <button type="button" className="link" onClick={() => go(f.section)} disabled={!recordOf(f.section)} title={`Show ${f.section} in the explorer`}>
+                    {f.section}
+                  </button>
+                ) : (
+                  '-'
+                )}
+              </td>
+              <td>{f.offset !== undefined ? hex(f.offset) : ''}</td>
+              <td><code>{f.message}</code></td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
