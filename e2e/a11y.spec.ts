@@ -2,6 +2,7 @@
 // against WCAG 2.1 A and AA; no serious or critical violation is allowed, in light and dark.
 
 import AxeBuilder from '@axe-core/playwright';
+import { gunzipSync } from 'node:zlib';
 import { expect, test, type Page } from '@playwright/test';
 import { CMOS, openDescribed, openEditor, REG0, tree } from './edit-helpers.ts';
 import { dropFile, expectOpened, fixtureBytes, fixturePath, openByInput, sectionsTable } from './open-file.ts';
@@ -70,6 +71,17 @@ for (const colorScheme of ['light', 'dark'] as const) {
       await problems.getByRole('button').first().click();
       await expect(sectionsTable(page).locator('tr.selected')).toHaveCount(1);
       await expectAccessible(page, 'damaged file');
+    });
+
+    test('a qcow2 image with its snapshot list and a refused disk-only snapshot', async ({ page }) => {
+      await page.goto('/');
+      await dropFile(page, 'pc-v3.qcow2', gunzipSync(fixtureBytes('qcow2/pc-v3.qcow2.gz')));
+      await expectOpened(page, 'pc-v3.qcow2');
+      const list = page.getByRole('table', { name: 'Snapshots' });
+      await list.getByRole('button', { name: 'Open snapshot disk-only' }).focus();
+      await page.keyboard.press('Enter');
+      await expect(page.getByRole('alert')).toContainText('disk-only');
+      await expectAccessible(page, 'qcow2 snapshots');
     });
   });
 }

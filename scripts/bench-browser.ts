@@ -18,9 +18,10 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { DEFAULT_SLICE } from '../src/format/window-reader.ts';
-import { benchInputs } from './bench-inputs.ts';
+import { benchInputs, qcow2Input } from './bench-inputs.ts';
 import { compareBench } from './bench-compare.ts';
 import { libraryFigures } from './bench-library.ts';
+import { printQcow2, qcow2Bench } from './bench-qcow2.ts';
 import {
   Bench, buildAndServe, CHROMIUM_ARGS, fmtMiB, fmtMs, fmtRate, median, message, MiB, probe, ROOT, sampleMemory, SETTLE_MS, sleep, until, VIEWPORT, warmPageCache, withTimeout, WorkerProbe,
   type MemoryPeak,
@@ -314,8 +315,8 @@ async function memoryAndHex(bench: Bench, path: string, targets: Target[]): Prom
 
 let running: Bench | undefined;
 
-/** BENCH_ONLY=scan,devstate,memory,hex,library,compare (any of them) runs only those parts, for quick iterations. */
-const PARTS = ['scan', 'devstate', 'memory', 'hex', 'library', 'compare'] as const;
+/** BENCH_ONLY=scan,devstate,memory,hex,library,compare,qcow2 (any of them) runs only those parts, for quick iterations. */
+const PARTS = ['scan', 'devstate', 'memory', 'hex', 'library', 'compare', 'qcow2'] as const;
 const only = new Set((process.env.BENCH_ONLY ?? PARTS.join(',')).split(',').map((p) => p.trim()));
 for (const p of only) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`BENCH_ONLY: unknown part "${p}" (parts: ${PARTS.join(', ')})`);
 
@@ -373,7 +374,14 @@ async function main(): Promise<number> {
     // 5. The comparison of two files (issue #13, scripts/bench-compare.ts).
     if (only.has('compare')) await compareBench(bench, targets);
 
-    // 6. Summary.
+    // 6. qcow2 snapshots (issue 14): the snapshot list, and the device sections after choosing one.
+    if (only.has('qcow2')) {
+      const image = await qcow2Input();
+      bench.doing = 'the qcow2 image';
+      printQcow2(image, await qcow2Bench(bench, image), targets);
+    }
+
+    // 7. Summary.
     console.log(`\nsummary (browser; load average now ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`);
     const w = Math.max(...targets.map((t) => t.what.length));
     for (const t of targets) console.log(`  ${t.what.padEnd(w)}  ${t.value.padStart(12)}  target ${t.target.padEnd(13)} ${t.met === undefined ? '' : t.met ? 'met' : 'MISSED'}`);

@@ -61,7 +61,7 @@ function rssBytes(pid: number): number {
 }
 
 /** What instrument.js keeps in window.__bench. */
-interface OpenProbe { posted: number; name: string; size: number; firstProgress?: number; devices?: number; outline?: number; reply?: number; ok?: boolean; records?: number; problems?: number; complete?: boolean; error?: string }
+interface OpenProbe { posted: number; name: string; size: number; firstProgress?: number; devices?: number; outline?: number; container?: number; reply?: number; ok?: boolean; records?: number; problems?: number; complete?: boolean; error?: string }
 interface Probe { opens: Record<string, OpenProbe>; change: number | null; firstRow: number | null; firstRowFrame: number | null; longTasks: { start: number; duration: number }[]; maxFrameGap: number; longTaskError?: string }
 
 // In-page code goes as strings through CDP: functions compiled by tsx may call helpers the page

@@ -1,7 +1,8 @@
 // Makes the benchmark's inputs with real QEMU 7.2 (issue #5): migration streams of pc guests
 // whose RAM is nearly all random data (filled through -device loader), and an idle guest.
 // Cached in $BENCH_DIR (default /tmp/vmstate-bench); never committed.
-import { createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { startQemu } from './lib/qemu.mjs';
@@ -75,4 +76,32 @@ export async function benchInputs(): Promise<{ idle: string; random1g: string; r
   const random1g = await random1gInput();
   const random4g = await migrate('random-4g.mig', RANDOM_4G(noise));
   return { idle, random1g, random4g };
+}
+
+/**
+ * A qcow2 image of a pc guest with 4 GiB of RAM (1000 MiB of it noise, the rest zero pages) and a
+ * 4 GiB disk never written (qcow2 allocates nothing for it: the file holds tables and the VM
+ * states only), with two snapshots made by real `savevm`: "before", then CMOS byte 0x3f set to
+ * 0x5a through HMP `o`, then "after". Each VM state is ~1 GiB, so the image is ~2 GiB.
+ */
+export async function qcow2Input(): Promise<string> {
+  mkdirSync(BENCH_DIR, { recursive: true });
+  const path = join(BENCH_DIR, 'guest-4g.qcow2');
+  if (existsSync(path)) return path;
+  const part = `${path}.part`;
+  rmSync(part, { force: true });
+  execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', part, '4G']);
+  const disk = ['-drive', `file=${part},if=none,id=d0,format=qcow2`, '-device', 'ide-hd,drive=d0'];
+  const q = await startQemu('qemu-system-x86_64', ['-M', 'pc', '-nodefaults', '-display', 'none', '-S', '-m', '4G', ...loader(await noiseFile(), 0x1000000), ...disk]);
+  try {
+    for (const cmd of ['savevm before', 'o /b 0x70 0x3f', 'o /b 0x71 0x5a', 'savevm after']) {
+      const out = (await q.qmp.hmp(cmd)).trim();
+      if (out) throw new Error(`${cmd}: ${out}`);
+    }
+  } finally {
+    await q.qmp.execute('quit').catch(() => {});
+    await q.exited;
+  }
+  renameSync(part, path);
+  return path;
 }

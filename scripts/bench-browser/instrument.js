@@ -51,11 +51,11 @@
           if (!m) return;
           const o = m.kind === 'event' && m.event ? b.opens[m.event.id] : undefined;
           if (o && m.event.type === 'progress' && o.firstProgress === undefined) o.firstProgress = now();
-          if (o && (m.event.type === 'devices' || m.event.type === 'outline')) o[m.event.type] = now();
           // The comparison (issue #13): its first devices event, each stage, its reply.
           const c = m.kind === 'event' && m.event ? b.compares[m.event.id] : m.kind === 'reply' ? b.compares[m.id] : undefined;
           if (c && m.kind === 'event' && m.event.type === 'compare-devices') c[m.event.stage] = now();
           if (c && m.kind === 'reply') (c.reply = now()), (c.ok = m.ok), (c.error = m.ok ? undefined : m.error && m.error.message);
+          if (o && (m.event.type === 'devices' || m.event.type === 'outline' || m.event.type === 'container')) o[m.event.type] = now();
           if (m.kind === 'reply' && b.opens[m.id]) {
             const o = b.opens[m.id];
             o.reply = now();

@@ -12,7 +12,7 @@ import type { ExplorerState, Slice } from './types.ts';
  */
 export type OpenPhase = 'none' | 'reading' | 'devices' | 'outline' | 'done';
 
-export type UserAction = 'describe' | 'goto' | 'search' | 'edit' | 'apply-patch' | 'undo' | 'redo' | 'export-patch' | 'download' | 'ram' | 'compat' | 'candidate' | 'compare';
+export type UserAction = 'describe' | 'goto' | 'search' | 'edit' | 'apply-patch' | 'undo' | 'redo' | 'export-patch' | 'download' | 'ram' | 'compat' | 'candidate' | 'compare' | 'snapshot';
 
 export type Verdict = { do: 'now' } | { do: 'later'; note: string } | { do: 'refuse'; reason: string };
 
@@ -34,6 +34,8 @@ const EDIT_NAMES: Partial<Record<UserAction, string>> = {
   // Both read the worker's current file, which is the new one only once the open is done.
   compat: 'Checking compatibility',
   candidate: 'Choosing a description',
+  // Another snapshot of a qcow2 image is another open of the same file: not while one runs.
+  snapshot: 'Choosing another snapshot',
 };
 
 const NOW: Verdict = { do: 'now' };
@@ -73,7 +75,7 @@ export function verdict(s: ExplorerState, action: UserAction): Verdict {
   if (action === 'undo' && done.length === 0 && !s.editBusy) return refuse('Nothing to undo');
   if (action === 'redo' && undone.length === 0 && !s.editBusy) return refuse('Nothing to redo');
   if (action === 'export-patch' && done.length === 0) return refuse('No edits to export');
-  if (action === 'download' && s.editBusy) return refuse(`Wait until "${s.editBusy.label}" is done`);
+  if ((action === 'download' || action === 'snapshot') && s.editBusy) return refuse(`Wait until "${s.editBusy.label}" is done`);
   return NOW;
 }
 

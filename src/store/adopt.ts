@@ -69,7 +69,8 @@ function keepSelection(get: Get, set: Set, deps: StoreDeps, opened: OpenedFile, 
     edits: opened.edits,
     partial: how === 'devices' || how === 'outline' ? how : false,
     ...(how === 'devices' || how === 'outline' || how === 'edit' ? {} : { scan: null }),
-    ...(how === 'devices' || how === 'outline' ? (since === get().file?.since ? {} : { container: null, containerEdited: false }) : containerOf(opened)),
+    // Early models carry no container: the open's own 'container' event set it (openFile cleared the last one).
+    ...(how === 'devices' || how === 'outline' ? {} : containerOf(opened)),
   });
   // Offsets may have moved (a renamed section, the full model replacing devices first).
   if (keepField && get().selectField(keepField)) return;

@@ -5,6 +5,7 @@
 
 import type { ContainerInfo } from '../format/container/types.ts';
 import type { OpenedFile } from '../worker/protocol.ts';
+import { chooseSnapshot } from './snapshot-choice.ts';
 import type { Slice, StoreDeps } from './types.ts';
 
 export interface ContainerSlice {
@@ -14,6 +15,8 @@ export interface ContainerSlice {
   /** A compressed image: re-compressed where the browser can ('keep'), or written raw. */
   containerDownload: 'keep' | 'raw';
   setContainerDownload(how: 'keep' | 'raw'): void;
+  /** Opens the VM state of snapshot `index` of the open qcow2 image; resolves to the refusal's reason, or null. */
+  chooseSnapshot(index: number): Promise<string | null>;
 }
 
 /** The container part of a worker reply; early models (devices first, outline) carry none. */
@@ -21,9 +24,10 @@ export function containerOf(opened: OpenedFile): Pick<ContainerSlice, 'container
   return { container: opened.container ?? null, containerEdited: opened.containerEdited ?? false };
 }
 
-export const createContainerSlice = (_deps: StoreDeps): Slice<ContainerSlice> => (set) => ({
+export const createContainerSlice = (deps: StoreDeps): Slice<ContainerSlice> => (set, get) => ({
   container: null,
   containerEdited: false,
   containerDownload: 'keep',
   setContainerDownload: (how) => set({ containerDownload: how }),
+  chooseSnapshot: (index) => chooseSnapshot(get, set, deps, index),
 });

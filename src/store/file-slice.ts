@@ -47,7 +47,13 @@ export interface FileSlice {
   notice: Notice | null;
   /** A description picked while a file was opening: applied once the open is done (issue #10). */
   queuedDescription: { file: Blob; name: string } | null;
-  openFile(file: Blob, name: string): Promise<void>;
+  /** The file the last open was asked for: choosing another qcow2 snapshot opens it again. */
+  openedBlob: Blob | null;
+  /**
+   * `snapshot`: which snapshot of a qcow2 image (id, name or #N); `confirmed`: the caller already
+   * asked about discarding unsaved edits.
+   */
+  openFile(file: Blob, name: string, opts?: { snapshot?: string; confirmed?: boolean }): Promise<void>;
   openSample(id: string): Promise<void>;
   openDescription(file: Blob, name: string): Promise<void>;
   cancelScan(): void;
@@ -109,6 +115,10 @@ export const createFileSlice = (deps: StoreDeps): Slice<FileSlice> => (set, get)
     const onEarlyModel = (e: EarlyModelEvent) => {
       const scan = get().scan;
       if (scan?.id !== pending.id) return;
+      if (e.type === 'container') {
+        set({ container: e.container, containerEdited: false });
+        return;
+      }
       if (e.type === 'outline') {
         adopt(get, set, deps, { generation: e.generation, name, model: e.model, edits: get().edits }, 'outline');
         // The worker holds the full model back until this frame is on screen (or a short while passes).
@@ -131,7 +141,7 @@ export const createFileSlice = (deps: StoreDeps): Slice<FileSlice> => (set, get)
       return opened;
     } catch (e) {
       if (get().scan?.id !== pending.id) return null;
-      if (what === 'open') set({ file: null, model: null, partial: false });
+      if (what === 'open') set({ file: null, model: null, partial: false, container: null, containerEdited: false });
       const lost = what === 'open' ? dropQueued() : '';
       set({
         scan: null,
@@ -151,10 +161,11 @@ export const createFileSlice = (deps: StoreDeps): Slice<FileSlice> => (set, get)
     scan: null,
     notice: null,
     queuedDescription: null,
+    openedBlob: null,
 
-    async openFile(file, name) {
+    async openFile(file, name, opts = {}) {
       const cur = get().file;
-      if (cur && get().hasUnsavedEdits() && !deps.confirm(`Discard the unsaved edits to ${cur.name} and open ${name}?`)) return;
+      if (cur && !opts.confirmed && get().hasUnsavedEdits() && !deps.confirm(`Discard the unsaved edits to ${cur.name} and open ${name}?`)) return;
       // The previous file goes away now: a long scan must not look like the old file is current.
       // Its last reveal goes too: the new file's hex view would otherwise open at that offset.
       get().bytes?.dispose();
@@ -163,10 +174,10 @@ export const createFileSlice = (deps: StoreDeps): Slice<FileSlice> => (set, get)
       // What waited for an open still running was meant for that file, not this one.
       const superseded = get().scan?.what === 'open' ? get().scan!.name : null;
       const lost = superseded ? dropQueued() : '';
-      set({ file: null, model: null, bytes: null, partial: false, edits: NO_EDITS, savedGeneration: null, reveal: null });
+      set({ file: null, model: null, bytes: null, partial: false, edits: NO_EDITS, savedGeneration: null, reveal: null, container: null, containerEdited: false, openedBlob: file });
       get().clearSelection();
       const replaced: Notice | null = lost ? { tone: 'info', text: `${name} replaced ${superseded} while it opened${lost}.` } : null;
-      const opened = await runScan('open', name, file.size, (onProgress, onEarlyModel) => deps.worker.request({ type: 'open', file, name }, { onProgress, onEarlyModel }), replaced);
+      const opened = await runScan('open', name, file.size, (onProgress, onEarlyModel) => deps.worker.request({ type: 'open', file, name, snapshot: opts.snapshot }, { onProgress, onEarlyModel }), replaced);
       if (!opened) return;
       adopt(get, set, deps, opened, 'open');
       const notice = openedNotice(opened);

@@ -25,7 +25,7 @@ export class OpenGate implements WorkerLike {
   private drawn: RequestMessage[] = [];
 
   // No test outwaits this: the full model comes only after 'drawn'.
-  constructor(private readonly session = new Session({ storage: memoryStorage(), drawPauseMs: 600_000 })) {}
+  constructor(readonly session = new Session({ storage: memoryStorage(), drawPauseMs: 600_000 })) {}
 
   postMessage(msg: RequestMessage): void {
     const req = msg.request;
@@ -89,12 +89,13 @@ export interface Harness {
   saved: { blob: Blob; name: string }[];
 }
 
-export function gatedStore(): Harness {
+/** `confirm`: the person's answer to each question the store asks (default: yes). */
+export function gatedStore(confirm: (message: string) => boolean = () => true): Harness {
   const gate = new OpenGate();
   const saved: Harness['saved'] = [];
   const store = createExplorerStore({
     worker: new WorkerClient(gate),
-    confirm: () => true,
+    confirm,
     fetchBlob: async () => new Blob([]),
     saveBlob: (blob, name) => saved.push({ blob, name }),
   });

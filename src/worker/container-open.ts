@@ -4,7 +4,7 @@
 // spill's File is then read like any dropped file, so scan, hex view, edits and downloads work on
 // the stream unchanged. The spill is removed when the file is closed or replaced.
 
-import { blobSource } from '../format/byte-source.ts';
+import { blobSource, type ByteSource } from '../format/byte-source.ts';
 import { CancelledError, makeProblem } from '../format/errors.ts';
 import { inflate } from '../format/container/inflate.ts';
 import { qcow2StateSource } from '../format/container/qcow2.ts';
@@ -32,7 +32,7 @@ const MAX_UNMAPPED = 64 * 1024 * 1024;
  * A qcow2 snapshot's VM state as a Blob made of slices of the image, one per extent; the few bytes
  * in zero or compressed clusters between extents are read (inflated) through the snapshot's tables.
  */
-async function qcow2StateBlob(file: Blob, source: ReturnType<typeof blobSource>, info: ContainerInfo): Promise<Blob> {
+async function qcow2StateBlob(file: Blob, source: ByteSource, info: ContainerInfo): Promise<Blob> {
   const q = info.qcow2;
   if (!q || q.chosen === undefined) return new Blob([]);
   if (q.unmapped > MAX_UNMAPPED) {
@@ -51,9 +51,39 @@ async function qcow2StateBlob(file: Blob, source: ReturnType<typeof blobSource>,
   return new Blob(parts);
 }
 
-export async function openContainer(file: Blob, opts: { signal?: AbortSignal; snapshot?: string; onProgress?(consumed: number, total: number, produced: number): void } = {}): Promise<OpenedContainer> {
-  const source = blobSource(file);
+/** Reads up to this size are kept for the rest of the open (headers, snapshot table, L1/L2 tables). */
+const REMEMBER_UP_TO = 256 * 1024;
+
+/**
+ * The container's small reads made once per open: the three sniffers each read the first bytes,
+ * and the qcow2 state reads the header, snapshot table and L1/L2 tables again after the sniff.
+ * Every Blob read in a worker is a round trip to the browser's file thread (5-30 ms each on a
+ * busy machine), and the snapshot list waits for them. Callers only read the bytes they get.
+ */
+function rememberReads(source: ByteSource): ByteSource {
+  const seen = new Map<string, Promise<Uint8Array>>();
+  return {
+    size: source.size,
+    read(offset, length) {
+      if (length > REMEMBER_UP_TO) return source.read(offset, length);
+      const key = `${offset}:${length}`;
+      let r = seen.get(key);
+      if (!r) {
+        r = source.read(offset, length);
+        seen.set(key, r);
+        r.catch(() => seen.delete(key));
+      }
+      return r;
+    },
+  };
+}
+
+/** `onInfo`: the container's records as soon as they are read, before any stream is prepared. */
+export async function openContainer(file: Blob, opts: { signal?: AbortSignal; snapshot?: string; onProgress?(consumed: number, total: number, produced: number): void; onInfo?(info: ContainerInfo): void } = {}): Promise<OpenedContainer> {
+  const plain = blobSource(file);
+  const source = rememberReads(plain);
   const info = await sniffContainer(source, { snapshot: opts.snapshot });
+  if (info) opts.onInfo?.(info);
   const none = async () => undefined;
   if (!info) return { inner: file, info, close: none };
   const { offset, size, codec } = info.inner;
@@ -71,7 +101,7 @@ export async function openContainer(file: Blob, opts: { signal?: AbortSignal; sn
   }
   const spill = await openSpill();
   try {
-    const r = await inflate(source, offset, size, codec, decoder, (chunk) => spill.write(chunk), {
+    const r = await inflate(plain, offset, size, codec, decoder, (chunk) => spill.write(chunk), {
       signal: opts.signal,
       limits: { maxBytes: spill.room },
       onProgress: (consumed, produced) => opts.onProgress?.(consumed, size, produced),

@@ -27,6 +27,8 @@ export interface EditHost {
   quickRescanFrom?: number;
   /** Told how each edited file was decoded (tests check that the quick way was taken). */
   onDecode?(how: 'quick' | 'full'): void;
+  /** Why the container around the stream cannot take this planned action (e.g. a size change in a qcow2 image), or null. */
+  refuseAction?(cur: OpenFile, action: UserAction): string | null;
 }
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -56,6 +58,8 @@ export class EditOps {
     const outcome = await planAction(req, cur.history, start, rescan, force);
     if ('error' in outcome) throw new RequestError('bad-request', outcome.error);
     if (outcome.status !== 'applied') return outcome;
+    const why = this.host.refuseAction?.(cur, outcome.action);
+    if (why) return { status: 'refused', reason: why, canForce: false, warnings: [] };
     return { status: 'applied', file: await this.commit(cur, outcome.history, outcome.action, progress), warnings: outcome.warnings };
   }
 

@@ -33,8 +33,9 @@ async function serve(session: Session, id: number, req: Request, post: Post): Pr
       const early: EarlyModels = {
         devices: (p) => post({ kind: 'event', event: p.ok ? { type: 'devices', id, ok: true, generation: p.generation, model: p.model } : { type: 'devices', id, ok: false, reason: p.reason } }),
         outline: (model, generation) => post({ kind: 'event', event: { type: 'outline', id, generation, model } }),
+        container: (container) => post({ kind: 'event', event: { type: 'container', id, container } }),
       };
-      return { value: await session.open(id, req.file, req.name, progressSender(id, post), early), transfer: [] };
+      return { value: await session.open(id, req.file, req.name, progressSender(id, post), early, req.snapshot), transfer: [] };
     }
     case 'describe':
       return { value: await session.describe(id, req.file, req.name, progressSender(id, post)), transfer: [] };

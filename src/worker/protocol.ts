@@ -16,8 +16,11 @@ import type { StreamModel, StreamRecord } from '../format/model.ts';
 export type { ActionInfo, ByteRange, EditRequest };
 
 export type Request =
-  /** Scans a state file; on success it becomes the worker's current file. */
-  | { type: 'open'; file: Blob; name: string }
+  /**
+   * Scans a state file; on success it becomes the worker's current file. `snapshot`: which of a
+   * qcow2 image's snapshots to open (id, name or #N); by default the newest with a VM state.
+   */
+  | { type: 'open'; file: Blob; name: string; snapshot?: string }
   /** Loads a description (JSON, or a migration stream to take it from) and re-decodes the current file. */
   | { type: 'describe'; file: Blob; name: string }
   /** Aborts the scan started by request `target`; that request then fails with 'cancelled'. */
@@ -166,8 +169,14 @@ export type DevicesFirstEvent =
  */
 export type OutlineEvent = { type: 'outline'; id: number; generation: number; model: StreamModel };
 
+/**
+ * The container's records as soon as they are read, before any scan (a qcow2 image's snapshot
+ * list shows while its VM state is still being read).
+ */
+export type ContainerEvent = { type: 'container'; id: number; container: ContainerInfo };
+
 /** Models an open shows before its reply. */
-export type EarlyModelEvent = DevicesFirstEvent | OutlineEvent;
+export type EarlyModelEvent = DevicesFirstEvent | OutlineEvent | ContainerEvent;
 
 export type WorkerEvent = { type: 'progress'; id: number; scanned: number; total: number } | EarlyModelEvent | CompareEvent;
 

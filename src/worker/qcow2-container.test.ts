@@ -13,11 +13,13 @@ import { scanStream } from '../format/scan.ts';
 import { findField } from '../format/edit/find.ts';
 import { FIXTURE_DIR } from '../format/testing/fixtures.ts';
 import { openQcow2, vmStateSource } from '../format/qcow2/index.ts';
+import { handle } from './handle.ts';
 import { Session } from './session.ts';
 import { appliedFile as applied, ask, downloadBytes as download } from './test-support.ts';
 
 const gz = (name: string) => new Uint8Array(gunzipSync(readFileSync(join(FIXTURE_DIR, 'qcow2', name))));
 const image = gz('pc-v3.qcow2.gz');
+const written: { index: number; value: number } = JSON.parse(readFileSync(join(FIXTURE_DIR, 'qcow2/manifest.json'), 'utf8')).images.find((e: { file: string }) => e.file === 'pc-v3.qcow2').cmos.after;
 const open = (s: Session) => ask(s, { type: 'open', file: new Blob([image as Uint8Array<ArrayBuffer>]), name: 'pc-v3.qcow2' });
 
 describe('qcow2 images in the worker', { timeout: 60_000 }, () => {
@@ -28,6 +30,56 @@ describe('qcow2 images in the worker', { timeout: 60_000 }, () => {
     expect(f.container!.qcow2!.snapshots[f.container!.qcow2!.chosen!].name).toBe('after');
     const qemu = (await scanStream(memorySource(gz('pc-v3.qcow2.after.stream.gz')))).model;
     expect(f.model.records.map((r) => [r.kind, r.idstr, r.size])).toEqual(qemu.records.map((r) => [r.kind, r.idstr, r.size]));
+  });
+
+  it('opens the snapshot the request names, each as the stream QEMU migrates after -loadvm NAME', async () => {
+    for (const [ref, name] of [['1', 'before'], ['#2', 'after'], ['before', 'before']]) {
+      const s = new Session();
+      const f = await ask(s, { type: 'open', file: new Blob([image as Uint8Array<ArrayBuffer>]), name: 'pc-v3.qcow2', snapshot: ref });
+      expect(f.container!.qcow2!.snapshots[f.container!.qcow2!.chosen!].name).toBe(name);
+      const qemu = (await scanStream(memorySource(gz(`pc-v3.qcow2.${name}.stream.gz`)))).model;
+      // RAM is chunked as each save went; the device sections are the same.
+      const devices = (m: typeof qemu) => m.records.filter((r) => r.kind === 'section' && r.sectionType === 'full').map((r) => [r.idstr, r.instanceId, r.dataSize]);
+      expect(devices(f.model)).toEqual(devices(qemu));
+      expect(devices(f.model).length).toBeGreaterThan(10);
+      // The CMOS byte the fixture script wrote between the two savevm, as its manifest records.
+      const data = findField(f.model, 'mc146818rtc (0)/cmos_data')!.node;
+      const [cmos] = (await ask(s, { type: 'bytes', generation: f.generation, offset: data.offset + written.index, length: 1 })).bytes;
+      expect(cmos === written.value, `${name}: CMOS 0x${written.index.toString(16)} = ${cmos}`).toBe(name === 'after');
+    }
+  });
+
+  it('refuses a disk-only or unknown snapshot with the reason, and the open file stays', async () => {
+    const s = new Session();
+    const f0 = await open(s);
+    const disk = ask(s, { type: 'open', file: new Blob([image as Uint8Array<ArrayBuffer>]), name: 'pc-v3.qcow2', snapshot: 'disk-only' });
+    await expect(disk).rejects.toThrow(/snapshot "disk-only" is disk-only: it holds no VM state/);
+    await expect(ask(s, { type: 'open', file: new Blob([image as Uint8Array<ArrayBuffer>]), name: 'pc-v3.qcow2', snapshot: 'nope' })).rejects.toThrow(/a snapshot named "nope"/);
+    await expect(ask(s, { type: 'open', file: new Blob([new Uint8Array(64)]), name: 'zeros.bin', snapshot: '1' })).rejects.toThrow(/not a qcow2 image/);
+    expect((await ask(s, { type: 'bytes', generation: f0.generation, offset: 0, length: 4 })).bytes.length).toBe(4);
+  });
+
+  it('sends the snapshot list before the VM state is scanned', async () => {
+    const events: string[] = [];
+    const s = new Session();
+    await handle(s, 7, { type: 'open', file: new Blob([image as Uint8Array<ArrayBuffer>]), name: 'pc-v3.qcow2', snapshot: 'before' }, (m) => {
+      events.push(m.kind === 'event' ? m.event.type : 'reply');
+      if (m.kind === 'event' && m.event.type === 'container') expect(m.event.container.qcow2!.snapshots.map((x) => x.name)).toEqual(['before', 'after', 'disk-only']);
+    });
+    expect(events[0]).toBe('container');
+    expect(events.filter((e) => e === 'container')).toHaveLength(1);
+    expect(events.indexOf('devices')).toBeGreaterThan(0);
+    expect(events.at(-1)).toBe('reply');
+  });
+
+  it('refuses an edit that would change the VM state size when it is planned, with the reason', async () => {
+    const s = new Session();
+    const f = await open(s);
+    const timer = f.model.records.find((r) => r.kind === 'section' && r.sectionType === 'full' && r.idstr === 'timer')!;
+    const r = await ask(s, { type: 'edit', generation: f.generation, edit: { kind: 'header', section: { index: timer.index }, change: { idstr: 'timer-renamed' } }, force: true });
+    expect(r).toMatchObject({ status: 'refused', canForce: false, reason: expect.stringMatching(/changes the VM state's size by 8 bytes at 0x[0-9a-f]+; .* only be changed in place/) });
+    // A same-size rename is an edit like any other.
+    expect(applied(await ask(s, { type: 'edit', generation: f.generation, edit: { kind: 'header', section: { index: timer.index }, change: { idstr: 'rimet' } }, force: true })).edits.done).toHaveLength(1);
   });
 
   it('downloads the image byte-identical unedited, and with an edit written in place', async () => {

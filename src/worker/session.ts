@@ -3,6 +3,7 @@
 
 import { blobSource, type ByteSource } from '../format/byte-source.ts';
 import { editedSource } from '../format/edit/piece-table.ts';
+import { flatParts, type UserAction } from '../format/edit/history.ts';
 import { CancelledError } from '../format/errors.ts';
 import { libraryFor } from './library-fetch.ts';
 import { scanStream, type ScanResult } from '../format/scan.ts';
@@ -20,12 +21,34 @@ import { ramPicture, type RamPicture } from './ram-picture.ts';
 import { fieldNodes, outline } from './outline.ts';
 import { openContainer } from './container-open.ts';
 import { containerAfter, imageBlob, type ContainerDownload, type ContainerState } from './container-state.ts';
+import type { ContainerInfo } from '../format/container/types.ts';
 import { candidatesOf, compatCheck, useCandidate } from './view-ops.ts';
 import type { CandidateOption } from '../format/candidate-choice.ts';
 import type { CompatReport } from '../format/compat/check.ts';
 import { CompareSession } from './compare.ts';
 
 export { RequestError, type Progress } from './open-file.ts';
+
+/**
+ * A snapshot named in the request that gives no VM state (disk-only, unknown, unreadable tables) is
+ * refused with the reason, not opened as an empty stream: the page keeps what it shows.
+ */
+function refuseUnopenedSnapshot(info: ContainerInfo | null, name: string, snapshot: string): void {
+  if (!info?.qcow2) throw new RequestError('bad-request', `${name} is not a qcow2 image: it has no snapshots to choose from`);
+  if (info.qcow2.chosen === undefined) throw new RequestError('bad-request', info.problems.map((p) => p.message).join('; ') || `no snapshot ${snapshot} with a VM state`);
+}
+
+/**
+ * A snapshot's VM state fills the clusters its table maps; a longer or shorter one would need new
+ * clusters, refcounts and a new snapshot table entry (block/qcow2-snapshot.c), so an edit that
+ * changes its size is refused when planned, before it joins the history (format/qcow2/patch-image.ts
+ * refuses it again at download).
+ */
+function qcow2SizeChange(action: UserAction): string | null {
+  const s = flatParts([action]).flatMap((p) => p.splices).find((x) => x.removed.length !== x.inserted.length);
+  if (!s) return null;
+  return `this edit changes the VM state's size by ${s.inserted.length - s.removed.length} bytes at 0x${s.offset.toString(16)}; a snapshot's VM state inside a qcow2 image can only be changed in place (same size)`;
+}
 
 /** At most this long a large model waits for the page to draw its outline (see open). */
 const DRAW_PAUSE_MS = 250;
@@ -40,6 +63,8 @@ export const MAX_BYTES_REQUEST = 16 * 1024 * 1024;
 export interface EarlyModels {
   devices(p: Preliminary & { generation: number }): void;
   outline(model: StreamModel, generation: number): void;
+  /** The container's records, before any scan. */
+  container?(info: ContainerInfo): void;
 }
 
 export interface SessionOptions {
@@ -77,6 +102,7 @@ export class Session {
       storage: opts.storage,
       quickRescanFrom: opts.quickRescanFrom,
       onDecode: opts.onDecode,
+      refuseAction: (cur, action) => (cur.container?.original.kind === 'qcow2' ? qcow2SizeChange(action) : null),
     });
   }
 
@@ -85,14 +111,16 @@ export class Session {
     return this.need().source;
   }
 
-  async open(id: number, dropped: Blob, name: string, progress: Progress, early?: EarlyModels): Promise<OpenedFile> {
+  /** `snapshot`: which snapshot of a qcow2 image to open (container/qcow2.ts findSnapshot). */
+  async open(id: number, dropped: Blob, name: string, progress: Progress, early?: EarlyModels, snapshot?: string): Promise<OpenedFile> {
     const abort = this.start(id);
     let container: ContainerState | undefined;
     try {
       // A libvirt save image opens as the stream inside it (format/container); a compressed one
       // is decompressed into a spill first, its progress in compressed bytes read.
-      const opened = await openContainer(dropped, { signal: abort.signal, onProgress: (consumed, total) => progress(consumed, total) });
+      const opened = await openContainer(dropped, { signal: abort.signal, snapshot, onInfo: (info) => early?.container?.(info), onProgress: (consumed, total) => progress(consumed, total) });
       if (opened.info) container = { file: dropped, stream: opened.inner, original: opened.info, info: opened.info, edited: false, close: () => opened.close() };
+      if (snapshot !== undefined) refuseUnopenedSnapshot(opened.info, name, snapshot);
       const file = opened.inner;
       const original = blobSource(file);
       let generation = ++this.generation;

@@ -2,33 +2,21 @@
 // edited (the RTC CMOS byte 0x3f and EAX) through the edit planner, written into a copy of the image
 // in place, checked by `qemu-img check`, and restored with `-loadvm before`; QEMU then reports the
 // new values (HMP `i` on port 0x71 after selecting index 0x3f on 0x70, `info registers`).
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { memorySource } from '../byte-source.ts';
 import { planFieldEdit } from '../edit/plan.ts';
 import { scanStream } from '../scan.ts';
-import { FIXTURE_DIR } from '../testing/fixtures.ts';
-import { startQemu } from '../../../scripts/lib/qemu.mjs';
+import { afterLoadvm, hasQemu72, qcow2Entry, qcow2Image, qemuImgCheck } from '../testing/qcow2-qemu.ts';
 import { findSnapshot, openQcow2, vmStateSource } from './index.ts';
 import { imagePatches } from './patch-image.ts';
 
-const hasQemu = (() => {
-  try {
-    return /version 7\.2\./.test(execFileSync('qemu-system-x86_64', ['--version'], { encoding: 'utf8' }));
-  } catch {
-    return false;
-  }
-})();
-const manifest = JSON.parse(readFileSync(join(FIXTURE_DIR, 'qcow2/manifest.json'), 'utf8'));
-
-describe.runIf(hasQemu || process.env.CI)('QEMU 7.2 restores an edited qcow2 snapshot', () => {
+describe.runIf(hasQemu72 || process.env.CI)('QEMU 7.2 restores an edited qcow2 snapshot', () => {
   it('shows the edited CMOS byte and EAX after -loadvm, and qemu-img check passes', async () => {
-    const entry = manifest.images.find((e: { file: string }) => e.file === 'pc-v3.qcow2');
-    const image = new Uint8Array(gunzipSync(readFileSync(join(FIXTURE_DIR, 'qcow2', entry.gz))));
+    const entry = qcow2Entry('pc-v3.qcow2');
+    const image = qcow2Image(entry);
     const img = await openQcow2(memorySource(image));
     const state = vmStateSource(memorySource(image), img, findSnapshot(img, 'before')!);
     const { model } = await scanStream(state);
@@ -50,22 +38,15 @@ describe.runIf(hasQemu || process.env.CI)('QEMU 7.2 restores an edited qcow2 sna
     const dir = mkdtempSync(join(tmpdir(), 'qcow2-edit-'));
     const file = join(dir, 'edited.qcow2');
     writeFileSync(file, edited);
-    execFileSync('qemu-img', ['check', file]); // throws on a non-zero exit
-    const args = entry.args.map((a: string) => a.replace('public/fixtures/qcow2/pc-v3.qcow2', file));
-    const q = await startQemu(entry.binary, [...args, '-loadvm', 'before']);
-    try {
-      await q.qmp.hmp('o /b 0x70 0x3f');
-      expect((await q.qmp.hmp('i /b 0x71')).trim()).toMatch(/= 0x5a$/);
-      expect(await q.qmp.hmp('info registers')).toMatch(/EAX=12345678/);
-    } finally {
-      await q.qmp.execute('quit').catch(() => {});
-      await q.exited;
-    }
+    qemuImgCheck(file); // throws on a non-zero exit
+    const after = await afterLoadvm(entry, file, 'before', 0x3f);
+    expect(after.cmos).toBe(0x5a);
+    expect(after.registers).toMatch(/EAX=12345678/);
   });
 
   it('refuses an edit that would change the VM state size', async () => {
-    const entry = manifest.images.find((e: { file: string }) => e.file === 'pc-v3.qcow2');
-    const image = new Uint8Array(gunzipSync(readFileSync(join(FIXTURE_DIR, 'qcow2', entry.gz))));
+    const entry = qcow2Entry('pc-v3.qcow2');
+    const image = qcow2Image(entry);
     const img = await openQcow2(memorySource(image));
     const state = vmStateSource(memorySource(image), img, findSnapshot(img, 'before')!);
     const r = await imagePatches(state, [{ offset: 100, removed: new Uint8Array(2), inserted: new Uint8Array(3) }]);

@@ -84,8 +84,11 @@ export class Qcow2VmState implements ByteSource {
     const l2Offset = Number(l1Entry & OFFSET_MASK);
     if (l2Offset === 0) return { kind: 'unallocated' };
     const l2Index = Math.floor(guest / this.clusterSize) % this.l2Entries;
-    const entry = (await this.l2Table(l2Offset, l1Index))[l2Index];
-    const entryAt = l2Offset + l2Index * 8;
+    return this.classify((await this.l2Table(l2Offset, l1Index))[l2Index], l2Offset + l2Index * 8);
+  }
+
+  /** What one L2 entry (at image offset `entryAt`) says about its cluster. */
+  private classify(entry: bigint, entryAt: number): ClusterMapping {
     if (entry & COMPRESSED) {
       // qcow2.txt "Compressed Clusters Descriptor": x = 62 - (cluster_bits - 8).
       const x = BigInt(62 - (this.header.clusterBits - 8));
@@ -154,19 +157,39 @@ export class Qcow2VmState implements ByteSource {
     return out;
   }
 
-  /** Every contiguous run of the VM state in the image file (data clusters only). */
+  /**
+   * Every contiguous run of the VM state in the image file (data clusters only). One L2 table at a
+   * time, its clusters in a plain loop: an await per cluster took ~400 ms for the 16,000 clusters
+   * of a 1 GiB state in a fresh worker (cold JIT), and the page waits for this before it shows the
+   * snapshot list.
+   */
   async extents(): Promise<Extent[]> {
     const out: Extent[] = [];
+    const cs = this.clusterSize;
+    const span = cs * this.l2Entries;
+    const l1 = await this.l1Table();
     for (let pos = 0; pos < this.size; ) {
-      const n = Math.min(this.clusterSize - ((this.base + pos) % this.clusterSize), this.size - pos);
-      const m = await this.mapCluster(pos);
-      if (m.kind === 'data') {
-        const last = out[out.length - 1];
-        const host = m.host + ((this.base + pos) % this.clusterSize);
-        if (last && last.host + last.length === host && last.offset + last.length === pos) last.length += n;
-        else out.push({ offset: pos, host, length: n });
+      const l1Index = Math.floor((this.base + pos) / span);
+      const tableEnd = Math.min(this.size, (l1Index + 1) * span - this.base);
+      const l2Offset = Number(l1[l1Index] & OFFSET_MASK);
+      if (l2Offset === 0) {
+        pos = tableEnd;
+        continue;
       }
-      pos += n;
+      const table = await this.l2Table(l2Offset, l1Index);
+      for (; pos < tableEnd; ) {
+        const inCluster = (this.base + pos) % cs;
+        const n = Math.min(cs - inCluster, this.size - pos);
+        const l2Index = Math.floor((this.base + pos) / cs) % this.l2Entries;
+        const m = this.classify(table[l2Index], l2Offset + l2Index * 8);
+        if (m.kind === 'data') {
+          const last = out[out.length - 1];
+          const host = m.host + inCluster;
+          if (last && last.host + last.length === host && last.offset + last.length === pos) last.length += n;
+          else out.push({ offset: pos, host, length: n });
+        }
+        pos += n;
+      }
     }
     return out;
   }

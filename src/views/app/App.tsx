@@ -3,6 +3,7 @@ import { useExplorer } from '../../store/useExplorer.ts';
 import { openPhase } from '../../store/action-guard.ts';
 import { DropZone } from './DropZone.tsx';
 import { EditProgress } from '../edits/EditProgress.tsx';
+import { ContainerPanel } from '../container/ContainerPanel.tsx';
 import { EmptyState } from './EmptyState.tsx';
 import { GoToDialog, type GoToHandle } from './GoToDialog.tsx';
 import { CompatDialog, type CompatHandle } from '../compat/CompatDialog.tsx';
@@ -19,6 +20,7 @@ export function App() {
   const hasModel = useExplorer((s) => s.model !== null);
   const scanning = useExplorer((s) => s.scan !== null);
   const comparing = useExplorer((s) => s.compare !== null);
+  const hasContainer = useExplorer((s) => s.container !== null);
   const phase = useExplorer(openPhase);
   const goTo = useRef<GoToHandle>(null);
   const check = useRef<CompatHandle>(null);
@@ -36,7 +38,11 @@ export function App() {
       {hasModel ? (
         <Workspace />
       ) : scanning ? (
-        <div className="empty muted">The file is read in a background worker, in slices; the page stays usable meanwhile.</div>
+        <>
+          {/* A qcow2 image's snapshot list shows while the chosen VM state is still being read. */}
+          {hasContainer && <ContainerPanel />}
+          <div className="empty muted">The file is read in a background worker, in slices; the page stays usable meanwhile.</div>
+        </>
       ) : (
         <EmptyState />
       )}

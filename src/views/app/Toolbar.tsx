@@ -4,6 +4,7 @@ import { FileButton } from '../common/FileButton.tsx';
 import { busyReason } from '../../store/action-guard.ts';
 import { SampleMenu } from './SampleMenu.tsx';
 import { CompareButton } from '../compare/CompareButton.tsx';
+import { chosenSnapshot, snapshotLabel } from '../../store/snapshot-choice.ts';
 
 function sizeText(n: number): string {
   return n >= 1024 * 1024 ? `${(n / (1024 * 1024)).toFixed(1)} MiB` : `${n.toLocaleString('en-US')} bytes`;
@@ -14,6 +15,7 @@ export function Toolbar({ onGoTo, onCheck }: { onGoTo(): void; onCheck(): void }
   const file = useExplorer((s) => s.file);
   const model = useExplorer((s) => s.model);
   const partial = useExplorer((s) => s.partial);
+  const snapshot = useExplorer(chosenSnapshot);
   const openFile = useExplorer((s) => s.openFile);
   const openDescription = useExplorer((s) => s.openDescription);
   const noDescription = useExplorer((s) => busyReason(s, 'describe'));
@@ -35,7 +37,8 @@ export function Toolbar({ onGoTo, onCheck }: { onGoTo(): void; onCheck(): void }
       {model && <EditToolbar />}
       {file && model && (
         <p className="file-info">
-          <strong>{file.name}</strong> · {sizeText(file.size)} · {model.variant}
+          <strong>{file.name}</strong>
+          {snapshot ? <span className="snapshot-name"> · snapshot {snapshotLabel(snapshot)}</span> : null} · {sizeText(file.size)} · {model.variant}
           {model.machine ? ` · ${model.machine}` : ''}
           {model.likelyQemu ? ` · fits QEMU ${model.likelyQemu.join(' / ')}` : ''}
           {file.description ? ` · described by ${file.description}` : ''}

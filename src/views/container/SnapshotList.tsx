@@ -1,26 +1,71 @@
+import { useState } from 'react';
 import type { Qcow2Info } from '../../format/container/qcow2.ts';
+import { busyReason } from '../../store/action-guard.ts';
+import { snapshotLabel, unopenable } from '../../store/snapshot-choice.ts';
+import { useExplorer } from '../../store/useExplorer.ts';
 
-/** A qcow2 image's snapshots as `qemu-img snapshot -l` lists them; the one whose VM state is open is marked. */
+const MiB = 1024 * 1024;
+const size = (n: number) => (n >= MiB ? `${(n / MiB).toFixed(1)} MiB` : `${n.toLocaleString('en-US')} bytes`);
+
+/** QEMU's `qemu-img snapshot -l` VM CLOCK column: hh:mm:ss.mmm of guest time. */
+function vmClock(ns: number): string {
+  const ms = Math.floor(ns / 1e6);
+  const pad = (v: number, n = 2) => String(v).padStart(n, '0');
+  return `${pad(Math.floor(ms / 3_600_000))}:${pad(Math.floor(ms / 60_000) % 60)}:${pad(Math.floor(ms / 1000) % 60)}.${pad(ms % 1000, 3)}`;
+}
+
+/**
+ * A qcow2 image's snapshots as `qemu-img snapshot -l` lists them. Each row's button opens that
+ * snapshot's VM state in the explorer (a button: Tab reaches it, Enter or Space presses it); the
+ * open one is marked; a disk-only snapshot says why it cannot be opened, and pressing its button
+ * says so again where the person looks.
+ */
 export function SnapshotList({ info }: { info: Qcow2Info }) {
+  const choose = useExplorer((s) => s.chooseSnapshot);
+  const busy = useExplorer((s) => busyReason(s, 'snapshot'));
+  const [refusal, setRefusal] = useState<string | null>(null);
+  const pick = async (index: number) => setRefusal(await choose(index));
   return (
-    <table className="container-records" aria-label="Snapshots">
-      <caption>Snapshots (the newest with a VM state is open; the CLI opens any: inspect IMAGE@NAME)</caption>
-      <thead>
-        <tr><th>id</th><th>name</th><th>date</th><th>VM clock (s)</th><th>disk size</th><th>VM state size</th><th /></tr>
-      </thead>
-      <tbody>
-        {info.snapshots.map((s) => (
-          <tr key={s.index} aria-current={s.index === info.chosen ? 'true' : undefined}>
-            <td className="mono">{s.id}</td>
-            <td>{s.name}</td>
-            <td>{new Date(s.dateSec * 1000).toISOString().replace('T', ' ').slice(0, 19)}</td>
-            <td className="mono">{(s.vmClockNsec / 1e9).toFixed(3)}</td>
-            <td className="mono">{s.diskSize}</td>
-            <td className="mono">{s.vmStateSize}</td>
-            <td>{s.vmStateSize === 0 ? 'disk only' : s.index === info.chosen ? 'open' : ''}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <>
+      <table className="container-records snapshots" aria-label="Snapshots">
+        <caption>Snapshots: open the VM state of any one that has one</caption>
+        <thead>
+          <tr><th>id</th><th>name</th><th>date (UTC)</th><th>VM clock</th><th>disk size</th><th>VM state size</th><th>VM state</th></tr>
+        </thead>
+        <tbody>
+          {info.snapshots.map((s) => {
+            const open = s.index === info.chosen;
+            const why = unopenable(s);
+            return (
+              <tr key={s.index} aria-current={open ? 'true' : undefined} className={open ? 'chosen' : why ? 'muted' : ''}>
+                <td className="mono">{s.id}</td>
+                <td>{s.name}</td>
+                <td>{new Date(s.dateSec * 1000).toISOString().replace('T', ' ').slice(0, 19)}</td>
+                <td className="mono">{vmClock(s.vmClockNsec)}</td>
+                <td className="mono" title={`${s.diskSize} bytes`}>{size(s.diskSize)}</td>
+                <td className="mono" title={`${s.vmStateSize} bytes`}>{s.vmStateSize ? size(s.vmStateSize) : '0 (disk only)'}</td>
+                <td>
+                  {open ? (
+                    <strong>open</strong>
+                  ) : (
+                    <button
+                      type="button"
+                      aria-label={`Open snapshot ${s.name}`}
+                      aria-disabled={why || busy ? 'true' : undefined}
+                      title={why ?? busy ?? `Open the VM state of snapshot ${snapshotLabel(s)} in the explorer`}
+                      onClick={() => void pick(s.index)}
+                    >
+                      Open
+                    </button>
+                  )}
+                  {why && <span className="muted"> disk only: no VM state</span>}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {refusal && <p role="alert" className="refusal">Refused: {refusal}</p>}
+    </>
   );
 }

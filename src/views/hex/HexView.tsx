@@ -10,6 +10,7 @@ import { useByteCacheVersion } from './useByteCacheVersion.ts';
 import { offsetOf, useByteHover } from './useByteHover.ts';
 import { ROW_BYTES, useHexViewport } from './useHexViewport.ts';
 import { VirtualScrollbar } from './VirtualScrollbar.tsx';
+import { coordinates, fileOffsetText } from '../../store/host-offsets.ts';
 
 const VIEWPORT_ID = 'hex-viewport';
 
@@ -24,6 +25,7 @@ export function HexView() {
   const selectOffset = useExplorer((s) => s.selectOffset);
   const changed = useExplorer((s) => s.edits.changed);
   const allow = useExplorer((s) => s.allow);
+  const where = useExplorer(coordinates);
   const [overwrite, setOverwrite] = useState<{ offset: number; text: string } | null>(null);
   const version = useByteCacheVersion(cache);
 
@@ -121,7 +123,7 @@ export function HexView() {
 
   return (
     <section className="pane hex" aria-label="Hex">
-      <HexHead digits={digits} />
+      <HexHead digits={digits} label={where?.stream} />
       <div className="hex-body">
         <div
           id={VIEWPORT_ID}
@@ -146,7 +148,7 @@ export function HexView() {
         <VirtualScrollbar top={top} maxTop={vp.maxTop} visibleRows={fullRows} totalRows={totalRows} controls={VIEWPORT_ID} onScroll={vp.scrollTo} />
       </div>
       {overwrite && <HexEditBar key={`${overwrite.offset}:${overwrite.text}`} offset={overwrite.offset} text={overwrite.text} onClose={closeOverwrite} />}
-      <div className="hex-hover">{hover !== null ? describeByte(model.records, hover) : '\u00a0'}</div>
+      <div className="hex-hover">{hover !== null ? `${describeByte(model.records, hover)}${where ? ` · ${fileOffsetText(where, hover)}` : ''}` : '\u00a0'}</div>
     </section>
   );
 }

@@ -1,9 +1,10 @@
-import { Fragment, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { Fragment, useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { FieldNode, StreamRecord } from '../../format/model.ts';
 import { isChanged } from '../../store/edit-marks.ts';
 import { fieldIndex } from '../../store/field-index.ts';
 import { selectedRecord } from '../../store/selectors.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
+import { coordinates, fileOffsetText } from '../../store/host-offsets.ts';
 import type { ByteRange } from '../../format/byte-range.ts';
 import { titleTruncated } from '../common/overflow-title.ts';
 import { FieldEditor } from '../edits/FieldEditor.tsx';
@@ -32,6 +33,8 @@ export function FieldTree() {
   const setExpanded = useExplorer((s) => s.setExpanded);
   const selectField = useExplorer((s) => s.selectField);
   const changed = useExplorer((s) => s.edits.changed);
+  const where = useExplorer(coordinates);
+  const offsetTitle = useCallback((offset: number) => (where ? `${where.stream} offset 0x${offset.toString(16)} = ${fileOffsetText(where, offset)}` : undefined), [where]);
   const allow = useExplorer((s) => s.allow);
   const loading = useExplorer((s) => s.partial === 'outline');
   const [focusKey, setFocusKey] = useState<string | null>(null);
@@ -121,7 +124,7 @@ export function FieldTree() {
       <div ref={treeRef} role="tree" aria-label="Fields" className="tree" onKeyDown={onKeyDown} onMouseOver={titleTruncated}>
         {rows.map((row, i) => (
           <Fragment key={row.key}>
-            <FieldTreeItem row={row} selected={!!row.node && row.node.path === fieldPath} focused={i === focusIndex} edited={rowEdited(row, changed, rec)} onSelect={select} onFocus={(r) => setFocusKey(r.key)} onToggle={toggle} onEdit={edit} onCopy={copy} />
+            <FieldTreeItem row={row} selected={!!row.node && row.node.path === fieldPath} focused={i === focusIndex} edited={rowEdited(row, changed, rec)} offsetTitle={offsetTitle} onSelect={select} onFocus={(r) => setFocusKey(r.key)} onToggle={toggle} onEdit={edit} onCopy={copy} />
             {editing === row.key && row.node && (
               // A tree owns only items (and groups of items): the editor under the edited field is
               // an item of its own, named by its content, outside the arrow keys' item list.

@@ -13,10 +13,12 @@ interface Props {
   /** Double-click: a leaf opens its editor. */
   onEdit(row: TreeRow): void;
   onCopy(text: string): void;
+  /** Inside a container: the offset in both coordinates, labelled (the offset's tooltip). */
+  offsetTitle?(offset: number): string | undefined;
 }
 
 /** One item of the field tree: name, value, type and offset. */
-export function FieldTreeItem({ row, selected, focused, edited, onSelect, onFocus, onToggle, onEdit, onCopy }: Props) {
+export function FieldTreeItem({ row, selected, focused, edited, onSelect, onFocus, onToggle, onEdit, onCopy, offsetTitle }: Props) {
   const n = row.node;
   const name = n ? n.name : `[${row.group!.from}…${row.group!.to - 1}]`;
   const value = n ? formatValue(n) : `${row.group!.to - row.group!.from} elements`;
@@ -61,7 +63,7 @@ export function FieldTreeItem({ row, selected, focused, edited, onSelect, onFocu
       </span>
       {/* Spaces between the parts keep the row's text words apart for find-in-page and for the
           accessibility checks; a grid places only the elements. */}{' '}
-      <span className="ti-type">{type}</span> <span className="ti-off">{offset}</span>
+      <span className="ti-type">{type}</span> <span className="ti-off" title={n ? offsetTitle?.(n.offset) : undefined}>{offset}</span>
       {selected && n && (
         <button
           type="button"
