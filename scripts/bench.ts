@@ -14,6 +14,7 @@ import { DEFAULT_SLICE } from '../src/format/window-reader.ts';
 import { fileSource } from '../src/cli/node-source.ts';
 import { benchInputs } from './bench-inputs.ts';
 import { benchCli } from './bench-cli.ts';
+import { benchCompat } from './bench-compat.ts';
 
 const MiB = 1024 * 1024;
 /** Each reader runs this many times per input; the best run counts (the worst RSS growth). */
@@ -66,6 +67,8 @@ const rate = (bytes: number, ms: number) => `${(bytes / MiB / (ms / 1000)).toFix
 async function main() {
   // BENCH_ONLY=cli: only the command line's whole-process figures (needs only the 1 GiB stream).
   if (process.env.BENCH_ONLY === 'cli') return benchCli();
+  // BENCH_ONLY=compat: only `check --target 10.0 FILES...` over a save directory (files per second).
+  if (process.env.BENCH_ONLY === 'compat') return benchCompat();
   const inputs = await benchInputs();
   const analyze = process.env.ANALYZE_MIGRATION;
   console.log(`machine: ${spawnSync('nproc').stdout.toString().trim()} cores, node ${process.version}; inputs in ${join(inputs.random4g, '..')}`);
@@ -114,6 +117,7 @@ async function main() {
   const t = await timed(() => coreScan(dev));
   console.log(`\nq35-devstate.bin (${statSync(dev).size} bytes): full decode ${t.ms.toFixed(1)} ms (target < 200 ms to the table)`);
   await benchCli();
+  benchCompat();
 }
 
 await main();
