@@ -15,6 +15,7 @@ import { fileSource } from '../src/cli/node-source.ts';
 import { benchInputs } from './bench-inputs.ts';
 import { benchDiff } from './bench-diff.ts';
 import { benchCli } from './bench-cli.ts';
+import { benchCompat } from './bench-compat.ts';
 
 const MiB = 1024 * 1024;
 /** Each reader runs this many times per input; the best run counts (the worst RSS growth). */
@@ -69,6 +70,8 @@ async function main() {
   if (process.env.BENCH_ONLY === 'cli') return benchCli();
   // BENCH_ONLY=compare: only the comparison's figures (bench-diff.ts), here and in the browser.
   if (process.env.BENCH_ONLY === 'compare') return benchDiff();
+  // BENCH_ONLY=compat: only `check --target 10.0 FILES...` over a save directory (files per second).
+  if (process.env.BENCH_ONLY === 'compat') return benchCompat();
   const inputs = await benchInputs();
   const analyze = process.env.ANALYZE_MIGRATION;
   console.log(`machine: ${spawnSync('nproc').stdout.toString().trim()} cores, node ${process.version}; inputs in ${join(inputs.random4g, '..')}`);
@@ -118,6 +121,7 @@ async function main() {
   console.log(`\nq35-devstate.bin (${statSync(dev).size} bytes): full decode ${t.ms.toFixed(1)} ms (target < 200 ms to the table)`);
   await benchCli();
   await benchDiff();
+  benchCompat();
 }
 
 await main();

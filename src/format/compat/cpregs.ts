@@ -34,6 +34,29 @@ export async function cpregIndexes(r: StreamRecord, read: Read): Promise<{ index
 }
 
 /**
+ * The register list of a `cpu` section no description decoded, read where the target's own
+ * layout of the same section version has it (the fields before it are fixed-size registers). Taken
+ * only if it looks like one: a length that fits the section and KVM ids of the arm register
+ * classes (0x40.. AArch32, 0x60.. AArch64) in ascending order, as QEMU sorts them.
+ */
+export async function cpregIndexesAt(read: Read, lengthOffset: number, sectionEnd: number): Promise<{ indexes: bigint[]; offset: number; lengthOffset: number; lengthType: string } | null> {
+  if (lengthOffset + 4 > sectionEnd) return null;
+  const head = await read(lengthOffset, 4);
+  const n = new DataView(head.buffer, head.byteOffset, 4).getInt32(0);
+  if (n <= 0 || lengthOffset + 4 + n * 16 > sectionEnd) return null;
+  const bytes = await read(lengthOffset + 4, n * 8);
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const indexes: bigint[] = [];
+  for (let i = 0; i < n; i++) {
+    const k = v.getBigUint64(i * 8);
+    const cls = k >> 56n;
+    if ((cls !== 0x40n && cls !== 0x60n) || (i > 0 && k <= indexes[i - 1])) return null;
+    indexes.push(k);
+  }
+  return { indexes, offset: lengthOffset + 4, lengthOffset, lengthType: '' };
+}
+
+/**
  * How QEMU prints a register: its own 32-bit cpreg id from the KVM id (target/arm/cpu.h
  * kvm_to_cpreg_id: AArch64 registers get CP_REG_AA64_MASK, AArch32 ones the non-secure bit and,
  * for 64-bit ones, bit 15).
