@@ -6,7 +6,8 @@
 // follow it. Every read and copy is bounds-checked ("safe" decompression): bad data throws.
 
 export class LzoError extends Error {
-  constructor(message: string, readonly at: number) {
+  /** `produced`: output bytes written before the error (a cut block keeps them). */
+  constructor(message: string, readonly at: number, readonly produced: number) {
     super(message);
   }
 }
@@ -16,10 +17,10 @@ export function lzo1xDecompress(src: Uint8Array, dst: Uint8Array): void {
   let ip = 0;
   let op = 0;
   const need = (n: number) => {
-    if (ip + n > src.length) throw new LzoError(`LZO1X: the block's data ends inside an instruction (needs ${n} more bytes at block byte ${ip})`, ip);
+    if (ip + n > src.length) throw new LzoError(`LZO1X: the block's data ends inside an instruction (needs ${n} more bytes at block byte ${ip})`, ip, op);
   };
   const room = (n: number) => {
-    if (op + n > dst.length) throw new LzoError(`LZO1X: output past the block's ${dst.length} bytes`, ip);
+    if (op + n > dst.length) throw new LzoError(`LZO1X: output past the block's ${dst.length} bytes`, ip, op);
   };
   const literals = (n: number) => {
     need(n);
@@ -39,7 +40,7 @@ export function lzo1xDecompress(src: Uint8Array, dst: Uint8Array): void {
     }
   };
   const copyMatch = (dist: number, len: number) => {
-    if (dist > op || dist <= 0) throw new LzoError(`LZO1X: a match ${dist} bytes back at output byte ${op}, before the block's start`, ip);
+    if (dist > op || dist <= 0) throw new LzoError(`LZO1X: a match ${dist} bytes back at output byte ${op}, before the block's start`, ip, op);
     room(len);
     let from = op - dist;
     // Byte by byte: a match may overlap its own output (a run).
@@ -92,8 +93,8 @@ export function lzo1xDecompress(src: Uint8Array, dst: Uint8Array): void {
       const dist = ((t & 8) << 11) + ((src[ip] | (src[ip + 1] << 8)) >> 2);
       ip += 2;
       if (dist === 0) {
-        if (ip !== src.length) throw new LzoError(`LZO1X: the end marker at block byte ${ip - 3}, ${src.length - ip} bytes before the block's end`, ip);
-        if (op !== dst.length) throw new LzoError(`LZO1X: the block ends after ${op} of its ${dst.length} bytes`, ip);
+        if (ip !== src.length) throw new LzoError(`LZO1X: the end marker at block byte ${ip - 3}, ${src.length - ip} bytes before the block's end`, ip, op);
+        if (op !== dst.length) throw new LzoError(`LZO1X: the block ends after ${op} of its ${dst.length} bytes`, ip, op);
         return;
       }
       copyMatch(dist + 0x4000, len);

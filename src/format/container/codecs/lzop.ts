@@ -174,6 +174,32 @@ export function lzopDecoder(emit: Emit): Decoder {
     return true;
   };
 
+  /**
+   * The input ended inside a block: what its available bytes decode to is kept (a cut stream
+   * keeps what came before it), though the block's checksum cannot vouch for it.
+   */
+  const partial = () => {
+    const head = input.peek(8);
+    if (!head) return;
+    const dstLen = u32(head, 0);
+    const srcLen = u32(head, 4);
+    const dSums = (flags & F_ADLER32_D ? 1 : 0) + (flags & F_CRC32_D ? 1 : 0);
+    const cSums = srcLen < dstLen ? (flags & F_ADLER32_C ? 1 : 0) + (flags & F_CRC32_C ? 1 : 0) : 0;
+    const src = input.peek(input.length)!.subarray(8 + 4 * (dSums + cSums));
+    if (dstLen > MAX_BLOCK || srcLen > dstLen || src.length >= srcLen) return;
+    if (srcLen === dstLen) {
+      if (src.length) emit(src);
+      return;
+    }
+    const dst = new Uint8Array(dstLen);
+    try {
+      lzo1xDecompress(src, dst);
+    } catch (e) {
+      if (!(e instanceof LzoError)) throw e;
+      if (e.produced) emit(dst.subarray(0, e.produced));
+    }
+  };
+
   const drain = () => {
     while (!done && (flags < 0 ? header() : block()));
     if (done && input.length) throw bad(`the end of the lzop data after its end marker, found ${input.length} more bytes`);
@@ -186,6 +212,7 @@ export function lzopDecoder(emit: Emit): Decoder {
     },
     async end() {
       drain();
+      if (!done && flags >= 0) partial();
       if (!done) throw new CodecError(`lzop: the input ends inside ${flags < 0 ? 'the header' : `the block at stream byte ${input.base}`}`, input.base + input.length, true);
     },
     async cancel() {},
