@@ -129,7 +129,8 @@ export type OutlineEvent = { type: 'outline'; id: number; generation: number; mo
 /** Models an open shows before its reply. */
 export type EarlyModelEvent = DevicesFirstEvent | OutlineEvent;
 
-export type WorkerEvent = { type: 'progress'; id: number; scanned: number; total: number } | EarlyModelEvent;
+/** `produced`: while a compressed image is decompressed, the stream bytes so far (`scanned` counts compressed bytes read). */
+export type WorkerEvent = { type: 'progress'; id: number; scanned: number; total: number; produced?: number } | EarlyModelEvent;
 
 export type WorkerMessage =
   | { kind: 'reply'; id: number; ok: true; value: Replies[RequestType] }

@@ -81,7 +81,7 @@ export class Session {
     try {
       // A libvirt save image opens as the stream inside it (format/container); a compressed one
       // is decompressed into a spill first, its progress in compressed bytes read.
-      const opened = await openContainer(dropped, { signal: abort.signal, onProgress: (consumed, total) => progress(consumed, total) });
+      const opened = await openContainer(dropped, { signal: abort.signal, onProgress: (consumed, total, produced) => progress(consumed, total, produced) });
       if (opened.info) container = { file: dropped, stream: opened.inner, original: opened.info, info: opened.info, change: null, close: () => opened.close() };
       const file = opened.inner;
       const original = blobSource(file);
