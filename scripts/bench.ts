@@ -3,6 +3,7 @@
 //   node scan vs a raw fs.read loop (same slice size, one reused buffer) and vs `cat`;
 //   vs QEMU's analyze-migration.py when ANALYZE_MIGRATION names a copy of it;
 //   time to the section table (devices first) and peak RSS growth.
+//   compressed libvirt images: decoding vs the decompressor alone (scripts/bench-compressed.ts).
 // Browser figures (worker scan, main-thread tasks) come from scripts/bench-browser.ts.
 import { spawnSync } from 'node:child_process';
 import { open } from 'node:fs/promises';
@@ -14,6 +15,7 @@ import { DEFAULT_SLICE } from '../src/format/window-reader.ts';
 import { fileSource } from '../src/cli/node-source.ts';
 import { benchInputs } from './bench-inputs.ts';
 import { benchCli } from './bench-cli.ts';
+import { benchCompressed } from './bench-compressed.ts';
 
 const MiB = 1024 * 1024;
 /** Each reader runs this many times per input; the best run counts (the worst RSS growth). */
@@ -66,6 +68,8 @@ const rate = (bytes: number, ms: number) => `${(bytes / MiB / (ms / 1000)).toFix
 async function main() {
   // BENCH_ONLY=cli: only the command line's whole-process figures (needs only the 1 GiB stream).
   if (process.env.BENCH_ONLY === 'cli') return benchCli();
+  // BENCH_ONLY=compressed: only the compressed libvirt images (issue #11).
+  if (process.env.BENCH_ONLY === 'compressed') return benchCompressed();
   const inputs = await benchInputs();
   const analyze = process.env.ANALYZE_MIGRATION;
   console.log(`machine: ${spawnSync('nproc').stdout.toString().trim()} cores, node ${process.version}; inputs in ${join(inputs.random4g, '..')}`);
@@ -114,6 +118,7 @@ async function main() {
   const t = await timed(() => coreScan(dev));
   console.log(`\nq35-devstate.bin (${statSync(dev).size} bytes): full decode ${t.ms.toFixed(1)} ms (target < 200 ms to the table)`);
   await benchCli();
+  await benchCompressed();
 }
 
 await main();

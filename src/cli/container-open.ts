@@ -11,6 +11,7 @@ import { inflate, type InflateLimits } from '../format/container/inflate.ts';
 import { qcow2StateSource } from '../format/container/qcow2.ts';
 import { sniffContainer } from '../format/container/sniff.ts';
 import type { ContainerInfo } from '../format/container/types.ts';
+import { nodeDecoder } from './node-codecs.ts';
 import { fileSource, type NodeFileSource } from './node-source.ts';
 
 export interface OpenedInput {
@@ -60,7 +61,7 @@ export async function openInput(name: string, limits: Partial<InflateLimits> = {
         const r = await inflate(file, offset, size, codec, (chunk) => {
           for (let done = 0; done < chunk.length; ) done += writeSync(fd, chunk, done, chunk.length - done, at + done);
           at += chunk.length;
-        }, { limits: { maxBytes: room, ...limits }, onProgress });
+        }, { limits: { maxBytes: room, ...limits }, onProgress, decoder: nodeDecoder });
         container.streamSize = r.produced;
         if (r.problem) {
           container.problems.push(r.problem);
