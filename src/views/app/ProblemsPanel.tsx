@@ -1,3 +1,4 @@
+import { offsetText, offsetTitle, useContainer } from '../common/offset-label.ts';
 import { titleTruncated } from '../common/overflow-title.ts';
 import { PROBLEM_CODES, type Problem } from '../../format/errors.ts';
 import { hex } from '../../store/selectors.ts';
@@ -12,6 +13,7 @@ export function ProblemsPanel() {
   const problems = useExplorer((s) => s.model?.problems ?? NONE);
   const selectOffset = useExplorer((s) => s.selectOffset);
   const size = useExplorer((s) => s.model?.fileSize ?? 0);
+  const container = useContainer();
   const errors = problems.filter((p) => p.severity === 'error').length;
   return (
     <section className="pane problems" aria-label="Problems">
@@ -24,7 +26,7 @@ export function ProblemsPanel() {
           <li key={i} className={`problem ${p.severity}`}>
             <button type="button" onClick={() => selectOffset(Math.min(p.offset, size - 1))}>
               <span className="badge">{p.severity}</span>
-              <span className="mono">{hex(p.offset)}</span>
+              <span className="mono" title={container ? offsetTitle(container, p.offset) : undefined}>{container ? offsetText(container, p.offset) : hex(p.offset)}</span>
               <span className="problem-title">{PROBLEM_CODES[p.code].title}</span>
               <span className="problem-msg">
                 {p.message}

@@ -1,3 +1,4 @@
+import { offsetTitle, useContainer } from '../common/offset-label.ts';
 import type { StreamRecord } from '../../format/model.ts';
 import { recordTitle } from '../../format/model.ts';
 import { isChanged } from '../../store/edit-marks.ts';
@@ -18,6 +19,7 @@ const ABOUT: Partial<Record<StreamRecord['kind'], string>> = {
 /** A line or two about the selected record above its fields. */
 export function RecordSummary({ record: r }: { record: StreamRecord }) {
   const changed = useExplorer((s) => s.edits.changed);
+  const container = useContainer();
   const hasHeader = r.kind === 'section' && (r.sectionType === 'full' || r.sectionType === 'start');
   const headerEdited = hasHeader && isChanged(changed, r.offset, r.dataOffset ?? r.offset + 1);
   const dataEdited = isChanged(changed, r.dataOffset ?? r.offset, r.offset + r.size);
@@ -25,7 +27,7 @@ export function RecordSummary({ record: r }: { record: StreamRecord }) {
     recordType(r),
     r.sectionId !== undefined ? `section ${r.sectionId}` : null,
     r.versionId !== undefined ? `version ${r.versionId}` : null,
-    `${r.size.toLocaleString('en-US')} bytes at ${hex(r.offset)}`,
+    `${r.size.toLocaleString('en-US')} bytes at ${container ? offsetTitle(container, r.offset) : hex(r.offset)}`,
     r.vmsdName && r.vmsdName !== r.idstr ? `vmsd ${r.vmsdName}` : null,
     r.decodedBy ? `decoded by ${r.decodedBy}` : null,
     r.heuristic ? 'end found by heuristic' : null,

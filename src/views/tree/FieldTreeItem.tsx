@@ -1,3 +1,4 @@
+import { offsetText, offsetTitle, useContainer } from '../common/offset-label.ts';
 import type { TreeRow } from './tree-rows.ts';
 import { copyText, formatValue } from '../common/format-value.ts';
 
@@ -21,7 +22,8 @@ export function FieldTreeItem({ row, selected, focused, edited, onSelect, onFocu
   const name = n ? n.name : `[${row.group!.from}…${row.group!.to - 1}]`;
   const value = n ? formatValue(n) : `${row.group!.to - row.group!.from} elements`;
   const type = n ? (n.kind === 'subsection' ? 'subsection' : n.type) : '';
-  const offset = n ? `0x${n.offset.toString(16)}` : '';
+  const container = useContainer();
+  const offset = n ? offsetText(container, n.offset) : '';
   // The name holds every word the row shows, in its order (WCAG 2.5.3, label in name: speech
   // input users say what they see), then the state the row shows only by its colour.
   const label = [`${name}${value ? ` = ${value}` : ''}`, type, offset, edited ? 'edited' : ''].filter(Boolean).join(', ');
@@ -61,7 +63,7 @@ export function FieldTreeItem({ row, selected, focused, edited, onSelect, onFocu
       </span>
       {/* Spaces between the parts keep the row's text words apart for find-in-page and for the
           accessibility checks; a grid places only the elements. */}{' '}
-      <span className="ti-type">{type}</span> <span className="ti-off">{offset}</span>
+      <span className="ti-type">{type}</span> <span className="ti-off" title={n ? offsetTitle(container, n.offset) : undefined}>{offset}</span>
       {selected && n && (
         <button
           type="button"
