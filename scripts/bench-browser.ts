@@ -22,6 +22,7 @@ import { benchInputs, qcow2Input } from './bench-inputs.ts';
 import { compareBench } from './bench-compare.ts';
 import { libraryFigures } from './bench-library.ts';
 import { printQcow2, qcow2Bench } from './bench-qcow2.ts';
+import { compressedImage } from './bench-compressed.ts';
 import {
   Bench, buildAndServe, CHROMIUM_ARGS, fmtMiB, fmtMs, fmtRate, median, message, MiB, probe, ROOT, sampleMemory, SETTLE_MS, sleep, until, VIEWPORT, warmPageCache, withTimeout, WorkerProbe,
   type MemoryPeak,
@@ -313,10 +314,34 @@ async function memoryAndHex(bench: Bench, path: string, targets: Target[]): Prom
   }
 }
 
+/**
+ * Compressed libvirt images (issue #11): each opened in a fresh app page while the scan worker's
+ * memory is sampled; the open decompresses the whole stream into the OPFS spill, then scans it.
+ * The decoding/decompressor-alone ratios are measured by scripts/bench-compressed.ts (same code).
+ */
+async function compressedOpens(bench: Bench, targets: Target[]): Promise<void> {
+  for (const codec of ['gzip', 'xz', 'zstd'] as const) {
+    const path = await compressedImage(codec);
+    bench.doing = `opening the ${codec} image`;
+    let worker!: WorkerProbe;
+    const page = await bench.appPage(async (p) => void (worker = await WorkerProbe.before(p, 'vmstate-scan')));
+    try {
+      await worker.ready();
+      const { value: open, peak: mem } = await sampleMemory(bench, worker, () => openInApp(page, path, 600_000));
+      const stream = Number(/in the decompressed stream \((\d+) bytes\)/.exec((await page.getByRole('region', { name: 'libvirt save image' }).textContent()) ?? '')?.[1] ?? 0);
+      console.log(`\n${codec} image ${path.split('/').pop()} (${fmtMiB(statSync(path).size)}, stream ${fmtMiB(stream)}): open (decompress into the OPFS spill, then scan) ${fmtMs(open.scanMs)}, ${fmtRate(stream, open.scanMs)} of stream`);
+      console.log(`  worker peak growth: JS heap total ${fmtMiB(mem.heapTotal)}, heap used + ArrayBuffers ${fmtMiB(mem.heapPlusBuffers)} (${mem.samples} samples); renderer RSS ${fmtMiB(mem.rendererRss)}`);
+      targets.push({ what: `peak worker heap + ArrayBuffers growth, ${codec} image open`, value: fmtMiB(mem.heapPlusBuffers), target: '< 100 MiB', met: mem.heapPlusBuffers < 100 * MiB });
+    } finally {
+      await bench.close(page);
+    }
+  }
+}
+
 let running: Bench | undefined;
 
-/** BENCH_ONLY=scan,devstate,memory,hex,library,compare,qcow2 (any of them) runs only those parts, for quick iterations. */
-const PARTS = ['scan', 'devstate', 'memory', 'hex', 'library', 'compare', 'qcow2'] as const;
+/** BENCH_ONLY=scan,devstate,memory,hex,library,compare,qcow2,compressed (any of them) runs only those parts, for quick iterations. */
+const PARTS = ['scan', 'devstate', 'memory', 'hex', 'library', 'compare', 'qcow2', 'compressed'] as const;
 const only = new Set((process.env.BENCH_ONLY ?? PARTS.join(',')).split(',').map((p) => p.trim()));
 for (const p of only) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`BENCH_ONLY: unknown part "${p}" (parts: ${PARTS.join(', ')})`);
 
@@ -381,7 +406,10 @@ async function main(): Promise<number> {
       printQcow2(image, await qcow2Bench(bench, image), targets);
     }
 
-    // 7. Summary.
+    // 7. Compressed libvirt images: worker memory while one decompresses.
+    if (only.has('compressed')) await compressedOpens(bench, targets);
+
+    // 8. Summary.
     console.log(`\nsummary (browser; load average now ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`);
     const w = Math.max(...targets.map((t) => t.what.length));
     for (const t of targets) console.log(`  ${t.what.padEnd(w)}  ${t.value.padStart(12)}  target ${t.target.padEnd(13)} ${t.met === undefined ? '' : t.met ? 'met' : 'MISSED'}`);

@@ -3,6 +3,7 @@
 //   node scan vs a raw fs.read loop (same slice size, one reused buffer) and vs `cat`;
 //   vs QEMU's analyze-migration.py when ANALYZE_MIGRATION names a copy of it;
 //   time to the section table (devices first) and peak RSS growth.
+//   compressed libvirt images: decoding vs the decompressor alone (scripts/bench-compressed.ts).
 // Browser figures (worker scan, main-thread tasks) come from scripts/bench-browser.ts.
 import { spawnSync } from 'node:child_process';
 import { open } from 'node:fs/promises';
@@ -16,6 +17,7 @@ import { benchInputs } from './bench-inputs.ts';
 import { benchDiff } from './bench-diff.ts';
 import { benchCli } from './bench-cli.ts';
 import { benchCompat } from './bench-compat.ts';
+import { benchCompressed } from './bench-compressed.ts';
 
 const MiB = 1024 * 1024;
 /** Each reader runs this many times per input; the best run counts (the worst RSS growth). */
@@ -72,6 +74,8 @@ async function main() {
   if (process.env.BENCH_ONLY === 'compare') return benchDiff();
   // BENCH_ONLY=compat: only `check --target 10.0 FILES...` over a save directory (files per second).
   if (process.env.BENCH_ONLY === 'compat') return benchCompat();
+  // BENCH_ONLY=compressed: only the compressed libvirt images (issue #11).
+  if (process.env.BENCH_ONLY === 'compressed') return benchCompressed();
   const inputs = await benchInputs();
   const analyze = process.env.ANALYZE_MIGRATION;
   console.log(`machine: ${spawnSync('nproc').stdout.toString().trim()} cores, node ${process.version}; inputs in ${join(inputs.random4g, '..')}`);
@@ -122,6 +126,7 @@ async function main() {
   await benchCli();
   await benchDiff();
   benchCompat();
+  await benchCompressed();
 }
 
 await main();

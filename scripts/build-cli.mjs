@@ -26,6 +26,18 @@ const jsonAsString = {
   },
 };
 
+/**
+ * xz-decompress is a UMD bundle that calls `require("stream/web")` only where ReadableStream is not
+ * a global (Node < 18); an ESM bundle cannot require, so that module is an empty one here.
+ */
+const noStreamWeb = {
+  name: 'no-stream-web',
+  setup(b) {
+    b.onResolve({ filter: /^stream\/web$/ }, () => ({ path: 'stream/web', namespace: 'empty' }));
+    b.onLoad({ filter: /.*/, namespace: 'empty' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+  },
+};
+
 export async function buildCli() {
   const result = await build({
     entryPoints: [join(root, 'src/cli/main.ts')],
@@ -39,7 +51,7 @@ export async function buildCli() {
     metafile: true,
     write: false,
     logLevel: 'warning',
-    plugins: [jsonAsString],
+    plugins: [jsonAsString, noStreamWeb],
   });
   mkdirSync(CLI_DIST, { recursive: true });
   // Chunk names are content hashes and each file is replaced by a rename, so two processes that
@@ -55,7 +67,7 @@ export async function buildCli() {
   for (const f of readdirSync(CLI_DIST)) if (/^chunk-.*\.js$/.test(f) && !written.has(join(CLI_DIST, f))) rmSync(join(CLI_DIST, f), { force: true });
   // What the build read, so bin/vmstate-explorer.js can tell a stale build from a fresh one.
   const inputs = Object.keys(result.metafile.inputs)
-    .filter((p) => !p.includes('node_modules'))
+    .filter((p) => !p.includes('node_modules') && !p.startsWith('empty:'))
     .map((p) => {
       const s = statSync(join(process.cwd(), p));
       return [relative(root, join(process.cwd(), p)), s.mtimeMs, s.size];

@@ -26,7 +26,9 @@ const ALLOWED: Record<Layer, { values: Layer[]; types?: Layer[] }> = {
 /** Packages a layer may use: the format core runs unchanged in the worker, Node and tests. */
 const PACKAGES: Record<Layer, RegExp> = {
   // valibot: the schema check of a JSON description (format/vmdesc-schema.ts), pure and small.
-  format: /^valibot$/,
+  // fzstd (+ xxhash-wasm for its checksums), xz-decompress, unbzip2-stream's block decoder: the compressors of libvirt save images
+  // (format/container/codecs), pure JavaScript or WebAssembly with no Node built-ins.
+  format: /^(valibot|fzstd|xxhash-wasm|xz-decompress|unbzip2-stream\/lib\/bzip2\.js)$/,
   worker: /^$/,
   store: /^(zustand|react)(\/|$)/,
   views: /^(react|react-dom|zustand|@tanstack\/|react-resizable-panels)/,

@@ -1,9 +1,9 @@
 // Opens a file for the CLI through the container layer: a bare stream as it is, a raw libvirt
-// image as the sub-range holding its stream, a compressed one decompressed front to back into a
-// temporary file (removed on close) that is then read like any other file.
+// image as the sub-range holding its stream, a compressed one decompressed front to back (by the
+// same format/container/codecs decoders the worker uses) into a temporary file (removed on close) that is then read like any other file.
 
-import { existsSync } from 'node:fs';
-import { mkdtemp, open, rm, statfs } from 'node:fs/promises';
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
+import { mkdtemp, rm, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { subSource } from '../format/byte-source.ts';
@@ -11,8 +11,8 @@ import { inflate, type InflateLimits } from '../format/container/inflate.ts';
 import { qcow2StateSource } from '../format/container/qcow2.ts';
 import { sniffContainer } from '../format/container/sniff.ts';
 import type { ContainerInfo } from '../format/container/types.ts';
-import { fileSource, type NodeFileSource } from './node-source.ts';
 import { nodeDecoder } from './node-codecs.ts';
+import { fileSource, type NodeFileSource } from './node-source.ts';
 
 export interface OpenedInput {
   /** The whole file as it is on disk. */
@@ -51,23 +51,24 @@ export async function openInput(name: string, limits: Partial<InflateLimits> = {
     const spillPath = join(dir, 'stream.bin');
     const removeSpill = () => rm(dir, { recursive: true, force: true });
     try {
-      const out = await open(spillPath, 'wx');
+      // Written synchronously: the decoder's output buffer is reused once the write returns.
+      const fd = openSync(spillPath, 'wx');
       let at = 0;
       // Bounded by the free space of the temporary directory, less a margin for everyone else.
       const fs = await statfs(dir);
       const room = Math.max(0, fs.bavail * fs.bsize - (256 << 20));
       try {
-        const r = await inflate(file, offset, size, codec, await nodeDecoder(codec), async (chunk) => {
-          await out.write(chunk, 0, chunk.length, at);
+        const r = await inflate(file, offset, size, codec, (chunk) => {
+          for (let done = 0; done < chunk.length; ) done += writeSync(fd, chunk, done, chunk.length - done, at + done);
           at += chunk.length;
-        }, { limits: { maxBytes: room, ...limits }, onProgress });
+        }, { limits: { maxBytes: room, ...limits }, onProgress, decoder: nodeDecoder });
         container.streamSize = r.produced;
         if (r.problem) {
           container.problems.push(r.problem);
           container.records.find((x) => x.kind === 'stream')?.problems.push(r.problem);
         }
       } finally {
-        await out.close();
+        closeSync(fd);
       }
       const spill = await fileSource(spillPath);
       const stream: NodeFileSource = { ...spill, close: async () => { await spill.close(); await removeSpill(); } };

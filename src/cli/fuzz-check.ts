@@ -42,7 +42,7 @@ async function openContainer(bytes: Uint8Array): Promise<{ source: ByteSource; c
     if (codec === 'mapped') return info.qcow2?.chosen === undefined ? null : { source: await qcow2StateSource(file, info), container: info.kind };
     if (codec !== 'gzip') return null;
     const chunks: Uint8Array[] = [];
-    const r = await inflate(file, offset, size, codec, await nodeDecoder(codec), async (chunk) => void chunks.push(chunk.slice()), { limits: { maxBytes: MAX_INFLATED } });
+    const r = await inflate(file, offset, size, codec, (chunk) => void chunks.push(chunk.slice()), { limits: { maxBytes: MAX_INFLATED }, decoder: nodeDecoder });
     if (r.problem) {
       const bad = problemFault(r.problem, bytes.length);
       if (bad) return `${info.kind} container, ${codec}: ${bad}`;

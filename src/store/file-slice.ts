@@ -25,6 +25,8 @@ export interface ScanState {
   name: string;
   scanned: number;
   total: number;
+  /** Stream bytes decompressed so far while a compressed image is decompressed (then `scanned` is compressed bytes read). */
+  produced?: number;
   /** Devices first (issue #5): how many device sections are shown already, or why none are. */
   devices?: { ok: true; sections: number } | { ok: false; reason: string };
 }
@@ -103,12 +105,12 @@ export const createFileSlice = (deps: StoreDeps): Slice<FileSlice> => (set, get)
    * Runs a scan request; returns its result unless it was superseded, cancelled or failed.
    * `notice`: what the notice bar says meanwhile (by default it is cleared).
    */
-  async function runScan(what: ScanState['what'], name: string, total: number, start: (onProgress: (s: number, t: number) => void, onEarlyModel: (e: EarlyModelEvent) => void) => Pending<OpenedFile>, notice: Notice | null = null): Promise<OpenedFile | null> {
+  async function runScan(what: ScanState['what'], name: string, total: number, start: (onProgress: (s: number, t: number, produced?: number) => void, onEarlyModel: (e: EarlyModelEvent) => void) => Pending<OpenedFile>, notice: Notice | null = null): Promise<OpenedFile | null> {
     const running = get().scan;
     if (running) void deps.worker.cancel(running.id);
-    const onProgress = (scanned: number, t: number) => {
+    const onProgress = (scanned: number, t: number, produced?: number) => {
       const scan = get().scan;
-      if (scan?.id === pending.id) set({ scan: { ...scan, scanned, total: t } });
+      if (scan?.id === pending.id) set({ scan: { ...scan, scanned, total: t, produced } });
     };
     // The device sections appear at once while the scan goes on through RAM; a large model's
     // section table appears while its field trees are still on their way.

@@ -25,7 +25,7 @@ export function coordinates(s: Pick<ExplorerState, 'container'>): Coordinates | 
   if (!c) return null;
   let k = made.get(c);
   if (!k) {
-    k = c.kind === 'qcow2' ? { stream: 'VM state', file: 'image file', container: c } : { stream: c.inner.codec === 'raw' ? 'stream' : 'decompressed stream', file: 'file', container: c };
+    k = c.kind === 'qcow2' ? { stream: 'VM state', file: 'image file', container: c } : { stream: 'stream', file: 'file', container: c };
     made.set(c, k);
   }
   return k;
@@ -37,10 +37,4 @@ export function fileOffsetText(k: Coordinates, offset: number): string {
   if (at !== null) return `${k.file} ${hex(at)}`;
   if (k.container.inner.codec === 'mapped') return `${k.file}: none (a zero or compressed cluster holds this byte)`;
   return `${k.file}: inside the ${k.container.inner.codec}-compressed stream`;
-}
-
-/** "VM state 0x3f = image file 0x5003f" for tooltips; null for a bare stream. */
-export function bothOffsets(s: Pick<ExplorerState, 'container'>, offset: number): string | null {
-  const k = coordinates(s);
-  return k ? `${k.stream} offset ${hex(offset)} = ${fileOffsetText(k, offset)}` : null;
 }

@@ -26,7 +26,7 @@ export interface Pending<T> {
 }
 
 export interface RequestOptions {
-  onProgress?: (scanned: number, total: number) => void;
+  onProgress?: (scanned: number, total: number, produced?: number) => void;
   /** An open's devices-first model (or why there is none) and its outline, before its reply. */
   onEarlyModel?: (e: EarlyModelEvent) => void;
   /** A comparison's devices and progress before its reply. */
@@ -79,7 +79,7 @@ export class WorkerClient {
     if (msg.kind === 'event') {
       const e = msg.event;
       const w = this.waiting.get(e.id);
-      if (e.type === 'progress') w?.onProgress?.(e.scanned, e.total);
+      if (e.type === 'progress') w?.onProgress?.(e.scanned, e.total, e.produced);
       else if (e.type === 'compare-devices' || e.type === 'compare-progress') w?.onCompare?.(e);
       else w?.onEarlyModel?.(e);
       return;

@@ -1,15 +1,16 @@
 // Opens a dropped file through the container layer (format/container): a bare stream as it is, a
-// raw libvirt image as a Blob slice of its stream, a compressed one decompressed front to back by
-// the browser's DecompressionStream into a spill file in the Origin Private File System. The
+// raw libvirt image as a Blob slice of its stream, a compressed one (gzip, bzip2, xz, lzop, zstd)
+// decompressed front to back by format/container/codecs into a spill file in the Origin Private
+// File System. The
 // spill's File is then read like any dropped file, so scan, hex view, edits and downloads work on
 // the stream unchanged. The spill is removed when the file is closed or replaced.
 
 import { blobSource, type ByteSource } from '../format/byte-source.ts';
-import { CancelledError, makeProblem } from '../format/errors.ts';
+import { makeProblem } from '../format/errors.ts';
 import { inflate } from '../format/container/inflate.ts';
 import { qcow2StateSource } from '../format/container/qcow2.ts';
 import { sniffContainer } from '../format/container/sniff.ts';
-import type { Codec, ContainerInfo } from '../format/container/types.ts';
+import type { ContainerInfo } from '../format/container/types.ts';
 import { openSpill } from './spill.ts';
 
 export interface OpenedContainer {
@@ -17,12 +18,6 @@ export interface OpenedContainer {
   inner: Blob;
   info: ContainerInfo | null;
   close(): Promise<void>;
-}
-
-/** Compressors the browser itself decodes; the rest are refused with the reason. */
-function browserDecoder(codec: Codec): ReadableWritablePair<Uint8Array, Uint8Array> | null {
-  if (codec === 'gzip' && typeof DecompressionStream === 'function') return new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>;
-  return null;
 }
 
 /** Bytes of a qcow2 VM state outside plain data clusters that are read into memory at most. */
@@ -94,14 +89,9 @@ export async function openContainer(file: Blob, opts: { signal?: AbortSignal; sn
     info.problems.push(p);
     stream?.problems.push(p);
   };
-  const decoder = browserDecoder(codec);
-  if (!decoder) {
-    report(makeProblem('bad-container', offset, `a compressor this page can decode (gzip); ${codec} images open in the CLI (vmstate-explorer inspect), or after "virsh save-image-edit"/conversion to raw`));
-    return { inner: new Blob([]), info, close: none };
-  }
   const spill = await openSpill();
   try {
-    const r = await inflate(plain, offset, size, codec, decoder, (chunk) => spill.write(chunk), {
+    const r = await inflate(plain, offset, size, codec, (chunk) => spill.write(chunk), {
       signal: opts.signal,
       limits: { maxBytes: spill.room },
       onProgress: (consumed, produced) => opts.onProgress?.(consumed, size, produced),
@@ -111,7 +101,6 @@ export async function openContainer(file: Blob, opts: { signal?: AbortSignal; sn
     return { inner: await spill.finish(), info, close: () => spill.remove() };
   } catch (e) {
     await spill.remove();
-    if (e instanceof CancelledError) throw e;
     throw e;
   }
 }

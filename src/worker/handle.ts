@@ -9,13 +9,13 @@ export type Post = (msg: WorkerMessage, transfer?: Transferable[]) => void;
 /** Progress events at most this often: enough for a smooth bar, cheap for the page. */
 const PROGRESS_INTERVAL_MS = 50;
 
-function progressSender(id: number, post: Post): (scanned: number, total: number) => void {
+function progressSender(id: number, post: Post): (scanned: number, total: number, produced?: number) => void {
   let last = 0;
-  return (scanned, total) => {
+  return (scanned, total, produced) => {
     const now = Date.now();
     if (scanned < total && now - last < PROGRESS_INTERVAL_MS) return;
     last = now;
-    const event: WorkerEvent = { type: 'progress', id, scanned, total };
+    const event: WorkerEvent = produced === undefined ? { type: 'progress', id, scanned, total } : { type: 'progress', id, scanned, total, produced };
     post({ kind: 'event', event });
   };
 }

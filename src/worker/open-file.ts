@@ -13,7 +13,8 @@ import type { EditsInfo, OpenedFile } from './protocol.ts';
 import { compareFraming } from '../format/verify.ts';
 import type { ContainerState } from './container-state.ts';
 
-export type Progress = (scanned: number, total: number) => void;
+/** `produced`: stream bytes decompressed so far, while a compressed image is decompressed. */
+export type Progress = (scanned: number, total: number, produced?: number) => void;
 
 /** An error the protocol reports with a code other than 'failed'. */
 export class RequestError extends Error {

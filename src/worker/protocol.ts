@@ -178,7 +178,8 @@ export type ContainerEvent = { type: 'container'; id: number; container: Contain
 /** Models an open shows before its reply. */
 export type EarlyModelEvent = DevicesFirstEvent | OutlineEvent | ContainerEvent;
 
-export type WorkerEvent = { type: 'progress'; id: number; scanned: number; total: number } | EarlyModelEvent | CompareEvent;
+/** `produced`: while a compressed image is decompressed, the stream bytes so far (`scanned` counts compressed bytes read). */
+export type WorkerEvent = { type: 'progress'; id: number; scanned: number; total: number; produced?: number } | EarlyModelEvent | CompareEvent;
 
 export type WorkerMessage =
   | { kind: 'reply'; id: number; ok: true; value: Replies[RequestType] }

@@ -118,7 +118,7 @@ export class Session {
     try {
       // A libvirt save image opens as the stream inside it (format/container); a compressed one
       // is decompressed into a spill first, its progress in compressed bytes read.
-      const opened = await openContainer(dropped, { signal: abort.signal, snapshot, onInfo: (info) => early?.container?.(info), onProgress: (consumed, total) => progress(consumed, total) });
+      const opened = await openContainer(dropped, { signal: abort.signal, snapshot, onInfo: (info) => early?.container?.(info), onProgress: (consumed, total, produced) => progress(consumed, total, produced) });
       if (opened.info) container = { file: dropped, stream: opened.inner, original: opened.info, info: opened.info, edited: false, close: () => opened.close() };
       if (snapshot !== undefined) refuseUnopenedSnapshot(opened.info, name, snapshot);
       const file = opened.inner;

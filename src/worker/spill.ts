@@ -6,7 +6,8 @@
 export interface Spill {
   /** Bytes that may still be written. */
   readonly room: number;
-  write(chunk: Uint8Array): Promise<void>;
+  /** Synchronous, so a decoder's output is written before it makes more (the chunk is reused). */
+  write(chunk: Uint8Array): void;
   /** The written bytes as a File/Blob to read from. */
   finish(): Promise<Blob>;
   remove(): Promise<void>;
@@ -19,6 +20,13 @@ interface SyncHandle { write(b: Uint8Array, o: { at: number }): number; flush():
 type OpfsFile = FileSystemFileHandle & { createSyncAccessHandle?(): Promise<SyncHandle> };
 
 let counter = 0;
+
+/** The storage quota ran out while writing the spill (QuotaExceededError, or a short write). */
+export class SpillFull extends Error {
+  constructor(readonly written: number) {
+    super(`the storage quota: the browser refused to store more than ${written} bytes of the decompressed stream`);
+  }
+}
 
 export async function openSpill(): Promise<Spill> {
   const storage = (globalThis as { navigator?: Navigator }).navigator?.storage;
@@ -38,8 +46,11 @@ export async function openSpill(): Promise<Spill> {
         };
         return {
           room: Math.max(0, quota - usage - (64 << 20)),
-          write: async (chunk) => {
-            at += sync.write(chunk, { at });
+          write: (chunk) => {
+            const n = sync.write(chunk, { at });
+            // A short write means the origin's quota is used up (Chromium writes what fits).
+            if (n < chunk.length) throw new SpillFull(at + n);
+            at += n;
           },
           finish: async () => {
             sync.flush();
@@ -59,7 +70,7 @@ export async function openSpill(): Promise<Spill> {
   const parts: Uint8Array<ArrayBuffer>[] = [];
   return {
     room: MEMORY_ROOM,
-    write: async (chunk) => void parts.push(chunk.slice()),
+    write: (chunk) => void parts.push(chunk.slice()),
     finish: async () => new Blob(parts),
     remove: async () => void parts.splice(0),
   };

@@ -1,11 +1,11 @@
 // Decompresses a container's stream front to back into a sink (a spill file), never holding it
-// whole. The decompressor is a Web Streams transform supplied by the environment
-// (DecompressionStream in the worker, node:zlib or an npm decoder in the CLI), so this stays pure.
+// whole, through the one decoder per codec that the worker and the CLI share (codecs/).
 // A stream that ends early, a corrupt one, a bomb and a full disk each end the run with a problem;
 // everything decoded before it stays in the sink.
 
 import type { ByteSource } from '../byte-source.ts';
 import { CancelledError, makeProblem, type Problem } from '../errors.ts';
+import { CodecError, decoderFor, type Decoder, type DecodingCodec, type Emit } from './codecs/decoder.ts';
 import type { Codec } from './types.ts';
 
 export interface InflateLimits {
@@ -34,74 +34,72 @@ export interface InflateOptions {
 }
 
 class Stop extends Error {
+  override name = 'Stop';
   constructor(readonly problem: Problem) {
     super(problem.message);
   }
 }
 
-/** Pushes `[offset, offset + size)` of `source` through `codec` into `sink`. */
+/** Makes the decoder for a codec, given where its output goes (codecs/decoder.ts `decoderFor`). */
+export type DecoderFactory = (codec: DecodingCodec, emit: Emit) => Promise<Decoder>;
+
+/**
+ * Pushes `[offset, offset + size)` of `source` through `codec` into `sink`, which takes each piece
+ * of output at once (a synchronous write: OPFS sync access handle, file descriptor), so neither
+ * the decoder nor this loop holds the decompressed stream.
+ */
 export async function inflate(
-  source: ByteSource, offset: number, size: number, codec: Codec,
-  decoder: ReadableWritablePair<Uint8Array, Uint8Array>, sink: (chunk: Uint8Array) => Promise<void>, opts: InflateOptions = {},
+  source: ByteSource, offset: number, size: number, codec: DecodingCodec,
+  sink: (chunk: Uint8Array) => void, opts: InflateOptions & { decoder?: DecoderFactory } = {},
 ): Promise<InflateResult> {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
-  const slice = opts.sliceSize ?? 1 << 20;
-  const writer = decoder.writable.getWriter();
-  const reader = decoder.readable.getReader();
   let consumed = 0;
   let produced = 0;
   let inputDone = false;
-  let stopped: Problem | undefined;
-  const feed = (async () => {
-    for (let at = 0; at < size && !stopped; at += slice) {
+  // Runs inside the decoder, block by block: a bomb or a full disk stops it mid-block.
+  const emit: Emit = (out) => {
+    if (produced + out.length > limits.maxBytes) {
+      throw new Stop(makeProblem('limit', offset + consumed, `room for the decompressed stream: the storage quota leaves ${limits.maxBytes} bytes and the stream is larger (stopped at stream offset ${produced}; the sections before it are kept)`));
+    }
+    produced += out.length;
+    if (produced >= limits.ratioFrom && produced > limits.maxRatio * Math.max(consumed, 1)) {
+      throw new Stop(makeProblem('limit', offset + consumed, `at most ${limits.maxRatio} times expansion, but ${consumed} compressed bytes gave ${produced} (a decompression bomb?); stopped at stream offset ${produced}, the sections before it are kept`));
+    }
+    try {
+      sink(out);
+    } catch (e) {
+      // The sink is the spill: a failed write is the storage running out (quota, full disk).
+      throw new Stop(makeProblem('limit', offset + consumed, `room for the decompressed stream: ${e instanceof Error ? e.message : String(e)} (stopped at stream offset ${produced - out.length}; the sections before it are kept)`));
+    }
+  };
+  const decoder = await (opts.decoder ?? decoderFor)(codec, emit);
+  const slice = opts.sliceSize ?? decoder.slice;
+  try {
+    for (let at = 0; at < size; ) {
       if (opts.signal?.aborted) throw new CancelledError();
       const chunk = await source.read(offset + at, Math.min(slice, size - at));
-      await writer.write(chunk.slice());
+      if (chunk.length === 0) break;
       consumed = at + chunk.length;
-    }
-    inputDone = true;
-    if (!stopped) await writer.close();
-  })();
-  // A failed read must end the decoder too, or the output side would wait for input forever.
-  feed.catch((e) => writer.abort(e).catch(() => undefined));
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (opts.signal?.aborted) throw new CancelledError();
-      produced += value.length;
-      if (produced > limits.maxBytes) {
-        throw new Stop(makeProblem('limit', offset + consumed, `room for the decompressed stream: ${limits.maxBytes} bytes of storage are available and the stream is larger (stopped at stream byte ${produced - value.length})`));
-      }
-      if (produced >= limits.ratioFrom && produced > limits.maxRatio * Math.max(consumed, 1)) {
-        throw new Stop(makeProblem('limit', offset + consumed, `at most ${limits.maxRatio} times expansion, but ${consumed} compressed bytes gave ${produced} (a decompression bomb?); stopped`));
-      }
-      await sink(value);
+      await decoder.push(chunk);
+      at = consumed;
       opts.onProgress?.(consumed, produced);
     }
-    await feed;
+    inputDone = true;
+    await decoder.end();
     opts.onProgress?.(consumed, produced);
     return { consumed, produced };
   } catch (e) {
-    if (e instanceof CancelledError || opts.signal?.aborted) {
-      await abortAll(reader, writer);
-      throw new CancelledError();
-    }
-    const problem = e instanceof Stop ? e.problem : decodeProblem(e, codec, offset, size, consumed, inputDone, produced);
-    stopped = problem;
-    await abortAll(reader, writer);
-    return { consumed, produced, problem };
+    await decoder.cancel();
+    if (e instanceof CancelledError || opts.signal?.aborted) throw new CancelledError();
+    if (e instanceof Stop) return { consumed, produced, problem: e.problem };
+    if (!(e instanceof CodecError)) throw e;
+    return { consumed, produced, problem: decodeProblem(e, codec, offset, size, consumed, inputDone, produced) };
   }
 }
 
 /** A decoder that fails after the whole input went in met its end early: the file is truncated. */
-function decodeProblem(e: unknown, codec: Codec, offset: number, size: number, consumed: number, inputDone: boolean, produced: number): Problem {
-  const why = e instanceof Error ? e.message : String(e);
-  if (inputDone) return makeProblem('truncated', offset + size, `the rest of the ${codec} stream (its end marker), after ${produced} decompressed bytes (${why})`);
-  return makeProblem('bad-compressed', offset + consumed, `valid ${codec} data within the ${consumed} bytes read so far, after ${produced} decompressed bytes (${why})`);
-}
-
-async function abortAll(reader: ReadableStreamDefaultReader<Uint8Array>, writer: WritableStreamDefaultWriter<Uint8Array>): Promise<void> {
-  await reader.cancel().catch(() => undefined);
-  await writer.abort().catch(() => undefined);
+function decodeProblem(e: CodecError, codec: Codec, offset: number, size: number, consumed: number, inputDone: boolean, produced: number): Problem {
+  if (e.truncated || inputDone) return makeProblem('truncated', offset + size, `the rest of the ${codec} stream (its end marker), after ${produced} decompressed bytes, stream offset ${produced} (${e.message})`);
+  const at = offset + (e.at ?? consumed);
+  return makeProblem('bad-compressed', at, `valid ${codec} data${e.at === undefined ? ` within the ${consumed} bytes read so far` : ''}, after ${produced} decompressed bytes, stream offset ${produced} (${e.message})`);
 }

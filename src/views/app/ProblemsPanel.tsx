@@ -1,8 +1,8 @@
+import { offsetText, offsetTitle, useContainer } from '../common/offset-label.ts';
 import { titleTruncated } from '../common/overflow-title.ts';
 import { PROBLEM_CODES, type Problem } from '../../format/errors.ts';
 import { hex } from '../../store/selectors.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
-import { coordinates, fileOffsetText } from '../../store/host-offsets.ts';
 
 const NONE: Problem[] = [];
 /** A badly damaged file can report thousands; the first ones are the ones that matter. */
@@ -13,7 +13,7 @@ export function ProblemsPanel() {
   const problems = useExplorer((s) => s.model?.problems ?? NONE);
   const selectOffset = useExplorer((s) => s.selectOffset);
   const size = useExplorer((s) => s.model?.fileSize ?? 0);
-  const where = useExplorer(coordinates);
+  const container = useContainer();
   const errors = problems.filter((p) => p.severity === 'error').length;
   return (
     <section className="pane problems" aria-label="Problems">
@@ -26,8 +26,7 @@ export function ProblemsPanel() {
           <li key={i} className={`problem ${p.severity}`}>
             <button type="button" onClick={() => selectOffset(Math.min(p.offset, size - 1))}>
               <span className="badge">{p.severity}</span>
-              <span className="mono" title={where ? `${where.stream} offset` : undefined}>{hex(p.offset)}</span>
-              {where && <span className="mono muted host-offset">{fileOffsetText(where, p.offset)}</span>}
+              <span className="mono" title={container ? offsetTitle(container, p.offset) : undefined}>{container ? offsetText(container, p.offset) : hex(p.offset)}</span>
               <span className="problem-title">{PROBLEM_CODES[p.code].title}</span>
               <span className="problem-msg">
                 {p.message}

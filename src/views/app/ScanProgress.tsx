@@ -13,7 +13,9 @@ export function ScanProgress() {
   const compareNext = useExplorer((s) => s.queuedCompare?.name);
   if (!scan) return null;
   const pct = scan.total > 0 ? Math.floor((scan.scanned / scan.total) * 100) : 0;
-  const label = scan.what === 'open' ? `Scanning ${scan.name}` : `Decoding with ${scan.name}`;
+  // A compressed image is first decompressed into the spill: compressed bytes read of the file, and stream bytes made.
+  const inflating = scan.produced !== undefined;
+  const label = inflating ? `Decompressing ${scan.name}` : scan.what === 'open' ? `Scanning ${scan.name}` : `Decoding with ${scan.name}`;
   const d = scan.devices;
   return (
     <div className="scan-progress">
@@ -24,7 +26,10 @@ export function ScanProgress() {
         aria-label={label}
         aria-valuetext={`${mib(scan.scanned)} of ${mib(scan.total)} (${pct}%)`}
       />
-      <span className="mono">{mib(scan.scanned)} / {mib(scan.total)}</span>
+      <span className="mono">
+        {mib(scan.scanned)} / {mib(scan.total)}
+        {inflating && ` compressed read, ${mib(scan.produced!)} of stream made`}
+      </span>
       <button type="button" onClick={cancel}>Cancel</button>
       {(describeNext || goToNext || compareNext) && (
         <span className="devices-note" role="note" aria-label="Waiting for the open">

@@ -1,5 +1,5 @@
+import { offsetText, offsetTitle, useContainer } from '../common/offset-label.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
-import { coordinates, fileOffsetText } from '../../store/host-offsets.ts';
 import { asciiOf, readings } from './inspect-bytes.ts';
 import { useByteCacheVersion } from './useByteCacheVersion.ts';
 
@@ -9,14 +9,14 @@ const ASCII_MAX = 64;
 export function DataInspector() {
   const cache = useExplorer((s) => s.bytes);
   const range = useExplorer((s) => s.range);
-  const where = useExplorer(coordinates);
+  const container = useContainer();
   useByteCacheVersion(cache);
   const head = cache && range ? cache.read(range.from, 8) : undefined;
   const selected = cache && range ? cache.read(range.from, Math.min(ASCII_MAX, range.to - range.from)) : undefined;
   const more = range && range.to - range.from > ASCII_MAX ? '…' : '';
   return (
     <section className="pane inspector" aria-label="Data inspector">
-      <h2>Inspector {range ? <span className="muted mono">at {where ? `${where.stream} ` : ''}0x{range.from.toString(16)}{where ? ` (${fileOffsetText(where, range.from)})` : ''}</span> : null}</h2>
+      <h2>Inspector {range ? <span className="muted mono" title={container ? offsetTitle(container, range.from) : undefined}>at {offsetText(container, range.from)}</span> : null}</h2>
       <table className="grid inspect">
         <thead>
           <tr>

@@ -1,3 +1,4 @@
+import { offsetTitle, useContainer } from '../common/offset-label.ts';
 import { useState, type FormEvent, type KeyboardEvent } from 'react';
 import { hexToBytes } from '../../format/field-types/index.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
@@ -16,6 +17,7 @@ interface Props {
 
 /** Overwrites bytes at an offset in the hex view, as one action. */
 export function HexEditBar({ offset, text: initial, onClose }: Props) {
+  const container = useContainer();
   const editBytes = useExplorer((s) => s.editBytes);
   const [text, setText] = useState(initial);
   const act = useEditAction();
@@ -40,7 +42,7 @@ export function HexEditBar({ offset, text: initial, onClose }: Props) {
   return (
     <form className="hex-edit" aria-label="Overwrite bytes" onSubmit={onSubmit} onKeyDown={onKeyDown}>
       <label>
-        Bytes at 0x{offset.toString(16)}
+        Bytes at {container ? offsetTitle(container, offset) : `0x${offset.toString(16)}`}
         <input
           className="mono"
           value={text}

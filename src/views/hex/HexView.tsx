@@ -1,3 +1,4 @@
+import { offsetTitle, useContainer } from '../common/offset-label.ts';
 import { useEffect, useMemo, useState, type KeyboardEvent } from 'react';
 import { PAGE_SIZE } from '../../store/byte-cache.ts';
 import { selectedRecord } from '../../store/selectors.ts';
@@ -61,7 +62,8 @@ export function HexView() {
   const fields = useMemo(() => makeAnnotator(rec, null, null, -1), [rec]);
   const { hover, onMouseMove, onMouseLeave } = useByteHover(fields, top);
   const hoverLeaf = hover === null ? -1 : fields.leafAt(hover);
-  const annotate = useMemo(() => makeAnnotator(rec, range, caret, hoverLeaf, changed), [rec, range, caret, hoverLeaf, changed]);
+  const container = useContainer();
+  const annotate = useMemo(() => makeAnnotator(rec, range, caret, hoverLeaf, changed, container ? (o) => offsetTitle(container, o) : undefined), [rec, range, caret, hoverLeaf, changed, container]);
 
   if (!model || !cache) return null;
 

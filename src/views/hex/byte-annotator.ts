@@ -34,7 +34,8 @@ function firstEndingAfter<T>(items: readonly T[], offset: number, end: (t: T) =>
 const leafEnd = (n: FieldNode) => n.offset + n.size;
 const spanEnd = (s: ByteRange) => s.to;
 
-export function makeAnnotator(rec: StreamRecord | null, range: ByteRange | null, caret: number | null, hoverLeaf: number, changed: readonly ByteRange[] = []): Annotator {
+/** `describe`: how an offset reads in the titles (labelled as a stream offset inside a container). */
+export function makeAnnotator(rec: StreamRecord | null, range: ByteRange | null, caret: number | null, hoverLeaf: number, changed: readonly ByteRange[] = [], describe: (offset: number) => string = hex): Annotator {
   const leaves = rec ? fieldIndex(rec).leaves : [];
   const inRecord = (o: number) => !!rec && o >= rec.offset && o < rec.offset + rec.size;
   const titles = new Map<FieldNode, string>();
@@ -72,7 +73,7 @@ export function makeAnnotator(rec: StreamRecord | null, range: ByteRange | null,
       const leaf = leaves[li];
       let t = titles.get(leaf);
       if (t === undefined) {
-        t = `${fieldLabel(rec!, leaf.path)}\n${leaf.type}, ${leaf.size} byte${leaf.size === 1 ? '' : 's'} at ${hex(leaf.offset)}\n${formatValue(leaf)}`;
+        t = `${fieldLabel(rec!, leaf.path)}\n${leaf.type}, ${leaf.size} byte${leaf.size === 1 ? '' : 's'} at ${describe(leaf.offset)}\n${formatValue(leaf)}`;
         titles.set(leaf, t);
       }
       return t;

@@ -1,4 +1,4 @@
-import { coordinates, fileOffsetText } from '../../store/host-offsets.ts';
+import { offsetTitle, useContainer } from '../common/offset-label.ts';
 import type { StreamRecord } from '../../format/model.ts';
 import { recordTitle } from '../../format/model.ts';
 import { isChanged } from '../../store/edit-marks.ts';
@@ -20,7 +20,7 @@ const ABOUT: Partial<Record<StreamRecord['kind'], string>> = {
 /** A line or two about the selected record above its fields. */
 export function RecordSummary({ record: r }: { record: StreamRecord }) {
   const changed = useExplorer((s) => s.edits.changed);
-  const where = useExplorer(coordinates);
+  const container = useContainer();
   const hasHeader = r.kind === 'section' && (r.sectionType === 'full' || r.sectionType === 'start');
   const headerEdited = hasHeader && isChanged(changed, r.offset, r.dataOffset ?? r.offset + 1);
   const dataEdited = isChanged(changed, r.dataOffset ?? r.offset, r.offset + r.size);
@@ -28,7 +28,7 @@ export function RecordSummary({ record: r }: { record: StreamRecord }) {
     recordType(r),
     r.sectionId !== undefined ? `section ${r.sectionId}` : null,
     r.versionId !== undefined ? `version ${r.versionId}` : null,
-    `${r.size.toLocaleString('en-US')} bytes at ${where ? `${where.stream} ` : ''}${hex(r.offset)}${where ? ` (${fileOffsetText(where, r.offset)})` : ''}`,
+    `${r.size.toLocaleString('en-US')} bytes at ${container ? offsetTitle(container, r.offset) : hex(r.offset)}`,
     r.vmsdName && r.vmsdName !== r.idstr ? `vmsd ${r.vmsdName}` : null,
     r.decodedBy ? `decoded by ${r.decodedBy}${r.describedBy ? ` (${r.describedBy})` : ''}` : null,
     r.heuristic ? 'end found by heuristic' : null,

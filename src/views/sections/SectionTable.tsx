@@ -1,3 +1,4 @@
+import { useContainer } from '../common/offset-label.ts';
 import { flexRender, getCoreRowModel, getFilteredRowModel, getSortedRowModel, useReactTable, type Row } from '@tanstack/react-table';
 import { useEffect, useMemo, useRef, type KeyboardEvent } from 'react';
 import type { StreamRecord } from '../../format/model.ts';
@@ -18,6 +19,7 @@ const COLUMN_IDS = SECTION_COLUMNS.map((c) => c.id!);
 
 /** Every record of the file; sortable, filterable, and the keyboard moves the selection. */
 export function SectionTable() {
+  const container = useContainer();
   const records = useExplorer((s) => s.model?.records ?? EMPTY);
   const filter = useExplorer((s) => s.sectionFilter);
   const sorting = useExplorer((s) => s.sorting);
@@ -101,11 +103,13 @@ export function SectionTable() {
               <tr key={hg.id}>
                 {hg.headers.map((h) => {
                   const dir = h.column.getIsSorted();
+                  // Inside a container the offsets are the stream's (ContainerPanel says where it lies in the file).
+                  const label = h.column.id === 'offset' && container ? 'Stream offset' : String(h.column.columnDef.header);
                   return (
                     // Named by the label alone: the resize handle inside would join the name.
-                    <th key={h.id} aria-label={String(h.column.columnDef.header)} aria-sort={dir === 'asc' ? 'ascending' : dir === 'desc' ? 'descending' : 'none'} className={`c-${h.column.id}`}>
+                    <th key={h.id} aria-label={label} aria-sort={dir === 'asc' ? 'ascending' : dir === 'desc' ? 'descending' : 'none'} className={`c-${h.column.id}`}>
                       <button type="button" onClick={h.column.getToggleSortingHandler()}>
-                        {flexRender(h.column.columnDef.header, h.getContext())}
+                        {h.column.id === 'offset' && container ? label : flexRender(h.column.columnDef.header, h.getContext())}
                         <span className="sort-mark" aria-hidden="true">{dir === 'asc' ? '▲' : dir === 'desc' ? '▼' : ''}</span>
                       </button>
                       <ColumnResizer header={h} />

@@ -1,3 +1,4 @@
+import { offsetText, useContainer } from '../common/offset-label.ts';
 import type { TreeRow } from './tree-rows.ts';
 import { copyText, formatValue } from '../common/format-value.ts';
 
@@ -23,7 +24,8 @@ export function FieldTreeItem({ row, selected, focused, edited, onSelect, onFocu
   const name = n ? n.name : `[${row.group!.from}…${row.group!.to - 1}]`;
   const value = n ? formatValue(n) : `${row.group!.to - row.group!.from} elements`;
   const type = n ? (n.kind === 'subsection' ? 'subsection' : n.type) : '';
-  const offset = n ? `0x${n.offset.toString(16)}` : '';
+  const container = useContainer();
+  const offset = n ? offsetText(container, n.offset) : '';
   // The name holds every word the row shows, in its order (WCAG 2.5.3, label in name: speech
   // input users say what they see), then the state the row shows only by its colour.
   const label = [`${name}${value ? ` = ${value}` : ''}`, type, offset, edited ? 'edited' : ''].filter(Boolean).join(', ');

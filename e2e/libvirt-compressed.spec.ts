@@ -1,0 +1,40 @@
+// Compressed libvirt images in the page (issue 11): bzip2, xz and lzop (real libvirt 9.0 fixtures)
+// decompress in the worker through format/container/codecs into the OPFS spill, with the device
+// sections of the stream the real decompressor gives; offsets inside them are labelled as stream
+// offsets (a compressed stream has no file offset per byte), and those of a raw image show both.
+import { spawnSync } from 'node:child_process';
+import { expect, test } from '@playwright/test';
+import { expectOpened, fixtureBytes, fixturePath, openByInput, sectionsTable } from './open-file.ts';
+
+const UNPACK = { bzip2: ['bzip2', '-dc'], xz: ['xz', '-dc'], lzop: ['lzop', '-dc'] } as const;
+
+for (const codec of Object.keys(UNPACK) as (keyof typeof UNPACK)[]) {
+  test(`a ${codec} image decompresses in the worker with the stream's sections, offsets labelled`, async ({ page }) => {
+    await page.goto('/');
+    await openByInput(page, fixturePath(`libvirt/${codec}.sav`));
+    await expectOpened(page, `${codec}.sav`);
+    const panel = page.getByRole('region', { name: 'libvirt save image' });
+    await expect(panel.getByRole('cell', { name: `${codec}-compressed QEMU migration stream` })).toBeVisible();
+    const bytes = fixtureBytes(`libvirt/${codec}.sav`);
+    const [cmd, ...args] = UNPACK[codec];
+    const size = spawnSync(cmd, args, { input: bytes.subarray(92 + bytes.readUInt32LE(20)), maxBuffer: 1 << 30 }).stdout.length;
+    await expect(panel).toContainText(`in the decompressed stream (${size} bytes)`);
+    await expect(page.getByRole('region', { name: 'Problems' })).toContainText('none');
+    const table = sectionsTable(page);
+    await expect(table.getByRole('columnheader', { name: 'Stream offset' })).toBeVisible();
+    await table.getByRole('row').filter({ hasText: 'cpu' }).first().click();
+    await expect(page.getByRole('status', { name: 'Selection' })).toHaveText(/^stream 0x[0-9a-f]+/);
+    await expect(page.getByRole('status', { name: 'Selection' })).toHaveAttribute('title', new RegExp(`stream offset 0x[0-9a-f]+ \\(in the decompressed ${codec} stream: the file holds it compressed, so no file offset\\)`));
+  });
+}
+
+test('a raw image labels offsets as stream offsets with the file offset beside them', async ({ page }) => {
+  await page.goto('/');
+  await openByInput(page, fixturePath('libvirt/raw.sav'));
+  await expectOpened(page, 'raw.sav');
+  await sectionsTable(page).getByRole('row').filter({ hasText: 'cpu' }).first().click();
+  const status = page.getByRole('status', { name: 'Selection' });
+  const text = (await status.textContent())!;
+  const at = parseInt(/^stream 0x([0-9a-f]+)/.exec(text)![1], 16);
+  await expect(status).toHaveAttribute('title', `stream offset 0x${at.toString(16)} (file offset 0x${(at + 0x104b3).toString(16)})`);
+});

@@ -1,0 +1,50 @@
+// One decoder interface for every compressor libvirt writes (qemu_saveimage_format.h:
+// gzip, bzip2, xz, lzop, zstd), used unchanged by the worker (browser) and the CLI (Node), so
+// both decode the same bytes the same way. Output is handed to a synchronous `emit` as it is
+// produced (the spill writes it at once: an OPFS sync access handle, a file descriptor), so no
+// decoder ever holds the decompressed stream, and `emit` may throw to stop a decompression bomb
+// in the middle of a block.
+
+import type { Codec } from '../types.ts';
+
+/** Receives each piece of output, valid only during the call (decoders reuse their buffers). */
+export type Emit = (out: Uint8Array) => void;
+
+export interface Decoder {
+  /** Compressed bytes per push that keep one push's output small (a gzip chunk is inflated whole). */
+  readonly slice: number;
+  /** Decodes the next compressed bytes; their output has gone to `emit` when this settles. */
+  push(chunk: Uint8Array): Promise<void>;
+  /** The input has ended: flushes the rest, and throws `CodecError` (truncated) if the stream is incomplete. */
+  end(): Promise<void>;
+  /** Frees what the decoder holds after a stop (WASM memory, stream locks). Never throws. */
+  cancel(): Promise<void>;
+}
+
+/**
+ * A decoder's own failure. `at` is the compressed byte (from the stream's start) where the bad
+ * data starts when the decoder knows it (a block's start); `truncated` when the input ended early.
+ */
+export class CodecError extends Error {
+  constructor(message: string, readonly at?: number, readonly truncated = false) {
+    super(message);
+  }
+}
+
+export type DecodingCodec = Exclude<Codec, 'raw' | 'mapped'>;
+
+/** The decoder for `codec`; packages are loaded on first use so a raw image loads none of them. */
+export async function decoderFor(codec: DecodingCodec, emit: Emit): Promise<Decoder> {
+  switch (codec) {
+    case 'gzip':
+      return (await import('./gzip.ts')).gzipDecoder(emit);
+    case 'xz':
+      return (await import('./xz.ts')).xzDecoder(emit);
+    case 'zstd':
+      return (await import('./zstd.ts')).zstdDecoder(emit);
+    case 'bzip2':
+      return (await import('./bzip2.ts')).bzip2Decoder(emit);
+    case 'lzop':
+      return (await import('./lzop.ts')).lzopDecoder(emit);
+  }
+}
