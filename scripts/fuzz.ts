@@ -115,6 +115,8 @@ async function parent(): Promise<void> {
       let last = Infinity;
       const watchdog = setInterval(() => {
         if (Date.now() - last < hangMs) return;
+        // Once: the child's exit arrives after a few more ticks of this timer.
+        clearInterval(watchdog);
         failures.push(`case ${next}: hung for ${Date.now() - last} ms; killed`);
         console.error(`FAIL seed ${seed} case ${next}: hung for ${Date.now() - last} ms; killed`);
         proc!.kill('SIGKILL');

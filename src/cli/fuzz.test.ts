@@ -58,4 +58,11 @@ describe('fuzz (bounded)', () => {
     expect(c.input).toBe('qemu10/pc-postcopy-main.bin');
     expect(await runCase(c), c.history.join(' | ')).toBeNull();
   });
+
+  // Found by seed 20261204: a multifd packet's RAM block name and a qcow2 snapshot's name went
+  // into messages raw (NULs, bytes above 0x7e).
+  it.each([12673, 12767])('regression: seed 20261204 case %i', { timeout: 120_000 }, async (i) => {
+    const c = fuzzCase(await fuzzInputs(), 20261204, i);
+    expect(await runCase(c), `${c.input}: ${c.history.join(' | ')}`).toBeNull();
+  });
 });

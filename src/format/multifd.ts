@@ -6,7 +6,7 @@
 
 import type { ByteSource } from './byte-source.ts';
 import { Cursor } from './cursor.ts';
-import { CancelledError, DecodeError, makeProblem } from './errors.ts';
+import { CancelledError, DecodeError, makeProblem, quoted } from './errors.ts';
 import { decodeLeaf } from './field-types/index.ts';
 import type { FieldNode, RamSummary, StreamModel, StreamRecord } from './model.ts';
 import { PageKind, RamBlockIndex, RamState } from './ram.ts';
@@ -163,7 +163,7 @@ async function readPacket(source: ByteSource, at: number, pageCount: number, ram
     if (!idx) ram.blocks.set(block, (idx = new RamBlockIndex(block, 0, true)));
     offsets.forEach((o, i) => {
       const page = num(o) / ram.pageSize;
-      if (!Number.isInteger(page)) throw new DecodeError('bad-ram', o.offset, `a page-aligned offset in ${block}, found 0x${num(o).toString(16)}`);
+      if (!Number.isInteger(page)) throw new DecodeError('bad-ram', o.offset, `a page-aligned offset in ${quoted(block)}, found 0x${num(o).toString(16)}`);
       if (i < normal) {
         idx.add(page, compressed ? PageKind.Compressed : PageKind.Data, compressed ? at : packetEnd + i * ram.pageSize);
         if (compressed) summary.compressed++;

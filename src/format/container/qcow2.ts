@@ -4,7 +4,7 @@
 // records, so the file offset of every VM-state byte is known (host offsets in the image).
 
 import type { ByteSource } from '../byte-source.ts';
-import { DecodeError, makeProblem } from '../errors.ts';
+import { DecodeError, escapeText, makeProblem, quoted } from '../errors.ts';
 import { findSnapshot, isQcow2, openQcow2, vmStateSource, type Extent, type Qcow2Snapshot } from '../qcow2/index.ts';
 import type { ContainerInfo, ContainerRecord } from './types.ts';
 
@@ -38,12 +38,12 @@ export async function readQcow2(source: ByteSource, opts: { snapshot?: string } 
     info.records.push({ kind: 'container-header', title: 'qcow2 header', offset: 0, size: h.version === 3 ? 104 : 72, problems: [] });
     const snap = opts.snapshot !== undefined ? findSnapshot(img, opts.snapshot) : defaultSnapshot(img.snapshots);
     if (!snap) {
-      const why = opts.snapshot !== undefined ? `a snapshot named "${opts.snapshot}" (by name, id or #N)` : 'a snapshot with a VM state (savevm); this image has none';
+      const why = opts.snapshot !== undefined ? `a snapshot named ${quoted(opts.snapshot)} (by name, id or #N)` : 'a snapshot with a VM state (savevm); this image has none';
       info.problems.push(makeProblem('bad-container', h.snapshotsOffset, why));
       return info;
     }
     if (snap.vmStateSize === 0) {
-      info.problems.push(makeProblem('bad-container', snap.entryOffset, `snapshot "${snap.name}" is disk-only: it holds no VM state`));
+      info.problems.push(makeProblem('bad-container', snap.entryOffset, `snapshot ${quoted(snap.name)} is disk-only: it holds no VM state`));
       return info;
     }
     const state = vmStateSource(source, img, snap);
@@ -53,10 +53,10 @@ export async function readQcow2(source: ByteSource, opts: { snapshot?: string } 
     // found by `npm run fuzz`, seed 20261204 case 987).
     q.chosen = snap.index;
     q.unmapped = snap.vmStateSize - q.extents.reduce((n, e) => n + e.length, 0);
-    q.extents.forEach((e, i) => info.records.push({ kind: 'stream', title: `VM state of "${snap.name}"${q.extents.length > 1 ? ` (extent ${i + 1} of ${q.extents.length}, VM state offset 0x${e.offset.toString(16)})` : ''}`, offset: e.host, size: e.length, problems: [] }));
+    q.extents.forEach((e, i) => info.records.push({ kind: 'stream', title: `VM state of ${quoted(snap.name)}${q.extents.length > 1 ? ` (extent ${i + 1} of ${q.extents.length}, VM state offset 0x${e.offset.toString(16)})` : ''}`, offset: e.host, size: e.length, problems: [] }));
     info.inner = { offset: q.extents[0]?.host ?? 0, size: snap.vmStateSize, codec: 'mapped' };
     info.streamSize = snap.vmStateSize;
-    info.title = `qcow2 v${h.version} disk image: snapshot "${snap.name}" (id ${snap.id})`;
+    info.title = `qcow2 v${h.version} disk image: snapshot ${quoted(snap.name)} (id ${escapeText(snap.id)})`;
   } catch (e) {
     if (!(e instanceof DecodeError)) throw e;
     info.problems.push(e.toProblem());

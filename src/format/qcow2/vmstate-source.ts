@@ -7,7 +7,7 @@
 // clusters read as zeros; compressed clusters are inflated one at a time.
 
 import type { ByteSource } from '../byte-source.ts';
-import { DecodeError } from '../errors.ts';
+import { DecodeError, quoted } from '../errors.ts';
 import type { Qcow2Header, Qcow2Snapshot } from './header.ts';
 
 /** Where one cluster of the VM state lives in the image file. */
@@ -49,7 +49,7 @@ export class Qcow2VmState implements ByteSource {
     this.size = snapshot.vmStateSize;
     const lastL1 = Math.floor((this.base + Math.max(0, this.size - 1)) / l1Span);
     if (this.size > 0 && lastL1 >= snapshot.l1Size) {
-      throw new DecodeError('bad-image', snapshot.entryOffset + 32, `a VM state of ${this.size} bytes inside the ${snapshot.l1Size} L1 entries of snapshot "${snapshot.name}", which end before it`);
+      throw new DecodeError('bad-image', snapshot.entryOffset + 32, `a VM state of ${this.size} bytes inside the ${snapshot.l1Size} L1 entries of snapshot ${quoted(snapshot.name)}, which end before it`);
     }
   }
 
