@@ -27,6 +27,10 @@ export interface DescriptionLibrary {
   candidates(idstr: string, versionId: number): DescriptionBody[];
   /** Every description seen for a subsection name (nested structs' subsections included). */
   subsections?(name: string): VmsdDesc[];
+  /** QEMU versions whose -dump-vmstate rules out writing a section with this version id and subsections. */
+  ruledOut?(idstr: string, versionId: number, subsections: string[]): string[];
+  /** Per QEMU version, the section orders (vmsd names) its bare machines wrote. */
+  sectionOrders?(): Map<string, string[][]>;
 }
 
 export class DeviceIndex {

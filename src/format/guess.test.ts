@@ -10,7 +10,10 @@ import { memorySource } from './byte-source.ts';
 import { analyzeJson, formatAnalyze } from './analyze-format.ts';
 import { PROBLEM_CODES } from './errors.ts';
 import { bundledLibrary } from './library-bundled.ts';
+import { createLibrary } from './library.ts';
+import { ARCH_PROBE_BYTES, guessArch } from './library-load.ts';
 import { FIXTURE_DIR, gaps, scanBytes } from './testing/fixtures.ts';
+import { libraryJsons } from './testing/libraries.ts';
 
 const DIR = join(FIXTURE_DIR, 'guess');
 const BIN = join(import.meta.dirname, '../../bin/vmstate-explorer.js');
@@ -39,6 +42,17 @@ describe('files the bundled descriptions guess wrong', { timeout: 60_000 }, () =
       expect(bytes[r.footerOffset!]).toBe(0x7e);
       expect(be32(bytes, r.footerOffset! + 1)).toBe(r.sectionId);
     }
+  });
+
+  it.each(devstate)('$file: with the packed libraries of its architecture every section is decoded by a QEMU 7.2 description', async ({ file }) => {
+    const bytes = bytesOf(file);
+    const arch = guessArch(bytes.subarray(0, ARCH_PROBE_BYTES));
+    expect(arch).toBe(file.startsWith('pseries') ? 'ppc64' : 'aarch64');
+    const m = await scanBytes(bytes, { library: createLibrary(libraryJsons(arch!)) });
+    expect(m.problems.filter((p) => p.code === 'no-description' || p.severity === 'error')).toEqual([]);
+    const sections = m.records.filter((r) => r.kind === 'section');
+    expect(sections.filter((r) => r.decodedBy !== 'bundled').map((r) => r.idstr)).toEqual([]);
+    expect(m.likelyQemu).toContain('7.2');
   });
 
   it('pseries: spapr_nvram, after which spapr_iommu has instance id 0x80000000, is framed by its footer', async () => {

@@ -7,6 +7,7 @@
 
 import type { DescriptionBody, DescriptionLibrary } from './descriptions.ts';
 import type { VmdescField, VmsdDesc } from './vmdesc.ts';
+import { writerFacts, type VmstateFacts } from './vmstate-facts.ts';
 
 interface LibraryVariant {
   fields: VmdescField[];
@@ -19,10 +20,13 @@ export interface LibraryJson {
   qemu: string;
   /** "10.0"; older files only have `qemu` ("7.2.22 (Debian …)"). */
   version?: string;
-  targets?: Record<string, { machine: string | null }>;
+  /** Per probe target: the machine type and, from its bare-machine probe, the order of its sections (by vmsd name). */
+  targets?: Record<string, { machine: string | null; sectionOrder?: string[] }>;
   vmsds: Record<string, { versions: Record<string, LibraryVariant[]>; subsections?: Record<string, VmsdDesc[]> }>;
   idstrAliases?: Record<string, string | string[]>;
   oldStyle?: Record<string, { variants: { size: number; fields: VmdescField[]; seenIn?: string[] }[] }>;
+  /** -dump-vmstate facts of this QEMU for the architecture's machines (vmstate-facts.ts). */
+  vmstate?: VmstateFacts;
 }
 
 /** "7.2" from "7.2.22 (Debian …)". */
@@ -54,8 +58,27 @@ export function createLibrary(input: LibraryJson | LibraryJson[]): DescriptionLi
     }
   }
   const subsectionPool = (name: string): VmsdDesc[] => pool.get(name) ?? [];
+  const factsByVersion = new Map<string, VmstateFacts[]>();
+  for (const json of jsons) if (json.vmstate) factsByVersion.set(libraryVersion(json), [...(factsByVersion.get(libraryVersion(json)) ?? []), json.vmstate]);
+  const facts = writerFacts(factsByVersion);
+  /** The vmsd names a section idstr may stand for: its last component and the libraries' aliases of it. */
+  const vmsdNames = (idstr: string): string[] => {
+    const last = idstr.slice(idstr.lastIndexOf('/') + 1);
+    const names = new Set([last, idstr]);
+    for (const json of jsons) {
+      const alias = json.idstrAliases?.[last];
+      for (const a of alias ? (Array.isArray(alias) ? alias : [alias]) : []) names.add(a);
+    }
+    return [...names];
+  };
+  const orders = new Map<string, string[][]>();
+  for (const json of jsons) {
+    for (const t of Object.values(json.targets ?? {})) if (t.sectionOrder) orders.set(libraryVersion(json), [...(orders.get(libraryVersion(json)) ?? []), t.sectionOrder]);
+  }
   return {
     subsections: subsectionPool,
+    sectionOrders: () => orders,
+    ruledOut: (idstr, versionId, subsections) => facts.ruledOut(vmsdNames(idstr), versionId, subsections),
     candidates(idstr, versionId) {
       const key = `${idstr}\u0000${versionId}`;
       let out = cache.get(key);
@@ -77,7 +100,8 @@ export function createLibrary(input: LibraryJson | LibraryJson[]): DescriptionLi
       const last = idstr.slice(idstr.lastIndexOf('/') + 1);
       for (const json of jsons) {
         const alias = json.idstrAliases?.[last];
-        const names = [last, ...(alias ? (Array.isArray(alias) ? alias : [alias]) : [])];
+        // Some vmsd names hold a slash themselves (ppc "icp/server", "spapr/rtc"): try the whole idstr too.
+        const names = [...new Set([last, idstr, ...(alias ? (Array.isArray(alias) ? alias : [alias]) : [])])];
         for (const vmsdName of names) {
           const entry = json.vmsds[vmsdName];
           if (!entry) continue;

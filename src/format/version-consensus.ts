@@ -7,6 +7,13 @@
 // are the file's likely QEMU. The sections keep their first fit: re-decoding them with the likely
 // version's layouts would also have to happen in the quick re-decode after an edit
 // (worker/quick-rescan.ts, devices-first.ts), which it does not yet.
+// Framing alone cannot tell versions apart whose layouts are equal, so the fitting versions are then
+// narrowed by what each QEMU's -dump-vmstate says it writes (vmstate-facts.ts): the section version
+// ids and subsections only some versions have, and then by the order of the sections: QEMU writes
+// them in registration order (migration/savevm.c savevm_state.handlers), which moves between
+// versions (11.1 registers apic before timer, 10.0 I440FX before fw_cfg, 7.2 fw_cfg first), and
+// each library records the order its bare machines wrote. When a step leaves no version, the
+// answer before it stands (a dump describes one build; a section can come from elsewhere).
 
 import { descriptionCandidates, type DescriptionLibrary } from './descriptions.ts';
 import { sectionLabel, type StreamRecord } from './model.ts';
@@ -42,5 +49,41 @@ export async function settleVersions(records: StreamRecord[], reader: WindowRead
     }
     if (ok) fitting.push(v);
   }
-  return fitting.length ? fitting : undefined;
+  if (!fitting.length) return undefined;
+  const written = writtenBy(records, library, fitting);
+  const narrowed = written.length ? written : fitting;
+  const ordered = inOrder(records, library, narrowed);
+  return ordered.length ? ordered : narrowed;
+}
+
+/** The versions of `among` one of whose recorded section orders the file's sections follow. */
+export function inOrder(records: StreamRecord[], library: DescriptionLibrary, among: string[]): string[] {
+  const orders = library.sectionOrders?.();
+  if (!orders?.size) return among;
+  const names: string[] = [];
+  for (const r of records) {
+    if (r.kind !== 'section' || r.idstr === undefined || !(r.sectionType === 'full' || r.sectionType === 'start')) continue;
+    const n = r.idstr.slice(r.idstr.lastIndexOf('/') + 1);
+    if (!names.includes(n)) names.push(n);
+  }
+  const follows = (order: string[]) => {
+    const at = names.map((n) => order.indexOf(n)).filter((i) => i >= 0);
+    // Two sections in common at least, else the order says nothing.
+    return at.length < 2 || at.every((x, i) => i === 0 || at[i - 1] < x);
+  };
+  // A version without recorded orders is not ruled out by them.
+  return among.filter((v) => !orders.has(v) || orders.get(v)!.some(follows));
+}
+
+/** The versions of `among` that every section's version id and subsections allow as the writer. */
+export function writtenBy(records: StreamRecord[], library: DescriptionLibrary, among: string[]): string[] {
+  let out = among;
+  for (const r of records) {
+    if (r.kind !== 'section' || r.idstr === undefined || r.versionId === undefined || !(r.sectionType === 'full' || r.sectionType === 'start')) continue;
+    // Only the section's own subsections: those of nested structs belong to other vmsds.
+    const subs = (r.fields ?? []).filter((n) => n.kind === 'subsection' && n.vmsdName).map((n) => n.vmsdName!);
+    const no = library.ruledOut?.(r.idstr, r.versionId, subs) ?? [];
+    out = out.filter((v) => !no.includes(v));
+  }
+  return out;
 }

@@ -2,8 +2,7 @@
 // (migration/vmstate.c: vmstate_load_state, vmstate_subsection_load). Produces FieldNodes that
 // carry their absolute offset, size and path.
 
-import type { Cursor } from './cursor.ts';
-import { latin1 } from './cursor.ts';
+import { Cursor, latin1 } from './cursor.ts';
 import { DecodeError, makeProblem, quoted, type Problem } from './errors.ts';
 import { decodeLeaf, isLeafType, NULLPTR_MARKER, PTR_VALID_MARKER } from './field-types/index.ts';
 import type { FieldNode } from './model.ts';
@@ -211,6 +210,57 @@ function decodeQueue(c: Cursor, f: VmdescField, path: string, ctx: DecodeContext
 }
 
 /**
+ * Of several descriptions of one subsection (bundled library: VARRAY lengths differ between the
+ * probes, e.g. piix4_pm/cpuhp's CPU array follows -smp), the one of the stream's version that
+ * decodes and best leaves the cursor where QEMU would read on (endScore); a zero byte after a too
+ * short layout looks like QEMU_VM_EOF, so a footer or another subsection counts for more. A
+ * description written for this stream (strict) is taken as it is.
+ */
+function pickSubsection(c: Cursor, descs: VmsdDesc[], version: number, owner: string, ctx: DecodeContext, depth: number): VmsdDesc {
+  const ordered = [...descs.filter((s) => s.version === version), ...descs.filter((s) => s.version !== version)];
+  if (ordered.length < 2 || ctx.strictSizes) return ordered[0];
+  let best = ordered[0];
+  let bestScore = -1;
+  for (const d of ordered) {
+    const trial = new Cursor(c.win, c.pos, c.path);
+    try {
+      decodeBody(trial, d, '', { ...ctx, problems: [] }, depth + 1);
+    } catch {
+      continue; // this layout does not fit the bytes
+    }
+    const score = endScore(trial, owner, depth);
+    if (score > bestScore) [best, bestScore] = [d, score];
+    if (score === 3) break;
+  }
+  return best;
+}
+
+/**
+ * How well the bytes after a subsection fit what QEMU reads next: 3 another subsection of the owner
+ * or (top level) a section footer 0x7e; 2 a full/start section header with a printable idstr; 1 any
+ * other record type byte (savevm.h QEMU_VM_EOF … QEMU_VM_COMMAND) or the window's end; 0 nothing.
+ * Inside a struct the parent's next field follows: any end is as good (1).
+ */
+function endScore(t: Cursor, owner: string, depth: number): number {
+  const head = t.peek(1);
+  if (!head) return 1;
+  const next = head[0];
+  if (next === QEMU_VM_SUBSECTION) {
+    const len = t.peek(2)?.[1] ?? 0;
+    const name = t.peek(2 + len);
+    return name && latin1(name.subarray(2)).startsWith(owner) ? 3 : 0;
+  }
+  if (depth > 0) return 1;
+  if (next === 0x7e) return 3;
+  if (next === 0x01 || next === 0x04) {
+    const h = t.peek(6);
+    const idstr = h ? t.peek(6 + h[5])?.subarray(6) : null;
+    if (idstr && idstr.length > 0 && idstr.every((b) => b >= 0x20 && b < 0x7f)) return 2;
+  }
+  return next <= 0x04 || next === 0x08 ? 1 : 0;
+}
+
+/**
  * vmstate.c vmstate_subsection_load: peek for 0x05, a name at least strlen(parent)+1 long and
  * starting with the parent's name; otherwise the bytes belong to whatever follows.
  */
@@ -235,7 +285,7 @@ function decodeSubsections(c: Cursor, owner: string, known: VmsdDesc[], prefix: 
     c.skip(2 + len);
     // The loader stores the version in an 8-bit variable (vmstate_subsection_load).
     const version = c.be32('subsection version_id');
-    const desc = descs.find((s) => s.version === version) ?? descs[0];
+    const desc = pickSubsection(c, descs, version, owner, ctx, depth);
     spend(ctx, c, path);
     const children = decodeBody(c, desc, path + '.', ctx, depth + 1);
     if (ctx.strictSizes && version !== desc.version) {

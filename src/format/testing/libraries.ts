@@ -1,19 +1,22 @@
-// Test support (Node only): every generated description library in src/format/vmdesc-library, and
-// how closely a library-only decode matches the decode with the file's true description.
-import { readdirSync, readFileSync } from 'node:fs';
+// Test support (Node only): every packed description library (public/library, as the worker and the
+// CLI load them: scripts/pack-vmdesc-library.mjs), and how closely a library-only decode matches the
+// decode with the file's true description.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { walkFields } from '../edit/find.ts';
 import type { DescriptionLibrary } from '../descriptions.ts';
 import { createLibrary, type LibraryJson } from '../library.ts';
 import type { StreamModel } from '../model.ts';
 
-const DIR = join(import.meta.dirname, '../vmdesc-library');
+const DIR = join(import.meta.dirname, '../../../public/library');
 
-export function libraryJsons(): LibraryJson[] {
-  return readdirSync(DIR)
-    .filter((f) => /^qemu-[\d.]+\.json$/.test(f))
-    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
-    .map((f) => JSON.parse(readFileSync(join(DIR, f), 'utf8')) as LibraryJson);
+/** Every packed library, or those of one architecture ("ppc64"). */
+export function libraryJsons(arch?: string): LibraryJson[] {
+  const index = JSON.parse(readFileSync(join(DIR, 'index.json'), 'utf8')) as { libraries: { file: string; arch: string }[] };
+  return index.libraries
+    .filter((l) => !arch || l.arch === arch)
+    .map((l) => JSON.parse(gunzipSync(readFileSync(join(DIR, l.file))).toString('utf8')) as LibraryJson);
 }
 
 export interface Agreement {

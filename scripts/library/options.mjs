@@ -1,0 +1,27 @@
+// Command line of scripts/make-vmdesc-library.mjs (see its header), shared by the scripts/library modules.
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+const argv = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : dflt;
+};
+export const JOBS = Number(opt('--jobs', 2));
+export const ONLY = opt('--only', null);
+export const LIMIT = Number(opt('--limit', Infinity)); // max device probes per target (for quick test runs)
+export const OUT_DIR = resolve(opt('--out', join(repoRoot, 'src/format/vmdesc-library')));
+export const PROBE_TIMEOUT_MS = 45_000; // whole probe (all attempts)
+export const START_TIMEOUT_MS = 15_000;
+export const MIGRATE_TIMEOUT_MS = 30_000;
+export const MAX_ATTEMPTS = 6;
+export const ROOT = opt('--root', null) ? resolve(opt('--root')) : null;
+export const LABEL = opt('--qemu', '7.2'); // the version label the app shows ("QEMU 10.0")
+export const STEM = opt('--name', `qemu-${LABEL}`);
+// A reduced run (the README says so): only these device types, and no -cpu MODEL probes.
+export const DEVICES = opt('--devices', null)?.split(',') ?? null;
+export const NO_CPU_PROBES = argv.includes('--no-cpu-probes');
+/** A host path under ROOT as QEMU inside the chroot sees it. */
+export const inGuest = (hostPath) => (ROOT ? hostPath.slice(ROOT.length) : hostPath);

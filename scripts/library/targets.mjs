@@ -1,0 +1,258 @@
+// Probe targets (machines and option combinations) and how a probe's QEMU command line is built:
+// the backends a device's properties call for, the parent buses it needs, and retry rules keyed on
+// QEMU's error messages (scripts/make-vmdesc-library.mjs).
+import { join } from 'node:path';
+
+// ------------------------------------------------------------------------------------------------
+// Targets and built-in option combinations
+
+/**
+ * A probe configuration. Built into a QEMU command line by buildArgs().
+ * machine: -M value (plus machineOpts), mem: -m value, cpu/smp optional, nodefaults (default true),
+ * extra: additional raw args, device: {type, opts[]} or null, providers: bus names added.
+ */
+export const TARGETS = [
+  {
+    id: 'x86_64-pc',
+    binary: 'qemu-system-x86_64',
+    base: { machine: 'pc', mem: '64' },
+    cpuProbes: true,
+    combos: [
+      { name: 'smp2', smp: '2' },
+      { name: 'smp4-sockets2', smp: '4,sockets=2,cores=2' },
+      { name: 'cpu-max', cpu: 'max' },
+      { name: 'cpu-max-smp2', cpu: 'max', smp: '2' },
+      { name: 'defaults', nodefaults: false },
+      { name: 'defaults-usb-user-net', nodefaults: false, machineOpts: ['usb=on'], extra: ['-netdev', 'user,id=n0', '-device', 'e1000,netdev=n0'] },
+      { name: 'hpet-off', machineOpts: ['hpet=off'] },
+      { name: 'acpi-off', machineOpts: ['acpi=off'] },
+      { name: 'vmport-on', machineOpts: ['vmport=on'] },
+      { name: 'std-vga-usb-tablet', extra: ['-vga', 'std', '-usb', '-device', 'usb-tablet'] },
+      { name: 'cirrus-vga', extra: ['-vga', 'cirrus'] },
+      { name: 'pc-i440fx-5.2', machine: 'pc-i440fx-5.2' },
+      { name: 'pc-i440fx-3.1', machine: 'pc-i440fx-3.1', nodefaults: false },
+      { name: 'pc-i440fx-2.3', machine: 'pc-i440fx-2.3', nodefaults: false },
+      { name: 'isapc', machine: 'isapc', nodefaults: false },
+      { name: 'run-smp2', smp: '2', run: 300 },
+      { name: 'run-defaults', nodefaults: false, run: 300 },
+    ],
+  },
+  {
+    id: 'x86_64-q35',
+    binary: 'qemu-system-x86_64',
+    base: { machine: 'q35', mem: '64' },
+    cpuProbes: false,
+    combos: [
+      { name: 'smp2', smp: '2' },
+      { name: 'cpu-max', cpu: 'max' },
+      { name: 'defaults', nodefaults: false },
+      { name: 'smm-off', machineOpts: ['smm=off'] },
+      { name: 'pc-q35-5.2', machine: 'pc-q35-5.2', nodefaults: false },
+      { name: 'intel-iommu', machineOpts: ['kernel-irqchip=split'], extra: ['-device', 'intel-iommu,intremap=on'] },
+      { name: 'run-smp2', smp: '2', run: 300 },
+      { name: 'run-defaults', nodefaults: false, run: 300 },
+    ],
+  },
+  {
+    id: 'aarch64-virt',
+    binary: 'qemu-system-aarch64',
+    base: { machine: 'virt', cpu: 'cortex-a57', mem: '128' },
+    cpuProbes: true,
+    combos: [
+      { name: 'smp2', smp: '2' },
+      { name: 'cpu-max', cpu: 'max' },
+      { name: 'cpu-max-smp2', cpu: 'max', smp: '2' },
+      { name: 'defaults', nodefaults: false },
+      { name: 'gic-v3', machineOpts: ['gic-version=3'] },
+      { name: 'gic-v3-its-off', machineOpts: ['gic-version=3', 'its=off'] },
+      { name: 'cpu-max-gic-v3-el2', cpu: 'max', machineOpts: ['gic-version=3', 'virtualization=on'] },
+      { name: 'cpu-max-secure', cpu: 'max', machineOpts: ['secure=on'] },
+      { name: 'acpi-off', machineOpts: ['acpi=off'] },
+      { name: 'virt-6.2', machine: 'virt-6.2' },
+      { name: 'firmware', extra: ['-bios', '@FIRMWARE@'] },
+      { name: 'firmware-defaults', nodefaults: false, extra: ['-bios', '@FIRMWARE@'] },
+      { name: 'gic-v2', machineOpts: ['gic-version=2'] },
+      { name: 'gic-v3-smp2', smp: '2', machineOpts: ['gic-version=3'] },
+      { name: 'gic-v3-defaults', nodefaults: false, machineOpts: ['gic-version=3'] },
+      { name: 'cpu-max-gic-v3-smp2', cpu: 'max', smp: '2', machineOpts: ['gic-version=3'] },
+      { name: 'run-smp2', smp: '2', run: 200 },
+      { name: 'run-gic-v3-smp2', smp: '2', machineOpts: ['gic-version=3'], run: 200 },
+    ],
+  },
+  {
+    // hw/ppc/spapr.c: the PCI host bridge and the VIO bus are built in, so PCI and spapr-vio devices plug in directly.
+    id: 'ppc64-pseries',
+    binary: 'qemu-system-ppc64',
+    base: { machine: 'pseries', mem: '512' },
+    cpuProbes: false,
+    combos: [
+      { name: 'smp2', smp: '2' },
+      { name: 'defaults', nodefaults: false },
+      { name: 'vga-usb', extra: ['-vga', 'std', '-usb', '-device', 'usb-kbd'] },
+      { name: 'run-smp2', smp: '2', run: 300 },
+    ],
+  },
+  {
+    // hw/s390x/s390-virtio-ccw.c: virtio devices sit on the virtual channel subsystem (virtio-*-ccw); PCI is zPCI.
+    id: 's390x-ccw',
+    binary: 'qemu-system-s390x',
+    base: { machine: 's390-ccw-virtio', mem: '256' },
+    cpuProbes: false,
+    combos: [
+      { name: 'smp2', smp: '2' },
+      { name: 'defaults', nodefaults: false },
+    ],
+  },
+];
+
+// ------------------------------------------------------------------------------------------------
+// Backends and parent buses (table-driven)
+
+/** Device property name → backend object to create and the value to give the property. */
+export const PROPERTY_BACKENDS = {
+  drive: { args: (t) => ['-blockdev', `driver=null-co,node-name=probe-disk,read-zeroes=on,size=${t.diskSize ?? 67108864}`], value: 'probe-disk' },
+  netdev: { args: () => ['-netdev', 'user,id=probe-net'], value: 'probe-net' },
+  chardev: { args: () => ['-chardev', 'null,id=probe-chr'], value: 'probe-chr' },
+  audiodev: { args: () => ['-audiodev', 'none,id=probe-snd'], value: 'probe-snd' },
+  memdev: { args: () => ['-object', 'memory-backend-ram,id=probe-mem,size=128M'], value: 'probe-mem' },
+  cryptodev: { args: () => ['-object', 'cryptodev-backend-builtin,id=probe-crypto'], value: 'probe-crypto' },
+  fsdev: { args: (t) => ['-fsdev', `local,id=probe-fs,path=${t.workDir},security_model=none`], value: 'probe-fs' },
+  bmc: { args: () => ['-device', 'ipmi-bmc-sim,id=probe-bmc'], value: 'probe-bmc' },
+  canbus: { args: () => ['-object', 'can-bus,id=probe-can'], value: 'probe-can' },
+  rootdir: { args: () => [], value: (t) => t.workDir },
+};
+/** Numbered variants (chardev1…, canbus0…) get one backend each: `chardev2` → backend of `chardev` with id suffix 2. */
+export function backendFor(prop) {
+  if (PROPERTY_BACKENDS[prop]) return { ...PROPERTY_BACKENDS[prop], suffix: '' };
+  const m = /^(chardev|canbus|drive|netdev)(\d+)$/.exec(prop);
+  return m ? { ...PROPERTY_BACKENDS[m[1]], suffix: m[2] } : null;
+}
+
+/** Bus name (as printed by `-device help`) → device that provides such a bus, plus buses it needs. */
+export const BUS_PROVIDERS = {
+  'usb-bus': { needs: [], args: ['-device', 'qemu-xhci,id=probe-usb'] },
+  IDE: { needs: [], args: ['-device', 'ich9-ahci,id=probe-ide'] },
+  SCSI: { needs: [], args: ['-device', 'virtio-scsi-pci,id=probe-scsi'] },
+  HDA: { needs: [], args: ['-device', 'intel-hda,id=probe-hda'] },
+  'ccid-bus': { needs: ['usb-bus'], args: ['-device', 'usb-ccid,id=probe-ccid'] },
+  'virtio-serial-bus': { needs: [], args: ['-device', 'virtio-serial-pci,id=probe-vser'] },
+  IndustryPack: { needs: [], args: ['-device', 'tpci200,id=probe-ipack'] },
+  'floppy-bus': { needs: [], args: ['-device', 'isa-fdc,id=probe-fdc'] },
+  'nvme-bus': { needs: [], args: ['-device', 'nvme,id=probe-nvme,serial=probe0'] },
+  'sd-bus': { needs: [], args: ['-device', 'sdhci-pci,id=probe-sdhci'] },
+};
+
+/**
+ * Retry rules: when QEMU refuses to start with a message matching `re`, `fix(cfg, match)` changes the
+ * configuration (returns false if it cannot help). Each rule is applied at most once per probe.
+ */
+export const RETRY_RULES = [
+  {
+    name: 'bus',
+    re: /No '([^']+)' bus found for device/,
+    fix: (cfg, m) => addProvider(cfg, m[1]),
+  },
+  {
+    name: 'nvdimm',
+    re: /nvdimm is not enabled/i,
+    fix: (cfg) => (cfg.machineOpts = [...(cfg.machineOpts ?? []), 'nvdimm=on'], true),
+  },
+  {
+    name: 'maxmem',
+    re: /maxmem|memory devices \(e\.g\. for memory hotplug\) are not (enabled|supported)|no slots where (specified|defined|allocated)/i,
+    fix: (cfg) => (cfg.memOpts = ['slots=4', 'maxmem=1G'], true),
+  },
+  {
+    name: 'serial',
+    re: /'serial' property is not set|serial property not set|property 'serial' is required/i,
+    fix: (cfg) => (cfg.device.opts.push('serial=probe0'), true),
+  },
+  {
+    // aarch64 virt only creates its ACPI GED (needed for memory hotplug) when firmware is loaded.
+    name: 'acpi-ged',
+    re: /missing acpi-ged device/,
+    fix: (cfg) => (cfg.extra = [...(cfg.extra ?? []), '-bios', FIRMWARE], true),
+  },
+  {
+    // Someone else's SIGTERM (e.g. a test run cleaning up QEMU processes): just try again.
+    name: 'sigterm',
+    re: /killed by SIGTERM/,
+    fix: () => true,
+  },
+  {
+    name: 'chassis',
+    re: /Bridge chassis not specified/,
+    fix: (cfg) => {
+      const all = cfg.device.allProps ?? [];
+      if (all.includes('chassis_nr')) cfg.device.opts.push('chassis_nr=7');
+      else if (all.includes('bus_nr')) cfg.device.opts.push('bus_nr=5');
+      else return false;
+      return true;
+    },
+  },
+  {
+    name: 'mount_tag',
+    re: /mount_tag/i,
+    fix: (cfg) => (cfg.device.opts.push('mount_tag=probe'), true),
+  },
+  {
+    name: 'floppy-size',
+    re: /(geometry|floppy)/i,
+    fix: (cfg) => (cfg.diskSize = 1474560, true),
+  },
+  {
+    name: 'split-irqchip',
+    re: /kernel-irqchip=split|intremap/i,
+    fix: (cfg) => (cfg.machineOpts = [...(cfg.machineOpts ?? []), 'kernel-irqchip=split'], true),
+  },
+  {
+    name: 'pcie-slot',
+    re: /(PCI Express|PCIe) (device|port).*(slot|bus)|must be a PCI Express/i,
+    fix: (cfg) => {
+      if (cfg.providers?.includes('pcie-root-port')) return false;
+      cfg.providers = [...(cfg.providers ?? []), 'pcie-root-port'];
+      cfg.device.opts.push('bus=probe-rp');
+      return true;
+    },
+  },
+];
+
+/** Placeholder for an all-zero 64 KiB firmware image (created in the work directory). */
+export const FIRMWARE = '@FIRMWARE@';
+
+export function addProvider(cfg, bus) {
+  const p = BUS_PROVIDERS[bus];
+  if (!p) return false;
+  cfg.providers ??= [];
+  if (cfg.providers.includes(bus)) return false;
+  for (const need of p.needs) if (!cfg.providers.includes(need)) cfg.providers.push(need);
+  cfg.providers.push(bus);
+  return true;
+}
+
+export function buildArgs(cfg) {
+  const args = ['-S', '-display', 'none'];
+  if (cfg.nodefaults !== false) args.push('-nodefaults');
+  args.push('-M', [cfg.machine, ...(cfg.machineOpts ?? [])].join(','));
+  args.push('-m', [cfg.mem, ...(cfg.memOpts ?? [])].join(','));
+  if (cfg.cpu) args.push('-cpu', cfg.cpu);
+  if (cfg.smp) args.push('-smp', cfg.smp);
+  for (const bus of cfg.providers ?? []) {
+    if (bus === 'pcie-root-port') args.push('-device', 'pcie-root-port,id=probe-rp,chassis=9,slot=9');
+    else args.push(...BUS_PROVIDERS[bus].args);
+  }
+  if (cfg.device) {
+    const opts = [...cfg.device.opts];
+    for (const prop of cfg.device.props ?? []) {
+      const b = backendFor(prop);
+      if (!b) continue;
+      const rename = (x) => (b.suffix ? x.replace(/\b(id|node-name)=probe-([a-z]+)/, `$1=probe-$2${b.suffix}`) : x);
+      args.push(...b.args(cfg).map(rename));
+      const value = typeof b.value === 'function' ? b.value(cfg) : b.value;
+      opts.push(`${prop}=${value}${b.suffix}`);
+    }
+    args.push('-device', [cfg.device.type.replace(/,/g, ',,'), 'id=probe-dev', ...opts].join(','));
+  }
+  args.push(...(cfg.extra ?? []).map((a) => (a === FIRMWARE ? join(cfg.workDir, 'firmware.bin') : a)));
+  return args;
+}
