@@ -75,17 +75,18 @@ test('a description-less device-state file against a migration stream, and again
   // The devices align (the RTC is the same); the stream's configuration and RAM are only right.
   // globalstate changed for real: xen-save-devices-state stores the runstate "running" whatever it
   // is (migration/savevm.c qmp_xen_save_devices_state: global_state_store_running()), the stream
-  // of the paused (-S) guest says "prelaunch". hpet holds the same bytes, laid out by the bundled
-  // 10.0/11.1 description on the left (first fit) and by the stream's own 7.2 one on the right.
-  await expect(panel.getByRole('status').first()).toHaveText(/^2 changed, 0 version, 0 only left, 2 only right/);
+  // of the paused (-S) guest says "prelaunch". hpet is the same: the libraries decode the left
+  // one with QEMU 7.2's layout, as the stream's own description does (the CLI test covers a
+  // section whose bytes agree under two layouts, with a 10.0 description supplied).
+  await expect(panel.getByRole('status').first()).toHaveText(/^1 changed, 0 version, 0 only left, 2 only right/);
   await expect(sections(page).getByRole('button', { name: 'globalstate (0)' })).toBeVisible();
-  await sections(page).getByRole('button', { name: 'hpet (0)' }).click();
-  await expect(panel.getByText(/data bytes are identical: the differences are in how the two descriptions lay them out/)).toBeVisible();
+  await expect(sections(page).getByRole('button', { name: 'hpet (0)' })).toHaveCount(0);
   await expect(sections(page).getByRole('button', { name: 'configuration' })).toBeVisible();
   await expect(sections(page).getByRole('button', { name: 'ram (0)' })).toBeVisible();
   await expect(sections(page).getByRole('button', { name: 'mc146818rtc (0)' })).toHaveCount(0);
   await panel.getByLabel('Only changed').uncheck();
   await expect(sections(page).getByRole('row', { name: /mc146818rtc \(0\)\s*same/ })).toBeVisible();
+  await expect(sections(page).getByRole('row', { name: /hpet \(0\)\s*same/ })).toBeVisible();
   await panel.getByRole('button', { name: 'Close comparison' }).click();
 
   // A COLO checkpoint buffer has no file header: every offset is 8 lower, the fields still align.
