@@ -2,6 +2,8 @@
 // checked the same way (src/cli/fuzz-check.ts), in process. A failure names the seed and case,
 // which `npm run fuzz -- --seed S --from I --cases 1` replays alone.
 import { describe, expect, it } from 'vitest';
+import { memorySource } from '../format/byte-source.ts';
+import { scanStream } from '../format/scan.ts';
 import { fuzzCase, fuzzInputs } from '../format/testing/fuzz-cases.ts';
 import { runCase } from './fuzz-check.ts';
 
@@ -64,5 +66,19 @@ describe('fuzz (bounded)', () => {
   it.each([12673, 12767])('regression: seed 20261204 case %i', { timeout: 120_000 }, async (i) => {
     const c = fuzzCase(await fuzzInputs(), 20261204, i);
     expect(await runCase(c), `${c.input}: ${c.history.join(' | ')}`).toBeNull();
+  });
+
+  // Found by the long run of seed 20261204: a configuration whose capability count became
+  // 0x80000000 was decoded up to the 2,000,000-node budget (4-6 s of CPU, over the case limit).
+  // A count past the bytes the file has left is now refused where it is read, as QEMU's loader
+  // runs out of file before it reads that many.
+  it('regression: seed 20261204 case 130356: an impossible element count is refused where it is read', { timeout: 120_000 }, async () => {
+    const c = fuzzCase(await fuzzInputs(), 20261204, 130356);
+    expect(c.input).toBe('qemu10/pc-mapped-ram.bin');
+    const { model } = await scanStream(memorySource(c.bytes));
+    const first = model.problems[0] ?? model.records.flatMap((r) => r.problems)[0];
+    expect(first).toMatchObject({ offset: 0x3f, code: 'truncated' });
+    expect(first.message).toMatch(/2147483648 elements of "capabilities" .* but the file has \d+ left/);
+    expect(await runCase(c), c.history.join(' | ')).toBeNull();
   });
 });

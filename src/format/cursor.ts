@@ -11,6 +11,8 @@ export interface Window {
   base: number;
   /** True when the window reaches the end of the source. */
   atEnd: boolean;
+  /** The source's size, where the window's maker knows it: bounds counts read from the file. */
+  fileSize?: number;
 }
 
 export class NeedMoreData extends Error {
@@ -31,6 +33,11 @@ export class Cursor {
 
   get end(): number {
     return this.win.base + this.win.bytes.length;
+  }
+
+  /** Bytes left in the file after `pos`: exact where the window knows the file's size. */
+  get fileLeft(): number {
+    return (this.win.fileSize ?? (this.win.atEnd ? this.end : Infinity)) - this.pos;
   }
 
   /** Bytes left in the window (not necessarily in the file). */

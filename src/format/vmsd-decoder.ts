@@ -92,6 +92,10 @@ function resolveVariable(f: VmdescField, siblings: FieldNode[], c: Cursor, prefi
   if (f.array_len_from !== undefined) {
     const n = lookup(f.array_len_from);
     if (n === 0) return { ...r, array_len: 0 };
+    // Every element takes at least one byte of the stream: a count past the bytes the file has
+    // left is QEMU's "Unexpected end of file" before it reads them, found without decoding up
+    // to the node budget first (a fuzzed 0x80000000 capabilities count took seconds).
+    if (n > c.fileLeft) throw new DecodeError('truncated', c.pos, `${n} elements of ${quoted(f.name)} (at least ${n} bytes), but the file has ${c.fileLeft} left`, prefix + f.name);
     r.array_len = n;
   }
   return r;

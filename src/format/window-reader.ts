@@ -48,7 +48,7 @@ export class WindowReader {
     // A source already in memory is its own window: nothing to read ahead or copy. (A caller
     // that chose a slice size gets slices of that size: tests of the refill paths.)
     if (this.source.bytes && this.sliceSize === DEFAULT_SLICE) {
-      if (this.win.bytes !== this.source.bytes) this.win = { bytes: this.source.bytes, base: 0, atEnd: true };
+      if (this.win.bytes !== this.source.bytes) this.win = { bytes: this.source.bytes, base: 0, atEnd: true, fileSize: this.source.size };
       return this.win;
     }
     const end = this.win.base + this.win.bytes.length;
@@ -62,7 +62,7 @@ export class WindowReader {
       // Only the tail moves: it goes right in front of the new slice.
       slot.buf.set(tail, this.headroom - tail.length);
       this.current = this.slots.indexOf(slot);
-      this.win = { bytes: slot.buf.subarray(this.headroom - tail.length, this.headroom + n), base: offset, atEnd: next + n >= this.source.size };
+      this.win = { bytes: slot.buf.subarray(this.headroom - tail.length, this.headroom + n), base: offset, atEnd: next + n >= this.source.size, fileSize: this.source.size };
       this.prefetch(this.slots[1 - this.current], next + n);
       return this.win;
     }
@@ -73,7 +73,7 @@ export class WindowReader {
     bytes.set(tail.subarray(0, want));
     const filled = want > tail.length ? await this.readInto(next, bytes.subarray(tail.length)) : bytes.subarray(tail.length);
     this.current = -1;
-    this.win = { bytes: new Uint8Array(filled.buffer, 0, want), base: offset, atEnd: offset + want >= this.source.size };
+    this.win = { bytes: new Uint8Array(filled.buffer, 0, want), base: offset, atEnd: offset + want >= this.source.size, fileSize: this.source.size };
     return this.win;
   }
 
