@@ -1,27 +1,13 @@
 // The comparison in the store, over the real worker code run in this thread.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { WorkerClient, type WorkerLike } from '../worker/client.ts';
-import { handle } from '../worker/handle.ts';
-import type { RequestMessage, WorkerMessage } from '../worker/protocol.ts';
-import { Session } from '../worker/session.ts';
+import { WorkerClient } from '../worker/client.ts';
 import { busyReason, openPhase } from './action-guard.ts';
 import { gatedStore, openHeldAt } from './open-gate.ts';
 import { createExplorerStore } from './store.ts';
+import { inProcessWorker } from './testing/in-process-worker.ts';
 
 const pair = (name: string) => new Blob([readFileSync(new URL(`../../public/fixtures/diff/${name}`, import.meta.url))]);
-
-function inProcessWorker(): WorkerLike {
-  const session = new Session();
-  let listener: (e: MessageEvent<WorkerMessage>) => void = () => {};
-  return {
-    postMessage: (msg: RequestMessage) => void handle(session, msg.id, msg.request, (m) => queueMicrotask(() => listener({ data: m } as MessageEvent<WorkerMessage>))),
-    addEventListener: (type: string, fn: (e: never) => void) => {
-      if (type === 'message') listener = fn as typeof listener;
-    },
-    terminate: () => {},
-  };
-}
 
 function makeStore() {
   const saved: { blob: Blob; name: string }[] = [];

@@ -5,24 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { readLibvirt } from '../format/container/libvirt.ts';
 import { memorySource } from '../format/byte-source.ts';
 import { libvirtFixture } from '../format/testing/libvirt-fixtures.ts';
-import { WorkerClient, type WorkerLike } from '../worker/client.ts';
+import { WorkerClient } from '../worker/client.ts';
 import { memoryStorage, type EditStorage } from '../worker/edit-storage.ts';
-import { handle } from '../worker/handle.ts';
-import type { RequestMessage, WorkerMessage } from '../worker/protocol.ts';
-import { Session } from '../worker/session.ts';
 import { createExplorerStore } from './store.ts';
-
-function inProcessWorker(storage: EditStorage): WorkerLike {
-  const session = new Session({ storage });
-  let listener: (e: MessageEvent<WorkerMessage>) => void = () => {};
-  return {
-    postMessage: (msg: RequestMessage) => void handle(session, msg.id, msg.request, (m) => queueMicrotask(() => listener({ data: m } as MessageEvent<WorkerMessage>))),
-    addEventListener: (type: string, fn: (e: never) => void) => {
-      if (type === 'message') listener = fn as typeof listener;
-    },
-    terminate: () => {},
-  };
-}
+import { inProcessWorker } from './testing/in-process-worker.ts';
 
 function makeStore(storage: EditStorage) {
   const saved: { blob: Blob; name: string }[] = [];

@@ -1,29 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { findField } from '../format/edit/find.ts';
-import { WorkerClient, type WorkerLike } from '../worker/client.ts';
+import { WorkerClient } from '../worker/client.ts';
 import { memoryStorage, type EditStorage } from '../worker/edit-storage.ts';
-import { handle } from '../worker/handle.ts';
-import type { RequestMessage, WorkerMessage } from '../worker/protocol.ts';
-import { Session, type SessionOptions } from '../worker/session.ts';
+import type { SessionOptions } from '../worker/session.ts';
 import { ByteCache } from './byte-cache.ts';
 import { createExplorerStore } from './store.ts';
+import { inProcessWorker } from './testing/in-process-worker.ts';
 
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../../public/fixtures/${name}`, import.meta.url)));
 const REG0 = 'cpu (0)/env.regs[0]';
-
-/** The real worker code in this thread, messages through the protocol. */
-function inProcessWorker(storage?: EditStorage, opts: SessionOptions = {}): WorkerLike {
-  const session = new Session({ storage, ...opts });
-  let listener: (e: MessageEvent<WorkerMessage>) => void = () => {};
-  return {
-    postMessage: (msg: RequestMessage) => void handle(session, msg.id, msg.request, (m) => queueMicrotask(() => listener({ data: m } as MessageEvent<WorkerMessage>))),
-    addEventListener: (type: string, fn: (e: never) => void) => {
-      if (type === 'message') listener = fn as typeof listener;
-    },
-    terminate: () => {},
-  };
-}
 
 function makeStore(storage?: EditStorage, opts?: SessionOptions) {
   const saved: { blob: Blob; name: string }[] = [];
