@@ -67,17 +67,24 @@ test('an 11.1 device-state file loads into 10.0 as QEMU did', async ({ page }) =
   await expect(dialog).toContainText('nothing checks the machine type');
 });
 
-test('a section decoded by the 10.0/11.1 candidate is switched to the 7.2 one, without an edit', async ({ page }) => {
+// With the libraries of 7.2, 10.0 and 11.1 the first fit for a 7.2 e1000e is 7.2's own layout;
+// the person can read it with the 10.0/11.1 one instead and come back, and neither is an edit.
+test('a section is switched to another version\'s candidate and back to the 7.2 one, without an edit', async ({ page }) => {
   await open(page, 'pc-7.2-devstate.bin');
   await sectionsTable(page).getByRole('row').filter({ hasText: 'e1000e' }).first().click();
   const summary = page.locator('.record-summary');
+  await expect(summary).toContainText('decoded by bundled (QEMU 7.2');
+  const pick = async (version: string) => {
+    if (!(await summary.getByLabel('Decode with').isVisible())) await summary.getByRole('button', { name: 'Other descriptions…' }).click();
+    const picker = summary.getByLabel('Decode with');
+    await expect(picker).toBeVisible();
+    const option = picker.locator('option', { hasText: `QEMU ${version}` }).first();
+    await picker.selectOption((await option.getAttribute('value'))!);
+  };
+  await pick('10.0');
   await expect(summary).toContainText('decoded by bundled (QEMU 10.0');
-  await summary.getByRole('button', { name: 'Other descriptions…' }).click();
-  const picker = summary.getByLabel('Decode with');
-  await expect(picker).toBeVisible();
-  const option = picker.locator('option', { hasText: 'QEMU 7.2' });
-  await picker.selectOption((await option.getAttribute('value'))!);
-  await expect(summary).toContainText('decoded by bundled (QEMU 7.2, pc-i440fx-7.2, pc-q35-7.2)');
+  await pick('7.2');
+  await expect(summary).toContainText('decoded by bundled (QEMU 7.2');
   // A way of reading, not an edit: nothing to undo.
   await expect(page.getByRole('button', { name: 'Undo', exact: true })).toBeDisabled();
 });
