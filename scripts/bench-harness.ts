@@ -221,3 +221,43 @@ export async function sampleMemory<T>(bench: Bench, worker: WorkerProbe, run: ()
     await sampler;
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Opening a file in the app, and the figures every part reports
+
+/** A figure with its target; `met` undefined: printed for information, no target. */
+export interface Target { what: string; value: string; target: string; met?: boolean }
+
+/** One open of a file through the app's file input, as the page's probes saw it. */
+export interface AppOpen {
+  /** Worker round trip of the 'open' request: post to reply, on the page's clock. */
+  scanMs: number;
+  /** Input change event to the frame that paints the first row of the section table. */
+  tableMs: number;
+  /** The same seen from here: before setInputFiles to the row found visible. */
+  tableWallMs: number;
+  /** From the first progress event (the forward scan under way) to the reply. */
+  forwardMs: number;
+  /** Page clock: change event to posting the open; open to the outline event (when one came). */
+  postMs: number;
+  outlineMs?: number;
+  /** Open request to the devices-first event, when one came. */
+  devicesMs?: number;
+  records: number;
+  problems: number;
+}
+
+export async function openInApp(page: Page, path: string, timeoutMs: number): Promise<AppOpen> {
+  const before = Object.keys((await probe(page)).opens).length;
+  const t0 = performance.now();
+  await page.getByLabel('Open state file').setInputFiles(path);
+  await page.getByRole('table', { name: 'Sections' }).locator('tbody tr:not(.spacer)').first().waitFor({ state: 'visible', timeout: timeoutMs });
+  const tableWallMs = performance.now() - t0;
+  await until(page, `(() => { const o = Object.values(window.__bench.opens); return o.length > ${before} && o[o.length - 1].reply !== undefined && window.__bench.firstRowFrame !== null; })()`, timeoutMs, `the worker's reply to opening ${path}`);
+  const p = await probe(page);
+  const opens = Object.values(p.opens);
+  const o = opens[opens.length - 1];
+  if (!o.ok) throw new Error(`opening ${path} failed in the app: ${o.error}`);
+  if (p.change === null || p.firstRowFrame === null) throw new Error('the change/first-row probe did not fire');
+  return { scanMs: o.reply! - o.posted, tableMs: p.firstRowFrame - p.change, tableWallMs, forwardMs: o.reply! - (o.firstProgress ?? o.posted), postMs: o.posted - p.change, outlineMs: o.outline === undefined ? undefined : o.outline - o.posted, devicesMs: o.devices === undefined ? undefined : o.devices - o.posted, records: o.records!, problems: o.problems! };
+}
