@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { expect, test, type Page } from '@playwright/test';
+import { editsPane, setField } from './edit-helpers.ts';
 import { dropFile, expectOpened, sectionsTable } from './open-file.ts';
 
 const COMPAT = new URL('../public/compat/', import.meta.url);
@@ -87,4 +88,20 @@ test('a section is switched to another version\'s candidate and back to the 7.2 
   await expect(summary).toContainText('decoded by bundled (QEMU 7.2');
   // A way of reading, not an edit: nothing to undo.
   await expect(page.getByRole('button', { name: 'Undo', exact: true })).toBeDisabled();
+
+  // The choice outlives an edit (the worker decodes the file again after it) and its undo.
+  await pick('10.0');
+  await expect(summary).toContainText('decoded by bundled (QEMU 10.0');
+  // A byte only 10.0's layout names (7.2's calls it core.itr_intr_pending, a bool).
+  const UNUSED = '0000:00:02.0/e1000e (0)/unused[0]';
+  await setField(page, UNUSED, '5a');
+  await expect(editsPane(page)).toContainText(`set ${UNUSED}`);
+  const e1000e = async () => {
+    await sectionsTable(page).getByRole('row').filter({ hasText: 'e1000e' }).first().click();
+    await expect(summary).toContainText('decoded by bundled (QEMU 10.0');
+  };
+  await e1000e();
+  await page.getByRole('button', { name: 'Undo', exact: true }).click();
+  await expect(page.getByRole('button', { name: 'Undo', exact: true })).toBeDisabled();
+  await e1000e();
 });

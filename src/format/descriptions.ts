@@ -31,6 +31,12 @@ export interface DescriptionLibrary {
   ruledOut?(idstr: string, versionId: number, subsections: string[]): string[];
   /** Per QEMU version, the section orders (vmsd names) its bare machines wrote. */
   sectionOrders?(): Map<string, string[][]>;
+  /** QEMU versions whose probes never sent one of these subsections in this section, where their -dump-vmstate is silent. */
+  neverSent?(idstr: string, subsections: string[]): string[];
+  /** QEMU versions every probe of which sent, in this section, a subsection missing from `subsections`. */
+  alwaysSent?(idstr: string, versionId: number, subsections: string[]): string[];
+  /** QEMU versions whose own JSON misdescribes this section (writer-evidence/library.ts): their layouts prove nothing. */
+  misdescribed?(idstr: string, versionId: number): string[];
 }
 
 export class DeviceIndex {

@@ -19,19 +19,6 @@ const DIR = join(FIXTURE_DIR, 'heldout');
 const packed = new Set(JSON.parse(readFileSync(join(FIXTURE_DIR, '../library/index.json'), 'utf8')).libraries.map((l: { version: string; arch: string }) => `${l.version}/${l.arch}`));
 const ARCH: Record<string, string> = { pc: 'x86_64', q35: 'x86_64', 'virt-gicv2': 'aarch64', 'virt-gicv3': 'aarch64', pseries: 'ppc64', 's390-ccw-virtio': 's390x' };
 
-/**
- * Machines whose files the recorded facts cannot yet attribute to one QEMU: pseries sections have the
- * same layouts, version ids, subsections and order in 7.2, 10.0 and 11.1 (measured on these files),
- * so every version stays likely. Its likely list must still hold the writer.
- */
-const UNTOLD = new Set(['pseries']);
-/**
- * Not met yet (reported, not asserted): on s390-ccw-virtio the s390_css layout follows the attached
- * subchannels, only 10.0's probes wrote the one these files fit, so 7.2 files are named 11.1/10.0
- * and 10.0 files 11.1/10.0 (framing-based consensus, version-consensus.ts settleVersions).
- */
-const LIKELY_NOT_MET = new Set(['s390-ccw-virtio']);
-
 interface Case { version: string; machine: string; file: string; truth: string; cut: boolean }
 const CASES: Case[] = [];
 for (const d of existsSync(DIR) ? readdirSync(DIR).sort() : []) {
@@ -74,8 +61,9 @@ describe.runIf(CASES.length > 0)('held-out files decoded with the packed librari
     expect(gaps(withLibrary)).toEqual([]);
     expect(a.framedExactly, a.differing.join(', ')).toBe(a.sections);
     expect(a.equalValues / a.leaves).toBeGreaterThanOrEqual(0.99);
-    if (LIKELY_NOT_MET.has(c.machine)) return;
-    if (UNTOLD.has(c.machine)) expect(withLibrary.likelyQemu).toContain(c.version);
-    else expect(withLibrary.likelyQemu).toEqual([c.version]);
+    // The writer is among the likely versions, and the only one: every held-out machine's files can be
+    // told apart (version-consensus.ts, writer-evidence.ts).
+    expect(withLibrary.likelyQemu).toContain(c.version);
+    expect(withLibrary.likelyQemu).toEqual([c.version]);
   });
 });

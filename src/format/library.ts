@@ -32,6 +32,18 @@ export interface LibraryJson {
 /** "7.2" from "7.2.22 (Debian …)". */
 export const libraryVersion = (json: LibraryJson): string => json.version ?? /^(\d+\.\d+)/.exec(json.qemu)?.[1] ?? json.qemu;
 
+/**
+ * QEMU before 10.0 described an array of pointers whose first element is NULL as `array_len` empty
+ * structs of one byte: the JSON writer opened the field with the first element, the NULL marker
+ * (vmstate_info_nullptr) writes no JSON, and the rest of the array was folded into that element
+ * (migration/vmstate.c vmstate_save_state_v, vmsd_can_compress). The bytes hold the real elements
+ * (s390x's s390_css `css`: 254 markers, one 768-byte image, a marker), so such a layout frames
+ * nothing and says nothing about which version wrote a file. 10.0 writes "nullptr" entries instead.
+ */
+function misdescribes(fields: VmdescField[] | undefined): boolean {
+  return (fields ?? []).some((f) => (f.type === 'struct' && f.struct && !f.struct.fields) || misdescribes(f.struct?.fields) || misdescribes(f.fields));
+}
+
 /** The versions and machines behind one merged candidate, as the page shows them. */
 function label(sources: Map<string, Set<string>>): string {
   return [...sources].map(([v, machines]) => (machines.size ? `QEMU ${v}, ${[...machines].join(', ')}` : `QEMU ${v}`)).join('; ');
@@ -75,8 +87,48 @@ export function createLibrary(input: LibraryJson | LibraryJson[]): DescriptionLi
   for (const json of jsons) {
     for (const t of Object.values(json.targets ?? {})) if (t.sectionOrder) orders.set(libraryVersion(json), [...(orders.get(libraryVersion(json)) ?? []), t.sectionOrder]);
   }
+  /** Per version, per vmsd its dump does not list: every subsection its probes sent (merged libraries of one version). */
+  const sent = new Map<string, Map<string, Set<string>>>();
+  for (const json of jsons) {
+    const v = libraryVersion(json);
+    const byVmsd = sent.get(v) ?? new Map<string, Set<string>>();
+    sent.set(v, byVmsd);
+    for (const [name, entry] of Object.entries(json.vmsds)) {
+      if (json.vmstate?.[name]) continue; // the dump is the better witness (vmstate-facts.ts)
+      const seen = byVmsd.get(name) ?? new Set<string>();
+      for (const s of Object.keys(entry.subsections ?? {})) seen.add(s);
+      byVmsd.set(name, seen);
+    }
+  }
   return {
     subsections: subsectionPool,
+    neverSent(idstr, subsections) {
+      const out: string[] = [];
+      for (const [v, byVmsd] of sent) {
+        const pools = vmsdNames(idstr).map((n) => byVmsd.get(n)).filter((p): p is Set<string> => !!p);
+        if (pools.length && subsections.some((s) => !pools.some((p) => p.has(s)))) out.push(v);
+      }
+      return out;
+    },
+    alwaysSent(idstr, versionId, subsections) {
+      const out: string[] = [];
+      for (const json of jsons) {
+        const variants = vmsdNames(idstr).flatMap((n) => json.vmsds[n]?.versions[String(versionId)] ?? []);
+        if (!variants.length) continue;
+        const always = variants.map((x) => new Set((x.subsections ?? []).map((s) => s.vmsd_name))).reduce((a, b) => new Set([...a].filter((s) => b.has(s))));
+        if ([...always].some((s) => !subsections.includes(s))) out.push(libraryVersion(json));
+      }
+      return out;
+    },
+    misdescribed(idstr, versionId) {
+      const out = new Set<string>();
+      for (const json of jsons) {
+        for (const n of vmsdNames(idstr)) {
+          if ((json.vmsds[n]?.versions[String(versionId)] ?? []).some((x) => misdescribes(x.fields))) out.add(libraryVersion(json));
+        }
+      }
+      return [...out];
+    },
     sectionOrders: () => orders,
     ruledOut: (idstr, versionId, subsections) => facts.ruledOut(vmsdNames(idstr), versionId, subsections),
     candidates(idstr, versionId) {

@@ -14,11 +14,15 @@
 // versions (11.1 registers apic before timer, 10.0 I440FX before fw_cfg, 7.2 fw_cfg first), and
 // each library records the order its bare machines wrote. When a step leaves no version, the
 // answer before it stands (a dump describes one build; a section can come from elsewhere).
+// Where even that leaves several versions (ppc64 pseries, s390x: same layouts, ids and order),
+// writer-evidence.ts adds what else tells them apart: a value every store writes the same way, the
+// subsections each version's probes sent, sections a version's machine always writes.
 
 import { descriptionCandidates, type DescriptionLibrary } from './descriptions.ts';
 import { sectionLabel, type StreamRecord } from './model.ts';
 import { decodeSectionData, type FramingState, type SectionData } from './section-decoder.ts';
 import type { WindowReader } from './window-reader.ts';
+import { lackingAlwaysSent, missingFrom, neverSentBy, writtenValues } from './writer-evidence.ts';
 
 const byNewest = (a: string, b: string) => b.localeCompare(a, 'en', { numeric: true });
 
@@ -45,15 +49,23 @@ export async function settleVersions(records: StreamRecord[], reader: WindowRead
     let ok = true;
     for (const r of recs) {
       if (r.describedVersions!.includes(v)) continue;
+      // A version whose own JSON misdescribed this section (library.ts misdescribes) is not ruled out by it.
+      if (library.misdescribed?.(r.idstr!, r.versionId!).includes(v)) continue;
       if (!(await redecode(r, v, reader, framing, library))) { ok = false; break; }
     }
     if (ok) fitting.push(v);
   }
   if (!fitting.length) return undefined;
-  const written = writtenBy(records, library, fitting);
-  const narrowed = written.length ? written : fitting;
-  const ordered = inOrder(records, library, narrowed);
-  return ordered.length ? ordered : narrowed;
+  // Each step narrows what the one before left; one that would leave nothing is skipped.
+  let out = fitting;
+  const narrow = (next: string[]) => { if (next.length) out = next; };
+  narrow(writtenBy(records, library, out));
+  narrow(await writtenValues(records, reader, library, out));
+  narrow(neverSentBy(records, library, out));
+  narrow(inOrder(records, library, out));
+  narrow(missingFrom(records, library, out));
+  narrow(lackingAlwaysSent(records, library, out));
+  return out;
 }
 
 /** The versions of `among` one of whose recorded section orders the file's sections follow. */

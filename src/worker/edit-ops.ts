@@ -16,6 +16,7 @@ import type { EditStorage } from './edit-storage.ts';
 import { editedBlob, editedName } from './edited-file.ts';
 import type { EditReply, OpenedFile, Replies } from './protocol.ts';
 import { QUICK_RESCAN_FROM, quickRescan } from './quick-rescan.ts';
+import { applyChoices } from './candidate-choices.ts';
 import { containerAfter, containerTarget } from './container-state.ts';
 
 export interface EditHost {
@@ -52,7 +53,7 @@ export class EditOps {
       const source = editedSource(blobSource(cur.file), [...cur.history.done, ...extra]);
       const splices = extra.flatMap((a) => a.splices);
       // Container changes leave the stream's bytes as they were: its model too.
-      const model = splices.length ? (await this.decode(cur, source, splices)).model : cur.scan.model;
+      const model = splices.length ? (await this.decode(cur, source, splices)).scan.model : cur.scan.model;
       return { model, read: (o: number, n: number) => source.read(o, n), container: await outer(extra) };
     };
     const outcome = await planAction(req, cur.history, start, rescan, force);
@@ -104,8 +105,17 @@ export class EditOps {
     return scanStream(source, { vmdesc: cur.description?.vmdesc, library: await libraryFor(source), onProgress: progress });
   }
 
-  /** The edited file's model after `splices` on top of `cur`: quickly when only device data changed. */
-  private async decode(cur: OpenFile, source: ByteSource, splices: Splice[], progress?: Progress): Promise<ScanResult> {
+  /**
+   * The edited file's model after `splices` on top of `cur` (quickly when only device data changed),
+   * with the candidates the person chose applied again, and the choices that still hold.
+   */
+  private async decode(cur: OpenFile, source: ByteSource, splices: Splice[], progress?: Progress): Promise<{ scan: ScanResult; choices: OpenFile['choices'] }> {
+    const scan = await this.decodeFirstFit(cur, source, splices, progress);
+    const { model, choices } = await applyChoices(scan.model, source, cur.choices, await libraryFor(source));
+    return { scan: model === scan.model ? scan : { ...scan, model }, choices };
+  }
+
+  private async decodeFirstFit(cur: OpenFile, source: ByteSource, splices: Splice[], progress?: Progress): Promise<ScanResult> {
     // A supplied description may decode differently from what devicesFirst uses: decode it all.
     if (cur.file.size >= (this.host.quickRescanFrom ?? QUICK_RESCAN_FROM) && !cur.description) {
       const quick = await quickRescan(cur.scan, source, splices, await libraryFor(source));
@@ -116,9 +126,9 @@ export class EditOps {
   }
 
   private async commit(cur: OpenFile, history: History, moved: UserAction, progress: Progress): Promise<OpenedFile> {
-    const scan = moved.splices.length ? await this.decode(cur, editedSource(blobSource(cur.file), history.done), moved.splices, progress) : cur.scan;
+    const { scan, choices } = moved.splices.length ? await this.decode(cur, editedSource(blobSource(cur.file), history.done), moved.splices, progress) : { scan: cur.scan, choices: cur.choices };
     const container = cur.container && (await containerAfter(cur.container, history.done));
-    const next = await makeOpenFile({ ...cur, history, scan, container });
+    const next = await makeOpenFile({ ...cur, history, scan, container, choices });
     if (this.host.current() !== cur) throw new RequestError('stale', `${cur.name} was replaced while the edit was applied`);
     next.generation = this.host.nextGeneration();
     this.host.replace(next);

@@ -12,6 +12,7 @@ import type { Vmdesc } from '../format/vmdesc.ts';
 import type { EditsInfo, OpenedFile } from './protocol.ts';
 import { compareFraming } from '../format/verify.ts';
 import type { ContainerState } from './container-state.ts';
+import type { Choices } from './candidate-choices.ts';
 
 /** `produced`: stream bytes decompressed so far, while a compressed image is decompressed. */
 export type Progress = (scanned: number, total: number, produced?: number) => void;
@@ -43,6 +44,8 @@ export interface OpenFile {
   description?: { name: string; vmdesc: Vmdesc };
   /** The libvirt image around the stream `file` holds (container-state.ts). */
   container?: ContainerState;
+  /** Library candidates chosen per section with "Other descriptions…" (candidate-choices.ts). */
+  choices?: Choices;
 }
 
 export async function makeOpenFile(base: Omit<OpenFile, 'source' | 'changed'>): Promise<OpenFile> {

@@ -192,7 +192,7 @@ export class Session {
         const scan = await this.scan(id, abort, cur.source, vmdesc, progress);
         if (this.current !== cur) throw new CancelledError();
         // The bytes are unchanged, so the generation stays: cached pages remain valid.
-        this.current = { ...cur, scan, description: { name: descName, vmdesc }, original: cur.history.done.length ? null : scan.model };
+        this.current = { ...cur, scan, description: { name: descName, vmdesc }, original: cur.history.done.length ? null : scan.model, choices: undefined };
         return openedFile(this.current);
       } finally {
         this.finish(id);

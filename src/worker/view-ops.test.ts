@@ -109,6 +109,49 @@ describe('candidate switching', () => {
     expect(again.options.find((o) => o.current)!.id).toBe(v72.id);
   });
 
+  // An edit decodes the file again; the person's choice must survive it (candidate-choices.ts),
+  // whether the edit is in the chosen section or elsewhere. (The quick decode of large streams goes
+  // through the same EditOps.decode; device-state files always take the full one.)
+  it('keeps the chosen candidate across an edit in its section, an edit elsewhere and an undo', async () => {
+    const decodes: string[] = [];
+    const s = new Session({ onDecode: (h) => decodes.push(h) });
+    const f = await ask(s, { type: 'open', file: new Blob([gz('pc-7.2-devstate.bin.gz')]), name: 'pc-7.2-devstate' });
+    const index = f.model.records.findIndex((r) => r.idstr?.endsWith('/e1000e'));
+    const { options } = await ask(s, { type: 'candidates', generation: f.generation, record: index });
+    const other = options.find((o) => !o.versions.includes('7.2'))!;
+    const away = await ask(s, { type: 'use-candidate', generation: f.generation, record: index, candidate: other.id });
+    const chosen = away.model.records[index];
+    // A byte the chosen layout names and the first fit (7.2's) does not: 10.0's `unused[0]`, 7.2's
+    // core.itr_intr_pending (a bool, which could not take 0x5a).
+    const firstFit = new Set(leaves(f.model.records[index].fields).map((l) => l.split('=')[0]));
+    const leaf = (function find(nodes: readonly FieldNode[] | undefined): FieldNode | undefined {
+      for (const n of nodes ?? []) {
+        const hit = n.children ? find(n.children) : n.size === 1 && !firstFit.has(`${n.path}@${n.offset}+${n.size}`) ? n : undefined;
+        if (hit) return hit;
+      }
+      return undefined;
+    })(chosen.fields)!;
+    expect(leaf, 'a field only the chosen layout has').toBeDefined();
+
+    const edited = await ask(s, { type: 'edit', generation: away.generation, edit: { kind: 'field', path: leaf.path, value: '0x5a' }, force: true });
+    expect(edited.status, JSON.stringify(edited)).toBe('applied');
+    const file = (edited as Extract<typeof edited, { status: 'applied' }>).file;
+    expect(decodes).toEqual(['full']);
+    const after = file.model.records[index];
+    expect(after.describedVersions).toEqual(other.versions);
+    const want = leaves(chosen.fields).map((l) => (l.startsWith(`${leaf.path}@`) ? `${leaf.path}@${leaf.offset}+${leaf.size}=90` : l));
+    expect(leaves(after.fields)).toEqual(want);
+    expect((await ask(s, { type: 'candidates', generation: file.generation, record: index })).options.find((o) => o.current)!.id).toBe(other.id);
+
+    // An edit in another section and an undo keep it too.
+    const rtc = await ask(s, { type: 'edit', generation: file.generation, edit: { kind: 'field', path: 'mc146818rtc (0)/cmos_data[63]', value: '0x5a' }, force: true });
+    const f2 = (rtc as Extract<typeof rtc, { status: 'applied' }>).file;
+    expect(f2.model.records[index].describedVersions).toEqual(other.versions);
+    const undone = await ask(s, { type: 'undo', generation: f2.generation });
+    expect(undone.model.records[index].describedVersions).toEqual(other.versions);
+    expect(leaves(undone.model.records[index].fields)).toEqual(want);
+  });
+
   it('refuses a candidate that does not frame the section', async () => {
     const { s, f } = await opened('pc-7.2-devstate');
     const index = f.model.records.findIndex((r) => r.idstr?.endsWith('/e1000e'));

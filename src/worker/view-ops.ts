@@ -6,6 +6,7 @@ import type { CompatReport } from '../format/compat/check.ts';
 import { decodeWithCandidate, fittingCandidates, type CandidateOption } from '../format/candidate-choice.ts';
 import { CancelledError } from '../format/errors.ts';
 import { compatData } from './compat-fetch.ts';
+import { choiceKey } from './candidate-choices.ts';
 import { libraryFor } from './library-fetch.ts';
 import { RequestError, type OpenFile, type Progress } from './open-file.ts';
 
@@ -32,13 +33,10 @@ function section(cur: OpenFile, index: number) {
   return r;
 }
 
-/** The candidate a person chose for a section, by the record it made (a new scan forgets them). */
-const chosen = new WeakMap<object, number>();
-
 export async function candidatesOf(cur: OpenFile, index: number): Promise<CandidateOption[]> {
   const r = section(cur, index);
   if (r.decodedBy !== 'bundled') return [];
-  return fittingCandidates(r, cur.scan.model, cur.source, await libraryFor(cur.source), chosen.get(r));
+  return fittingCandidates(r, cur.scan.model, cur.source, await libraryFor(cur.source), cur.choices?.get(choiceKey(r)));
 }
 
 /** The file's scan with section `index` decoded by candidate `candidate` (same framing). */
@@ -53,6 +51,7 @@ export async function useCandidate(cur: OpenFile, index: number, candidate: numb
   }
   const records = cur.scan.model.records.slice();
   records[index] = record;
-  chosen.set(record, candidate);
-  return { ...cur, scan: { ...cur.scan, model: { ...cur.scan.model, records } } };
+  // Kept on the open file, so the decodes after an edit use it too (candidate-choices.ts).
+  const choices = new Map(cur.choices ?? []).set(choiceKey(r), candidate);
+  return { ...cur, choices, scan: { ...cur.scan, model: { ...cur.scan.model, records } } };
 }
