@@ -9,7 +9,7 @@ import { diffFiles } from '../src/format/diff/diff-files.ts';
 import { diffSections } from '../src/format/diff/sections.ts';
 import { scanStream } from '../src/format/scan.ts';
 import { bundledLibrary } from '../src/format/library-bundled.ts';
-import { fileSource } from '../src/cli/node-source.ts';
+import { fileSource, nodeEqualBytes } from '../src/cli/node-source.ts';
 import { preliminaryModel } from '../src/worker/preliminary.ts';
 import { diffInputs } from './bench-inputs.ts';
 
@@ -43,7 +43,7 @@ export async function benchDiff(): Promise<void> {
       const changed = d.sections.filter((s) => s.status !== 'same').map((s) => `${s.key}: ${s.fields.map((f) => f.path).join(', ')}`);
       const [sms] = await timed(() => scanStream(ls));
       scans.push(sms);
-      const [fms, f] = await timed(() => diffFiles({ name: 'left', source: ls }, { name: 'right', source: rs }, { library }));
+      const [fms, f] = await timed(() => diffFiles({ name: 'left', source: ls }, { name: 'right', source: rs }, { library, equalBytes: nodeEqualBytes }));
       full.push(fms);
       summary = `devices first: ${changed.join('; ') || 'none changed'}; full: ${f.result.ram?.differing} RAM pages differ (expected ${differingPages}), ${f.result.counts.changed} section(s) changed`;
     }

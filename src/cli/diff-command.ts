@@ -5,7 +5,7 @@ import { diffFiles } from '../format/diff/diff-files.ts';
 import { diffJson, diffText } from '../format/diff/text.ts';
 import type { Vmdesc } from '../format/vmdesc.ts';
 import type { DescriptionLibrary } from '../format/descriptions.ts';
-import { fileSource } from './node-source.ts';
+import { fileSource, nodeEqualBytes } from './node-source.ts';
 
 export interface DiffArgs {
   left: string;
@@ -22,7 +22,7 @@ export async function runDiff(a: DiffArgs, out: (s: string) => void, err: (s: st
   try {
     const rs = await fileSource(a.right);
     try {
-      const { result, left, right } = await diffFiles({ name: a.left, source: ls }, { name: a.right, source: rs }, a);
+      const { result, left, right } = await diffFiles({ name: a.left, source: ls }, { name: a.right, source: rs }, { ...a, equalBytes: nodeEqualBytes });
       out(a.json ? JSON.stringify(diffJson(result), null, 1) + '\n' : diffText(result));
       // Bad input: the comparison of what decoded is printed, then the first error, exit 2.
       for (const [name, scan] of [[a.left, left], [a.right, right]] as const) {

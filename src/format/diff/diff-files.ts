@@ -8,6 +8,7 @@ import { scanStream, type ScanResult } from '../scan.ts';
 import type { Vmdesc } from '../vmdesc.ts';
 import { compareRam } from './ram-diff.ts';
 import { hashRam, PageHasher, type PageHashes } from './ram-hash.ts';
+import { compareRamPaired, type EqualBytes } from './ram-paired.ts';
 import { diffSections } from './sections.ts';
 import type { DiffResult } from './types.ts';
 
@@ -18,6 +19,8 @@ export interface DiffFileOptions {
   /** Compare RAM pages too (default true). */
   ram?: boolean;
   signal?: AbortSignal;
+  /** Byte comparison for the RAM pages (ram-paired.ts): the CLI passes Node's memcmp. */
+  equalBytes?: EqualBytes;
 }
 
 export interface FileInput {
@@ -35,17 +38,28 @@ const reader = (s: ByteSource) => (offset: number, size: number) => s.read(offse
 
 export async function diffFiles(left: FileInput, right: FileInput, opts: DiffFileOptions = {}): Promise<FileDiff> {
   const ram = opts.ram !== false;
-  // RAM pages are hashed while the scanner passes them: each file is read once.
-  const hashers = ram ? [new PageHasher(), new PageHasher()] : [];
-  const scanOpts = (i: number) => ({ vmdesc: opts.vmdesc, library: opts.library, signal: opts.signal, ramPages: hashers[i]?.sink });
-  const [ls, rs] = await Promise.all([scanStream(left.source, scanOpts(0)), scanStream(right.source, scanOpts(1))]);
+  const scanOpts = { vmdesc: opts.vmdesc, library: opts.library, signal: opts.signal };
+  const [ls, rs] = await Promise.all([scanStream(left.source, scanOpts), scanStream(right.source, scanOpts)]);
   const result = await diffSections({ name: left.name, model: ls.model, read: reader(left.source) }, { name: right.name, model: rs.model, read: reader(right.source) }, opts);
   if (ram && (ls.ram.blocks.size > 0 || rs.ram.blocks.size > 0)) {
     if (ls.ram.pageSize !== rs.ram.pageSize) throw new Error(`RAM page sizes differ (${ls.ram.pageSize} and ${rs.ram.pageSize}): pages cannot be compared`);
-    const [lh, rh] = await Promise.all([scannedHashes(left.source, ls, hashers[0], opts.signal), scannedHashes(right.source, rs, hashers[1], opts.signal)]);
-    result.ram = compareRam(lh, rh, ls.ram.pageSize);
+    // Both files' pages side by side, read once more in the order they were sent; hashed when
+    // they were sent in another order (or sit in mapped-ram slots).
+    result.ram = (await compareRamPaired(left.source, ls.ram, right.source, rs.ram, { equal: opts.equalBytes, signal: opts.signal }))
+      ?? compareRam(...(await Promise.all([hashedAgain(left.source, ls, scanOpts), hashedAgain(right.source, rs, scanOpts)])), ls.ram.pageSize);
   }
   return { result, left: ls, right: rs };
+}
+
+/**
+ * Page hashes read through the RAM index, or, where the index was cut short (a block of more
+ * than ram.ts MAX_RUNS runs), during a second scan, which sees every record.
+ */
+async function hashedAgain(source: ByteSource, scan: ScanResult, opts: { signal?: AbortSignal }): Promise<Map<string, PageHashes>> {
+  if (![...scan.ram.blocks.values()].some((b) => b.truncatedIndex)) return hashRam(source, scan.ram, opts);
+  const hasher = new PageHasher();
+  const again = await scanStream(source, { ...opts, ramPages: hasher.sink });
+  return hasher.finish(again.ram);
 }
 
 /** The hashes a scan made; mapped-ram pages are not seen by the scanner, so they take a pass. */
