@@ -2,7 +2,7 @@
 // Facts about QEMU 7.2, 10.0 and 11.1 for the compatibility check (issue #12), gathered from the
 // real programs, and the verdicts of real cross-version loads that the check is tested against.
 //
-//   node scripts/make-compat-fixtures.mjs [--arch x86_64|aarch64] [--trixie /var/tmp/trixie] [--forky /var/tmp/forky]
+//   node scripts/make-compat-fixtures.mjs [--arch x86_64|aarch64|ppc64|s390x] [--trixie /var/tmp/trixie] [--forky /var/tmp/forky]
 //
 // QEMU 7.2 runs on the host, 10.0 and 11.1 from Debian trixie / forky debootstrap chroots (see
 // scripts/make-fixtures-qemu10.mjs for making them; aarch64 needs qemu-system-arm in them). For
@@ -21,7 +21,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { configurationType, dumpVmstate, hostPath, load, machineTypes, run, save, vmdescText, WORK } from './lib/compat-qemu.mjs';
+import { configurationType, defaultCpus, dumpVmstate, hostPath, load, machineTypes, run, save, vmdescText, WORK } from './lib/compat-qemu.mjs';
 import { REPO_ROOT } from './lib/qemu.mjs';
 
 const arg = (name, def) => {
@@ -55,6 +55,22 @@ const ARCHES = {
       'virt-max': { machine: 'virt', args: ['-cpu', 'max', '-device', 'virtio-rng-pci'] },
     },
   },
+  // ppc64 pseries (256 MiB: the firmware's minimum is above COMMON's 32) and s390x: their machine
+  // sections (spapr, cpu, s390 css) change between versions; a virtio device on their own buses.
+  ppc64: {
+    binary: 'qemu-system-ppc64',
+    loads: 'loads-ppc64.json',
+    vms: {
+      pseries: { machine: 'pseries', args: ['-m', '256', '-smp', '2', '-device', 'virtio-rng-pci'] },
+    },
+  },
+  s390x: {
+    binary: 'qemu-system-s390x',
+    loads: 'loads-s390x.json',
+    vms: {
+      's390-ccw-virtio': { machine: 's390-ccw-virtio', args: ['-m', '128', '-smp', '2', '-device', 'virtio-rng-ccw'] },
+    },
+  },
 };
 const archName = arg('--arch', 'x86_64');
 const ARCH = ARCHES[archName];
@@ -67,13 +83,15 @@ const log = (...a) => console.log('[compat]', ...a);
  * not list their parent (it omits the CPU), e.g. aarch64's cpu/wfxt-timer.
  */
 function sentSubsections(desc) {
-  const names = new Set();
+  const versions = {};
   const visit = (d) => {
-    for (const f of d?.fields ?? []) visit(f.Description);
-    for (const sub of d?.subsections ?? []) names.add(sub.vmsd_name), visit(sub);
+    for (const f of d?.fields ?? []) visit(f.Description ?? f.struct);
+    for (const sub of d?.subsections ?? []) (versions[sub.vmsd_name] = sub.version), visit(sub);
   };
   desc.devices.forEach(visit);
-  return [...names].sort();
+  const names = Object.keys(versions).sort();
+  // The versions too: -dump-vmstate omits cpu, so ppc's cpu/slb v2 (QEMU 10.0) vs v1 (7.2) shows only here.
+  return { subsections: names, subsectionVersions: Object.fromEntries(names.map((n) => [n, versions[n]])) };
 }
 
 /** Removes this architecture's previous output (other architectures' files stay). */
@@ -100,10 +118,10 @@ async function main() {
       const bytes = readFileSync(hostPath(v, s.mig));
       const desc = JSON.parse(vmdescText(bytes));
       const configuration = configurationType(bytes);
-      reference[vm] = { machineType: configuration, sections: desc.devices.map((d) => ({ idstr: d.name, instanceId: d.instance_id, vmsd: d.vmsd_name ?? null, version: d.version ?? null })), subsections: sentSubsections(desc) };
+      reference[vm] = { machineType: configuration, sections: desc.devices.map((d) => ({ idstr: d.name, instanceId: d.instance_id, vmsd: d.vmsd_name ?? null, version: d.version ?? null })), ...sentSubsections(desc) };
       log(qemu, vm, configuration, desc.devices.length, 'sections');
     }
-    const data = { qemu, version: v.version, arch: archName, generatedBy: 'scripts/make-compat-fixtures.mjs', ...machines, reference, vmsds };
+    const data = { qemu, version: v.version, arch: archName, generatedBy: 'scripts/make-compat-fixtures.mjs', ...machines, defaultCpus: await defaultCpus(v, ARCH), reference, vmsds };
     writeFileSync(join(OUT, `qemu-${v.version}-${archName}.json.gz`), gzipSync(JSON.stringify(data), { level: 9 }));
   }
   const loads = [];

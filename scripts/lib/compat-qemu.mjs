@@ -63,6 +63,17 @@ export function machineTypes(v, arch) {
   return { machines, aliases };
 }
 
+/** Each machine type's default CPU type (QMP query-machines `default-cpu-type`): an older machine type may keep an older CPU. */
+export async function defaultCpus(v, arch) {
+  const q = await start(v, arch, ['-M', 'none', '-nodefaults', '-display', 'none', '-S']);
+  try {
+    const list = await q.qmp.execute('query-machines');
+    return Object.fromEntries(list.filter((m) => m['default-cpu-type']).map((m) => [m.name, m['default-cpu-type']]).sort());
+  } finally {
+    await quit(q);
+  }
+}
+
 /** -dump-vmstate reduced to what the check needs: per vmsd name, versions and subsections (recursively). */
 export function dumpVmstate(v, arch) {
   mkdirSync(hostPath(v, WORK), { recursive: true });

@@ -5,7 +5,8 @@
 
 import type { ByteSource } from '../format/byte-source.ts';
 import type { DescriptionLibrary } from '../format/descriptions.ts';
-import { ARCH_PROBE_BYTES, guessArch, loadLibraries, type LibraryIndex } from '../format/library-load.ts';
+import { ARCH_PROBE_BYTES, filesFor, guessArch, type LibraryIndex } from '../format/library-load.ts';
+import { createLibrary, type LibraryJson } from '../format/library.ts';
 
 const BASE = `${import.meta.env?.BASE_URL ?? '/'}library/`;
 const cache = new Map<string, Promise<DescriptionLibrary>>();
@@ -34,21 +35,51 @@ export function setLibraryReader(read: Reader): void {
   reader = read;
   readIndex = async () => JSON.parse(await read('index.json')) as LibraryIndex;
   cache.clear();
+  files.clear();
   index = undefined;
 }
 
-/** The libraries for the architecture `source` looks like (all of them when it does not tell). */
-export async function libraryFor(source: ByteSource): Promise<DescriptionLibrary> {
-  const arch = guessArch(await source.read(0, Math.min(source.size, ARCH_PROBE_BYTES)));
-  const key = arch ?? '*';
+/** Each packed file once, parsed: the warm-up's file is reused by the first open's library. */
+const files = new Map<string, Promise<LibraryJson>>();
+
+function loadFile(file: string): Promise<LibraryJson> {
+  let json = files.get(file);
+  if (!json) {
+    json = reader(file).then((t) => JSON.parse(t) as LibraryJson);
+    // A failed fetch is not kept: the next file tries again.
+    json.catch(() => files.delete(file));
+    files.set(file, json);
+  }
+  return json;
+}
+
+function cached(key: string, make: (ix: LibraryIndex) => Promise<DescriptionLibrary>): Promise<DescriptionLibrary> {
   let lib = cache.get(key);
   if (!lib) {
     index ??= readIndex();
-    lib = index.then((ix) => loadLibraries(ix, arch, reader));
-    // A failed fetch is not kept: the next file tries again.
+    lib = index.then(make);
     lib.catch(() => cache.delete(key));
     index.catch(() => (index = undefined));
     cache.set(key, lib);
   }
   return lib;
+}
+
+const archOf = async (source: ByteSource) => guessArch(await source.read(0, Math.min(source.size, ARCH_PROBE_BYTES)));
+
+/** The libraries for the architecture `source` looks like (all of them when it does not tell). */
+export async function libraryFor(source: ByteSource): Promise<DescriptionLibrary> {
+  const arch = await archOf(source);
+  return cached(arch ?? '*', async (ix) => createLibrary(await Promise.all(filesFor(ix, arch).map(loadFile))));
+}
+
+/**
+ * One library of `source`'s architecture (the first the index lists): enough for the warm-up
+ * (warm-up.ts) to run the decoder's code, and it keeps the page's first load small (issue #12: at
+ * most 10% more than without libraries; the three x86_64 files are 20% of it, one is 7%). The other
+ * versions arrive when a file needs them; this one is not fetched again.
+ */
+export async function warmUpLibrary(source: ByteSource): Promise<DescriptionLibrary> {
+  const arch = await archOf(source);
+  return cached(`warm-up ${arch ?? '*'}`, async (ix) => createLibrary([await loadFile(filesFor(ix, arch)[0])]));
 }

@@ -5,7 +5,7 @@
 
 import { blobSource } from '../format/byte-source.ts';
 import { CancelledError } from '../format/errors.ts';
-import { libraryFor } from './library-fetch.ts';
+import { warmUpLibrary } from './library-fetch.ts';
 import { scanStream } from '../format/scan.ts';
 import { outline } from './outline.ts';
 import { hasHeader, preliminaryModel } from './preliminary.ts';
@@ -20,8 +20,9 @@ export async function warmUp(sample: Blob, signal: AbortSignal): Promise<WarmUpR
   try {
     for (let i = 0; i < PASSES && !signal.aborted; i++) {
       const source = blobSource(sample);
-      if (await hasHeader(source)) await preliminaryModel(source, await libraryFor(source));
-      outline((await scanStream(source, { library: await libraryFor(source), signal })).model);
+      const library = await warmUpLibrary(source);
+      if (await hasHeader(source)) await preliminaryModel(source, library);
+      outline((await scanStream(source, { library, signal })).model);
     }
     return signal.aborted ? 'stopped' : 'warmed';
   } catch (e) {

@@ -8,7 +8,7 @@ import { CancelledError } from '../errors.ts';
 import type { StreamModel } from '../model.ts';
 import { scanStream } from '../scan.ts';
 import { loadDescription } from '../vmdesc.ts';
-import { checkCompat, machineFamily, type CompatReport, type CompatTarget, type ReferenceState } from './check.ts';
+import { checkCompat, FAMILY_ARCH, machineFamily, type CompatReport, type CompatTarget, type ReferenceState } from './check.ts';
 import { closestReference } from './reference.ts';
 
 /** The QEMU versions public/compat has data for (scripts/make-compat-fixtures.mjs). */
@@ -86,7 +86,7 @@ export async function checkAgainst(
     opts.progress?.(what);
   };
   const family = machineFamily(model);
-  const arch = family === 'virt' ? 'aarch64' : 'x86_64';
+  const arch = FAMILY_ARCH[family];
   step(`Loading QEMU ${spec.version} ${arch} data`);
   const target = await data.target(spec.version, arch);
   // aarch64: the reference VM whose CPU model's register list is closest to the file's.
