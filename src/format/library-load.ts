@@ -24,9 +24,10 @@ const MARKERS: [string, RegExp][] = [
 ];
 
 export function guessArch(head: Uint8Array): string | null {
-  let text = '';
   // latin1: section names are ASCII; a byte-for-char string keeps offsets meaningless but harmless.
-  for (let i = 0; i < head.length; i += 8192) text += String.fromCharCode(...head.subarray(i, Math.min(head.length, i + 8192)));
+  // One native decode: 8 KiB argument spreads made ~40 MB of garbage per 256 KiB probe, a tenth
+  // of a second of a comparison's collections (issue #13).
+  const text = new TextDecoder('latin1').decode(head);
   for (const [arch, re] of MARKERS) if (re.test(text)) return arch;
   return null;
 }

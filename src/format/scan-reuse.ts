@@ -29,6 +29,8 @@ function shifted(nodes: readonly FieldNode[], delta: number): FieldNode[] {
 
 export class SectionReuse {
   private readonly byLabel = new Map<string, StreamRecord>();
+  /** The other file's record each taken section came from, by this file's data offset. */
+  private readonly taken = new Map<number, StreamRecord>();
 
   constructor(private readonly from: ReuseFrom) {
     for (const r of from.model.records) {
@@ -63,6 +65,7 @@ export class SectionReuse {
     const delta = dataStart - r.dataOffset!;
     // A problem's text may name offsets: taken only where nothing moved.
     if (delta !== 0 && r.problems.length) return null;
+    this.taken.set(dataStart, r);
     // Every decoded property of the record (description, versions, exactness, ...), new offsets.
     const { index: _i, depth: _d, kind: _k, sectionType: _t, offset: _o, sectionId: _s, idstr: _n, instanceId: _in, versionId: _v, dataOffset: _do, ...decoded } = r;
     return {
@@ -71,5 +74,10 @@ export class SectionReuse {
       fields: delta === 0 ? r.fields : shifted(r.fields!, delta),
       problems: r.problems.map((p) => ({ ...p })),
     };
+  }
+
+  /** The other file's record `r`'s bytes were taken from (version-consensus.ts asks the same of both). */
+  source(r: StreamRecord): StreamRecord | undefined {
+    return r.dataOffset === undefined ? undefined : this.taken.get(r.dataOffset);
   }
 }
