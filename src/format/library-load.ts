@@ -24,10 +24,12 @@ const MARKERS: [string, RegExp][] = [
 ];
 
 export function guessArch(head: Uint8Array): string | null {
-  // latin1: section names are ASCII; a byte-for-char string keeps offsets meaningless but harmless.
-  // One native decode: 8 KiB argument spreads made ~40 MB of garbage per 256 KiB probe, a tenth
-  // of a second of a comparison's collections (issue #13).
-  const text = new TextDecoder('latin1').decode(head);
+  // The markers are ASCII and UTF-8 decoding keeps every ASCII byte as that character (other
+  // bytes become U+FFFD or other non-word characters, as latin1 would make them), so a marker
+  // matches exactly where it would in a byte-for-char string. One native decode on the ASCII
+  // fast path: 8 KiB argument spreads made ~40 MB of garbage per 256 KiB probe, a tenth of a
+  // second of a comparison's collections (issue #13).
+  const text = new TextDecoder().decode(head);
   for (const [arch, re] of MARKERS) if (re.test(text)) return arch;
   return null;
 }

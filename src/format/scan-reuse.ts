@@ -7,6 +7,7 @@
 // taken, moved to this file's offsets. scan-reuse.test.ts checks the result equals a full decode
 // on real QEMU pairs.
 
+import { equalBytes } from './bytes-equal.ts';
 import type { Window } from './cursor.ts';
 import type { FieldNode, SectionType, StreamModel, StreamRecord } from './model.ts';
 import { sectionLabel } from './model.ts';
@@ -58,7 +59,7 @@ export class SectionReuse {
     if (at < 0 || at + n + 5 > b.length) return null;
     const theirs = this.from.bytes.subarray(r.dataOffset!, r.dataOffset! + n);
     if (theirs.length !== n) return null;
-    for (let i = 0; i < n; i++) if (b[at + i] !== theirs[i]) return null;
+    if (!equalBytes(b, at, theirs, 0, n)) return null;
     // This file's own footer for this section id (ids may differ between the files).
     const f = at + n;
     if (b[f] !== REC.SECTION_FOOTER || ((b[f + 1] << 24) | (b[f + 2] << 16) | (b[f + 3] << 8) | b[f + 4]) >>> 0 !== sectionId) return null;

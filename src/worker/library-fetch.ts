@@ -9,6 +9,7 @@ import { ARCH_PROBE_BYTES, guessArch, loadLibraries, type LibraryIndex } from '.
 
 const BASE = `${import.meta.env?.BASE_URL ?? '/'}library/`;
 const cache = new Map<string, Promise<DescriptionLibrary>>();
+let bySource = new WeakMap<ByteSource, Promise<DescriptionLibrary>>();
 let index: Promise<LibraryIndex> | undefined;
 
 async function fetchOk(file: string): Promise<Response> {
@@ -34,11 +35,23 @@ export function setLibraryReader(read: Reader): void {
   reader = read;
   readIndex = async () => JSON.parse(await read('index.json')) as LibraryIndex;
   cache.clear();
+  bySource = new WeakMap();
   index = undefined;
 }
 
 /** The libraries for the architecture `source` looks like (all of them when it does not tell). */
-export async function libraryFor(source: ByteSource): Promise<DescriptionLibrary> {
+export function libraryFor(source: ByteSource): Promise<DescriptionLibrary> {
+  // Asked again and again for the open file (edits, candidates, a comparison's section reuse):
+  // its 256 KiB probe is read and decoded once (5-25 ms a time in the worker, issue #13).
+  let lib = bySource.get(source);
+  if (!lib) {
+    bySource.set(source, (lib = forProbe(source)));
+    lib.catch(() => bySource.delete(source));
+  }
+  return lib;
+}
+
+async function forProbe(source: ByteSource): Promise<DescriptionLibrary> {
   const arch = guessArch(await source.read(0, Math.min(source.size, ARCH_PROBE_BYTES)));
   const key = arch ?? '*';
   let lib = cache.get(key);
