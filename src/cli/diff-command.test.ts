@@ -61,4 +61,14 @@ describe('vmstate-explorer diff', () => {
     const gs = sections.find((s) => s.key === 'globalstate (0)')!;
     expect([gs.status, gs.notes]).toEqual(['changed', []]);
   });
+
+  it('the text output says too when a section holds the same bytes laid out differently (same pair as above)', async () => {
+    const r = await run('diff', f('cmos-after.bin'), f('cmos-after-migration.bin'), '--no-ram', '--vmdesc', join(DIR, '../qemu10/pc-migration.bin'));
+    expect(r.code).toBe(1);
+    const lines = r.out.split('\n');
+    expect(lines).toContain("hpet (0): the section's data bytes are identical: the differences are in how the two descriptions lay them out (left by supplied, right by its own description)");
+    // The note follows hpet's own field lines; globalstate, which really changed, has none.
+    expect(lines.findIndex((l) => l.startsWith('hpet (0): the section'))).toBeGreaterThan(lines.findIndex((l) => l.startsWith('hpet (0)/num_timers')));
+    expect(lines.filter((l) => /data bytes are identical/.test(l))).toHaveLength(1);
+  });
 });

@@ -52,6 +52,7 @@ function label(sources: Map<string, Set<string>>): string {
 export function createLibrary(input: LibraryJson | LibraryJson[]): DescriptionLibrary {
   const jsons = Array.isArray(input) ? input : [input];
   const cache = new Map<string, DescriptionBody[]>();
+  const misdescribedCache = new Map<string, string[]>();
   // Subsection names only share their owner's prefix ("apic_sipi" belongs to "apic"), so index
   // them by their full name across the library (every version: identical ones kept once).
   const pool = new Map<string, VmsdDesc[]>();
@@ -121,13 +122,19 @@ export function createLibrary(input: LibraryJson | LibraryJson[]): DescriptionLi
       return out;
     },
     misdescribed(idstr, versionId) {
+      // Asked per section and version by every scan's likely-version check (version-consensus.ts):
+      // a walk of the descriptions' fields each time was ~25 ms of a comparison (issue #13).
+      const key = `${idstr}\u0000${versionId}`;
+      const known = misdescribedCache.get(key);
+      if (known) return known;
       const out = new Set<string>();
       for (const json of jsons) {
         for (const n of vmsdNames(idstr)) {
           if ((json.vmsds[n]?.versions[String(versionId)] ?? []).some((x) => misdescribes(x.fields))) out.add(libraryVersion(json));
         }
       }
-      return [...out];
+      misdescribedCache.set(key, [...out]);
+      return misdescribedCache.get(key)!;
     },
     sectionOrders: () => orders,
     ruledOut: (idstr, versionId, subsections) => facts.ruledOut(vmsdNames(idstr), versionId, subsections),

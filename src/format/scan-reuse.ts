@@ -7,6 +7,7 @@
 // taken, moved to this file's offsets. scan-reuse.test.ts checks the result equals a full decode
 // on real QEMU pairs.
 
+import { equalBytes } from './bytes-equal.ts';
 import type { Window } from './cursor.ts';
 import type { FieldNode, SectionType, StreamModel, StreamRecord } from './model.ts';
 import { sectionLabel } from './model.ts';
@@ -29,6 +30,8 @@ function shifted(nodes: readonly FieldNode[], delta: number): FieldNode[] {
 
 export class SectionReuse {
   private readonly byLabel = new Map<string, StreamRecord>();
+  /** The other file's record each taken section came from, by this file's data offset. */
+  private readonly taken = new Map<number, StreamRecord>();
 
   constructor(private readonly from: ReuseFrom) {
     for (const r of from.model.records) {
@@ -56,13 +59,14 @@ export class SectionReuse {
     if (at < 0 || at + n + 5 > b.length) return null;
     const theirs = this.from.bytes.subarray(r.dataOffset!, r.dataOffset! + n);
     if (theirs.length !== n) return null;
-    for (let i = 0; i < n; i++) if (b[at + i] !== theirs[i]) return null;
+    if (!equalBytes(b, at, theirs, 0, n)) return null;
     // This file's own footer for this section id (ids may differ between the files).
     const f = at + n;
     if (b[f] !== REC.SECTION_FOOTER || ((b[f + 1] << 24) | (b[f + 2] << 16) | (b[f + 3] << 8) | b[f + 4]) >>> 0 !== sectionId) return null;
     const delta = dataStart - r.dataOffset!;
     // A problem's text may name offsets: taken only where nothing moved.
     if (delta !== 0 && r.problems.length) return null;
+    this.taken.set(dataStart, r);
     // Every decoded property of the record (description, versions, exactness, ...), new offsets.
     const { index: _i, depth: _d, kind: _k, sectionType: _t, offset: _o, sectionId: _s, idstr: _n, instanceId: _in, versionId: _v, dataOffset: _do, ...decoded } = r;
     return {
@@ -71,5 +75,10 @@ export class SectionReuse {
       fields: delta === 0 ? r.fields : shifted(r.fields!, delta),
       problems: r.problems.map((p) => ({ ...p })),
     };
+  }
+
+  /** The other file's record `r`'s bytes were taken from (version-consensus.ts asks the same of both). */
+  source(r: StreamRecord): StreamRecord | undefined {
+    return r.dataOffset === undefined ? undefined : this.taken.get(r.dataOffset);
   }
 }

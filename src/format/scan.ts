@@ -83,7 +83,7 @@ class Scanner {
     m.footers = this.framing.footers;
     m.ramBlocks = [...this.ram.blocks.values()].map((b) => b.info());
     m.variant = !m.hasHeader ? (m.records.length ? 'colo' : 'unknown') : m.hasConfiguration ? 'migration' : m.footers === false ? 'devstate-xen' : 'devstate';
-    m.likelyQemu = await settleVersions(m.records, this.reader, this.framing, this.opts.library);
+    m.likelyQemu = await settleVersions(m.records, this.reader, this.framing, this.opts.library, this.reuse && ((r) => this.reuse!.source(r)));
     m.problems = m.records.flatMap((r) => r.problems).concat(m.problems);
     this.opts.onProgress?.(m.fileSize, m.fileSize);
     return { model: m, ram: this.ram, vmdesc: this.vmdesc };

@@ -39,8 +39,26 @@ async function redecode(r: StreamRecord, v: string, reader: WindowReader, framin
   }
 }
 
-/** The versions whose descriptions frame every library-decoded section as decoded (newest first). */
-export async function settleVersions(records: StreamRecord[], reader: WindowReader, framing: FramingState, library: DescriptionLibrary | undefined): Promise<string[] | undefined> {
+/**
+ * Whether a section frames under a version, per record and library. A comparison's second file
+ * takes its unchanged sections from the open file (scan-reuse.ts): the same bytes, candidates and
+ * framing, so the same answers, which cost most of that scan when worked out again (issue #13).
+ */
+const fits = new WeakMap<StreamRecord, { library: DescriptionLibrary; byVersion: Map<string, boolean> }>();
+
+async function framesUnder(r: StreamRecord, key: StreamRecord, v: string, reader: WindowReader, framing: FramingState, library: DescriptionLibrary): Promise<boolean> {
+  let memo = fits.get(key);
+  if (memo?.library !== library) fits.set(key, (memo = { library, byVersion: new Map() }));
+  let ok = memo.byVersion.get(v);
+  if (ok === undefined) memo.byVersion.set(v, (ok = (await redecode(r, v, reader, framing, library)) !== null));
+  return ok;
+}
+
+/**
+ * The versions whose descriptions frame every library-decoded section as decoded (newest first).
+ * `sameAs(r)`: the other file's record whose bytes `r` was taken from, if any.
+ */
+export async function settleVersions(records: StreamRecord[], reader: WindowReader, framing: FramingState, library: DescriptionLibrary | undefined, sameAs?: (r: StreamRecord) => StreamRecord | undefined): Promise<string[] | undefined> {
   const recs = records.filter((r) => r.decodedBy === 'bundled' && r.describedVersions && r.dataOffset !== undefined && (r.sectionType === 'full' || r.sectionType === 'start'));
   if (!library || recs.length === 0) return undefined;
   const versions = [...new Set(recs.flatMap((r) => r.describedVersions!))].sort(byNewest);
@@ -51,7 +69,7 @@ export async function settleVersions(records: StreamRecord[], reader: WindowRead
       if (r.describedVersions!.includes(v)) continue;
       // A version whose own JSON misdescribed this section (library.ts misdescribes) is not ruled out by it.
       if (library.misdescribed?.(r.idstr!, r.versionId!).includes(v)) continue;
-      if (!(await redecode(r, v, reader, framing, library))) { ok = false; break; }
+      if (!(await framesUnder(r, sameAs?.(r) ?? r, v, reader, framing, library))) { ok = false; break; }
     }
     if (ok) fitting.push(v);
   }

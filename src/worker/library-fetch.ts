@@ -36,6 +36,7 @@ export function setLibraryReader(read: Reader): void {
   readIndex = async () => JSON.parse(await read('index.json')) as LibraryIndex;
   cache.clear();
   files.clear();
+  bySource = new WeakMap();
   index = undefined;
 }
 
@@ -67,10 +68,19 @@ function cached(key: string, make: (ix: LibraryIndex) => Promise<DescriptionLibr
 
 const archOf = async (source: ByteSource) => guessArch(await source.read(0, Math.min(source.size, ARCH_PROBE_BYTES)));
 
+/** Per open source: its probe is read and its architecture guessed once. */
+let bySource = new WeakMap<ByteSource, Promise<DescriptionLibrary>>();
+
 /** The libraries for the architecture `source` looks like (all of them when it does not tell). */
-export async function libraryFor(source: ByteSource): Promise<DescriptionLibrary> {
-  const arch = await archOf(source);
-  return cached(arch ?? '*', async (ix) => createLibrary(await Promise.all(filesFor(ix, arch).map(loadFile))));
+export function libraryFor(source: ByteSource): Promise<DescriptionLibrary> {
+  // Asked again and again for the open file (edits, candidates, a comparison's section reuse):
+  // its 256 KiB probe is read and decoded once (5-25 ms a time in the worker, issue #13).
+  let lib = bySource.get(source);
+  if (!lib) {
+    bySource.set(source, (lib = archOf(source).then((arch) => cached(arch ?? '*', async (ix) => createLibrary(await Promise.all(filesFor(ix, arch).map(loadFile)))))));
+    lib.catch(() => bySource.delete(source));
+  }
+  return lib;
 }
 
 /**

@@ -71,13 +71,15 @@ export class PageHasher {
   /** Data pages hashed so far. */
   hashed = 0;
 
-  /** The page size may be learnt from the first record (a scan knows it only once under way). */
-  constructor(public pageSize = 4096) {
-    this.setPageSize(pageSize);
-  }
+  /**
+   * The page size may be learnt from the first record (a scan knows it only once under way).
+   * Nothing is allocated or hashed before a page comes: a comparison of device-state files has
+   * none, and hashing the zero page was 11 ms of it in a fresh worker (issue #13).
+   */
+  constructor(public pageSize = 4096) {}
 
   readonly sink: RamPageSink = (block, page, kind, bytes, dataAt, pageSize) => {
-    if (pageSize !== this.pageSize) this.setPageSize(pageSize);
+    if (pageSize !== this.pageSize || this.scratch.length === 0) this.setPageSize(pageSize);
     this.page(block, page, kind, bytes, dataAt);
   };
 
@@ -94,6 +96,7 @@ export class PageHasher {
   }
 
   page(block: RamBlockIndex, page: number, kind: PageKind, bytes?: Uint8Array, dataAt = 0): void {
+    if (this.scratch.length === 0) this.setPageSize(this.pageSize);
     const h = this.room(block, page + 1);
     if (kind === PageKind.Data) {
       this.scratch.set(bytes!.subarray(dataAt, dataAt + this.pageSize));
@@ -109,7 +112,7 @@ export class PageHasher {
 
   /** Every block of `ram`, sized to its pages (never-sent pages hash as zero pages). */
   finish(ram: RamState): Map<string, PageHashes> {
-    if (ram.pageSize !== this.pageSize) this.setPageSize(ram.pageSize);
+    if (ram.pageSize !== this.pageSize || this.scratch.length === 0) this.setPageSize(ram.pageSize);
     const out = new Map<string, PageHashes>();
     for (const block of ram.blocks.values()) {
       let pages = Math.ceil(block.length / this.pageSize);

@@ -15,28 +15,15 @@ import type { Window } from '../cursor.ts';
 import { CancelledError } from '../errors.ts';
 import { PageKind, RAM_FLAG, type RamState } from '../ram.ts';
 import { WindowReader } from '../window-reader.ts';
+import { equalBytes } from '../bytes-equal.ts';
 import { blockDiff, blockNames, ramDiff } from './ram-diff.ts';
 import { RAM_DIFF_CELL, type RamDiff } from './types.ts';
 
 /** True when a[aAt, aAt+n) and b[bAt, bAt+n) hold the same bytes. */
 export type EqualBytes = (a: Uint8Array, aAt: number, b: Uint8Array, bAt: number, n: number) => boolean;
 
-/** Plain JS: 32-bit words where both ranges share an alignment, else byte by byte. */
-export const jsEqualBytes: EqualBytes = (a, aAt, b, bAt, n) => {
-  const ao = a.byteOffset + aAt;
-  let i = 0;
-  if (((ao ^ (b.byteOffset + bAt)) & 3) === 0 && n >= 16) {
-    const head = (4 - (ao & 3)) & 3;
-    for (; i < head; i++) if (a[aAt + i] !== b[bAt + i]) return false;
-    const words = (n - head) >>> 2;
-    const wa = new Int32Array(a.buffer, ao + head, words);
-    const wb = new Int32Array(b.buffer, b.byteOffset + bAt + head, words);
-    for (let w = 0; w < words; w++) if (wa[w] !== wb[w]) return false;
-    i = head + words * 4;
-  }
-  for (; i < n; i++) if (a[aAt + i] !== b[bAt + i]) return false;
-  return true;
-};
+/** Plain JS (bytes-equal.ts). */
+export const jsEqualBytes: EqualBytes = equalBytes;
 
 const NOT_SENT = -1;
 /** Longest record header: be64 address|flags, counted block name (ram.c save_page_header). */

@@ -1,4 +1,5 @@
 // The comparison as the CLI prints it: one line per difference, `IDSTR (INSTANCE)/PATH: LEFT -> RIGHT`,
+// then a differing section's notes as `IDSTR (INSTANCE): NOTE`,
 // and as JSON (RAM pictures as digit strings, so the JSON stays readable).
 
 import type { DiffResult, FieldDiff, SectionDiff } from './types.ts';
@@ -21,6 +22,9 @@ export function sectionLines(s: SectionDiff): string[] {
   }
   for (const f of s.fields) out.push(fieldLine(label, f));
   if (s.unlisted) out.push(`${label}: ${s.unlisted} more differing byte(s) not listed`);
+  // What --json carries beside the fields: the same bytes read through two layouts, fields
+  // compared as bytes. Without it a layout-only difference reads like a change of state.
+  if (s.status !== 'same') for (const n of s.notes) out.push(`${label}: ${n}`);
   return out;
 }
 
