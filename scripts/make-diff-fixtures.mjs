@@ -24,8 +24,8 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Qmp, startQemu, waitForMigration } from './lib/qmp.mjs';
-import { REPO_ROOT } from './lib/qemu.mjs';
+import { loggedQmp, Qmp, waitForMigration } from './lib/qmp.mjs';
+import { REPO_ROOT, startQemu } from './lib/qemu.mjs';
 
 const DIR_REL = 'public/fixtures/diff';
 const DIR = resolve(REPO_ROOT, DIR_REL);
@@ -59,11 +59,7 @@ function bootSector() {
 
 async function withQemu(args, fn) {
   const q = await startQemu(X86, args, { cwd: REPO_ROOT });
-  const steps = [];
-  const run = async (execute, a) => {
-    steps.push(a === undefined ? { execute } : { execute, arguments: a });
-    return q.qmp.execute(execute, a);
-  };
+  const { run, log: steps } = loggedQmp(q);
   const hmp = (line) => run('human-monitor-command', { 'command-line': line });
   try {
     const out = await fn({ run, hmp, steps, q });

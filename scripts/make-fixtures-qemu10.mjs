@@ -50,6 +50,7 @@ import { FIXTURES, RAM_PATTERN, RAM_PATTERN_ADDR, RAM_PATTERN_SEED, RAM_PATTERN_
 import { commandLine, debianPackages, ensureProc, loadBack, makeFixture, qemuVersion, seededBytes } from './fixtures10/chroot-qemu.mjs';
 import { makeMultifd, makePostcopy, replayMultifd, replayPostcopy } from './fixtures10/channels.mjs';
 import { describeFixture } from './fixtures10/facts.mjs';
+import { fixtureEntry } from './lib/fixture-entry.mjs';
 
 /**
  * --relayout: the manifest's layout and features10 recomputed from the committed files, which must
@@ -108,17 +109,7 @@ async function build() {
     }
     const buf = readFileSync(join(OUT, spec.file));
     entries.push({
-      file: spec.file,
-      kind: spec.kind,
-      machine: spec.machine,
-      machineType: made.machineType,
-      binary: spec.binary,
-      qemuVersion: versions[spec.binary],
-      args: spec.args,
-      commandLine: commandLine(spec.binary, spec.args),
-      qmp: made.qmpLog,
-      ...(spec.migrationCapabilities ? { migrationCapabilities: spec.migrationCapabilities } : {}),
-      ...(spec.inputs ? { inputs: spec.inputs } : {}),
+      ...fixtureEntry(spec, { machineType: made.machineType, qemuVersion: versions[spec.binary], commandLine: commandLine(spec.binary, spec.args), qmp: made.qmpLog }),
       size: buf.length,
       sha256: sha256(buf),
       describedBy: spec.describedBy ?? spec.file,

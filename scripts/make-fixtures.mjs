@@ -35,6 +35,7 @@ import { vmdescOf } from './lib/stream.mjs';
 import { ARM, FIX, FIXTURES, RAM_PATTERN, RAM_PATTERN_SIZE, X86, log, sha256 } from './fixtures72/config.mjs';
 import { buildManifest, expectedFraming, findFooter, inspect, sectionAt } from './fixtures72/facts.mjs';
 import { assembleGuests, checkLoad, commandLine, makeFixture, qemuVersion, runAnalyze, seededBytes, shortReason } from './fixtures72/qemu-runs.mjs';
+import { fixtureEntry } from './lib/fixture-entry.mjs';
 
 const ONLY = (() => {
   const i = process.argv.indexOf('--only');
@@ -78,17 +79,7 @@ async function main() {
     const buf = readFileSync(join(FIX, spec.file));
     const mt = machineTypes[spec.binary].find((m) => m.name === spec.machine || m.alias === spec.machine);
     const entry = {
-      file: spec.file,
-      kind: spec.kind,
-      machine: spec.machine,
-      machineType: mt?.name ?? null,
-      binary: spec.binary,
-      qemuVersion: versions[spec.binary],
-      args: spec.args,
-      commandLine: commandLine(spec.binary, spec.args),
-      qmp: made.qmpLog,
-      ...(spec.migrationCapabilities ? { migrationCapabilities: spec.migrationCapabilities } : {}),
-      ...(spec.inputs ? { inputs: spec.inputs } : {}),
+      ...fixtureEntry(spec, { machineType: mt?.name ?? null, qemuVersion: versions[spec.binary], commandLine: commandLine(spec.binary, spec.args), qmp: made.qmpLog }),
       ...(spec.runsUntil ? { runsGuestProgram: guests.programs.find((g) => spec.inputs.includes(g.file)).source } : {}),
       ...(spec.derivedFrom ? {
         derivedFrom: spec.derivedFrom,

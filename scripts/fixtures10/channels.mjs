@@ -2,7 +2,7 @@
 // between a real source and destination, and replayed into a fresh destination.
 import net from 'node:net';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { waitForMigration } from '../lib/qmp.mjs';
+import { loggedQmp, machineTypeOf, waitForMigration } from '../lib/qmp.mjs';
 import { WORK, host, log, sleep } from './context.mjs';
 import { MULTIFD_CHANNELS, POSTCOPY_PRECOPY_BANDWIDTH } from './config.mjs';
 import { cleanStderr, startChrootQemu } from './chroot-qemu.mjs';
@@ -49,14 +49,9 @@ export async function makeMultifd(spec) {
   const tee = await startRelay(teeIn, dstIn);
   const conns = tee.conns;
   const q = await startChrootQemu(spec.binary, spec.args);
-  const qmpLog = [];
-  const run = async (execute, args) => {
-    qmpLog.push(args === undefined ? { execute } : { execute, arguments: args });
-    return q.qmp.execute(execute, args);
-  };
+  const { run, log: qmpLog } = loggedQmp(q);
   try {
-    const machines = await q.qmp.execute('query-machines');
-    const mt = machines.find((m) => m.name === spec.machine || m.alias === spec.machine)?.name ?? null;
+    const mt = await machineTypeOf(q.qmp, spec.machine); // read-only, resolves the alias
     await run('migrate-set-capabilities', { capabilities: spec.migrationCapabilities });
     await run('migrate-set-parameters', { ...multifdParams, 'max-bandwidth': 1073741824 });
     await run('migrate', { uri: `unix:${teeIn}` });
@@ -138,14 +133,9 @@ export async function makePostcopy(spec) {
   const dst = await incomingDestination(spec, dstIn, spec.migrationCapabilities);
   const relay = await startRelay(relayIn, dstIn);
   const q = await startChrootQemu(spec.binary, spec.args);
-  const qmpLog = [];
-  const run = async (execute, args) => {
-    qmpLog.push(args === undefined ? { execute } : { execute, arguments: args });
-    return q.qmp.execute(execute, args);
-  };
+  const { run, log: qmpLog } = loggedQmp(q);
   try {
-    const machines = await q.qmp.execute('query-machines');
-    const mt = machines.find((m) => m.name === spec.machine || m.alias === spec.machine)?.name ?? null;
+    const mt = await machineTypeOf(q.qmp, spec.machine); // read-only, resolves the alias
     await run('migrate-set-capabilities', { capabilities: spec.migrationCapabilities });
     await run('migrate-set-parameters', { 'max-bandwidth': POSTCOPY_PRECOPY_BANDWIDTH });
     await run('migrate', { uri: `unix:${relayIn}` });

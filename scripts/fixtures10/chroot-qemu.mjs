@@ -3,7 +3,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
-import { waitForMigration } from '../lib/qmp.mjs';
+import { loggedQmp, machineTypeOf, waitForMigration } from '../lib/qmp.mjs';
 import { shQuote, startQemu } from '../lib/qemu.mjs';
 import { QEMU, ROOT, ROOT_VAR, WORK, host, log, sleep } from './context.mjs';
 
@@ -53,18 +53,9 @@ export async function makeFixture(spec) {
   const inside = `${WORK}/${spec.file}`;
   rmSync(host(inside), { force: true });
   const q = await startChrootQemu(spec.binary, spec.args);
-  const qmpLog = [];
-  const run = async (execute, args) => {
-    qmpLog.push(args === undefined ? { execute } : { execute, arguments: args });
-    try {
-      return await q.qmp.execute(execute, args);
-    } catch (e) {
-      throw Object.assign(new Error(`${spec.file}: QMP ${execute} failed: ${e.message}\n${q.stderr()}`), { qmpError: e.message });
-    }
-  };
+  const { run, log: qmpLog } = loggedQmp(q, spec.file);
   try {
-    const machines = await q.qmp.execute('query-machines'); // read-only, resolves the alias
-    const mt = machines.find((m) => m.name === spec.machine || m.alias === spec.machine)?.name ?? null;
+    const mt = await machineTypeOf(q.qmp, spec.machine); // read-only, resolves the alias
     if (spec.kind === 'devstate') {
       await run('xen-save-devices-state', { filename: inside, live: false });
     } else {

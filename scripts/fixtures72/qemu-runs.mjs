@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { waitForMigration } from '../lib/qmp.mjs';
+import { loggedQmp, waitForMigration } from '../lib/qmp.mjs';
 import { REPO_ROOT, loadIntoQemu, shQuote, startQemu } from '../lib/qemu.mjs';
 import { FIX, FIX_REL, REGS_ARM, REGS_ARM_ADDR, REGS_X86, sha256 } from './config.mjs';
 
@@ -72,15 +72,7 @@ export const commandLine = (binary, args) =>
   [binary, ...args, '-qmp', 'unix:<tmpdir>/qmp.sock,server=on,wait=off'].map(shQuote).join(' ');
 async function qemuSession(spec, fn) {
   const q = await startQemu(spec.binary, spec.args, { cwd: REPO_ROOT });
-  const qmpLog = [];
-  const run = async (execute, args) => {
-    qmpLog.push(args === undefined ? { execute } : { execute, arguments: args });
-    try {
-      return await q.qmp.execute(execute, args);
-    } catch (e) {
-      throw new Error(`${spec.file}: QMP ${execute} failed: ${e.message}\n${q.stderr()}`);
-    }
-  };
+  const { run, log: qmpLog } = loggedQmp(q, spec.file);
   try {
     const result = await fn(run, q, qmpLog);
     await q.qmp.execute('quit').catch(() => {});

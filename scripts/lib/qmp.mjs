@@ -84,3 +84,32 @@ export async function waitForMigration(qmp, { timeoutMs = 120_000 } = {}) {
     await sleep(50);
   }
 }
+
+/**
+ * A QMP runner that records each command it sends, as the fixture manifests list them (qmpLog):
+ * `{ execute, arguments? }`, in order. `file`: when given, a failed command throws
+ * "FILE: QMP CMD failed: QMP's message" with QEMU's stderr (and .qmpError, QMP's message alone);
+ * without it, QMP's own error. `q` is what startQemu resolves to.
+ */
+export function loggedQmp(q, file) {
+  const log = [];
+  const run = async (execute, args) => {
+    log.push(args === undefined ? { execute } : { execute, arguments: args });
+    if (file === undefined) return q.qmp.execute(execute, args);
+    try {
+      return await q.qmp.execute(execute, args);
+    } catch (e) {
+      throw Object.assign(new Error(`${file}: QMP ${execute} failed: ${e.message}\n${q.stderr()}`), { qmpError: e.message });
+    }
+  };
+  return { run, log };
+}
+
+/**
+ * The machine type `machine` (a name, or an alias such as pc) resolves to in this QEMU, or null.
+ * Read-only (query-machines), so not part of a fixture's recorded recipe.
+ */
+export async function machineTypeOf(qmp, machine) {
+  const machines = await qmp.execute('query-machines');
+  return machines.find((m) => m.name === machine || m.alias === machine)?.name ?? null;
+}

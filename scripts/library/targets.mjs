@@ -6,103 +6,85 @@ import { join } from 'node:path';
 // ------------------------------------------------------------------------------------------------
 // Targets and built-in option combinations
 
+// Combinations several machines are probed with, written once.
+const SMP2 = { name: 'smp2', smp: '2' };
+const CPU_MAX = { name: 'cpu-max', cpu: 'max' };
+const CPU_MAX_SMP2 = { name: 'cpu-max-smp2', cpu: 'max', smp: '2' };
+const DEFAULTS = { name: 'defaults', nodefaults: false };
+const GIC_V3_SMP2 = { name: 'gic-v3-smp2', smp: '2', machineOpts: ['gic-version=3'] };
+/** `combo` with the guest left running `ms` milliseconds before the save: run-NAME. */
+const running = (ms, combo) => ({ ...combo, name: `run-${combo.name}`, run: ms });
+
+/**
+ * A probe target: machine `id` of `binary` with the base configuration and the combinations
+ * probed beside it; `cpuProbes`: every CPU model is probed too.
+ */
+const target = (id, binary, base, cpuProbes, combos) => ({ id, binary, base, cpuProbes, combos });
+
 /**
  * A probe configuration. Built into a QEMU command line by buildArgs().
  * machine: -M value (plus machineOpts), mem: -m value, cpu/smp optional, nodefaults (default true),
  * extra: additional raw args, device: {type, opts[]} or null, providers: bus names added.
  */
 export const TARGETS = [
-  {
-    id: 'x86_64-pc',
-    binary: 'qemu-system-x86_64',
-    base: { machine: 'pc', mem: '64' },
-    cpuProbes: true,
-    combos: [
-      { name: 'smp2', smp: '2' },
-      { name: 'smp4-sockets2', smp: '4,sockets=2,cores=2' },
-      { name: 'cpu-max', cpu: 'max' },
-      { name: 'cpu-max-smp2', cpu: 'max', smp: '2' },
-      { name: 'defaults', nodefaults: false },
-      { name: 'defaults-usb-user-net', nodefaults: false, machineOpts: ['usb=on'], extra: ['-netdev', 'user,id=n0', '-device', 'e1000,netdev=n0'] },
-      { name: 'hpet-off', machineOpts: ['hpet=off'] },
-      { name: 'acpi-off', machineOpts: ['acpi=off'] },
-      { name: 'vmport-on', machineOpts: ['vmport=on'] },
-      { name: 'std-vga-usb-tablet', extra: ['-vga', 'std', '-usb', '-device', 'usb-tablet'] },
-      { name: 'cirrus-vga', extra: ['-vga', 'cirrus'] },
-      { name: 'pc-i440fx-5.2', machine: 'pc-i440fx-5.2' },
-      { name: 'pc-i440fx-3.1', machine: 'pc-i440fx-3.1', nodefaults: false },
-      { name: 'pc-i440fx-2.3', machine: 'pc-i440fx-2.3', nodefaults: false },
-      { name: 'isapc', machine: 'isapc', nodefaults: false },
-      { name: 'run-smp2', smp: '2', run: 300 },
-      { name: 'run-defaults', nodefaults: false, run: 300 },
-    ],
-  },
-  {
-    id: 'x86_64-q35',
-    binary: 'qemu-system-x86_64',
-    base: { machine: 'q35', mem: '64' },
-    cpuProbes: false,
-    combos: [
-      { name: 'smp2', smp: '2' },
-      { name: 'cpu-max', cpu: 'max' },
-      { name: 'defaults', nodefaults: false },
-      { name: 'smm-off', machineOpts: ['smm=off'] },
-      { name: 'pc-q35-5.2', machine: 'pc-q35-5.2', nodefaults: false },
-      { name: 'intel-iommu', machineOpts: ['kernel-irqchip=split'], extra: ['-device', 'intel-iommu,intremap=on'] },
-      { name: 'run-smp2', smp: '2', run: 300 },
-      { name: 'run-defaults', nodefaults: false, run: 300 },
-    ],
-  },
-  {
-    id: 'aarch64-virt',
-    binary: 'qemu-system-aarch64',
-    base: { machine: 'virt', cpu: 'cortex-a57', mem: '128' },
-    cpuProbes: true,
-    combos: [
-      { name: 'smp2', smp: '2' },
-      { name: 'cpu-max', cpu: 'max' },
-      { name: 'cpu-max-smp2', cpu: 'max', smp: '2' },
-      { name: 'defaults', nodefaults: false },
-      { name: 'gic-v3', machineOpts: ['gic-version=3'] },
-      { name: 'gic-v3-its-off', machineOpts: ['gic-version=3', 'its=off'] },
-      { name: 'cpu-max-gic-v3-el2', cpu: 'max', machineOpts: ['gic-version=3', 'virtualization=on'] },
-      { name: 'cpu-max-secure', cpu: 'max', machineOpts: ['secure=on'] },
-      { name: 'acpi-off', machineOpts: ['acpi=off'] },
-      { name: 'virt-6.2', machine: 'virt-6.2' },
-      { name: 'firmware', extra: ['-bios', '@FIRMWARE@'] },
-      { name: 'firmware-defaults', nodefaults: false, extra: ['-bios', '@FIRMWARE@'] },
-      { name: 'gic-v2', machineOpts: ['gic-version=2'] },
-      { name: 'gic-v3-smp2', smp: '2', machineOpts: ['gic-version=3'] },
-      { name: 'gic-v3-defaults', nodefaults: false, machineOpts: ['gic-version=3'] },
-      { name: 'cpu-max-gic-v3-smp2', cpu: 'max', smp: '2', machineOpts: ['gic-version=3'] },
-      { name: 'run-smp2', smp: '2', run: 200 },
-      { name: 'run-gic-v3-smp2', smp: '2', machineOpts: ['gic-version=3'], run: 200 },
-    ],
-  },
-  {
-    // hw/ppc/spapr.c: the PCI host bridge and the VIO bus are built in, so PCI and spapr-vio devices plug in directly.
-    id: 'ppc64-pseries',
-    binary: 'qemu-system-ppc64',
-    base: { machine: 'pseries', mem: '512' },
-    cpuProbes: false,
-    combos: [
-      { name: 'smp2', smp: '2' },
-      { name: 'defaults', nodefaults: false },
-      { name: 'vga-usb', extra: ['-vga', 'std', '-usb', '-device', 'usb-kbd'] },
-      { name: 'run-smp2', smp: '2', run: 300 },
-    ],
-  },
-  {
-    // hw/s390x/s390-virtio-ccw.c: virtio devices sit on the virtual channel subsystem (virtio-*-ccw); PCI is zPCI.
-    id: 's390x-ccw',
-    binary: 'qemu-system-s390x',
-    base: { machine: 's390-ccw-virtio', mem: '256' },
-    cpuProbes: false,
-    combos: [
-      { name: 'smp2', smp: '2' },
-      { name: 'defaults', nodefaults: false },
-    ],
-  },
+  target('x86_64-pc', 'qemu-system-x86_64', { machine: 'pc', mem: '64' }, true, [
+    SMP2,
+    { name: 'smp4-sockets2', smp: '4,sockets=2,cores=2' },
+    CPU_MAX,
+    CPU_MAX_SMP2,
+    DEFAULTS,
+    { name: 'defaults-usb-user-net', nodefaults: false, machineOpts: ['usb=on'], extra: ['-netdev', 'user,id=n0', '-device', 'e1000,netdev=n0'] },
+    { name: 'hpet-off', machineOpts: ['hpet=off'] },
+    { name: 'acpi-off', machineOpts: ['acpi=off'] },
+    { name: 'vmport-on', machineOpts: ['vmport=on'] },
+    { name: 'std-vga-usb-tablet', extra: ['-vga', 'std', '-usb', '-device', 'usb-tablet'] },
+    { name: 'cirrus-vga', extra: ['-vga', 'cirrus'] },
+    { name: 'pc-i440fx-5.2', machine: 'pc-i440fx-5.2' },
+    { name: 'pc-i440fx-3.1', machine: 'pc-i440fx-3.1', nodefaults: false },
+    { name: 'pc-i440fx-2.3', machine: 'pc-i440fx-2.3', nodefaults: false },
+    { name: 'isapc', machine: 'isapc', nodefaults: false },
+    running(300, SMP2),
+    running(300, DEFAULTS),
+  ]),
+  target('x86_64-q35', 'qemu-system-x86_64', { machine: 'q35', mem: '64' }, false, [
+    SMP2,
+    CPU_MAX,
+    DEFAULTS,
+    { name: 'smm-off', machineOpts: ['smm=off'] },
+    { name: 'pc-q35-5.2', machine: 'pc-q35-5.2', nodefaults: false },
+    { name: 'intel-iommu', machineOpts: ['kernel-irqchip=split'], extra: ['-device', 'intel-iommu,intremap=on'] },
+    running(300, SMP2),
+    running(300, DEFAULTS),
+  ]),
+  target('aarch64-virt', 'qemu-system-aarch64', { machine: 'virt', cpu: 'cortex-a57', mem: '128' }, true, [
+    SMP2,
+    CPU_MAX,
+    CPU_MAX_SMP2,
+    DEFAULTS,
+    { name: 'gic-v3', machineOpts: ['gic-version=3'] },
+    { name: 'gic-v3-its-off', machineOpts: ['gic-version=3', 'its=off'] },
+    { name: 'cpu-max-gic-v3-el2', cpu: 'max', machineOpts: ['gic-version=3', 'virtualization=on'] },
+    { name: 'cpu-max-secure', cpu: 'max', machineOpts: ['secure=on'] },
+    { name: 'acpi-off', machineOpts: ['acpi=off'] },
+    { name: 'virt-6.2', machine: 'virt-6.2' },
+    { name: 'firmware', extra: ['-bios', '@FIRMWARE@'] },
+    { name: 'firmware-defaults', nodefaults: false, extra: ['-bios', '@FIRMWARE@'] },
+    { name: 'gic-v2', machineOpts: ['gic-version=2'] },
+    GIC_V3_SMP2,
+    { name: 'gic-v3-defaults', nodefaults: false, machineOpts: ['gic-version=3'] },
+    { name: 'cpu-max-gic-v3-smp2', cpu: 'max', smp: '2', machineOpts: ['gic-version=3'] },
+    running(200, SMP2),
+    running(200, GIC_V3_SMP2),
+  ]),
+  // hw/ppc/spapr.c: the PCI host bridge and the VIO bus are built in, so PCI and spapr-vio devices plug in directly.
+  target('ppc64-pseries', 'qemu-system-ppc64', { machine: 'pseries', mem: '512' }, false, [
+    SMP2,
+    DEFAULTS,
+    { name: 'vga-usb', extra: ['-vga', 'std', '-usb', '-device', 'usb-kbd'] },
+    running(300, SMP2),
+  ]),
+  // hw/s390x/s390-virtio-ccw.c: virtio devices sit on the virtual channel subsystem (virtio-*-ccw); PCI is zPCI.
+  target('s390x-ccw', 'qemu-system-s390x', { machine: 's390-ccw-virtio', mem: '256' }, false, [SMP2, DEFAULTS]),
 ];
 
 // ------------------------------------------------------------------------------------------------

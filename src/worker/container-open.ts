@@ -6,6 +6,7 @@
 // the stream unchanged. The spill is removed when the file is closed or replaced.
 
 import { blobSource, type ByteSource } from '../format/byte-source.ts';
+import { blockReads } from '../format/block-reads.ts';
 import { makeProblem } from '../format/errors.ts';
 import { inflate } from '../format/container/inflate.ts';
 import { qcow2StateSource } from '../format/container/qcow2.ts';
@@ -46,38 +47,12 @@ async function qcow2StateBlob(file: Blob, source: ByteSource, info: ContainerInf
   return new Blob(parts);
 }
 
-/** Reads up to this size are kept for the rest of the open (headers, snapshot table, L1/L2 tables). */
-const REMEMBER_UP_TO = 256 * 1024;
-
-/**
- * The container's small reads made once per open: the three sniffers each read the first bytes,
- * and the qcow2 state reads the header, snapshot table and L1/L2 tables again after the sniff.
- * Every Blob read in a worker is a round trip to the browser's file thread (5-30 ms each on a
- * busy machine), and the snapshot list waits for them. Callers only read the bytes they get.
- */
-function rememberReads(source: ByteSource): ByteSource {
-  const seen = new Map<string, Promise<Uint8Array>>();
-  return {
-    size: source.size,
-    read(offset, length) {
-      if (length > REMEMBER_UP_TO) return source.read(offset, length);
-      const key = `${offset}:${length}`;
-      let r = seen.get(key);
-      if (!r) {
-        r = source.read(offset, length);
-        seen.set(key, r);
-        r.catch(() => seen.delete(key));
-      }
-      return r;
-    },
-  };
-}
-
 /** `onInfo`: the container's records as soon as they are read, before any stream is prepared. */
 export async function openContainer(file: Blob, opts: { signal?: AbortSignal; snapshot?: string; onProgress?(consumed: number, total: number, produced: number): void; onInfo?(info: ContainerInfo): void } = {}): Promise<OpenedContainer> {
   const plain = blobSource(file);
-  const source = rememberReads(plain);
-  const info = await sniffContainer(source, { snapshot: opts.snapshot });
+  const source = blockReads(plain);
+  // A qcow2 image's snapshot list goes to the page as soon as its table is read (onList).
+  const info = await sniffContainer(source, { snapshot: opts.snapshot, onList: opts.onInfo });
   if (info) opts.onInfo?.(info);
   const none = async () => undefined;
   if (!info) return { inner: file, info, close: none };

@@ -2,6 +2,7 @@
 // guest shows the edit. Runs where virsh and libvirtd exist (.ci/run starts the daemon with
 // scripts/libvirt/libvirt.sh; started here if it is not running, and then stopped again).
 import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,6 @@ import { ask } from './test-support.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/vmstate-explorer.js');
 const SCRIPT = join(import.meta.dirname, '../../scripts/libvirt/libvirt.sh');
-const GUEST = 'vmx-fixture';
 const virsh = (...args: string[]) => spawnSync('virsh', ['-q', '-c', 'qemu:///system', ...args], { encoding: 'utf8', timeout: 60_000 });
 const reachable = () => existsSync('/usr/bin/virsh') && virsh('version').status === 0;
 let startedHere = false;
@@ -30,20 +30,43 @@ const image = (name: string) => {
   writeFileSync(path, bytesOf(name));
   return path;
 };
+/**
+ * The restored guest. CI runs one suite at a time and restores the images as libvirt wrote them
+ * (guest vmx-fixture). Elsewhere the runs of several worktrees share one libvirt daemon, and one
+ * run's `virsh destroy vmx-fixture` killed another's guest mid-test: each run names its guest
+ * anew (as long as vmx-fixture, so the XML keeps its room; with its own UUID) in the image's XML,
+ * through our CLI, before restoring. `virsh restore --xml` cannot do it: libvirt's ABI check
+ * (virDomainDefCheckABIStability) refuses another name or UUID.
+ */
+const GUEST = process.env.CI ? 'vmx-fixture' : `vmx-${randomBytes(4).toString('hex').slice(0, 7)}`;
+const UUID = randomUUID();
 const destroy = () => virsh('destroy', GUEST);
+
+/** `file` with this run's guest name and UUID in its XML (itself in CI). */
+function named(file: string): string {
+  if (GUEST === 'vmx-fixture') return file;
+  const xml = cli('xml', file).stdout.replace('<name>vmx-fixture</name>', `<name>${GUEST}</name>`).replace(/<uuid>[^<]*<\/uuid>/, `<uuid>${UUID}</uuid>`);
+  const path = join(dir, `${GUEST}.xml`);
+  writeFileSync(path, xml);
+  const out = `${file}.${GUEST}`;
+  const r = cli('set', file, `libvirt/xml=@${path}`, '-o', out);
+  if (r.status !== 0) throw new Error(`renaming the guest in ${file} to ${GUEST}: ${r.stderr}`);
+  return out;
+}
 
 beforeAll(() => destroy());
 afterAll(() => {
   destroy();
   rmSync(dir, { recursive: true, force: true });
-  if (startedHere) execFileSync('bash', [SCRIPT, 'stop']);
+  // Another run's guests may still need the daemon this run started: the last one out stops it.
+  if (startedHere && !virsh('list', '--name').stdout.trim()) execFileSync('bash', [SCRIPT, 'stop']);
 });
 
 // In CI (.ci/run installs and starts libvirt) a missing libvirt is a failure, not a skip.
 describe.skipIf(!available && !process.env.CI)('virsh restore of images edited by the CLI', { timeout: 120_000 }, () => {
   async function restore(file: string): Promise<void> {
     destroy();
-    const r = virsh('restore', file);
+    const r = virsh('restore', named(file));
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
   }

@@ -13,6 +13,7 @@ import { scanStream } from '../format/scan.ts';
 import { findField } from '../format/edit/find.ts';
 import { FIXTURE_DIR } from '../format/testing/fixtures.ts';
 import { openQcow2, vmStateSource } from '../format/qcow2/index.ts';
+import type { ContainerInfo } from '../format/container/types.ts';
 import { handle } from './handle.ts';
 import { Session } from './session.ts';
 import { appliedFile as applied, ask, downloadBytes as download } from './test-support.ts';
@@ -59,16 +60,24 @@ describe('qcow2 images in the worker', { timeout: 60_000 }, () => {
     expect((await ask(s, { type: 'bytes', generation: f0.generation, offset: 0, length: 4 })).bytes.length).toBe(4);
   });
 
-  it('sends the snapshot list before the VM state is scanned', async () => {
+  it('sends the snapshot list before the snapshot\'s clusters are mapped, then the mapped VM state, before the scan', async () => {
     const events: string[] = [];
+    const lists: ContainerInfo[] = [];
     const s = new Session();
     await handle(s, 7, { type: 'open', file: new Blob([image as Uint8Array<ArrayBuffer>]), name: 'pc-v3.qcow2', snapshot: 'before' }, (m) => {
       events.push(m.kind === 'event' ? m.event.type : 'reply');
-      if (m.kind === 'event' && m.event.type === 'container') expect(m.event.container.qcow2!.snapshots.map((x) => x.name)).toEqual(['before', 'after', 'disk-only']);
+      if (m.kind === 'event' && m.event.type === 'container') lists.push(m.event.container);
     });
-    expect(events[0]).toBe('container');
-    expect(events.filter((e) => e === 'container')).toHaveLength(1);
-    expect(events.indexOf('devices')).toBeGreaterThan(0);
+    expect(events.slice(0, 2)).toEqual(['container', 'container']);
+    expect(events.filter((e) => e === 'container')).toHaveLength(2);
+    for (const c of lists) expect(c.qcow2!.snapshots.map((x) => x.name)).toEqual(['before', 'after', 'disk-only']);
+    // First the list alone: "before" about to open, nothing mapped; then its extents, chosen.
+    expect(lists[0].qcow2).toMatchObject({ opening: 0, extents: [] });
+    expect(lists[0].qcow2!.chosen).toBeUndefined();
+    expect(lists[1].qcow2!.chosen).toBe(0);
+    expect(lists[1].qcow2!.opening).toBeUndefined();
+    expect(lists[1].qcow2!.extents.length).toBeGreaterThan(0);
+    expect(events.indexOf('devices')).toBeGreaterThan(1);
     expect(events.at(-1)).toBe('reply');
   });
 

@@ -15,6 +15,11 @@ export interface Qcow2Info {
   snapshots: Qcow2Snapshot[];
   /** Index of the snapshot whose VM state is open, if any. */
   chosen?: number;
+  /**
+   * Index of the snapshot about to open, in the early list only (readQcow2's `onList`): its
+   * clusters are not mapped yet, so it is neither `chosen` nor refused.
+   */
+  opening?: number;
   /** Where the open VM state lies in the image, in VM-state order. */
   extents: Extent[];
   /** VM-state bytes not stored as plain data clusters (zero, unallocated or compressed clusters). */
@@ -26,7 +31,19 @@ export function defaultSnapshot(snapshots: Qcow2Snapshot[]): Qcow2Snapshot | und
   return [...snapshots].reverse().find((s) => s.vmStateSize > 0);
 }
 
-export async function readQcow2(source: ByteSource, opts: { snapshot?: string } = {}): Promise<ContainerInfo | null> {
+export interface ReadQcow2Options {
+  snapshot?: string;
+  /**
+   * Called with a copy of the info once the header and snapshot table are read, before the chosen
+   * snapshot's L1/L2 tables are: the list needs nothing more, and mapping a GiB of VM state takes
+   * several more reads (each a round trip to the browser's file thread in the worker).
+   */
+  onList?(info: ContainerInfo): void;
+  /** Stop at the list (qcow2List): no cluster of the VM state is mapped. */
+  listOnly?: boolean;
+}
+
+export async function readQcow2(source: ByteSource, opts: ReadQcow2Options = {}): Promise<ContainerInfo | null> {
   if (!isQcow2(await source.read(0, 4))) return null;
   const info: ContainerInfo = { kind: 'qcow2', title: 'qcow2 disk image', fileSize: source.size, records: [], inner: { offset: 0, size: 0, codec: 'mapped' }, problems: [] };
   try {
@@ -46,6 +63,9 @@ export async function readQcow2(source: ByteSource, opts: { snapshot?: string } 
       info.problems.push(makeProblem('bad-container', snap.entryOffset, `snapshot ${quoted(snap.name)} is disk-only: it holds no VM state`));
       return info;
     }
+    const list = () => listed({ ...info, title: `${info.title}: opening snapshot ${quoted(snap.name)} (id ${escapeText(snap.id)})`, qcow2: { ...q, snapshots: [...q.snapshots], opening: snap.index }, records: [...info.records], problems: [...info.problems] }, source.size);
+    if (opts.listOnly) return list();
+    opts.onList?.(list());
     const state = vmStateSource(source, img, snap);
     q.extents = await state.extents();
     // Chosen only once every cluster of the state maps: a table that points outside the image
@@ -61,7 +81,11 @@ export async function readQcow2(source: ByteSource, opts: { snapshot?: string } 
     if (!(e instanceof DecodeError)) throw e;
     info.problems.push(e.toProblem());
   }
-  // The rest of the image (disk clusters, tables) is one record per gap, so every byte is listed.
+  return listed(info, source.size);
+}
+
+/** `info` with the rest of the image (disk clusters, tables) as one record per gap, so every byte is listed. */
+function listed(info: ContainerInfo, fileSize: number): ContainerInfo {
   info.records.sort((a, b) => a.offset - b.offset);
   const gaps: ContainerRecord[] = [];
   let at = 0;
@@ -69,9 +93,17 @@ export async function readQcow2(source: ByteSource, opts: { snapshot?: string } 
     if (r.offset > at) gaps.push({ kind: 'record', title: 'disk clusters and tables', offset: at, size: r.offset - at, problems: [] });
     at = Math.max(at, r.offset + r.size);
   }
-  if (at < source.size) gaps.push({ kind: 'record', title: 'disk clusters and tables', offset: at, size: source.size - at, problems: [] });
+  if (at < fileSize) gaps.push({ kind: 'record', title: 'disk clusters and tables', offset: at, size: fileSize - at, problems: [] });
   info.records = [...info.records, ...gaps].sort((a, b) => a.offset - b.offset);
   return info;
+}
+
+/**
+ * The header and snapshot table alone, with the snapshot that would open marked `opening` (null
+ * for no qcow2 image): what the page shows before the worker has mapped any cluster.
+ */
+export function qcow2List(source: ByteSource, snapshot?: string): Promise<ContainerInfo | null> {
+  return readQcow2(source, { snapshot, listOnly: true });
 }
 
 /** The open snapshot's VM state as a ByteSource over the image (read through its own L1/L2 tables). */

@@ -10,6 +10,8 @@ import type { ContainerInfo } from './types.ts';
 export interface SniffOptions {
   /** qcow2: the snapshot whose VM state to open (name, id or #N); default the newest with one. */
   snapshot?: string;
+  /** qcow2: the snapshot list as soon as the table is read (qcow2.ts ReadQcow2Options.onList). */
+  onList?(info: ContainerInfo): void;
 }
 
 const READERS: ((source: ByteSource, opts: SniffOptions) => Promise<ContainerInfo | null>)[] = [readLibvirt, readXl, readQcow2];

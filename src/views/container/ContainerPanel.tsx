@@ -12,6 +12,7 @@ const hex = (n: number) => `0x${n.toString(16)}`;
 
 /** Where the offsets of the panes below lie in the file: both coordinates, labelled. */
 function coordinates(c: ContainerInfo): string {
+  if (c.inner.codec === 'mapped' && c.qcow2?.opening !== undefined) return 'Offsets in the section table, fields and hex view will be VM-state offsets, with the image file offset beside them; the snapshot\'s clusters are being mapped.';
   if (c.inner.codec === 'mapped') return `Offsets in the section table, fields and hex view are VM-state offsets; the status line, the hex view's hover line, the inspector, the field offsets' tooltips and the problems give the image file offset beside them (the VM state lies in the ${c.qcow2?.extents.length ?? 0} extent(s) listed above).`;
   if (c.inner.codec === 'raw') return `Offsets in the section table, fields and hex view are stream offsets: file offset = stream offset + ${hex(c.inner.offset)}.`;
   return `Offsets in the section table, fields and hex view are in the decompressed stream (${c.streamSize ?? '?'} bytes); the file holds it ${c.inner.codec}-compressed at file offset ${hex(c.inner.offset)} (${c.inner.size} bytes).`;

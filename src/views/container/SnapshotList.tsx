@@ -18,7 +18,8 @@ function vmClock(ns: number): string {
  * A qcow2 image's snapshots as `qemu-img snapshot -l` lists them. Each row's button opens that
  * snapshot's VM state in the explorer (a button: Tab reaches it, Enter or Space presses it); the
  * open one is marked; a disk-only snapshot says why it cannot be opened, and pressing its button
- * says so again where the person looks.
+ * says so again where the person looks. The list comes before the chosen snapshot's clusters are
+ * mapped (store/early-list.ts): that snapshot is marked "opening…" until the worker has them.
  */
 export function SnapshotList({ info }: { info: Qcow2Info }) {
   const choose = useExplorer((s) => s.chooseSnapshot);
@@ -47,6 +48,8 @@ export function SnapshotList({ info }: { info: Qcow2Info }) {
                 <td>
                   {open ? (
                     <strong>open</strong>
+                  ) : s.index === info.opening ? (
+                    <em>opening…</em>
                   ) : (
                     <button
                       type="button"
