@@ -2,8 +2,8 @@
 // savevm snapshots (bench-inputs.ts qcow2Input, ~1 GiB VM state each), opened in the production
 // build in headless Chromium. Two figures, each the median of fresh pages:
 //   - the snapshot list: the file input's change event to the frame that paints the first row of
-//     the "Snapshots" table (the page reads the header and snapshot table itself, store/early-list.ts;
-//     the worker's list comes too, before it maps the snapshot's clusters);
+//     the "Snapshots" table (the worker sends the list before it maps the snapshot's clusters or
+//     scans any VM state; the page never parses the file itself);
 //   - choosing a snapshot: the click on "Open snapshot before" to the frame that paints the first
 //     device section (a FULL row) of that snapshot's VM state (devices first, before the scan).
 import { statSync } from 'node:fs';
@@ -95,7 +95,7 @@ export function printQcow2(path: string, f: Qcow2Figures, targets: { what: strin
   const choose = median(f.chooseMs);
   console.log(`\nqcow2 image of a 4 GiB guest (${(statSync(path).size / MiB).toFixed(0)} MiB, 2 savevm snapshots of ~1 GiB VM state), ${f.listMs.length} fresh pages:`);
   console.log(`  change event to the frame with the snapshot list:         ${f.listMs.map(fmtMs).join(', ')}; median ${fmtMs(list)}`);
-  console.log(`    (the page reads the list itself: store/early-list.ts) change to open posted ${f.postMs.map(fmtMs).join(', ')}; posted to the worker's first container event ${f.containerMs.map(fmtMs).join(', ')}`);
+  console.log(`    of which change to open posted ${f.postMs.map(fmtMs).join(', ')}; posted to the worker's first container event ${f.containerMs.map(fmtMs).join(', ')}`);
   console.log(`  change event to the default snapshot fully open:          ${f.firstOpenMs.map(fmtMs).join(', ')}`);
   console.log(`  click "Open snapshot before" to its first device section: ${f.chooseMs.map(fmtMs).join(', ')}; median ${fmtMs(choose)}`);
   console.log(`    of which click to: open posted ${f.chooseSteps.map((x) => fmtMs(x.posted)).join(', ')}; container event ${f.chooseSteps.map((x) => fmtMs(x.container)).join(', ')}; devices-first event ${f.chooseSteps.map((x) => fmtMs(x.devices)).join(', ')}`);

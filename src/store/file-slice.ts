@@ -2,7 +2,6 @@
 
 import type { StreamModel } from '../format/model.ts';
 import { isCancelled, type Pending } from '../worker/client.ts';
-import { earlySnapshotList } from './early-list.ts';
 import type { EarlyModelEvent, OpenedFile, Replies } from '../worker/protocol.ts';
 import { busyReason, verdict } from './action-guard.ts';
 import { adopt, NO_EDITS } from './adopt.ts';
@@ -169,9 +168,6 @@ export const createFileSlice = (deps: StoreDeps): Slice<FileSlice> => (set, get)
     async openFile(file, name, opts = {}) {
       const cur = get().file;
       if (cur && !opts.confirmed && get().hasUnsavedEdits() && !deps.confirm(`Discard the unsaved edits to ${cur.name} and open ${name}?`)) return;
-      // A qcow2 image's list, read here: it need not wait for the worker (early-list.ts). Asked
-      // first, so its two reads are ahead of the worker's in the browser's file queue.
-      const list = earlySnapshotList(file, opts.snapshot);
       // The previous file goes away now: a long scan must not look like the old file is current.
       // Its last reveal goes too: the new file's hex view would otherwise open at that offset.
       get().bytes?.dispose();
@@ -183,11 +179,7 @@ export const createFileSlice = (deps: StoreDeps): Slice<FileSlice> => (set, get)
       set({ file: null, model: null, bytes: null, partial: false, edits: NO_EDITS, savedGeneration: null, reveal: null, container: null, containerEdited: false, openedBlob: file });
       get().clearSelection();
       const replaced: Notice | null = lost ? { tone: 'info', text: `${name} replaced ${superseded} while it opened${lost}.` } : null;
-      const opened = await runScan('open', name, file.size, (onProgress, onEarlyModel) => {
-        const pending = deps.worker.request({ type: 'open', file, name, snapshot: opts.snapshot }, { onProgress, onEarlyModel });
-        void list.then((info) => info && !get().container && onEarlyModel({ type: 'container', id: pending.id, container: info }));
-        return pending;
-      }, replaced);
+      const opened = await runScan('open', name, file.size, (onProgress, onEarlyModel) => deps.worker.request({ type: 'open', file, name, snapshot: opts.snapshot }, { onProgress, onEarlyModel }), replaced);
       if (!opened) return;
       adopt(get, set, deps, opened, 'open');
       const notice = openedNotice(opened);

@@ -19,7 +19,7 @@ function vmClock(ns: number): string {
  * snapshot's VM state in the explorer (a button: Tab reaches it, Enter or Space presses it); the
  * open one is marked; a disk-only snapshot says why it cannot be opened, and pressing its button
  * says so again where the person looks. The list comes before the chosen snapshot's clusters are
- * mapped (store/early-list.ts): that snapshot is marked "opening…" until the worker has them.
+ * mapped (the worker sends it first: format/container/qcow2.ts onList): that snapshot is marked "opening…" until the worker has them.
  */
 export function SnapshotList({ info }: { info: Qcow2Info }) {
   const choose = useExplorer((s) => s.chooseSnapshot);
