@@ -70,7 +70,9 @@ async function child(): Promise<void> {
       gc();
       heap = process.memoryUsage().heapUsed - baseline;
     }
-    if (heap > heapMb * 2 ** 20) fault ??= `heap grew by ${(heap / 2 ** 20).toFixed(0)} MiB (limit ${heapMb})`;
+    // Every limit a case broke is reported: a case that keeps too much alive also spends CPU
+    // building it, and on a loaded machine that may pass the CPU limit too.
+    if (heap > heapMb * 2 ** 20) fault = [fault, `heap grew by ${(heap / 2 ** 20).toFixed(0)} MiB (limit ${heapMb})`].filter(Boolean).join('; ');
     if (fault) fault = `${c.input}: ${fault}\n  mutations: ${c.history.join(' | ')}`;
     process.send!({ type: 'done', i, ms, fault, heapMiB: heap / 2 ** 20 } satisfies Report);
     keep.fuzzKept = undefined;
