@@ -19,7 +19,7 @@ import { createGunzip } from 'node:zlib';
 import { Decompress } from 'fzstd';
 import * as xzModule from 'xz-decompress';
 import { openInput } from '../src/cli/container-open.ts';
-import { nodeDecoder } from '../src/cli/node-codecs.ts';
+import { GUNZIP_CHUNK, nodeDecoder } from '../src/cli/node-codecs.ts';
 import { fileSource } from '../src/cli/node-source.ts';
 import { decoderFor, type DecodingCodec } from '../src/format/container/codecs/decoder.ts';
 import { inflate } from '../src/format/container/inflate.ts';
@@ -66,9 +66,9 @@ async function alone(codec: DecodingCodec, data: Uint8Array, whole: boolean): Pr
   let n = 0;
   const pieces = whole ? [data] : Array.from({ length: Math.ceil(data.length / MiB) }, (_, i) => data.subarray(i * MiB, (i + 1) * MiB));
   if (codec === 'gzip') {
-    // The CLI's gzip is node:zlib (src/cli/node-codecs.ts).
+    // The CLI's gzip is node:zlib (src/cli/node-codecs.ts), with the CLI's output size per call.
     await new Promise<void>((res, rej) => {
-      const z = createGunzip({ chunkSize: 256 << 10 });
+      const z = createGunzip({ chunkSize: GUNZIP_CHUNK });
       z.on('data', (c: Buffer) => void (n += c.length)).on('end', res).on('error', rej);
       for (const p of pieces) z.write(p);
       z.end();

@@ -13,6 +13,7 @@ const CODECS = Object.keys(COMPRESSORS) as DecodingCodec[];
  * Decodes `input` pushed in pieces of the sizes `sizes()` returns; the output, concatenated. Each
  * piece is pushed from one reused buffer that is overwritten after the push, as inflate's reads
  * are (a chunk is valid only during its push): a decoder that kept a reference decodes garbage.
+ * Every other buffer is then detached, as the worker's BYOB reads detach theirs.
  */
 async function decode(codec: DecodingCodec, input: Uint8Array, sizes: () => number): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
@@ -24,6 +25,10 @@ async function decode(codec: DecodingCodec, input: Uint8Array, sizes: () => numb
     scratch.set(input.subarray(at, at + n));
     await d.push(scratch.subarray(0, n));
     scratch.fill(0xa5);
+    if ((at / n) % 2 < 1) {
+      structuredClone(scratch.buffer, { transfer: [scratch.buffer] });
+      scratch = new Uint8Array(0);
+    }
     at += n;
   }
   await d.end();

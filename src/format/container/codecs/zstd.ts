@@ -33,6 +33,7 @@ export async function zstdDecoder(emit: Emit): Promise<Decoder> {
   const { create64 } = await xxhash();
   const walker = new ZstdFrameWalker();
   const carry = new Carry();
+  let own = new Uint8Array(0);
   let consumed = 0;
   let produced = 0;
   let hash = create64();
@@ -67,7 +68,13 @@ export async function zstdDecoder(emit: Emit): Promise<Decoder> {
   return {
     // The whole read at once: fzstd gets whole blocks, and emits block by block anyway.
     slice: 1 << 20,
-    async push(chunk) {
+    async push(input) {
+      // A copy of our own: fzstd keeps an empty view of each piece's end, and joins it with the
+      // next piece later; a view of inflate's buffer would be detached by the next BYOB read
+      // (ByteSource.readInto), and joining it throws in the browser.
+      if (own.length < input.length) own = new Uint8Array(input.length);
+      own.set(input);
+      const chunk = own.subarray(0, input.length);
       walker.push(chunk, consumed);
       if (walker.lastCut < 0) {
         carry.add(chunk);
