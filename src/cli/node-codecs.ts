@@ -2,11 +2,16 @@
 // codecs): Node's own DecompressionStream decodes the same bytes but runs them through Web Streams
 // over a Duplex, about eight times slower than zlib's stream used directly (npm run bench). Every
 // other codec, and gzip in the worker, comes from format/container/codecs/decoder.ts.
-import { createGunzip } from 'node:zlib';
+import { createGunzip, type ZlibOptions } from 'node:zlib';
 import { CodecError, decoderFor, type Decoder, type DecodingCodec, type Emit } from '../format/container/codecs/decoder.ts';
 
+/** zlib's output per call: each call is a round trip to Node's thread pool. */
+export const GUNZIP_CHUNK = 1 << 20;
+
 export function nodeGzipDecoder(emit: Emit): Decoder {
-  const z = createGunzip({ chunkSize: 256 << 10 });
+  // Room for two pushes queued: zlib (on Node's thread pool) always has the next input while
+  // the next read comes in, instead of waiting for a round trip per push (npm run bench).
+  const z = createGunzip({ chunkSize: GUNZIP_CHUNK, writableHighWaterMark: 2 << 20 } as ZlibOptions); // passed on to its Transform
   let failure: { error: unknown } | undefined;
   let ending = false;
   let ended = false;
@@ -32,8 +37,9 @@ export function nodeGzipDecoder(emit: Emit): Decoder {
     slice: 1 << 20,
     async push(chunk) {
       check();
-      // The write callback comes once zlib has taken the chunk; a destroyed stream only closes.
-      await Promise.race([new Promise<void>((res) => z.write(chunk, () => res())), closed]);
+      // Copied: the chunk is reused after the push (Decoder.push) and zlib may still queue it.
+      // Past the high-water mark, wait until zlib has taken the queue; a destroyed stream only closes.
+      if (!z.write(Buffer.from(chunk))) await Promise.race([new Promise<void>((res) => z.once('drain', res)), closed]);
       check();
     },
     async end() {

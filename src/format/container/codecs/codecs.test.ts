@@ -9,13 +9,26 @@ import { CodecError, decoderFor, type DecodingCodec } from './decoder.ts';
 
 const CODECS = Object.keys(COMPRESSORS) as DecodingCodec[];
 
-/** Decodes `input` pushed in pieces of the sizes `sizes()` returns; the output, concatenated. */
+/**
+ * Decodes `input` pushed in pieces of the sizes `sizes()` returns; the output, concatenated. Each
+ * piece is pushed from one reused buffer that is overwritten after the push, as inflate's reads
+ * are (a chunk is valid only during its push): a decoder that kept a reference decodes garbage.
+ * Every other buffer is then detached, as the worker's BYOB reads detach theirs.
+ */
 async function decode(codec: DecodingCodec, input: Uint8Array, sizes: () => number): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   const d = await decoderFor(codec, (out) => parts.push(out.slice()));
+  let scratch = new Uint8Array(0);
   for (let at = 0; at < input.length; ) {
     const n = Math.min(input.length - at, sizes());
-    await d.push(input.subarray(at, at + n));
+    if (scratch.length < n) scratch = new Uint8Array(n);
+    scratch.set(input.subarray(at, at + n));
+    await d.push(scratch.subarray(0, n));
+    scratch.fill(0xa5);
+    if ((at / n) % 2 < 1) {
+      structuredClone(scratch.buffer, { transfer: [scratch.buffer] });
+      scratch = new Uint8Array(0);
+    }
     at += n;
   }
   await d.end();
@@ -40,6 +53,19 @@ describe('decoders against the real compressors', { timeout: 120_000 }, () => {
   it.each([['-1'], ['-3'], ['-9']])('lzop %s (LZO1X-1, LZO1X-1(15), LZO1X-999) decodes with its checksums verified', async (level) => {
     const packed = compressWith('lzop', data, [level]);
     expect(Buffer.from(await decode('lzop', packed, () => 1 << 18)).equals(Buffer.from(data))).toBe(true);
+  });
+
+  it('zstd: concatenated frames, tiny ones among them (a frame header next to a cut), in any chunking', async () => {
+    // `zstd` writes one frame per input; tiny frames sit within fzstd's 18-byte frame start.
+    const tiny = [new Uint8Array(0), new Uint8Array([7]), new Uint8Array(40).fill(3)];
+    const inputs = [stream.subarray(0, 300_000), ...tiny, randomBytes(200_000), ...tiny, stream.subarray(300_000)];
+    const packed = new Uint8Array(Buffer.concat(inputs.map((i) => compressWith('zstd', i))));
+    const want = Buffer.concat(inputs);
+    for (const seed of [1, 2, 3]) {
+      const rnd = prng(seed);
+      const out = await decode('zstd', packed, () => 1 + Math.floor(rnd() * (seed === 1 ? 40 : 140_000)));
+      expect(Buffer.from(out).equals(want), `seed ${seed}`).toBe(true);
+    }
   });
 
   it.each(CODECS)('%s: input cut short is a truncation, with the output before it kept', async (codec) => {

@@ -13,7 +13,11 @@ export type Emit = (out: Uint8Array) => void;
 export interface Decoder {
   /** Compressed bytes per push that keep one push's output small (a gzip chunk is inflated whole). */
   readonly slice: number;
-  /** Decodes the next compressed bytes; their output has gone to `emit` when this settles. */
+  /**
+   * Decodes the next compressed bytes; their output has gone to `emit` when this settles. `chunk`
+   * is valid only until then (inflate reads the file into two buffers in turn): a decoder copies
+   * what it keeps for later pushes.
+   */
   push(chunk: Uint8Array): Promise<void>;
   /** The input has ended: flushes the rest, and throws `CodecError` (truncated) if the stream is incomplete. */
   end(): Promise<void>;

@@ -2,6 +2,7 @@
 // a silently wrong byte. This walker reads the same compressed bytes alongside it (RFC 8878
 // §3.1.1: frame header, blocks of 3-byte headers, optional 4-byte XXH64 checksum) and says, block
 // by block, which frame each of fzstd's outputs belongs to and what checksum that frame carries.
+// It also says where fzstd can be fed a piece that it decodes to the end (zstd.ts).
 
 import { CodecError } from './decoder.ts';
 
@@ -13,15 +14,29 @@ export interface FrameEnd {
 }
 
 const MAGIC = 0xfd2fb528;
+/**
+ * fzstd waits for 18 bytes (the longest frame header) before it reads a frame's start, and keeps
+ * a reference to the piece it waited on; a cut this close to a frame's start is not clean.
+ */
+const FZSTD_FRAME_MIN = 18;
 
 export class ZstdFrameWalker {
   /** Frames whose last block has been seen, in order. */
   readonly ended: FrameEnd[] = [];
+  /**
+   * Clean cuts seen by the last push, as stream offsets (-1: none): ends of a block's data, at
+   * least FZSTD_FRAME_MIN bytes past its frame's start. Input pushed to fzstd up to a clean cut is
+   * decoded to its end; fzstd holds none of it for later.
+   */
+  firstCut = -1;
+  lastCut = -1;
   private pending: number[] = [];
   private need = 0; // bytes to skip before the next structure
+  private inBlock = false; // the bytes being skipped are a block's data
   private state: 'frame' | 'block' | 'checksum' = 'frame';
   private blocks = 0;
   private hasChecksum = false;
+  private frameStart = 0;
 
   /** True between frames: the input may end here. */
   get atFrameStart(): boolean {
@@ -29,17 +44,27 @@ export class ZstdFrameWalker {
   }
 
   push(chunk: Uint8Array, base: number): void {
+    this.firstCut = this.lastCut = -1;
     let i = 0;
     while (i < chunk.length) {
       if (this.need > 0) {
         const n = Math.min(this.need, chunk.length - i);
         this.need -= n;
         i += n;
+        if (this.need === 0 && this.inBlock) this.blockEnd(base + i);
         continue;
       }
+      if (this.pending.length === 0 && this.state === 'frame') this.frameStart = base + i;
       this.pending.push(chunk[i++]);
       this.step(base + i);
     }
+  }
+
+  private blockEnd(at: number): void {
+    this.inBlock = false;
+    if (at - this.frameStart < FZSTD_FRAME_MIN) return;
+    if (this.firstCut < 0) this.firstCut = at;
+    this.lastCut = at;
   }
 
   /** Consumes `pending` once it holds a whole header; `end` is the stream offset after it. */
@@ -73,6 +98,8 @@ export class ZstdFrameWalker {
       this.need = type === 1 ? 1 : h >>> 3;
       this.blocks++;
       this.pending = [];
+      this.inBlock = true;
+      if (this.need === 0) this.blockEnd(end);
       if (h & 1) {
         if (this.hasChecksum) this.state = 'checksum';
         else this.finish(null);

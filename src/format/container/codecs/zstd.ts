@@ -8,9 +8,32 @@ import xxhash from 'xxhash-wasm';
 import { CodecError, type Decoder, type Emit } from './decoder.ts';
 import { ZstdFrameWalker, type FrameEnd } from './zstd-frames.ts';
 
+/**
+ * The input after the last clean cut (see ZstdFrameWalker): a block cut by the chunk's end, kept
+ * in a buffer of our own because the chunk is reused after the push (Decoder.push).
+ */
+class Carry {
+  private buf = new Uint8Array(1 << 17);
+  length = 0;
+  add(bytes: Uint8Array): void {
+    if (this.length + bytes.length > this.buf.length) {
+      const next = new Uint8Array(Math.max(2 * this.buf.length, this.length + bytes.length));
+      next.set(this.view());
+      this.buf = next;
+    }
+    this.buf.set(bytes, this.length);
+    this.length += bytes.length;
+  }
+  view(): Uint8Array {
+    return this.buf.subarray(0, this.length);
+  }
+}
+
 export async function zstdDecoder(emit: Emit): Promise<Decoder> {
   const { create64 } = await xxhash();
   const walker = new ZstdFrameWalker();
+  const carry = new Carry();
+  let own = new Uint8Array(0);
   let consumed = 0;
   let produced = 0;
   let hash = create64();
@@ -43,15 +66,34 @@ export async function zstdDecoder(emit: Emit): Promise<Decoder> {
     }
   };
   return {
-    slice: 256 << 10,
-    async push(chunk) {
+    // The whole read at once: fzstd gets whole blocks, and emits block by block anyway.
+    slice: 1 << 20,
+    async push(input) {
+      // A copy of our own: fzstd keeps an empty view of each piece's end, and joins it with the
+      // next piece later; a view of inflate's buffer would be detached by the next BYOB read
+      // (ByteSource.readInto), and joining it throws in the browser.
+      if (own.length < input.length) own = new Uint8Array(input.length);
+      own.set(input);
+      const chunk = own.subarray(0, input.length);
       walker.push(chunk, consumed);
-      run(chunk, false);
+      if (walker.lastCut < 0) {
+        carry.add(chunk);
+      } else {
+        // fzstd decodes whole blocks straight from the chunk; a piece that ends inside a block
+        // would be kept by reference, and the next push would copy it with the whole next chunk.
+        const first = walker.firstCut - consumed;
+        const last = walker.lastCut - consumed;
+        if (carry.length) run(carry.view(), false); // kept by fzstd, joined with the next piece
+        run(chunk.subarray(0, first), false);
+        if (last > first) run(chunk.subarray(first, last), false);
+        carry.length = 0;
+        carry.add(chunk.subarray(last));
+      }
       consumed += chunk.length;
     },
     async end() {
       if (!walker.atFrameStart) throw new CodecError('zstd: the input ends inside a frame', consumed, true);
-      run(new Uint8Array(0), true);
+      run(carry.view(), true);
     },
     async cancel() {},
   };
