@@ -3,13 +3,15 @@
 // reflects one runtime state, so every variant is only a candidate: the section decoder keeps
 // the one whose end meets the footer or the next record. Each candidate knows the QEMU versions
 // and machines that wrote it (`describedBy`), so a decoded section tells which QEMU it fits.
-// How the JSON arrives (bundled, fetched, read from disk) is library-load.ts's and the callers' concern.
+// How the JSON arrives (bundled, fetched, read from disk) is library-load.ts's and the callers'
+// concern; how its parts are found by name is library-shelf.ts's.
 
 import type { DescriptionBody, DescriptionLibrary } from './descriptions.ts';
+import { jsonShelf, own, type LibraryHead, type LibraryShelf } from './library-shelf.ts';
 import type { VmdescField, VmsdDesc } from './vmdesc.ts';
 import { writerFacts, type VmstateFacts } from './vmstate-facts.ts';
 
-interface LibraryVariant {
+export interface LibraryVariant {
   fields: VmdescField[];
   subsections?: VmsdDesc[];
   /** `<target>:<probe>`, e.g. "x86_64-q35:(base)" (see vmdesc-library/README.md). */
@@ -22,15 +24,18 @@ export interface LibraryJson {
   version?: string;
   /** Per probe target: the machine type and, from its bare-machine probe, the order of its sections (by vmsd name). */
   targets?: Record<string, { machine: string | null; sectionOrder?: string[] }>;
-  vmsds: Record<string, { versions: Record<string, LibraryVariant[]>; subsections?: Record<string, VmsdDesc[]> }>;
+  vmsds: Record<string, VmsdEntry>;
   idstrAliases?: Record<string, string | string[]>;
-  oldStyle?: Record<string, { variants: { size: number; fields: VmdescField[]; seenIn?: string[] }[] }>;
+  oldStyle?: Record<string, OldStyleEntry>;
   /** -dump-vmstate facts of this QEMU for the architecture's machines (vmstate-facts.ts). */
   vmstate?: VmstateFacts;
 }
 
+export interface VmsdEntry { versions: Record<string, LibraryVariant[]>; subsections?: Record<string, VmsdDesc[]> }
+export interface OldStyleEntry { variants: { size: number; fields: VmdescField[]; seenIn?: string[] }[] }
+
 /** "7.2" from "7.2.22 (Debian …)". */
-export const libraryVersion = (json: LibraryJson): string => json.version ?? /^(\d+\.\d+)/.exec(json.qemu)?.[1] ?? json.qemu;
+export const libraryVersion = (json: Pick<LibraryJson, 'qemu' | 'version'>): string => json.version ?? /^(\d+\.\d+)/.exec(json.qemu)?.[1] ?? json.qemu;
 
 /** The versions and machines behind one merged candidate, as the page shows them. */
 function label(sources: Map<string, Set<string>>): string {
@@ -38,42 +43,56 @@ function label(sources: Map<string, Set<string>>): string {
 }
 
 export function createLibrary(input: LibraryJson | LibraryJson[]): DescriptionLibrary {
-  const jsons = Array.isArray(input) ? input : [input];
+  return libraryFromShelf(jsonShelf(Array.isArray(input) ? input : [input]));
+}
+
+/**
+ * The library over a shelf (library-shelf.ts): what a query needs is asked of the shelf by name, so
+ * a shelf that reads each name's parts on demand (the CLI's packed file) gives the same candidates,
+ * in the same order, as one holding every library parsed.
+ */
+export function libraryFromShelf(shelf: LibraryShelf): DescriptionLibrary {
+  const { heads } = shelf;
   const cache = new Map<string, DescriptionBody[]>();
-  // Subsection names only share their owner's prefix ("apic_sipi" belongs to "apic"), so index
-  // them by their full name across the library (every version: identical ones kept once).
+  // Subsection names only share their owner's prefix ("apic_sipi" belongs to "apic"), so they are
+  // pooled by their full name across the library (every version: identical ones kept once).
   const pool = new Map<string, VmsdDesc[]>();
-  const poolKeys = new Set<string>();
-  for (const json of jsons) {
-    for (const entry of Object.values(json.vmsds)) {
-      for (const [name, descs] of Object.entries(entry.subsections ?? {})) {
-        for (const d of descs) {
-          const k = `${name}\u0000${JSON.stringify(d)}`;
-          if (poolKeys.has(k)) continue;
-          poolKeys.add(k);
-          // The library keys subsections by name; the decoder needs the name inside each description.
-          pool.set(name, [...(pool.get(name) ?? []), { ...d, vmsd_name: name }]);
-        }
-      }
+  const subsectionPool = (name: string): VmsdDesc[] => {
+    let out = pool.get(name);
+    if (out) return out;
+    out = [];
+    const seen = new Set<string>();
+    for (const d of shelf.subsectionDescs(name)) {
+      const k = JSON.stringify(d);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      // The library keys subsections by name; the decoder needs the name inside each description.
+      out.push({ ...d, vmsd_name: name });
     }
-  }
-  const subsectionPool = (name: string): VmsdDesc[] => pool.get(name) ?? [];
-  const factsByVersion = new Map<string, VmstateFacts[]>();
-  for (const json of jsons) if (json.vmstate) factsByVersion.set(libraryVersion(json), [...(factsByVersion.get(libraryVersion(json)) ?? []), json.vmstate]);
+    pool.set(name, out);
+    return out;
+  };
+  const factsByVersion = new Map<string, ((vmsdName: string) => VmstateFacts[string] | undefined)[]>();
+  heads.forEach((h, i) => {
+    if (!h.hasFacts) return;
+    const v = libraryVersion(h);
+    factsByVersion.set(v, [...(factsByVersion.get(v) ?? []), (name) => shelf.named(name)[i]?.facts]);
+  });
   const facts = writerFacts(factsByVersion);
+  const aliasesOf = (h: LibraryHead, last: string): string[] => {
+    const alias = own(h.idstrAliases, last);
+    return alias ? (Array.isArray(alias) ? alias : [alias]) : [];
+  };
   /** The vmsd names a section idstr may stand for: its last component and the libraries' aliases of it. */
   const vmsdNames = (idstr: string): string[] => {
     const last = idstr.slice(idstr.lastIndexOf('/') + 1);
     const names = new Set([last, idstr]);
-    for (const json of jsons) {
-      const alias = json.idstrAliases?.[last];
-      for (const a of alias ? (Array.isArray(alias) ? alias : [alias]) : []) names.add(a);
-    }
+    for (const h of heads) for (const a of aliasesOf(h, last)) names.add(a);
     return [...names];
   };
   const orders = new Map<string, string[][]>();
-  for (const json of jsons) {
-    for (const t of Object.values(json.targets ?? {})) if (t.sectionOrder) orders.set(libraryVersion(json), [...(orders.get(libraryVersion(json)) ?? []), t.sectionOrder]);
+  for (const h of heads) {
+    for (const t of Object.values(h.targets ?? {})) if (t.sectionOrder) orders.set(libraryVersion(h), [...(orders.get(libraryVersion(h)) ?? []), t.sectionOrder]);
   }
   return {
     subsections: subsectionPool,
@@ -85,36 +104,34 @@ export function createLibrary(input: LibraryJson | LibraryJson[]): DescriptionLi
       if (out) return out;
       // Identical layouts from several versions are one candidate that names them all.
       const merged = new Map<string, { body: DescriptionBody; sources: Map<string, Set<string>> }>();
-      const add = (json: LibraryJson, body: DescriptionBody, seenIn: string[] | undefined) => {
+      const add = (h: LibraryHead, body: DescriptionBody, seenIn: string[] | undefined) => {
         const k = JSON.stringify([body.vmsd_name, body.fields, body.subsections?.map((s) => `${s.vmsd_name}@${s.version}`)]);
         let m = merged.get(k);
         if (!m) merged.set(k, (m = { body, sources: new Map() }));
-        const v = libraryVersion(json);
+        const v = libraryVersion(h);
         const machines = m.sources.get(v) ?? new Set<string>();
         m.sources.set(v, machines);
         for (const s of seenIn ?? []) {
-          const machine = json.targets?.[s.slice(0, s.indexOf(':'))]?.machine;
+          const machine = own(h.targets, s.slice(0, s.indexOf(':')))?.machine;
           if (machine) machines.add(machine);
         }
       };
       const last = idstr.slice(idstr.lastIndexOf('/') + 1);
-      for (const json of jsons) {
-        const alias = json.idstrAliases?.[last];
+      heads.forEach((h, i) => {
         // Some vmsd names hold a slash themselves (ppc "icp/server", "spapr/rtc"): try the whole idstr too.
-        const names = [...new Set([last, idstr, ...(alias ? (Array.isArray(alias) ? alias : [alias]) : [])])];
+        const names = [...new Set([last, idstr, ...aliasesOf(h, last)])];
         for (const vmsdName of names) {
-          const entry = json.vmsds[vmsdName];
+          const entry = shelf.named(vmsdName)[i]?.vmsd;
           if (!entry) continue;
           // Every subsection seen below this vmsd: presence depends on state, not on version.
-          const subsections = Object.keys(entry.subsections ?? {}).flatMap((name) => pool.get(name) ?? []);
-          for (const v of entry.versions[String(versionId)] ?? []) add(json, { vmsd_name: vmsdName, fields: v.fields, subsections }, v.seenIn);
+          const subsections = Object.keys(entry.subsections ?? {}).flatMap(subsectionPool);
+          for (const v of own(entry.versions, String(versionId)) ?? []) add(h, { vmsd_name: vmsdName, fields: v.fields, subsections }, v.seenIn);
         }
-        for (const v of json.oldStyle?.[idstr]?.variants ?? []) add(json, { vmsd_name: idstr, fields: v.fields }, v.seenIn);
-      }
+        for (const v of shelf.named(idstr)[i]?.oldStyle?.variants ?? []) add(h, { vmsd_name: idstr, fields: v.fields }, v.seenIn);
+      });
       out = [...merged.values()].map(({ body, sources }) => ({ ...body, versions: [...sources.keys()], describedBy: label(sources) }));
       cache.set(key, out);
       return out;
     },
   };
 }
-
