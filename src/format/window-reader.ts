@@ -12,9 +12,9 @@ import type { Window } from './cursor.ts';
 export const DEFAULT_SLICE = 8 * 1024 * 1024;
 /**
  * Slices from a source whose reads are done when they return (ByteSource.immediate): small enough
- * that the decoder reads the bytes while they are still in the CPU's cache. 1 GiB through readSync
- * and a walk over its RAM page headers: 65 ms of CPU in 1 MiB slices, 80 in 8 MiB ones, 120-140
- * with 8 MiB reads in Node's thread pool read ahead (scripts/bench.ts, 2 cores).
+ * that the decoder reads the bytes while they are still in the CPU's cache. Measured on the 1 GiB
+ * bench stream, reading it and walking its RAM page headers: 65-70 ms of CPU in 1 MiB readSync
+ * slices, 75-110 in 8 MiB ones, 120-190 with 8 MiB reads read ahead in Node's thread pool.
  */
 export const IMMEDIATE_SLICE = 1024 * 1024;
 /** Room in front of each slice for the old window's tail; larger tails take the slow path. */
