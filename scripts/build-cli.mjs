@@ -3,11 +3,14 @@
 // half a second of start-up through tsx). Run by `npm ci` / `npm install` (the prepare script)
 // and `npm run build`; bin/vmstate-explorer.js runs it again when dist-cli/ is missing or any
 // source it was built from has changed since.
-// Code splitting keeps the bundled description library (650 KB of JSON) and the scanner in
-// chunks of their own, loaded only when a command needs them.
+// Code splitting keeps the scanner and each command's code in chunks of their own, loaded only
+// when a command needs them. The description libraries (public/library) are packed into
+// dist-cli/library.pack, filed by name, so a file's sections parse only their own descriptions
+// (src/cli/library-files.ts).
 import { build } from 'esbuild';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const root = join(import.meta.dirname, '..');
 export const CLI_DIST = join(root, 'dist-cli');
@@ -40,7 +43,8 @@ const noStreamWeb = {
 
 export async function buildCli() {
   const result = await build({
-    entryPoints: [join(root, 'src/cli/main.ts')],
+    // library-files.ts is an entry of its own so that this script can run its packer.
+    entryPoints: [join(root, 'src/cli/main.ts'), join(root, 'src/cli/library-files.ts')],
     bundle: true,
     splitting: true,
     format: 'esm',
@@ -65,12 +69,18 @@ export async function buildCli() {
   // Chunks of earlier builds (their names are hashes of old contents).
   const written = new Set(result.outputFiles.map((f) => f.path));
   for (const f of readdirSync(CLI_DIST)) if (/^chunk-.*\.js$/.test(f) && !written.has(join(CLI_DIST, f))) rmSync(join(CLI_DIST, f), { force: true });
-  // What the build read, so bin/vmstate-explorer.js can tell a stale build from a fresh one.
-  const inputs = Object.keys(result.metafile.inputs)
-    .filter((p) => !p.includes('node_modules') && !p.startsWith('empty:'))
+  const { packLibraryFile, LIBRARY_PACK } = await import(`${pathToFileURL(join(CLI_DIST, 'library-files.js')).href}?${Date.now()}`);
+  const pack = join(CLI_DIST, LIBRARY_PACK);
+  writeFileSync(pack + tmp, packLibraryFile());
+  renameSync(pack + tmp, pack);
+  // What the build read, so bin/vmstate-explorer.js can tell a stale build from a fresh one: the
+  // sources, and the libraries the pack was made from.
+  const libraryDir = join(root, 'public/library');
+  const libraries = readdirSync(libraryDir).filter((f) => f === 'index.json' || f.endsWith('.json.gz')).map((f) => join(libraryDir, f));
+  const inputs = [...Object.keys(result.metafile.inputs).filter((p) => !p.includes('node_modules') && !p.startsWith('empty:')).map((p) => join(process.cwd(), p)), ...libraries]
     .map((p) => {
-      const s = statSync(join(process.cwd(), p));
-      return [relative(root, join(process.cwd(), p)), s.mtimeMs, s.size];
+      const s = statSync(p);
+      return [relative(root, p), s.mtimeMs, s.size];
     });
   const manifest = join(CLI_DIST, 'inputs.json');
   writeFileSync(manifest + tmp, JSON.stringify({ inputs }));

@@ -1,23 +1,15 @@
 // vmstate-explorer command line: a thin front end over src/format. The commands and options are in
 // args.ts (parsed strictly); files open through the container layer (container-open.ts), so a
 // libvirt, xl or qcow2 image is inspected, checked and edited like a bare stream.
+// Start-up (issue #10): only args.ts is imported up front; each command imports what it uses when
+// it runs, so `--version` compiles none of it and `inspect` none of the editing or comparing code.
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
-import { ANALYZE_DIALECTS, analyzeJson, formatAnalyze, type AnalyzeDialect } from '../format/analyze-format.ts';
+import type { AnalyzeDialect } from '../format/analyze-format.ts';
 import type { ByteSource } from '../format/byte-source.ts';
 import type { DescriptionLibrary } from '../format/descriptions.ts';
-import { isContainerPath } from '../format/container/field-edit.ts';
-import { parsePatch } from '../format/edit/patch.ts';
-import { formatProblem, type Problem } from '../format/errors.ts';
-import { loadDescription, locateVmdesc, type Vmdesc } from '../format/vmdesc.ts';
+import type { Problem } from '../format/errors.ts';
+import type { Vmdesc } from '../format/vmdesc.ts';
 import { parseArgs, USAGE, UsageError, version, type CliOptions } from './args.ts';
-import { checkFile, formatReport, parseTarget } from './compat-command.ts';
-import { runDiff } from './diff-command.ts';
-import { containerAssignment, containerJson, extractStream, printContainer, printSnapshots } from './container-commands.ts';
-import { openInput, splitSnapshot } from './container-open.ts';
-import { headerAssignment, runEdits } from './edit-commands.ts';
-import { fileSource } from './node-source.ts';
-import { modelJson, printTable } from './print.ts';
 
 export { parseArgs, USAGE } from './args.ts';
 
@@ -30,7 +22,9 @@ type Options = { vmdesc?: Vmdesc; library?: DescriptionLibrary };
 export async function loadOptions(o: CliOptions, file: ByteSource | null): Promise<Options> {
   let vmdesc: Vmdesc | undefined;
   const descPath = o.values.vmdesc;
+  const { loadDescription, locateVmdesc } = await import('../format/vmdesc.ts');
   if (descPath !== undefined) {
+    const { fileSource } = await import('./node-source.ts');
     const src = await fileSource(descPath);
     try {
       vmdesc = await loadDescription(src);
@@ -59,7 +53,7 @@ function fileError(e: unknown): string {
 }
 
 /** --analyze-version: which QEMU's analyze-migration.py to imitate (default: detected). */
-function analyzeDialect(o: CliOptions): AnalyzeDialect | undefined {
+function analyzeDialect(o: CliOptions, ANALYZE_DIALECTS: readonly AnalyzeDialect[]): AnalyzeDialect | undefined {
   const v = o.values['analyze-version'];
   if (v === undefined) return undefined;
   if (!ANALYZE_DIALECTS.includes(v as AnalyzeDialect)) throw new UsageError(`--analyze-version must be one of ${ANALYZE_DIALECTS.join(', ')}`);
@@ -78,6 +72,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       return 0;
     }
     const { command, positional: [file, ...rest] } = o as Required<CliOptions>;
+    const { openInput, splitSnapshot } = await import('./container-open.ts');
     const output = o.values.output;
     if (output !== undefined && (output === file || output === splitSnapshot(file).path)) throw new UsageError('-o must name a new file: the original is never changed');
     refuseExisting(output, 'the output');
@@ -87,6 +82,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     const input = await openInput(file);
     try {
       const { stream: source, container } = input;
+      const { formatProblem } = await import('../format/errors.ts');
       const problems = (m: { problems: Problem[] }) => [...(container?.problems ?? []), ...m.problems];
       const needs = () => loadOptions(o, source);
       const { scanStream } = await import('../format/scan.ts');
@@ -94,10 +90,14 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         case 'inspect': {
           const { model } = await scanStream(source, await needs());
           const format = o.values.json ? 'json' : (o.values.format ?? 'table');
+          const { modelJson, printTable } = await import('./print.ts');
+          const { containerJson, printContainer } = await import('./container-commands.ts');
           if (format === 'json') out(JSON.stringify(container ? { container: containerJson(container), ...(modelJson(model) as object) } : modelJson(model), null, 1) + '\n');
-          else if (format === 'analyze') out(formatAnalyze(await analyzeJson(model, source, analyzeDialect(o))) + '\n');
-          else out((container ? printContainer(container) : '') + printTable(model));
-          return firstError(problems(model), err, format === 'table') ? 1 : 0;
+          else if (format === 'analyze') {
+            const { ANALYZE_DIALECTS, analyzeJson, formatAnalyze } = await import('../format/analyze-format.ts');
+            out(formatAnalyze(await analyzeJson(model, source, analyzeDialect(o, ANALYZE_DIALECTS))) + '\n');
+          } else out((container ? printContainer(container) : '') + printTable(model));
+          return firstError(problems(model), err, format === 'table', formatProblem) ? 1 : 0;
         }
         case 'check': {
           const { model } = await scanStream(source, await needs());
@@ -107,7 +107,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         }
         case 'snapshots':
           if (!container?.qcow2) throw new UsageError(`${file} is not a qcow2 image`);
-          out(printSnapshots(container));
+          out((await import('./container-commands.ts')).printSnapshots(container));
           return 0;
         case 'extract':
         case 'xml': {
@@ -118,10 +118,14 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
             out(container.libvirt.xml.endsWith('\n') ? container.libvirt.xml : container.libvirt.xml + '\n');
             return 0;
           }
-          out(`wrote ${output} (${await extractStream(input, output!)} bytes of QEMU stream)\n`);
+          out(`wrote ${output} (${await (await import('./container-commands.ts')).extractStream(input, output!)} bytes of QEMU stream)\n`);
           return container.problems.some((p) => p.severity === 'error') ? 1 : 0;
         }
         default: {
+          const { containerAssignment } = await import('./container-commands.ts');
+          const { isContainerPath } = await import('../format/container/field-edit.ts');
+          const { headerAssignment, runEdits } = await import('./edit-commands.ts');
+          const { readFile, writeFile } = await import('node:fs/promises');
           const pairs = command === 'set'
             ? rest.map((a): [string, string] => {
                 const eq = a.indexOf('=');
@@ -131,7 +135,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
             : [];
           const requests = command === 'set'
             ? await Promise.all(pairs.map(([p, v]) => (isContainerPath(p) ? containerAssignment(p, v) : headerAssignment(p, v))))
-            : parsePatch(await readFile(rest[0], 'utf8')).edits;
+            : (await import('../format/edit/patch.ts')).parsePatch(await readFile(rest[0], 'utf8')).edits;
           const r = await runEdits(input, requests, output!, { ...(await needs()), force: o.values.force });
           for (const w of r.warnings) err(`warning: ${w}\n`);
           if (!r.ok) {
@@ -160,6 +164,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
 
 /** `check --target`: a report for one file, one JSON line per file for several; exit 1 if any fails. */
 async function checkTarget(files: string[], targetText: string, opts: Options, out: (s: string) => void): Promise<number> {
+  const { checkFile, formatReport, parseTarget } = await import('./compat-command.ts');
   let target;
   try {
     target = parseTarget(targetText);
@@ -179,6 +184,7 @@ async function checkTarget(files: string[], targetText: string, opts: Options, o
 async function diff(left: string, right: string, o: CliOptions, out: (s: string) => void, err: (s: string) => void): Promise<number> {
   try {
     const opts = await loadOptions(o, null);
+    const { runDiff } = await import('./diff-command.ts');
     return await runDiff({ left, right, json: !!o.values.json, ignore: o.values.ignore ?? [], ram: !o.values['no-ram'], ...opts }, out, err);
   } catch (e) {
     err(`vmstate-explorer: ${fileError(e)}\n`);
@@ -187,7 +193,7 @@ async function diff(left: string, right: string, o: CliOptions, out: (s: string)
 }
 
 /** Bad input: a one-line message naming the byte offset, and a non-zero exit. */
-function firstError(problems: { severity: string }[], err: (s: string) => void, alreadyShown: boolean): boolean {
+function firstError(problems: { severity: string }[], err: (s: string) => void, alreadyShown: boolean, formatProblem: (p: never) => string): boolean {
   const e = problems.find((p) => p.severity === 'error');
   if (e && !alreadyShown) err(`vmstate-explorer: ${formatProblem(e as never)}\n`);
   return !!e;

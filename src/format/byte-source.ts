@@ -22,6 +22,12 @@ export interface ByteSource {
    * tests cheap per case.
    */
   readonly bytes?: Uint8Array;
+  /**
+   * Optional: reads are done when they return (a file the CLI reads with readSync). Reading ahead
+   * then gains nothing and pushes the slice being decoded out of the CPU's cache, so WindowReader
+   * does not, and reads small slices that stay in it.
+   */
+  readonly immediate?: boolean;
 }
 
 export function memorySource(bytes: Uint8Array): ByteSource {
@@ -65,6 +71,7 @@ export function subSource(base: ByteSource, start: number, size: number): ByteSo
   const source: ByteSource = {
     size,
     bytes: base.bytes?.subarray(start, start + size),
+    immediate: base.immediate,
     read: (offset, length) => base.read(start + offset, clip(offset, length)),
   };
   if (base.readInto) {

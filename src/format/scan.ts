@@ -4,15 +4,16 @@
 
 import type { ByteSource } from './byte-source.ts';
 import { Cursor, NeedMoreData, type Window } from './cursor.ts';
-import { CancelledError, DecodeError, escapeText, makeProblem, quoted, type Problem } from './errors.ts';
+import { CancelledError, DecodeError, escapeText, makeProblem, type Problem } from './errors.ts';
 import { decodeConfiguration } from './configuration.ts';
 import { descriptionCandidates, DeviceIndex, type DescriptionLibrary } from './descriptions.ts';
-import { sectionLabel, type FieldNode, type RamSummary, type SectionType, type StreamModel, type StreamRecord } from './model.ts';
+import { sectionLabel, type FieldNode, type SectionType, type StreamModel, type StreamRecord } from './model.ts';
 import { ITERABLE_DECODERS } from './iterable.ts';
 import { isMultifdChannel, scanMultifdChannel } from './multifd.ts';
-import { decodeRamRecords, indexMappedBitmap, newRamSummary, RamState, type RamPageSink } from './ram.ts';
+import { RamState, type RamPageSink } from './ram.ts';
 import { COMMANDS, findNextHeader, plausibleSectionHeader, QEMU_VM_FILE_MAGIC, QEMU_VM_FILE_VERSION, QEMU_VM_FILE_VERSION_COMPAT, REC } from './records.ts';
 import { decodeSectionData, type FramingState } from './section-decoder.ts';
+import { readRamSection } from './scan-ram.ts';
 import { SectionReuse, type ReuseFrom } from './scan-reuse.ts';
 import { settleVersions } from './version-consensus.ts';
 import { locateVmdesc, readVmdesc, type Vmdesc } from './vmdesc.ts';
@@ -61,8 +62,15 @@ class Scanner {
   private vmdesc?: Vmdesc;
   private reuse?: SectionReuse;
 
+  /**
+   * How much of the file a record's window starts with (a record needing more asks again). A
+   * quarter of a small slice (ByteSource.immediate): a whole one would refill the window at every record.
+   */
+  private readonly minWindow: number;
+
   constructor(private readonly source: ByteSource, private readonly opts: ScanOptions) {
     this.reader = new WindowReader(source, opts.sliceSize);
+    this.minWindow = source.immediate ? Math.min(MIN_WINDOW, this.reader.sliceSize / 4) : MIN_WINDOW;
     this.model = {
       fileSize: source.size, variant: 'unknown', hasHeader: false, hasConfiguration: false, footers: null,
       pageSize: 4096, records: [], ramBlocks: [], complete: false, problems: [],
@@ -157,7 +165,7 @@ class Scanner {
 
   private async records(start: number): Promise<void> {
     let pos = start;
-    let minWindow = MIN_WINDOW;
+    let minWindow = this.minWindow;
     for (;;) {
       this.checkCancel(pos);
       if (pos >= this.source.size) {
@@ -167,12 +175,12 @@ class Scanner {
       const win = await this.reader.at(pos, minWindow);
       try {
         const next = await this.record(win, pos);
-        minWindow = MIN_WINDOW;
+        minWindow = this.minWindow;
         if (next === null) return;
         pos = next;
       } catch (e) {
         if (e instanceof NeedMoreData) {
-          minWindow = Math.max(minWindow * 2, e.from + e.needed - pos + MIN_WINDOW);
+          minWindow = Math.max(minWindow * 2, e.from + e.needed - pos + this.minWindow);
           if (minWindow <= MAX_SECTION_WINDOW) continue;
           e = new DecodeError('limit', pos, `a record that ends within ${MAX_SECTION_WINDOW / 1048576} MiB`);
         }
@@ -180,7 +188,7 @@ class Scanner {
         const resume = await this.recover(pos, e);
         if (resume === null) return;
         pos = resume;
-        minWindow = MIN_WINDOW;
+        minWindow = this.minWindow;
       }
     }
   }
@@ -265,38 +273,15 @@ class Scanner {
     return end;
   }
 
-  /** RAM sections can be gigabytes: decoded across window refills (ram.ts). */
+  /** RAM sections can be gigabytes: decoded across window refills (scan-ram.ts). */
   private async ramSection(pos: number, base: Omit<StreamRecord, 'index' | 'depth' | 'problems' | 'size'>, label: string): Promise<number> {
     if (base.versionId !== 4) throw new DecodeError('bad-ram', pos, `RAM section version 4, found ${base.versionId}`, label);
-    const summary = newRamSummary();
-    this.ram.resumeAt = base.dataOffset!;
-    for (;;) {
-      this.checkCancel(this.ram.resumeAt);
-      const win = await this.reader.at(this.ram.resumeAt, MIN_WINDOW);
-      try {
-        if (decodeRamRecords(new Cursor(win, this.ram.resumeAt, label), this.ram, summary) === 'eos') break;
-      } catch (e) {
-        if (!(e instanceof NeedMoreData)) throw e;
-      }
-      await this.readMappedBitmaps(summary, label);
-    }
-    const dataEnd = this.ram.resumeAt;
+    const { dataEnd, summary } = await readRamSection(this.reader, this.ram, base.dataOffset!, label, this.minWindow, (at) => this.checkCancel(at));
     const win = await this.reader.at(dataEnd, 5);
     const footer = this.footerAfter(new Cursor(win, dataEnd, label), 'ram', base.sectionId!, label);
     const end = dataEnd + (footer ? 5 : 0);
     this.push({ ...base, size: end - pos, dataSize: dataEnd - base.dataOffset!, footerOffset: footer ? dataEnd : undefined, decodedBy: 'builtin', exact: true, ram: summary });
     return end;
-  }
-
-  /** mapped-ram: the pages of each block are listed by its bitmap, read from where it says. */
-  private async readMappedBitmaps(summary: RamSummary, label: string): Promise<void> {
-    for (const mb of this.ram.mapped.splice(0)) {
-      const pages = Math.ceil(mb.block.length / this.ram.pageSize);
-      const end = mb.pagesOffset + mb.block.length;
-      if (end > this.source.size) throw new DecodeError('truncated', this.source.size, `the pages of ${quoted(mb.block.name)} up to 0x${end.toString(16)}`, label);
-      const bitmap = await this.source.read(mb.bitmapOffset, Math.ceil(pages / 8));
-      indexMappedBitmap(mb, bitmap, this.ram.pageSize, summary);
-    }
   }
 
   /** savevm.c check_section_footer: is `7E <id>` next? Learns the file's footer mode on first use. */

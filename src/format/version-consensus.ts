@@ -24,7 +24,23 @@ import { decodeSectionData, type FramingState, type SectionData } from './sectio
 import type { WindowReader } from './window-reader.ts';
 import { lackingAlwaysSent, missingFrom, neverSentBy, writtenValues } from './writer-evidence.ts';
 
-const byNewest = (a: string, b: string) => b.localeCompare(a, 'en', { numeric: true });
+/**
+ * "11.1" before "10.0" before "7.2": part by part as numbers. (localeCompare with `numeric` does
+ * the same, but its first call builds an ICU collator: ~10 ms of a CLI run.)
+ */
+export function byNewest(a: string, b: string): number {
+  const x = a.split('.');
+  const y = b.split('.');
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    // A missing part is older than any ("10" before "10.0"), as the collation has it.
+    const [p, q] = [x[i] === undefined ? -1 : Number(x[i]), y[i] === undefined ? -1 : Number(y[i])];
+    if (p === q) continue;
+    if (!Number.isNaN(p) && !Number.isNaN(q)) return q - p;
+    const [s, t] = [x[i] ?? '', y[i] ?? ''];
+    return s < t ? 1 : s > t ? -1 : 0;
+  }
+  return 0;
+}
 
 /** Decodes record `r` again with only version `v`'s candidates; null unless it frames exactly as before. */
 async function redecode(r: StreamRecord, v: string, reader: WindowReader, framing: FramingState, library: DescriptionLibrary): Promise<SectionData | null> {

@@ -20,12 +20,13 @@ export interface WriterFacts {
   ruledOut(names: string[], versionId: number, subsections: string[]): string[];
 }
 
-export function writerFacts(byVersion: Map<string, VmstateFacts[]>): WriterFacts {
+/** `byVersion`: per QEMU version, one lookup per library of that version (vmsd name → its facts). */
+export function writerFacts(byVersion: Map<string, ((vmsdName: string) => VmstateFacts[string] | undefined)[]>): WriterFacts {
   return {
     ruledOut(names, versionId, subsections) {
       const out: string[] = [];
       for (const [version, all] of byVersion) {
-        const facts = all.flatMap((f) => names.flatMap((n) => f[n] ?? []));
+        const facts = all.flatMap((f) => names.flatMap((n) => f(n) ?? []));
         if (facts.length && !facts.some(([v, , subs]) => v === versionId && subsections.every((s) => subs.includes(s)))) out.push(version);
       }
       return out;

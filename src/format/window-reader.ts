@@ -10,6 +10,13 @@ import type { ByteSource } from './byte-source.ts';
 import type { Window } from './cursor.ts';
 
 export const DEFAULT_SLICE = 8 * 1024 * 1024;
+/**
+ * Slices from a source whose reads are done when they return (ByteSource.immediate): small enough
+ * that the decoder reads the bytes while they are still in the CPU's cache. Measured on the 1 GiB
+ * bench stream, reading it and walking its RAM page headers: 65-70 ms of CPU in 1 MiB readSync
+ * slices, 75-110 in 8 MiB ones, 120-190 with 8 MiB reads read ahead in Node's thread pool.
+ */
+export const IMMEDIATE_SLICE = 1024 * 1024;
 /** Room in front of each slice for the old window's tail; larger tails take the slow path. */
 const HEADROOM = 2 * 1024 * 1024;
 
@@ -33,10 +40,12 @@ export class WindowReader {
    */
   private readonly headroom: number;
   private readonly slice: number;
+  readonly sliceSize: number;
 
-  constructor(readonly source: ByteSource, readonly sliceSize = DEFAULT_SLICE) {
+  constructor(readonly source: ByteSource, sliceSize?: number) {
+    this.sliceSize = sliceSize ?? (source.immediate ? IMMEDIATE_SLICE : DEFAULT_SLICE);
     this.headroom = Math.min(HEADROOM, source.size);
-    this.slice = Math.min(sliceSize, source.size);
+    this.slice = Math.min(this.sliceSize, source.size);
   }
 
   get size(): number {
@@ -90,7 +99,7 @@ export class WindowReader {
   }
 
   private prefetch(slot: Slot, offset: number): void {
-    if (offset >= this.source.size) return;
+    if (offset >= this.source.size || this.source.immediate) return;
     const done = this.readSlot(slot, offset);
     done.catch(() => {});
     slot.pending = { offset, done };
