@@ -2,7 +2,7 @@
 // Facts about QEMU 7.2, 10.0 and 11.1 for the compatibility check (issue #12), gathered from the
 // real programs, and the verdicts of real cross-version loads that the check is tested against.
 //
-//   node scripts/make-compat-fixtures.mjs [--arch x86_64|aarch64|ppc64|s390x] [--trixie /var/tmp/trixie] [--forky /var/tmp/forky]
+//   node scripts/make-compat-fixtures.mjs [--arch x86_64|aarch64|ppc64|s390x] [--trixie /var/tmp/trixie] [--forky /var/tmp/forky] [--virtio-facts-only]
 //
 // QEMU 7.2 runs on the host, 10.0 and 11.1 from Debian trixie / forky debootstrap chroots (see
 // scripts/make-fixtures-qemu10.mjs for making them; aarch64 needs qemu-system-arm in them). For
@@ -11,7 +11,9 @@
 // - `-dump-vmstate`: every device vmsd with version_id, minimum_version_id and subsections (the
 //   migration JSON has no minimum versions and lists only the subsections that were sent);
 // - the JSON description of a migration of the reference VMs below: the idstr, vmsd name and
-//   version of every section, including those -dump-vmstate omits (cpu, timer, ...).
+//   version of every section, including those -dump-vmstate omits (cpu, timer, ...);
+// - `virtio`: each virtio device type's virtqueue sizes and whether the loader refuses a larger
+//   saved one (lib/compat-qemu.mjs virtioFacts).
 // Then it saves each reference VM with each version (device-state file and migration stream) and
 // loads every file into every other version (docs/format.md §9 recipe: -incoming, the writer's
 // machine type where the target has it, send-configuration=off for device-state files), and writes
@@ -20,8 +22,8 @@
 // architecture's files are replaced.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { gzipSync } from 'node:zlib';
-import { configurationType, defaultCpus, dumpVmstate, hostPath, load, machineTypes, run, save, vmdescText, WORK } from './lib/compat-qemu.mjs';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { configurationType, defaultCpus, dumpVmstate, hostPath, load, machineTypes, run, save, virtioFacts, vmdescText, WORK } from './lib/compat-qemu.mjs';
 import { REPO_ROOT } from './lib/qemu.mjs';
 
 const arg = (name, def) => {
@@ -38,9 +40,16 @@ const VERSIONS = [
 // space differs between machine-type versions, and a virtio device. aarch64 `virt`: the CPU's
 // register list (target/arm/machine.c cpreg_vmstate_*) is what differs between versions; a
 // cortex-a57 (a fixed CPU model) and `max` (which gains features, hence registers, each release).
+// virtioProbe: a VM with one device of each virtio type that needs no backend on the arch's own
+// transport (virtio-blk on a null block device), whose virtqueue sizes virtioFacts reads.
+const probe = (suffix, args = []) => ({
+  args: ['-blockdev', 'null-co,node-name=probe0', ...args],
+  devices: ['rng', 'balloon', 'net', 'serial', 'scsi', 'keyboard', 'gpu'].map((d) => `virtio-${d}-${suffix}`).concat(`virtio-blk-${suffix},drive=probe0`),
+});
 const ARCHES = {
   x86_64: {
     binary: 'qemu-system-x86_64',
+    virtioProbe: probe('pci'),
     loads: 'loads.json',
     vms: {
       pc: { machine: 'pc', args: ['-device', 'e1000e,romfile=,mac=52:54:00:12:34:70', '-device', 'virtio-rng-pci'] },
@@ -49,6 +58,7 @@ const ARCHES = {
   },
   aarch64: {
     binary: 'qemu-system-aarch64',
+    virtioProbe: probe('pci'),
     loads: 'loads-aarch64.json',
     vms: {
       virt: { machine: 'virt', args: ['-cpu', 'cortex-a57', '-device', 'virtio-rng-pci'] },
@@ -59,6 +69,7 @@ const ARCHES = {
   // sections (spapr, cpu, s390 css) change between versions; a virtio device on their own buses.
   ppc64: {
     binary: 'qemu-system-ppc64',
+    virtioProbe: probe('pci', ['-m', '256']),
     loads: 'loads-ppc64.json',
     vms: {
       pseries: { machine: 'pseries', args: ['-m', '256', '-smp', '2', '-device', 'virtio-rng-pci'] },
@@ -66,6 +77,7 @@ const ARCHES = {
   },
   s390x: {
     binary: 'qemu-system-s390x',
+    virtioProbe: probe('ccw', ['-m', '256']),
     loads: 'loads-s390x.json',
     vms: {
       's390-ccw-virtio': { machine: 's390-ccw-virtio', args: ['-m', '128', '-smp', '2', '-device', 'virtio-rng-ccw'] },
@@ -121,7 +133,7 @@ async function main() {
       reference[vm] = { machineType: configuration, sections: desc.devices.map((d) => ({ idstr: d.name, instanceId: d.instance_id, vmsd: d.vmsd_name ?? null, version: d.version ?? null })), ...sentSubsections(desc) };
       log(qemu, vm, configuration, desc.devices.length, 'sections');
     }
-    const data = { qemu, version: v.version, arch: archName, generatedBy: 'scripts/make-compat-fixtures.mjs', ...machines, defaultCpus: await defaultCpus(v, ARCH), reference, vmsds };
+    const data = { qemu, version: v.version, arch: archName, generatedBy: 'scripts/make-compat-fixtures.mjs', ...machines, defaultCpus: await defaultCpus(v, ARCH), virtio: await virtioFacts(v, ARCH), reference, vmsds };
     writeFileSync(join(OUT, `qemu-${v.version}-${archName}.json.gz`), gzipSync(JSON.stringify(data), { level: 9 }));
   }
   const loads = [];
@@ -151,4 +163,18 @@ async function main() {
   }
 }
 
-await main();
+/**
+ * --virtio-facts-only: adds the virtio facts (virtioFacts) to this architecture's existing
+ * qemu-VERSION-ARCH.json.gz files and changes nothing else: the saved files and recorded loads stay.
+ */
+async function virtioFactsOnly() {
+  for (const v of VERSIONS) {
+    const file = join(OUT, `qemu-${v.version}-${archName}.json.gz`);
+    const data = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8'));
+    data.virtio = await virtioFacts(v, ARCH);
+    log(v.version, archName, Object.keys(data.virtio.queueSizes).length, 'virtio devices, refuses larger queues:', data.virtio.refusesLargerQueues);
+    writeFileSync(file, gzipSync(JSON.stringify(data), { level: 9 }));
+  }
+}
+
+await (process.argv.includes('--virtio-facts-only') ? virtioFactsOnly() : main());

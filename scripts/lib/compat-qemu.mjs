@@ -74,11 +74,16 @@ export async function defaultCpus(v, arch) {
   }
 }
 
-/** -dump-vmstate reduced to what the check needs: per vmsd name, versions and subsections (recursively). */
-export function dumpVmstate(v, arch) {
+/** The raw -dump-vmstate of the first reference VM's machine: QOM type -> { Description: vmsd }. */
+function dumpJson(v, arch) {
   mkdirSync(hostPath(v, WORK), { recursive: true });
   run(v, arch, [...vmArgs(arch, Object.keys(arch.vms)[0]), '-dump-vmstate', `${WORK}/dump.json`]);
-  const dump = JSON.parse(readFileSync(hostPath(v, `${WORK}/dump.json`), 'utf8'));
+  return JSON.parse(readFileSync(hostPath(v, `${WORK}/dump.json`), 'utf8'));
+}
+
+/** -dump-vmstate reduced to what the check needs: per vmsd name, versions and subsections (recursively). */
+export function dumpVmstate(v, arch) {
+  const dump = dumpJson(v, arch);
   const vmsds = {};
   const visit = (d) => {
     if (!d?.name) return;
@@ -89,6 +94,49 @@ export function dumpVmstate(v, arch) {
   };
   for (const [type, e] of Object.entries(dump)) if (type !== 'vmschkmachine') visit(e.Description);
   return vmsds;
+}
+
+/**
+ * What this QEMU does with virtqueue sizes on load (hw/virtio/virtio.c virtio_load):
+ * - queueSizes: per device vmsd name, the size each virtqueue is allocated with (vring.num_default,
+ *   QMP x-query-virtio-queue-status `vring-num-default`) in a VM with arch.virtioProbe's devices,
+ *   left as the device created them (-S, no guest). The QOM type of each device (qom-get `type`)
+ *   names its vmsd in -dump-vmstate, which is what a section carries.
+ * - refusesLargerQueues: whether its loader refuses a saved vring.num above that allocation, i.e.
+ *   whether the binary has the message it prints then (QEMU 11.1 does; 7.2 and 10.0 do not).
+ * x-query-virtio-status would give the queue count but aborts in 11.1 (visit_start_struct
+ * assertion), so queues are asked for one by one until QEMU answers "Invalid virtqueue number".
+ */
+export async function virtioFacts(v, arch) {
+  const types = Object.fromEntries(Object.entries(dumpJson(v, arch)).map(([type, e]) => [type, e.Description?.name]));
+  const probe = arch.virtioProbe;
+  const q = await start(v, arch, [...COMMON, '-M', arch.vms[Object.keys(arch.vms)[0]].machine, ...probe.args, ...probe.devices.flatMap((d) => ['-device', d])]);
+  if (!q.qmp) throw new Error(`QEMU ${v.version} did not start with ${probe.devices.join(' ')}: ${q.stderr()}`);
+  const queueSizes = {};
+  try {
+    for (const dev of await q.qmp.execute('x-query-virtio')) {
+      const type = await q.qmp.execute('qom-get', { path: dev.path, property: 'type' });
+      const vmsd = types[type];
+      if (!vmsd) throw new Error(`QEMU ${v.version}: no vmsd for ${type} in -dump-vmstate`);
+      const sizes = [];
+      for (let i = 0; i < 1024; i++) {
+        const s = await q.qmp.execute('x-query-virtio-queue-status', { path: dev.path, queue: i }).catch((e) => {
+          if (!/Invalid virtqueue number/.test(e.message)) throw e;
+          return null;
+        });
+        if (!s) break;
+        sizes.push(s['vring-num-default']);
+      }
+      queueSizes[vmsd] = sizes;
+    }
+  } finally {
+    await quit(q);
+  }
+  // The binary itself (Debian's qemu-system-* names are partly symlinks), resolved where it runs.
+  const real = v.root === '/' ? execFileSync('sh', ['-c', `readlink -f "$(command -v ${arch.binary})"`], { encoding: 'utf8' }) : execFileSync('chroot', [v.root, 'readlink', '-f', `/usr/bin/${arch.binary}`], { encoding: 'utf8' });
+  const bin = hostPath(v, real.trim());
+  const refusesLargerQueues = readFileSync(bin).includes('exceeds allocated max');
+  return { queueSizes: Object.fromEntries(Object.entries(queueSizes).sort()), refusesLargerQueues };
 }
 
 /** Saves VM `vm` with version v: a device-state file and a migration stream (paths inside WORK). */

@@ -1,14 +1,18 @@
 // "Will this file load into QEMU X?" answered before anyone tries (issue #12). The file's model is
 // compared with facts gathered from the target QEMU itself (scripts/make-compat-fixtures.mjs):
 // its machine types, its vmsds with version ranges and subsections (-dump-vmstate), the sections
-// of a reference VM (JSON description), and that reference VM's own device state, whose PCI config
-// bytes and virtqueue sizes are what the target compares the incoming ones with. The checks follow
+// of a reference VM (JSON description), that reference VM's own device state, whose PCI config
+// bytes are what the target compares the incoming ones with, and each virtio device type's
+// virtqueue sizes (virtio-check.ts). The checks follow
 // QEMU's loader in file order (docs/format.md §7), so the first failure found is the one QEMU would
 // print, with QEMU's words and the section it names.
 
 import type { FieldNode, StreamModel, StreamRecord } from '../model.ts';
 import { compareCpregs, cpregIndexes, cpregIndexesAt } from './cpregs.ts';
-import { readVirtioPciBlob } from './virtio-blob.ts';
+import { firstReadOnlyDifference } from './pci-config.ts';
+import { checkVirtio, type VirtioFacts } from './virtio-check.ts';
+
+export { readOnlyConfigBytes } from './pci-config.ts';
 import { PVR_OF_CPU_TYPE, ppcCpuModel } from './ppc-cpu.ts';
 
 const writerTypeNote = (model: StreamModel) => (model.machine ? `that ${model.machine}` : 'that machine type');
@@ -25,6 +29,8 @@ export interface CompatTarget {
   vmsds: Record<string, { version: number; minVersion: number; subsections: string[] }>;
   /** Machine type → its default CPU type (QMP query-machines); older data lacks it. */
   defaultCpus?: Record<string, string>;
+  /** What the target does with virtqueue sizes (virtio-check.ts); older data lacks it. */
+  virtio?: VirtioFacts;
 }
 
 /** The target's own device state of a reference VM, decoded, for byte comparisons. */
@@ -55,35 +61,6 @@ export interface CompatReport {
 
 /** The highest COMMAND a QEMU version knows (migration/savevm.h MIG_CMD_MAX - 1). */
 const LAST_COMMAND: Record<string, number> = { '7.2': 10, '10.0': 11, '11.1': 11 };
-
-/**
- * PCI config registers the PCI specification makes read-only, which QEMU refuses to see change
- * ("Bad config data", hw/pci/pci.c get_pci_config_device compares them under cmask & ~wmask):
- * ids, revision, class, header type, subsystem ids, capability pointer, interrupt pin, and in the
- * capability list the ids and links, PM capabilities, PCI Express capability/device/link/slot
- * capabilities, MSI-X table size and locations, vendor capability lengths and types. Device-specific
- * registers (e.g. the q35 MCH's graphics control at 0x50, which firmware may set) are not compared:
- * nothing in the file says whether they are writable. Verified against real loads between 7.2,
- * 10.0 and 11.1 (compat.test.ts).
- */
-export function readOnlyConfigBytes(config: Uint8Array): number[] {
-  const out = [0, 1, 2, 3, 8, 9, 10, 11, 0x0e, 0x2c, 0x2d, 0x2e, 0x2f, 0x34, 0x3d];
-  const range = (from: number, n: number) => {
-    for (let i = from; i < from + n && i < config.length; i++) out.push(i);
-  };
-  if (!(config[6] & 0x10)) return out; // status: no capability list
-  let cap = config[0x34] & 0xfc;
-  for (let hops = 0; cap >= 0x40 && cap < 0x100 && hops < 48; hops++) {
-    range(cap, 2);
-    const id = config[cap];
-    if (id === 0x01) range(cap + 2, 2);
-    else if (id === 0x10) [2, 4, 5, 6, 7, 0xc, 0xd, 0xe, 0xf, 0x14, 0x15, 0x16, 0x17, 0x24, 0x25, 0x26, 0x27, 0x2c, 0x2d, 0x2e, 0x2f].forEach((o) => range(cap + o, 1));
-    else if (id === 0x11) range(cap + 2, 1), range(cap + 4, 8);
-    else if (id === 0x09) range(cap + 2, 2);
-    cap = config[cap + 1] & 0xfc;
-  }
-  return out;
-}
 
 /**
  * Every node that can hold what the check looks at (PCI config, virtio, subsections): the
@@ -282,35 +259,7 @@ async function checkFields(
         return true;
       }
     }
-    const refNode = refByPath.get(strip(n.path));
-    if (n.type === 'virtio' && !r.idstr?.includes(':')) {
-      // virtio-ccw (s390x) puts its subchannel state in front of the virtqueues
-      // (hw/s390x/virtio-ccw.c virtio_ccw_save_config): not parsed, so vring sizes are not compared.
-      warn(`not checked: the virtqueue sizes of this virtio device (only virtio-pci's are read); QEMU ${target.version} refuses a queue larger than it allocates`, r);
-      continue;
-    }
-    if (n.type === 'virtio' && r.idstr?.includes(':')) {
-      if (!refNode || !reference) {
-        warn(`not checked: QEMU ${target.version}'s reference VM has no ${r.idstr} to compare its virtqueues with`, r);
-        continue;
-      }
-      const mine = readVirtioPciBlob(await read(n.offset, n.size), n.offset);
-      const theirs = readVirtioPciBlob(await reference.read(refNode.offset, refNode.size));
-      if (!compatProps) {
-        const i = firstReadOnlyDifference(mine.config, theirs.config);
-        if (i >= 0) {
-          fail(`get_pci_config_device: Bad config data: i=0x${i.toString(16)} read: ${mine.config[i].toString(16)} device: ${theirs.config[i].toString(16)}`, r, n.offset + 4 + i);
-          return true;
-        }
-      }
-      for (const [q, queue] of mine.queues.entries()) {
-        const max = theirs.queues[q]?.num;
-        if (max !== undefined && queue.num > max) {
-          fail(`VQ ${q} vring.num ${queue.num} exceeds allocated max ${max}`, r, queue.offset);
-          return true;
-        }
-      }
-    }
+    if (n.type === 'virtio' && (await checkVirtio(r, n, read, target, refByPath.get(strip(n.path)), reference, compatProps, fail, warn))) return true;
   }
   if (ref && ref.dataSize !== undefined && r.dataSize !== undefined && ref.versionId === r.versionId && ref.dataSize !== r.dataSize && !r.fields?.some((f) => f.type === 'virtio')) {
     warn(`its ${r.dataSize} bytes of data differ in size from QEMU ${target.version}'s ${ref.dataSize} for the same version: fields or subsections differ`, r);
@@ -339,10 +288,4 @@ function parentVmsd(target: CompatTarget, subsection: string): CompatTarget['vms
     if (parent) return parent;
   }
   return null;
-}
-
-/** The first read-only register byte (judged on the target's own config) where the two differ. */
-function firstReadOnlyDifference(mine: Uint8Array, theirs: Uint8Array): number {
-  const bytes = readOnlyConfigBytes(theirs).filter((i) => i < mine.length).sort((a, b) => a - b);
-  return bytes.find((i) => mine[i] !== theirs[i]) ?? -1;
 }
