@@ -102,6 +102,7 @@ export function dumpVmstate(v, arch) {
  *   QMP x-query-virtio-queue-status `vring-num-default`) in a VM with arch.virtioProbe's devices,
  *   left as the device created them (-S, no guest). The QOM type of each device (qom-get `type`)
  *   names its vmsd in -dump-vmstate, which is what a section carries.
+ * - pciConfig (PCI transports): each device's config space as this QEMU creates it (virtioPciConfigs);
  * - refusesLargerQueues: whether its loader refuses a saved vring.num above that allocation, i.e.
  *   whether the binary has the message it prints then (QEMU 11.1 does; 7.2 and 10.0 do not).
  * x-query-virtio-status would give the queue count but aborts in 11.1 (visit_start_struct
@@ -129,14 +130,36 @@ export async function virtioFacts(v, arch) {
       }
       queueSizes[vmsd] = sizes;
     }
+    await q.qmp.execute('xen-save-devices-state', { filename: `${WORK}/virtio-probe.bin`, live: false });
   } finally {
     await quit(q);
   }
+  const pciConfig = virtioPciConfigs(readFileSync(hostPath(v, `${WORK}/virtio-probe.bin`)), Object.keys(queueSizes));
   // The binary itself (Debian's qemu-system-* names are partly symlinks), resolved where it runs.
   const real = v.root === '/' ? execFileSync('sh', ['-c', `readlink -f "$(command -v ${arch.binary})"`], { encoding: 'utf8' }) : execFileSync('chroot', [v.root, 'readlink', '-f', `/usr/bin/${arch.binary}`], { encoding: 'utf8' });
   const bin = hostPath(v, real.trim());
   const refusesLargerQueues = readFileSync(bin).includes('exceeds allocated max');
-  return { queueSizes: Object.fromEntries(Object.entries(queueSizes).sort()), refusesLargerQueues };
+  return { queueSizes: Object.fromEntries(Object.entries(queueSizes).sort()), refusesLargerQueues, ...(Object.keys(pciConfig).length ? { pciConfig } : {}) };
+}
+
+/**
+ * The PCI config space (hex) of each virtio-pci device of a device-state file, by vmsd name: what
+ * the target compares an incoming device's read-only config bytes with (hw/pci/pci.c
+ * get_pci_config_device), also for a device its reference VMs lack. A full section is 04, be32
+ * section id, idstr length and idstr ("0000:00:03.0/virtio-rng"), be32 instance and version; the
+ * virtio field comes first, and it starts with the PCIDevice state (be32 version, 256 bytes).
+ */
+function virtioPciConfigs(bytes, vmsds) {
+  const out = {};
+  for (let i = 0; i + 6 < bytes.length; i++) {
+    if (bytes[i] !== 0x04) continue;
+    const idstr = bytes.subarray(i + 6, i + 6 + bytes[i + 5]).toString('latin1');
+    const m = /^(?:[0-9a-f]{4}:[0-9a-f]{2}|pci@[0-9a-f]+)(?::[0-9a-f]{2}\.[0-7])+\/(.+)$/.exec(idstr);
+    if (!m || !vmsds.includes(m[1]) || out[m[1]]) continue;
+    const data = i + 6 + idstr.length + 8;
+    out[m[1]] = bytes.subarray(data + 4, data + 260).toString('hex');
+  }
+  return Object.fromEntries(Object.entries(out).sort());
 }
 
 /** Saves VM `vm` with version v: a device-state file and a migration stream (paths inside WORK). */

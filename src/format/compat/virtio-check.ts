@@ -8,8 +8,10 @@
 //   every queue (x-query-virtio-queue-status vring-num-default) where 7.2 and 11.1 keep each
 //   device's own size (virtio-rng 8: hw/virtio/virtio-rng.c virtio_add_queue(vdev, 8, ...)), so
 //   10.0's files carry 1024 and 11.1 refuses them, whatever the transport and machine type.
-// - PCI only: the transport's read-only config bytes, against the target's reference VM's own
-//   device where it has one (get_pci_config_device).
+// - PCI only: the transport's read-only config bytes (get_pci_config_device), against the target's
+//   reference VM's own device where it has one, else against the device type's config space as
+//   the target creates it (the facts again): virtio-balloon-pci's capability pointer is 0x84 in
+//   7.2 and 0x98 in 10.0 and 11.1.
 
 import { DecodeError } from '../errors.ts';
 import type { FieldNode, StreamRecord } from '../model.ts';
@@ -23,6 +25,8 @@ export interface VirtioFacts {
   queueSizes: Record<string, number[]>;
   /** Whether its loader refuses a saved vring.num above the allocated size. */
   refusesLargerQueues: boolean;
+  /** PCI transports: per device vmsd name, its config space (hex) as the target creates it. */
+  pciConfig?: Record<string, string>;
 }
 
 type Fail = (m: string, r?: StreamRecord, offset?: number) => void;
@@ -53,21 +57,24 @@ export async function checkVirtio(
     warn(`not checked: the virtqueues of this virtio-${transport} device could not be read (${e.message})`, r);
     return false;
   }
-  if (transport === 'pci' && !compatProps && refNode && reference) {
-    const theirs = readVirtioPciBlob(await reference.read(refNode.offset, refNode.size));
-    const i = firstReadOnlyDifference(mine.config!, theirs.config);
-    if (i >= 0) {
-      fail(`get_pci_config_device: Bad config data: i=0x${i.toString(16)} read: ${mine.config![i].toString(16)} device: ${theirs.config[i].toString(16)}`, r, n.offset + 4 + i);
+  const facts = target.virtio;
+  const vmsd = r.vmsdName ?? (r.idstr ?? '').slice((r.idstr ?? '').lastIndexOf('/') + 1);
+  if (transport === 'pci' && !compatProps) {
+    // The same device of the target's reference VM, else the device type as the target creates it.
+    const hex = facts?.pciConfig?.[vmsd];
+    const theirs = refNode && reference ? readVirtioPciBlob(await reference.read(refNode.offset, refNode.size)).config : hex ? Uint8Array.from(hex.match(/../g)!, (b) => parseInt(b, 16)) : null;
+    const i = theirs ? firstReadOnlyDifference(mine.config!, theirs) : -1;
+    if (theirs && i >= 0) {
+      fail(`get_pci_config_device: Bad config data: i=0x${i.toString(16)} read: ${mine.config![i].toString(16)} device: ${theirs[i].toString(16)}`, r, n.offset + 4 + i);
       return true;
     }
+    if (!theirs) warn(`not checked: the PCI config bytes of ${vmsd}, which neither QEMU ${target.version}'s reference VM nor its virtio facts have`, r);
   }
-  const facts = target.virtio;
   if (!facts) {
     warn(`not checked: the virtqueue sizes (QEMU ${target.version}'s data has no virtio facts: scripts/make-compat-fixtures.mjs --virtio-facts-only)`, r);
     return false;
   }
   if (!facts.refusesLargerQueues || !mine.queues.length) return false;
-  const vmsd = r.vmsdName ?? (r.idstr ?? '').slice((r.idstr ?? '').lastIndexOf('/') + 1);
   const sizes = facts.queueSizes[vmsd];
   if (!sizes) {
     warn(`not checked: the virtqueue sizes of ${vmsd}, which QEMU ${target.version}'s data does not list; it refuses a queue larger than it allocates`, r);

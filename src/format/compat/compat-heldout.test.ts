@@ -1,0 +1,59 @@
+// Held-out evidence: VM configurations the rules were not tuned on (virtio-balloon-pci alone on pc,
+// virtio-rng on virtio-mmio on microvm, virtio-balloon-ccw and virtio-net-ccw on s390x), saved with
+// QEMU 7.2, 10.0 and 11.1 and loaded into every other version by scripts/make-compat-heldout.mjs
+// (public/compat/loads-heldout.json, with what the check predicted before each load first ran).
+// The check runs as the CLI runs it: run.ts picks the target's facts and the reference VM of the
+// file's family from public/compat; these VMs' own target states are never used.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { memorySource } from '../byte-source.ts';
+import { scanStream } from '../scan.ts';
+import { FIXTURE_DIR } from '../testing/fixtures.ts';
+import { loadDescription } from '../vmdesc.ts';
+import { checkAgainst, CompatData } from './run.ts';
+
+const DIR = join(FIXTURE_DIR, '../compat');
+const gz = (name: string) => new Uint8Array(gunzipSync(readFileSync(join(DIR, name))));
+const data = new CompatData(async (name) => (existsSync(join(DIR, `${name}.gz`)) ? gz(`${name}.gz`) : null));
+interface Prediction { verdict: string; message?: string; section?: string }
+interface Load { arch: string; from: string; to: string; vm: string; kind: 'devstate' | 'migration'; ok: boolean; messages: string[]; firstPrediction?: Prediction }
+const loads: Load[] = JSON.parse(readFileSync(join(DIR, 'loads-heldout.json'), 'utf8')).loads;
+
+/**
+ * Loads the check does not predict, with the reason: microvm's firmware block pc.bios is 64 KiB in
+ * QEMU 7.2 and 128 KiB in 10.0 and 11.1, and the ram section's block sizes are not compared (it is
+ * a live section, reported as not checked; no reference VM of the check is a microvm).
+ */
+const NOT_PREDICTED = new Set(['microvm-rng 7.2 -> 10.0 migration', 'microvm-rng 7.2 -> 11.1 migration', 'microvm-rng 10.0 -> 7.2 migration', 'microvm-rng 11.1 -> 7.2 migration']);
+const key = (l: Load) => `${l.vm} ${l.from} -> ${l.to} ${l.kind}`;
+const qemuLine = (l: Load) => l.messages.find((m) => !m.startsWith('warning:')) ?? '';
+const named = (l: Load) => /of device '([^']+)'/.exec(l.messages.join(' '))?.[1];
+/** The prediction matches QEMU: verdict, and for a failure QEMU's words (ours may explain in parentheses) and section. */
+const matches = (l: Load, p: Prediction) =>
+  (p.verdict === 'fails') === !l.ok && (l.ok || (!!p.message && qemuLine(l).includes(p.message.replace(/ \([^()]*\)$/, '')) && (!named(l) || p.section === `${named(l)} (0)`)));
+
+describe('compatibility check vs held-out real loads (VMs the rules were not tuned on)', { timeout: 120_000 }, () => {
+  it('has every pair of versions and both kinds for each held-out VM, each with the prediction made before it', () => {
+    expect(loads.length).toBe(36);
+    expect(loads.every((l) => l.firstPrediction)).toBe(true);
+    const first = loads.filter((l) => matches(l, l.firstPrediction!)).length;
+    console.log(`held-out loads predicted right on first try: ${first} of ${loads.length} (verdict alone: ${loads.filter((l) => (l.firstPrediction!.verdict === 'fails') === !l.ok).length})`);
+  });
+
+  it.each(loads.map((l) => [key(l), l] as const))('%s', async (_name, l) => {
+    const bytes = gz(`${l.vm}-${l.from}-${l.kind}.bin.gz`);
+    const vmdesc = await loadDescription(memorySource(gz(`${l.vm}-${l.from}-migration.bin.gz`)));
+    const { model } = await scanStream(memorySource(bytes), { vmdesc });
+    const report = await checkAgainst(model, async (o, n) => bytes.subarray(o, o + n), { version: l.to }, data);
+    const p: Prediction = { verdict: report.verdict, message: report.first?.message, section: report.first?.section };
+    if (NOT_PREDICTED.has(key(l))) {
+      expect(l.ok).toBe(false);
+      expect(qemuLine(l)).toMatch(/^Size mismatch: pc\.bios/);
+      expect(report.findings.some((f) => f.section === 'ram (0)' && /not checked/.test(f.message))).toBe(true);
+      return;
+    }
+    expect(matches(l, p), `QEMU: ${l.ok ? 'loads' : qemuLine(l)}; predicted ${JSON.stringify(p)}`).toBe(true);
+  });
+});
