@@ -1,4 +1,5 @@
-// The recorded cross-version verdicts (public/compat/loads.json for x86_64, loads-ARCH.json) are
+// The recorded cross-version verdicts (public/compat/loads.json for x86_64, loads-ARCH.json, and
+// the held-out loads-heldout.json) are
 // re-checked where CI has the target QEMU: every load into 7.2 is run again here with the host's
 // QEMU 7.2 (every architecture in CI; elsewhere where installed) and the recorded command line, and
 // must end as recorded, with the same first message.
@@ -12,9 +13,11 @@ import { startQemu } from '../../scripts/lib/qemu.mjs';
 
 const DIR = join(import.meta.dirname, '../../public/compat');
 interface Load { from: string; to: string; vm: string; kind: string; file: string; ok: boolean; messages: string[]; args: string[]; binary: string }
-const all: Load[] = ['loads.json', 'loads-aarch64.json', 'loads-ppc64.json', 'loads-s390x.json'].flatMap((name) => {
-  const data = JSON.parse(readFileSync(join(DIR, name), 'utf8')) as { binary?: string; loads: Load[] };
-  return data.loads.map((l) => ({ ...l, binary: data.binary ?? 'qemu-system-x86_64' }));
+// loads-heldout.json (scripts/make-compat-heldout.mjs) names each load's architecture instead.
+const BINARY: Record<string, string> = { x86_64: 'qemu-system-x86_64', s390x: 'qemu-system-s390x' };
+const all: Load[] = ['loads.json', 'loads-aarch64.json', 'loads-ppc64.json', 'loads-s390x.json', 'loads-heldout.json'].flatMap((name) => {
+  const data = JSON.parse(readFileSync(join(DIR, name), 'utf8')) as { binary?: string; loads: (Load & { arch?: string })[] };
+  return data.loads.map((l) => ({ ...l, binary: data.binary ?? BINARY[l.arch ?? 'x86_64'] }));
 });
 const is72 = (binary: string) => {
   try {
