@@ -4,9 +4,9 @@
 // into every other version like scripts/make-compat-fixtures.mjs does with its reference VMs. In two
 // steps, so the check's predictions can be written down before QEMU's verdicts exist:
 //
-//   node scripts/make-compat-heldout.mjs save    # public/compat/VM-VERSION-{devstate,migration}.bin.gz
-//   node bin/vmstate-explorer.js check public/compat/VM-…bin.gz --target …   # predict
-//   node scripts/make-compat-heldout.mjs load    # public/compat/loads-heldout.json
+//   node scripts/make-compat-heldout.mjs save [VM...]   # public/compat/VM-VERSION-{devstate,migration}.bin.gz
+//   node bin/vmstate-explorer.js check --target … FILES…   # predict, then record as firstPrediction
+//   node scripts/make-compat-heldout.mjs load [VM...]   # public/compat/loads-heldout.json
 //
 // The check itself never sees these VMs' own states: it uses the facts and reference VMs of
 // make-compat-fixtures.mjs, as it would with a user's file (src/format/compat/compat-heldout.test.ts).
@@ -30,6 +30,22 @@ const ARCHES = {
       'pc-balloon': { machine: 'pc', args: ['-device', 'virtio-balloon-pci'] },
       // virtio-mmio, the transport no recorded x86 load used, on the unversioned microvm machine.
       'microvm-rng': { machine: 'microvm', args: ['-device', 'virtio-rng-device'] },
+      // Second round (after the PCI config facts): virtio devices on q35's PCI Express root bus.
+      'q35-serial-scsi': { machine: 'q35', args: ['-device', 'virtio-serial-pci', '-device', 'virtio-scsi-pci'] },
+    },
+  },
+  aarch64: {
+    binary: 'qemu-system-aarch64',
+    vms: {
+      // Second round: virtio-mmio beside virtio-pci on the Arm board.
+      'virt-balloon-mmio': { machine: 'virt', args: ['-cpu', 'cortex-a57', '-device', 'virtio-balloon-device', '-device', 'virtio-net-pci'] },
+    },
+  },
+  ppc64: {
+    binary: 'qemu-system-ppc64',
+    vms: {
+      // Second round: two virtio-pci devices on sPAPR's PHB.
+      'pseries-net-balloon': { machine: 'pseries', args: ['-m', '256', '-device', 'virtio-net-pci', '-device', 'virtio-balloon-pci'] },
     },
   },
   s390x: {
@@ -43,7 +59,10 @@ const ARCHES = {
 const OUT = resolve(REPO_ROOT, 'public/compat');
 const LOADS = join(OUT, 'loads-heldout.json');
 const step = process.argv[2];
-if (step !== 'save' && step !== 'load') throw new Error('usage: make-compat-heldout.mjs save|load');
+if (step !== 'save' && step !== 'load') throw new Error('usage: make-compat-heldout.mjs save|load [VM...]');
+// Only these VMs (a new round), the others' files and loads stay as recorded.
+const only = process.argv.slice(3);
+for (const a of Object.values(ARCHES)) for (const vm of Object.keys(a.vms)) if (only.length && !only.includes(vm)) delete a.vms[vm];
 const log = (...a) => console.log('[heldout]', ...a);
 const files = (vm, v) => ({ dev: `${WORK}/${vm}-${v.version}-devstate.bin`, mig: `${WORK}/${vm}-${v.version}-migration.bin` });
 
@@ -74,15 +93,16 @@ async function main() {
           for (const [kind, file, type] of [['devstate', s.dev, alias], ['migration', s.mig, streamType]]) {
             const r = await load(from, to, arch, file, kind, vm, type);
             // What the check predicted before this load was first made stays with it.
-            const first = recorded.find((l) => l.arch === archName && l.vm === vm && l.from === from.version && l.to === to.version && l.kind === kind)?.firstPrediction;
-            loads.push({ arch: archName, from: from.version, to: to.version, vm, kind, file: file.split('/').pop(), machineType: type, ...r, ...(first ? { firstPrediction: first } : {}) });
+            const before = recorded.find((l) => l.arch === archName && l.vm === vm && l.from === from.version && l.to === to.version && l.kind === kind);
+            const first = before?.firstPrediction ? { firstPrediction: before.firstPrediction, round: before.round } : {};
+            loads.push({ arch: archName, from: from.version, to: to.version, vm, kind, file: file.split('/').pop(), machineType: type, ...r, ...first });
             log(`${archName} ${from.version} -> ${to.version} ${vm} ${kind} (${type}): ${r.ok ? 'loads' : `fails: ${r.messages.join(' | ')}`}`);
           }
         }
       }
     }
   }
-  const note = 'firstPrediction: what `vmstate-explorer check FILE --target TO` printed for each file before QEMU first loaded it';
+  const note = 'firstPrediction: what `vmstate-explorer check FILE --target TO` printed for each file before QEMU first loaded it (round: which batch of VMs)';
   if (step === 'load') writeFileSync(LOADS, JSON.stringify({ generatedBy: 'scripts/make-compat-heldout.mjs', note, loads }, null, 1) + '\n');
 }
 

@@ -14,7 +14,7 @@ import { startQemu } from '../../scripts/lib/qemu.mjs';
 const DIR = join(import.meta.dirname, '../../public/compat');
 interface Load { from: string; to: string; vm: string; kind: string; file: string; ok: boolean; messages: string[]; args: string[]; binary: string }
 // loads-heldout.json (scripts/make-compat-heldout.mjs) names each load's architecture instead.
-const BINARY: Record<string, string> = { x86_64: 'qemu-system-x86_64', s390x: 'qemu-system-s390x' };
+const BINARY: Record<string, string> = { x86_64: 'qemu-system-x86_64', aarch64: 'qemu-system-aarch64', ppc64: 'qemu-system-ppc64', s390x: 'qemu-system-s390x' };
 const all: Load[] = ['loads.json', 'loads-aarch64.json', 'loads-ppc64.json', 'loads-s390x.json', 'loads-heldout.json'].flatMap((name) => {
   const data = JSON.parse(readFileSync(join(DIR, name), 'utf8')) as { binary?: string; loads: (Load & { arch?: string })[] };
   return data.loads.map((l) => ({ ...l, binary: data.binary ?? BINARY[l.arch ?? 'x86_64'] }));
