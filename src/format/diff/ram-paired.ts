@@ -32,9 +32,9 @@ const MAX_HEADER = 8 + 1 + 255;
 const SPAN = 1024 * 1024;
 
 /** Per page of a block: where its last record is and what kind it is. */
-interface Finals { name: string; length: number; pages: number; offset: Float64Array; kind: Int8Array; direct: boolean }
+export interface Finals { name: string; length: number; pages: number; offset: Float64Array; kind: Int8Array; direct: boolean }
 
-function finals(ram: RamState): Map<string, Finals> {
+export function finals(ram: RamState): Map<string, Finals> {
   const out = new Map<string, Finals>();
   for (const b of ram.blocks.values()) {
     const runs: number[][] = [];
