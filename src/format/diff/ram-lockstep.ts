@@ -25,6 +25,7 @@ import { PageKind, type RamBlockIndex, type RamPageSink } from '../ram.ts';
 import { PageHasher } from './ram-hash.ts';
 import type { EqualBytes } from './ram-paired.ts';
 import { RAM_DIFF_CELL } from './types.ts';
+import { PairSpan } from './pair-span.ts';
 
 /** What a side's last record of a page was: none yet, one of a pair, or hashed alone. */
 export const SEEN = { none: 0, paired: 1, hashed: 2 } as const;
@@ -88,7 +89,7 @@ export class LockstepSide {
     if (o.pushed > o.resolved) {
       const h = o.resolved & (o.cap - 1);
       if (o.qPos[h] === pos && o.pageSize === pageSize) {
-        this.pair.compare(this.last, page, kind, bytes, dataAt, o.qKind[h] as PageKind, o.qBytes[h], o.qAt[h], pageSize);
+        this.pair.compare(this.index, this.last, page, kind, bytes, dataAt, o.qKind[h] as PageKind, o.qBytes[h], o.qAt[h], pageSize);
         o.drop();
       } else this.hash(block, page, kind, bytes, dataAt, pageSize);
     } else if (o.ended) this.hash(block, page, kind, bytes, dataAt, pageSize);
@@ -101,17 +102,18 @@ export class LockstepSide {
       size: source.size,
       bytes: source.bytes,
       immediate: source.immediate,
-      read: async (offset, length) => (await this.gate(), source.read(offset, length)),
+      read: async (offset, length) => (await this.gate(), this.pair.span.flush(), source.read(offset, length)),
     };
     if (source.readInto) {
       const into = source.readInto.bind(source);
-      (g as { readInto?: ByteSource['readInto'] }).readInto = async (offset, target) => (await this.gate(), into(offset, target));
+      (g as { readInto?: ByteSource['readInto'] }).readInto = async (offset, target) => (await this.gate(), this.pair.span.flush(), into(offset, target));
     }
     return g;
   }
 
   /** This side's records are all in: the other side's queued ones have no counterpart left. */
   end(): void {
+    this.pair.span.flush();
     this.ended = true;
     const o = this.other;
     while (o.pushed > o.resolved) this.pair.stopped ? o.drop() : o.hashHead();
@@ -181,7 +183,11 @@ export class RamLockstep {
   /** Set when the comparison stops (an error on one side): sinks and gates do nothing more. */
   stopped = false;
 
-  constructor(private readonly equal: EqualBytes = equalBytes) {
+  /** Paired data pages not compared yet, all of them in the two files' current windows. */
+  readonly span: PairSpan;
+
+  constructor(equal: EqualBytes = equalBytes) {
+    this.span = new PairSpan(equal);
     this.left = new LockstepSide(this, 0);
     this.right = new LockstepSide(this, 1);
     this.left.other = this.right;
@@ -203,18 +209,23 @@ export class RamLockstep {
     s[page] = how;
   }
 
-  /** A pair: one side's record (a) against the other side's queued one (b). */
-  compare(p: PairedBlock, page: number, ka: PageKind, a: Uint8Array, aAt: number, kb: PageKind, b: Uint8Array, bAt: number, ps: number): void {
+  /** A pair: side `side`'s record (a) against the other side's queued one (b). */
+  compare(side: 0 | 1, p: PairedBlock, page: number, ka: PageKind, a: Uint8Array, aAt: number, kb: PageKind, b: Uint8Array, bAt: number, ps: number): void {
+    this.pairs++;
+    this.seen(0, p, page, SEEN.paired);
+    this.seen(1, p, page, SEEN.paired);
+    if (ka === PageKind.Data && kb === PageKind.Data) {
+      if (side === 0) this.span.add(p, page, a, aAt, b, bAt, ps);
+      else this.span.add(p, page, b, bAt, a, aAt, ps);
+      return;
+    }
+    this.span.flush(); // a later pair of one page must not be overwritten by an earlier one
     let cell: number;
     if (ka > PageKind.Data || kb > PageKind.Data) cell = RAM_DIFF_CELL.unknown;
-    else if (ka === PageKind.Data && kb === PageKind.Data) cell = this.equal(a, aAt, b, bAt, ps) ? RAM_DIFF_CELL.same : RAM_DIFF_CELL.differ;
     else if (ka === PageKind.Zero && kb === PageKind.Zero) cell = RAM_DIFF_CELL.same;
     else cell = (ka === PageKind.Data ? isZero(a, aAt, ps) : isZero(b, bAt, ps)) ? RAM_DIFF_CELL.same : RAM_DIFF_CELL.differ;
     if (page >= p.cell.length) p.cell = grown(p.cell, page + 1);
     p.cell[page] = cell;
-    this.seen(0, p, page, SEEN.paired);
-    this.seen(1, p, page, SEEN.paired);
-    this.pairs++;
   }
 
   /** Runs one side's producer (a scan or a walk over `side.gated(source)`) and ends the side however it ends. */
