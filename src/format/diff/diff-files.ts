@@ -8,7 +8,7 @@ import { scanStream, type ScanResult } from '../scan.ts';
 import type { Vmdesc } from '../vmdesc.ts';
 import { compareRam } from './ram-diff.ts';
 import { hashRam, PageHasher, type PageHashes } from './ram-hash.ts';
-import { compareRamPaired, type EqualBytes } from './ram-paired.ts';
+import type { EqualBytes } from './ram-paired.ts';
 import { RamLockstep, type LockstepSide } from './ram-lockstep.ts';
 import { lockstepResult } from './lockstep-result.ts';
 import { diffSections } from './sections.ts';
@@ -21,7 +21,7 @@ export interface DiffFileOptions {
   /** Compare RAM pages too (default true). */
   ram?: boolean;
   signal?: AbortSignal;
-  /** Byte comparison for the RAM pages (ram-paired.ts): the CLI passes Node's memcmp. */
+  /** Byte comparison for the RAM pages (ram-lockstep.ts): the CLI passes Node's memcmp. */
   equalBytes?: EqualBytes;
 }
 
@@ -50,10 +50,9 @@ export async function diffFiles(left: FileInput, right: FileInput, opts: DiffFil
   const result = await diffSections({ name: left.name, model: ls.model, read: reader(left.source) }, { name: right.name, model: rs.model, read: reader(right.source) }, opts);
   if (pair && (ls.ram.blocks.size > 0 || rs.ram.blocks.size > 0)) {
     if (ls.ram.pageSize !== rs.ram.pageSize) throw new Error(`RAM page sizes differ (${ls.ram.pageSize} and ${rs.ram.pageSize}): pages cannot be compared`);
-    // Where the scanners could not pass every page (mapped-ram), both files' pages side by side,
-    // read once more; hashed when they were sent in another order or sit in mapped-ram slots.
+    // Where the scanners could not pass every page (mapped-ram slots), each file's pages hashed
+    // through its index.
     result.ram = (await lockstepResult(pair, left.source, ls.ram, right.source, rs.ram, { equal: opts.equalBytes }))
-      ?? (await compareRamPaired(left.source, ls.ram, right.source, rs.ram, { equal: opts.equalBytes, signal: opts.signal }))
       ?? compareRam(...(await Promise.all([hashedAgain(left.source, ls, scanOpts), hashedAgain(right.source, rs, scanOpts)])), ls.ram.pageSize);
   }
   return { result, left: ls, right: rs };
