@@ -1,6 +1,6 @@
 // Two byte ranges compared in plain JS: 32-bit words where both ranges share an alignment (4x
 // fewer steps than bytes), else byte by byte. Used where a second file's bytes are checked against
-// the first's: sections taken by scan-reuse.ts, RAM pages in diff/ram-paired.ts (whose CLI caller
+// the first's: sections taken by scan-reuse.ts, RAM pages in diff/ram-lockstep.ts (whose CLI caller
 // passes Node's memcmp instead).
 
 /** True when a[aAt, aAt+n) and b[bAt, bAt+n) hold the same bytes. */

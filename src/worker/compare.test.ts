@@ -5,6 +5,10 @@ import { handle } from './handle.ts';
 import type { CompareEvent, Replies, Request, WorkerMessage } from './protocol.ts';
 import { Session } from './session.ts';
 import { ask } from './test-support.ts';
+import { memorySource } from '../format/byte-source.ts';
+import { scanStream } from '../format/scan.ts';
+import { hashRam } from '../format/diff/ram-hash.ts';
+import { compareRam } from '../format/diff/ram-diff.ts';
 
 const pair = (name: string) => new Blob([readFileSync(new URL(`../../public/fixtures/diff/${name}`, import.meta.url))]);
 
@@ -56,6 +60,12 @@ describe('compare in the worker', () => {
     expect(first.result.sections.find((x) => x.key === 'cpu (0)')!.status).toBe('changed');
     const c = value<'compare'>(reply);
     expect(c.result.ram!.blocks.find((b) => b.name === 'pc.ram')!.differing).toBeGreaterThan(0);
+    // The lockstep comparison (the open file walked beside the scan) against each file's page hashes.
+    const [l, r] = await Promise.all(['regs-1-migration.bin', 'regs-2-migration.bin'].map(async (n) => {
+      const src = memorySource(new Uint8Array(await pair(n).arrayBuffer()));
+      return hashRam(src, (await scanStream(src)).ram);
+    }));
+    expect(c.result.ram).toEqual(compareRam(l, r, 4096));
     const ram = events.filter((e) => e.type === 'compare-progress' && e.phase === 'ram');
     expect(ram.at(-1)).toMatchObject({ done: expect.any(Number) });
   });

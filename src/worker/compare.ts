@@ -2,9 +2,9 @@
 // open one (the left), scanned, compared field by field and page by page. The left file's
 // sections, bytes and RAM index are the session's; only the right file lives here.
 //
-// Order of work, so the devices show first and RAM costs about two reads of one file: the left
-// RAM is hashed from the start (its index is known), beside the right file's devices-first
-// comparison and its scan; the right RAM is hashed after that scan.
+// Order of work, so the devices show first and RAM costs about two reads of one file: the right
+// file's devices-first comparison, then its scan in lockstep with a walk of the left file's RAM
+// index, the pages compared as both pass them (format/diff/ram-lockstep.ts).
 
 import { blobSource, memorySource, type ByteSource } from '../format/byte-source.ts';
 import { CancelledError, formatProblem } from '../format/errors.ts';
@@ -13,6 +13,9 @@ import type { ReuseFrom } from '../format/scan-reuse.ts';
 import type { DescriptionLibrary } from '../format/descriptions.ts';
 import { diffSections, type DiffSide } from '../format/diff/sections.ts';
 import { hashRam, PageHasher, type PageHashes } from '../format/diff/ram-hash.ts';
+import { RamLockstep } from '../format/diff/ram-lockstep.ts';
+import { lockstepResult } from '../format/diff/lockstep-result.ts';
+import { walkRecords } from '../format/diff/ram-walk.ts';
 import { scannedHashes } from '../format/diff/diff-files.ts';
 import { compareRam } from '../format/diff/ram-diff.ts';
 import type { DiffResult } from '../format/diff/types.ts';
@@ -101,31 +104,36 @@ export class CompareSession {
           emit({ type: 'compare-devices', id, stage: 'devices-first', result, right: { name, model: outline(pre.model) }, leftGeneration: left.generation });
         }
       }
-      // The left pages need nothing from the right file: hashed beside the right scan (after the
-      // devices-first comparison, which their hashing would hold up in this one thread).
+      // RAM in lockstep (ram-lockstep.ts): the open file's pages walked through its index beside
+      // the right file's scan, each page compared as both sides pass it, each file read once.
+      // Started after the devices-first comparison, which the walk would hold up in this thread.
+      const lram = left.scan.ram;
+      const pair = lram.blocks.size && !lram.mappedRam && ![...lram.blocks.values()].some((b) => b.truncatedIndex) ? new RamLockstep() : null;
       const lt = pageCount(left.scan.model);
-      let leftDone = 0;
-      let rightDone = 0;
-      let rt = 0;
-      const ramProgress = () => progress('ram', leftDone + rightDone, lt + rt);
-      const leftHashes: Promise<Map<string, PageHashes>> | null = left.scan.ram.blocks.size
-        ? hashRam(left.source, left.scan.ram, { signal, onProgress: (d) => ((leftDone = d), ramProgress()) })
-        : null;
-      leftHashes?.catch(() => undefined); // awaited below unless the scan fails first
-      // The right file's pages are hashed as the scanner passes them: it is read once.
+      const leftWalk = pair ? pair.run(pair.left, () => walkRecords(pair.left.gated(left.source), lram, pair.left.sink, { signal, onProgress: (d) => progress('ram', d, lt) })) : null;
+      leftWalk?.catch(() => undefined); // awaited below unless the scan fails first
+      // Without it, the right file's pages are hashed as the scanner passes them: read once too.
       const hasher = new PageHasher();
-      const scan = await scanStream(source, { library, signal, onProgress: (s, t) => progress('scan', s, t), ramPages: hasher.sink, reuse });
+      const scanOpts = { library, signal, onProgress: (s: number, t: number) => progress('scan', s, t), reuse };
+      const scan = pair
+        ? await pair.run(pair.right, () => scanStream(pair.right.gated(source), { ...scanOpts, ramPages: pair.right.sink }))
+        : await scanStream(source, { ...scanOpts, ramPages: hasher.sink });
       if (signal.aborted) throw new CancelledError();
       this.right = { name, source, scan };
       const result = await this.devices(left, ignore);
       const reply = (r: DiffResult): CompareReply => ({ result: r, right: { name, model: outline(scan.model) }, leftGeneration: left.generation });
-      if (!leftHashes && !scan.ram.blocks.size) return reply(result);
+      if (!lram.blocks.size && !scan.ram.blocks.size) return reply(result);
       emit({ type: 'compare-devices', id, stage: 'scanned', ...reply(result) });
-      rt = pageCount(scan.model);
-      rightDone = rt;
-      const [lh, rh] = await Promise.all([leftHashes ?? Promise.resolve(new Map<string, PageHashes>()), scannedHashes(source, scan, hasher, signal)]);
-      if (left.scan.ram.pageSize !== scan.ram.pageSize) throw new Error(`RAM page sizes differ (${left.scan.ram.pageSize} and ${scan.ram.pageSize}): pages cannot be compared`);
-      result.ram = compareRam(lh, rh, scan.ram.pageSize);
+      if (lram.pageSize !== scan.ram.pageSize) throw new Error(`RAM page sizes differ (${lram.pageSize} and ${scan.ram.pageSize}): pages cannot be compared`);
+      await leftWalk;
+      result.ram = (pair && (await lockstepResult(pair, left.source, lram, source, scan.ram)))
+        || compareRam(
+          ...(await Promise.all([
+            lram.blocks.size ? hashRam(left.source, lram, { signal }) : new Map<string, PageHashes>(),
+            pair ? hashRam(source, scan.ram, { signal }) : scannedHashes(source, scan, hasher, signal),
+          ])),
+          scan.ram.pageSize,
+        );
       this.ram = { leftGeneration: left.generation, result: result.ram };
       return reply(result);
     } catch (e) {

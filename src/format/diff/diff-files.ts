@@ -8,7 +8,9 @@ import { scanStream, type ScanResult } from '../scan.ts';
 import type { Vmdesc } from '../vmdesc.ts';
 import { compareRam } from './ram-diff.ts';
 import { hashRam, PageHasher, type PageHashes } from './ram-hash.ts';
-import { compareRamPaired, type EqualBytes } from './ram-paired.ts';
+import type { EqualBytes } from './ram-paired.ts';
+import { RamLockstep, type LockstepSide } from './ram-lockstep.ts';
+import { lockstepResult } from './lockstep-result.ts';
 import { diffSections } from './sections.ts';
 import type { DiffResult } from './types.ts';
 
@@ -19,7 +21,7 @@ export interface DiffFileOptions {
   /** Compare RAM pages too (default true). */
   ram?: boolean;
   signal?: AbortSignal;
-  /** Byte comparison for the RAM pages (ram-paired.ts): the CLI passes Node's memcmp. */
+  /** Byte comparison for the RAM pages (ram-lockstep.ts): the CLI passes Node's memcmp. */
   equalBytes?: EqualBytes;
 }
 
@@ -39,13 +41,18 @@ const reader = (s: ByteSource) => (offset: number, size: number) => s.read(offse
 export async function diffFiles(left: FileInput, right: FileInput, opts: DiffFileOptions = {}): Promise<FileDiff> {
   const ram = opts.ram !== false;
   const scanOpts = { vmdesc: opts.vmdesc, library: opts.library, signal: opts.signal };
-  const [ls, rs] = await Promise.all([scanStream(left.source, scanOpts), scanStream(right.source, scanOpts)]);
+  // Both files scanned side by side, their pages compared as the scanners pass them (each file
+  // read once: ram-lockstep.ts).
+  const pair = ram ? new RamLockstep(opts.equalBytes) : null;
+  const scan = (side: LockstepSide | undefined, source: ByteSource) =>
+    side ? pair!.run(side, () => scanStream(side.gated(source), { ...scanOpts, ramPages: side.sink })) : scanStream(source, scanOpts);
+  const [ls, rs] = await Promise.all([scan(pair?.left, left.source), scan(pair?.right, right.source)]);
   const result = await diffSections({ name: left.name, model: ls.model, read: reader(left.source) }, { name: right.name, model: rs.model, read: reader(right.source) }, opts);
-  if (ram && (ls.ram.blocks.size > 0 || rs.ram.blocks.size > 0)) {
+  if (pair && (ls.ram.blocks.size > 0 || rs.ram.blocks.size > 0)) {
     if (ls.ram.pageSize !== rs.ram.pageSize) throw new Error(`RAM page sizes differ (${ls.ram.pageSize} and ${rs.ram.pageSize}): pages cannot be compared`);
-    // Both files' pages side by side, read once more in the order they were sent; hashed when
-    // they were sent in another order (or sit in mapped-ram slots).
-    result.ram = (await compareRamPaired(left.source, ls.ram, right.source, rs.ram, { equal: opts.equalBytes, signal: opts.signal }))
+    // Where the scanners could not pass every page (mapped-ram slots), each file's pages hashed
+    // through its index.
+    result.ram = (await lockstepResult(pair, left.source, ls.ram, right.source, rs.ram, { equal: opts.equalBytes }))
       ?? compareRam(...(await Promise.all([hashedAgain(left.source, ls, scanOpts), hashedAgain(right.source, rs, scanOpts)])), ls.ram.pageSize);
   }
   return { result, left: ls, right: rs };

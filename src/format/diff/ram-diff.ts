@@ -1,6 +1,7 @@
 // RAM of two files compared block by block, page by page: how many pages differ, which cannot be
 // compared, and a picture of where. The pages are compared from their hashes (ram-hash.ts) or
-// directly, both files' bytes side by side (ram-paired.ts); either way the counting is this.
+// directly, both files' bytes side by side during the scans (ram-lockstep.ts, lockstep-result.ts);
+// either way the counting is this.
 
 import type { PageHashes } from './ram-hash.ts';
 import { PAGE_STATE } from './ram-hash.ts';

@@ -1,13 +1,11 @@
-// One 64-bit hash per RAM page, read through the RAM index (ram.ts) in file order with a
-// WindowReader: two reused 8 MiB buffers, so a 4 GiB stream is never held, and a page's bytes
-// are dropped as soon as they are hashed. Pages keep the last record sent for them (a later
+// One 64-bit hash per RAM page, read through the RAM index (ram.ts) in file order (ram-walk.ts),
+// so a 4 GiB stream is never held, and a page's bytes are dropped as soon as they are hashed. Pages keep the last record sent for them (a later
 // iteration resends dirty pages; ram.c ram_load_precopy overwrites), and a page never sent counts
 // as zero, as on a fresh destination.
 
-import { PageKind, RAM_FLAG, type RamBlockIndex, type RamPageSink, type RamState } from '../ram.ts';
-import { WindowReader } from '../window-reader.ts';
+import { PageKind, type RamBlockIndex, type RamPageSink, type RamState } from '../ram.ts';
 import type { ByteSource } from '../byte-source.ts';
-import { CancelledError } from '../errors.ts';
+import { walkRecords } from './ram-walk.ts';
 
 export const PAGE_STATE = { zero: 0, data: 1, other: 2 } as const;
 
@@ -20,9 +18,6 @@ export interface PageHashes {
   h1: Uint32Array;
   h2: Uint32Array;
 }
-
-/** Longest record header: be64 address|flags, counted block name (ram.c save_page_header). */
-const MAX_HEADER = 8 + 1 + 255;
 
 /**
  * A 64-bit hash of a page's 32-bit words, our own because no npm hash takes a million 4 KiB pages
@@ -141,35 +136,7 @@ export class PageHasher {
 
 /** Hashes every page of every block of `ram`, the index built by scanning `source`, in one pass. */
 export async function hashRam(source: ByteSource, ram: RamState, opts: HashOptions = {}): Promise<Map<string, PageHashes>> {
-  const ps = ram.pageSize;
-  const hasher = new PageHasher(ps);
-  const runs: { block: RamBlockIndex; first: number; count: number; kind: PageKind; offset: number; stride: number }[] = [];
-  for (const block of ram.blocks.values()) block.forEachRun((first, count, kind, offset, stride) => runs.push({ block, first, count, kind, offset, stride }));
-  // Runs are appended in file order by the scanner; sorting keeps "last record wins" for
-  // mapped-ram files too, whose bitmaps are indexed after the stream moved on.
-  runs.sort((x, y) => x.offset - y.offset);
-  const total = runs.reduce((n, r) => n + (r.kind === PageKind.Data ? r.count : 0), 0);
-  const reader = new WindowReader(source);
-  for (const r of runs) {
-    if (r.kind !== PageKind.Data) {
-      for (let i = 0; i < r.count; i++) hasher.page(r.block, r.first + i, r.kind);
-      continue;
-    }
-    for (let i = 0; i < r.count; i++) {
-      const at = r.offset + i * r.stride;
-      const win = await reader.at(at, Math.min(MAX_HEADER + ps, source.size - at));
-      const rel = at - win.base;
-      const bytes = win.bytes;
-      // mapped-ram indexes the page bytes themselves (ram.ts indexMappedBitmap).
-      const header = ram.mappedRam ? 0 : 8 + ((bytes[rel + 7] & RAM_FLAG.CONTINUE) !== 0 ? 0 : 1 + bytes[rel + 8]);
-      if (rel + header + ps > bytes.length) throw new Error(`RAM page record at ${at} is cut off by the end of the file`);
-      hasher.page(r.block, r.first + i, PageKind.Data, bytes, rel + header);
-      if ((hasher.hashed & 0x3ff) === 0) {
-        if (opts.signal?.aborted) throw new CancelledError();
-        opts.onProgress?.(hasher.hashed, total);
-      }
-    }
-  }
-  opts.onProgress?.(total, total);
+  const hasher = new PageHasher(ram.pageSize);
+  await walkRecords(source, ram, hasher.sink, opts);
   return hasher.finish(ram);
 }
