@@ -16,6 +16,21 @@ export async function hasHeader(source: ByteSource): Promise<boolean> {
   return b.length === 4 && ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0 === QEMU_VM_FILE_MAGIC;
 }
 
+/**
+ * Devices first with the stream's own JSON description alone, the library asked for only when a
+ * section needs it. The section decoder tries the vmdesc before any library candidate
+ * (section-decoder.ts), so where the vmdesc decodes every section the library changes nothing,
+ * and a file's first open no longer waits for its libraries to be fetched and parsed (the
+ * warm-up fetches one: warm-up.ts). Where a section falls through, all of it is decoded again
+ * with the library, exactly as before.
+ */
+export async function preliminaryFirst(source: ByteSource, library: () => Promise<DescriptionLibrary>): Promise<Preliminary> {
+  const own = await preliminaryModel(source);
+  // Not ok: no vmdesc, or its sizes do not lead to section headers; the library cannot change that.
+  if (!own.ok || own.model.records.every((r) => r.kind !== 'section' || r.decodedBy === 'vmdesc')) return own;
+  return preliminaryModel(source, await library());
+}
+
 export async function preliminaryModel(source: ByteSource, library?: DescriptionLibrary): Promise<Preliminary> {
   const found = await devicesFirst(source, { library });
   if (!found.ok) return found;

@@ -14,7 +14,7 @@ import { editedBlob } from './edited-file.ts';
 import { EditOps } from './edit-ops.ts';
 import { restoreFor } from './edit-restore.ts';
 import type { EditStorage } from './edit-storage.ts';
-import { hasHeader, preliminaryModel, type Preliminary } from './preliminary.ts';
+import { hasHeader, preliminaryFirst, type Preliminary } from './preliminary.ts';
 import type { EditReply, EditRequest, OpenedFile, Replies } from './protocol.ts';
 import { ramBlockBlob } from './ram-export.ts';
 import { ramPicture, type RamPicture } from './ram-picture.ts';
@@ -128,7 +128,8 @@ export class Session {
       // First the device sections (before hashing, which reads a few MiB): the page shows them at
       // once. The forward scan starts without waiting for the page to draw them: holding it back
       // until then made the table ~30 ms sooner (90 vs 120 ms, 2 cores) and every scan 100-150 ms later.
-      if (early && (await hasHeader(original))) early.devices({ ...(await preliminaryModel(original, await libraryFor(original))), generation });
+      // The stream's own description decodes them without the library (preliminary.ts).
+      if (early && (await hasHeader(original))) early.devices({ ...(await preliminaryFirst(original, () => libraryFor(original))), generation });
       // Looking up kept edits (hash + IndexedDB) runs beside the scan of the file as it is.
       const restoring = restoreFor(file, name, this.opts.storage, container && blobSource(dropped));
       restoring.catch(() => undefined); // awaited below unless the scan fails first
