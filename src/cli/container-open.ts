@@ -7,7 +7,6 @@ import { mkdtemp, rm, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { subSource } from '../format/byte-source.ts';
-import { makeProblem } from '../format/errors.ts';
 import { inflate, type InflateLimits } from '../format/container/inflate.ts';
 import { qcow2StateSource } from '../format/container/qcow2.ts';
 import { sniffContainer } from '../format/container/sniff.ts';
@@ -63,14 +62,9 @@ export async function openInput(name: string, limits: Partial<InflateLimits> = {
       const out = new SpillFile(fd);
       try {
         const r = await inflate(reads, offset, size, codec, (chunk) => out.write(chunk), {
-          limits: { maxBytes: room, ...limits }, onProgress, decoder: nodeDecoder, drain: () => out.settle(),
+          // Everything gathered reaches the file before it is read (finish).
+          limits: { maxBytes: room, ...limits }, onProgress, decoder: nodeDecoder, drain: () => out.settle(), finish: () => out.flush(),
         });
-        // Everything gathered reaches the file before it is read; a failed last write is a problem too.
-        try {
-          await out.flush();
-        } catch (e) {
-          r.problem ??= makeProblem('limit', offset + r.consumed, `room for the decompressed stream: ${e instanceof Error ? e.message : String(e)}`);
-        }
         container.streamSize = r.produced;
         if (r.problem) {
           container.problems.push(r.problem);

@@ -38,6 +38,11 @@ export interface InflateOptions {
    * for the disk; its rejection is a failed write, reported as the storage running out.
    */
   drain?(): Promise<void>;
+  /**
+   * Called once after the decoder's end: the sink writes what it gathered (the worker's spill
+   * batches its writes, the CLI's waits for its writes in flight). A failure is a limit problem.
+   */
+  finish?(): Promise<void> | void;
 }
 
 class Stop extends Error {
@@ -88,6 +93,13 @@ export async function inflate(
       throw new Stop(spaceProblem(e, produced - out.length));
     }
   };
+  const finish = async (): Promise<Problem | undefined> => {
+    try {
+      await opts.finish?.();
+    } catch (e) {
+      return spaceProblem(e, produced);
+    }
+  };
   const decoder = await (opts.decoder ?? decoderFor)(codec, emit);
   const slice = opts.sliceSize ?? decoder.slice;
   const reads = readAhead(source, offset, size, Math.max(slice, READ), decoder.inputBuffer?.bind(decoder));
@@ -110,15 +122,21 @@ export async function inflate(
     inputDone = true;
     await decoder.end();
     await drain();
+    const problem = await finish();
     opts.onProgress?.(consumed, produced);
-    return { consumed, produced };
+    return problem ? { consumed, produced, problem } : { consumed, produced };
   } catch (e) {
     reads.stop();
     await decoder.cancel();
     if (e instanceof CancelledError || opts.signal?.aborted) throw new CancelledError();
-    if (e instanceof Stop) return { consumed, produced, problem: e.problem };
-    if (!(e instanceof CodecError)) throw e;
-    return { consumed, produced, problem: decodeProblem(e, codec, offset, size, consumed, inputDone, produced) };
+    let problem: Problem;
+    if (e instanceof Stop) problem = e.problem;
+    else if (e instanceof CodecError) problem = decodeProblem(e, codec, offset, size, consumed, inputDone, produced);
+    else throw e;
+    // What was decoded before the stop is kept: the sink writes what it gathered (its own
+    // failure then is the same storage problem, or a later one).
+    await finish();
+    return { consumed, produced, problem };
   }
 }
 
