@@ -11,7 +11,7 @@ import { build, preview, type PreviewServer } from 'vite';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 const HELPERS = join(import.meta.dirname, 'bench-browser');
-const INSTRUMENT = join(HELPERS, 'instrument.js');
+export const INSTRUMENT = join(HELPERS, 'instrument.js');
 export const MiB = 1024 * 1024;
 export const VIEWPORT = { width: 1400, height: 900 };
 export const CHROMIUM_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -61,7 +61,7 @@ function rssBytes(pid: number): number {
 }
 
 /** What instrument.js keeps in window.__bench. */
-interface OpenProbe { posted: number; name: string; size: number; firstProgress?: number; devices?: number; outline?: number; container?: number; reply?: number; ok?: boolean; records?: number; problems?: number; complete?: boolean; error?: string }
+interface OpenProbe { posted: number; name: string; size: number; firstProgress?: number; inflated?: number; devices?: number; outline?: number; container?: number; reply?: number; ok?: boolean; records?: number; problems?: number; complete?: boolean; error?: string }
 interface Probe { opens: Record<string, OpenProbe>; change: number | null; firstRow: number | null; firstRowFrame: number | null; longTasks: { start: number; duration: number }[]; maxFrameGap: number; longTaskError?: string }
 
 // In-page code goes as strings through CDP: functions compiled by tsx may call helpers the page
@@ -84,6 +84,9 @@ export async function buildAndServe(): Promise<{ base: string; server: PreviewSe
   await build({ root: ROOT, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
   mkdirSync(join(outDir, 'bench-browser'));
   for (const f of readdirSync(HELPERS)) copyFileSync(join(HELPERS, f), join(outDir, 'bench-browser', f));
+  // The codecs' own bundles, for the decompressor-alone baseline (bench-browser/codec-worker.js).
+  copyFileSync(join(ROOT, 'node_modules/fzstd/umd/index.js'), join(outDir, 'bench-browser', 'fzstd.js'));
+  copyFileSync(join(ROOT, 'node_modules/xz-decompress/dist/package/xz-decompress.js'), join(outDir, 'bench-browser', 'xz-decompress.js'));
   const port = await freePort();
   const server = await preview({ root: ROOT, logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port, strictPort: true, open: false } });
   return { base: `http://127.0.0.1:${port}`, server, outDir };
@@ -243,6 +246,8 @@ export interface AppOpen {
   outlineMs?: number;
   /** Open request to the devices-first event, when one came. */
   devicesMs?: number;
+  /** A compressed image: open request to the end of its decompression into the spill. */
+  inflateMs?: number;
   records: number;
   problems: number;
 }
@@ -259,5 +264,5 @@ export async function openInApp(page: Page, path: string, timeoutMs: number): Pr
   const o = opens[opens.length - 1];
   if (!o.ok) throw new Error(`opening ${path} failed in the app: ${o.error}`);
   if (p.change === null || p.firstRowFrame === null) throw new Error('the change/first-row probe did not fire');
-  return { scanMs: o.reply! - o.posted, tableMs: p.firstRowFrame - p.change, tableWallMs, forwardMs: o.reply! - (o.firstProgress ?? o.posted), postMs: o.posted - p.change, outlineMs: o.outline === undefined ? undefined : o.outline - o.posted, devicesMs: o.devices === undefined ? undefined : o.devices - o.posted, records: o.records!, problems: o.problems! };
+  return { scanMs: o.reply! - o.posted, tableMs: p.firstRowFrame - p.change, tableWallMs, forwardMs: o.reply! - (o.firstProgress ?? o.posted), postMs: o.posted - p.change, outlineMs: o.outline === undefined ? undefined : o.outline - o.posted, devicesMs: o.devices === undefined ? undefined : o.devices - o.posted, inflateMs: o.inflated === undefined ? undefined : o.inflated - o.posted, records: o.records!, problems: o.problems! };
 }

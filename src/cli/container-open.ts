@@ -2,7 +2,7 @@
 // image as the sub-range holding its stream, a compressed one decompressed front to back (by the
 // same format/container/codecs decoders the worker uses) into a temporary file (removed on close) that is then read like any other file.
 
-import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { mkdtemp, rm, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { sniffContainer } from '../format/container/sniff.ts';
 import type { ContainerInfo } from '../format/container/types.ts';
 import { nodeDecoder } from './node-codecs.ts';
 import { fileSource, type NodeFileSource } from './node-source.ts';
+import { SpillFile } from './spill-file.ts';
 
 export interface OpenedInput {
   /** The whole file as it is on disk. */
@@ -51,23 +52,28 @@ export async function openInput(name: string, limits: Partial<InflateLimits> = {
     const spillPath = join(dir, 'stream.bin');
     const removeSpill = () => rm(dir, { recursive: true, force: true });
     try {
-      // Written synchronously: the decoder's output buffer is reused once the write returns.
-      const fd = openSync(spillPath, 'wx');
-      let at = 0;
+      // The pipeline overlaps on the machine's cores: compressed reads and spill writes go
+      // through Node's thread pool (so does zlib's inflate for gzip) while the main thread decodes.
       // Bounded by the free space of the temporary directory, less a margin for everyone else.
       const fs = await statfs(dir);
       const room = Math.max(0, fs.bavail * fs.bsize - (256 << 20));
+      const reads = await fileSource(path, { threadPool: true });
+      const fd = openSync(spillPath, 'wx');
+      const out = new SpillFile(fd);
       try {
-        const r = await inflate(file, offset, size, codec, (chunk) => {
-          for (let done = 0; done < chunk.length; ) done += writeSync(fd, chunk, done, chunk.length - done, at + done);
-          at += chunk.length;
-        }, { limits: { maxBytes: room, ...limits }, onProgress, decoder: nodeDecoder });
+        const r = await inflate(reads, offset, size, codec, (chunk) => out.write(chunk), {
+          // Everything gathered reaches the file before it is read (finish).
+          limits: { maxBytes: room, ...limits }, onProgress, decoder: nodeDecoder, drain: () => out.settle(), finish: () => out.flush(),
+        });
         container.streamSize = r.produced;
         if (r.problem) {
           container.problems.push(r.problem);
           container.records.find((x) => x.kind === 'stream')?.problems.push(r.problem);
         }
       } finally {
+        // No write may still be on its way when the descriptor closes (a reused number would take it).
+        await out.stopped();
+        await reads.close();
         closeSync(fd);
       }
       const spill = await fileSource(spillPath);

@@ -15,8 +15,8 @@ const dir = mkdtempSync(join(tmpdir(), 'node-source-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const strip = (m: object) => JSON.parse(JSON.stringify(m, (_, v) => (v instanceof Uint8Array ? [...v] : v)));
 
-async function scanFile(path: string, sliceSize?: number) {
-  const src = await fileSource(path);
+async function scanFile(path: string, sliceSize?: number, threadPool = false) {
+  const src = await fileSource(path, { threadPool });
   try {
     return (await scanStream(src, { sliceSize })).model;
   } finally {
@@ -30,6 +30,8 @@ describe('fileSource (synchronous reads, immediate)', () => {
     expect(fromMemory.records.length).toBeGreaterThan(3);
     expect(strip(await scanFile(join(FIXTURE_DIR, name)))).toEqual(fromMemory);
     expect(strip(await scanFile(join(FIXTURE_DIR, name), 64 * 1024))).toEqual(fromMemory);
+    // Through the thread pool (what a compressed image's decompression reads with), read ahead.
+    expect(strip(await scanFile(join(FIXTURE_DIR, name), 64 * 1024, true))).toEqual(fromMemory);
   });
 
   it('scans a RAM section of 512 KiB pages, each larger than a quarter slice, to its end', async () => {

@@ -4,7 +4,7 @@
 // pool's four threads to start) for no overlap the two cores of a shared machine give back. The
 // source says so (`immediate`), so the scanner reads small slices that stay in the CPU's cache
 // (format/window-reader.ts).
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, read, readSync } from 'node:fs';
 import type { ByteSource } from '../format/byte-source.ts';
 import type { EqualBytes } from '../format/diff/ram-paired.ts';
 
@@ -12,7 +12,13 @@ export interface NodeFileSource extends ByteSource {
   close(): Promise<void>;
 }
 
-export async function fileSource(path: string): Promise<NodeFileSource> {
+/**
+ * `threadPool`: reads go through Node's thread pool (fs.read) instead of readSync. Only the
+ * decompression of a compressed image asks for it: there the next read runs on the second core
+ * while the main thread decodes the previous one (format/container/inflate.ts reads one ahead),
+ * which readSync, blocking the main thread, never overlaps (npm run bench).
+ */
+export async function fileSource(path: string, opts: { threadPool?: boolean } = {}): Promise<NodeFileSource> {
   const fd = openSync(path, 'r');
   let size: number;
   try {
@@ -31,14 +37,26 @@ export async function fileSource(path: string): Promise<NodeFileSource> {
     }
     return got === target.length ? target : target.subarray(0, got);
   };
+  const readOnce = (target: Uint8Array, at: number, offset: number) =>
+    new Promise<number>((res, rej) => read(fd, target, at, target.length - at, offset + at, (e, n) => (e ? rej(e) : res(n))));
+  const pooled = async (target: Uint8Array, offset: number) => {
+    let got = 0;
+    while (got < target.length) {
+      const n = await readOnce(target, got, offset);
+      if (n === 0) break;
+      got += n;
+    }
+    return got === target.length ? target : target.subarray(0, got);
+  };
+  const fillAny = opts.threadPool ? pooled : async (target: Uint8Array, offset: number) => fill(target, offset);
   return {
     size,
-    immediate: true,
+    immediate: !opts.threadPool,
     async read(offset, length) {
-      return fill(new Uint8Array(Math.max(0, Math.min(length, size - offset))), offset);
+      return fillAny(new Uint8Array(Math.max(0, Math.min(length, size - offset))), offset);
     },
     async readInto(offset, target) {
-      return fill(target, offset);
+      return fillAny(target, offset);
     },
     async close() {
       if (open) closeSync(fd);

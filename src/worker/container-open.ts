@@ -69,6 +69,7 @@ export async function openContainer(file: Blob, opts: { signal?: AbortSignal; sn
     const r = await inflate(plain, offset, size, codec, (chunk) => spill.write(chunk), {
       signal: opts.signal,
       limits: { maxBytes: spill.room },
+      finish: () => spill.flush(),
       onProgress: (consumed, produced) => opts.onProgress?.(consumed, size, produced),
     });
     info.streamSize = r.produced;

@@ -6,12 +6,25 @@
 export interface Spill {
   /** Bytes that may still be written. */
   readonly room: number;
-  /** Synchronous, so a decoder's output is written before it makes more (the chunk is reused). */
+  /**
+   * Synchronous, so a decoder's output is taken before it makes more (the chunk is reused):
+   * copied into a batch of BATCH bytes, written when full.
+   */
   write(chunk: Uint8Array): void;
+  /** Writes the partial batch (before `finish`; inflate's `finish` hook). */
+  flush(): void;
   /** The written bytes as a File/Blob to read from. */
   finish(): Promise<Blob>;
   remove(): Promise<void>;
 }
+
+/**
+ * Bytes per OPFS write. Decoders emit small pieces (a zstd block is at most 128 KiB, the
+ * browser's DecompressionStream hands out less), and each write of a sync access handle has a
+ * fixed cost: in a private window's in-memory OPFS each is a round trip to the browser process,
+ * and there the writes of unbatched pieces took most of a gzip image's open (npm run bench).
+ */
+const BATCH = 1 << 20;
 
 /** Without OPFS the spill is a Blob of parts; past this it refuses (the inflate limit reports it). */
 const MEMORY_ROOM = 512 * 1024 * 1024;
@@ -44,15 +57,40 @@ export async function openSpill(): Promise<Spill> {
           if (open) sync.close();
           open = false;
         };
+        const batch = new Uint8Array(BATCH);
+        let filled = 0;
+        const put = (bytes: Uint8Array) => {
+          const n = sync.write(bytes, { at });
+          // A short write means the origin's quota is used up (Chromium writes what fits).
+          if (n < bytes.length) throw new SpillFull(at + n);
+          at += n;
+        };
+        const flush = () => {
+          if (filled > 0) put(batch.subarray(0, filled));
+          filled = 0;
+        };
         return {
           room: Math.max(0, quota - usage - (64 << 20)),
           write: (chunk) => {
-            const n = sync.write(chunk, { at });
-            // A short write means the origin's quota is used up (Chromium writes what fits).
-            if (n < chunk.length) throw new SpillFull(at + n);
-            at += n;
+            // A piece as large as a batch goes as it is, after what is gathered.
+            if (chunk.length >= BATCH) {
+              flush();
+              put(chunk);
+              return;
+            }
+            if (filled + chunk.length > BATCH) flush();
+            batch.set(chunk, filled);
+            filled += chunk.length;
           },
+          flush,
           finish: async () => {
+            // After a stop (a corrupt block, the quota) the batch holds output decoded before it,
+            // kept if it fits; the stop's problem is already reported.
+            try {
+              flush();
+            } catch (e) {
+              if (!(e instanceof SpillFull)) throw e;
+            }
             sync.flush();
             close();
             return handle.getFile();
@@ -71,6 +109,7 @@ export async function openSpill(): Promise<Spill> {
   return {
     room: MEMORY_ROOM,
     write: (chunk) => void parts.push(chunk.slice()),
+    flush: () => undefined,
     finish: async () => new Blob(parts),
     remove: async () => void parts.splice(0),
   };

@@ -40,6 +40,21 @@ describe('inflate limits', () => {
     expect(r.problem!.message).toMatch(/room for the decompressed stream: The quota has been exceeded/);
   });
 
+  it('a sink writing in the background whose write failed (drain rejects) is a limit problem', async () => {
+    const { src, size } = image('zstd');
+    let written = 0;
+    const r = await inflate(src, HEAD, size, 'zstd', (c) => void (written += c.length), {
+      sliceSize: 4096,
+      drain: async () => {
+        if (written > 100_000) throw new Error('ENOSPC: no space left on device');
+      },
+    });
+    expect(r.problem).toMatchObject({ code: 'limit' });
+    expect(r.problem!.message).toMatch(/room for the decompressed stream: ENOSPC: no space left on device \(stopped at stream offset \d+/);
+    expect(r.produced).toBe(written);
+    expect(written).toBeLessThan(stream.length);
+  });
+
   it('Cancel ends the run with CancelledError', async () => {
     const { src, size } = image('lzop');
     const abort = new AbortController();

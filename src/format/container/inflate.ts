@@ -32,6 +32,17 @@ export interface InflateOptions {
   onProgress?(consumed: number, produced: number): void;
   /** Compressed bytes per push into the decoder (default: the decoder's own `slice`). */
   sliceSize?: number;
+  /**
+   * Back-pressure of a sink that writes in the background (the CLI's spill, through Node's thread
+   * pool): awaited after each push and at the end, so at most the sink's own few buffers wait
+   * for the disk; its rejection is a failed write, reported as the storage running out.
+   */
+  drain?(): Promise<void>;
+  /**
+   * Called once after the decoder's end: the sink writes what it gathered (the worker's spill
+   * batches its writes, the CLI's waits for its writes in flight). A failure is a limit problem.
+   */
+  finish?(): Promise<void> | void;
 }
 
 class Stop extends Error {
@@ -58,6 +69,15 @@ export async function inflate(
   let produced = 0;
   let inputDone = false;
   // Runs inside the decoder, block by block: a bomb or a full disk stops it mid-block.
+  const spaceProblem = (e: unknown, at: number) =>
+    makeProblem('limit', offset + consumed, `room for the decompressed stream: ${e instanceof Error ? e.message : String(e)} (stopped at stream offset ${at}; the sections before it are kept)`);
+  const drain = async () => {
+    try {
+      await opts.drain?.();
+    } catch (e) {
+      throw new Stop(spaceProblem(e, produced));
+    }
+  };
   const emit: Emit = (out) => {
     if (produced + out.length > limits.maxBytes) {
       throw new Stop(makeProblem('limit', offset + consumed, `room for the decompressed stream: the storage quota leaves ${limits.maxBytes} bytes and the stream is larger (stopped at stream offset ${produced}; the sections before it are kept)`));
@@ -70,12 +90,19 @@ export async function inflate(
       sink(out);
     } catch (e) {
       // The sink is the spill: a failed write is the storage running out (quota, full disk).
-      throw new Stop(makeProblem('limit', offset + consumed, `room for the decompressed stream: ${e instanceof Error ? e.message : String(e)} (stopped at stream offset ${produced - out.length}; the sections before it are kept)`));
+      throw new Stop(spaceProblem(e, produced - out.length));
+    }
+  };
+  const finish = async (): Promise<Problem | undefined> => {
+    try {
+      await opts.finish?.();
+    } catch (e) {
+      return spaceProblem(e, produced);
     }
   };
   const decoder = await (opts.decoder ?? decoderFor)(codec, emit);
   const slice = opts.sliceSize ?? decoder.slice;
-  const reads = readAhead(source, offset, size, Math.max(slice, READ));
+  const reads = readAhead(source, offset, size, Math.max(slice, READ), decoder.inputBuffer?.bind(decoder));
   try {
     for (let at = 0; at < size; ) {
       if (opts.signal?.aborted) throw new CancelledError();
@@ -87,21 +114,29 @@ export async function inflate(
         const piece = chunk.subarray(p, Math.min(chunk.length, p + slice));
         consumed = at + p + piece.length;
         await decoder.push(piece);
+        await drain();
       }
       at = consumed;
       opts.onProgress?.(consumed, produced);
     }
     inputDone = true;
     await decoder.end();
+    await drain();
+    const problem = await finish();
     opts.onProgress?.(consumed, produced);
-    return { consumed, produced };
+    return problem ? { consumed, produced, problem } : { consumed, produced };
   } catch (e) {
     reads.stop();
     await decoder.cancel();
     if (e instanceof CancelledError || opts.signal?.aborted) throw new CancelledError();
-    if (e instanceof Stop) return { consumed, produced, problem: e.problem };
-    if (!(e instanceof CodecError)) throw e;
-    return { consumed, produced, problem: decodeProblem(e, codec, offset, size, consumed, inputDone, produced) };
+    let problem: Problem;
+    if (e instanceof Stop) problem = e.problem;
+    else if (e instanceof CodecError) problem = decodeProblem(e, codec, offset, size, consumed, inputDone, produced);
+    else throw e;
+    // What was decoded before the stop is kept: the sink writes what it gathered (its own
+    // failure then is the same storage problem, or a later one).
+    await finish();
+    return { consumed, produced, problem };
   }
 }
 
@@ -119,15 +154,21 @@ const READ = 1 << 20;
  * next read starting as the previous one is handed out. A chunk stays valid until the read after
  * it is handed out, which is why decoders copy what they keep past a push (codecs/decoder.ts).
  */
-function readAhead(source: ByteSource, offset: number, size: number, read: number) {
-  const bufs: Uint8Array[] = source.readInto ? [new Uint8Array(Math.min(read, size)), new Uint8Array(Math.min(read, size))] : [];
+function readAhead(source: ByteSource, offset: number, size: number, read: number, owned?: (length: number) => Promise<Uint8Array>) {
+  const bufs: Uint8Array[] = source.readInto && !owned ? [new Uint8Array(Math.min(read, size)), new Uint8Array(Math.min(read, size))] : [];
+  // Reads in flight: one ahead into our two buffers; two ahead into a decoder's own (its buffers
+  // bound them), so a decoder on another thread (zlib) finds its next input there even when this
+  // thread answers late (a shared machine).
+  const depth = owned ? 2 : 1;
   let turn = 0;
-  let pending: { at: number; chunk: Promise<Uint8Array> } | undefined;
+  const queue: { at: number; end: number; chunk: Promise<Uint8Array> }[] = [];
   const start = (at: number) => {
     const length = Math.min(read, size - at);
     const i = turn;
     turn ^= 1;
-    const chunk = source.readInto
+    const chunk = source.readInto && owned
+      ? owned(length).then((target) => source.readInto!(offset + at, target.subarray(0, length)))
+      : source.readInto
       ? source.readInto(offset + at, bufs[i].subarray(0, length)).then((got) => {
           // A BYOB read hands the memory back on a new ArrayBuffer object (ByteSource.readInto).
           bufs[i] = new Uint8Array(got.buffer);
@@ -135,18 +176,22 @@ function readAhead(source: ByteSource, offset: number, size: number, read: numbe
         })
       : source.read(offset + at, length);
     chunk.catch(() => undefined); // awaited by next(), or dropped by stop()
-    pending = { at, chunk };
+    queue.push({ at, end: at + length, chunk });
   };
   return {
     async next(at: number): Promise<Uint8Array> {
-      if (pending?.at !== at) start(at);
-      const chunk = await pending!.chunk;
-      pending = undefined;
-      if (chunk.length > 0 && at + chunk.length < size) start(at + chunk.length);
+      if (queue[0]?.at !== at) {
+        queue.length = 0;
+        start(at);
+      }
+      const chunk = await queue.shift()!.chunk;
+      if (chunk.length > 0) {
+        for (let from = queue.at(-1)?.end ?? at + chunk.length; queue.length < depth && from < size; from = queue.at(-1)!.end) start(from);
+      }
       return chunk;
     },
     stop() {
-      pending = undefined;
+      queue.length = 0;
     },
   };
 }

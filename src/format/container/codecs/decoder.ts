@@ -19,6 +19,13 @@ export interface Decoder {
    * what it keeps for later pushes.
    */
   push(chunk: Uint8Array): Promise<void>;
+  /**
+   * Optional: a buffer of the decoder's own (at least `length` bytes) for inflate to read the next
+   * chunk into; such a chunk is the decoder's once pushed, so it keeps it without a copy (a
+   * decoder that queues input, like node:zlib on the thread pool). It may wait until one of its
+   * buffers is free again: this is how many chunks the decoder holds at most.
+   */
+  inputBuffer?(length: number): Promise<Uint8Array>;
   /** The input has ended: flushes the rest, and throws `CodecError` (truncated) if the stream is incomplete. */
   end(): Promise<void>;
   /** Frees what the decoder holds after a stop (WASM memory, stream locks). Never throws. */

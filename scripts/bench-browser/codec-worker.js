@@ -1,0 +1,70 @@
+// The decompressor alone, as the app's worker has it (format/container/codecs): gzip through the
+// browser's DecompressionStream, zstd through fzstd, xz through xz-decompress (both copied here
+// from node_modules by scripts/bench-compressed-opens.ts). The compressed bytes are read into
+// memory first; only the decompression is timed, output counted and dropped. Pieces of `piece`
+// bytes (0: all at once), as bench-compressed.ts does in Node.
+self['stream/web'] = { ReadableStream, WritableStream, TransformStream };
+importScripts('fzstd.js', 'xz-decompress.js');
+
+function pieces(data, piece) {
+  if (!piece) return [data];
+  const out = [];
+  for (let at = 0; at < data.length; at += piece) out.push(data.subarray(at, at + piece));
+  return out;
+}
+
+async function drain(readable) {
+  let n = 0;
+  const reader = readable.getReader();
+  for (let r = await reader.read(); !r.done; r = await reader.read()) n += r.value.length;
+  return n;
+}
+
+const streamOf = (parts) => {
+  let i = 0;
+  return new ReadableStream({ pull: (c) => (i < parts.length ? c.enqueue(parts[i++]) : c.close()) });
+};
+
+async function run(codec, data, piece) {
+  const parts = pieces(data, piece);
+  if (codec === 'gzip') return drain(streamOf(parts).pipeThrough(new DecompressionStream('gzip')));
+  if (codec === 'xz') return drain(new self['xz-decompress'].XzReadableStream(streamOf(parts)));
+  if (codec === 'zstd') {
+    let n = 0;
+    const z = new self.fzstd.Decompress((c) => void (n += c.length));
+    parts.forEach((p, i) => z.push(p, i === parts.length - 1));
+    return n;
+  }
+  throw new Error(`no baseline for ${codec}`);
+}
+
+/** The spill's own speed: `bytes` written into an OPFS file through a sync access handle, 1 MiB a write. */
+async function spill(bytes) {
+  const root = await navigator.storage.getDirectory();
+  const name = `bench-spill-${Date.now()}.bin`;
+  const handle = await root.getFileHandle(name, { create: true });
+  const sync = await handle.createSyncAccessHandle();
+  const chunk = new Uint8Array(1 << 20).fill(0x5a);
+  const t = performance.now();
+  try {
+    for (let at = 0; at < bytes; at += chunk.length) sync.write(chunk.subarray(0, Math.min(chunk.length, bytes - at)), { at });
+    sync.flush();
+    return performance.now() - t;
+  } finally {
+    sync.close();
+    await root.removeEntry(name);
+  }
+}
+
+self.onmessage = async (e) => {
+  try {
+    if (e.data.spill) return self.postMessage({ ms: await spill(e.data.spill), produced: e.data.spill });
+    const { file, codec, offset, piece } = e.data;
+    const data = new Uint8Array(await file.slice(offset).arrayBuffer());
+    const t = performance.now();
+    const produced = await run(codec, data, piece);
+    self.postMessage({ ms: performance.now() - t, produced });
+  } catch (err) {
+    self.postMessage({ error: String(err && err.stack || err) });
+  }
+};
