@@ -57,8 +57,12 @@ export async function openInput(name: string, limits: Partial<InflateLimits> = {
       // Bounded by the free space of the temporary directory, less a margin for everyone else.
       const fs = await statfs(dir);
       const room = Math.max(0, fs.bavail * fs.bsize - (256 << 20));
-      const reads = await fileSource(path, { threadPool: true });
+      // The spill first: if it cannot be made, no read source is left open.
       const fd = openSync(spillPath, 'wx');
+      const reads = await fileSource(path, { threadPool: true }).catch((e) => {
+        closeSync(fd);
+        throw e;
+      });
       const out = new SpillFile(fd);
       try {
         const r = await inflate(reads, offset, size, codec, (chunk) => out.write(chunk), {
