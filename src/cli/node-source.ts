@@ -1,10 +1,14 @@
-// ByteSource over a file: the CLI reads files in slices like the worker does. The reads are
-// synchronous (readSync): a command reads one file front to back with nothing else to do
-// meanwhile, and a read through Node's thread pool costs a thread hand-off per slice (plus the
-// pool's four threads to start) for no overlap the two cores of a shared machine give back. The
-// source says so (`immediate`), so the scanner reads small slices that stay in the CPU's cache
-// (format/window-reader.ts).
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+// ByteSource over a file: the CLI reads files in slices like the worker does, in one of two ways.
+// - A small file is read synchronously (readSync) and the source says so (`immediate`): a read
+//   through Node's thread pool costs a thread hand-off per slice for nothing, and the scanner then
+//   reads small slices that stay in the CPU's cache (format/window-reader.ts).
+// - A large file (READ_AHEAD_FROM and up: a RAM stream) has its slices read through the thread
+//   pool (fs.read), so WindowReader reads the next slice while the scanner decodes the current
+//   one: the kernel's copy of the file, as long as `cat`'s, runs on the other core instead of
+//   before each slice's decoding. In READ_AHEAD_SLICE slices (ByteSource.sliceSize), still small
+//   enough to be in cache when the decoder walks them.
+// Small reads (`read`: headers, the JSON description at the end) stay synchronous in both.
+import { closeSync, fstatSync, openSync, read, readSync } from 'node:fs';
 import type { ByteSource } from '../format/byte-source.ts';
 import type { EqualBytes } from '../format/diff/ram-paired.ts';
 
@@ -12,7 +16,17 @@ export interface NodeFileSource extends ByteSource {
   close(): Promise<void>;
 }
 
-export async function fileSource(path: string): Promise<NodeFileSource> {
+/** Files from this size are read ahead through the thread pool; smaller ones synchronously. */
+export const READ_AHEAD_FROM = 32 * 1024 * 1024;
+/** The slice size of a file read ahead (bench-cli.ts measures it against the synchronous reads). */
+export const READ_AHEAD_SLICE = 1024 * 1024;
+
+export interface FileSourceOptions {
+  /** Read slices ahead through the thread pool (default: for files of READ_AHEAD_FROM and up). */
+  readAhead?: boolean;
+}
+
+export async function fileSource(path: string, opts: FileSourceOptions = {}): Promise<NodeFileSource> {
   const fd = openSync(path, 'r');
   let size: number;
   try {
@@ -31,20 +45,44 @@ export async function fileSource(path: string): Promise<NodeFileSource> {
     }
     return got === target.length ? target : target.subarray(0, got);
   };
-  return {
+  // Reads in flight in the thread pool: the file is closed only once they are done, or a read
+  // queued behind them could find the descriptor closed (or another file's) when its turn comes.
+  const inFlight = new Set<Promise<unknown>>();
+  const fillAhead = (target: Uint8Array, offset: number): Promise<Uint8Array> => {
+    const done = new Promise<Uint8Array>((resolve, reject) => {
+      let got = 0;
+      const step = () =>
+        read(fd, target, got, target.length - got, offset + got, (e, n) => {
+          if (e) return reject(e);
+          got += n;
+          if (n === 0 || got === target.length) resolve(got === target.length ? target : target.subarray(0, got));
+          else step();
+        });
+      step();
+    });
+    const settled: Promise<unknown> = done.then(
+      () => inFlight.delete(settled),
+      () => inFlight.delete(settled),
+    );
+    inFlight.add(settled);
+    return done;
+  };
+  const readAhead = opts.readAhead ?? size >= READ_AHEAD_FROM;
+  const source: NodeFileSource = {
     size,
-    immediate: true,
     async read(offset, length) {
       return fill(new Uint8Array(Math.max(0, Math.min(length, size - offset))), offset);
     },
-    async readInto(offset, target) {
-      return fill(target, offset);
-    },
     async close() {
+      await Promise.all(inFlight);
       if (open) closeSync(fd);
       open = false;
     },
+    ...(readAhead
+      ? { sliceSize: READ_AHEAD_SLICE, readInto: (offset: number, target: Uint8Array) => fillAhead(target, offset) }
+      : { immediate: true, readInto: async (offset: number, target: Uint8Array) => fill(target, offset) }),
   };
+  return source;
 }
 
 /**
