@@ -1,5 +1,5 @@
 // Loads the compiled CLI (dist-cli/main.cjs, one CommonJS bundle) with V8's code cache for it
-// (dist-cli/main.cjs.cache, written by scripts/build-cli.mjs after running the CLI on sample
+// (dist-cli/main.cjs.HASH.cache, written by scripts/build-cli.mjs after running the CLI on sample
 // files). With the cache V8 neither parses the bundle nor compiles the functions those runs used:
 // it reads their bytecode back. Node 20 has no module.enableCompileCache (Node 22), hence
 // vm.Script's cachedData, the way v8-compile-cache does it. A cache V8 refuses (another Node,
@@ -14,18 +14,28 @@ const vm = require('node:vm');
 
 const WRAP = ['(function (exports, require, module, __filename, __dirname) {', '\n})'];
 
-/** The compiled script of dist-cli/main.cjs in `dir`, with the cache when there is one V8 accepts. */
+/**
+ * The cache of a bundle is named by the hash the build wrote on the bundle's last line. V8 checks
+ * only a cache's length of source and its flags, so a cache of an earlier bundle of the same
+ * length would otherwise run that bundle's bytecode.
+ */
+const CACHE_TAG = /\n\/\/# cache=([0-9a-f]+)\n$/;
+const cachePath = (file, hash) => `${file}.${hash}.cache`;
+
+/** The compiled script of dist-cli/main.cjs in `dir`, with its cache when there is one V8 accepts. */
 function compiledScript(dir, useCache = true) {
   const file = join(dir, 'main.cjs');
+  const source = readFileSync(file, 'utf8');
   let cachedData;
-  if (useCache) {
+  const tag = useCache && CACHE_TAG.exec(source.slice(-80));
+  if (tag) {
     try {
-      cachedData = readFileSync(file + '.cache');
+      cachedData = readFileSync(cachePath(file, tag[1]));
     } catch {
       // no cache: compile as usual
     }
   }
-  const script = new vm.Script(WRAP[0] + readFileSync(file, 'utf8') + WRAP[1], { filename: file, cachedData });
+  const script = new vm.Script(WRAP[0] + source + WRAP[1], { filename: file, cachedData });
   return { file, script };
 }
 
@@ -37,4 +47,4 @@ function loadCompiled(dir, useCache = true) {
   return { exports: module.exports, script };
 }
 
-module.exports = { loadCompiled };
+module.exports = { loadCompiled, cachePath };

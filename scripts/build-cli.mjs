@@ -3,7 +3,7 @@
 // half a second of start-up through tsx). Run by `npm ci` / `npm install` (the prepare script)
 // and `npm run build`; bin/vmstate-explorer.js runs it again when dist-cli/ is missing or any
 // source it was built from has changed since.
-// One CommonJS file, dist-cli/main.cjs, and V8's code cache for it, main.cjs.cache: Node then
+// One CommonJS file, dist-cli/main.cjs, and V8's code cache for it, main.cjs.HASH.cache: Node then
 // reads one file and the bytecode of the functions a run needs instead of resolving, parsing and
 // compiling some twenty ES module chunks (bin/load-compiled.js; ~40 ms of a small file's `inspect`
 // on this 2-core machine, bench-cli.ts). The commands' code is still initialised only when a
@@ -12,6 +12,7 @@
 // parse only their own descriptions (src/cli/library-files.ts).
 import { build } from 'esbuild';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 
@@ -65,9 +66,11 @@ function writeAtomic(path, contents) {
 export async function buildCli() {
   const result = await build({ ...cjs, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(CLI_DIST, 'main.cjs'), metafile: true });
   mkdirSync(CLI_DIST, { recursive: true });
-  // Outputs of earlier builds: ES module chunks, an older bundle's cache.
+  // Outputs of earlier builds: ES module chunks, older bundles' caches.
   for (const f of readdirSync(CLI_DIST)) if (/^(chunk-.*|main|library-files)\.js$|\.cache$/.test(f)) rmSync(join(CLI_DIST, f), { force: true });
-  writeAtomic(join(CLI_DIST, 'main.cjs'), result.outputFiles[0].contents);
+  // The bundle's last line names its cache (bin/load-compiled.js).
+  const hash = createHash('sha256').update(result.outputFiles[0].contents).digest('hex').slice(0, 16);
+  writeAtomic(join(CLI_DIST, 'main.cjs'), Buffer.concat([result.outputFiles[0].contents, Buffer.from(`\n//# cache=${hash}\n`)]));
 
   // The packer runs from a bundle of its own, written beside main.cjs (so its __dirname is the
   // same) and removed once it has run: the CLI never loads it.
@@ -81,7 +84,8 @@ export async function buildCli() {
     rmSync(packerPath, { force: true });
   }
 
-  writeAtomic(join(CLI_DIST, 'main.cjs.cache'), await warmCache());
+  const { cachePath } = createRequire(import.meta.url)('../bin/load-compiled.js');
+  writeAtomic(cachePath(join(CLI_DIST, 'main.cjs'), hash), await warmCache());
 
   // What the build read, so bin/vmstate-explorer.js can tell a stale build from a fresh one: the
   // sources, and the libraries the pack was made from.
