@@ -10,7 +10,9 @@ import { memorySource } from '../format/byte-source.ts';
 import { RAM_FLAG } from '../format/ram.ts';
 import { scanStream } from '../format/scan.ts';
 import { FIXTURE_DIR, fixtureBytes } from '../format/testing/fixtures.ts';
-import { fileSource, READ_AHEAD_FROM, type FileSourceOptions } from './node-source.ts';
+import { fileSource, type FileSourceOptions } from './node-source.ts';
+
+const SIZE = 32 * 1024 * 1024;
 
 const dir = mkdtempSync(join(tmpdir(), 'node-source-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -33,8 +35,7 @@ describe('fileSource (synchronous reads, immediate)', () => {
     expect(strip(await scanFile(join(FIXTURE_DIR, name), 64 * 1024))).toEqual(fromMemory);
   });
 
-  // The fixtures are smaller than READ_AHEAD_FROM, so the read-ahead is asked for here; the 1 GiB
-  // bench stream takes it by itself (bench-cli.ts, and the size test below).
+  // The read-ahead is off by default (node-source.ts READ_AHEAD_FROM), so it is asked for here.
   it.each(['pc-ram-migration.bin', 'q35-migration.bin', 'qemu10/pc-mapped-ram.bin', 'qemu10/pc-postcopy-main.bin', 'qemu10/pc-multifd-channel0.bin'])('%s read ahead through the thread pool decodes as from memory, in 1 MiB and in 64 KiB slices', async (name) => {
     const fromMemory = strip((await scanStream(memorySource(fixtureBytes(name)))).model);
     expect(fromMemory.records.length).toBeGreaterThan(3);
@@ -42,22 +43,22 @@ describe('fileSource (synchronous reads, immediate)', () => {
     expect(strip(await scanFile(join(FIXTURE_DIR, name), 64 * 1024, { readAhead: true }))).toEqual(fromMemory);
   });
 
-  it('reads ahead from READ_AHEAD_FROM bytes on, in its own slices, and reads the same bytes either way', async () => {
+  it('reads ahead when asked, in its own slices, and reads the same bytes either way', async () => {
     const path = join(dir, 'sparse.bin');
     writeFileSync(path, new Uint8Array(0));
-    truncateSync(path, READ_AHEAD_FROM);
+    truncateSync(path, SIZE);
     const bytes = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 2654435761) >>> 24);
     const fd = openSync(path, 'r+');
-    writeSync(fd, bytes, 0, bytes.length, READ_AHEAD_FROM - bytes.length - 7);
+    writeSync(fd, bytes, 0, bytes.length, SIZE - bytes.length - 7);
     closeSync(fd);
-    const ahead = await fileSource(path);
-    const sync = await fileSource(path, { readAhead: false });
+    const ahead = await fileSource(path, { readAhead: true });
+    const sync = await fileSource(path);
     expect([ahead.immediate, ahead.sliceSize]).toEqual([undefined, 1024 * 1024]);
     expect([sync.immediate, sync.sliceSize]).toEqual([true, undefined]);
     // readInto at the file's end: fewer bytes than asked, in the target's memory.
     for (const src of [ahead, sync]) {
       const target = new Uint8Array(1 << 20);
-      const got = await src.readInto!(READ_AHEAD_FROM - bytes.length - 7, target);
+      const got = await src.readInto!(SIZE - bytes.length - 7, target);
       expect(got.length).toBe(bytes.length + 7);
       expect(got.buffer).toBe(target.buffer);
       expect(got.subarray(0, bytes.length)).toEqual(bytes);

@@ -2,7 +2,7 @@
 // - A small file is read synchronously (readSync) and the source says so (`immediate`): a read
 //   through Node's thread pool costs a thread hand-off per slice for nothing, and the scanner then
 //   reads small slices that stay in the CPU's cache (format/window-reader.ts).
-// - A large file (READ_AHEAD_FROM and up: a RAM stream) has its slices read through the thread
+// - A file read ahead (FileSourceOptions.readAhead; by size, READ_AHEAD_FROM) has its slices read through the thread
 //   pool (fs.read), so WindowReader reads the next slice while the scanner decodes the current
 //   one: the kernel's copy of the file, as long as `cat`'s, runs on the other core instead of
 //   before each slice's decoding. In READ_AHEAD_SLICE slices (ByteSource.sliceSize), still small
@@ -16,8 +16,14 @@ export interface NodeFileSource extends ByteSource {
   close(): Promise<void>;
 }
 
-/** Files from this size are read ahead through the thread pool; smaller ones synchronously. */
-export const READ_AHEAD_FROM = 32 * 1024 * 1024;
+/**
+ * Files from this size would be read ahead through the thread pool: none by default. Measured
+ * (bench-cli.ts, the 1 GiB stream's scan alone at load 5): synchronous 198 ms, read ahead in
+ * 1 MiB slices 297 ms. On this VM a thread-pool hand-off per slice costs more than the overlap
+ * gives back; at load 15 the two were even (763 / 737 ms). Kept, and measured by every bench run,
+ * for machines where it pays (a file source option, tested in node-source.test.ts).
+ */
+export const READ_AHEAD_FROM = Infinity;
 /** The slice size of a file read ahead (bench-cli.ts measures it against the synchronous reads). */
 export const READ_AHEAD_SLICE = 1024 * 1024;
 
