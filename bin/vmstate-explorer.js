@@ -1,18 +1,22 @@
 #!/usr/bin/env node
 // Thin shim: runs the compiled CLI (dist-cli/, built from src/cli by scripts/build-cli.mjs at
 // `npm ci` and by `npm run build`). If the build is missing or any source it was built from has
-// changed since (an edited checkout), it is built again first (esbuild, a fraction of a second),
-// so this always runs the sources as they are. Without esbuild (an install that left out the
+// changed since (an edited checkout), it is built again first (esbuild, under a second), so this
+// always runs the sources as they are. Without esbuild (an install that left out the
 // devDependencies) the CLI runs from source through tsx, as it did before, with a note.
-import { readFileSync, statSync } from 'node:fs';
+// CommonJS (bin/package.json): see load-compiled.js.
+'use strict';
+const { readFileSync, statSync } = require('node:fs');
+const { join } = require('node:path');
 
-const root = new URL('../', import.meta.url);
+const root = join(__dirname, '..');
+const dist = join(root, 'dist-cli');
 
 function buildIsFresh() {
   try {
-    const { inputs } = JSON.parse(readFileSync(new URL('dist-cli/inputs.json', root), 'utf8'));
+    const { inputs } = JSON.parse(readFileSync(join(dist, 'inputs.json'), 'utf8'));
     return inputs.every(([path, mtimeMs, size]) => {
-      const s = statSync(new URL(path, root));
+      const s = statSync(join(root, path));
       return s.mtimeMs === mtimeMs && s.size === size;
     });
   } catch {
@@ -20,23 +24,27 @@ function buildIsFresh() {
   }
 }
 
-let main;
-if (!buildIsFresh()) {
-  try {
-    const { buildCli } = await import('../scripts/build-cli.mjs');
-    await buildCli();
-  } catch (e) {
-    process.stderr.write(`vmstate-explorer: note: running from source through tsx (slower start); the compiled CLI could not be built: ${String(e?.message ?? e).split('\n')[0]}\n`);
-    const { register } = await import('tsx/esm/api');
-    register();
-    ({ main } = await import('../src/cli/main.ts'));
+async function run() {
+  let main;
+  if (!buildIsFresh()) {
+    try {
+      const { buildCli } = await import('../scripts/build-cli.mjs');
+      await buildCli();
+    } catch (e) {
+      process.stderr.write(`vmstate-explorer: note: running from source through tsx (slower start); the compiled CLI could not be built: ${String(e?.message ?? e).split('\n')[0]}\n`);
+      const { register } = await import('tsx/esm/api');
+      register();
+      ({ main } = await import('../src/cli/main.ts'));
+    }
   }
+  main ??= require('./load-compiled.js').loadCompiled(dist).exports.main;
+  // `vmstate-explorer inspect --json big.bin | head` closes the pipe early: that is the reader's
+  // choice, not an error worth a Node stack trace.
+  process.stdout.on('error', (e) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+  process.exitCode = await main(process.argv.slice(2));
 }
-main ??= (await import('../dist-cli/main.js')).main;
-// `vmstate-explorer inspect --json big.bin | head` closes the pipe early: that is the reader's
-// choice, not an error worth a Node stack trace.
-process.stdout.on('error', (e) => {
-  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw e;
-});
-process.exitCode = await main(process.argv.slice(2));
+
+run();

@@ -3,14 +3,18 @@
 // half a second of start-up through tsx). Run by `npm ci` / `npm install` (the prepare script)
 // and `npm run build`; bin/vmstate-explorer.js runs it again when dist-cli/ is missing or any
 // source it was built from has changed since.
-// Code splitting keeps the scanner and each command's code in chunks of their own, loaded only
-// when a command needs them. The description libraries (public/library) are packed into
-// dist-cli/library.pack, filed by name, so a file's sections parse only their own descriptions
-// (src/cli/library-files.ts).
+// One CommonJS file, dist-cli/main.cjs, and V8's code cache for it, main.cjs.HASH.cache: Node then
+// reads one file and the bytecode of the functions a run needs instead of resolving, parsing and
+// compiling some twenty ES module chunks (bin/load-compiled.js; ~40 ms of a small file's `inspect`
+// on this 2-core machine, bench-cli.ts). The commands' code is still initialised only when a
+// command runs (esbuild turns `await import()` into a lazy init). The description libraries
+// (public/library) are packed into dist-cli/library.pack, filed by name, so a file's sections
+// parse only their own descriptions (src/cli/library-files.ts).
 import { build } from 'esbuild';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { join, relative } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 export const CLI_DIST = join(root, 'dist-cli');
@@ -29,50 +33,60 @@ const jsonAsString = {
   },
 };
 
-/**
- * xz-decompress is a UMD bundle that calls `require("stream/web")` only where ReadableStream is not
- * a global (Node < 18); an ESM bundle cannot require, so that module is an empty one here.
- */
-const noStreamWeb = {
-  name: 'no-stream-web',
-  setup(b) {
-    b.onResolve({ filter: /^stream\/web$/ }, () => ({ path: 'stream/web', namespace: 'empty' }));
-    b.onLoad({ filter: /.*/, namespace: 'empty' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
-  },
+/** What esbuild needs to turn the ES-module CLI into CommonJS (`import.meta` has no CJS twin). */
+const cjs = {
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  write: false,
+  logLevel: 'warning',
+  plugins: [jsonAsString],
+  define: { 'import.meta.dirname': '__dirname', 'import.meta.url': '__import_meta_url' },
+  // `await import('node:…')` as a require: the bundle runs as a vm.Script, which has no loader
+  // for import() (bin/load-compiled.js).
+  supported: { 'dynamic-import': false },
+  banner: { js: 'var __import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
 };
 
+/**
+ * Files the build runs the CLI on before it writes the code cache, so the cache holds the
+ * bytecode of what an `inspect` compiles: a device-state file decoded by the bundled library, and
+ * a migration stream with RAM and its own JSON description (read and validated).
+ */
+const WARM_UP = [['inspect', 'public/fixtures/virt-devstate.bin'], ['inspect', 'public/fixtures/pc-ram-migration.bin'], ['check', 'public/fixtures/q35-migration.bin']];
+
+/** Writes a file whole or not at all (a rename), so two builds at once never leave half of one. */
+function writeAtomic(path, contents) {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, contents);
+  renameSync(tmp, path);
+}
+
 export async function buildCli() {
-  const result = await build({
-    // library-files.ts is an entry of its own so that this script can run its packer.
-    entryPoints: [join(root, 'src/cli/main.ts'), join(root, 'src/cli/library-files.ts')],
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    outdir: CLI_DIST,
-    chunkNames: 'chunk-[hash]',
-    metafile: true,
-    write: false,
-    logLevel: 'warning',
-    plugins: [jsonAsString, noStreamWeb],
-  });
+  const result = await build({ ...cjs, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(CLI_DIST, 'main.cjs'), metafile: true });
   mkdirSync(CLI_DIST, { recursive: true });
-  // Chunk names are content hashes and each file is replaced by a rename, so two processes that
-  // build at once write the same files and a reader never sees half of one.
-  const tmp = `.tmp-${process.pid}`;
-  for (const f of result.outputFiles) {
-    mkdirSync(dirname(f.path), { recursive: true });
-    writeFileSync(f.path + tmp, f.contents);
-    renameSync(f.path + tmp, f.path);
+  // Outputs of earlier builds: ES module chunks, older bundles' caches.
+  for (const f of readdirSync(CLI_DIST)) if (/^(chunk-.*|main|library-files)\.js$|\.cache$/.test(f)) rmSync(join(CLI_DIST, f), { force: true });
+  // The bundle's last line names its cache (bin/load-compiled.js).
+  const hash = createHash('sha256').update(result.outputFiles[0].contents).digest('hex').slice(0, 16);
+  writeAtomic(join(CLI_DIST, 'main.cjs'), Buffer.concat([result.outputFiles[0].contents, Buffer.from(`\n//# cache=${hash}\n`)]));
+
+  // The packer runs from a bundle of its own, written beside main.cjs (so its __dirname is the
+  // same) and removed once it has run: the CLI never loads it.
+  const packer = await build({ ...cjs, entryPoints: [join(root, 'src/cli/library-files.ts')], outfile: join(CLI_DIST, `.packer-${process.pid}.cjs`) });
+  const packerPath = packer.outputFiles[0].path;
+  writeFileSync(packerPath, packer.outputFiles[0].contents);
+  try {
+    const { packLibraryFile, LIBRARY_PACK } = createRequire(import.meta.url)(packerPath);
+    writeAtomic(join(CLI_DIST, LIBRARY_PACK), packLibraryFile());
+  } finally {
+    rmSync(packerPath, { force: true });
   }
-  // Chunks of earlier builds (their names are hashes of old contents).
-  const written = new Set(result.outputFiles.map((f) => f.path));
-  for (const f of readdirSync(CLI_DIST)) if (/^chunk-.*\.js$/.test(f) && !written.has(join(CLI_DIST, f))) rmSync(join(CLI_DIST, f), { force: true });
-  const { packLibraryFile, LIBRARY_PACK } = await import(`${pathToFileURL(join(CLI_DIST, 'library-files.js')).href}?${Date.now()}`);
-  const pack = join(CLI_DIST, LIBRARY_PACK);
-  writeFileSync(pack + tmp, packLibraryFile());
-  renameSync(pack + tmp, pack);
+
+  const { cachePath } = createRequire(import.meta.url)('../bin/load-compiled.js');
+  writeAtomic(cachePath(join(CLI_DIST, 'main.cjs'), hash), await warmCache());
+
   // What the build read, so bin/vmstate-explorer.js can tell a stale build from a fresh one: the
   // sources, and the libraries the pack was made from.
   const libraryDir = join(root, 'public/library');
@@ -82,9 +96,21 @@ export async function buildCli() {
       const s = statSync(p);
       return [relative(root, p), s.mtimeMs, s.size];
     });
-  const manifest = join(CLI_DIST, 'inputs.json');
-  writeFileSync(manifest + tmp, JSON.stringify({ inputs }));
-  renameSync(manifest + tmp, manifest);
+  writeAtomic(join(CLI_DIST, 'inputs.json'), JSON.stringify({ inputs }));
+}
+
+/**
+ * Runs the fresh bundle on the WARM_UP files (output discarded) and returns V8's code cache of
+ * it, which then holds every function those runs compiled. Loaded the way the shim loads it, so
+ * V8 accepts the cache there.
+ */
+async function warmCache() {
+  const { loadCompiled } = createRequire(import.meta.url)('../bin/load-compiled.js');
+  const { exports, script } = loadCompiled(CLI_DIST, false);
+  for (const [command, file] of WARM_UP) {
+    if (existsSync(join(root, file))) await exports.main([command, join(root, file)], () => {}, () => {});
+  }
+  return script.createCachedData();
 }
 
 if (process.argv[1] === import.meta.filename) await buildCli();

@@ -1,9 +1,15 @@
-// ByteSource over a file: the CLI reads files in slices like the worker does. The reads are
-// synchronous (readSync): a command reads one file front to back with nothing else to do
-// meanwhile, and a read through Node's thread pool costs a thread hand-off per slice (plus the
-// pool's four threads to start) for no overlap the two cores of a shared machine give back. The
-// source says so (`immediate`), so the scanner reads small slices that stay in the CPU's cache
-// (format/window-reader.ts).
+// ByteSource over a file: the CLI reads files in slices like the worker does, in one of two ways.
+// - A small file is read synchronously (readSync) and the source says so (`immediate`): a read
+//   through Node's thread pool costs a thread hand-off per slice for nothing, and the scanner then
+//   reads small slices that stay in the CPU's cache (format/window-reader.ts).
+// - A file read ahead (FileSourceOptions.readAhead; by size, READ_AHEAD_FROM) has its slices read through the thread
+//   pool (fs.read), so WindowReader reads the next slice while the scanner decodes the current
+//   one: the kernel's copy of the file, as long as `cat`'s, runs on the other core instead of
+//   before each slice's decoding. In READ_AHEAD_SLICE slices (ByteSource.sliceSize), still small
+//   enough to be in cache when the decoder walks them.
+// - The compressed reads of a compressed image's decompression (FileSourceOptions.threadPool) go
+//   through the thread pool too: there the next read runs on the second core while the main
+//   thread decodes the previous one (format/container/inflate.ts reads one ahead).
 import { closeSync, fstatSync, openSync, read, readSync } from 'node:fs';
 import type { ByteSource } from '../format/byte-source.ts';
 import type { EqualBytes } from '../format/diff/ram-paired.ts';
@@ -13,12 +19,24 @@ export interface NodeFileSource extends ByteSource {
 }
 
 /**
- * `threadPool`: reads go through Node's thread pool (fs.read) instead of readSync. Only the
- * decompression of a compressed image asks for it: there the next read runs on the second core
- * while the main thread decodes the previous one (format/container/inflate.ts reads one ahead),
- * which readSync, blocking the main thread, never overlaps (npm run bench).
+ * Files from this size would be read ahead through the thread pool: none by default. Measured
+ * (bench-cli.ts, the 1 GiB stream's scan alone at load 5): synchronous 198 ms, read ahead in
+ * 1 MiB slices 297 ms. On this VM a thread-pool hand-off per slice costs more than the overlap
+ * gives back; at load 15 the two were even (763 / 737 ms). Kept, and measured by every bench run,
+ * for machines where it pays (a file source option, tested in node-source.test.ts).
  */
-export async function fileSource(path: string, opts: { threadPool?: boolean } = {}): Promise<NodeFileSource> {
+export const READ_AHEAD_FROM = Infinity;
+/** The slice size of a file read ahead (bench-cli.ts measures it against the synchronous reads). */
+export const READ_AHEAD_SLICE = 1024 * 1024;
+
+export interface FileSourceOptions {
+  /** Read slices ahead through the thread pool (default: for files of READ_AHEAD_FROM and up). */
+  readAhead?: boolean;
+  /** Every read through the thread pool, in the reader's own slices (inflate.ts reads one ahead). */
+  threadPool?: boolean;
+}
+
+export async function fileSource(path: string, opts: FileSourceOptions = {}): Promise<NodeFileSource> {
   const fd = openSync(path, 'r');
   let size: number;
   try {
@@ -37,32 +55,46 @@ export async function fileSource(path: string, opts: { threadPool?: boolean } = 
     }
     return got === target.length ? target : target.subarray(0, got);
   };
-  const readOnce = (target: Uint8Array, at: number, offset: number) =>
-    new Promise<number>((res, rej) => read(fd, target, at, target.length - at, offset + at, (e, n) => (e ? rej(e) : res(n))));
-  const pooled = async (target: Uint8Array, offset: number) => {
-    let got = 0;
-    while (got < target.length) {
-      const n = await readOnce(target, got, offset);
-      if (n === 0) break;
-      got += n;
-    }
-    return got === target.length ? target : target.subarray(0, got);
+  // Reads in flight in the thread pool: the file is closed only once they are done, or a read
+  // queued behind them could find the descriptor closed (or another file's) when its turn comes.
+  const inFlight = new Set<Promise<unknown>>();
+  const fillAhead = (target: Uint8Array, offset: number): Promise<Uint8Array> => {
+    const done = new Promise<Uint8Array>((resolve, reject) => {
+      let got = 0;
+      const step = () =>
+        read(fd, target, got, target.length - got, offset + got, (e, n) => {
+          if (e) return reject(e);
+          got += n;
+          if (n === 0 || got === target.length) resolve(got === target.length ? target : target.subarray(0, got));
+          else step();
+        });
+      step();
+    });
+    const settled: Promise<unknown> = done.then(
+      () => inFlight.delete(settled),
+      () => inFlight.delete(settled),
+    );
+    inFlight.add(settled);
+    return done;
   };
-  const fillAny = opts.threadPool ? pooled : async (target: Uint8Array, offset: number) => fill(target, offset);
-  return {
+  const readAhead = opts.readAhead ?? size >= READ_AHEAD_FROM;
+  const pooled = readAhead || opts.threadPool;
+  const source: NodeFileSource = {
     size,
-    immediate: !opts.threadPool,
     async read(offset, length) {
-      return fillAny(new Uint8Array(Math.max(0, Math.min(length, size - offset))), offset);
-    },
-    async readInto(offset, target) {
-      return fillAny(target, offset);
+      const target = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
+      return opts.threadPool ? fillAhead(target, offset) : fill(target, offset);
     },
     async close() {
+      await Promise.all(inFlight);
       if (open) closeSync(fd);
       open = false;
     },
+    ...(pooled
+      ? { ...(readAhead ? { sliceSize: READ_AHEAD_SLICE } : {}), readInto: (offset: number, target: Uint8Array) => fillAhead(target, offset) }
+      : { immediate: true, readInto: async (offset: number, target: Uint8Array) => fill(target, offset) }),
   };
+  return source;
 }
 
 /**

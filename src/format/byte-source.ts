@@ -28,6 +28,12 @@ export interface ByteSource {
    * does not, and reads small slices that stay in it.
    */
   readonly immediate?: boolean;
+  /**
+   * Optional: the slice size that suits the source, for readers that do not choose their own
+   * (WindowReader). The CLI reads a large file ahead through Node's thread pool in 1 MiB slices:
+   * read ahead, so the copy overlaps the decoding, and small, so the decoder finds them in cache.
+   */
+  readonly sliceSize?: number;
 }
 
 export function memorySource(bytes: Uint8Array): ByteSource {
@@ -72,6 +78,7 @@ export function subSource(base: ByteSource, start: number, size: number): ByteSo
     size,
     bytes: base.bytes?.subarray(start, start + size),
     immediate: base.immediate,
+    sliceSize: base.sliceSize,
     read: (offset, length) => base.read(start + offset, clip(offset, length)),
   };
   if (base.readInto) {

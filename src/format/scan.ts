@@ -64,13 +64,14 @@ class Scanner {
 
   /**
    * How much of the file a record's window starts with (a record needing more asks again). A
-   * quarter of a small slice (ByteSource.immediate): a whole one would refill the window at every record.
+   * quarter of a small slice (ByteSource.immediate or .sliceSize): a whole one would refill the
+   * window at every record.
    */
   private readonly minWindow: number;
 
   constructor(private readonly source: ByteSource, private readonly opts: ScanOptions) {
     this.reader = new WindowReader(source, opts.sliceSize);
-    this.minWindow = source.immediate ? Math.min(MIN_WINDOW, this.reader.sliceSize / 4) : MIN_WINDOW;
+    this.minWindow = source.immediate || source.sliceSize ? Math.min(MIN_WINDOW, this.reader.sliceSize / 4) : MIN_WINDOW;
     this.model = {
       fileSize: source.size, variant: 'unknown', hasHeader: false, hasConfiguration: false, footers: null,
       pageSize: 4096, records: [], ramBlocks: [], complete: false, problems: [],

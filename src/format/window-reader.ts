@@ -43,7 +43,7 @@ export class WindowReader {
   readonly sliceSize: number;
 
   constructor(readonly source: ByteSource, sliceSize?: number) {
-    this.sliceSize = sliceSize ?? (source.immediate ? IMMEDIATE_SLICE : DEFAULT_SLICE);
+    this.sliceSize = sliceSize ?? source.sliceSize ?? (source.immediate ? IMMEDIATE_SLICE : DEFAULT_SLICE);
     this.headroom = Math.min(HEADROOM, source.size);
     this.slice = Math.min(this.sliceSize, source.size);
   }
