@@ -10,6 +10,7 @@
 import type { FieldNode, StreamModel, StreamRecord } from '../model.ts';
 import { compareCpregs, cpregIndexes, cpregIndexesAt } from './cpregs.ts';
 import { firstReadOnlyDifference } from './pci-config.ts';
+import { checkRamBlocks, type RamBlockFacts } from './ram-blocks.ts';
 import { checkVirtio, type VirtioFacts } from './virtio-check.ts';
 
 export { readOnlyConfigBytes } from './pci-config.ts';
@@ -31,6 +32,8 @@ export interface CompatTarget {
   defaultCpus?: Record<string, string>;
   /** What the target does with virtqueue sizes (virtio-check.ts); older data lacks it. */
   virtio?: VirtioFacts;
+  /** Each machine type's RAM blocks (ram-blocks.ts); older data lacks it. */
+  ramBlocks?: RamBlockFacts;
 }
 
 /** The target's own device state of a reference VM, decoded, for byte comparisons. */
@@ -132,6 +135,13 @@ export async function checkCompat(
       continue;
     }
     if (r.kind !== 'section' || (r.sectionType !== 'full' && r.sectionType !== 'start') || !r.idstr) continue;
+    // The RAM block list (MEM_SIZE), against the blocks of the machine type that runs: the writer's
+    // where the target keeps it (the machine check above refuses the others).
+    if (r.idstr === 'ram' && r.sectionType === 'start' && r.ram?.blocks) {
+      const running = writerType && target.machines.includes(writerType) ? writerType : local;
+      for (const f of checkRamBlocks(r.ram.blocks, target.ramBlocks, running ?? '', target.version)) findings.push({ ...f, section: label(r), offset: r.offset });
+      continue;
+    }
     const vmsdName = r.vmsdName ?? lastPart(r.idstr);
     const exact = refSections.get(`${r.idstr}#${r.instanceId}`);
     // -dump-vmstate names nested vmsds too: aarch64's QEMUTimer vmsd is "timer" v1 while the
