@@ -114,6 +114,8 @@ export async function checkCompat(
   // Machine type: only a migration stream carries it (configuration section, §5.1).
   const writerType = model.machine;
   let compatProps = false;
+  /** The machine type that would run: the writer's, where the target has it and takes the stream. */
+  let running = local;
   if (!model.hasConfiguration) {
     findings.push({ severity: 'note', message: `No configuration section (a device-state file): nothing checks the machine type; the target would run ${local}` });
   } else if (writerType) {
@@ -121,7 +123,10 @@ export async function checkCompat(
       fail(`Machine type received is '${writerType}' and local is '${local}'`, model.records.find((r) => r.kind === 'configuration'));
     } else {
       compatProps = writerType !== defaultType;
-      if (compatProps) findings.push({ severity: 'note', message: `QEMU ${target.version} still has ${writerType}: its compatibility settings keep that machine's devices as they were, so PCI config bytes are not compared` });
+      // An unversioned type (x86 microvm) is not an older machine: it has no compatibility settings.
+      const versioned = /-\d+\.\d+$/.test(writerType);
+      if (compatProps) findings.push({ severity: 'note', message: versioned ? `QEMU ${target.version} still has ${writerType}: its compatibility settings keep that machine's devices as they were, so PCI config bytes are not compared` : `QEMU ${target.version} runs ${writerType}, which has no reference VM here, so PCI config bytes are not compared` });
+      running = writerType;
     }
   }
 
@@ -138,7 +143,6 @@ export async function checkCompat(
     // The RAM block list (MEM_SIZE), against the blocks of the machine type that runs: the writer's
     // where the target keeps it (the machine check above refuses the others).
     if (r.idstr === 'ram' && r.sectionType === 'start' && r.ram?.blocks) {
-      const running = writerType && target.machines.includes(writerType) ? writerType : local;
       for (const f of checkRamBlocks(r.ram.blocks, target.ramBlocks, running ?? '', target.version)) findings.push({ ...f, section: label(r), offset: r.offset });
       continue;
     }
@@ -186,7 +190,6 @@ export async function checkCompat(
     if (r.idstr === 'cpu' && ref && target.arch === 'ppc64') {
       const cpus = target.defaultCpus;
       // The machine that runs is the writer's type where the target keeps it (compatProps).
-      const running = compatProps ? writerType : local;
       const sameCpu = !compatProps || (!!cpus && !!running && !!defaultType && cpus[running] !== undefined && cpus[running] === cpus[defaultType]);
       const runningCpu = sameCpu ? undefined : cpus?.[running ?? ''];
       const pvr = sameCpu || (runningCpu && PVR_OF_CPU_TYPE[runningCpu]) ? ppcCpuModel(r, ref, target.version, runningCpu) : null;
@@ -198,7 +201,7 @@ export async function checkCompat(
   const fails = findings.filter((f) => f.severity === 'fail');
   return {
     target: `QEMU ${target.version}`,
-    machine: local,
+    machine: running ?? local,
     verdict: fails.length ? 'fails' : findings.some((f) => f.severity === 'warning') ? 'loads with warnings' : 'loads',
     first: fails[0],
     findings,

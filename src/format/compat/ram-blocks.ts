@@ -73,7 +73,8 @@ export function checkRamBlocks(blocks: readonly { name: string; length: number }
     }
     const length = Math.ceil(b.length / HOST_PAGE) * HOST_PAGE;
     if (length === mine.used) continue;
-    const why = `${at} has ${hex(mine.used)}${mine.resizeable ? `, at most ${hex(mine.max)}` : ''} with ${cut > 0 ? "the device's default ROM file and options" : 'its default firmware'}: ${cut > 0 ? 'romfile= or romsize= on the device' : 'a -bios or -drive if=pflash option'} changes that`;
+    // What the recorded size assumed, and which options would change it.
+    const why = `${at} has ${hex(mine.used)}${mine.resizeable ? `, at most ${hex(mine.max)}` : ''} with ${cut > 0 ? "the device's defaults: its romfile=, romsize= or vgamem_mb= change that" : 'its default firmware: -bios or -drive if=pflash change that'}`;
     if (!mine.resizeable) {
       out.push({ severity: 'fail', message: `Size mismatch: ${b.name}: ${hex(length)} != ${hex(mine.used)} (${why})` });
       return out;
