@@ -2,7 +2,7 @@
 // Facts about QEMU 7.2, 10.0 and 11.1 for the compatibility check (issue #12), gathered from the
 // real programs, and the verdicts of real cross-version loads that the check is tested against.
 //
-//   node scripts/make-compat-fixtures.mjs [--arch x86_64|aarch64|ppc64|s390x] [--trixie /var/tmp/trixie] [--forky /var/tmp/forky] [--virtio-facts-only]
+//   node scripts/make-compat-fixtures.mjs [--arch x86_64|aarch64|ppc64|s390x] [--trixie /var/tmp/trixie] [--forky /var/tmp/forky] [--virtio-facts-only | --ram-blocks-only]
 //
 // QEMU 7.2 runs on the host, 10.0 and 11.1 from Debian trixie / forky debootstrap chroots (see
 // scripts/make-fixtures-qemu10.mjs for making them; aarch64 needs qemu-system-arm in them). For
@@ -13,7 +13,8 @@
 // - the JSON description of a migration of the reference VMs below: the idstr, vmsd name and
 //   version of every section, including those -dump-vmstate omits (cpu, timer, ...);
 // - `virtio`: each virtio device type's virtqueue sizes and whether the loader refuses a larger
-//   saved one (lib/compat-qemu.mjs virtioFacts).
+//   saved one (lib/compat-qemu.mjs virtioFacts);
+// - `ramBlocks`: every machine type's RAM blocks with used and maximum length (lib/compat-ramblocks.mjs).
 // Then it saves each reference VM with each version (device-state file and migration stream) and
 // loads every file into every other version (docs/format.md §9 recipe: -incoming, the writer's
 // machine type where the target has it, send-configuration=off for device-state files), and writes
@@ -24,6 +25,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join, resolve } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { configurationType, defaultCpus, dumpVmstate, hostPath, load, machineTypes, run, save, virtioFacts, vmdescText, WORK } from './lib/compat-qemu.mjs';
+import { ramBlockFacts } from './lib/compat-ramblocks.mjs';
 import { REPO_ROOT } from './lib/qemu.mjs';
 
 const arg = (name, def) => {
@@ -133,7 +135,7 @@ async function main() {
       reference[vm] = { machineType: configuration, sections: desc.devices.map((d) => ({ idstr: d.name, instanceId: d.instance_id, vmsd: d.vmsd_name ?? null, version: d.version ?? null })), ...sentSubsections(desc) };
       log(qemu, vm, configuration, desc.devices.length, 'sections');
     }
-    const data = { qemu, version: v.version, arch: archName, generatedBy: 'scripts/make-compat-fixtures.mjs', ...machines, defaultCpus: await defaultCpus(v, ARCH), virtio: await virtioFacts(v, ARCH), reference, vmsds };
+    const data = { qemu, version: v.version, arch: archName, generatedBy: 'scripts/make-compat-fixtures.mjs', ...machines, defaultCpus: await defaultCpus(v, ARCH), virtio: await virtioFacts(v, ARCH), ramBlocks: await ramBlockFacts(v, ARCH, archName, machines.machines), reference, vmsds };
     writeFileSync(join(OUT, `qemu-${v.version}-${archName}.json.gz`), gzipSync(JSON.stringify(data), { level: 9 }));
   }
   const loads = [];
@@ -177,4 +179,15 @@ async function virtioFactsOnly() {
   }
 }
 
-await (process.argv.includes('--virtio-facts-only') ? virtioFactsOnly() : main());
+/** --ram-blocks-only: adds or replaces `ramBlocks` in this architecture's qemu-VERSION-ARCH.json.gz, nothing else. */
+async function ramBlocksOnly() {
+  for (const v of VERSIONS) {
+    const file = join(OUT, `qemu-${v.version}-${archName}.json.gz`);
+    const data = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8'));
+    data.ramBlocks = await ramBlockFacts(v, ARCH, archName, data.machines);
+    log(v.version, archName, Object.keys(data.ramBlocks.machines).length, 'machine types,', data.ramBlocks.sets.length, 'distinct RAM block lists', data.ramBlocks.failed ?? '');
+    writeFileSync(file, gzipSync(JSON.stringify(data), { level: 9 }));
+  }
+}
+
+await (process.argv.includes('--virtio-facts-only') ? virtioFactsOnly() : process.argv.includes('--ram-blocks-only') ? ramBlocksOnly() : main());

@@ -23,7 +23,7 @@ export function run(v, arch, args) {
 export const vmArgs = (arch, vm, type) => [...COMMON, '-M', type ?? arch.vms[vm].machine, ...arch.vms[vm].args];
 
 /** Starts QEMU of version v with a QMP socket; resolves { qmp, exited, stderr(), proc }. */
-async function start(v, arch, args) {
+export async function start(v, arch, args) {
   const sock = `${WORK}/qmp-${Date.now()}-${Math.random().toString(36).slice(2)}.sock`;
   const full = [...args, '-qmp', `unix:${sock},server=on,wait=off`];
   const proc = v.root === '/' ? spawn(arch.binary, full) : spawn('chroot', [v.root, arch.binary, ...full]);
@@ -42,7 +42,7 @@ async function start(v, arch, args) {
   return { qmp, exited, stderr: () => stderr, proc };
 }
 
-async function quit(q) {
+export async function quit(q) {
   await q.qmp?.execute('quit').catch(() => {});
   const t = setTimeout(() => q.proc?.kill('SIGKILL'), 5000);
   await q.exited;

@@ -10,6 +10,7 @@
 import type { FieldNode, StreamModel, StreamRecord } from '../model.ts';
 import { compareCpregs, cpregIndexes, cpregIndexesAt } from './cpregs.ts';
 import { firstReadOnlyDifference } from './pci-config.ts';
+import { checkRamBlocks, type RamBlockFacts } from './ram-blocks.ts';
 import { checkVirtio, type VirtioFacts } from './virtio-check.ts';
 
 export { readOnlyConfigBytes } from './pci-config.ts';
@@ -31,6 +32,8 @@ export interface CompatTarget {
   defaultCpus?: Record<string, string>;
   /** What the target does with virtqueue sizes (virtio-check.ts); older data lacks it. */
   virtio?: VirtioFacts;
+  /** Each machine type's RAM blocks (ram-blocks.ts); older data lacks it. */
+  ramBlocks?: RamBlockFacts;
 }
 
 /** The target's own device state of a reference VM, decoded, for byte comparisons. */
@@ -111,6 +114,8 @@ export async function checkCompat(
   // Machine type: only a migration stream carries it (configuration section, §5.1).
   const writerType = model.machine;
   let compatProps = false;
+  /** The machine type that would run: the writer's, where the target has it and takes the stream. */
+  let running = local;
   if (!model.hasConfiguration) {
     findings.push({ severity: 'note', message: `No configuration section (a device-state file): nothing checks the machine type; the target would run ${local}` });
   } else if (writerType) {
@@ -118,7 +123,10 @@ export async function checkCompat(
       fail(`Machine type received is '${writerType}' and local is '${local}'`, model.records.find((r) => r.kind === 'configuration'));
     } else {
       compatProps = writerType !== defaultType;
-      if (compatProps) findings.push({ severity: 'note', message: `QEMU ${target.version} still has ${writerType}: its compatibility settings keep that machine's devices as they were, so PCI config bytes are not compared` });
+      // An unversioned type (x86 microvm) is not an older machine: it has no compatibility settings.
+      const versioned = /-\d+\.\d+$/.test(writerType);
+      if (compatProps) findings.push({ severity: 'note', message: versioned ? `QEMU ${target.version} still has ${writerType}: its compatibility settings keep that machine's devices as they were, so PCI config bytes are not compared` : `QEMU ${target.version} runs ${writerType}, which has no reference VM here, so PCI config bytes are not compared` });
+      running = writerType;
     }
   }
 
@@ -132,6 +140,12 @@ export async function checkCompat(
       continue;
     }
     if (r.kind !== 'section' || (r.sectionType !== 'full' && r.sectionType !== 'start') || !r.idstr) continue;
+    // The RAM block list (MEM_SIZE), against the blocks of the machine type that runs: the writer's
+    // where the target keeps it (the machine check above refuses the others).
+    if (r.idstr === 'ram' && r.sectionType === 'start' && r.ram?.blocks) {
+      for (const f of checkRamBlocks(r.ram.blocks, target.ramBlocks, running ?? '', target.version)) findings.push({ ...f, section: label(r), offset: r.offset });
+      continue;
+    }
     const vmsdName = r.vmsdName ?? lastPart(r.idstr);
     const exact = refSections.get(`${r.idstr}#${r.instanceId}`);
     // -dump-vmstate names nested vmsds too: aarch64's QEMUTimer vmsd is "timer" v1 while the
@@ -176,7 +190,6 @@ export async function checkCompat(
     if (r.idstr === 'cpu' && ref && target.arch === 'ppc64') {
       const cpus = target.defaultCpus;
       // The machine that runs is the writer's type where the target keeps it (compatProps).
-      const running = compatProps ? writerType : local;
       const sameCpu = !compatProps || (!!cpus && !!running && !!defaultType && cpus[running] !== undefined && cpus[running] === cpus[defaultType]);
       const runningCpu = sameCpu ? undefined : cpus?.[running ?? ''];
       const pvr = sameCpu || (runningCpu && PVR_OF_CPU_TYPE[runningCpu]) ? ppcCpuModel(r, ref, target.version, runningCpu) : null;
@@ -188,7 +201,7 @@ export async function checkCompat(
   const fails = findings.filter((f) => f.severity === 'fail');
   return {
     target: `QEMU ${target.version}`,
-    machine: local,
+    machine: running ?? local,
     verdict: fails.length ? 'fails' : findings.some((f) => f.severity === 'warning') ? 'loads with warnings' : 'loads',
     first: fails[0],
     findings,

@@ -1,14 +1,14 @@
 // The first layout of the three panes, before the person drags anything: the hex view gets the
 // width of its 16-byte rows, the section list the width of all its columns when the window allows
-// it (every column header visible from about 1500 px), the field pane the rest.
+// it (every column header visible from 1400 px), the field pane the rest.
 
 /** Smallest useful widths (px). Below the hex minimum its ASCII column is cut off. */
 export const PANE_MIN = { sections: 320, fields: 240, hex: 400 } as const;
 
 /** Width (px) of the hex pane's rows: offset, 16 bytes, ASCII, scrollbar (measured at 12 px mono). */
 export const HEX_WIDTH = 536;
-/** Width (px) the section table needs for every column at its default size, plus borders and a scrollbar. */
-export const SECTIONS_WIDTH = 660;
+/** Width (px) the section table needs for every column at its default size (579), its pane's borders and a 15 px scrollbar. */
+export const SECTIONS_WIDTH = 596;
 /** Page padding and the two separators (px), see `.workspace` and `.pane-sep` in styles.css. */
 const CHROME = 2 * 6 + 2 * 6;
 

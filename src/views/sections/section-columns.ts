@@ -23,20 +23,22 @@ export function recordType(r: StreamRecord): string {
 const col = createColumnHelper<StreamRecord>();
 
 // Accessors give sort keys (cells render through SectionCell); records without an id sort first.
-// Sizes are pixels, user-resizable (TanStack column sizing). The defaults fit every header (11 px
-// bold, two lines at most) and the usual values ("0x1f9eeb3", "136,099", "builtin", a WARNING
-// badge) in 12 px text with 4 px padding; all of them (642 px, and a scrollbar) fit the left pane of a 1500 px
-// window (app/pane-layout.ts). Device takes the rest: long idstrs are what a wider pane is for.
+// Sizes are pixels, user-resizable (TanStack column sizing). Each default is the widest of its
+// header (11 px bold, two lines at most) and the usual values ("header", "0x1f9eeb3", "136,099",
+// "supplied", a WARNING badge) in 12 px text, measured in Chromium, plus the 8 px of padding. All of
+// them (579 px) fit the left pane of a 1400 px window with a 15 px desktop scrollbar
+// (app/pane-layout.ts SECTIONS_WIDTH; e2e/layout.spec.ts). Device takes the rest: long idstrs are
+// what a wider pane is for.
 export const SECTION_COLUMNS = [
-  col.accessor(recordType, { id: 'type', header: 'Type', sortingFn: 'text', size: 60, minSize: 36 }),
-  col.accessor((r) => r.sectionId ?? -1, { id: 'sectionId', header: 'Section ID', sortingFn: 'basic', size: 60, minSize: 30 }),
-  col.accessor((r) => r.idstr ?? '', { id: 'device', header: 'Device', sortingFn: 'text', size: 120, minSize: 120, enableResizing: false }),
-  col.accessor((r) => r.instanceId ?? -1, { id: 'instance', header: 'Instance', sortingFn: 'basic', size: 66, minSize: 30 }),
-  col.accessor((r) => r.versionId ?? -1, { id: 'version', header: 'Version', sortingFn: 'basic', size: 60, minSize: 30 }),
-  col.accessor((r) => r.offset, { id: 'offset', header: 'Offset', sortingFn: 'basic', size: 76, minSize: 40 }),
-  col.accessor((r) => r.size, { id: 'size', header: 'Size', sortingFn: 'basic', size: 72, minSize: 40 }),
-  col.accessor((r) => r.decodedBy ?? '', { id: 'decodedBy', header: 'Decoded by', sortingFn: 'text', size: 68, minSize: 40 }),
-  col.accessor((r) => ['ok', 'warning', 'error'].indexOf(recordStatus(r).status), { id: 'status', header: 'Status', sortingFn: 'basic', size: 60, minSize: 44, maxSize: 800 }),
+  col.accessor(recordType, { id: 'type', header: 'Type', sortingFn: 'text', size: 51, minSize: 36 }),
+  col.accessor((r) => r.sectionId ?? -1, { id: 'sectionId', header: 'Section ID', sortingFn: 'basic', size: 55, minSize: 30 }),
+  col.accessor((r) => r.idstr ?? '', { id: 'device', header: 'Device', sortingFn: 'text', size: 90, minSize: 90, enableResizing: false }),
+  col.accessor((r) => r.instanceId ?? -1, { id: 'instance', header: 'Instance', sortingFn: 'basic', size: 62, minSize: 30 }),
+  col.accessor((r) => r.versionId ?? -1, { id: 'version', header: 'Version', sortingFn: 'basic', size: 55, minSize: 30 }),
+  col.accessor((r) => r.offset, { id: 'offset', header: 'Offset', sortingFn: 'basic', size: 73, minSize: 40 }),
+  col.accessor((r) => r.size, { id: 'size', header: 'Size', sortingFn: 'basic', size: 58, minSize: 40 }),
+  col.accessor((r) => r.decodedBy ?? '', { id: 'decodedBy', header: 'Decoded by', sortingFn: 'text', size: 62, minSize: 40 }),
+  col.accessor((r) => ['ok', 'warning', 'error'].indexOf(recordStatus(r).status), { id: 'status', header: 'Status', sortingFn: 'basic', size: 73, minSize: 44, maxSize: 800 }),
 ];
 
 /** This column has no width of its own: it fills what the others leave (at least its size). */
