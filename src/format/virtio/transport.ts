@@ -41,10 +41,21 @@ const bool = (name: string): VmdescField => ({ name, type: 'bool', size: 1 });
 const bytes = (name: string, size: number, type = 'buffer'): VmdescField => ({ name, type, size });
 /** VMSTATE_UINT32_ARRAY: `n` be32 elements under one name. */
 const u32s = (name: string, n: number): VmdescField => ({ name, type: 'uint32', size: 4, array_len: n });
-/** An array of `n` structs of one vmsd. */
-export const structArray = (name: string, n: number, vmsd: string, fields: VmdescField[]): VmdescField => ({
-  name, type: 'struct', array_len: n, size: fields.reduce((s, f) => s + f.size * (f.array_len ?? 1), 0), struct: { vmsd_name: vmsd, version: 1, fields },
-});
+/**
+ * A VIRTIO_QUEUE_MAX array of per-queue structs of one vmsd, as QEMU writes it whatever the queue
+ * count. The first `used` elements (the device's queues) decode field by field; the slots past them
+ * belong to no queue and are zeros as QEMU writes them, so each is one leaf of its bytes: a tenth
+ * of the nodes, nothing hidden (an unexpected non-zero byte still shows).
+ */
+export function queueArray(name: string, used: number, vmsd: string, fields: VmdescField[]): VmdescField[] {
+  const size = fields.reduce((s, f) => s + f.size * (f.array_len ?? 1), 0);
+  const n = Math.min(used, VIRTIO_QUEUE_MAX);
+  return [
+    { name, type: 'struct', array_len: n, size, struct: { vmsd_name: vmsd, version: 1, fields } },
+    // Same name: the vmsd decoder continues the array (vmsd-decoder.ts decodeFields).
+    { name, type: 'buffer', array_len: VIRTIO_QUEUE_MAX - n, size },
+  ];
+}
 export const F = { u8, u16, u32, u64, bool, bytes, u32s };
 
 /** Offset of capability `id` in a PCI config space's capability list, -1 when absent. */
@@ -125,7 +136,7 @@ export function queueFields(transport: VirtioTransport, msix: boolean): VmdescFi
  * with no fields and one subsection (virtio-pci.c vmstate_virtio_pci_modern_state_sub,
  * virtio-mmio.c vmstate_virtio_mmio_state_sub). CCW has none.
  */
-export function extraState(transport: VirtioTransport): VmdescField | null {
+export function extraState(transport: VirtioTransport, queues: number): VmdescField | null {
   if (transport === 'pci') {
     const queue = [u16('num'), bytes('unused', 1, 'unused_buffer'), bool('enabled'), u32s('desc', 2), u32s('avail', 2), u32s('used', 2)];
     return {
@@ -133,7 +144,7 @@ export function extraState(transport: VirtioTransport): VmdescField | null {
         vmsd_name: 'virtio_pci', version: 1,
         subsections: [{
           vmsd_name: 'virtio_pci/modern_state', version: 1,
-          fields: [u32('dfselect'), u32('gfselect'), u32s('guest_features', 2), structArray('vqs', VIRTIO_QUEUE_MAX, 'virtio_pci/modern_queue_state', queue)],
+          fields: [u32('dfselect'), u32('gfselect'), u32s('guest_features', 2), ...queueArray('vqs', queues, 'virtio_pci/modern_queue_state', queue)],
         }],
       },
     };
@@ -145,7 +156,7 @@ export function extraState(transport: VirtioTransport): VmdescField | null {
         vmsd_name: 'virtio_mmio', version: 1,
         subsections: [{
           vmsd_name: 'virtio_mmio/state', version: 1,
-          fields: [u32s('guest_features', 2), structArray('vqs', VIRTIO_QUEUE_MAX, 'virtio_mmio/queue_state', queue)],
+          fields: [u32s('guest_features', 2), ...queueArray('vqs', queues, 'virtio_mmio/queue_state', queue)],
         }],
       },
     };

@@ -12,25 +12,27 @@ import type { VmsdDesc } from '../vmdesc.ts';
 import type { DecodeContext } from '../vmsd-decoder.ts';
 import { devicePart } from './devices.ts';
 import { Part } from './part.ts';
-import { CCW_DEV, extraState, F, msixVectors, pciCapability, pciDeviceFields, pciMsixFields, queueFields, structArray, VIRTIO_QUEUE_MAX, virtioTransport, type VirtioTransport } from './transport.ts';
+import { CCW_DEV, extraState, F, msixVectors, pciCapability, pciDeviceFields, pciMsixFields, queueArray, queueFields, VIRTIO_QUEUE_MAX, virtioTransport, type VirtioTransport } from './transport.ts';
 
 /** hw/virtio/virtio.c vmstate_virtio's subsections, in the order virtio_save writes them. */
-function virtioSubsections(transport: VirtioTransport): VmsdDesc[] {
+function virtioSubsections(transport: VirtioTransport, queues: number): VmsdDesc[] {
   const sub = (name: string, fields: VmsdDesc['fields']): VmsdDesc => ({ vmsd_name: `virtio/${name}`, version: 1, fields });
-  const extra = extraState(transport);
+  const extra = extraState(transport, queues);
   return [
     sub('device_endian', [F.u8('device_endian')]),
     sub('64bit_features', [F.u64('guest_features')]),
-    sub('virtqueues', [structArray('vq', VIRTIO_QUEUE_MAX, 'virtqueue_state', [F.u64('vring.avail'), F.u64('vring.used')])]),
-    sub('ringsize', [structArray('vq', VIRTIO_QUEUE_MAX, 'ringsize_state', [F.u32('vring.num_default')])]),
+    sub('virtqueues', queueArray('vq', queues, 'virtqueue_state', [F.u64('vring.avail'), F.u64('vring.used')])),
+    sub('ringsize', queueArray('vq', queues, 'ringsize_state', [F.u32('vring.num_default')])),
     sub('broken', [F.bool('broken')]),
     ...(extra ? [sub('extra_state', [extra])] : []),
     sub('started', [F.bool('started')]),
-    sub('packed_virtqueues', [structArray('vq', VIRTIO_QUEUE_MAX, 'packed_virtqueue_state', [F.u16('last_avail_idx'), F.bool('last_avail_wrap_counter'), F.u16('used_idx'), F.bool('used_wrap_counter'), F.u32('inuse')])]),
+    sub('packed_virtqueues', queueArray('vq', queues, 'packed_virtqueue_state', [F.u16('last_avail_idx'), F.bool('last_avail_wrap_counter'), F.u16('used_idx'), F.bool('used_wrap_counter'), F.u32('inuse')])),
     sub('disabled', [F.bool('disabled')]),
   ];
 }
-const SUBSECTIONS: Record<VirtioTransport, VmsdDesc[]> = { pci: virtioSubsections('pci'), ccw: virtioSubsections('ccw'), mmio: virtioSubsections('mmio') };
+/** Built once per transport and queue count: descriptions are read-only to the decoder. */
+const SUBSECTIONS = new Map<string, VmsdDesc[]>();
+const subsectionsFor = (t: VirtioTransport, queues: number) => SUBSECTIONS.get(`${t}:${queues}`) ?? SUBSECTIONS.set(`${t}:${queues}`, virtioSubsections(t, queues)).get(`${t}:${queues}`)!;
 
 /** PCI_CAP_ID_EXP: a PCI Express device saves 4096 config bytes (hw/pci/pci.c migrate_is_pcie). */
 const PCI_CAP_EXP = 0x10;
@@ -74,7 +76,7 @@ export function decodeVirtioState(c: Cursor, idstr: string, vmsd: string, prefix
   const entry = queueFields(transport, msix);
   p.array('vq', queues, 'virtqueue', (q) => q.body({ fields: entry }));
   device(p, { guestFeatures, queues });
-  p.body({ vmsd_name: 'virtio', subsections: SUBSECTIONS[transport] });
+  p.body({ vmsd_name: 'virtio', subsections: subsectionsFor(transport, queues) });
   return p.nodes;
 }
 
