@@ -20,10 +20,9 @@ test('a device-state file dropped on the page lists every device QEMU saved, in 
   const devices = embeddedVmdesc(fixtureBytes('q35-migration.bin')).devices.map((d) => `${d.name}/${d.instance_id}`);
   expect(rows.map((r) => r[col('Type')])).toEqual(['header', ...devices.map(() => 'FULL'), 'EOF']);
   expect(rows.slice(1, -1).map((r) => `${r[col('Device')]}/${r[col('Instance')]}`)).toEqual(devices);
-  // No description inside a device-state file: the bundled libraries (fetched from /library) decode them.
-  // A description from another VM can differ in a size (e.g. virtio state): a warning, not an error.
-  for (const r of rows.slice(1, -1)) expect(`${r[col('Decoded by')]} ${r[col('Status')]}`).toMatch(/^bundled( · [\d.]+)? (ok|warning)/);
-  expect(rows.filter((r) => r[col('Status')] === 'ok').length).toBeGreaterThan(devices.length / 2);
+  // No description inside a device-state file: the bundled libraries (fetched from /library) decode them,
+  // the virtio states (whose length belongs to this VM) by their own layout: every section fits.
+  for (const r of rows.slice(1, -1)) expect(`${r[col('Decoded by')]} ${r[col('Status')]}`).toMatch(/^bundled( · [\d.]+)? ok/);
 });
 
 test('a migration stream picked with the file input accounts for every byte', async ({ page }) => {

@@ -8,6 +8,7 @@ import { decodeLeaf } from './field-types/index.ts';
 import type { DescriptionCandidate } from './descriptions.ts';
 import type { DescriptionSource, FieldNode } from './model.ts';
 import { findFooter, findNextHeader, plausibleRecordStart, REC } from './records.ts';
+import { decodeVirtioField } from './virtio/virtio-state.ts';
 import { decodeBody, newContext } from './vmsd-decoder.ts';
 
 /** Bytes after a section's end that must be in the window to judge what follows. */
@@ -83,9 +84,12 @@ export function decodeSectionData(
   const failures: Problem[] = [];
   let bundledTried = 0;
   let bundledError: Problem | null = null;
+  // model.ts sectionLabel: "idstr (instance)"; the virtio decoder needs the idstr (its transport).
+  const idstr = label.replace(/ \(\d+\)$/, '');
   for (const cand of candidates) {
     if (cand.source === 'bundled') bundledTried++;
     const ctx = newContext(cand.strict, cand.subsections);
+    ctx.virtio = (c, node, size) => decodeVirtioField(c, node, size, idstr, cand.body.vmsd_name ?? '', ctx);
     const c = new Cursor(win, dataStart, label);
     let fields: FieldNode[];
     try {
@@ -146,7 +150,9 @@ const STATE_SIZED = new Set(['virtio', 'buffer']);
  */
 function stretchLastBlob(win: Window, fields: FieldNode[], sectionId: number, framing: FramingState): { end: number; footer: boolean; problems: Problem[] } | null {
   const last = fields[fields.length - 1];
-  if (!last || last.children || !STATE_SIZED.has(last.type)) return null;
+  // A virtio state decoded by its layout (virtio/) that still does not end the section: the layout
+  // was wrong for this device, so it goes back to being bytes, stretched like any blob.
+  if (!last || (last.children && last.type !== 'virtio') || !STATE_SIZED.has(last.type)) return null;
   const from = last.offset - win.base;
   let end = -1;
   let footer = false;
@@ -159,10 +165,13 @@ function stretchLastBlob(win: Window, fields: FieldNode[], sectionId: number, fr
     if (i >= 0) end = i + win.base;
   }
   if (end < 0) return null;
-  const described = last.size;
+  // What the bundled description (or, for a virtio state decoded by its layout, that layout) said.
+  const described = `${last.size} in the ${last.children ? 'layout virtio_save writes' : 'bundled description'}`;
   last.size = end - last.offset;
+  last.kind = 'leaf';
+  delete last.children;
   last.value = decodeLeaf(new Cursor(win, last.offset), 'buffer', last.size);
-  const problems = [makeProblem('size-mismatch', last.offset, `${escapeText(last.type)} state is ${last.size} bytes here, ${described} in the bundled description; its end was found by ${footer ? 'the footer' : 'the next section header'}`, last.path)];
+  const problems = [makeProblem('size-mismatch', last.offset, `${escapeText(last.type)} state is ${last.size} bytes here, ${described}; its end was found by ${footer ? 'the footer' : 'the next section header'}`, last.path)];
   if (!footer) problems.push(makeProblem('heuristic-boundary', end, 'section end found by searching for the next section header (display only; not editable)', last.path));
   return { end, footer, problems };
 }

@@ -19,6 +19,11 @@ export interface DecodeContext {
   nodeBudget: number;
   /** Subsection descriptions to fall back on when a subsection is not in its owner's list. */
   subsectionPool?: (name: string) => VmsdDesc[];
+  /**
+   * A `virtio` field's decoder (virtio/virtio-state.ts, which needs the section's idstr): true when
+   * it decoded the field into `node` and moved the cursor past it, false to read it as bytes.
+   */
+  virtio?: (c: Cursor, node: FieldNode, describedSize: number | undefined) => boolean;
 }
 
 export function newContext(strictSizes: boolean, subsectionPool?: (name: string) => VmsdDesc[]): DecodeContext {
@@ -143,6 +148,11 @@ function decodeElement(c: Cursor, f: VmdescField, name: string, path: string, ct
       node.value = b === NULLPTR_MARKER ? 'nullptr' : 'valid';
       break;
     }
+    case 'virtio':
+      // virtio_save's output is not self-describing, and its size is the writer's: decode it.
+      if (ctx.virtio?.(c, node, f.size)) break;
+      decodeOpaqueOrLeaf(c, f, node, start, path, ctx);
+      break;
     case 'pci irq state':
       if (f.size === 16) {
         decodeIrqState(c, node, path);

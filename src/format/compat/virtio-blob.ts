@@ -15,7 +15,12 @@
 
 import { DecodeError } from '../errors.ts';
 
-export type VirtioTransport = 'pci' | 'ccw' | 'mmio';
+// The transport from the section's path and the MSI-X vector count are the virtio decoder's
+// (virtio/transport.ts), which also decodes the whole state where it knows the device; this
+// reader needs only the leading part, so it works for every device.
+import { msixVectors, virtioTransport, type VirtioTransport } from '../virtio/transport.ts';
+
+export { virtioTransport, type VirtioTransport };
 
 export interface VirtioBlob {
   transport: VirtioTransport;
@@ -27,29 +32,6 @@ export interface VirtioBlob {
 }
 /** A VirtioBlob of a PCI device, whose config bytes are always read. */
 export type VirtioPciBlob = VirtioBlob & { config: Uint8Array; configOffset: number };
-
-/**
- * The transport a virtio section sits on, from its idstr (the qdev path QEMU builds, hw/core/qdev.c
- * qdev_get_dev_path): a PCI address "0000:00:03.0/…" or "pci@800000020000000:00.0/…" (sPAPR), a CCW bus id "/fe.0.0000/…", or
- * "virtio-mmio@000000000a003e00/…" (virtio_mmio_bus_get_dev_path). Null for anything else.
- */
-export function virtioTransport(idstr: string): VirtioTransport | null {
-  if (/(^|\/)virtio-mmio@[0-9a-f]+\//.test(idstr)) return 'mmio';
-  if (/^\/[0-9a-f]{1,2}\.[0-3]\.[0-9a-f]{4}\//.test(idstr)) return 'ccw';
-  // PCI: the host bridge's root (domain:bus, or sPAPR's "pci@BUID") then ":slot.fn" per bus level.
-  if (/^(?:[0-9a-f]{4}:[0-9a-f]{2}|pci@[0-9a-f]+)(?::[0-9a-f]{2}\.[0-7])+\//.test(idstr)) return 'pci';
-  return null;
-}
-
-/** MSI-X table size from the PCI capability list (capability id 0x11), 0 without MSI-X. */
-function msixVectors(config: Uint8Array): number {
-  let cap = config[0x34] & 0xfc;
-  for (let hops = 0; cap && hops < 48; hops++) {
-    if (config[cap] === 0x11) return ((config[cap + 2] | (config[cap + 3] << 8)) & 0x7ff) + 1;
-    cap = config[cap + 1] & 0xfc;
-  }
-  return 0;
-}
 
 /**
  * The bodies of the subsections the CCW transport's vmsds may write (hw/s390x/css.c

@@ -7,7 +7,14 @@ import { gunzipSync } from 'node:zlib';
 import { walkFields } from '../edit/find.ts';
 import type { DescriptionLibrary } from '../descriptions.ts';
 import { createLibrary, type LibraryJson } from '../library.ts';
-import type { StreamModel } from '../model.ts';
+import { equalBytes } from '../bytes-equal.ts';
+import type { FieldValue, StreamModel } from '../model.ts';
+
+/** Leaf values compared by content: byte buffers are distinct Uint8Arrays in two decodes. */
+function sameValue(a: FieldValue | undefined, b: FieldValue | undefined): boolean {
+  if (a instanceof Uint8Array && b instanceof Uint8Array) return a.length === b.length && equalBytes(a, 0, b, 0, a.length);
+  return a === b;
+}
 
 const DIR = join(import.meta.dirname, '../../../public/library');
 
@@ -40,14 +47,14 @@ export function agreement(lib: StreamModel, truth: StreamModel): Agreement {
     const r = byOffset.get(t.offset);
     const framed = !!r && r.size === t.size && r.footerOffset === t.footerOffset && r.dataSize === t.dataSize;
     if (framed) out.framedExactly++;
-    const values = new Map<string, unknown>();
+    const values = new Map<string, FieldValue | undefined>();
     for (const n of walkFields(r?.fields)) if (!n.children) values.set(`${n.offset}:${n.size}`, n.value);
     let bad = !framed;
     for (const n of walkFields(t.fields)) {
       if (n.children) continue;
       out.leaves++;
       const k = `${n.offset}:${n.size}`;
-      if (values.has(k) && values.get(k) === n.value) out.equalValues++;
+      if (values.has(k) && sameValue(values.get(k), n.value)) out.equalValues++;
       else bad = true;
     }
     if (bad) out.differing.push(t.idstr ?? '?');
