@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { streamStart } from '../src/format/testing/libvirt-fixtures.ts';
 import { compressedImage } from './bench-compressed.ts';
-import { Bench, CHROMIUM_ARGS, fmtMiB, fmtMs, fmtRate, INSTRUMENT, MiB, openInApp, sampleMemory, SETTLE_MS, sleep, VIEWPORT, withTimeout, WorkerProbe, type Target } from './bench-harness.ts';
+import { Bench, CHROMIUM_ARGS, fmtMiB, fmtMs, fmtRate, INSTRUMENT, MiB, openInApp, sampleMemory, SETTLE_MS, sleep, VIEWPORT, withTimeout, WorkerProbe, type AppOpen, type Target } from './bench-harness.ts';
 
 /** Runs of the baseline in each of its two ways (1 MiB pieces, all at once); the best counts. */
 const ALONE_RUNS = 2;
@@ -34,8 +34,13 @@ async function aloneFigures(page: Page, base: string, codec: string, path: strin
   return best;
 }
 
-function report(codec: string, where: string, stream: number, inflateMs: number | undefined, scanMs: number, best: AloneFigures, targets: Target[]): void {
+function report(codec: string, where: string, stream: number, open: AppOpen, best: AloneFigures, targets: Target[], bench: Bench): void {
+  const { inflateMs, scanMs } = open;
   if (inflateMs === undefined) throw new Error(`the ${codec} open sent no final decompression progress`);
+  // A check as well as a figure: the worker hands its read buffers to the decoders (gzip without
+  // a copy), and the codecs' checksums (gzip's CRC-32, xz's block check, zstd's XXH64) cover the
+  // output of 128 reads reusing them, so a buffer reused too early is a problem here.
+  if (open.problems) bench.errors.push(`the ${codec} image opened with ${open.problems} problem(s) (${where})`);
   const baseline = Math.min(best.pieces, best.whole);
   const ratio = baseline / inflateMs;
   console.log(`  ${where}:`);
@@ -78,7 +83,7 @@ export async function compressedOpens(bench: Bench, targets: Target[]): Promise<
     bench.doing = `the ${codec} decompressor alone in a worker`;
     const alone = await bench.page();
     try {
-      report(codec, 'private window (as every part of this bench)', stream, open.inflateMs, open.scanMs, await aloneFigures(alone, bench.base, codec, path, stream), targets);
+      report(codec, 'private window (as every part of this bench)', stream, open, await aloneFigures(alone, bench.base, codec, path, stream), targets, bench);
     } finally {
       await bench.close(alone);
     }
@@ -96,7 +101,7 @@ export async function compressedOpens(bench: Bench, targets: Target[]): Promise<
       await sleep(SETTLE_MS);
       const o = await openInApp(app, path, 600_000);
       await app.close();
-      report(codec, 'persistent profile', stream, o.inflateMs, o.scanMs, await aloneFigures(await context.newPage(), bench.base, codec, path, stream), targets);
+      report(codec, 'persistent profile', stream, o, await aloneFigures(await context.newPage(), bench.base, codec, path, stream), targets, bench);
     } finally {
       await context.close();
       rmSync(dir, { recursive: true, force: true });
