@@ -149,23 +149,26 @@ export async function inflate(
 const READ = 1 << 20;
 
 /**
- * Reads `[offset, offset + size)` front to back into two buffers used in turn (readInto where the
+ * Reads `[offset, offset + size)` front to back into three buffers used in turn (readInto where the
  * source has it: no fresh ArrayBuffer per read, so the worker makes no garbage of the input), the
  * next read starting as the previous one is handed out. A chunk stays valid until the read after
  * it is handed out, which is why decoders copy what they keep past a push (codecs/decoder.ts).
  */
 function readAhead(source: ByteSource, offset: number, size: number, read: number, owned?: (length: number) => Promise<Uint8Array>) {
-  const bufs: Uint8Array[] = source.readInto && !owned ? [new Uint8Array(Math.min(read, size)), new Uint8Array(Math.min(read, size))] : [];
-  // Reads in flight: one ahead into our two buffers; two ahead into a decoder's own (its buffers
-  // bound them), so a decoder on another thread (zlib) finds its next input there even when this
-  // thread answers late (a shared machine).
-  const depth = owned ? 2 : 1;
+  // Reads in flight: two ahead, into our three buffers or a decoder's own (its buffers bound
+  // them). Two, so that a read is always under way while the decoder works: with one, the read
+  // done during a long push left the file's stream idle until the push ended, and in the worker
+  // (a browser process feeding a data pipe) gzip's decoding then waited on its reads as long as
+  // it decoded (a CPU profile of an open); on Node's thread pool a decoder on another thread
+  // (zlib) finds its next input there even when this thread answers late (a shared machine).
+  const depth = 2;
+  const bufs: Uint8Array[] = source.readInto && !owned ? Array.from({ length: depth + 1 }, () => new Uint8Array(Math.min(read, size))) : [];
   let turn = 0;
   const queue: { at: number; end: number; chunk: Promise<Uint8Array> }[] = [];
   const start = (at: number) => {
     const length = Math.min(read, size - at);
     const i = turn;
-    turn ^= 1;
+    turn = (turn + 1) % (depth + 1);
     const chunk = source.readInto && owned
       ? owned(length).then((target) => source.readInto!(offset + at, target.subarray(0, length)))
       : source.readInto

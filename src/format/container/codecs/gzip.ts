@@ -10,7 +10,10 @@ import { pairDecoder } from './stream-pair.ts';
  */
 const SLICE = 32 << 10;
 
-export function gzipDecoder(emit: Emit): Decoder {
+/** Node's DecompressionStream settles a write before zlib has read the chunk (stream-pair.ts). */
+const NODE_STREAMS = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
+
+export function gzipDecoder(emit: Emit, copyInput = NODE_STREAMS): Decoder {
   const pair = new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>;
-  return pairDecoder(pair, emit, SLICE, 'gzip');
+  return pairDecoder(pair, emit, SLICE, 'gzip', copyInput);
 }

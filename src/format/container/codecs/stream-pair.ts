@@ -5,7 +5,18 @@
 
 import { CodecError, type Decoder, type Emit } from './decoder.ts';
 
-export function pairDecoder(pair: ReadableWritablePair<Uint8Array, Uint8Array>, emit: Emit, slice: number, name: string): Decoder {
+/**
+ * `copyInput`: whether the pair may still read a chunk after its write has settled, so each push
+ * must hand it a copy (Decoder.push: the chunk is reused after). A transform stream's write
+ * settles only once its transform has run on the chunk (WHATWG Streams, "TransformStream
+ * DefaultSinkWriteAlgorithm"), and the Compression Streams standard's transform decompresses the
+ * whole chunk in it ("decompress and enqueue a chunk"): Chromium's inflate_transformer.cc
+ * inflates until zlib's avail_in is 0 before it returns. Node's DecompressionStream is a zlib
+ * Duplex behind an adapter that settles a write as soon as zlib has queued it, so there a copy is
+ * needed. In the worker the copy was a fresh ArrayBuffer per 32 KiB push, and fresh memory is
+ * dear there: without it the worker's gzip decoding spends half the time (npm run bench).
+ */
+export function pairDecoder(pair: ReadableWritablePair<Uint8Array, Uint8Array>, emit: Emit, slice: number, name: string, copyInput = true): Decoder {
   const writer = pair.writable.getWriter();
   const reader = pair.readable.getReader();
   let failure: { error: unknown } | undefined;
@@ -45,7 +56,7 @@ export function pairDecoder(pair: ReadableWritablePair<Uint8Array, Uint8Array>, 
     slice,
     async push(chunk) {
       check();
-      await writer.write(chunk.slice()).catch((e) => fail(e));
+      await writer.write(copyInput ? chunk.slice() : chunk).catch((e) => fail(e));
       check();
     },
     async end() {

@@ -22,6 +22,7 @@ export function xzDecoder(emit: Emit): Decoder {
   let ending = false;
   let done = false;
   let failure: { error: unknown } | undefined;
+  let own = new Uint8Array(0);
 
   /** Emits output until the decompressor asks for input, or to its end once the input has ended. */
   const drain = async () => {
@@ -60,9 +61,16 @@ export function xzDecoder(emit: Emit): Decoder {
         if (chunk.some((b) => b !== 0)) throw new CodecError('xz: data after the end of the xz stream');
         return;
       }
-      // A copy: xz-decompress keeps a view of its input's end, which the worker's next BYOB read
-      // would detach (ByteSource.readInto); the copy costs ~3% of xz's own time.
-      await run(() => input.enqueue(chunk.slice()));
+      // A copy, into one buffer of our own: xz-decompress keeps a view of its input's end, which
+      // the worker's next BYOB read would detach (ByteSource.readInto). It asks for input only
+      // once it has copied the last chunk whole into its WebAssembly memory, so the copy is made
+      // then (in `give`) and the buffer is reused: a fresh one per push was fresh memory for
+      // every 256 KiB, which the browser pays for dearly (npm run bench).
+      await run(() => {
+        if (own.length < chunk.length) own = new Uint8Array(chunk.length);
+        own.set(chunk);
+        input.enqueue(own.subarray(0, chunk.length));
+      });
     },
     end: () =>
       run(() => {

@@ -83,8 +83,15 @@ export async function zstdDecoder(emit: Emit): Promise<Decoder> {
         // would be kept by reference, and the next push would copy it with the whole next chunk.
         const first = walker.firstCut - consumed;
         const last = walker.lastCut - consumed;
-        if (carry.length) run(carry.view(), false); // kept by fzstd, joined with the next piece
-        run(chunk.subarray(0, first), false);
+        // The carried block's start and its end in this chunk go in as one piece, joined in the
+        // carry's own buffer: pushed apart, fzstd would keep the first and join the two in a
+        // fresh buffer of its own, and fresh memory is dear in the worker (npm run bench).
+        if (carry.length) {
+          carry.add(chunk.subarray(0, first));
+          run(carry.view(), false);
+        } else {
+          run(chunk.subarray(0, first), false);
+        }
         if (last > first) run(chunk.subarray(first, last), false);
         carry.length = 0;
         carry.add(chunk.subarray(last));
