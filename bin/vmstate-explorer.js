@@ -7,17 +7,23 @@
 // CommonJS (bin/package.json): see load-compiled.js.
 'use strict';
 const { readFileSync, statSync } = require('node:fs');
-const { join } = require('node:path');
+const { join, sep } = require('node:path');
 
 const root = join(__dirname, '..');
 const dist = join(root, 'dist-cli');
 
+/**
+ * Every source the build read is as it was then. Paths are joined by hand: path.join runs
+ * interpreted at start-up, and its normalising of 120 paths was half of what `--version` did
+ * beyond `node -e 0` (~14 M of ~57 M instructions, valgrind).
+ */
 function buildIsFresh() {
   try {
     const { inputs } = JSON.parse(readFileSync(join(dist, 'inputs.json'), 'utf8'));
+    const prefix = root + sep;
     return inputs.every(([path, mtimeMs, size]) => {
-      const s = statSync(join(root, path));
-      return s.mtimeMs === mtimeMs && s.size === size;
+      const s = statSync(prefix + path, { throwIfNoEntry: false });
+      return s !== undefined && s.mtimeMs === mtimeMs && s.size === size;
     });
   } catch {
     return false;

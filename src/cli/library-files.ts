@@ -36,12 +36,17 @@ function packBeside(index: LibraryIndex): DescriptionLibrary | null {
   } catch {
     return null; // running from source: no pack
   }
-  const { shelf, check } = packedShelf((offset, length) => {
-    const b = Buffer.allocUnsafe(length);
-    return b.subarray(0, readSync(fd, b, 0, length, offset));
-  });
+  let packed: ReturnType<typeof packedShelf>;
+  try {
+    packed = packedShelf((offset, length) => {
+      const b = Buffer.allocUnsafe(length);
+      return b.subarray(0, readSync(fd, b, 0, length, offset));
+    });
+  } catch {
+    return null; // a pack of another format (an older build): the libraries themselves still answer
+  }
   // A pack of other libraries (regenerated since the build) is not used.
-  return JSON.stringify(check) === JSON.stringify(index.libraries) ? libraryFromShelf(shelf) : null;
+  return JSON.stringify(packed.check) === JSON.stringify(index.libraries) ? libraryFromShelf(packed.shelf) : null;
 }
 
 /** Every version and architecture: the CLI decodes files of any. */

@@ -67,7 +67,7 @@ describe('packed library shelf', () => {
     expect(packedShelf(fromBytes(packed)).check).toBe('check');
     const json = JSON.parse(gunzipSync(readFileSync(join(FIXTURE_DIR, '../library', 'qemu-7.2-s390x.json.gz'))).toString('utf8')) as LibraryJson;
     const small = packShelf([json]);
-    expect(() => packedShelf(fromBytes(small.subarray(1)))).toThrow(/^not a packed library: no VMSHELF1 at offset 0$/);
+    expect(() => packedShelf(fromBytes(small.subarray(1)))).toThrow(/^not a packed library: no VMSHELF2 at offset 0$/);
     expect(() => packedShelf(fromBytes(small.subarray(0, 40)))).toThrow(/^packed library cut short: \d+ bytes needed at 12, 28 there$/);
     // The last slice (a subsection's descriptions) cut short fails when it is asked for, saying where.
     const cut = libraryFromShelf(packedShelf(fromBytes(small.subarray(0, small.length - 1))).shelf);

@@ -8,7 +8,7 @@
 // candidates (library-shelf.test.ts decodes every fixture both ways).
 
 import type { LibraryJson, OldStyleEntry, VmsdEntry } from './library.ts';
-import type { VmsdDesc } from './vmdesc.ts';
+import type { VmdescField, VmsdDesc } from './vmdesc.ts';
 import type { VmstateFacts } from './vmstate-facts.ts';
 
 /** The small parts of one library that every query needs. */
@@ -78,10 +78,15 @@ export function jsonShelf(jsons: LibraryJson[]): LibraryShelf {
   return { heads, named: (n) => named.get(n) ?? NONE, subsectionDescs: (n) => subs.get(n) ?? NONE };
 }
 
-// The packed shelf: "VMSHELF1", a 32-bit little-endian length, a JSON header (the heads, `check`,
-// and where each name's parts lie), then one JSON text per name. Offsets count from the end of the
-// header; every name is one slice, read and parsed when first asked for.
-const MAGIC = 'VMSHELF1';
+// The packed shelf: "VMSHELF2", a 32-bit little-endian length, a JSON header (the heads, `check`,
+// where each name's parts lie, where each field layout lies), then the slices: one JSON text per
+// name, per field layout, per subsection name. Offsets count from the end of the header; every
+// slice is read and parsed when first asked for.
+// The layouts are kept once each: of the 2.7 MB of `fields` the twelve libraries hold, 1 MB is
+// distinct (a layout most versions and machines share, piix4_pm's 70 KB one variant per -smp), so
+// a name's row holds layout numbers and a variant's fields are parsed when a query reads them: a
+// section of version 22 never parses the layouts of versions 4, 5 and 12 filed under its name.
+const MAGIC = 'VMSHELF2';
 
 interface PackHeader {
   heads: LibraryHead[];
@@ -89,7 +94,11 @@ interface PackHeader {
   check: unknown;
   names: [string, number, number][];
   subs: [string, number, number][];
+  layouts: [number, number][];
 }
+
+/** A variant as the pack files it: its fields are the number of a layout. */
+type PackedVariant = { fields: number };
 
 /** Packs `jsons` into one file's bytes; `check` is kept in it for packedShelf's caller to compare. */
 export function packShelf(jsons: LibraryJson[], check: unknown = null): Uint8Array {
@@ -97,18 +106,32 @@ export function packShelf(jsons: LibraryJson[], check: unknown = null): Uint8Arr
   const enc = new TextEncoder();
   const parts: Uint8Array[] = [];
   let at = 0;
-  const put = (value: unknown): [number, number] => {
-    const b = enc.encode(JSON.stringify(value));
+  const putText = (json: string): [number, number] => {
+    const b = enc.encode(json);
     parts.push(b);
     at += b.length;
     return [at - b.length, b.length];
   };
-  const header: PackHeader = {
-    heads,
-    check,
-    names: [...named].map(([n, row]) => [n, ...put(row.map((p) => p ?? null))]),
-    subs: [...subs].map(([n, descs]) => [n, ...put(descs)]),
+  const put = (value: unknown) => putText(JSON.stringify(value));
+  const layoutIds = new Map<string, number>();
+  const layoutTexts: string[] = [];
+  const layoutOf = (fields: unknown): number => {
+    const t = JSON.stringify(fields);
+    let id = layoutIds.get(t);
+    if (id === undefined) layoutIds.set(t, (id = layoutTexts.push(t) - 1));
+    return id;
   };
+  const packVariants = <V extends { fields: unknown }>(vs: V[]) => vs.map((v) => ({ ...v, fields: layoutOf(v.fields) }));
+  const packParts = (p: NamedParts | undefined) => {
+    if (!p) return null;
+    const vmsd = p.vmsd && { ...p.vmsd, versions: Object.fromEntries(Object.entries(p.vmsd.versions).map(([v, vs]) => [v, packVariants(vs)])) };
+    const oldStyle = p.oldStyle && { ...p.oldStyle, variants: packVariants(p.oldStyle.variants) };
+    return { ...p, ...(vmsd && { vmsd }), ...(oldStyle && { oldStyle }) };
+  };
+  const names = [...named].map(([n, row]): [string, number, number] => [n, ...put(row.map(packParts))]);
+  const layouts = layoutTexts.map(putText);
+  // Subsections last: a pack cut short shows in the slices read last.
+  const header: PackHeader = { heads, check, names, layouts, subs: [...subs].map(([n, descs]) => [n, ...put(descs)]) };
   const head = enc.encode(JSON.stringify(header));
   const out = new Uint8Array(MAGIC.length + 4 + head.length + at);
   out.set(enc.encode(MAGIC));
@@ -142,6 +165,31 @@ export function packedShelf(read: (offset: number, length: number) => Uint8Array
   const names = slices(header.names);
   const subs = slices(header.subs);
   const parsed = new Map<string, unknown>();
+  const layouts = new Map<number, VmdescField[]>();
+  const layout = (id: number): VmdescField[] => {
+    let f = layouts.get(id);
+    if (!f) {
+      const s = header.layouts[id];
+      if (!s) throw new Error(`packed library damaged: no field layout ${id}`);
+      layouts.set(id, (f = JSON.parse(text(base + s[0], s[1])) as VmdescField[]));
+    }
+    return f;
+  };
+  /** A variant's fields, parsed from its layout when first read (then a plain property). */
+  const unpack = (vs: PackedVariant[] | undefined) => {
+    for (const v of vs ?? []) {
+      const id = v.fields;
+      Object.defineProperty(v, 'fields', {
+        configurable: true,
+        enumerable: true,
+        get() {
+          const fields = layout(id);
+          Object.defineProperty(v, 'fields', { value: fields, writable: true, enumerable: true, configurable: true });
+          return fields;
+        },
+      });
+    }
+  };
   const lookUp = <T>(where: Map<string, readonly [number, number]>, kind: string, name: string, none: T, shape: (parsed: T) => T = (x) => x): T => {
     const key = `${kind}\u0000${name}`;
     if (parsed.has(key)) return parsed.get(key) as T;
@@ -151,7 +199,12 @@ export function packedShelf(read: (offset: number, length: number) => Uint8Array
     return v;
   };
   // JSON has no undefined: a library without the name is null in the file.
-  const absentAsUndefined = (row: (NamedParts | undefined)[]) => row.map((p) => p ?? undefined);
+  const absentAsUndefined = (row: (NamedParts | undefined)[]) =>
+    row.map((p) => {
+      for (const vs of Object.values(p?.vmsd?.versions ?? {})) unpack(vs as unknown as PackedVariant[]);
+      unpack(p?.oldStyle?.variants as unknown as PackedVariant[] | undefined);
+      return p ?? undefined;
+    });
   return {
     check: header.check,
     shelf: {

@@ -65,6 +65,15 @@ export function createLibrary(input: LibraryJson | LibraryJson[]): DescriptionLi
  */
 export function libraryFromShelf(shelf: LibraryShelf): DescriptionLibrary {
   const { heads } = shelf;
+  // The packed shelf hands out one array per distinct layout, shared by the variants of every
+  // version and machine that wrote it: its text (the merge key below) is made once.
+  const texts = new WeakMap<object, string>();
+  const fieldsText = (fields: VmdescField[] | undefined): string => {
+    if (!fields) return '';
+    let t = texts.get(fields);
+    if (t === undefined) texts.set(fields, (t = JSON.stringify(fields)));
+    return t;
+  };
   const cache = new Map<string, DescriptionBody[]>();
   const misdescribedCache = new Map<string, string[]>();
   // Subsection names only share their owner's prefix ("apic_sipi" belongs to "apic"), so they are
@@ -168,7 +177,7 @@ export function libraryFromShelf(shelf: LibraryShelf): DescriptionLibrary {
       // Identical layouts from several versions are one candidate that names them all.
       const merged = new Map<string, { body: DescriptionBody; sources: Map<string, Set<string>> }>();
       const add = (h: LibraryHead, body: DescriptionBody, seenIn: string[] | undefined) => {
-        const k = JSON.stringify([body.vmsd_name, body.fields, body.subsections?.map((s) => `${s.vmsd_name}@${s.version}`)]);
+        const k = JSON.stringify([body.vmsd_name, body.subsections?.map((s) => `${s.vmsd_name}@${s.version}`)]) + fieldsText(body.fields);
         let m = merged.get(k);
         if (!m) merged.set(k, (m = { body, sources: new Map() }));
         const v = libraryVersion(h);
