@@ -20,7 +20,7 @@
 
 import { descriptionCandidates, type DescriptionLibrary } from './descriptions.ts';
 import { sectionLabel, type StreamRecord } from './model.ts';
-import { decodeSectionData, type FramingState, type SectionData } from './section-decoder.ts';
+import { frameSectionData, type FramingState } from './section-decoder.ts';
 import type { WindowReader } from './window-reader.ts';
 import { lackingAlwaysSent, missingFrom, neverSentBy, writtenValues } from './writer-evidence.ts';
 
@@ -42,16 +42,20 @@ export function byNewest(a: string, b: string): number {
   return 0;
 }
 
-/** Decodes record `r` again with only version `v`'s candidates; null unless it frames exactly as before. */
-async function redecode(r: StreamRecord, v: string, reader: WindowReader, framing: FramingState, library: DescriptionLibrary): Promise<SectionData | null> {
+/**
+ * Whether record `r` frames exactly as before with only version `v`'s candidates. Frame-only
+ * (section-decoder.ts frameSectionData): no field tree is built for a layout only tried (trees
+ * for every section and version were most of a device-state open's garbage, issue #12).
+ */
+async function redecode(r: StreamRecord, v: string, reader: WindowReader, framing: FramingState, library: DescriptionLibrary): Promise<boolean> {
   const cands = descriptionCandidates(r.idstr!, r.instanceId!, r.versionId!, { library }).filter((c) => c.body.versions?.includes(v));
-  if (!cands.length) return null;
+  if (!cands.length) return false;
   try {
     const win = await reader.at(r.dataOffset!, r.dataSize! + 400);
-    const d = decodeSectionData(win, r.dataOffset!, r.sectionId!, sectionLabel(r.idstr!, r.instanceId!), cands, { ...framing, knownIds: new Set(framing.knownIds) });
-    return d.decodedBy === 'bundled' && d.dataEnd === r.dataOffset! + r.dataSize! && d.exact === r.exact ? d : null;
+    const d = frameSectionData(win, r.dataOffset!, r.sectionId!, sectionLabel(r.idstr!, r.instanceId!), cands, { ...framing, knownIds: new Set(framing.knownIds) });
+    return d !== null && d.dataEnd === r.dataOffset! + r.dataSize! && d.exact === r.exact;
   } catch {
-    return null; // this version's layout does not fit: not an error of the file
+    return false; // this version's layout does not fit: not an error of the file
   }
 }
 
@@ -66,7 +70,7 @@ async function framesUnder(r: StreamRecord, key: StreamRecord, v: string, reader
   let memo = fits.get(key);
   if (memo?.library !== library) fits.set(key, (memo = { library, byVersion: new Map() }));
   let ok = memo.byVersion.get(v);
-  if (ok === undefined) memo.byVersion.set(v, (ok = (await redecode(r, v, reader, framing, library)) !== null));
+  if (ok === undefined) memo.byVersion.set(v, (ok = await redecode(r, v, reader, framing, library)));
   return ok;
 }
 
