@@ -1,10 +1,20 @@
 // Where a subsection's decode leaves the cursor, judged by what follows (vmsd-decoder.ts
 // pickSubsection): the loader reads another subsection, a footer or the next record there.
 
-import { latin1, type Cursor } from './cursor.ts';
+import type { Cursor } from './cursor.ts';
 
 /** migration/vmstate.c: the byte before each subsection (QEMU_VM_SUBSECTION). */
 export const QEMU_VM_SUBSECTION = 0x05;
+
+/**
+ * latin1(bytes).startsWith(text), without making the string: asked after every struct whose next
+ * byte is 0x05, the strings were a third of a q35 device-state decode in the worker (issue #12).
+ */
+export function startsWithText(bytes: Uint8Array, text: string): boolean {
+  if (bytes.length < text.length) return false;
+  for (let i = 0; i < text.length; i++) if (bytes[i] !== text.charCodeAt(i)) return false;
+  return true;
+}
 
 /**
  * How well the bytes after a subsection fit what QEMU reads next: 3 another subsection of the owner
@@ -19,7 +29,7 @@ export function endScore(t: Cursor, owner: string, depth: number): number {
   if (next === QEMU_VM_SUBSECTION) {
     const len = t.peek(2)?.[1] ?? 0;
     const name = t.peek(2 + len);
-    return name && latin1(name.subarray(2)).startsWith(owner) ? 3 : 0;
+    return name && startsWithText(name.subarray(2), owner) ? 3 : 0;
   }
   if (depth > 0) return 1;
   if (next === 0x7e) return 3;

@@ -8,7 +8,7 @@
 // (q35 device state: 55,000 nodes kept, GC half of a 630 ms open, issue #12).
 
 import { Cursor, latin1 } from './cursor.ts';
-import { endScore, QEMU_VM_SUBSECTION } from './subsection-end.ts';
+import { endScore, QEMU_VM_SUBSECTION, startsWithText } from './subsection-end.ts';
 import { DecodeError, makeProblem, quoted, type Problem } from './errors.ts';
 import { decodeLeaf, fieldType, isLeafType, NULLPTR_MARKER, PTR_VALID_MARKER } from './field-types/index.ts';
 import type { FieldNode } from './model.ts';
@@ -344,8 +344,8 @@ function decodeSubsections(c: Cursor, owner: string, known: VmsdDesc[], prefix: 
     if (len < owner.length + 1) break;
     const nameBytes = c.peek(2 + len);
     if (!nameBytes) break;
+    if (!startsWithText(nameBytes.subarray(2), owner)) break;
     const name = latin1(nameBytes.subarray(2));
-    if (!name.startsWith(owner)) break;
     const start = c.pos;
     const path = ctx.build ? prefix + name + (seen.has(name) ? `#${out.length}` : '') : '';
     const descs = [...known.filter((s) => s.vmsd_name === name), ...(ctx.subsectionPool?.(name) ?? [])];
