@@ -30,6 +30,12 @@ export interface ScanOptions {
   ramPages?: RamPageSink;
   /** Another file of the same guest: its byte-identical sections are taken, not decoded (scan-reuse.ts). */
   reuse?: ReuseFrom;
+  /**
+   * The model once every record is read, before the likely QEMU versions are worked out
+   * (version-consensus.ts): what the section table shows does not wait for them (issue #12).
+   * Called with the model the scan goes on to complete; copy what must not change.
+   */
+  beforeSettle?(model: StreamModel): void | Promise<void>;
 }
 
 export interface ScanResult {
@@ -92,9 +98,11 @@ class Scanner {
     m.footers = this.framing.footers;
     m.ramBlocks = [...this.ram.blocks.values()].map((b) => b.info());
     m.variant = !m.hasHeader ? (m.records.length ? 'colo' : 'unknown') : m.hasConfiguration ? 'migration' : m.footers === false ? 'devstate-xen' : 'devstate';
-    m.likelyQemu = await settleVersions(m.records, this.reader, this.framing, this.opts.library, this.reuse && ((r) => this.reuse!.source(r)));
     m.problems = m.records.flatMap((r) => r.problems).concat(m.problems);
+    // Every byte is read: what remains reads only what the records already located.
     this.opts.onProgress?.(m.fileSize, m.fileSize);
+    await this.opts.beforeSettle?.(m);
+    m.likelyQemu = await settleVersions(m.records, this.reader, this.framing, this.opts.library, this.reuse && ((r) => this.reuse!.source(r)));
     return { model: m, ram: this.ram, vmdesc: this.vmdesc };
   }
 

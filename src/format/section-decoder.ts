@@ -9,7 +9,7 @@ import type { DescriptionCandidate } from './descriptions.ts';
 import type { DescriptionSource, FieldNode } from './model.ts';
 import { findFooter, findNextHeader, plausibleRecordStart, REC } from './records.ts';
 import { decodeVirtioField } from './virtio/virtio-state.ts';
-import { decodeBody, newContext } from './vmsd-decoder.ts';
+import { decodeBody, newContext, type TopElement } from './vmsd-decoder.ts';
 
 /** Bytes after a section's end that must be in the window to judge what follows. */
 const LOOKAHEAD = 300;
@@ -73,6 +73,17 @@ function endsAt(win: Window, end: number, id: number, framing: FramingState): { 
   return { ok: false, footer: false };
 }
 
+/** Where a description ends a section, without its fields (a frame-only trial: vmsd-decoder.ts). */
+export interface Framing {
+  dataEnd: number;
+  footer: boolean;
+  exact: boolean;
+  heuristic: boolean;
+}
+
+/** One candidate tried: its decode (built), where it ends (framed only), or why it does not fit. */
+type Outcome = { ok: true; data: SectionData } | { ok: true; framed: Framing } | { ok: false; problem: Problem };
+
 export function decodeSectionData(
   win: Window,
   dataStart: number,
@@ -83,57 +94,100 @@ export function decodeSectionData(
 ): SectionData {
   const failures: Problem[] = [];
   let bundledTried = 0;
-  let bundledError: Problem | null = null;
+  let bundledError: { problem: Problem; cand: DescriptionCandidate; framed: boolean } | null = null;
+  // Of several bundled candidates usually one fits: each is framed first and only the one that
+  // fits is built, so the others make no field trees (issue #12: e1000e, 136 KB, three layouts).
+  const trials = candidates.filter((c) => c.source === 'bundled').length > 1;
+  for (const cand of candidates) {
+    const bundled = cand.source === 'bundled';
+    if (bundled) bundledTried++;
+    const frameFirst = trials && bundled;
+    const saved = framing.footers;
+    let o = tryCandidate(win, dataStart, sectionId, label, cand, framing, !frameFirst);
+    if (o.ok && frameFirst) {
+      framing.footers = saved;
+      o = tryCandidate(win, dataStart, sectionId, label, cand, framing, true);
+      // The same walk with and without nodes: a disagreement is a bug of ours, never of the file.
+      if (!o.ok) throw new Error(`${label}: a description that framed the section failed to decode it (${o.problem.message})`);
+    }
+    if (!o.ok) {
+      if (!bundled) failures.push(o.problem);
+      else bundledError ??= { problem: o.problem, cand, framed: frameFirst };
+      continue;
+    }
+    if (!('data' in o)) throw new Error('unreachable: a built decode gives data');
+    return { ...o.data, problems: [...failures.map(asWarning), ...o.data.problems] };
+  }
+  if (bundledError) {
+    // A framed trial's error names no field path: the full decode of that candidate does.
+    let { problem } = bundledError;
+    if (bundledError.framed) {
+      const o = tryCandidate(win, dataStart, sectionId, label, bundledError.cand, framing, true);
+      if (!o.ok) problem = o.problem;
+    }
+    failures.push({ ...problem, message: `none of ${bundledTried} bundled description(s) fits; first: ${problem.message}` });
+  }
+  return delimitRaw(win, dataStart, sectionId, label, candidates.length === 0, failures, framing);
+}
+
+/**
+ * Where the first of `candidates` that fits ends the section, each tried frame-only (no field
+ * tree); null when none fits. The same answer as decodeSectionData's with the same candidates
+ * (framing.test.ts checks it on every real fixture), for callers that only ask whether and how a
+ * layout frames (version-consensus.ts).
+ */
+export function frameSectionData(win: Window, dataStart: number, sectionId: number, label: string, candidates: DescriptionCandidate[], framing: FramingState): Framing | null {
+  for (const cand of candidates) {
+    const o = tryCandidate(win, dataStart, sectionId, label, cand, framing, false);
+    if (o.ok) return 'framed' in o ? o.framed : o.data;
+  }
+  return null;
+}
+
+/** Decodes (build) or frames (!build) the section with one candidate; framing.footers as decodeSectionData leaves it. */
+function tryCandidate(win: Window, dataStart: number, sectionId: number, label: string, cand: DescriptionCandidate, framing: FramingState, build: boolean): Outcome {
+  const ctx = newContext(cand.strict, cand.subsections, build);
   // model.ts sectionLabel: "idstr (instance)"; the virtio decoder needs the idstr (its transport).
   const idstr = label.replace(/ \(\d+\)$/, '');
-  for (const cand of candidates) {
-    if (cand.source === 'bundled') bundledTried++;
-    const ctx = newContext(cand.strict, cand.subsections);
-    ctx.virtio = (c, node, size) => decodeVirtioField(c, node, size, idstr, cand.body.vmsd_name ?? '', ctx);
-    const c = new Cursor(win, dataStart, label);
-    let fields: FieldNode[];
-    try {
-      fields = decodeBody(c, cand.body, `${label}/`, ctx);
-    } catch (e) {
-      if (!(e instanceof DecodeError)) throw e;
-      // A truncated file is not a description problem: report it as it is. But a bundled
-      // description is a guess made on another machine: reading past the end of the file may
-      // only mean the guess is wrong, so the section is delimited by its footer (delimitRaw
-      // still reports the truncation if no footer ends it).
-      if (e.code === 'truncated' && cand.source !== 'bundled') throw e;
-      const p = makeProblem('description-mismatch', e.offset, `${cand.source} description: ${e.expected}`, e.path);
-      if (cand.source !== 'bundled') failures.push(p);
-      else bundledError ??= p;
-      continue;
-    }
-    const saved = framing.footers;
-    const end = endsAt(win, c.pos, sectionId, framing);
-    const wrong = end.ok ? null : wrongFooter(win, c.pos, framing);
-    if (wrong !== null) {
-      // savevm.c check_section_footer: the data decoded, but the footer names another section.
-      framing.footers = true;
-      const p = makeProblem('footer-mismatch', c.pos, `Mismatched section id in footer for ${escapeText(label)} - read 0x${wrong.toString(16)} expected 0x${sectionId.toString(16)}`, label);
-      return { fields, decodedBy: cand.source, vmsdName: cand.body.vmsd_name, ...origin(cand), dataEnd: c.pos, footer: true, exact: true, heuristic: false, problems: [...failures.map(asWarning), ...ctx.problems, p] };
-    }
-    if (!end.ok && win.atEnd && partialFooterAtEnd(win, c.pos, sectionId)) {
-      throw new DecodeError('truncated', c.pos, `a footer or the next record after the data of ${escapeText(label)}; the file ends here`, label);
-    }
-    const elastic = !end.ok && cand.source === 'bundled' ? stretchLastBlob(win, fields, sectionId, framing) : null;
-    if (elastic) {
-      return { fields, decodedBy: cand.source, vmsdName: cand.body.vmsd_name, ...origin(cand), dataEnd: elastic.end, footer: elastic.footer, exact: elastic.footer, heuristic: !elastic.footer, problems: [...failures.map(asWarning), ...ctx.problems, ...elastic.problems] };
-    }
-    if (!end.ok) {
-      framing.footers = saved;
-      const p = makeProblem('description-mismatch', c.pos, `${cand.source} description ends here, but no footer or next record follows`, label);
-      if (cand.source !== 'bundled') failures.push(p);
-      else bundledError ??= p;
-      continue;
-    }
-    const problems = [...failures.map(asWarning), ...ctx.problems];
-    return { fields, decodedBy: cand.source, vmsdName: cand.body.vmsd_name, ...origin(cand), dataEnd: c.pos, footer: end.footer, exact: true, heuristic: false, problems };
+  ctx.virtio = (c, node, size) => decodeVirtioField(c, node, size, idstr, cand.body.vmsd_name ?? '', ctx);
+  const c = new Cursor(win, dataStart, label);
+  let fields: FieldNode[];
+  try {
+    fields = decodeBody(c, cand.body, `${label}/`, ctx);
+  } catch (e) {
+    if (!(e instanceof DecodeError)) throw e;
+    // A truncated file is not a description problem: report it as it is. But a bundled
+    // description is a guess made on another machine: reading past the end of the file may
+    // only mean the guess is wrong, so the section is delimited by its footer (delimitRaw
+    // still reports the truncation if no footer ends it).
+    if (e.code === 'truncated' && cand.source !== 'bundled') throw e;
+    return { ok: false, problem: makeProblem('description-mismatch', e.offset, `${cand.source} description: ${e.expected}`, e.path) };
   }
-  if (bundledError) failures.push({ ...bundledError, message: `none of ${bundledTried} bundled description(s) fits; first: ${bundledError.message}` });
-  return delimitRaw(win, dataStart, sectionId, label, candidates.length === 0, failures, framing);
+  const saved = framing.footers;
+  const end = endsAt(win, c.pos, sectionId, framing);
+  const wrong = end.ok ? null : wrongFooter(win, c.pos, framing);
+  const result = (f: Framing, problems: Problem[]): Outcome =>
+    build ? { ok: true, data: { fields, decodedBy: cand.source, vmsdName: cand.body.vmsd_name, ...origin(cand), ...f, problems } } : { ok: true, framed: f };
+  if (wrong !== null) {
+    // savevm.c check_section_footer: the data decoded, but the footer names another section.
+    framing.footers = true;
+    const p = makeProblem('footer-mismatch', c.pos, `Mismatched section id in footer for ${escapeText(label)} - read 0x${wrong.toString(16)} expected 0x${sectionId.toString(16)}`, label);
+    return result({ dataEnd: c.pos, footer: true, exact: true, heuristic: false }, [...ctx.problems, p]);
+  }
+  if (!end.ok && win.atEnd && partialFooterAtEnd(win, c.pos, sectionId)) {
+    throw new DecodeError('truncated', c.pos, `a footer or the next record after the data of ${escapeText(label)}; the file ends here`, label);
+  }
+  const last = !end.ok && cand.source === 'bundled' ? lastElement(fields, ctx.last) : null;
+  const elastic = last ? blobEnd(win, last.offset, sectionId, framing) : null;
+  if (elastic) {
+    const problems = build ? stretchLastBlob(win, fields[fields.length - 1], elastic) : [];
+    return result({ dataEnd: elastic.end, footer: elastic.footer, exact: elastic.footer, heuristic: !elastic.footer }, [...ctx.problems, ...problems]);
+  }
+  if (!end.ok) {
+    framing.footers = saved;
+    return { ok: false, problem: makeProblem('description-mismatch', c.pos, `${cand.source} description ends here, but no footer or next record follows`, label) };
+  }
+  return result({ dataEnd: c.pos, footer: end.footer, exact: true, heuristic: false }, ctx.problems);
 }
 
 function origin(cand: DescriptionCandidate): { describedBy?: string; describedVersions?: string[] } {
@@ -143,28 +197,36 @@ function origin(cand: DescriptionCandidate): { describedBy?: string; describedVe
 /** Types whose length is a property of the captured state, not of the schema (format.md §3.10). */
 const STATE_SIZED = new Set(['virtio', 'buffer']);
 
+/** The section's last top-level element when it is a state-sized blob: from the tree, or from a frame-only walk. */
+function lastElement(fields: FieldNode[], framed: TopElement | undefined): { offset: number } | null {
+  const node = fields[fields.length - 1];
+  const last = node ? { type: node.type, offset: node.offset, leaf: !node.children } : framed;
+  // A virtio state decoded by its layout (virtio/) that still does not end the section: the layout
+  // was wrong for this device, so it goes back to being bytes, stretched like any blob.
+  return last && (last.leaf || last.type === 'virtio') && STATE_SIZED.has(last.type) ? last : null;
+}
+
 /**
  * A bundled description fixes the size of a trailing virtio blob (or old-style data) as it was
  * in the probe; here it may be longer or shorter. If everything before it decoded, let the blob
- * run to the footer (certain) or to the next header (heuristic).
+ * (starting at `from`) run to the footer (certain) or to the next header (heuristic).
  */
-function stretchLastBlob(win: Window, fields: FieldNode[], sectionId: number, framing: FramingState): { end: number; footer: boolean; problems: Problem[] } | null {
-  const last = fields[fields.length - 1];
-  // A virtio state decoded by its layout (virtio/) that still does not end the section: the layout
-  // was wrong for this device, so it goes back to being bytes, stretched like any blob.
-  if (!last || (last.children && last.type !== 'virtio') || !STATE_SIZED.has(last.type)) return null;
-  const from = last.offset - win.base;
-  let end = -1;
-  let footer = false;
+function blobEnd(win: Window, from: number, sectionId: number, framing: FramingState): { end: number; footer: boolean } | null {
+  const i0 = from - win.base;
   if (framing.footers !== false) {
-    const i = findFooter(win.bytes, from, sectionId, framing.knownIds, win.atEnd, packageEofIn(win, framing));
-    if (i >= 0) [end, footer] = [i + win.base, true];
+    const i = findFooter(win.bytes, i0, sectionId, framing.knownIds, win.atEnd, packageEofIn(win, framing));
+    if (i >= 0) return { end: i + win.base, footer: true };
   }
-  if (end < 0 && framing.footers !== true) {
-    const i = findNextHeader(win.bytes, from, win.atEnd);
-    if (i >= 0) end = i + win.base;
+  if (framing.footers !== true) {
+    const i = findNextHeader(win.bytes, i0, win.atEnd);
+    if (i >= 0) return { end: i + win.base, footer: false };
   }
-  if (end < 0) return null;
+  return null;
+}
+
+/** The trailing blob `last` made to run to `to.end`: its new size and bytes, and the problems saying so. */
+function stretchLastBlob(win: Window, last: FieldNode, to: { end: number; footer: boolean }): Problem[] {
+  const { end, footer } = to;
   // What the bundled description (or, for a virtio state decoded by its layout, that layout) said.
   const described = `${last.size} in the ${last.children ? 'layout virtio_save writes' : 'bundled description'}`;
   last.size = end - last.offset;
@@ -173,7 +235,7 @@ function stretchLastBlob(win: Window, fields: FieldNode[], sectionId: number, fr
   last.value = decodeLeaf(new Cursor(win, last.offset), 'buffer', last.size);
   const problems = [makeProblem('size-mismatch', last.offset, `${escapeText(last.type)} state is ${last.size} bytes here, ${described}; its end was found by ${footer ? 'the footer' : 'the next section header'}`, last.path)];
   if (!footer) problems.push(makeProblem('heuristic-boundary', end, 'section end found by searching for the next section header (display only; not editable)', last.path));
-  return { end, footer, problems };
+  return problems;
 }
 
 /** The file ends at `at`, or inside a footer `7E <id>` that starts there. */

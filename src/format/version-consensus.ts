@@ -18,9 +18,9 @@
 // writer-evidence.ts adds what else tells them apart: a value every store writes the same way, the
 // subsections each version's probes sent, sections a version's machine always writes.
 
-import { descriptionCandidates, type DescriptionLibrary } from './descriptions.ts';
+import { descriptionCandidates, type DescriptionBody, type DescriptionLibrary } from './descriptions.ts';
 import { sectionLabel, type StreamRecord } from './model.ts';
-import { decodeSectionData, type FramingState, type SectionData } from './section-decoder.ts';
+import { frameSectionData, type FramingState } from './section-decoder.ts';
 import type { WindowReader } from './window-reader.ts';
 import { lackingAlwaysSent, missingFrom, neverSentBy, writtenValues } from './writer-evidence.ts';
 
@@ -42,17 +42,40 @@ export function byNewest(a: string, b: string): number {
   return 0;
 }
 
-/** Decodes record `r` again with only version `v`'s candidates; null unless it frames exactly as before. */
-async function redecode(r: StreamRecord, v: string, reader: WindowReader, framing: FramingState, library: DescriptionLibrary): Promise<SectionData | null> {
+/** How one candidate frames a record: exactly as decoded, elsewhere, not at all, or it stopped on the window. */
+type Trial = 'same' | 'other' | 'none' | 'threw';
+
+interface Memo {
+  library: DescriptionLibrary;
+  byVersion: Map<string, boolean>;
+  /** Per candidate layout: versions often share one (10.0 and 11.1 e1000e), and its answer is theirs. */
+  byBody: Map<DescriptionBody, Trial>;
+}
+
+/**
+ * Whether record `r` frames exactly as before with only version `v`'s candidates: the first of
+ * them that frames it decides, as in a decode with only those. Frame-only (section-decoder.ts
+ * frameSectionData): no field tree is built for a layout only tried (trees for every section and
+ * version were most of a device-state open's garbage, issue #12). A candidate that fails leaves
+ * the framing state as it was, so each one's answer holds whichever versions it is tried for.
+ */
+async function redecode(r: StreamRecord, v: string, reader: WindowReader, framing: FramingState, library: DescriptionLibrary, memo: Memo): Promise<boolean> {
   const cands = descriptionCandidates(r.idstr!, r.instanceId!, r.versionId!, { library }).filter((c) => c.body.versions?.includes(v));
-  if (!cands.length) return null;
-  try {
-    const win = await reader.at(r.dataOffset!, r.dataSize! + 400);
-    const d = decodeSectionData(win, r.dataOffset!, r.sectionId!, sectionLabel(r.idstr!, r.instanceId!), cands, { ...framing, knownIds: new Set(framing.knownIds) });
-    return d.decodedBy === 'bundled' && d.dataEnd === r.dataOffset! + r.dataSize! && d.exact === r.exact ? d : null;
-  } catch {
-    return null; // this version's layout does not fit: not an error of the file
+  for (const cand of cands) {
+    let t = memo.byBody.get(cand.body);
+    if (t === undefined) {
+      try {
+        const win = await reader.at(r.dataOffset!, r.dataSize! + 400);
+        const d = frameSectionData(win, r.dataOffset!, r.sectionId!, sectionLabel(r.idstr!, r.instanceId!), [cand], { ...framing, knownIds: new Set(framing.knownIds) });
+        t = d === null ? 'none' : d.dataEnd === r.dataOffset! + r.dataSize! && d.exact === r.exact ? 'same' : 'other';
+      } catch {
+        t = 'threw'; // this layout does not fit the window: not an error of the file
+      }
+      memo.byBody.set(cand.body, t);
+    }
+    if (t !== 'none') return t === 'same';
   }
+  return false;
 }
 
 /**
@@ -60,13 +83,13 @@ async function redecode(r: StreamRecord, v: string, reader: WindowReader, framin
  * takes its unchanged sections from the open file (scan-reuse.ts): the same bytes, candidates and
  * framing, so the same answers, which cost most of that scan when worked out again (issue #13).
  */
-const fits = new WeakMap<StreamRecord, { library: DescriptionLibrary; byVersion: Map<string, boolean> }>();
+const fits = new WeakMap<StreamRecord, Memo>();
 
 async function framesUnder(r: StreamRecord, key: StreamRecord, v: string, reader: WindowReader, framing: FramingState, library: DescriptionLibrary): Promise<boolean> {
   let memo = fits.get(key);
-  if (memo?.library !== library) fits.set(key, (memo = { library, byVersion: new Map() }));
+  if (memo?.library !== library) fits.set(key, (memo = { library, byVersion: new Map(), byBody: new Map() }));
   let ok = memo.byVersion.get(v);
-  if (ok === undefined) memo.byVersion.set(v, (ok = (await redecode(r, v, reader, framing, library)) !== null));
+  if (ok === undefined) memo.byVersion.set(v, (ok = await redecode(r, v, reader, framing, library, memo)));
   return ok;
 }
 

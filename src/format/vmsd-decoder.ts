@@ -1,14 +1,19 @@
 // Decodes device data by a vmsd description, the way QEMU's loader walks it
 // (migration/vmstate.c: vmstate_load_state, vmstate_subsection_load). Produces FieldNodes that
 // carry their absolute offset, size and path.
+// The same walk also runs frame-only (DecodeContext.build false): the cursor advances, every
+// check and error is the same, but no node, path or value is made. Trying which description
+// fits a section (section-decoder.ts, version-consensus.ts) only needs where the data ends:
+// building a field tree for every candidate and version made ~10x the garbage of the tree kept
+// (q35 device state: 55,000 nodes kept, GC half of a 630 ms open, issue #12).
 
 import { Cursor, latin1 } from './cursor.ts';
+import { endScore, QEMU_VM_SUBSECTION, startsWithText } from './subsection-end.ts';
 import { DecodeError, makeProblem, quoted, type Problem } from './errors.ts';
-import { decodeLeaf, isLeafType, NULLPTR_MARKER, PTR_VALID_MARKER } from './field-types/index.ts';
+import { decodeLeaf, fieldType, isLeafType, NULLPTR_MARKER, PTR_VALID_MARKER } from './field-types/index.ts';
 import type { FieldNode } from './model.ts';
 import type { VmdescField, VmsdDesc } from './vmdesc.ts';
 
-const QEMU_VM_SUBSECTION = 0x05;
 const MAX_DEPTH = 64;
 
 export interface DecodeContext {
@@ -24,10 +29,26 @@ export interface DecodeContext {
    * it decoded the field into `node` and moved the cursor past it, false to read it as bytes.
    */
   virtio?: (c: Cursor, node: FieldNode, describedSize: number | undefined) => boolean;
+  /** False: frame only (see the top of this file); decodeBody then returns no nodes. */
+  build: boolean;
+  /** Frame only: the last element decodeBody walked at the section's top level (see TopElement). */
+  last?: TopElement;
 }
 
-export function newContext(strictSizes: boolean, subsectionPool?: (name: string) => VmsdDesc[]): DecodeContext {
-  return { problems: [], strictSizes, nodeBudget: 2_000_000, subsectionPool };
+/**
+ * What a frame-only walk keeps of the section's last top-level element: what the section decoder
+ * asks of the last field node when the data does not end where the description does (a trailing
+ * blob of state-sized bytes may be stretched: section-decoder.ts stretchLastBlob).
+ */
+export interface TopElement {
+  type: string;
+  offset: number;
+  /** True when the full decode's node would have no children (a leaf or opaque bytes). */
+  leaf: boolean;
+}
+
+export function newContext(strictSizes: boolean, subsectionPool?: (name: string) => VmsdDesc[], build = true): DecodeContext {
+  return { problems: [], strictSizes, nodeBudget: 2_000_000, subsectionPool, build };
 }
 
 interface Body {
@@ -40,43 +61,72 @@ interface Body {
 export function decodeBody(c: Cursor, body: Body, prefix: string, ctx: DecodeContext, depth = 0): FieldNode[] {
   if (depth > MAX_DEPTH) throw new DecodeError('limit', c.pos, `descriptions nested at most ${MAX_DEPTH} deep`, prefix);
   const nodes = decodeFields(c, body.fields ?? [], prefix, ctx, depth);
-  nodes.push(...decodeSubsections(c, body.vmsd_name ?? '', body.subsections ?? [], prefix, ctx, depth));
+  const subs = decodeSubsections(c, body.vmsd_name ?? '', body.subsections ?? [], prefix, ctx, depth);
+  if (ctx.build) nodes.push(...subs);
   return nodes;
 }
+
+/** A field whose length a sibling's value gives (built-in descriptions: configuration.ts). */
+const variable = (f: VmdescField): boolean => f.size_from !== undefined || f.array_len_from !== undefined;
 
 function spend(ctx: DecodeContext, c: Cursor, path: string): void {
   if (--ctx.nodeBudget < 0) throw new DecodeError('limit', c.pos, 'at most 2,000,000 decoded nodes per section', path);
 }
 
 function decodeFields(c: Cursor, fields: VmdescField[], prefix: string, ctx: DecodeContext, depth: number): FieldNode[] {
+  // Lengths read from siblings need the siblings' values: such a list is built even when framing.
+  if (!ctx.build && fields.some(variable)) {
+    ctx.build = true;
+    let built: FieldNode[];
+    try {
+      built = decodeFields(c, fields, prefix, ctx, depth);
+    } finally {
+      ctx.build = false;
+    }
+    const last = built[built.length - 1];
+    if (depth === 0 && last) ctx.last = { type: last.type, offset: last.offset, leaf: !last.children };
+    return [];
+  }
+  const build = ctx.build;
   const out: FieldNode[] = [];
   let array: FieldNode | null = null;
+  // The array being filled (name and elements so far): kept without nodes when framing.
+  let arrayName: string | null = null;
+  let arrayLen = 0;
   for (let i = 0; i < fields.length; i++) {
     const f = resolveVariable(fields[i], out, c, prefix);
-    const path = prefix + f.name;
+    const path = build ? prefix + f.name : '';
     // QEMU 11.1 writes the elements of an uncompressible array as repeated entries with no
     // "index" at all: an entry whose name the next entry repeats starts an array.
     const isArray = f.array_len !== undefined || f.index !== undefined || fields[i + 1]?.name === f.name;
     // QEMU ≥ 10.0 splits mixed NULL/non-NULL arrays into runs that repeat the name, and drops
     // "index" on the last element of uncompressible arrays: both continue the previous array.
-    const continues = array !== null && array.name === f.name;
+    const continues = arrayName !== null && arrayName === f.name;
     if (!isArray && !continues) {
       array = null;
-      out.push(decodeElement(c, f, f.name, path, ctx, depth, true));
+      arrayName = null;
+      const start = c.pos;
+      const node = decodeElement(c, f, f.name, path, ctx, depth, true);
+      if (build) out.push(node);
+      else if (depth === 0) ctx.last = { type: f.type, offset: start, leaf: node === FRAMED_LEAF };
       continue;
     }
     if (!continues) {
-      array = { name: f.name, path, kind: 'array', type: f.type, offset: c.pos, size: 0, children: [] };
-      out.push(array);
+      arrayName = f.name;
+      arrayLen = 0;
+      if (build) {
+        array = { name: f.name, path, kind: 'array', type: f.type, offset: c.pos, size: 0, children: [] };
+        out.push(array);
+      } else if (depth === 0) ctx.last = { type: f.type, offset: c.pos, leaf: false };
     }
-    const arr = array!;
     const n = f.array_len ?? 1;
     if (!Number.isSafeInteger(n) || n < 0) throw new DecodeError('bad-vmdesc', c.pos, `a valid array_len for ${quoted(f.name)}`, path);
     for (let i = 0; i < n; i++) {
-      const k = arr.children!.length;
-      arr.children!.push(decodeElement(c, f, `[${k}]`, `${arr.path}[${k}]`, ctx, depth, i === 0));
+      const k = arrayLen++;
+      if (!build) decodeElement(c, f, '', '', ctx, depth, i === 0);
+      else array!.children!.push(decodeElement(c, f, `[${k}]`, `${array!.path}[${k}]`, ctx, depth, i === 0));
     }
-    arr.size = c.pos - arr.offset;
+    if (array) array.size = c.pos - array.offset;
   }
   return out;
 }
@@ -106,56 +156,78 @@ function resolveVariable(f: VmdescField, siblings: FieldNode[], c: Cursor, prefi
   return r;
 }
 
+/**
+ * Frame only: the one node every element writes to and nobody reads (decodeElement returns
+ * FRAMED_LEAF or FRAMED_BRANCH instead), so the walk allocates nothing per element.
+ */
+const SCRATCH: FieldNode = { name: '', path: '', kind: 'leaf', type: '', offset: 0, size: 0 };
+const FRAMED_LEAF: FieldNode = Object.freeze({ name: '', path: '', kind: 'leaf', type: '', offset: 0, size: 0 });
+const FRAMED_BRANCH: FieldNode = Object.freeze({ name: '', path: '', kind: 'struct', type: '', offset: 0, size: 0 });
+
 function decodeElement(c: Cursor, f: VmdescField, name: string, path: string, ctx: DecodeContext, depth: number, checkSize: boolean): FieldNode {
   spend(ctx, c, path);
   const start = c.pos;
   const saved = c.path;
   c.path = path;
-  const node: FieldNode = { name, path, kind: 'leaf', type: f.type, offset: start, size: 0 };
+  const node: FieldNode = ctx.build ? { name, path, kind: 'leaf', type: f.type, offset: start, size: 0 } : SCRATCH;
+  // Whether the node gets children (struct, list): a frame-only walk returns only that.
+  let branch = false;
   switch (f.type) {
     case 'struct': {
       const s = f.struct ?? {};
       if (!s.fields && !s.vmsd_name) {
         // 7.2 describes a NULL pointer in a pointer array as an empty struct of size 1.
         decodeNullMarker(c, path);
-        node.type = 'nullptr';
-        node.value = 'nullptr';
+        if (ctx.build) {
+          node.type = 'nullptr';
+          node.value = 'nullptr';
+        }
         break;
       }
       decodeStruct(c, node, s, ctx, depth);
+      branch = true;
       break;
     }
     case 'vstruct':
     case 'tmp':
       // The nested vmsd sits in the field object itself (format.md §3.7).
       decodeStruct(c, node, f, ctx, depth);
+      branch = true;
       break;
     case 'qtailq':
     case 'qlist':
       node.kind = 'list';
       node.vmsdName = f.vmsd_name;
       node.children = decodeQueue(c, f, path, ctx, depth);
+      branch = true;
       break;
     case 'nullptr':
       decodeNullMarker(c, path);
-      node.value = 'nullptr';
+      if (ctx.build) node.value = 'nullptr';
       break;
     case 'ptr-marker': {
       // QEMU 11.1 vmstate.c vmstate_ptr_marker_load: 0x30 a NULL pointer, 0x31 "the element
       // follows" (auto-allocated arrays); anything else fails with "Unexpected ptr marker".
       const b = c.u8('pointer marker');
       if (b !== NULLPTR_MARKER && b !== PTR_VALID_MARKER) throw new DecodeError('description-mismatch', start, `pointer marker 0x30 or 0x31, found 0x${b.toString(16)} ("Unexpected ptr marker: ${b}")`, path);
-      node.value = b === NULLPTR_MARKER ? 'nullptr' : 'valid';
+      if (ctx.build) node.value = b === NULLPTR_MARKER ? 'nullptr' : 'valid';
       break;
     }
-    case 'virtio':
+    case 'virtio': {
       // virtio_save's output is not self-describing, and its size is the writer's: decode it.
-      if (ctx.virtio?.(c, node, f.size)) break;
+      // Frame only: into a node of its own, thrown away, so the shared SCRATCH keeps no children.
+      const into = ctx.build ? node : { ...SCRATCH };
+      if (ctx.virtio?.(c, into, f.size)) {
+        branch = into.children !== undefined;
+        break;
+      }
       decodeOpaqueOrLeaf(c, f, node, start, path, ctx);
       break;
+    }
     case 'pci irq state':
       if (f.size === 16) {
-        decodeIrqState(c, node, path);
+        decodeIrqState(c, node, path, ctx.build);
+        branch = true;
         break;
       }
       decodeOpaqueOrLeaf(c, f, node, start, path, ctx);
@@ -163,16 +235,22 @@ function decodeElement(c: Cursor, f: VmdescField, name: string, path: string, ct
     default:
       decodeOpaqueOrLeaf(c, f, node, start, path, ctx);
   }
-  node.size = c.pos - start;
+  const size = c.pos - start;
+  node.size = size;
 
   c.path = saved;
-  if (ctx.strictSizes && checkSize && typeof f.size === 'number' && node.size !== f.size && f.type !== 'qtailq' && f.type !== 'qlist') {
-    ctx.problems.push(makeProblem('size-mismatch', start, `${node.size} bytes decoded, the description says ${f.size}`, path));
+  if (ctx.strictSizes && checkSize && typeof f.size === 'number' && size !== f.size && f.type !== 'qtailq' && f.type !== 'qlist') {
+    ctx.problems.push(makeProblem('size-mismatch', start, `${size} bytes decoded, the description says ${f.size}`, path));
   }
-  return node;
+  if (ctx.build) return node;
+  return branch ? FRAMED_BRANCH : FRAMED_LEAF;
 }
 
 function decodeStruct(c: Cursor, node: FieldNode, body: Partial<VmsdDesc>, ctx: DecodeContext, depth: number): void {
+  if (!ctx.build) {
+    decodeBody(c, body, '', ctx, depth + 1);
+    return;
+  }
   node.kind = 'struct';
   node.vmsdName = body.vmsd_name;
   node.version = body.version;
@@ -180,8 +258,12 @@ function decodeStruct(c: Cursor, node: FieldNode, body: Partial<VmsdDesc>, ctx: 
 }
 
 /** hw/pci/pci.c get_pci_irq_state: four be32 levels, each 0 or 1. */
-function decodeIrqState(c: Cursor, node: FieldNode, path: string): void {
+function decodeIrqState(c: Cursor, node: FieldNode, path: string, build: boolean): void {
   node.kind = 'struct';
+  if (!build) {
+    for (let i = 0; i < 4; i++) decodeLeaf(c, 'int32', 4);
+    return;
+  }
   node.children = [0, 1, 2, 3].map((i) => {
     const offset = c.pos;
     const value = decodeLeaf(c, 'int32', 4);
@@ -189,15 +271,24 @@ function decodeIrqState(c: Cursor, node: FieldNode, path: string): void {
   });
 }
 
+/** Frame only: what decodeLeaf reads, without the value (bytes are neither copied nor kept). */
+function skipLeaf(c: Cursor, type: string, size: number): void {
+  const t = fieldType(type, size);
+  if (t.bytes) c.skip(size, t.name);
+  else t.decode(c, size);
+}
+
 function decodeOpaqueOrLeaf(c: Cursor, f: VmdescField, node: FieldNode, start: number, path: string, ctx: DecodeContext): void {
   if (isLeafType(f.type, f.size)) {
-    node.value = decodeLeaf(c, f.type, f.size);
+    if (!ctx.build) skipLeaf(c, f.type, f.size);
+    else node.value = decodeLeaf(c, f.type, f.size);
     return;
   }
   if (!Number.isSafeInteger(f.size) || f.size < 0) throw new DecodeError('bad-vmdesc', c.pos, `a valid size for ${quoted(f.name)}`, path);
   ctx.problems.push(makeProblem('unknown-type', start, `type ${quoted(f.type)} (${f.size} bytes) shown as opaque bytes`, path));
   node.kind = 'opaque';
-  node.value = decodeLeaf(c, 'buffer', f.size);
+  if (!ctx.build) skipLeaf(c, 'buffer', f.size);
+  else node.value = decodeLeaf(c, 'buffer', f.size);
 }
 
 function decodeNullMarker(c: Cursor, path: string): void {
@@ -218,6 +309,10 @@ function decodeQueue(c: Cursor, f: VmdescField, path: string, ctx: DecodeContext
     if (marker !== 1) throw new DecodeError('description-mismatch', at, `queue marker 0x01 or 0x00, found 0x${marker.toString(16)}`, path);
     const k = items.length;
     spend(ctx, c, path);
+    if (!ctx.build) {
+      decodeBody(c, f, '', ctx, depth + 1);
+      continue;
+    }
     const children = decodeBody(c, f, `${path}[${k}].`, ctx, depth + 1);
     items.push({ name: `[${k}]`, path: `${path}[${k}]`, kind: 'struct', type: f.vmsd_name ?? 'element', offset: at, size: c.pos - at, children });
   }
@@ -238,7 +333,8 @@ function pickSubsection(c: Cursor, descs: VmsdDesc[], version: number, owner: st
   for (const d of ordered) {
     const trial = new Cursor(c.win, c.pos, c.path);
     try {
-      decodeBody(trial, d, '', { ...ctx, problems: [] }, depth + 1);
+      // Only where it ends matters: framed, not built.
+      decodeBody(trial, d, '', { ...ctx, problems: [], build: false }, depth + 1);
     } catch {
       continue; // this layout does not fit the bytes
     }
@@ -247,31 +343,6 @@ function pickSubsection(c: Cursor, descs: VmsdDesc[], version: number, owner: st
     if (score === 3) break;
   }
   return best;
-}
-
-/**
- * How well the bytes after a subsection fit what QEMU reads next: 3 another subsection of the owner
- * or (top level) a section footer 0x7e; 2 a full/start section header with a printable idstr; 1 any
- * other record type byte (savevm.h QEMU_VM_EOF … QEMU_VM_COMMAND) or the window's end; 0 nothing.
- * Inside a struct the parent's next field follows: any end is as good (1).
- */
-function endScore(t: Cursor, owner: string, depth: number): number {
-  const head = t.peek(1);
-  if (!head) return 1;
-  const next = head[0];
-  if (next === QEMU_VM_SUBSECTION) {
-    const len = t.peek(2)?.[1] ?? 0;
-    const name = t.peek(2 + len);
-    return name && latin1(name.subarray(2)).startsWith(owner) ? 3 : 0;
-  }
-  if (depth > 0) return 1;
-  if (next === 0x7e) return 3;
-  if (next === 0x01 || next === 0x04) {
-    const h = t.peek(6);
-    const idstr = h ? t.peek(6 + h[5])?.subarray(6) : null;
-    if (idstr && idstr.length > 0 && idstr.every((b) => b >= 0x20 && b < 0x7f)) return 2;
-  }
-  return next <= 0x04 || next === 0x08 ? 1 : 0;
 }
 
 /**
@@ -289,10 +360,10 @@ function decodeSubsections(c: Cursor, owner: string, known: VmsdDesc[], prefix: 
     if (len < owner.length + 1) break;
     const nameBytes = c.peek(2 + len);
     if (!nameBytes) break;
+    if (!startsWithText(nameBytes.subarray(2), owner)) break;
     const name = latin1(nameBytes.subarray(2));
-    if (!name.startsWith(owner)) break;
     const start = c.pos;
-    const path = prefix + name + (seen.has(name) ? `#${out.length}` : '');
+    const path = ctx.build ? prefix + name + (seen.has(name) ? `#${out.length}` : '') : '';
     const descs = [...known.filter((s) => s.vmsd_name === name), ...(ctx.subsectionPool?.(name) ?? [])];
     if (!descs.length) throw new DecodeError('bad-subsection', start, `a described subsection of ${quoted(owner)}; ${quoted(name)} is not in the description`, path);
     seen.add(name);
@@ -301,9 +372,13 @@ function decodeSubsections(c: Cursor, owner: string, known: VmsdDesc[], prefix: 
     const version = c.be32('subsection version_id');
     const desc = pickSubsection(c, descs, version, owner, ctx, depth);
     spend(ctx, c, path);
-    const children = decodeBody(c, desc, path + '.', ctx, depth + 1);
+    const children = decodeBody(c, desc, ctx.build ? path + '.' : '', ctx, depth + 1);
     if (ctx.strictSizes && version !== desc.version) {
       ctx.problems.push(makeProblem('description-mismatch', start, `subsection version ${version}, described as ${desc.version}`, path));
+    }
+    if (!ctx.build) {
+      if (depth === 0) ctx.last = { type: 'subsection', offset: start, leaf: false };
+      continue;
     }
     out.push({ name, path, kind: 'subsection', type: 'subsection', offset: start, size: c.pos - start, version, vmsdName: name, children });
   }

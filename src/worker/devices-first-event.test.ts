@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { handle } from './handle.ts';
+import type { StreamModel } from '../format/model.ts';
 import type { DevicesFirstEvent, OpenedFile, WorkerMessage } from './protocol.ts';
 import { Session } from './session.ts';
 
@@ -61,6 +62,27 @@ describe('devices first on open (issue #5)', () => {
   it('does not try on a headerless COLO buffer', async () => {
     const { order } = await openWatching(new Session(), 'q35-colo.bin');
     expect(order).not.toContain('devices');
+  });
+
+  it('sends a device-state file\'s section table before it works out the likely QEMU version (issue #12)', async () => {
+    const s = new Session({ drawPauseMs: 600_000 });
+    let outlined: StreamModel | undefined;
+    let opened: OpenedFile | undefined;
+    await handle(s, 1, { type: 'open', file: new Blob([fixture('q35-devstate.bin')]), name: 'q35-devstate.bin' }, (m) => {
+      if (m.kind === 'reply') {
+        if (m.ok) opened = m.value as OpenedFile;
+        return;
+      }
+      if (m.event.type !== 'outline') return;
+      outlined = m.event.model;
+      void handle(s, 2, { type: 'drawn', target: 1 }, () => undefined);
+    });
+    if (!outlined || !opened) throw new Error('no outline or no reply');
+    // The reply has the versions the library's descriptions fit; the outline left before they were known.
+    expect(opened.model.likelyQemu).toEqual(['7.2']);
+    expect(outlined.likelyQemu).toBeUndefined();
+    const { likelyQemu: _, ...rest } = opened.model;
+    expect(outlined).toEqual({ ...rest, records: opened.model.records.map(({ fields: _f, ...r }) => r) });
   });
 
   it('scans on at once, and holds the full model back until the page says it drew the outline', async () => {

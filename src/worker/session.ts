@@ -123,6 +123,9 @@ export class Session {
       if (snapshot !== undefined) refuseUnopenedSnapshot(opened.info, name, snapshot);
       const file = opened.inner;
       const original = blobSource(file);
+      // The scan decodes with the libraries of the file's architecture: fetched from now on, beside
+      // the devices-first model and the look-up of kept edits (libraryFor keeps one per source).
+      libraryFor(original).catch(() => undefined);
       let generation = ++this.generation;
       this.opening = { generation, source: original };
       // First the device sections (before hashing, which reads a few MiB): the page shows them at
@@ -133,22 +136,37 @@ export class Session {
       // Looking up kept edits (hash + IndexedDB) runs beside the scan of the file as it is.
       const restoring = restoreFor(file, name, this.opts.storage, container && blobSource(dropped));
       restoring.catch(() => undefined); // awaited below unless the scan fails first
-      let scan = await this.scan(id, abort, original, undefined, progress);
+      // A large model's section table goes to the page as soon as its records are read, before the
+      // scan works out the likely QEMU version (issue #12); the full model follows once the page
+      // drew it. Not for a file whose kept edits are restored: the edited file's scan outlines.
+      let drawn: Promise<void> | null = null;
+      const outlineFirst = (edited: boolean) => async (model: StreamModel) => {
+        if (!early || fieldNodes(model, OUTLINE_FROM) < OUTLINE_FROM) return;
+        if (!edited && (await restoring.catch(() => null))?.history.done.length !== 0) return;
+        // Armed first: the page may say it drew the outline before this returns.
+        drawn = this.untilDrawn(id, abort.signal);
+        early.outline(outline(model), generation);
+      };
+      let scan = await this.scan(id, abort, original, undefined, progress, outlineFirst(false));
       const restore = await restoring;
       if (restore.history.done.length) {
         // Other bytes than the ones scanned: scan the edited file, a new generation so no page is reused.
         const source = editedSource(original, restore.history.done);
         generation = ++this.generation;
         this.opening = { generation, source };
-        scan = await this.scan(id, abort, source, undefined, progress);
+        scan = await this.scan(id, abort, source, undefined, progress, outlineFirst(true));
       }
       const unedited = restore.history.done.length ? null : scan.model;
       if (container && restore.history.done.length) container = await containerAfter(container, restore.history.done);
-      if (early && fieldNodes(scan.model, OUTLINE_FROM) >= OUTLINE_FROM) {
+      if (early && !drawn && fieldNodes(scan.model, OUTLINE_FROM) >= OUTLINE_FROM) {
+        // A scan that outlined nothing on the way (a multifd channel): outlined now.
+        drawn = this.untilDrawn(id, abort.signal);
         early.outline(outline(scan.model), generation);
+      }
+      if (drawn) {
         // The full model's message takes the page's main thread for tens of milliseconds to
-        // unpack: sent now, it lands before the section table's first frame and delays it.
-        await this.untilDrawn(id, abort.signal);
+        // unpack: sent before the page drew the outline, it delays the section table's first frame.
+        await drawn;
         if (abort.signal.aborted) throw new CancelledError();
       }
       const previous = this.current;
@@ -170,6 +188,7 @@ export class Session {
     return true;
   }
 
+  /** Resolves when the page says it drew open `id`'s outline, after DRAW_PAUSE_MS at most, or on abort. */
   private untilDrawn(id: number, signal: AbortSignal): Promise<void> {
     return new Promise<void>((resolve) => {
       const done = () => {
@@ -308,8 +327,8 @@ export class Session {
     }
   }
 
-  private async scan(id: number, abort: AbortController, source: ByteSource, vmdesc: Vmdesc | undefined, progress: Progress): Promise<ScanResult> {
-    const result = await scanStream(source, { vmdesc, library: await libraryFor(source), signal: abort.signal, onProgress: progress });
+  private async scan(id: number, abort: AbortController, source: ByteSource, vmdesc: Vmdesc | undefined, progress: Progress, beforeSettle?: (m: StreamModel) => Promise<void>): Promise<ScanResult> {
+    const result = await scanStream(source, { vmdesc, library: await libraryFor(source), signal: abort.signal, onProgress: progress, beforeSettle });
     // Aborted after the scanner's last check: the caller asked to drop it, so it is still cancelled.
     if (abort.signal.aborted || this.running?.id !== id) throw new CancelledError();
     return result;

@@ -88,7 +88,8 @@ export function decodeVirtioState(c: Cursor, idstr: string, vmsd: string, prefix
  */
 export function decodeVirtioField(c: Cursor, node: FieldNode, describedSize: number | undefined, idstr: string, vmsd: string, ctx: DecodeContext): boolean {
   const trial = new Cursor(c.win, c.pos, node.path);
-  const inner: DecodeContext = { problems: [], strictSizes: false, nodeBudget: ctx.nodeBudget };
+  // Always built, also in a frame-only walk: the layout reads counts back from the nodes it made (part.ts value).
+  const inner: DecodeContext = { problems: [], strictSizes: false, nodeBudget: ctx.nodeBudget, build: true };
   let children: FieldNode[];
   try {
     children = decodeVirtioState(trial, idstr, vmsd, `${node.path}.`, inner);

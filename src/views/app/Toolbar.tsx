@@ -1,3 +1,4 @@
+import type { StreamModel } from '../../format/model.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
 import { EditToolbar } from '../edits/EditToolbar.tsx';
 import { FileButton } from '../common/FileButton.tsx';
@@ -8,6 +9,14 @@ import { chosenSnapshot, snapshotLabel } from '../../store/snapshot-choice.ts';
 
 function sizeText(n: number): string {
   return n >= 1024 * 1024 ? `${(n / (1024 * 1024)).toFixed(1)} MiB` : `${n.toLocaleString('en-US')} bytes`;
+}
+
+/**
+ * While the field trees are on their way: the sections decoded by the bundled library also wait for
+ * the likely QEMU version, which the worker works out after the section table (issue #12).
+ */
+function outlineNote(model: StreamModel): string {
+  return model.records.some((r) => r.decodedBy === 'bundled') ? ' · loading fields and the likely QEMU version' : ' · loading fields';
 }
 
 /** Opening files and samples, go to, undo/redo and download, and one line about the open file. */
@@ -42,7 +51,7 @@ export function Toolbar({ onGoTo, onCheck }: { onGoTo(): void; onCheck(): void }
           {model.machine ? ` · ${model.machine}` : ''}
           {model.likelyQemu ? ` · fits QEMU ${model.likelyQemu.join(' / ')}` : ''}
           {file.description ? ` · described by ${file.description}` : ''}
-          {partial === 'devices' ? ' · devices first, still reading' : partial === 'outline' ? ' · loading fields' : model.complete ? '' : ' · incomplete'}
+          {partial === 'devices' ? ' · devices first, still reading' : partial === 'outline' ? outlineNote(model) : model.complete ? '' : ' · incomplete'}
         </p>
       )}
     </header>
