@@ -30,11 +30,8 @@ export interface ScanOptions {
   ramPages?: RamPageSink;
   /** Another file of the same guest: its byte-identical sections are taken, not decoded (scan-reuse.ts). */
   reuse?: ReuseFrom;
-  /**
-   * The model once every record is read, before the likely QEMU versions are worked out
-   * (version-consensus.ts): what the section table shows does not wait for them (issue #12).
-   * Called with the model the scan goes on to complete; copy what must not change.
-   */
+  /** The model once every record is read, before the likely QEMU versions (version-consensus.ts):
+   * the section table does not wait for them (issue #12). The scan goes on with it: copy what must not change. */
   beforeSettle?(model: StreamModel): void | Promise<void>;
 }
 
