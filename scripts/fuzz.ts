@@ -1,4 +1,4 @@
-// `npm run fuzz [-- --cases N --seed S --from I --case-ms 2000 --heap-mb 256 --hang-ms 60000]`:
+// `npm run fuzz [-- --cases N --seed S --from I --case-ms 2000 --heap-mb 256 --hang-ms 60000 --jobs 1]`:
 // seeded mutations of every fixture kind (src/format/testing/fuzz-cases.ts: bare streams, device
 // states, COLO buffers, multifd channels, QEMU 7.2 to 11.1, libvirt, xl and qcow2 containers),
 // decoded in a child process the way the worker and the CLI decode them (with the bundled
@@ -7,10 +7,11 @@
 // file, records that do not tile, the section table printing file text raw, more than --case-ms
 // of CPU time, or more than --heap-mb of heap left after it (after a GC); a child silent for
 // --hang-ms is killed as hung. A hung or crashed child is replaced and its case reported; the run
-// goes on, so one long run reports every failure. Exit 1 if any case failed. CI runs a bounded
-// slice of the same cases in src/cli/fuzz.test.ts; scripts/fuzz.test.ts proves the limits with
-// the --slow-case, --huge-case and --hang-case hooks. --before11 replays cases found before QEMU
-// 11.1 and the containers joined the inputs.
+// goes on, so one long run reports every failure. Exit 1 if any case failed. --jobs N runs N
+// children at once over contiguous slices. The summary gives the cases' CPU-time distribution
+// and the ten slowest. CI runs a bounded slice of the same cases in src/cli/fuzz.test.ts;
+// scripts/fuzz.test.ts proves the limits with the --slow-case, --huge-case and --hang-case hooks.
+// --before11 replays cases found before QEMU 11.1 and the containers joined the inputs.
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fuzzCase, fuzzInputs } from '../src/format/testing/fuzz-cases.ts';
@@ -35,7 +36,7 @@ const before11 = process.argv.includes('--before11');
 const hugeCase = arg('--huge-case', -1);
 const hangCase = arg('--hang-case', -1);
 
-type Report = { type: 'ready' } | { type: 'done'; i: number; ms: number; fault: string | null; heapMiB: number };
+type Report = { type: 'ready'; inputs: string[] } | { type: 'done'; i: number; input: string; ms: number; fault: string | null; heapMiB: number };
 
 /** What --huge-case keeps alive until its case has been measured. */
 const keep = globalThis as { fuzzKept?: unknown };
@@ -47,7 +48,7 @@ async function child(): Promise<void> {
   // counted into the baseline let a case keep that much more than --heap-mb unnoticed.
   gc?.();
   const baseline = process.memoryUsage().heapUsed;
-  process.send!({ type: 'ready' } satisfies Report);
+  process.send!({ type: 'ready', inputs: inputs.map((i) => i.name) } satisfies Report);
   for (let i = from; i < from + cases; i++) {
     const c = fuzzCase(inputs, seed, i);
     // CPU time, not wall time: on a shared machine a case waits for a core as long as it runs.
@@ -74,85 +75,119 @@ async function child(): Promise<void> {
     // building it, and on a loaded machine that may pass the CPU limit too.
     if (heap > heapMb * 2 ** 20) fault = [fault, `heap grew by ${(heap / 2 ** 20).toFixed(0)} MiB (limit ${heapMb})`].filter(Boolean).join('; ');
     if (fault) fault = `${c.input}: ${fault}\n  mutations: ${c.history.join(' | ')}`;
-    process.send!({ type: 'done', i, ms, fault, heapMiB: heap / 2 ** 20 } satisfies Report);
+    process.send!({ type: 'done', i, input: c.input, ms, fault, heapMiB: heap / 2 ** 20 } satisfies Report);
     keep.fuzzKept = undefined;
+  }
+}
+
+/** Per-case CPU times: percentiles and the slowest cases, for the summary. */
+class CaseTimes {
+  private readonly ms: number[] = [];
+  readonly slowest: { i: number; input: string; ms: number }[] = [];
+  add(i: number, input: string, ms: number): void {
+    this.ms.push(ms);
+    if (this.slowest.length < 10 || ms > this.slowest[this.slowest.length - 1].ms) {
+      this.slowest.push({ i, input, ms });
+      this.slowest.sort((a, b) => b.ms - a.ms);
+      this.slowest.length = Math.min(this.slowest.length, 10);
+    }
+  }
+  summary(): string {
+    if (!this.ms.length) return 'no case timed';
+    const sorted = Float64Array.from(this.ms).sort();
+    const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))].toFixed(1);
+    const mean = sorted.reduce((a, b) => a + b, 0) / sorted.length;
+    return `case CPU ms: mean ${mean.toFixed(1)}, median ${q(0.5)}, p90 ${q(0.9)}, p99 ${q(0.99)}, p99.9 ${q(0.999)}, max ${q(1)}\n  slowest: ${this.slowest.map((s) => `${s.i} ${s.input} ${s.ms.toFixed(0)} ms`).join('; ')}`;
   }
 }
 
 async function parent(): Promise<void> {
   const started = Date.now();
-  console.log(`fuzz: seed ${seed}, cases ${from}..${from + cases - 1}, limits ${caseMs} ms and ${heapMb} MiB of heap per case; inputs: ${(await fuzzInputs({ before11 })).map((i) => i.name).join(', ')}`);
-  let next = from;
+  // --jobs N: N children at once, each over its own contiguous slice of the cases (a case is a
+  // pure function of seed and index, so the slicing changes nothing about any case).
+  const jobs = Math.max(1, Math.min(arg('--jobs', 1), cases));
+  let printedInputs = false;
   let done = 0;
-  let slowest = { ms: 0, i: -1 };
+  const times = new CaseTimes();
   let maxHeap = 0;
-  const failures: string[] = [];
+  const failures: { i: number; text: string }[] = [];
   let lastReport = Date.now();
-  let proc: ChildProcess | undefined;
+  const procs = new Set<ChildProcess>();
+  const per = Math.ceil(cases / jobs);
+  const slices = Array.from({ length: jobs }, (_, k) => ({ first: from + k * per, next: from + k * per, end: Math.min(from + cases, from + (k + 1) * per) })).filter((s) => s.first < s.end);
+  const fail = (i: number, text: string) => {
+    failures.push({ i, text: `case ${i}: ${text}` });
+    console.error(`FAIL seed ${seed} case ${i}: ${text}`);
+  };
   const summary = () => {
     const secs = (Date.now() - started) / 1000;
-    console.log(`\nseed ${seed}: ${done} cases (${from}..${from + done - 1}) in ${secs.toFixed(0)} s (${(done / secs).toFixed(1)} cases/s), ${failures.length} failed, slowest case ${slowest.i} (${slowest.ms.toFixed(0)} ms CPU), largest heap left after a case ${maxHeap.toFixed(0)} MiB`);
-    for (const f of failures.slice(0, 50)) console.log(`  ${f}`);
+    const ran = slices.map((s) => (s.next > s.first ? `${s.first}..${s.next - 1}` : '')).filter(Boolean).join(', ');
+    console.log(`\nseed ${seed}: ${done} cases (${ran}) in ${secs.toFixed(0)} s (${(done / secs).toFixed(1)} cases/s), ${failures.length} failed, slowest case ${times.slowest[0]?.i ?? -1} (${(times.slowest[0]?.ms ?? 0).toFixed(0)} ms CPU), largest heap left after a case ${maxHeap.toFixed(0)} MiB`);
+    console.log(times.summary());
+    for (const f of failures.sort((a, b) => a.i - b.i).slice(0, 50)) console.log(`  ${f.text}`);
   };
   // A long run stopped early (SIGTERM, Ctrl+C) still reports exactly what it ran.
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.on(sig, () => {
-      proc?.kill('SIGKILL');
+      for (const p of procs) p.kill('SIGKILL');
       console.log(`\nstopped by ${sig}`);
       summary();
       process.exit(failures.length ? 1 : 0);
     });
   }
-  while (next < from + cases) {
-    // One child at a time; a hung or crashed one is replaced, starting after its case.
-    await new Promise<void>((resolve) => {
-      const hooks = [['--slow-case', slowCase], ['--huge-case', hugeCase], ['--hang-case', hangCase]].flatMap(([k, v]) => (v === -1 ? [] : [String(k), String(v)]));
-      if (before11) hooks.push('--before11');
-      proc = fork(join(import.meta.dirname, '../bin/tsx-run.js'), [import.meta.filename, '--child', '--seed', String(seed), '--from', String(next), '--cases', String(from + cases - next), '--case-ms', String(caseMs), '--heap-mb', String(heapMb), ...hooks], {
-        // A young generation large enough for one case's field trees: they die young instead of
-        // being promoted and collected by full GCs (half of a case's CPU time before).
-        execArgv: ['--expose-gc', `--max-old-space-size=${heapMb * 4}`, '--max-semi-space-size=64', '--stack-size=984'],
-      });
-      // Until the child has loaded its inputs (seconds on a busy machine) no case is running.
-      let last = Infinity;
-      const watchdog = setInterval(() => {
-        if (Date.now() - last < hangMs) return;
-        // Once: the child's exit arrives after a few more ticks of this timer.
-        clearInterval(watchdog);
-        failures.push(`case ${next}: hung for ${Date.now() - last} ms; killed`);
-        console.error(`FAIL seed ${seed} case ${next}: hung for ${Date.now() - last} ms; killed`);
-        proc!.kill('SIGKILL');
-      }, 500);
-      proc.on('message', (r: Report) => {
-        last = Date.now();
-        if (r.type === 'ready') return;
-        next = r.i + 1;
-        done++;
-        if (r.ms > slowest.ms) slowest = { ms: r.ms, i: r.i };
-        maxHeap = Math.max(maxHeap, r.heapMiB);
-        if (r.fault) {
-          failures.push(`case ${r.i}: ${r.fault}`);
-          console.error(`FAIL seed ${seed} case ${r.i}: ${r.fault}`);
-        }
-        if (Date.now() - lastReport > 60_000) {
-          lastReport = Date.now();
-          console.log(`${done} cases, ${((done * 1000) / (Date.now() - started)).toFixed(1)}/s, ${failures.length} failed, slowest case ${slowest.i} (${slowest.ms.toFixed(0)} ms CPU)`);
-        }
-      });
-      proc.on('exit', (code, signal) => {
-        clearInterval(watchdog);
-        if (next < from + cases && !signal) {
-          failures.push(`case ${next}: the child exited with ${code} (out of memory or a crash)`);
-          console.error(`FAIL seed ${seed} case ${next}: the child exited with ${code}`);
-        }
-        if (next < from + cases) {
-          next++;
+  const hooks = [['--slow-case', slowCase], ['--huge-case', hugeCase], ['--hang-case', hangCase]].flatMap(([k, v]) => (v === -1 ? [] : [String(k), String(v)]));
+  if (before11) hooks.push('--before11');
+  // One child at a time per slice; a hung or crashed one is replaced, starting after its case.
+  const runSlice = async (slice: (typeof slices)[number]) => {
+    while (slice.next < slice.end) {
+      await new Promise<void>((resolve) => {
+        const proc = fork(join(import.meta.dirname, '../bin/tsx-run.js'), [import.meta.filename, '--child', '--seed', String(seed), '--from', String(slice.next), '--cases', String(slice.end - slice.next), '--case-ms', String(caseMs), '--heap-mb', String(heapMb), ...hooks], {
+          // A young generation large enough for one case's field trees: they die young instead of
+          // being promoted and collected by full GCs (half of a case's CPU time before).
+          execArgv: ['--expose-gc', `--max-old-space-size=${heapMb * 4}`, '--max-semi-space-size=64', '--stack-size=984'],
+        });
+        procs.add(proc);
+        // Until the child has loaded its inputs (seconds on a busy machine) no case is running.
+        let last = Infinity;
+        const watchdog = setInterval(() => {
+          if (Date.now() - last < hangMs) return;
+          // Once: the child's exit arrives after a few more ticks of this timer.
+          clearInterval(watchdog);
+          fail(slice.next, `hung for ${Date.now() - last} ms; killed`);
+          proc.kill('SIGKILL');
+        }, 500);
+        proc.on('message', (r: Report) => {
+          last = Date.now();
+          if (r.type === 'ready') {
+            if (!printedInputs) console.log(`inputs: ${r.inputs.join(', ')}`);
+            printedInputs = true;
+            return;
+          }
+          slice.next = r.i + 1;
           done++;
-        }
-        resolve();
+          times.add(r.i, r.input, r.ms);
+          maxHeap = Math.max(maxHeap, r.heapMiB);
+          if (r.fault) fail(r.i, r.fault);
+          if (Date.now() - lastReport > 60_000) {
+            lastReport = Date.now();
+            console.log(`${done} cases, ${((done * 1000) / (Date.now() - started)).toFixed(1)}/s, ${failures.length} failed, slowest case ${times.slowest[0].i} (${times.slowest[0].ms.toFixed(0)} ms CPU)`);
+          }
+        });
+        proc.on('exit', (code, signal) => {
+          clearInterval(watchdog);
+          procs.delete(proc);
+          if (slice.next < slice.end && !signal) fail(slice.next, `the child exited with ${code} (out of memory or a crash)`);
+          if (slice.next < slice.end) {
+            slice.next++;
+            done++;
+          }
+          resolve();
+        });
       });
-    });
-  }
+    }
+  };
+  console.log(`fuzz: seed ${seed}, cases ${from}..${from + cases - 1}${jobs > 1 ? ` in ${slices.length} jobs` : ''}, limits ${caseMs} ms and ${heapMb} MiB of heap per case`);
+  await Promise.all(slices.map(runSlice));
   summary();
   process.exitCode = failures.length ? 1 : 0;
 }

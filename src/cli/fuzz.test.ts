@@ -81,4 +81,17 @@ describe('fuzz (bounded)', () => {
     expect(first.message).toMatch(/2147483648 elements of "capabilities" .* but the file has \d+ left/);
     expect(await runCase(c), c.history.join(' | ')).toBeNull();
   });
+
+  // Found by the run of seed 20261204 at 35a8dfd: ICH9LPC's chip_config in the embedded description
+  // got array_len 0xffffffff and was decoded byte by byte to the end of the file (349,198 nodes,
+  // 0.5-0.9 s of CPU, over the 800 ms limit under load). QEMU counts elements in an int, so the
+  // schema refuses it where it stands in the JSON; a count it allows that the file cannot hold is
+  // refused where its field starts (element-bytes.test.ts).
+  it('regression: seed 20261204 case 803616: an array_len QEMU cannot write is refused by the schema', { timeout: 120_000 }, async () => {
+    const c = fuzzCase(await fuzzInputs(), 20261204, 803616);
+    expect(c.input).toBe('qemu11/q35-migration.bin');
+    const { model } = await scanStream(memorySource(c.bytes));
+    expect(model.problems.map((p) => p.message)).toContain('$.devices[16].fields[3].array_len must be <=2147483647, found 4294967295');
+    expect(await runCase(c), c.history.join(' | ')).toBeNull();
+  });
 });

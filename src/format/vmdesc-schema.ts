@@ -17,6 +17,9 @@ export const MAX_JSON_DEPTH = 256;
 
 const count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 const u32 = v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(0xffffffff));
+// QEMU counts elements in an int (vmstate.c vmstate_n_elems) and writes that count as array_len,
+// and an element's number as index (vmsd_desc_field_start): neither can pass INT32_MAX.
+const elements = v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(0x7fffffff));
 
 // The recursive parts refer to each other through v.lazy, built once (a getter that built the
 // schema would build it again at every node: 10x slower). Typed as GenericSchema so TypeScript
@@ -37,8 +40,8 @@ const field = v.looseObject({
   name: v.string(),
   type: v.string(),
   size: count,
-  array_len: v.optional(count),
-  index: v.optional(count),
+  array_len: v.optional(elements),
+  index: v.optional(elements),
   // 7.2 writes a NULL pointer of a pointer array as an empty struct: every member is optional.
   struct: v.optional(v.looseObject({
     vmsd_name: v.optional(v.string()),

@@ -9,6 +9,7 @@
 
 import { Cursor, latin1 } from './cursor.ts';
 import { endScore, QEMU_VM_SUBSECTION, startsWithText } from './subsection-end.ts';
+import { refuseImpossibleCount } from './element-bytes.ts';
 import { DecodeError, makeProblem, quoted, type Problem } from './errors.ts';
 import { decodeLeaf, fieldType, isLeafType, NULLPTR_MARKER, PTR_VALID_MARKER } from './field-types/index.ts';
 import type { FieldNode } from './model.ts';
@@ -121,6 +122,7 @@ function decodeFields(c: Cursor, fields: VmdescField[], prefix: string, ctx: Dec
     }
     const n = f.array_len ?? 1;
     if (!Number.isSafeInteger(n) || n < 0) throw new DecodeError('bad-vmdesc', c.pos, `a valid array_len for ${quoted(f.name)}`, path);
+    if (n > 1) refuseImpossibleCount(c, f, n, path);
     for (let i = 0; i < n; i++) {
       const k = arrayLen++;
       if (!build) decodeElement(c, f, '', '', ctx, depth, i === 0);
@@ -145,13 +147,8 @@ function resolveVariable(f: VmdescField, siblings: FieldNode[], c: Cursor, prefi
   const r = { ...f };
   if (f.size_from !== undefined) r.size = lookup(f.size_from);
   if (f.array_len_from !== undefined) {
-    const n = lookup(f.array_len_from);
-    if (n === 0) return { ...r, array_len: 0 };
-    // Every element takes at least one byte of the stream: a count past the bytes the file has
-    // left is QEMU's "Unexpected end of file" before it reads them, found without decoding up
-    // to the node budget first (a fuzzed 0x80000000 capabilities count took seconds).
-    if (n > c.fileLeft) throw new DecodeError('truncated', c.pos, `${n} elements of ${quoted(f.name)} (at least ${n} bytes), but the file has ${c.fileLeft} left`, prefix + f.name);
-    r.array_len = n;
+    // Checked against the bytes left in decodeFields, as array_len is (element-bytes.ts).
+    r.array_len = lookup(f.array_len_from);
   }
   return r;
 }

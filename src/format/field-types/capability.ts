@@ -8,6 +8,8 @@ export const capabilityType = viaText({
   name: 'capability',
   fits: () => true,
   decode: (c) => c.countedString('capability'),
+  // The configuration describes it with size 0: the name's length is in the stream.
+  minBytes: () => 1,
   display: (v) => JSON.stringify(v ?? ''),
   text: (v) => String(v ?? ''),
   parse: (text, size) => {

@@ -21,6 +21,8 @@ export interface FieldType {
   readonly bytes?: boolean;
   /** Reads `size` bytes at the cursor. */
   decode(c: Cursor, size: number): FieldValue;
+  /** Fewest bytes decode reads, where that is not `size` (a counted string: its length byte). */
+  minBytes?(size: number): number;
   /** The exact bytes of a decoded value: an unmodified model re-encodes to the original file. */
   encode(value: FieldValue, size: number): ParseResult;
   /** How the value reads in the tree, the hex tooltips and the search. */

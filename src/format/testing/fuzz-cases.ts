@@ -128,14 +128,7 @@ export function fuzzCase(inputs: FuzzInput[], seed: number, index: number): Fuzz
     supplied = input.supplied;
     if (rnd() < 0.8) supplied = mutateJsonText((input.suppliedJson ??= JSON.parse(supplied)), rnd, history, 'supplied');
   } else if (input.vmdesc && kind < 0.35) {
-    const v = input.vmdesc;
-    const text = new TextEncoder().encode(mutateJsonText(v.json, rnd, history, 'embedded'));
-    const out = new Uint8Array(bytes.length - v.jsonLength + text.length);
-    out.set(bytes.subarray(0, v.lengthAt));
-    new DataView(out.buffer).setUint32(v.lengthAt, text.length);
-    out.set(text, v.jsonOffset);
-    out.set(bytes.subarray(v.jsonOffset + v.jsonLength), v.jsonOffset + text.length);
-    bytes = out;
+    bytes = withEmbeddedJson(bytes, input.vmdesc, mutateJsonText(input.vmdesc.json, rnd, history, 'embedded'));
   }
   const n = supplied === undefined && history.length === 0 ? 1 + Math.floor(rnd() * 3) : Math.floor(rnd() * 2);
   for (let k = 0; k < n; k++) {
@@ -152,6 +145,17 @@ export function fuzzCase(inputs: FuzzInput[], seed: number, index: number): Fuzz
     }
   }
   return { input: input.name, container: input.container, bytes, supplied, history };
+}
+
+/** `bytes` with the embedded description at `v` replaced by `json` (its length record updated). */
+export function withEmbeddedJson(bytes: Uint8Array, v: { lengthAt: number; jsonOffset: number; jsonLength: number }, json: string): Uint8Array {
+  const text = new TextEncoder().encode(json);
+  const out = new Uint8Array(bytes.length - v.jsonLength + text.length);
+  out.set(bytes.subarray(0, v.lengthAt));
+  new DataView(out.buffer).setUint32(v.lengthAt, text.length);
+  out.set(text, v.jsonOffset);
+  out.set(bytes.subarray(v.jsonOffset + v.jsonLength), v.jsonOffset + text.length);
+  return out;
 }
 
 const DEEP = '\u0000deep\u0000';
