@@ -42,11 +42,12 @@ const cjs = {
   write: false,
   logLevel: 'warning',
   plugins: [jsonAsString],
-  define: { 'import.meta.dirname': '__dirname', 'import.meta.url': '__import_meta_url' },
+  define: { 'import.meta.dirname': '__dirname', 'import.meta.url': '__import_meta.url' },
   // `await import('node:…')` as a require: the bundle runs as a vm.Script, which has no loader
   // for import() (bin/load-compiled.js).
   supported: { 'dynamic-import': false },
-  banner: { js: 'var __import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
+  // A getter: only --version reads it, and node:url need not load for every other run.
+  banner: { js: 'var __import_meta = { get url() { return require("node:url").pathToFileURL(__filename).href; } };' },
 };
 
 /**

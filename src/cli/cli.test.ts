@@ -30,6 +30,19 @@ describe('vmstate-explorer CLI', { timeout: 60_000 }, () => {
     expect(r.stdout).toBe(text);
   });
 
+  // The table skips the likely-version step (scan.ts ScanOptions.versions): the same table as the
+  // whole scan's model printed, on files decoded by the bundled libraries, where that step runs.
+  it.each(['virt-devstate.bin', 'pc-devstate.bin'])('inspect %s (table) = the table of the scan with likely versions', async (name) => {
+    const [{ fileSource }, { diskLibrary }, { scanStream }, { printTable }] = await Promise.all([import('./node-source.ts'), import('./library-files.ts'), import('../format/scan.ts'), import('./print.ts')]);
+    const src = await fileSource(fx(name));
+    const { model } = await scanStream(src, { library: await diskLibrary() });
+    await src.close();
+    expect(model.likelyQemu?.length).toBeGreaterThan(0);
+    const r = run('inspect', fx(name));
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(printTable(model));
+  });
+
   it('inspect prints the section table', () => {
     const r = run('inspect', fx('q35-migration.bin'));
     expect(r.status).toBe(0);

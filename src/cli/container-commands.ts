@@ -3,7 +3,6 @@
 // container's own fields: `libvirt/was_running=1`, `libvirt/xml=@NEW.xml` (what `virsh
 // save-image-edit --running` and `virsh save-image-define` do), `hvm CPU (0)/rax=…` in an xl image.
 
-import { open, readFile } from 'node:fs/promises';
 import { formatProblem } from '../format/errors.ts';
 import type { ContainerInfo } from '../format/container/types.ts';
 import type { EditRequest } from '../format/edit/steps.ts';
@@ -44,12 +43,12 @@ export function containerJson(info: ContainerInfo): unknown {
  * `libvirt/xml=@NEW.xml` reads the XML from a file, as `virsh save-image-define` takes one.
  */
 export async function containerAssignment(path: string, value: string): Promise<EditRequest> {
-  return { kind: 'container', path, value: path === 'libvirt/xml' && value.startsWith('@') ? await readFile(value.slice(1), 'utf8') : value };
+  return { kind: 'container', path, value: path === 'libvirt/xml' && value.startsWith('@') ? await (await import('node:fs/promises')).readFile(value.slice(1), 'utf8') : value };
 }
 
 /** `extract`: the bare QEMU stream, copied in slices. */
 export async function extractStream(input: OpenedInput, output: string): Promise<number> {
-  const fh = await open(output, 'wx');
+  const fh = await (await import('node:fs/promises')).open(output, 'wx');
   let at = 0;
   try {
     while (at < input.stream.size) {

@@ -2,18 +2,16 @@
 // image as the sub-range holding its stream, a compressed one decompressed front to back (by the
 // same format/container/codecs decoders the worker uses) into a temporary file (removed on close) that is then read like any other file.
 
+// What only a compressed image needs (the codecs, the spill, node:fs/promises and node:os) is
+// imported when one is opened: loading it cost every bare stream's `inspect` start-up time.
 import { closeSync, existsSync, openSync } from 'node:fs';
-import { mkdtemp, rm, statfs } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { subSource } from '../format/byte-source.ts';
-import { inflate, type InflateLimits } from '../format/container/inflate.ts';
+import type { InflateLimits } from '../format/container/inflate.ts';
 import { qcow2StateSource } from '../format/container/qcow2.ts';
 import { sniffContainer } from '../format/container/sniff.ts';
 import type { ContainerInfo } from '../format/container/types.ts';
-import { nodeDecoder } from './node-codecs.ts';
 import { fileSource, type NodeFileSource } from './node-source.ts';
-import { SpillFile } from './spill-file.ts';
 
 export interface OpenedInput {
   /** The whole file as it is on disk. */
@@ -48,6 +46,9 @@ export async function openInput(name: string, limits: Partial<InflateLimits> = {
       const stream = { ...subSource(file, offset, size), close: async () => undefined };
       return { file, stream, container, close: () => file.close() };
     }
+    const [{ mkdtemp, rm, statfs }, { tmpdir }, { inflate }, { nodeDecoder }, { SpillFile }] = await Promise.all([
+      import('node:fs/promises'), import('node:os'), import('../format/container/inflate.ts'), import('./node-codecs.ts'), import('./spill-file.ts'),
+    ]);
     const dir = await mkdtemp(join(tmpdir(), 'vmstate-explorer-'));
     const spillPath = join(dir, 'stream.bin');
     const removeSpill = () => rm(dir, { recursive: true, force: true });

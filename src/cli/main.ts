@@ -88,8 +88,9 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       const { scanStream } = await import('../format/scan.ts');
       switch (command) {
         case 'inspect': {
-          const { model } = await scanStream(source, await needs());
           const format = o.values.json ? 'json' : (o.values.format ?? 'table');
+          // The table shows no likely QEMU versions: their trial decodes are skipped (~4% of a small file's run).
+          const { model } = await scanStream(source, { ...(await needs()), versions: format !== 'table' });
           const { modelJson, printTable } = await import('./print.ts');
           const { containerJson, printContainer } = await import('./container-commands.ts');
           if (format === 'json') out(JSON.stringify(container ? { container: containerJson(container), ...(modelJson(model) as object) } : modelJson(model), null, 1) + '\n');
@@ -100,7 +101,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
           return firstError(problems(model), err, format === 'table', formatProblem) ? 1 : 0;
         }
         case 'check': {
-          const { model } = await scanStream(source, await needs());
+          const { model } = await scanStream(source, { ...(await needs()), versions: false });
           for (const p of problems(model)) err(formatProblem(p) + '\n');
           out(`${file}: ${model.records.length} records, ${model.problems.filter((p) => p.severity === 'error').length} errors, ${model.problems.filter((p) => p.severity === 'warning').length} warnings\n`);
           return problems(model).some((p) => p.severity === 'error') ? 1 : 0;

@@ -33,6 +33,8 @@ export interface ScanOptions {
   /** The model once every record is read, before the likely QEMU versions (version-consensus.ts):
    * the section table does not wait for them (issue #12). The scan goes on with it: copy what must not change. */
   beforeSettle?(model: StreamModel): void | Promise<void>;
+  /** false: no likely QEMU versions (model.likelyQemu), for a caller that never shows them (the CLI's table). */
+  versions?: boolean;
 }
 
 export interface ScanResult {
@@ -99,7 +101,7 @@ class Scanner {
     // Every byte is read: what remains reads only what the records already located.
     this.opts.onProgress?.(m.fileSize, m.fileSize);
     await this.opts.beforeSettle?.(m);
-    m.likelyQemu = await settleVersions(m.records, this.reader, this.framing, this.opts.library, this.reuse && ((r) => this.reuse!.source(r)));
+    if (this.opts.versions !== false) m.likelyQemu = await settleVersions(m.records, this.reader, this.framing, this.opts.library, this.reuse && ((r) => this.reuse!.source(r)));
     return { model: m, ram: this.ram, vmdesc: this.vmdesc };
   }
 
