@@ -13,9 +13,10 @@
 // here: docs/virtio-devices.md (scripts/virtio/survey.mjs).
 // Written to public/fixtures/virtio/qemu-<version>/ with manifest.json (arguments, sizes, twins).
 //
-// Usage (as root: chroot(2)): node scripts/make-virtio-fixtures.mjs [--only 10.0] [--machines q35,virt]
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// Usage (as root: chroot(2); needs the host's qemu-storage-daemon, package qemu-system-common):
+//   node scripts/make-virtio-fixtures.mjs [--only 10.0] [--machines q35,virt]
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { REPO_ROOT, startQemu } from './lib/qemu.mjs';
@@ -29,6 +30,7 @@ const QEMUS = [
   { version: '11.1', chroot: '/var/tmp/forky' },
 ].filter((q) => !opt('--only') || opt('--only').split(',').includes(q.version));
 
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const XEN_GLOBALS = ['-global', 'migration.send-section-footer=off', '-global', 'migration.send-configuration=off', '-global', 'migration.store-global-state=off'];
 /** Guest RAM (and hotpluggable memory) shared, so x-ignore-shared leaves its pages out of the stream. */
 const ram = (size) => ['-object', `memory-backend-memfd,id=ram0,size=${size},share=on`, '-m', `${size},maxmem=1G`];
@@ -37,6 +39,22 @@ const VMEM = ['-object', 'memory-backend-memfd,id=vmem0,size=128M,share=on'];
 const FSDEV = ['-fsdev', 'local,id=fs0,path=/tmp/virtio-9p-export,security_model=none'];
 const nullDisk = (node) => ['-blockdev', `null-co,node-name=${node},size=1048576,read-zeroes=on`];
 const COMMON = ['-nodefaults', '-display', 'none', '-S'];
+/**
+ * vhost-user-blk's backend: the host's qemu-storage-daemon (Debian package qemu-system-common; the
+ * chroots have none) exports a null disk on a socket in the QEMU's /tmp. vhost-user is a protocol
+ * between processes, so the host's 7.2 daemon serves QEMU 10.0 and 11.1 too. Guest RAM must be
+ * shared with it: it is (memfd, share=on).
+ */
+const VUB_SOCK = '/tmp/virtio-fixtures-vub.sock';
+async function startVhostUserBlk(chroot) {
+  const sock = join(chroot ?? '', VUB_SOCK);
+  rmSync(sock, { force: true });
+  const qsd = spawn('qemu-storage-daemon', ['--blockdev', 'null-co,node-name=vub,size=1048576,read-zeroes=on',
+    '--export', `type=vhost-user-blk,id=vub,node-name=vub,addr.type=unix,addr.path=${sock},writable=on`], { stdio: ['ignore', 'ignore', 'inherit'] });
+  for (let i = 0; i < 100 && !existsSync(sock); i++) await sleep(50);
+  if (!existsSync(sock)) throw new Error(`qemu-storage-daemon made no socket ${sock}`);
+  return () => qsd.kill();
+}
 const since = (v, min, args) => (Number(v) >= min ? args : []);
 
 /**
@@ -50,7 +68,8 @@ const MACHINES = [
     '-device', 'virtio-gpu-pci,max_outputs=2,romfile=', '-device', 'virtio-vga,romfile=', '-device', 'virtio-9p-pci,fsdev=fs0,mount_tag=share,romfile=',
     '-device', 'virtio-iommu-pci', '-device', 'virtio-mem-pci,memdev=vmem0,romfile=', '-device', 'virtio-pmem-pci,memdev=pmem0,romfile=',
     '-device', 'virtio-scsi-pci,num_queues=3,romfile=', ...nullDisk('vblk'), '-device', 'virtio-blk-pci,drive=vblk,num-queues=3,romfile=',
-    ...since(v, 8, ['-device', 'virtio-multitouch-pci,romfile=']), ...since(v, 11, ['-device', 'virtio-rtc-pci,romfile='])] },
+    ...since(v, 8, ['-device', 'virtio-multitouch-pci,romfile=']), ...since(v, 11, ['-device', 'virtio-rtc-pci,romfile=']),
+    '-chardev', `socket,id=vub0,path=${VUB_SOCK}`, '-device', 'vhost-user-blk-pci,chardev=vub0,romfile='], vhostUserBlk: true },
   { label: 'virt', binary: 'qemu-system-aarch64', args: (v) => ['-M', 'virt,gic-version=3,memory-backend=ram0', '-cpu', 'cortex-a57', ...ram('64M'), '-smp', '1', '-seed', '1', ...VMEM, ...FSDEV,
     '-device', 'virtio-gpu-device,max_outputs=3', '-device', 'virtio-9p-device,fsdev=fs0,mount_tag=share', '-device', 'virtio-gpu-pci,romfile=',
     '-device', 'virtio-iommu-pci', '-device', 'virtio-mem-pci,memdev=vmem0,romfile=',
@@ -60,12 +79,22 @@ const MACHINES = [
     ...since(v, 10, [...VMEM, '-device', 'virtio-mem-ccw,memdev=vmem0'])] },
 ].filter((m) => !opt('--machines') || opt('--machines').split(',').includes(m.label));
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
 
 async function make(q, m, work) {
   const inside = (p) => (q.chroot ? p.slice(q.chroot.length) : p);
   const args = [...m.args(q.version), ...COMMON];
   const out = {};
+  const stopBackend = m.vhostUserBlk ? await startVhostUserBlk(q.chroot) : () => {};
+  try {
+    await saveAll(q, m, work, args, inside, out);
+  } finally {
+    stopBackend();
+  }
+  return { args, files: out };
+}
+
+async function saveAll(q, m, work, args, inside, out) {
   const vm = await startQemu(m.binary, args, { chroot: q.chroot ?? undefined });
   try {
     const dev = join(work, `${m.label}-devstate.bin`);
@@ -90,7 +119,6 @@ async function make(q, m, work) {
   } finally {
     await xen.close();
   }
-  return { args, files: out };
 }
 
 for (const q of QEMUS) {
@@ -121,7 +149,13 @@ for (const q of QEMUS) {
     }
   }
   rmSync(work, { recursive: true, force: true });
-  writeFileSync(join(outDir, 'manifest.json'), JSON.stringify({
+  // --machines remakes some machines: the other machines' entries stay.
+  const manifestPath = join(outDir, 'manifest.json');
+  if (opt('--machines') && existsSync(manifestPath)) {
+    const made = new Set(MACHINES.map((m) => m.label));
+    fixtures.unshift(...JSON.parse(readFileSync(manifestPath, 'utf8')).fixtures.filter((f) => !made.has(f.machine)));
+  }
+  writeFileSync(manifestPath, JSON.stringify({
     description: 'scripts/make-virtio-fixtures.mjs: per machine one stopped VM with the virtio devices whose own state the decoder knows since issue 12; a device-state file with and one without footers (a second VM of the same arguments with Xen\'s framing), and the migration stream of the first VM (the truth, with its JSON description; guest RAM shared and not sent).',
     qemu, fixtures }, null, 1) + '\n');
 }

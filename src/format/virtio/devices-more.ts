@@ -11,6 +11,8 @@
 // - virtio-9p (hw/9pfs/virtio-9p-device.c): open fids are not migrated; a guest mount blocks
 //   migration instead (v9fs_attach adds a blocker).
 // - virtio-rtc (hw/virtio/virtio-rtc.c, QEMU 11.0 on).
+// - vhost-user-blk (hw/block/vhost-user-blk.c vmstate_vhost_user_blk): the backend process keeps
+//   the requests; the fixtures' backend is qemu-storage-daemon.
 
 import { DecodeError } from '../errors.ts';
 import type { Part } from './part.ts';
@@ -92,6 +94,7 @@ export const MORE_DEVICES: Record<string, DevicePart> = {
   'virtio-gpu': NONE,
   'virtio-9p': NONE,
   'virtio-rtc': NONE,
+  'vhost-user-blk': NONE,
   'virtio-iommu': iommu,
   'virtio-mem': mem,
 };
