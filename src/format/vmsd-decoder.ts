@@ -210,10 +210,11 @@ function decodeElement(c: Cursor, f: VmdescField, name: string, path: string, ct
       if (ctx.build) node.value = b === NULLPTR_MARKER ? 'nullptr' : 'valid';
       break;
     }
-    case 'virtio': {
-      // virtio_save's output is not self-describing, and its size is the writer's: decode it.
+    case 'virtio':
+    case 'virtio-gpu': {
+      // virtio_save's output (and virtio_gpu_save's) is not self-describing, and its size is the writer's: decode it.
       // Frame only: into a node of its own, thrown away, so the shared SCRATCH keeps no children.
-      const into = ctx.build ? node : { ...SCRATCH };
+      const into = ctx.build ? node : { ...SCRATCH, type: f.type };
       if (ctx.virtio?.(c, into, f.size)) {
         branch = into.children !== undefined;
         break;

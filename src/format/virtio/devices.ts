@@ -5,6 +5,7 @@
 
 import { DecodeError } from '../errors.ts';
 import type { VmdescField } from '../vmdesc.ts';
+import { MORE_DEVICES } from './devices-more.ts';
 import type { Part } from './part.ts';
 import { F } from './transport.ts';
 
@@ -136,7 +137,8 @@ const DEVICES: Record<string, DevicePart> = {
   'virtio-console': serial,
   'virtio-balloon': balloon,
   'virtio-net': net,
+  ...MORE_DEVICES,
 };
 
 /** The device part's reader for a section's vmsd name, or undefined when it is not known. */
-export const devicePart = (vmsd: string): DevicePart | undefined => DEVICES[vmsd];
+export const devicePart = (vmsd: string): DevicePart | undefined => (Object.hasOwn(DEVICES, vmsd) ? DEVICES[vmsd] : undefined);

@@ -38,6 +38,9 @@ const PAIRS: { file: string; truth: string }[] = [
   ...ls('fixtures/heldout').flatMap((v) => ls(`fixtures/heldout/${v}`).filter((f) => f.endsWith('-devstate.bin.gz'))
     .map((f) => ({ file: `fixtures/heldout/${v}/${f}`, truth: `fixtures/heldout/${v}/${f.replace('-devstate', '-migration')}` }))),
   ...ls('compat').filter((f) => f.endsWith('-devstate.bin.gz')).map((f) => ({ file: `compat/${f}`, truth: `compat/${f.replace('-devstate', '-migration')}` })),
+  // scripts/make-virtio-fixtures.mjs: the devices added for issue 12, with and without footers.
+  ...ls('fixtures/virtio').flatMap((v) => (JSON.parse(readFileSync(join(FIXTURE_DIR, 'virtio', v, 'manifest.json'), 'utf8')).fixtures as { file: string; describedBy?: string }[])
+    .filter((f) => f.describedBy).map((f) => ({ file: `fixtures/virtio/${v}/${f.file}`, truth: `fixtures/virtio/${v}/${f.describedBy}` }))),
 ];
 const STREAMS = [...new Set(PAIRS.map((p) => p.truth))];
 
@@ -80,6 +83,13 @@ function leaves(n: FieldNode): Map<string, string> {
   return out;
 }
 
+/**
+ * Sections the bundled library has no description of: vhost-user-blk needs a backend process the
+ * library's probe VMs do not start (scripts/make-virtio-fixtures.mjs starts qemu-storage-daemon).
+ * Its virtio state is checked against the streams' JSON above.
+ */
+const NOT_IN_LIBRARY = /\/vhost-user-blk$/;
+
 describe('device-state files: virtio sections framed and valued as with the true description', { timeout: 120_000 }, () => {
   it.each(PAIRS)('$file', async ({ file, truth }) => {
     const bytes = read(file);
@@ -88,11 +98,17 @@ describe('device-state files: virtio sections framed and valued as with the true
     const withTruth = await scanBytes(bytes, { vmdesc: desc });
     const expected = virtioFields(withTruth);
     expect(expected.length).toBeGreaterThan(0);
-    // No section of the file ends by the next-header heuristic (Xen files have no footers).
-    expect(withLibrary.records.filter((r) => r.heuristic).map((r) => r.idstr)).toEqual([]);
+    // No section of the file ends by the next-header heuristic (Xen files have no footers), but
+    // those the bundled library has no layout for at all (NOT_IN_LIBRARY): delimited, not decoded.
+    const lacking = (r: { idstr?: string }) => NOT_IN_LIBRARY.test(r.idstr ?? '');
+    expect(withLibrary.records.filter((r) => r.heuristic && !lacking(r)).map((r) => r.idstr)).toEqual([]);
     for (const { r: t, n: tn } of expected) {
       expect(tn.size, t.idstr).toBe(describedSize(desc, t.idstr!, t.instanceId!));
       const r = withLibrary.records.find((x) => x.offset === t.offset)!;
+      if (lacking(t)) {
+        expect([r.idstr, r.size, r.problems?.[0]?.code]).toEqual([t.idstr, t.size, 'no-description']);
+        continue;
+      }
       expect([r.idstr, r.size, r.dataSize, r.footerOffset, r.exact, r.problems]).toEqual([t.idstr, t.size, t.dataSize, t.footerOffset, true, []]);
       const n = r.fields!.find((f) => f.type === 'virtio')!;
       expect([n.offset, n.size, n.kind]).toEqual([tn.offset, tn.size, 'struct']);

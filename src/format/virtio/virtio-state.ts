@@ -11,6 +11,7 @@ import type { FieldNode } from '../model.ts';
 import type { VmsdDesc } from '../vmdesc.ts';
 import type { DecodeContext } from '../vmsd-decoder.ts';
 import { devicePart } from './devices.ts';
+import { decodeGpuState } from './gpu.ts';
 import { Part } from './part.ts';
 import { CCW_DEV, extraState, F, msixVectors, pciCapability, pciDeviceFields, pciMsixFields, queueArray, queueFields, VIRTIO_QUEUE_MAX, virtioTransport, type VirtioTransport } from './transport.ts';
 
@@ -81,7 +82,7 @@ export function decodeVirtioState(c: Cursor, idstr: string, vmsd: string, prefix
 }
 
 /**
- * The `virtio` field `f` of a section as the vmsd decoder meets it: decoded in place when its
+ * The `virtio` field `f` of a section (or virtio-gpu's `virtio-gpu` field, gpu.ts) as the vmsd decoder meets it: decoded in place when its
  * layout is known (node becomes a struct), else left to the caller (false, cursor unmoved). A
  * description written for this stream records the true size: a layout that ends elsewhere is not
  * taken.
@@ -92,7 +93,7 @@ export function decodeVirtioField(c: Cursor, node: FieldNode, describedSize: num
   const inner: DecodeContext = { problems: [], strictSizes: false, nodeBudget: ctx.nodeBudget, build: true };
   let children: FieldNode[];
   try {
-    children = decodeVirtioState(trial, idstr, vmsd, `${node.path}.`, inner);
+    children = node.type === 'virtio-gpu' ? decodeGpuState(trial, `${node.path}.`, inner, describedSize) : decodeVirtioState(trial, idstr, vmsd, `${node.path}.`, inner);
   } catch (e) {
     if (!(e instanceof DecodeError)) throw e;
     return false;

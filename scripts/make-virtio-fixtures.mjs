@@ -1,0 +1,161 @@
+#!/usr/bin/env node
+// Real files for the virtio devices whose own state (beyond virtio_save's common part) the decoder
+// learned after virtio-rng/-scsi/-input/-blk/-serial/-balloon/-net (src/format/virtio/devices*.ts;
+// issue 12). For QEMU 7.2 (host), 10.0 (/var/tmp/trixie) and 11.1 (/var/tmp/forky) and each machine
+// below, one stopped VM (-S, the guest never runs) with those devices, saved three ways:
+//   <machine>-devstate.bin.gz           QMP xen-save-devices-state (header, sections with footers, EOF)
+//   <machine>-nofooter-devstate.bin.gz  the same from a second, identical VM started with Xen's
+//                                       framing globals (no footers, no configuration, no globalstate)
+//   <machine>-migration.bin.gz          `migrate` of the first VM: the same sections and the vmdesc
+//                                       JSON, the truth both device-state files are compared with
+// Guest RAM is a shared memfd and x-ignore-shared is on, so the streams carry no guest pages (small
+// fixtures); option ROMs are off. Which virtio devices exist and migrate, and why the others are not
+// here: docs/virtio-devices.md (scripts/virtio/survey.mjs).
+// Written to public/fixtures/virtio/qemu-<version>/ with manifest.json (arguments, sizes, twins).
+//
+// Usage (as root: chroot(2); needs the host's qemu-storage-daemon, package qemu-system-common):
+//   node scripts/make-virtio-fixtures.mjs [--only 10.0] [--machines q35,virt]
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { REPO_ROOT, startQemu } from './lib/qemu.mjs';
+import { waitForMigration } from './lib/qmp.mjs';
+
+const argv = process.argv.slice(2);
+const opt = (n) => (argv.includes(n) ? argv[argv.indexOf(n) + 1] : null);
+const QEMUS = [
+  { version: '7.2', chroot: null },
+  { version: '10.0', chroot: '/var/tmp/trixie' },
+  { version: '11.1', chroot: '/var/tmp/forky' },
+].filter((q) => !opt('--only') || opt('--only').split(',').includes(q.version));
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const XEN_GLOBALS = ['-global', 'migration.send-section-footer=off', '-global', 'migration.send-configuration=off', '-global', 'migration.store-global-state=off'];
+/** Guest RAM (and hotpluggable memory) shared, so x-ignore-shared leaves its pages out of the stream. */
+const ram = (size) => ['-object', `memory-backend-memfd,id=ram0,size=${size},share=on`, '-m', `${size},maxmem=1G`];
+const VMEM = ['-object', 'memory-backend-memfd,id=vmem0,size=128M,share=on'];
+/** A 9p export of an empty directory (created inside the chroot). */
+const FSDEV = ['-fsdev', 'local,id=fs0,path=/tmp/virtio-9p-export,security_model=none'];
+const nullDisk = (node) => ['-blockdev', `null-co,node-name=${node},size=1048576,read-zeroes=on`];
+const COMMON = ['-nodefaults', '-display', 'none', '-S'];
+/**
+ * vhost-user-blk's backend: the host's qemu-storage-daemon (Debian package qemu-system-common; the
+ * chroots have none) exports a null disk on a socket in the QEMU's /tmp. vhost-user is a protocol
+ * between processes, so the host's 7.2 daemon serves QEMU 10.0 and 11.1 too. Guest RAM must be
+ * shared with it: it is (memfd, share=on).
+ */
+const VUB_SOCK = '/tmp/virtio-fixtures-vub.sock';
+async function startVhostUserBlk(chroot) {
+  const sock = join(chroot ?? '', VUB_SOCK);
+  rmSync(sock, { force: true });
+  const qsd = spawn('qemu-storage-daemon', ['--blockdev', 'null-co,node-name=vub,size=1048576,read-zeroes=on',
+    '--export', `type=vhost-user-blk,id=vub,node-name=vub,addr.type=unix,addr.path=${sock},writable=on`], { stdio: ['ignore', 'ignore', 'inherit'] });
+  for (let i = 0; i < 100 && !existsSync(sock); i++) await sleep(50);
+  if (!existsSync(sock)) throw new Error(`qemu-storage-daemon made no socket ${sock}`);
+  return () => qsd.kill();
+}
+const since = (v, min, args) => (Number(v) >= min ? args : []);
+
+/**
+ * Per machine the devices, as a function of the QEMU version (virtio-multitouch appeared in 8.0,
+ * virtio-rtc in 11.0; virtio-mem on s390x in 10.0). Non-default counts where a device has them:
+ * virtio-gpu max_outputs (its scanout array), virtio-scsi/-blk queues.
+ */
+const MACHINES = [
+  { label: 'q35', binary: 'qemu-system-x86_64', args: (v) => ['-M', 'q35,memory-backend=ram0', ...ram('64M'), '-smp', '1', ...VMEM, ...FSDEV,
+    '-object', 'memory-backend-memfd,id=pmem0,size=2M,share=on',
+    '-device', 'virtio-gpu-pci,max_outputs=2,romfile=', '-device', 'virtio-vga,romfile=', '-device', 'virtio-9p-pci,fsdev=fs0,mount_tag=share,romfile=',
+    '-device', 'virtio-iommu-pci', '-device', 'virtio-mem-pci,memdev=vmem0,romfile=', '-device', 'virtio-pmem-pci,memdev=pmem0,romfile=',
+    '-device', 'virtio-scsi-pci,num_queues=3,romfile=', ...nullDisk('vblk'), '-device', 'virtio-blk-pci,drive=vblk,num-queues=3,romfile=',
+    ...since(v, 8, ['-device', 'virtio-multitouch-pci,romfile=']), ...since(v, 11, ['-device', 'virtio-rtc-pci,romfile=']),
+    '-chardev', `socket,id=vub0,path=${VUB_SOCK}`, '-device', 'vhost-user-blk-pci,chardev=vub0,romfile='], vhostUserBlk: true },
+  { label: 'virt', binary: 'qemu-system-aarch64', args: (v) => ['-M', 'virt,gic-version=3,memory-backend=ram0', '-cpu', 'cortex-a57', ...ram('64M'), '-smp', '1', '-seed', '1', ...VMEM, ...FSDEV,
+    '-device', 'virtio-gpu-device,max_outputs=3', '-device', 'virtio-9p-device,fsdev=fs0,mount_tag=share', '-device', 'virtio-gpu-pci,romfile=',
+    '-device', 'virtio-iommu-pci', '-device', 'virtio-mem-pci,memdev=vmem0,romfile=',
+    ...since(v, 11, ['-device', 'virtio-rtc-device'])] },
+  { label: 's390-ccw-virtio', binary: 'qemu-system-s390x', args: (v) => ['-M', 's390-ccw-virtio,memory-backend=ram0', ...ram('128M'), '-smp', '1', ...FSDEV,
+    '-device', 'virtio-gpu-ccw,max_outputs=2', '-device', 'virtio-9p-ccw,fsdev=fs0,mount_tag=share',
+    ...since(v, 10, [...VMEM, '-device', 'virtio-mem-ccw,memdev=vmem0'])] },
+].filter((m) => !opt('--machines') || opt('--machines').split(',').includes(m.label));
+
+
+
+async function make(q, m, work) {
+  const inside = (p) => (q.chroot ? p.slice(q.chroot.length) : p);
+  const args = [...m.args(q.version), ...COMMON];
+  const out = {};
+  const stopBackend = m.vhostUserBlk ? await startVhostUserBlk(q.chroot) : () => {};
+  try {
+    await saveAll(q, m, work, args, inside, out);
+  } finally {
+    stopBackend();
+  }
+  return { args, files: out };
+}
+
+async function saveAll(q, m, work, args, inside, out) {
+  const vm = await startQemu(m.binary, args, { chroot: q.chroot ?? undefined });
+  try {
+    const dev = join(work, `${m.label}-devstate.bin`);
+    const mig = join(work, `${m.label}-migration.bin`);
+    await vm.qmp.execute('xen-save-devices-state', { filename: inside(dev), live: false });
+    await vm.qmp.execute('migrate-set-capabilities', { capabilities: [{ capability: 'x-ignore-shared', state: true }] });
+    await vm.qmp.execute('migrate-set-parameters', { 'max-bandwidth': 1e12 });
+    await vm.qmp.execute('migrate', { uri: `exec:cat > ${inside(mig)}` });
+    const st = await waitForMigration(vm.qmp);
+    if (st.status !== 'completed') throw new Error(`migration ${st.status}: ${st['error-desc'] ?? ''}`);
+    await sleep(300); // exec:cat may still be flushing
+    out.devstate = readFileSync(dev);
+    out.migration = readFileSync(mig);
+  } finally {
+    await vm.close();
+  }
+  const xen = await startQemu(m.binary, [...args, ...XEN_GLOBALS], { chroot: q.chroot ?? undefined });
+  try {
+    const dev = join(work, `${m.label}-nofooter-devstate.bin`);
+    await xen.qmp.execute('xen-save-devices-state', { filename: inside(dev), live: false });
+    out['nofooter-devstate'] = readFileSync(dev);
+  } finally {
+    await xen.close();
+  }
+}
+
+for (const q of QEMUS) {
+  const outRel = `public/fixtures/virtio/qemu-${q.version}`;
+  const outDir = resolve(REPO_ROOT, outRel);
+  mkdirSync(outDir, { recursive: true });
+  const work = join(q.chroot ?? '', `/tmp/virtio-fixtures-${process.pid}`);
+  mkdirSync(work, { recursive: true });
+  mkdirSync(join(q.chroot ?? '', '/tmp/virtio-9p-export'), { recursive: true });
+  const run = (b, a) => execFileSync(q.chroot ? 'chroot' : b, q.chroot ? [q.chroot, b, ...a] : a, { encoding: 'utf8' });
+  const qemu = run('qemu-system-x86_64', ['--version']).split('\n')[0].replace(/^QEMU emulator version /, '');
+  const fixtures = [];
+  for (const m of MACHINES) {
+    try {
+      const r = await make(q, m, work);
+      for (const [kind, buf] of Object.entries(r.files)) {
+        const file = `${m.label}-${kind}.bin.gz`;
+        const gz = gzipSync(buf, { level: 9 });
+        writeFileSync(join(outDir, file), gz);
+        const twin = kind === 'migration' ? {} : { describedBy: `${m.label}-migration.bin.gz`, footers: kind === 'devstate' };
+        fixtures.push({ file, kind: kind === 'migration' ? 'migration' : 'devstate', ...twin, machine: m.label, binary: m.binary,
+          args: kind === 'nofooter-devstate' ? [...r.args, ...XEN_GLOBALS] : r.args, bytes: buf.length, gzBytes: gz.length });
+        console.error(`${outRel}/${file}: ${buf.length} bytes (${gz.length} gzipped)`);
+      }
+    } catch (e) {
+      console.error(`QEMU ${q.version} ${m.label}: ${e.message.split('\n')[0]}`);
+      process.exitCode = 1;
+    }
+  }
+  rmSync(work, { recursive: true, force: true });
+  // --machines remakes some machines: the other machines' entries stay.
+  const manifestPath = join(outDir, 'manifest.json');
+  if (opt('--machines') && existsSync(manifestPath)) {
+    const made = new Set(MACHINES.map((m) => m.label));
+    fixtures.unshift(...JSON.parse(readFileSync(manifestPath, 'utf8')).fixtures.filter((f) => !made.has(f.machine)));
+  }
+  writeFileSync(manifestPath, JSON.stringify({
+    description: 'scripts/make-virtio-fixtures.mjs: per machine one stopped VM with the virtio devices whose own state the decoder knows since issue 12; a device-state file with and one without footers (a second VM of the same arguments with Xen\'s framing), and the migration stream of the first VM (the truth, with its JSON description; guest RAM shared and not sent).',
+    qemu, fixtures }, null, 1) + '\n');
+}
