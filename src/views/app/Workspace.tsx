@@ -47,7 +47,8 @@ export function Workspace({ reading = false }: { reading?: boolean }) {
         </Panel>
         <Separator className="pane-sep" aria-label="Resize the field pane and the hex view" />
         <Panel id="hex" minSize={PANE_MIN.hex} groupResizeBehavior="preserve-pixel-size" className="col-right">
-          <HexView />
+          {/* Not while reading: its viewport is measured once, when it mounts with a file (useHexViewport). */}
+          {!reading && <HexView />}
           <DataInspector />
         </Panel>
       </Group>
