@@ -79,9 +79,10 @@ export async function until(page: Page, expression: string, timeoutMs: number, w
 // ---------------------------------------------------------------------------------------------
 // Build, serve, pages
 
-export async function buildAndServe(): Promise<{ base: string; server: PreviewServer; outDir: string }> {
+/** `minify: false` keeps function names for CPU profiles (bench-profile-devstate.ts). */
+export async function buildAndServe(opts: { minify?: boolean } = {}): Promise<{ base: string; server: PreviewServer; outDir: string }> {
   const outDir = mkdtempSync(join(tmpdir(), 'vmstate-bench-browser-'));
-  await build({ root: ROOT, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  await build({ root: ROOT, logLevel: 'warn', build: { outDir, emptyOutDir: true, ...(opts.minify === false ? { minify: false } : {}) } });
   mkdirSync(join(outDir, 'bench-browser'));
   for (const f of readdirSync(HELPERS)) copyFileSync(join(HELPERS, f), join(outDir, 'bench-browser', f));
   // The codecs' own bundles, for the decompressor-alone baseline (bench-browser/codec-worker.js).

@@ -38,7 +38,7 @@ async function tryCandidate(r: StreamRecord, model: StreamModel, source: ByteSou
   const win = await reader.at(r.dataOffset!, size + LOOKAHEAD);
   const knownIds = new Set(model.records.filter((x) => x.sectionType === 'start' && x.sectionId !== undefined).map((x) => x.sectionId!));
   try {
-    const d = decodeSectionData(win, r.dataOffset!, r.sectionId!, sectionLabel(r.idstr!, r.instanceId ?? 0), [cand], { footers: model.footers ?? null, knownIds });
+    const d = decodeSectionData(win, r.dataOffset!, r.sectionId!, { idstr: r.idstr!, instanceId: r.instanceId ?? 0 }, [cand], { footers: model.footers ?? null, knownIds });
     return d.decodedBy === 'bundled' && d.dataEnd === r.dataOffset! + size && d.exact === (r.exact ?? false) ? d : null;
   } catch (e) {
     if (e instanceof DecodeError) return null; // this layout does not fit these bytes

@@ -7,7 +7,7 @@ import type { ByteSource } from './byte-source.ts';
 import { Cursor } from './cursor.ts';
 import { latin1Bytes } from './cursor.ts';
 import { descriptionCandidates, DeviceIndex, type DescriptionLibrary } from './descriptions.ts';
-import { sectionLabel, type StreamRecord } from './model.ts';
+import type { StreamRecord } from './model.ts';
 import { REC } from './records.ts';
 import { decodeSectionData, type FramingState } from './section-decoder.ts';
 import { locateVmdesc, readVmdesc, type Vmdesc, type VmdescField, type VmsdDesc } from './vmdesc.ts';
@@ -59,8 +59,7 @@ export async function devicesFirst(source: ByteSource, opts: { library?: Descrip
       const idstr = c.countedString();
       const instanceId = c.be32();
       const versionId = c.be32();
-      const label = sectionLabel(idstr, instanceId);
-      const d = decodeSectionData(win, c.pos, sectionId, label, descriptionCandidates(idstr, instanceId, versionId, { embedded: index, library: opts.library }), framing);
+      const d = decodeSectionData(win, c.pos, sectionId, { idstr, instanceId }, descriptionCandidates(idstr, instanceId, versionId, { embedded: index, library: opts.library }), framing);
       const recEnd = d.dataEnd + (d.footer ? 5 : 0);
       records.push({
         index: records.length, kind: 'section', sectionType: 'full', depth: 0, offset: start, size: recEnd - start, sectionId, idstr, instanceId, versionId,

@@ -70,7 +70,7 @@ const copy = (f: FramingState): FramingState => ({ ...f, knownIds: new Set(f.kno
 async function compareSection(bytes: Uint8Array, r: StreamRecord, cands: DescriptionCandidate[], framing: FramingState, what: string): Promise<string[]> {
   const win = await new WindowReader(memorySource(bytes)).at(r.dataOffset!, r.dataSize! + 400);
   const label = sectionLabel(r.idstr!, r.instanceId!);
-  const args = [win, r.dataOffset!, r.sectionId!, label] as const;
+  const args = [win, r.dataOffset!, r.sectionId!, { idstr: r.idstr!, instanceId: r.instanceId! }] as const;
   const bad: string[] = [];
   // Each candidate alone: one bundled candidate is always built, never framed first.
   const alone = new Map(cands.map((c) => [c, full(() => decodeSectionData(...args, [c], copy(framing)))]));

@@ -272,7 +272,7 @@ class Scanner {
     const candidates = sectionType === 'full' || sectionType === 'start'
       ? descriptionCandidates(info.idstr, info.instanceId, info.versionId, { embedded: this.embedded, supplied: this.supplied, library: this.opts.library })
       : [];
-    const d = decodeSectionData(win, dataStart, sectionId, label, candidates, this.framing);
+    const d = decodeSectionData(win, dataStart, sectionId, info, candidates, this.framing);
     const end = d.dataEnd + (d.footer ? 5 : 0);
     this.push({
       ...base, size: end - pos, dataSize: d.dataEnd - dataStart, footerOffset: d.footer ? d.dataEnd : undefined,

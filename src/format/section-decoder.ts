@@ -6,7 +6,7 @@ import { Cursor, NeedMoreData, type Window } from './cursor.ts';
 import { DecodeError, escapeText, makeProblem, type Problem } from './errors.ts';
 import { decodeLeaf } from './field-types/index.ts';
 import type { DescriptionCandidate } from './descriptions.ts';
-import type { DescriptionSource, FieldNode } from './model.ts';
+import { sectionLabel, type DescriptionSource, type FieldNode } from './model.ts';
 import { findFooter, findNextHeader, plausibleRecordStart, REC } from './records.ts';
 import { decodeVirtioField } from './virtio/virtio-state.ts';
 import { decodeBody, newContext, type TopElement } from './vmsd-decoder.ts';
@@ -81,6 +81,15 @@ export interface Framing {
   heuristic: boolean;
 }
 
+/**
+ * The section the data belongs to, from its header: the idstr names the device (and, for the virtio
+ * decoder, its transport), and with the instance id makes the label of paths and messages.
+ */
+export interface SectionName {
+  idstr: string;
+  instanceId: number;
+}
+
 /** One candidate tried: its decode (built), where it ends (framed only), or why it does not fit. */
 type Outcome = { ok: true; data: SectionData } | { ok: true; framed: Framing } | { ok: false; problem: Problem };
 
@@ -88,10 +97,11 @@ export function decodeSectionData(
   win: Window,
   dataStart: number,
   sectionId: number,
-  label: string,
+  section: SectionName,
   candidates: DescriptionCandidate[],
   framing: FramingState,
 ): SectionData {
+  const label = sectionLabel(section.idstr, section.instanceId);
   const failures: Problem[] = [];
   let bundledTried = 0;
   let bundledError: { problem: Problem; cand: DescriptionCandidate; framed: boolean } | null = null;
@@ -103,10 +113,10 @@ export function decodeSectionData(
     if (bundled) bundledTried++;
     const frameFirst = trials && bundled;
     const saved = framing.footers;
-    let o = tryCandidate(win, dataStart, sectionId, label, cand, framing, !frameFirst);
+    let o = tryCandidate(win, dataStart, sectionId, section, cand, framing, !frameFirst);
     if (o.ok && frameFirst) {
       framing.footers = saved;
-      o = tryCandidate(win, dataStart, sectionId, label, cand, framing, true);
+      o = tryCandidate(win, dataStart, sectionId, section, cand, framing, true);
       // The same walk with and without nodes: a disagreement is a bug of ours, never of the file.
       if (!o.ok) throw new Error(`${label}: a description that framed the section failed to decode it (${o.problem.message})`);
     }
@@ -122,7 +132,7 @@ export function decodeSectionData(
     // A framed trial's error names no field path: the full decode of that candidate does.
     let { problem } = bundledError;
     if (bundledError.framed) {
-      const o = tryCandidate(win, dataStart, sectionId, label, bundledError.cand, framing, true);
+      const o = tryCandidate(win, dataStart, sectionId, section, bundledError.cand, framing, true);
       if (!o.ok) problem = o.problem;
     }
     failures.push({ ...problem, message: `none of ${bundledTried} bundled description(s) fits; first: ${problem.message}` });
@@ -136,20 +146,19 @@ export function decodeSectionData(
  * (framing.test.ts checks it on every real fixture), for callers that only ask whether and how a
  * layout frames (version-consensus.ts).
  */
-export function frameSectionData(win: Window, dataStart: number, sectionId: number, label: string, candidates: DescriptionCandidate[], framing: FramingState): Framing | null {
+export function frameSectionData(win: Window, dataStart: number, sectionId: number, section: SectionName, candidates: DescriptionCandidate[], framing: FramingState): Framing | null {
   for (const cand of candidates) {
-    const o = tryCandidate(win, dataStart, sectionId, label, cand, framing, false);
+    const o = tryCandidate(win, dataStart, sectionId, section, cand, framing, false);
     if (o.ok) return 'framed' in o ? o.framed : o.data;
   }
   return null;
 }
 
 /** Decodes (build) or frames (!build) the section with one candidate; framing.footers as decodeSectionData leaves it. */
-function tryCandidate(win: Window, dataStart: number, sectionId: number, label: string, cand: DescriptionCandidate, framing: FramingState, build: boolean): Outcome {
+function tryCandidate(win: Window, dataStart: number, sectionId: number, section: SectionName, cand: DescriptionCandidate, framing: FramingState, build: boolean): Outcome {
+  const label = sectionLabel(section.idstr, section.instanceId);
   const ctx = newContext(cand.strict, cand.subsections, build);
-  // model.ts sectionLabel: "idstr (instance)"; the virtio decoder needs the idstr (its transport).
-  const idstr = label.replace(/ \(\d+\)$/, '');
-  ctx.virtio = (c, node, size) => decodeVirtioField(c, node, size, idstr, cand.body.vmsd_name ?? '', ctx);
+  ctx.virtio = (c, node, size) => decodeVirtioField(c, node, size, section.idstr, cand.body.vmsd_name ?? '', ctx);
   const c = new Cursor(win, dataStart, label);
   let fields: FieldNode[];
   try {

@@ -19,7 +19,7 @@
 // subsections each version's probes sent, sections a version's machine always writes.
 
 import { descriptionCandidates, type DescriptionBody, type DescriptionLibrary } from './descriptions.ts';
-import { sectionLabel, type StreamRecord } from './model.ts';
+import type { StreamRecord } from './model.ts';
 import { frameSectionData, type FramingState } from './section-decoder.ts';
 import type { WindowReader } from './window-reader.ts';
 import { lackingAlwaysSent, missingFrom, neverSentBy, writtenValues } from './writer-evidence.ts';
@@ -66,7 +66,7 @@ async function redecode(r: StreamRecord, v: string, reader: WindowReader, framin
     if (t === undefined) {
       try {
         const win = await reader.at(r.dataOffset!, r.dataSize! + 400);
-        const d = frameSectionData(win, r.dataOffset!, r.sectionId!, sectionLabel(r.idstr!, r.instanceId!), [cand], { ...framing, knownIds: new Set(framing.knownIds) });
+        const d = frameSectionData(win, r.dataOffset!, r.sectionId!, { idstr: r.idstr!, instanceId: r.instanceId! }, [cand], { ...framing, knownIds: new Set(framing.knownIds) });
         t = d === null ? 'none' : d.dataEnd === r.dataOffset! + r.dataSize! && d.exact === r.exact ? 'same' : 'other';
       } catch {
         t = 'threw'; // this layout does not fit the window: not an error of the file

@@ -51,6 +51,8 @@ export interface FileSlice {
   queuedDescription: { file: Blob; name: string } | null;
   /** The file the last open was asked for: choosing another qcow2 snapshot opens it again. */
   openedBlob: Blob | null;
+  /** Opens asked for so far: the page's panes are made afresh for each (views/app/App.tsx). */
+  opens: number;
   /**
    * `snapshot`: which snapshot of a qcow2 image (id, name or #N); `confirmed`: the caller already
    * asked about discarding unsaved edits.
@@ -164,6 +166,7 @@ export const createFileSlice = (deps: StoreDeps): Slice<FileSlice> => (set, get)
     notice: null,
     queuedDescription: null,
     openedBlob: null,
+    opens: 0,
 
     async openFile(file, name, opts = {}) {
       const cur = get().file;
@@ -176,7 +179,7 @@ export const createFileSlice = (deps: StoreDeps): Slice<FileSlice> => (set, get)
       // What waited for an open still running was meant for that file, not this one.
       const superseded = get().scan?.what === 'open' ? get().scan!.name : null;
       const lost = superseded ? dropQueued() : '';
-      set({ file: null, model: null, bytes: null, partial: false, edits: NO_EDITS, savedGeneration: null, reveal: null, container: null, containerEdited: false, openedBlob: file });
+      set({ file: null, model: null, bytes: null, partial: false, edits: NO_EDITS, savedGeneration: null, reveal: null, container: null, containerEdited: false, openedBlob: file, opens: get().opens + 1 });
       get().clearSelection();
       const replaced: Notice | null = lost ? { tone: 'info', text: `${name} replaced ${superseded} while it opened${lost}.` } : null;
       const opened = await runScan('open', name, file.size, (onProgress, onEarlyModel) => deps.worker.request({ type: 'open', file, name, snapshot: opts.snapshot }, { onProgress, onEarlyModel }), replaced);

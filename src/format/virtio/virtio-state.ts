@@ -89,8 +89,8 @@ export function decodeVirtioState(c: Cursor, idstr: string, vmsd: string, prefix
  */
 export function decodeVirtioField(c: Cursor, node: FieldNode, describedSize: number | undefined, idstr: string, vmsd: string, ctx: DecodeContext): boolean {
   const trial = new Cursor(c.win, c.pos, node.path);
-  // Always built, also in a frame-only walk: the layout reads counts back from the nodes it made (part.ts value).
-  const inner: DecodeContext = { problems: [], strictSizes: false, nodeBudget: ctx.nodeBudget, build: true };
+  // A frame-only walk frames it too: counts come back as numbers, not nodes (part.ts).
+  const inner: DecodeContext = { problems: [], strictSizes: false, nodeBudget: ctx.nodeBudget, build: ctx.build };
   let children: FieldNode[];
   try {
     children = node.type === 'virtio-gpu' ? decodeGpuState(trial, `${node.path}.`, inner, describedSize) : decodeVirtioState(trial, idstr, vmsd, `${node.path}.`, inner);

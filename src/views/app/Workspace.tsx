@@ -16,16 +16,27 @@ const STORAGE_ID = 'vmstate-explorer.panes';
  * The three panes side by side, resizable by dragging or with the keyboard (focus a separator,
  * then the arrow keys; Enter collapses nothing here, double-click resets).
  * react-resizable-panels draws the separators as WAI-ARIA `separator`s with their values.
+ * `reading`: the file is still being read. The panes are laid out already but hidden (not seen,
+ * focused or read out), and a note says what happens: each Panel and Separator reads the layout
+ * as it registers (react-resizable-panels sorts them by offsetLeft), five full layouts of the page
+ * that now happen while the worker reads, not after the sections arrive.
  */
-export function Workspace() {
+export function Workspace({ reading = false }: { reading?: boolean }) {
   const { defaultLayout, onLayoutChanged } = useDefaultLayout({ id: STORAGE_ID, storage: safeStorage(), onlySaveAfterUserInteractions: true });
   // Computed once per mount: the layout must not jump while the person works.
   const [initial] = useState(() => defaultLayout ?? firstLayout(window.innerWidth));
   return (
-    <main className="workspace">
-      <Group orientation="horizontal" className="panes" defaultLayout={initial} onLayoutChanged={onLayoutChanged}>
-        <Panel id="sections" minSize={PANE_MIN.sections} className="col-left">
+    <main className={reading ? 'workspace reading' : 'workspace'}>
+      {reading && (
+        <div className="reading-note">
+          {/* A qcow2 image's snapshot list shows while the chosen VM state is still being read. */}
           <ContainerPanel />
+          <div className="empty muted">The file is read in a background worker, in slices; the page stays usable meanwhile.</div>
+        </div>
+      )}
+      <Group orientation="horizontal" className="panes" defaultLayout={initial} onLayoutChanged={onLayoutChanged} inert={reading} aria-hidden={reading || undefined}>
+        <Panel id="sections" minSize={PANE_MIN.sections} className="col-left">
+          {!reading && <ContainerPanel />}
           <SectionTable />
           <ProblemsPanel />
           <EditsPanel />
@@ -36,7 +47,8 @@ export function Workspace() {
         </Panel>
         <Separator className="pane-sep" aria-label="Resize the field pane and the hex view" />
         <Panel id="hex" minSize={PANE_MIN.hex} groupResizeBehavior="preserve-pixel-size" className="col-right">
-          <HexView />
+          {/* Not while reading: its viewport is measured once, when it mounts with a file (useHexViewport). */}
+          {!reading && <HexView />}
           <DataInspector />
         </Panel>
       </Group>
