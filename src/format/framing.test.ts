@@ -37,7 +37,7 @@ function realFiles(): { name: string; bytes: Uint8Array; cut: boolean }[] {
     }
   };
   walk('', false);
-  for (const d of ['qemu10', 'qemu11', 'heldout']) if (existsSync(join(FIXTURE_DIR, d))) walk(d, true);
+  for (const d of ['qemu10', 'qemu11', 'heldout', 'virtio']) if (existsSync(join(FIXTURE_DIR, d))) walk(d, true);
   return out;
 }
 
