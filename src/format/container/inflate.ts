@@ -45,6 +45,11 @@ export interface InflateOptions {
   finish?(): Promise<void> | void;
 }
 
+/** The sink refused a write (the storage quota, a full disk), at file offset `at` and stream offset `produced`. */
+export function spaceProblem(e: unknown, at: number, produced: number): Problem {
+  return makeProblem('limit', at, `room for the decompressed stream: ${e instanceof Error ? e.message : String(e)} (stopped at stream offset ${produced}; the sections before it are kept)`);
+}
+
 class Stop extends Error {
   override name = 'Stop';
   constructor(readonly problem: Problem) {
@@ -69,13 +74,11 @@ export async function inflate(
   let produced = 0;
   let inputDone = false;
   // Runs inside the decoder, block by block: a bomb or a full disk stops it mid-block.
-  const spaceProblem = (e: unknown, at: number) =>
-    makeProblem('limit', offset + consumed, `room for the decompressed stream: ${e instanceof Error ? e.message : String(e)} (stopped at stream offset ${at}; the sections before it are kept)`);
   const drain = async () => {
     try {
       await opts.drain?.();
     } catch (e) {
-      throw new Stop(spaceProblem(e, produced));
+      throw new Stop(spaceProblem(e, offset + consumed, produced));
     }
   };
   const emit: Emit = (out) => {
@@ -90,14 +93,14 @@ export async function inflate(
       sink(out);
     } catch (e) {
       // The sink is the spill: a failed write is the storage running out (quota, full disk).
-      throw new Stop(spaceProblem(e, produced - out.length));
+      throw new Stop(spaceProblem(e, offset + consumed, produced - out.length));
     }
   };
   const finish = async (): Promise<Problem | undefined> => {
     try {
       await opts.finish?.();
     } catch (e) {
-      return spaceProblem(e, produced);
+      return spaceProblem(e, offset + consumed, produced);
     }
   };
   const decoder = await (opts.decoder ?? decoderFor)(codec, emit);
