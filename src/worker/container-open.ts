@@ -16,11 +16,23 @@ import { inflateNested, NestedUnavailable, type NestedWorker } from './inflate-n
 import { openSpill } from './spill.ts';
 
 /**
+ * Codecs decoded in a nested worker: the decoders written in JavaScript, whose work the nested
+ * worker takes off this thread. gzip stays here: the browser's DecompressionStream does its
+ * inflating off the JS thread already, and in a nested worker its decoding took longer (inline /
+ * nested 0.56 median of 3 pairs at load 16, 0.80 with 16 batches in flight; xz 1.04, zstd 1.05 in
+ * the same run: scripts/bench-nested.ts).
+ */
+const NESTED_CODECS = new Set(['xz', 'zstd', 'bzip2', 'lzop']);
+
+/** A build for scripts/bench-nested.ts's comparison decompresses in this worker, as before. */
+const INLINE = (import.meta as { env?: Record<string, string | undefined> }).env?.VITE_INLINE_DECOMPRESS === '1';
+
+/**
  * The nested decompression worker, where this scope can start one (Chromium, Firefox, Safari
  * >= 15.4 in a dedicated worker; not Node, where the unit tests run the same code inline).
  */
 function spawnNested(): NestedWorker | null {
-  if (typeof Worker !== 'function') return null;
+  if (typeof Worker !== 'function' || INLINE) return null;
   try {
     return new Worker(new URL('./inflate-worker.ts', import.meta.url), { type: 'module', name: 'vmstate-inflate' }) as unknown as NestedWorker;
   } catch {
@@ -83,7 +95,7 @@ export async function openContainer(file: Blob, opts: { signal?: AbortSignal; sn
     const onProgress = (consumed: number, produced: number) => opts.onProgress?.(consumed, size, produced);
     const limits = { maxBytes: spill.room };
     let r = null;
-    const nested = opts.nested === false ? null : spawnNested();
+    const nested = opts.nested === false || !NESTED_CODECS.has(codec) ? null : spawnNested();
     if (nested) {
       try {
         r = await inflateNested(nested, { file, offset, size, codec, limits }, (chunk) => spill.write(chunk), { signal: opts.signal, onProgress });

@@ -134,7 +134,7 @@ describe('decompression in a nested worker', { timeout: 60_000 }, () => {
     await expect(later).rejects.toThrow(/decompression worker failed at compressed byte \d+, stream offset 196608/);
   });
 
-  it('the open decompresses through a nested worker when `Worker` exists, and falls back when it fails to start', async () => {
+  it('the open decompresses zstd through a nested worker when `Worker` exists, gzip in its own, and falls back when the nested one fails to start', async () => {
     const image = imageOf('zstd');
     const real = realStream('zstd', image);
     let spawned = 0;
@@ -147,6 +147,10 @@ describe('decompression in a nested worker', { timeout: 60_000 }, () => {
     const nested = await openContainer(new Blob([image as Uint8Array<ArrayBuffer>]));
     expect(spawned).toBe(1);
     expect(Buffer.compare(new Uint8Array(await nested.inner.arrayBuffer()), real)).toBe(0);
+    const gzip = imageOf('gzip');
+    const inline = await openContainer(new Blob([gzip as Uint8Array<ArrayBuffer>]));
+    expect(spawned).toBe(1); // gzip decodes in this worker (container-open.ts NESTED_CODECS)
+    expect(Buffer.compare(new Uint8Array(await inline.inner.arrayBuffer()), realStream('gzip', gzip))).toBe(0);
     vi.stubGlobal('Worker', class {
       constructor() {
         spawned++;
