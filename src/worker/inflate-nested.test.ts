@@ -9,7 +9,7 @@ import { CancelledError } from '../format/errors.ts';
 import { decoderFor } from '../format/container/codecs/decoder.ts';
 import { compressWith, libvirtFixture, recompressedImage, streamStart } from '../format/testing/libvirt-fixtures.ts';
 import { openContainer } from './container-open.ts';
-import { inflateNested, NestedUnavailable, serveInflate, type FromNested, type InflateJob, type NestedWorker } from './inflate-nested.ts';
+import { inflateNested, NESTED_SLICE, NestedUnavailable, serveInflate, type FromNested, type InflateJob, type NestedWorker } from './inflate-nested.ts';
 
 const UNPACK = { gzip: ['gzip', '-dc'], xz: ['xz', '-dc'], zstd: ['zstd', '-qdc'] } as const;
 type Name = keyof typeof UNPACK;
@@ -110,6 +110,33 @@ describe('decompression in a nested worker', { timeout: 60_000 }, () => {
     expect(out.length).toBe(r.produced);
     expect(r.produced).toBeGreaterThan(0);
     expect(Buffer.compare(out, real.subarray(0, out.length))).toBe(0);
+  });
+
+  it('a zstd bomb stops in the nested worker with its limit problem; what was sent is what it counts, in bounded batches', async () => {
+    const raw = libvirtFixture('raw.sav');
+    const start = streamStart(raw);
+    const zeros = compressWith('zstd', new Uint8Array(8 << 20));
+    const body = new Uint8Array(Buffer.concat([compressWith('zstd', raw.subarray(start, start + 4096)), ...Array(13).fill(zeros)]));
+    const { w, stats } = channelWorker(1);
+    let written = 0;
+    const r = await inflateNested(w, { file: new Blob([body]), offset: 0, size: body.length, codec: 'zstd', depth: 2 }, (c) => void (written += c.length));
+    expect(r.problem?.code).toBe('limit');
+    expect(r.problem!.message).toMatch(/at most 1000 times expansion per push.*stopped at stream offset \d+/);
+    expect(r.produced).toBe(written);
+    // A push emits its output at once: what waits is bounded by 1000 times the push (plus the
+    // depth's batches and the one being filled), not by the stream; unbounded, 13 frames of 8 MiB
+    // came out of the first push whole.
+    expect(stats.maxUnacked * (1 << 20)).toBeLessThanOrEqual(1000 * NESTED_SLICE + (2 + 1) * (1 << 20));
+    expect(written).toBeLessThan(13 * (8 << 20));
+  });
+
+  it('gzip bytes called xz: a corrupt-stream problem at the stream\'s start, nothing written', async () => {
+    const image = imageOf('gzip');
+    const { r, out } = await gather(channelWorker().w, jobOf(image, 'xz'));
+    expect(r.problem).toMatchObject({ code: 'bad-compressed' });
+    expect(r.problem!.offset).toBeGreaterThanOrEqual(streamStart(image));
+    expect(r.problem!.offset).toBeLessThanOrEqual(image.length);
+    expect(out.length).toBe(0);
   });
 
   it('Cancel rejects with CancelledError and terminates the nested worker', async () => {

@@ -15,6 +15,14 @@ import { inflate, spaceProblem, type InflateLimits, type InflateResult } from '.
 export const NESTED_BATCH = 1 << 20;
 /** Batches in flight at most before the nested worker waits: 4 MiB, enough to ride over a slow write. */
 export const NESTED_DEPTH = 4;
+/**
+ * The wait comes between pushes: a decoder emits a push's whole output synchronously, so one
+ * push of a bomb could queue gigabytes here (the inline path writes them to disk instead). Pushes
+ * are kept this small, and more than 1000 times their size waiting is stopped as a bomb (the
+ * ratio inflate.ts DEFAULT_LIMITS stops over the whole stream, here over one push): 32 MiB.
+ */
+export const NESTED_SLICE = 32 << 10;
+const MAX_RATIO = 1000;
 
 export interface InflateJob {
   file: Blob;
@@ -78,7 +86,11 @@ export function serveInflate(port: NestedPort): void {
     };
     // The decoder's piece is valid only during the call: copied into batches (the one copy, which
     // the inline path's spill batch makes too).
+    const maxQueued = MAX_RATIO * NESTED_SLICE;
     const sink = (chunk: Uint8Array) => {
+      if ((inFlight - depth) * size + filled + chunk.length > maxQueued) {
+        throw new Error(`at most ${MAX_RATIO} times expansion per push of ${NESTED_SLICE} compressed bytes, but ${maxQueued} bytes came out of one and wait for the spill (a decompression bomb?)`);
+      }
       for (let p = 0; p < chunk.length; ) {
         const n = Math.min(chunk.length - p, size - filled);
         batch.set(chunk.subarray(p, p + n), filled);
@@ -92,7 +104,7 @@ export function serveInflate(port: NestedPort): void {
     };
     try {
       const result = await inflate(blobSource(job.file), job.offset, job.size, job.codec, sink, {
-        limits: job.limits, signal: abort.signal, drain, finish: send, onProgress: (c) => void (consumed = c),
+        limits: job.limits, signal: abort.signal, drain, finish: send, onProgress: (c) => void (consumed = c), sliceSize: NESTED_SLICE,
       });
       port.postMessage({ type: 'done', result } satisfies FromNested, []);
     } catch (e) {

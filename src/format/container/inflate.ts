@@ -85,16 +85,18 @@ export async function inflate(
     if (produced + out.length > limits.maxBytes) {
       throw new Stop(makeProblem('limit', offset + consumed, `room for the decompressed stream: the storage quota leaves ${limits.maxBytes} bytes and the stream is larger (stopped at stream offset ${produced}; the sections before it are kept)`));
     }
-    produced += out.length;
-    if (produced >= limits.ratioFrom && produced > limits.maxRatio * Math.max(consumed, 1)) {
-      throw new Stop(makeProblem('limit', offset + consumed, `at most ${limits.maxRatio} times expansion, but ${consumed} compressed bytes gave ${produced} (a decompression bomb?); stopped at stream offset ${produced}, the sections before it are kept`));
+    // `produced` counts what the sink took: a chunk stopped here is not in the stream's size.
+    const next = produced + out.length;
+    if (next >= limits.ratioFrom && next > limits.maxRatio * Math.max(consumed, 1)) {
+      throw new Stop(makeProblem('limit', offset + consumed, `at most ${limits.maxRatio} times expansion, but ${consumed} compressed bytes gave ${next} (a decompression bomb?); stopped at stream offset ${produced}, the sections before it are kept`));
     }
     try {
       sink(out);
     } catch (e) {
       // The sink is the spill: a failed write is the storage running out (quota, full disk).
-      throw new Stop(spaceProblem(e, offset + consumed, produced - out.length));
+      throw new Stop(spaceProblem(e, offset + consumed, produced));
     }
+    produced = next;
   };
   const finish = async (): Promise<Problem | undefined> => {
     try {
