@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
-import { expectOpened } from './open-file.ts';
+import { expectOpened, fixturePath, openByInput } from './open-file.ts';
 
 // The Content-Security-Policy in index.html must not break Vite's dev server, which inlines the
 // React refresh preamble and injects CSS as <style> elements; preview is what the other specs use.
@@ -44,4 +44,14 @@ test('the page works under its CSP on the Vite dev server', async ({ page }) => 
   await page.getByRole('menuitem', { name: /q35 migration/ }).click();
   await expectOpened(page, 'q35-migration.bin');
   expect(problems).toEqual([]);
+});
+
+test('an xz image decompresses in a nested worker on the Vite dev server too', async ({ page }) => {
+  const workers: string[] = [];
+  page.on('worker', (w) => workers.push(w.url()));
+  await page.goto(`http://127.0.0.1:${PORT}/`);
+  await openByInput(page, fixturePath('libvirt/xz.sav'));
+  await expectOpened(page, 'xz.sav');
+  await expect(page.getByRole('region', { name: 'Problems' })).toContainText('none');
+  expect(workers.filter((u) => /inflate-worker/.test(u))).toHaveLength(1);
 });

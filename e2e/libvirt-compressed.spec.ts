@@ -38,3 +38,18 @@ test('a raw image labels offsets as stream offsets with the file offset beside t
   const at = parseInt(/^stream 0x([0-9a-f]+)/.exec(text)![1], 16);
   await expect(status).toHaveAttribute('title', `stream offset 0x${at.toString(16)} (file offset 0x${(at + 0x104b3).toString(16)})`);
 });
+
+test('an xz image decompresses in a nested worker that the decode worker starts and ends', async ({ page }) => {
+  const workers: string[] = [];
+  const closed: string[] = [];
+  page.on('worker', (w) => {
+    workers.push(w.url());
+    w.on('close', () => closed.push(w.url()));
+  });
+  await page.goto('/');
+  await openByInput(page, fixturePath('libvirt/xz.sav'));
+  await expectOpened(page, 'xz.sav');
+  await expect(page.getByRole('region', { name: 'Problems' })).toContainText('none');
+  expect(workers.filter((u) => /inflate-worker/.test(u))).toHaveLength(1);
+  await expect.poll(() => closed.filter((u) => /inflate-worker/.test(u)).length).toBe(1);
+});

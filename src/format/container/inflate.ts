@@ -45,6 +45,11 @@ export interface InflateOptions {
   finish?(): Promise<void> | void;
 }
 
+/** The sink refused a write (the storage quota, a full disk), at file offset `at` and stream offset `produced`. */
+export function spaceProblem(e: unknown, at: number, produced: number): Problem {
+  return makeProblem('limit', at, `room for the decompressed stream: ${e instanceof Error ? e.message : String(e)} (stopped at stream offset ${produced}; the sections before it are kept)`);
+}
+
 class Stop extends Error {
   override name = 'Stop';
   constructor(readonly problem: Problem) {
@@ -69,35 +74,35 @@ export async function inflate(
   let produced = 0;
   let inputDone = false;
   // Runs inside the decoder, block by block: a bomb or a full disk stops it mid-block.
-  const spaceProblem = (e: unknown, at: number) =>
-    makeProblem('limit', offset + consumed, `room for the decompressed stream: ${e instanceof Error ? e.message : String(e)} (stopped at stream offset ${at}; the sections before it are kept)`);
   const drain = async () => {
     try {
       await opts.drain?.();
     } catch (e) {
-      throw new Stop(spaceProblem(e, produced));
+      throw new Stop(spaceProblem(e, offset + consumed, produced));
     }
   };
   const emit: Emit = (out) => {
     if (produced + out.length > limits.maxBytes) {
       throw new Stop(makeProblem('limit', offset + consumed, `room for the decompressed stream: the storage quota leaves ${limits.maxBytes} bytes and the stream is larger (stopped at stream offset ${produced}; the sections before it are kept)`));
     }
-    produced += out.length;
-    if (produced >= limits.ratioFrom && produced > limits.maxRatio * Math.max(consumed, 1)) {
-      throw new Stop(makeProblem('limit', offset + consumed, `at most ${limits.maxRatio} times expansion, but ${consumed} compressed bytes gave ${produced} (a decompression bomb?); stopped at stream offset ${produced}, the sections before it are kept`));
+    // `produced` counts what the sink took: a chunk stopped here is not in the stream's size.
+    const next = produced + out.length;
+    if (next >= limits.ratioFrom && next > limits.maxRatio * Math.max(consumed, 1)) {
+      throw new Stop(makeProblem('limit', offset + consumed, `at most ${limits.maxRatio} times expansion, but ${consumed} compressed bytes gave ${next} (a decompression bomb?); stopped at stream offset ${produced}, the sections before it are kept`));
     }
     try {
       sink(out);
     } catch (e) {
       // The sink is the spill: a failed write is the storage running out (quota, full disk).
-      throw new Stop(spaceProblem(e, produced - out.length));
+      throw new Stop(spaceProblem(e, offset + consumed, produced));
     }
+    produced = next;
   };
   const finish = async (): Promise<Problem | undefined> => {
     try {
       await opts.finish?.();
     } catch (e) {
-      return spaceProblem(e, produced);
+      return spaceProblem(e, offset + consumed, produced);
     }
   };
   const decoder = await (opts.decoder ?? decoderFor)(codec, emit);
