@@ -81,7 +81,8 @@ export async function until(page: Page, expression: string, timeoutMs: number, w
 
 export async function buildAndServe(): Promise<{ base: string; server: PreviewServer; outDir: string }> {
   const outDir = mkdtempSync(join(tmpdir(), 'vmstate-bench-browser-'));
-  await build({ root: ROOT, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  // BENCH_UNMINIFIED=1: function names stay readable in profiles (bench-trace.ts); slower code, so only for profiling.
+  await build({ root: ROOT, logLevel: 'warn', build: { outDir, emptyOutDir: true, ...(process.env.BENCH_UNMINIFIED ? { minify: false } : {}) } });
   mkdirSync(join(outDir, 'bench-browser'));
   for (const f of readdirSync(HELPERS)) copyFileSync(join(HELPERS, f), join(outDir, 'bench-browser', f));
   // The codecs' own bundles, for the decompressor-alone baseline (bench-browser/codec-worker.js).

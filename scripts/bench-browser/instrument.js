@@ -58,10 +58,14 @@
           const c = m.kind === 'event' && m.event ? b.compares[m.event.id] : m.kind === 'reply' ? b.compares[m.id] : undefined;
           if (c && m.kind === 'event' && m.event.type === 'compare-devices') c[m.event.stage] = now();
           if (c && m.kind === 'reply') (c.reply = now()), (c.ok = m.ok), (c.error = m.ok ? undefined : m.error && m.error.message);
-          if (o && (m.event.type === 'devices' || m.event.type === 'outline' || m.event.type === 'container')) o[m.event.type] = now();
+          if (o && (m.event.type === 'devices' || m.event.type === 'outline' || m.event.type === 'container')) {
+            o[m.event.type] = now();
+            performance.mark(`bench-${m.event.type}`);
+          }
           if (m.kind === 'reply' && b.opens[m.id]) {
             const o = b.opens[m.id];
             o.reply = now();
+            performance.mark('bench-reply');
             o.ok = m.ok;
             if (m.ok && m.value && m.value.model) {
               o.records = m.value.model.records.length;
@@ -77,6 +81,8 @@
         if (msg && msg.request && msg.request.type === 'compare') b.compares[msg.id] = { posted: now(), name: msg.request.name };
         if (msg && msg.request && msg.request.type === 'open') {
           b.opens[msg.id] = { posted: now(), name: msg.request.name, size: msg.request.file && msg.request.file.size };
+          // Marks (here and below) put the probes' moments into a Chromium trace (BENCH_PROFILE).
+          performance.mark('bench-open-posted');
         }
         return super.postMessage(msg, ...rest);
       }
@@ -93,7 +99,10 @@
     b.firstRow = now();
     observer.disconnect();
     // The frame that paints it: rAF callbacks run right before the frame's paint.
-    requestAnimationFrame(() => (b.firstRowFrame = now()));
+    requestAnimationFrame(() => {
+      b.firstRowFrame = now();
+      performance.mark('bench-first-row-frame');
+    });
   };
   // From the "Compare with…" input's change event to the frame painting the first row of the
   // "Sections compared" table (only changed sections are listed, so a row means a difference shown).
@@ -123,6 +132,7 @@
       const t = e.target;
       if (!(t instanceof HTMLInputElement) || t.type !== 'file') return;
       b.change = now();
+      performance.mark('bench-change');
       for (const r of document.querySelectorAll(rowSelector)) r[OLD] = true;
       b.firstRow = null;
       b.firstRowFrame = null;
