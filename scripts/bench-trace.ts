@@ -92,7 +92,9 @@ for (const [key, thread] of threadNames) {
   const tasks = events.filter((e) => e.pid === pid && e.tid === tid && e.ph === 'X' && e.name === 'ThreadControllerImpl::RunTask' && e.ts + (e.dur ?? 0) > start && e.ts < end);
   if (!tasks.length) continue;
   const busy = tasks.reduce((s, e) => s + Math.min(end, e.ts + (e.dur ?? 0)) - Math.max(start, e.ts), 0) / 1000;
-  console.log(`\n${thread} (${key}): ${tasks.length} tasks, busy ${busy.toFixed(1)} ms of the window; the longest:`);
+  // Thread time (tdur): the CPU the tasks got, which the machine's load moves far less than wall time.
+  const cpu = tasks.reduce((s, e) => s + ((e as { tdur?: number }).tdur ?? 0) * Math.min(1, (Math.min(end, e.ts + (e.dur ?? 0)) - Math.max(start, e.ts)) / Math.max(1, e.dur ?? 0)), 0) / 1000;
+  console.log(`\n${thread} (${key}): ${tasks.length} tasks, busy ${busy.toFixed(1)} ms of the window (thread CPU time ${cpu.toFixed(1)} ms); the longest:`);
   for (const e of [...tasks].sort((a, b) => (b.dur ?? 0) - (a.dur ?? 0)).slice(0, 8)) {
     const inner = events.filter((x) => x.pid === pid && x.tid === tid && x.ph === 'X' && x.ts >= e.ts && x.ts + (x.dur ?? 0) <= e.ts + (e.dur ?? 0) && x !== e && (x.dur ?? 0) > 2000 && !x.name.includes('RunTask'));
     const what = [...new Set(inner.map((x) => `${x.name} ${((x.dur ?? 0) / 1000).toFixed(1)}`))].slice(0, 6).join('; ');
