@@ -82,7 +82,10 @@ export async function until(page: Page, expression: string, timeoutMs: number, w
 /** `minify: false` keeps function names for CPU profiles (bench-profile-devstate.ts). */
 export async function buildAndServe(opts: { minify?: boolean } = {}): Promise<{ base: string; server: PreviewServer; outDir: string }> {
   const outDir = mkdtempSync(join(tmpdir(), 'vmstate-bench-browser-'));
-  await build({ root: ROOT, logLevel: 'warn', build: { outDir, emptyOutDir: true, ...(opts.minify === false ? { minify: false } : {}) } });
+  // `minify: false` or BENCH_UNMINIFIED=1: function names stay readable in profiles (bench-trace.ts,
+  // bench-profile-devstate.ts); slower code, so only for profiling.
+  const unminified = opts.minify === false || !!process.env.BENCH_UNMINIFIED;
+  await build({ root: ROOT, logLevel: 'warn', build: { outDir, emptyOutDir: true, ...(unminified ? { minify: false } : {}) } });
   mkdirSync(join(outDir, 'bench-browser'));
   for (const f of readdirSync(HELPERS)) copyFileSync(join(HELPERS, f), join(outDir, 'bench-browser', f));
   // The codecs' own bundles, for the decompressor-alone baseline (bench-browser/codec-worker.js).
@@ -238,7 +241,7 @@ export interface AppOpen {
   scanMs: number;
   /** Input change event to the frame that paints the first row of the section table. */
   tableMs: number;
-  /** The same seen from here: before setInputFiles to the row found visible. */
+  /** The same seen from here: before setInputFiles to the page saying it painted the row. */
   tableWallMs: number;
   /** From the first progress event (the forward scan under way) to the reply. */
   forwardMs: number;
@@ -257,9 +260,10 @@ export async function openInApp(page: Page, path: string, timeoutMs: number): Pr
   const before = Object.keys((await probe(page)).opens).length;
   const t0 = performance.now();
   await page.getByLabel('Open state file').setInputFiles(path);
-  await page.getByRole('table', { name: 'Sections' }).locator('tbody tr:not(.spacer)').first().waitFor({ state: 'visible', timeout: timeoutMs });
+  // Awaited in the page, not polled (see instrument.js whenRowPainted).
+  await withTimeout(page.evaluate('window.__bench.whenRowPainted()'), timeoutMs, `the first row of ${path}`);
   const tableWallMs = performance.now() - t0;
-  await until(page, `(() => { const o = Object.values(window.__bench.opens); return o.length > ${before} && o[o.length - 1].reply !== undefined && window.__bench.firstRowFrame !== null; })()`, timeoutMs, `the worker's reply to opening ${path}`);
+  await withTimeout(page.evaluate(`window.__bench.whenOpened(${before})`), timeoutMs, `the worker's reply to opening ${path}`);
   const p = await probe(page);
   const opens = Object.values(p.opens);
   const o = opens[opens.length - 1];

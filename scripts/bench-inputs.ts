@@ -6,6 +6,10 @@ import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync 
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { startQemu } from './lib/qemu.mjs';
+import { fileSource } from '../src/cli/node-source.ts';
+import { subSource } from '../src/format/byte-source.ts';
+import { devicesFirst } from '../src/format/devices-first.ts';
+import { sniffContainer } from '../src/format/container/sniff.ts';
 import { waitForMigration } from './lib/qmp.mjs';
 
 export const BENCH_DIR = process.env.BENCH_DIR ?? '/tmp/vmstate-bench';
@@ -103,5 +107,34 @@ export async function qcow2Input(): Promise<string> {
     await q.exited;
   }
   renameSync(part, path);
+  return path;
+}
+
+/**
+ * A raw `virsh save` image of a pc guest with 4 GiB of RAM filled as random-4g.mig's is, made by
+ * real libvirt (scripts/libvirt/make-bench-4g.sh, which also has `virsh save-image-dumpxml` read
+ * it back; needs root). Checked here by our own decoder: a version-2 libvirt header with
+ * `compressed` = 0 (raw), the guest's XML, and a QEMU stream holding the 4000 MiB of noise whose device sections
+ * devicesFirst() finds from its own description. ~4 GiB, two minutes to make.
+ */
+export async function libvirt4gInput(): Promise<string> {
+  mkdirSync(BENCH_DIR, { recursive: true });
+  const path = join(BENCH_DIR, 'libvirt-4g.raw.sav');
+  if (!existsSync(path)) {
+    console.log(`  making ${path} with real libvirt (scripts/libvirt/make-bench-4g.sh, ~2 min)...`);
+    execFileSync('bash', [join(import.meta.dirname, 'libvirt/make-bench-4g.sh'), path, await noiseFile()], { stdio: 'inherit' });
+  }
+  const source = await fileSource(path);
+  try {
+    const info = await sniffContainer(source);
+    const h = info?.libvirt?.header;
+    if (!info || !h || h.version !== 2 || h.format !== 0 || info.inner.codec !== 'raw') throw new Error(`${path} is not a raw version-2 libvirt save image (${info?.title ?? 'no container'})`);
+    if (!info.libvirt!.xml.includes("<memory unit='KiB'>4194304</memory>")) throw new Error(`${path}: the domain XML does not give 4 GiB of memory`);
+    if (info.inner.size < 4000 * MiB) throw new Error(`${path}: its QEMU stream has ${info.inner.size} bytes, less than the 4000 MiB of noise loaded into the guest`);
+    const found = await devicesFirst(subSource(source, info.inner.offset, info.inner.size));
+    if (!found.ok) throw new Error(`${path}: no device sections found from the stream's description: ${found.reason}`);
+  } finally {
+    await source.close();
+  }
   return path;
 }

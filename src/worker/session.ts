@@ -50,6 +50,13 @@ function qcow2SizeChange(action: UserAction): string | null {
   return `this edit changes the VM state's size by ${s.inserted.length - s.removed.length} bytes at 0x${s.offset.toString(16)}; a snapshot's VM state inside a qcow2 image can only be changed in place (same size)`;
 }
 
+/**
+ * Streams from this size fetch their libraries after the devices-first event (see open): their
+ * section table comes from there, and the scan that needs the library takes seconds anyway.
+ * Smaller files' tables come from the scan, which should not wait for a fetch.
+ */
+export const DEVICES_BEFORE_LIBRARY = 64 * 1024 * 1024;
+
 /** At most this long a large model waits for the page to draw its outline (see open). */
 const DRAW_PAUSE_MS = 250;
 
@@ -75,6 +82,8 @@ export interface SessionOptions {
   /** How long an outlined model waits at most for the page's 'drawn' (default DRAW_PAUSE_MS). */
   drawPauseMs?: number;
   onDecode?(how: 'quick' | 'full'): void;
+  /** See DEVICES_BEFORE_LIBRARY; tests lower it to open small streams as large ones. */
+  devicesBeforeLibraryFrom?: number;
   /** See compare.ts SMALL; tests lower it to exercise devices first on small streams. */
   compareWholeUpTo?: number;
 }
@@ -123,9 +132,12 @@ export class Session {
       if (snapshot !== undefined) refuseUnopenedSnapshot(opened.info, name, snapshot);
       const file = opened.inner;
       const original = blobSource(file);
-      // The scan decodes with the libraries of the file's architecture: fetched from now on, beside
-      // the devices-first model and the look-up of kept edits (libraryFor keeps one per source).
-      libraryFor(original).catch(() => undefined);
+      // The scan decodes with the libraries of the file's architecture (libraryFor keeps one per
+      // source). A small file's are fetched from now on; a large stream's once its device sections
+      // are out: fetching and parsing them took the worker's thread in turns with devices first.
+      const prefetch = () => void libraryFor(original).catch(() => undefined);
+      const large = original.size >= (this.opts.devicesBeforeLibraryFrom ?? DEVICES_BEFORE_LIBRARY);
+      if (!large) prefetch();
       let generation = ++this.generation;
       this.opening = { generation, source: original };
       // First the device sections (before hashing, which reads a few MiB): the page shows them at
@@ -133,6 +145,7 @@ export class Session {
       // until then made the table ~30 ms sooner (90 vs 120 ms, 2 cores) and every scan 100-150 ms later.
       // The stream's own description decodes them without the library (preliminary.ts).
       if (early && (await hasHeader(original))) early.devices({ ...(await preliminaryFirst(original, () => libraryFor(original))), generation });
+      if (large) prefetch();
       // Looking up kept edits (hash + IndexedDB) runs beside the scan of the file as it is.
       const restoring = restoreFor(file, name, this.opts.storage, container && blobSource(dropped));
       restoring.catch(() => undefined); // awaited below unless the scan fails first
