@@ -14,16 +14,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { REPO_ROOT, startQemu } from './lib/qemu.mjs';
+import { chosenQemus, REPO_ROOT, startQemu } from './lib/qemu.mjs';
 import { waitForMigration } from './lib/qmp.mjs';
 
 const argv = process.argv.slice(2);
 const opt = (n) => (argv.includes(n) ? argv[argv.indexOf(n) + 1] : null);
-const QEMUS = [
-  { version: '7.2', chroot: null },
-  { version: '10.0', chroot: '/var/tmp/trixie' },
-  { version: '11.1', chroot: '/var/tmp/forky' },
-].filter((q) => !opt('--only') || opt('--only').split(',').includes(q.version));
+const QEMUS = chosenQemus(argv);
 const COMMON = ['-nodefaults', '-display', 'none', '-S'];
 /** `run`: let the guest (its firmware) run this long before stopping it; 0 keeps it at reset state. */
 const MACHINES = [

@@ -10,13 +10,11 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startQemu } from './lib/qemu.mjs';
+import { chosenQemus, startQemu } from './lib/qemu.mjs';
 import { waitForMigration } from './lib/qmp.mjs';
 
 const argv = process.argv.slice(2);
-const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1].split(',') : null;
-const QEMUS = [{ version: '7.2', chroot: null }, { version: '10.0', chroot: '/var/tmp/trixie' }, { version: '11.1', chroot: '/var/tmp/forky' }]
-  .filter((q) => !only || only.includes(q.version));
+const QEMUS = chosenQemus(argv);
 const ARCHES = [
   { arch: 'x86_64', machine: 'q35', buses: ['pci'] },
   { arch: 'aarch64', machine: 'virt', buses: ['device', 'pci'] },

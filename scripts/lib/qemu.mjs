@@ -14,6 +14,23 @@ import { Qmp } from './qmp.mjs';
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const FIXTURES_DIR = resolve(REPO_ROOT, 'public/fixtures');
 
+/**
+ * The QEMUs the fixtures, libraries and surveys are made with: Debian's 7.2 on the host, 10.0 and
+ * 11.1 from debootstrap chroots of Debian's newer suites (scripts/make-fixtures-qemu10.mjs makes them).
+ */
+export const QEMUS = [
+  { version: '7.2', chroot: null },
+  { version: '10.0', chroot: '/var/tmp/trixie' },
+  { version: '11.1', chroot: '/var/tmp/forky' },
+];
+
+/** QEMUS narrowed by a command line's `--only 10.0,11.1`, when it has one. */
+export function chosenQemus(argv) {
+  const i = argv.indexOf('--only');
+  const only = i >= 0 ? argv[i + 1].split(',') : null;
+  return QEMUS.filter((q) => !only || only.includes(q.version));
+}
+
 /** Kinds without a CONFIGURATION record (xen-save / COLO files); see docs format.md §2.4. */
 export const DEVSTATE_KINDS = ['devstate', 'devstate-xen', 'colo'];
 

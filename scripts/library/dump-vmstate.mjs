@@ -12,14 +12,10 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { chosenQemus } from '../lib/qemu.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const OUT = join(root, 'src/format/vmdesc-library/vmstate-dumps');
-const QEMUS = [
-  { version: '7.2', chroot: null },
-  { version: '10.0', chroot: '/var/tmp/trixie' },
-  { version: '11.1', chroot: '/var/tmp/forky' },
-];
 /** machine label → binary and -M value (the machines of make-vmdesc-library.mjs's targets). */
 const MACHINES = [
   { label: 'pc', binary: 'qemu-system-x86_64', machine: 'pc' },
@@ -29,9 +25,8 @@ const MACHINES = [
   { label: 's390-ccw-virtio', binary: 'qemu-system-s390x', machine: 's390-ccw-virtio' },
 ];
 
-const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
 mkdirSync(OUT, { recursive: true });
-for (const q of QEMUS.filter((x) => !only || x.version === only)) {
+for (const q of chosenQemus(process.argv)) {
   for (const m of MACHINES) {
     const tmp = `/tmp/vmstate-dump-${process.pid}.json`;
     const hostTmp = q.chroot ? join(q.chroot, tmp) : tmp;
