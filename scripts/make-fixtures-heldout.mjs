@@ -10,11 +10,10 @@
 // Written to public/fixtures/heldout/qemu-<version>/ with manifest.json (arguments, QEMU version, sizes).
 //
 // Usage (as root: chroot(2)): node scripts/make-fixtures-heldout.mjs [--only 10.0] [--machines pc,q35]
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { chosenQemus, REPO_ROOT, startQemu } from './lib/qemu.mjs';
+import { chosenQemus, qemuVersionText, REPO_ROOT, startQemu } from './lib/qemu.mjs';
 import { waitForMigration } from './lib/qmp.mjs';
 
 const argv = process.argv.slice(2);
@@ -69,8 +68,7 @@ for (const q of QEMUS) {
   mkdirSync(out, { recursive: true });
   const work = join(q.chroot ?? '', `/tmp/heldout-${process.pid}`);
   mkdirSync(work, { recursive: true });
-  const run = (b, a) => execFileSync(q.chroot ? 'chroot' : b, q.chroot ? [q.chroot, b, ...a] : a, { encoding: 'utf8' });
-  const qemu = run('qemu-system-x86_64', ['--version']).split('\n')[0].replace(/^QEMU emulator version /, '');
+  const qemu = qemuVersionText(q.chroot);
   const fixtures = [];
   for (const m of MACHINES) {
     try {

@@ -15,11 +15,11 @@
 //
 // Usage (as root: chroot(2); needs the host's qemu-storage-daemon, package qemu-system-common):
 //   node scripts/make-virtio-fixtures.mjs [--only 10.0] [--machines q35,virt]
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { chosenQemus, REPO_ROOT, startQemu } from './lib/qemu.mjs';
+import { chosenQemus, qemuVersionText, REPO_ROOT, startQemu } from './lib/qemu.mjs';
 import { waitForMigration } from './lib/qmp.mjs';
 
 const argv = process.argv.slice(2);
@@ -124,8 +124,7 @@ for (const q of QEMUS) {
   const work = join(q.chroot ?? '', `/tmp/virtio-fixtures-${process.pid}`);
   mkdirSync(work, { recursive: true });
   mkdirSync(join(q.chroot ?? '', '/tmp/virtio-9p-export'), { recursive: true });
-  const run = (b, a) => execFileSync(q.chroot ? 'chroot' : b, q.chroot ? [q.chroot, b, ...a] : a, { encoding: 'utf8' });
-  const qemu = run('qemu-system-x86_64', ['--version']).split('\n')[0].replace(/^QEMU emulator version /, '');
+  const qemu = qemuVersionText(q.chroot);
   const fixtures = [];
   for (const m of MACHINES) {
     try {

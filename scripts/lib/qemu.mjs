@@ -4,7 +4,7 @@
 // scripts/make-fixtures.mjs): each entry records the QEMU binary and the exact arguments (minus
 // -qmp) that made the fixture. Paths inside those arguments are relative to the repository root,
 // so QEMU runs with cwd = root.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -23,6 +23,12 @@ export const QEMUS = [
   { version: '10.0', chroot: '/var/tmp/trixie' },
   { version: '11.1', chroot: '/var/tmp/forky' },
 ];
+
+/** The first line of `qemu-system-x86_64 --version` without its prefix, on the host or in `chroot`. */
+export function qemuVersionText(chroot) {
+  const args = chroot ? [chroot, 'qemu-system-x86_64', '--version'] : ['--version'];
+  return execFileSync(chroot ? 'chroot' : 'qemu-system-x86_64', args, { encoding: 'utf8' }).split('\n')[0].replace(/^QEMU emulator version /, '');
+}
 
 /** QEMUS narrowed by a command line's `--only 10.0,11.1`, when it has one. */
 export function chosenQemus(argv) {
