@@ -61,4 +61,18 @@ describe('vhost-user-blk sections decoded by the libraries equal their decode wi
       expect([...mine]).toEqual([...theirs]);
     }
   });
+
+  // QEMU 11.1 added vhost-user-blk/inflight, sent only with inflight-migration=on and a backend
+  // offering inflight I/O on GET_VRING_BASE, which qemu-storage-daemon does not: no real file has it.
+  it('11.1 knows the vhost-user-blk/inflight subsection (-dump-vmstate), which no stream here carries', async () => {
+    const dumped = (v: string) => {
+      const d = JSON.parse(gunzipSync(readFileSync(join(FIXTURE_DIR, '../../src/format/vmdesc-library/vmstate-dumps', `qemu-${v}-q35.json.gz`))).toString('utf8')) as Record<string, { Description?: { Subsections?: { name: string }[] } }>;
+      return (d['vhost-user-blk'].Description?.Subsections ?? []).map((x) => x.name);
+    };
+    expect(['7.2', '10.0', '11.1'].map(dumped)).toEqual([[], [], ['vhost-user-blk/inflight']]);
+    for (const c of CASES) {
+      const desc = await loadDescription(memorySource(read(c.v, c.truth)));
+      for (const d of desc.devices.filter((x) => x.vmsd_name === 'vhost-user-blk')) expect(d.subsections ?? [], `${c.name} ${d.name}`).toEqual([]);
+    }
+  });
 });
