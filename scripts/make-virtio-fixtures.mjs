@@ -13,14 +13,16 @@
 // here: docs/virtio-devices.md (scripts/virtio/survey.mjs).
 // Written to public/fixtures/virtio/qemu-<version>/ with manifest.json (arguments, sizes, twins).
 //
-// Usage (as root: chroot(2); needs the host's qemu-storage-daemon, package qemu-system-common):
+// Usage (as root: chroot(2); needs each QEMU's qemu-storage-daemon: package qemu-system-common on the
+// 7.2 host, qemu-utils in the 10.0 and 11.1 chroots):
 //   node scripts/make-virtio-fixtures.mjs [--only 10.0] [--machines q35,virt]
-import { spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chosenQemus, qemuVersionText, REPO_ROOT, startQemu } from './lib/qemu.mjs';
 import { waitForMigration } from './lib/qmp.mjs';
+import { startVhostUserBlkServer } from './lib/vhost-user-blk.mjs';
 
 const argv = process.argv.slice(2);
 const opt = (n) => (argv.includes(n) ? argv[argv.indexOf(n) + 1] : null);
@@ -36,21 +38,13 @@ const FSDEV = ['-fsdev', 'local,id=fs0,path=/tmp/virtio-9p-export,security_model
 const nullDisk = (node) => ['-blockdev', `null-co,node-name=${node},size=1048576,read-zeroes=on`];
 const COMMON = ['-nodefaults', '-display', 'none', '-S'];
 /**
- * vhost-user-blk's backend: the host's qemu-storage-daemon (Debian package qemu-system-common; the
- * chroots have none) exports a null disk on a socket in the QEMU's /tmp. vhost-user is a protocol
- * between processes, so the host's 7.2 daemon serves QEMU 10.0 and 11.1 too. Guest RAM must be
- * shared with it: it is (memfd, share=on).
+ * vhost-user-blk's backend: the qemu-storage-daemon of the same QEMU (scripts/lib/vhost-user-blk.mjs)
+ * exports a null disk per device on sockets in the QEMU's /tmp. Guest RAM must be shared with it:
+ * it is (memfd, share=on).
  */
-const VUB_SOCK = '/tmp/virtio-fixtures-vub.sock';
-async function startVhostUserBlk(chroot) {
-  const sock = join(chroot ?? '', VUB_SOCK);
-  rmSync(sock, { force: true });
-  const qsd = spawn('qemu-storage-daemon', ['--blockdev', 'null-co,node-name=vub,size=1048576,read-zeroes=on',
-    '--export', `type=vhost-user-blk,id=vub,node-name=vub,addr.type=unix,addr.path=${sock},writable=on`], { stdio: ['ignore', 'ignore', 'inherit'] });
-  for (let i = 0; i < 100 && !existsSync(sock); i++) await sleep(50);
-  if (!existsSync(sock)) throw new Error(`qemu-storage-daemon made no socket ${sock}`);
-  return () => qsd.kill();
-}
+const vubSocket = (i) => `/tmp/virtio-fixtures-vub${i}.sock`;
+const vhostUserBlk = (i, type) => ['-chardev', `socket,id=vub${i},path=${vubSocket(i)}`, '-device', `${type},chardev=vub${i}${type.endsWith('-pci') ? ',romfile=' : ''}`];
+const PSERIES_RAM = '/tmp/virtio-fixtures-pseries.ram';
 const since = (v, min, args) => (Number(v) >= min ? args : []);
 
 /**
@@ -65,11 +59,19 @@ const MACHINES = [
     '-device', 'virtio-iommu-pci', '-device', 'virtio-mem-pci,memdev=vmem0,romfile=', '-device', 'virtio-pmem-pci,memdev=pmem0,romfile=',
     '-device', 'virtio-scsi-pci,num_queues=3,romfile=', ...nullDisk('vblk'), '-device', 'virtio-blk-pci,drive=vblk,num-queues=3,romfile=',
     ...since(v, 8, ['-device', 'virtio-multitouch-pci,romfile=']), ...since(v, 11, ['-device', 'virtio-rtc-pci,romfile=']),
-    '-chardev', `socket,id=vub0,path=${VUB_SOCK}`, '-device', 'vhost-user-blk-pci,chardev=vub0,romfile='], vhostUserBlk: true },
+    ...vhostUserBlk(0, 'vhost-user-blk-pci')], vhostUserBlk: 1 },
   { label: 'virt', binary: 'qemu-system-aarch64', args: (v) => ['-M', 'virt,gic-version=3,memory-backend=ram0', '-cpu', 'cortex-a57', ...ram('64M'), '-smp', '1', '-seed', '1', ...VMEM, ...FSDEV,
     '-device', 'virtio-gpu-device,max_outputs=3', '-device', 'virtio-9p-device,fsdev=fs0,mount_tag=share', '-device', 'virtio-gpu-pci,romfile=',
     '-device', 'virtio-iommu-pci', '-device', 'virtio-mem-pci,memdev=vmem0,romfile=',
-    ...since(v, 11, ['-device', 'virtio-rtc-device'])] },
+    ...since(v, 11, ['-device', 'virtio-rtc-device']),
+    // Last, so the devices above keep their PCI slots and virtio-mmio transports: one on each.
+    ...vhostUserBlk(0, 'vhost-user-blk'), ...vhostUserBlk(1, 'vhost-user-blk-pci')], vhostUserBlk: 2 },
+  // pseries: vhost-user-blk alone (the other devices' pseries layouts are checked on the held-out files).
+  // Its RAM is a shared file, not a memfd: QEMU 10.0 and 11.1 skip (x-ignore-shared) only named files,
+  // and SLOF, copied into guest RAM at reset, would make the streams 0.5 MB each.
+  { label: 'pseries', binary: 'qemu-system-ppc64', args: () => ['-M', 'pseries,memory-backend=ram0', '-m', '256M',
+    '-object', `memory-backend-file,id=ram0,size=256M,share=on,mem-path=${PSERIES_RAM}`, '-smp', '1',
+    ...vhostUserBlk(0, 'vhost-user-blk-pci')], vhostUserBlk: 1, ramFile: PSERIES_RAM },
   { label: 's390-ccw-virtio', binary: 'qemu-system-s390x', args: (v) => ['-M', 's390-ccw-virtio,memory-backend=ram0', ...ram('128M'), '-smp', '1', ...FSDEV,
     '-device', 'virtio-gpu-ccw,max_outputs=2', '-device', 'virtio-9p-ccw,fsdev=fs0,mount_tag=share',
     ...since(v, 10, [...VMEM, '-device', 'virtio-mem-ccw,memdev=vmem0'])] },
@@ -81,11 +83,12 @@ async function make(q, m, work) {
   const inside = (p) => (q.chroot ? p.slice(q.chroot.length) : p);
   const args = [...m.args(q.version), ...COMMON];
   const out = {};
-  const stopBackend = m.vhostUserBlk ? await startVhostUserBlk(q.chroot) : () => {};
+  const server = m.vhostUserBlk ? await startVhostUserBlkServer(Array.from({ length: m.vhostUserBlk }, (_, i) => vubSocket(i)), { chroot: q.chroot }) : null;
   try {
     await saveAll(q, m, work, args, inside, out);
   } finally {
-    stopBackend();
+    server?.stop();
+    if (m.ramFile) rmSync(join(q.chroot ?? '', m.ramFile), { force: true });
   }
   return { args, files: out };
 }
@@ -125,6 +128,7 @@ for (const q of QEMUS) {
   mkdirSync(work, { recursive: true });
   mkdirSync(join(q.chroot ?? '', '/tmp/virtio-9p-export'), { recursive: true });
   const qemu = qemuVersionText(q.chroot);
+  const qsd = execFileSync(q.chroot ? 'chroot' : 'qemu-storage-daemon', [...(q.chroot ? [q.chroot, 'qemu-storage-daemon'] : []), '--version'], { encoding: 'utf8' }).split('\n')[0];
   const fixtures = [];
   for (const m of MACHINES) {
     try {
@@ -135,7 +139,7 @@ for (const q of QEMUS) {
         writeFileSync(join(outDir, file), gz);
         const twin = kind === 'migration' ? {} : { describedBy: `${m.label}-migration.bin.gz`, footers: kind === 'devstate' };
         fixtures.push({ file, kind: kind === 'migration' ? 'migration' : 'devstate', ...twin, machine: m.label, binary: m.binary,
-          args: kind === 'nofooter-devstate' ? [...r.args, ...XEN_GLOBALS] : r.args, bytes: buf.length, gzBytes: gz.length });
+          args: kind === 'nofooter-devstate' ? [...r.args, ...XEN_GLOBALS] : r.args, ...(m.vhostUserBlk ? { vhostUserBlkServer: qsd } : {}), bytes: buf.length, gzBytes: gz.length });
         console.error(`${outRel}/${file}: ${buf.length} bytes (${gz.length} gzipped)`);
       }
     } catch (e) {

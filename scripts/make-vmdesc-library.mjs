@@ -15,7 +15,7 @@
 // then merges every device description into one library keyed by vmsd_name.
 //
 // Usage: node scripts/make-vmdesc-library.mjs [--jobs N] [--only TARGET] [--limit N] [--out DIR]
-//          [--qemu LABEL --root CHROOT] [--name FILE-STEM]
+//          [--qemu LABEL --root CHROOT] [--name FILE-STEM] [--devices T1,T2 --no-cpu-probes --no-combos]
 // --qemu 10.0 --root /var/tmp/trixie runs the QEMU of a debootstrap chroot (Debian trixie: 10.0, forky:
 // 11.1; scripts/lib/qemu.mjs startQemu) and writes qemu-10.0.json (or --name STEM.json) and
 // README-qemu-10.0.md; without --root the host's QEMU (Debian bookworm: 7.2) makes qemu-7.2.json/README.md.
@@ -28,7 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runningQemus as live } from './lib/qemu.mjs';
 import { finishLibrary, makeLibrary, mergeDevice, reasonGroup, sortedObject } from './library/merge.mjs';
-import { DEVICES, JOBS, LIMIT, NO_CPU_PROBES, ONLY, OUT_DIR, ROOT, STEM, inGuest } from './library/options.mjs';
+import { DEVICES, JOBS, LIMIT, NO_COMBOS, NO_CPU_PROBES, ONLY, OUT_DIR, ROOT, STEM, inGuest } from './library/options.mjs';
 import { discover, firstError, runCapture, runProbe } from './library/probe.mjs';
 import { readme } from './library/readme.mjs';
 import { TARGETS, backendFor, buildArgs } from './library/targets.mjs';
@@ -60,7 +60,7 @@ async function main() {
     console.error(`${t.id}: ${d.devices.length} device types, ${d.cpus.length} CPU models, ${d.unknownProps.length} without property list`);
     const add = (name, kind, cfg, extra = {}) => probes.push({ index: probes.length, target: t.id, binary: t.binary, name, kind, cfg, ...extra });
     add('(base)', 'base', { ...t.base });
-    for (const c of t.combos) {
+    for (const c of NO_COMBOS ? [] : t.combos) {
       const { name, ...rest } = c;
       add(`(${name})`, 'combo', { ...t.base, ...rest });
     }

@@ -6,15 +6,20 @@
 // started alone on a stopped VM (-S) with the backend it needs where this host can give one, then
 // migrated to /dev/null. Prints a markdown table (docs/virtio-devices.md holds the last run).
 //
-// Usage (as root: chroot(2)): node scripts/virtio-survey.mjs [--only 10.0] > /tmp/survey.md
+// vhost-user-blk gets a real backend, its QEMU's qemu-storage-daemon (scripts/lib/vhost-user-blk.mjs).
+//
+// Usage (as root: chroot(2)): node scripts/virtio-survey.mjs [--only 10.0] [--devices vhost-user-blk,…] > /tmp/survey.md
+// (--devices: only these devices, by name without bus suffix, for remaking some rows of the table)
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chosenQemus, startQemu } from './lib/qemu.mjs';
 import { waitForMigration } from './lib/qmp.mjs';
+import { startVhostUserBlkServer } from './lib/vhost-user-blk.mjs';
 
 const argv = process.argv.slice(2);
 const QEMUS = chosenQemus(argv);
+const DEVICES = argv.includes('--devices') ? argv[argv.indexOf('--devices') + 1].split(',') : null;
 const ARCHES = [
   { arch: 'x86_64', machine: 'q35', buses: ['pci'] },
   { arch: 'aarch64', machine: 'virt', buses: ['device', 'pci'] },
@@ -25,25 +30,33 @@ const ARCHES = [
 const BACKENDS = ['-object', 'memory-backend-ram,id=vmem,size=128M', '-object', 'memory-backend-file,id=pm,size=4M,mem-path=/tmp/virtio-survey-pmem',
   '-object', 'cryptodev-backend-builtin,id=cr', '-fsdev', 'local,id=fs,path=/tmp,security_model=none', '-audiodev', 'none,id=snd',
   '-blockdev', 'null-co,node-name=d0'];
-/** vhost-user devices: a socket with no backend behind it (this host has none). */
-const VHOST_USER = ['-chardev', 'socket,id=vu,path=/tmp/virtio-survey-no-backend.sock'];
+/** vhost-user devices: a socket with no backend behind it (this host has none), but vhost-user-blk's. */
+const NO_BACKEND = '/tmp/virtio-survey-no-backend.sock';
+const VUB_SOCKET = '/tmp/virtio-survey-vub.sock';
 const PROPS = {
   'virtio-9p': 'fsdev=fs,mount_tag=t', 'virtio-blk': 'drive=d0', 'virtio-crypto': 'cryptodev=cr', 'virtio-mem': 'memdev=vmem',
   'virtio-pmem': 'memdev=pm', 'virtio-sound': 'audiodev=snd', 'virtio-input-host': 'evdev=/dev/input/event0', 'vhost-vsock': 'guest-cid=3',
   'vhost-scsi': 'wwpn=naa.5001405000000001', 'vhost-vdpa-device': 'vhostdev=/dev/vhost-vdpa-0', 'vhost-user-fs': 'chardev=vu,tag=t',
 };
 const baseOf = (name) => name.replace(/-(non-)?transitional$/, '').replace(/-(pci|device|ccw)$/, '');
-const busOf = (name) => (name.replace(/-(non-)?transitional$/, '').match(/-(pci|device|ccw)$/)?.[1] ?? '');
+/** These bare types are their own virtio-mmio devices (there is no …-device twin). */
+const MMIO_BARE = ['vhost-user-blk', 'vhost-user-scsi', 'vhost-scsi'];
+const busOf = (name) => (MMIO_BARE.includes(name) ? 'device' : name.replace(/-(non-)?transitional$/, '').match(/-(pci|device|ccw)$/)?.[1] ?? '');
 
 async function tryDevice(q, a, name) {
   const base = baseOf(name);
   const props = PROPS[base] ?? (base.startsWith('vhost-user') ? 'chardev=vu' : '');
   const dev = props ? `${name},${props}` : name;
-  const args = ['-M', a.machine, '-m', '256M,maxmem=1G', '-nodefaults', '-display', 'none', '-S', ...BACKENDS, ...(props.includes('chardev=vu') ? VHOST_USER : []), '-device', dev];
+  const vub = base === 'vhost-user-blk';
+  const args = ['-M', a.machine, '-m', '256M,maxmem=1G', '-nodefaults', '-display', 'none', '-S', ...BACKENDS,
+    ...(props.includes('chardev=vu') ? ['-chardev', `socket,id=vu,path=${vub ? VUB_SOCKET : NO_BACKEND}`] : []), '-device', dev];
   let vm;
+  let server;
   try {
+    if (vub) server = await startVhostUserBlkServer(VUB_SOCKET, { chroot: q.chroot });
     vm = await startQemu(`qemu-system-${a.arch}`, args, { chroot: q.chroot ?? undefined, timeoutMs: 15_000 });
   } catch (e) {
+    server?.stop();
     return `cannot start: ${e.message.split('\n')[0].replace(/^qemu-system-\w+: (-device [^:]+: )?/, '')}`;
   }
   try {
@@ -54,6 +67,7 @@ async function tryDevice(q, a, name) {
     return `blocked: ${e.message.split('\n')[0].replace(/^migrate: /, '')}`;
   } finally {
     await vm.close();
+    server?.stop();
   }
 }
 
@@ -68,6 +82,7 @@ for (const q of QEMUS) {
     const help = execFileSync(q.chroot ? 'chroot' : `qemu-system-${a.arch}`, [...(q.chroot ? [q.chroot, `qemu-system-${a.arch}`] : []), '-M', 'none', '-device', 'help'], { encoding: 'utf8' });
     const names = [...help.matchAll(/^name "((?:virtio|vhost)[^"]*)"/gm)].map((m) => m[1]).filter((n) => !/-(non-)?transitional$/.test(n));
     for (const name of names) {
+      if (DEVICES && !DEVICES.includes(baseOf(name))) continue;
       const bus = busOf(name);
       // A bare name is the device core that a bus proxy creates (no bus of its own), except the VGA variants.
       if (bus === '' ? !name.endsWith('-vga') : !a.buses.includes(bus)) continue;

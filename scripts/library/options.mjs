@@ -23,5 +23,7 @@ export const STEM = opt('--name', `qemu-${LABEL}`);
 // A reduced run (the README says so): only these device types, and no -cpu MODEL probes.
 export const DEVICES = opt('--devices', null)?.split(',') ?? null;
 export const NO_CPU_PROBES = argv.includes('--no-cpu-probes');
+// A supplement to a full run (qemu-7.2-vhost.json): the bare machine only, not its option combinations.
+export const NO_COMBOS = argv.includes('--no-combos');
 /** A host path under ROOT as QEMU inside the chroot sees it. */
 export const inGuest = (hostPath) => (ROOT ? hostPath.slice(ROOT.length) : hostPath);

@@ -6,8 +6,9 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitForMigration } from '../lib/qmp.mjs';
 import { startQemu } from '../lib/qemu.mjs';
+import { startVhostUserBlkServer } from '../lib/vhost-user-blk.mjs';
 import { MAX_ATTEMPTS, MIGRATE_TIMEOUT_MS, PROBE_TIMEOUT_MS, ROOT, START_TIMEOUT_MS, inGuest } from './options.mjs';
-import { RETRY_RULES, buildArgs } from './targets.mjs';
+import { RETRY_RULES, buildArgs, needsVhostUserBlkServer } from './targets.mjs';
 import { extractVmdesc } from './vmdesc-json.mjs';
 
 // ------------------------------------------------------------------------------------------------
@@ -181,6 +182,27 @@ async function attempt(binary, cfg, file) {
   }
 }
 
+/**
+ * Runs `run` with the backend process the probed device needs, if any: a fresh vhost-user-blk server
+ * per attempt (a server serves one QEMU; a QEMU that failed may have left it mid-handshake).
+ */
+async function withServer(probe, cfg, workDir, run) {
+  if (!needsVhostUserBlkServer(cfg.device?.type ?? '')) return run();
+  const socket = join(workDir, `vub-${probe.index}.sock`);
+  let server;
+  try {
+    server = await startVhostUserBlkServer(inGuest(socket), { chroot: ROOT });
+  } catch (e) {
+    return { stage: 'start', error: e.message, args: [] };
+  }
+  cfg.vhostUserSocket = inGuest(socket);
+  try {
+    return await run();
+  } finally {
+    server.stop();
+  }
+}
+
 /** A probe with retries driven by RETRY_RULES. */
 export async function runProbe(probe, workDir) {
   const cfg = structuredClone(probe.cfg);
@@ -191,7 +213,7 @@ export async function runProbe(probe, workDir) {
   let last;
   for (let n = 0; n < MAX_ATTEMPTS; n++) {
     if (Date.now() - t0 > PROBE_TIMEOUT_MS) return { ...last, error: `timeout (${last?.error ?? ''})`, attempts: n };
-    last = await attempt(probe.binary, cfg, file);
+    last = await withServer(probe, cfg, workDir, () => attempt(probe.binary, cfg, file));
     if (last.stage === 'ok' || (last.stage === 'migrate' && !/killed by SIGTERM/.test(last.error))) break;
     const msg = last.error;
     const rule = RETRY_RULES.find((r) => !applied.has(r.name) && r.re.test(msg));

@@ -1,5 +1,5 @@
 // The generated README next to each library (scripts/make-vmdesc-library.mjs).
-import { DEVICES, NO_CPU_PROBES, STEM, LABEL } from './options.mjs';
+import { DEVICES, NO_COMBOS, NO_CPU_PROBES, STEM, LABEL } from './options.mjs';
 
 // ------------------------------------------------------------------------------------------------
 // README
@@ -12,9 +12,12 @@ export function readme(lib, summary, size, seconds, discovery) {
   L.push(`section that QEMU ${LABEL} wrote while migrating the probe machines listed below. It is the schema source`);
   L.push('for files that carry no JSON themselves (xen-save-devices-state, COLO, Xen; format.md §3.10).');
   L.push('');
-  L.push(`Regenerate with \`node scripts/make-vmdesc-library.mjs ${process.argv.slice(2).filter((a, i, all) => all[i - 1] !== '--devices' && a !== '--devices' && all[i - 1] !== '--out' && a !== '--out').join(' ')}\``);
+  // A long --devices list is given under "Reduced run" instead; a short one stays in the command.
+  const dropped = (a) => a === '--out' || (a === '--devices' && DEVICES.length > 8);
+  L.push(`Regenerate with \`node scripts/make-vmdesc-library.mjs ${process.argv.slice(2).filter((a, i, all) => !dropped(all[i - 1]) && !dropped(a)).join(' ')}\``);
   L.push('(QEMU from the host or, with --root, a debootstrap chroot; qemu-system-x86, -arm, -ppc, -s390x or -misc');
-  L.push('installed there), then `node scripts/pack-vmdesc-library.mjs`. Do not edit the files by hand.');
+  L.push('installed there; vhost-user-blk needs qemu-storage-daemon too: qemu-system-common in bookworm, qemu-utils in');
+  L.push('trixie and forky), then `node scripts/pack-vmdesc-library.mjs`. Do not edit the files by hand.');
   L.push('');
   L.push(`## Shape of ${STEM}.json`);
   L.push('');
@@ -76,13 +79,14 @@ export function readme(lib, summary, size, seconds, discovery) {
   L.push('## Probe summary');
   L.push('');
   const only = DEVICES?.join(',') === '-' ? 'no device types (the bare machine and its option combinations only)' : `device types ${DEVICES?.join(', ')} only`;
-  if (DEVICES || NO_CPU_PROBES) L.push(`Reduced run: ${DEVICES ? only : 'every device type'}${NO_CPU_PROBES ? '; no -cpu MODEL probes' : ''}.`, '');
+  if (DEVICES || NO_CPU_PROBES || NO_COMBOS) L.push(`Reduced run: ${DEVICES ? only : 'every device type'}${NO_CPU_PROBES ? '; no -cpu MODEL probes' : ''}${NO_COMBOS ? '; no option combinations (the bare machine only)' : ''}.`, '');
   L.push(`QEMU ${lib.qemu}; ${Object.keys(lib.vmsds).length} vmsd entries, ${Object.keys(lib.oldStyle).length} old-style sections,`);
   L.push(`${(size / 1048576).toFixed(2)} MiB of JSON; run time ${Math.floor(seconds / 60)} min ${seconds % 60} s.`);
   L.push('');
   L.push('Each device type is started alone on the base machine (`-S -nodefaults -display none`), with the');
-  L.push('backends its properties call for (drive → `null-co` blockdev, netdev → `user`, chardev → `null`,');
-  L.push('audiodev → `none`, memdev → RAM backend, …) and a parent bus device added when QEMU reports a');
+  L.push('backends its properties call for (drive → `null-co` blockdev, netdev → `user`, chardev → `null` or, for');
+  L.push('vhost-user-blk, a socket qemu-storage-daemon serves, audiodev → `none`, memdev → RAM backend, …) and a');
+  L.push('parent bus device added when QEMU reports a');
   L.push('missing bus; "migrated" means the migration completed and the vmdesc was extracted.');
   L.push('');
   L.push('| target | base args | page size | device types tried | started | migrated | CPU models tried | migrated | combos migrated |');
@@ -96,7 +100,7 @@ export function readme(lib, summary, size, seconds, discovery) {
   for (const [t, log] of Object.entries(lib.probes)) {
     for (const [name, why] of Object.entries(log.failed)) if (/killed by SIG|timeout/.test(why)) crashes.push(`${t} \`${name}\`: ${why}`);
   }
-  L.push('Not covered: device types that need host resources (vhost, vfio, SCSI passthrough, TPM, U2F, evdev),');
+  L.push('Not covered: device types that need host resources (vhost other than vhost-user-blk, vfio, SCSI passthrough, TPM, U2F, evdev),');
   L.push('buses these machines do not have (aarch64 virt: ISA, SSI, I²C; x86: virtio-mmio), and Xen-only devices');
   L.push('(xen-platform, xen-pvdevice, piix3-ide-xen: not built into the Debian qemu-system-x86 binary).');
   L.push('Device types that block migration are listed as "State blocked by non-migratable device".');

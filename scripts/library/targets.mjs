@@ -103,6 +103,14 @@ export const PROPERTY_BACKENDS = {
   canbus: { args: () => ['-object', 'can-bus,id=probe-can'], value: 'probe-can' },
   rootdir: { args: () => [], value: (t) => t.workDir },
 };
+/**
+ * vhost-user-blk (on PCI, or on virtio-mmio as itself): its chardev must be a socket with a vhost-user
+ * server behind it, which the probe starts per attempt (scripts/lib/vhost-user-blk.mjs) and names in
+ * cfg.vhostUserSocket. The other vhost-user devices have no server on these hosts: they keep the
+ * null chardev and fail ("Failed to set msg fds."), as the README lists.
+ */
+export const needsVhostUserBlkServer = (type) => /^vhost-user-blk(-pci(-non)?(-transitional)?)?$/.test(type);
+
 /** Numbered variants (chardev1…, canbus0…) get one backend each: `chardev2` → backend of `chardev` with id suffix 2. */
 export function backendFor(prop) {
   if (PROPERTY_BACKENDS[prop]) return { ...PROPERTY_BACKENDS[prop], suffix: '' };
@@ -226,7 +234,7 @@ export function buildArgs(cfg) {
   if (cfg.device) {
     const opts = [...cfg.device.opts];
     for (const prop of cfg.device.props ?? []) {
-      const b = backendFor(prop);
+      const b = prop === 'chardev' && cfg.vhostUserSocket ? { args: () => ['-chardev', `socket,id=probe-chr,path=${cfg.vhostUserSocket}`], value: 'probe-chr', suffix: '' } : backendFor(prop);
       if (!b) continue;
       const rename = (x) => (b.suffix ? x.replace(/\b(id|node-name)=probe-([a-z]+)/, `$1=probe-$2${b.suffix}`) : x);
       args.push(...b.args(cfg).map(rename));
