@@ -21,13 +21,14 @@ const STORAGE_ID = 'vmstate-explorer.panes';
  * as it registers (react-resizable-panels sorts them by offsetLeft), five full layouts of the page
  * that now happen while the worker reads, not after the sections arrive.
  */
-export function Workspace({ reading = false }: { reading?: boolean }) {
+/** `standby`: no file yet; mounted for the next open, hidden and inert whole (App.tsx). */
+export function Workspace({ reading = false, standby = false }: { reading?: boolean; standby?: boolean }) {
   const { defaultLayout, onLayoutChanged } = useDefaultLayout({ id: STORAGE_ID, storage: safeStorage(), onlySaveAfterUserInteractions: true });
   // Computed once per mount: the layout must not jump while the person works.
   const [initial] = useState(() => defaultLayout ?? firstLayout(window.innerWidth));
   const hexShown = useAfterPaint(!reading);
   return (
-    <main className={reading ? 'workspace reading' : 'workspace'}>
+    <main className={`workspace${reading ? ' reading' : ''}${standby ? ' standby' : ''}`} inert={standby} aria-hidden={standby || undefined}>
       {reading && (
         <div className="reading-note">
           {/* A qcow2 image's snapshot list shows while the chosen VM state is still being read. */}
