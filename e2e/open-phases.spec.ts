@@ -143,3 +143,27 @@ test('download, edits and undo are refused with the reason while the file opens,
   await page.keyboard.press('Control+z');
   await expect(tree(page).getByRole('treeitem', { selected: true })).toHaveAttribute('aria-label', /^\[0\] = 0x0 \(0\), uint64, 0x[0-9a-f]+$/);
 });
+
+// Issue #12 (time to the section table): before any file the next open's panes wait mounted on
+// standby, hidden and inert; the first open shows those very elements, and the hex view mounts
+// once the table is on screen. Nothing of them can be seen, focused or read out before.
+test('the first open shows the panes mounted on standby: never seen, focused or read out before', async ({ page }) => {
+  const standby = page.locator('main.workspace.standby');
+  await expect(standby).toBeAttached();
+  await expect(standby).toBeHidden();
+  await expect(standby).toHaveAttribute('aria-hidden', 'true');
+  expect(await standby.evaluate((el) => (el as HTMLElement).inert)).toBe(true);
+  await expect(page.getByRole('heading', { name: /Drop a QEMU state file/ })).toBeVisible();
+  await expect(page.getByRole('table', { name: 'Sections' })).toHaveCount(0);
+  // Tab goes through the page's controls and never into the standby panes.
+  for (let i = 0; i < 12; i++) {
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => !!document.activeElement?.closest('main.workspace'))).toBe(false);
+  }
+  await standby.evaluate((el) => el.setAttribute('data-e2e-standby', 'yes'));
+  await openByInput(page, fixturePath('q35-devstate.bin'));
+  await expectOpened(page, 'q35-devstate.bin');
+  await expect(page.locator('main.workspace')).toHaveAttribute('data-e2e-standby', 'yes');
+  await expect(page.locator('main.workspace.standby')).toHaveCount(0);
+  await expect(page.locator('#hex-viewport')).toBeVisible();
+});

@@ -2,7 +2,7 @@
 // file to the first row of the "Sections" table, in fresh pages and again in the same page.
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Bench, fmtMs, median, openInApp, ROOT, SETTLE_MS, type AppOpen, type Target } from './bench-harness.ts';
+import { Bench, fmtMs, median, openInApp, ROOT, SETTLE_MS, TRACE_CATEGORIES, type AppOpen, type Target } from './bench-harness.ts';
 
 const DEVSTATE = join(ROOT, 'public/fixtures/q35-devstate.bin');
 /** Device-state opens, each in a fresh page: the figure is their median. */
@@ -31,4 +31,20 @@ export async function devstateOpens(bench: Bench, targets: Target[]): Promise<vo
   console.log(`  worker open round trip (full model):         ${first.map((d) => fmtMs(d.scanMs)).join(', ')}`);
   console.log(`  second open in the same page, to the row:     ${again.map((d) => fmtMs(d.tableMs)).join(', ')} (worker ${again.map((d) => fmtMs(d.scanMs)).join(', ')})`);
   targets.push({ what: 'time to section table, q35-devstate.bin (median)', value: fmtMs(devMed), target: '< 200 ms', met: devMed < 200 });
+  // BENCH_PROFILE=DIR: one more fresh-page open recorded as a Chromium trace (page and worker, with
+  // V8's sampling profiler), for scripts/bench-trace.ts.
+  const dir = process.env.BENCH_PROFILE;
+  if (dir) {
+    const file = join(dir, 'devstate.trace.json');
+    bench.doing = 'tracing q35-devstate.bin';
+    const page = await bench.appPage();
+    try {
+      await bench.browser.startTracing(page, { path: file, screenshots: false, categories: TRACE_CATEGORIES });
+      const o = await openInApp(page, DEVSTATE, 30_000);
+      await bench.browser.stopTracing();
+      console.log(`  trace of one more open (${fmtMs(o.tableMs)} to the row): ${file}`);
+    } finally {
+      await bench.close(page);
+    }
+  }
 }

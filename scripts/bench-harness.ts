@@ -15,6 +15,8 @@ export const INSTRUMENT = join(HELPERS, 'instrument.js');
 export const MiB = 1024 * 1024;
 export const VIEWPORT = { width: 1400, height: 900 };
 export const CHROMIUM_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+/** What a bench trace records (BENCH_PROFILE; read by scripts/bench-trace.ts). */
+export const TRACE_CATEGORIES = ['devtools.timeline', 'v8.execute', 'disabled-by-default-v8.cpu_profiler', 'disabled-by-default-devtools.timeline', 'blink.user_timing', 'toplevel'];
 /** A page is given this long after loading before a file is picked, as a person would. */
 export const SETTLE_MS = 1000;
 
@@ -80,19 +82,21 @@ export async function until(page: Page, expression: string, timeoutMs: number, w
 // Build, serve, pages
 
 /** `minify: false` keeps function names for CPU profiles (bench-profile-devstate.ts). */
-export async function buildAndServe(opts: { minify?: boolean } = {}): Promise<{ base: string; server: PreviewServer; outDir: string }> {
+/** `root`: another checkout of the app (bench-devstate-ab.ts builds two and serves both). */
+export async function buildAndServe(opts: { minify?: boolean; root?: string } = {}): Promise<{ base: string; server: PreviewServer; outDir: string }> {
+  const root = opts.root ?? ROOT;
   const outDir = mkdtempSync(join(tmpdir(), 'vmstate-bench-browser-'));
   // `minify: false` or BENCH_UNMINIFIED=1: function names stay readable in profiles (bench-trace.ts,
   // bench-profile-devstate.ts); slower code, so only for profiling.
   const unminified = opts.minify === false || !!process.env.BENCH_UNMINIFIED;
-  await build({ root: ROOT, logLevel: 'warn', build: { outDir, emptyOutDir: true, ...(unminified ? { minify: false } : {}) } });
+  await build({ root, logLevel: 'warn', build: { outDir, emptyOutDir: true, ...(unminified ? { minify: false } : {}) } });
   mkdirSync(join(outDir, 'bench-browser'));
   for (const f of readdirSync(HELPERS)) copyFileSync(join(HELPERS, f), join(outDir, 'bench-browser', f));
   // The codecs' own bundles, for the decompressor-alone baseline (bench-browser/codec-worker.js).
   copyFileSync(join(ROOT, 'node_modules/fzstd/umd/index.js'), join(outDir, 'bench-browser', 'fzstd.js'));
   copyFileSync(join(ROOT, 'node_modules/xz-decompress/dist/package/xz-decompress.js'), join(outDir, 'bench-browser', 'xz-decompress.js'));
   const port = await freePort();
-  const server = await preview({ root: ROOT, logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port, strictPort: true, open: false } });
+  const server = await preview({ root, logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port, strictPort: true, open: false } });
   return { base: `http://127.0.0.1:${port}`, server, outDir };
 }
 

@@ -13,7 +13,7 @@ import { statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { Bench, fmtMs, median, MiB, openInApp, probe, warmPageCache, type AppOpen, type Target } from './bench-harness.ts';
+import { Bench, fmtMs, median, MiB, openInApp, probe, TRACE_CATEGORIES, warmPageCache, type AppOpen, type Target } from './bench-harness.ts';
 
 const RUNS = Number(process.env.BENCH_OPEN4G_RUNS ?? 5);
 const TARGET_MS = 300;
@@ -29,7 +29,7 @@ async function openOnce(bench: Bench, path: string, trace?: string): Promise<Ope
   const size = statSync(path).size;
   const page = await bench.appPage();
   try {
-    if (trace) await bench.browser.startTracing(page, { path: trace, screenshots: false, categories: ['devtools.timeline', 'v8.execute', 'disabled-by-default-v8.cpu_profiler', 'disabled-by-default-devtools.timeline', 'blink.user_timing', 'toplevel'] });
+    if (trace) await bench.browser.startTracing(page, { path: trace, screenshots: false, categories: TRACE_CATEGORIES });
     const o = await openInApp(page, path, Math.max(120_000, (size / MiB) * 100));
     if (trace) await bench.browser.stopTracing();
     return { ...o, ...(await steps(page)) };

@@ -9,7 +9,9 @@
 // Each packed file also carries `vmstate`: the -dump-vmstate facts of that QEMU for the machines of
 // the architecture (src/format/vmdesc-library/vmstate-dumps, scripts/library/vmstate-facts.mjs):
 // version ids, minimum version ids and subsection names per vmsd, which tell which QEMU wrote a file.
-// Usage: node scripts/pack-vmdesc-library.mjs   (only node built-ins)
+// Then the per-architecture shelves (scripts/pack-library-shelves.ts).
+// Usage: node scripts/pack-vmdesc-library.mjs
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,3 +81,7 @@ for (const { packed, from, version, arch } of sources()) {
   console.error(`${file}: ${gz.length} bytes, ${Object.keys(packed.vmsds).length} vmsds (from ${from.join(', ')}), ${Object.keys(packed.vmstate ?? {}).length} vmstate facts`);
 }
 writeFileSync(join(OUT, 'index.json'), JSON.stringify({ generatedBy: 'scripts/pack-vmdesc-library.mjs', libraries: index }, null, 1) + '\n');
+// The page's worker fetches one file per architecture, every version on one packed shelf: remade
+// from the files just written (TypeScript: the packer is the app's own, src/format/library-shelf.ts).
+const shelves = spawnSync(process.execPath, [join(root, 'bin/tsx-run.js'), join(root, 'scripts/pack-library-shelves.ts')], { stdio: 'inherit' });
+if (shelves.status !== 0) throw new Error('scripts/pack-library-shelves.ts failed');

@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { blobSource } from '../format/byte-source.ts';
 import { libraryFor, setLibraryReader } from './library-fetch.ts';
 import { WARM_UP_SLICE, warmUp } from './warm-up.ts';
+import { shelfFile } from '../format/library-load.ts';
+import { readLibraryFromDisk } from './testing/library-setup.ts';
 
 const fixture = (name: string) => new Blob([readFileSync(new URL(`../../public/fixtures/${name}`, import.meta.url))]);
 
@@ -61,8 +63,22 @@ describe('warm-up decode of the default sample', () => {
   });
 
   // The page's first load may grow by 10% at most for the libraries (issue #12): the warm-up fetches
-  // one file, and the first open fetches the other versions of that architecture, not that one again.
-  it('fetches one library file; the first open of the same architecture fetches only the others', async () => {
+  // one file, its architecture's shelf with every version, and the first open of that architecture
+  // fetches nothing more: its libraries are ready when it starts.
+  it('fetches the shelf of the sample\'s architecture; the first open of that architecture fetches nothing more', async () => {
+    const read: string[] = [];
+    readLibraryFromDisk((file) => read.push(file));
+    expect(await warmUp(fixture('q35-devstate.bin'), new AbortController().signal)).toBe('warmed');
+    expect(read).toEqual(['index.json', shelfFile('x86_64')]);
+    const lib = await libraryFor(blobSource(fixture('pc-devstate.bin')));
+    expect(read).toEqual(['index.json', shelfFile('x86_64')]);
+    // …and the library has every version's candidates.
+    expect(new Set(lib.candidates('globalstate', 1).flatMap((c) => c.versions ?? []))).toEqual(new Set(['7.2', '10.0', '11.1']));
+  });
+
+  // A shelf that is not there (or not of the index's libraries) costs the first load one version file,
+  // and the first open fetches the others.
+  it('without a shelf, fetches one version file; the first open fetches only the others', async () => {
     const read: string[] = [];
     const DIR = new URL('../../public/library/', import.meta.url);
     setLibraryReader(async (file) => {
@@ -76,8 +92,8 @@ describe('warm-up decode of the default sample', () => {
     expect(read).toEqual(['index.json', x86[0]]);
     const lib = await libraryFor(blobSource(fixture('pc-devstate.bin')));
     expect(read.slice(2).sort()).toEqual(x86.slice(1).sort());
-    // …and the merged library has every version's candidates.
     expect(new Set(lib.candidates('globalstate', 1).flatMap((c) => c.versions ?? []))).toEqual(new Set(['7.2', '10.0', '11.1']));
+    readLibraryFromDisk();
   });
 
   it('is harmless when the sample cannot be read', async () => {

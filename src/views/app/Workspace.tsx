@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Group, Panel, Separator, useDefaultLayout } from 'react-resizable-panels';
 import { ContainerPanel } from '../container/ContainerPanel.tsx';
 import { EditsPanel } from '../edits/EditsPanel.tsx';
@@ -21,12 +21,14 @@ const STORAGE_ID = 'vmstate-explorer.panes';
  * as it registers (react-resizable-panels sorts them by offsetLeft), five full layouts of the page
  * that now happen while the worker reads, not after the sections arrive.
  */
-export function Workspace({ reading = false }: { reading?: boolean }) {
+/** `standby`: no file yet; mounted for the next open, hidden and inert whole (App.tsx). */
+export function Workspace({ reading = false, standby = false }: { reading?: boolean; standby?: boolean }) {
   const { defaultLayout, onLayoutChanged } = useDefaultLayout({ id: STORAGE_ID, storage: safeStorage(), onlySaveAfterUserInteractions: true });
   // Computed once per mount: the layout must not jump while the person works.
   const [initial] = useState(() => defaultLayout ?? firstLayout(window.innerWidth));
+  const hexShown = useAfterPaint(!reading);
   return (
-    <main className={reading ? 'workspace reading' : 'workspace'}>
+    <main className={`workspace${reading ? ' reading' : ''}${standby ? ' standby' : ''}`} inert={standby} aria-hidden={standby || undefined}>
       {reading && (
         <div className="reading-note">
           {/* A qcow2 image's snapshot list shows while the chosen VM state is still being read. */}
@@ -48,12 +50,34 @@ export function Workspace({ reading = false }: { reading?: boolean }) {
         <Separator className="pane-sep" aria-label="Resize the field pane and the hex view" />
         <Panel id="hex" minSize={PANE_MIN.hex} groupResizeBehavior="preserve-pixel-size" className="col-right">
           {/* Not while reading: its viewport is measured once, when it mounts with a file (useHexViewport). */}
-          {!reading && <HexView />}
+          {hexShown && <HexView />}
           <DataInspector />
         </Panel>
       </Group>
     </main>
   );
+}
+
+/**
+ * True from the task after the first frame painted with `ready` true: the hex view mounts once the
+ * section table is on screen. Mounted with it, its viewport's measurement (a forced layout of the
+ * whole page in its effect, then its rows for that height and their layout) ran between the
+ * sections' arrival and the table's first frame: about half of the page's ~100 ms there at load 15
+ * (Chromium trace of `npm run bench` part devstate).
+ */
+function useAfterPaint(ready: boolean): boolean {
+  const [shown, setShown] = useState(false);
+  useEffect(() => {
+    if (!ready || shown) return;
+    // requestAnimationFrame runs before that frame's paint; a task queued from it runs after.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const frame = requestAnimationFrame(() => (timer = setTimeout(() => setShown(true))));
+    return () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+    };
+  }, [ready, shown]);
+  return shown;
 }
 
 const NO_STORAGE = { getItem: () => null, setItem: () => undefined };
