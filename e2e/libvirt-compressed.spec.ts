@@ -40,7 +40,7 @@ test('a raw image labels offsets as stream offsets with the file offset beside t
 });
 
 // Which codecs nest is container-open.ts's NESTED_CODECS (measured there): lzop stays nested, so
-// the nested path keeps a real browser test whichever way xz goes.
+// the nested path keeps a real browser test; xz decodes in the decode worker itself.
 test('an lzop image decompresses in a nested worker that the decode worker starts and ends', async ({ page }) => {
   const workers: string[] = [];
   const closed: string[] = [];
@@ -54,4 +54,15 @@ test('an lzop image decompresses in a nested worker that the decode worker start
   await expect(page.getByRole('region', { name: 'Problems' })).toContainText('none');
   expect(workers.filter((u) => /inflate-worker/.test(u))).toHaveLength(1);
   await expect.poll(() => closed.filter((u) => /inflate-worker/.test(u)).length).toBe(1);
+});
+
+test('an xz image decompresses in the decode worker, starting no nested worker', async ({ page }) => {
+  const workers: string[] = [];
+  page.on('worker', (w) => workers.push(w.url()));
+  await page.goto('/');
+  await openByInput(page, fixturePath('libvirt/xz.sav'));
+  await expectOpened(page, 'xz.sav');
+  await expect(page.getByRole('region', { name: 'Problems' })).toContainText('none');
+  expect(workers.filter((u) => /inflate-worker/.test(u))).toHaveLength(0);
+  expect(workers.length).toBeGreaterThan(0); // the decode worker itself was seen
 });
