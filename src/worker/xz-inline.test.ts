@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CancelledError } from '../format/errors.ts';
 import { compressWith, libvirtFixture, streamStart } from '../format/testing/libvirt-fixtures.ts';
 import { openContainer } from './container-open.ts';
+import { seeded } from './testing/seeded.ts';
 
 const real = (image: Uint8Array) => new Uint8Array(spawnSync('xz', ['-dc'], { input: image.subarray(streamStart(image)), maxBuffer: 1 << 30 }).stdout);
 const blob = (b: Uint8Array) => new Blob([b as Uint8Array<ArrayBuffer>]);
@@ -20,18 +21,6 @@ function xzImage(stream: Uint8Array): Uint8Array {
   const out = new Uint8Array(head.length + body.length);
   out.set(head);
   out.set(body, head.length);
-  return out;
-}
-
-function seeded(seed: number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
   return out;
 }
 
