@@ -39,7 +39,9 @@ test('a raw image labels offsets as stream offsets with the file offset beside t
   await expect(status).toHaveAttribute('title', `stream offset 0x${at.toString(16)} (file offset 0x${(at + 0x104b3).toString(16)})`);
 });
 
-test('an xz image decompresses in a nested worker that the decode worker starts and ends', async ({ page }) => {
+// Which codecs nest is container-open.ts's NESTED_CODECS (measured there): lzop stays nested, so
+// the nested path keeps a real browser test; xz decodes in the decode worker itself.
+test('an lzop image decompresses in a nested worker that the decode worker starts and ends', async ({ page }) => {
   const workers: string[] = [];
   const closed: string[] = [];
   page.on('worker', (w) => {
@@ -47,9 +49,20 @@ test('an xz image decompresses in a nested worker that the decode worker starts 
     w.on('close', () => closed.push(w.url()));
   });
   await page.goto('/');
-  await openByInput(page, fixturePath('libvirt/xz.sav'));
-  await expectOpened(page, 'xz.sav');
+  await openByInput(page, fixturePath('libvirt/lzop.sav'));
+  await expectOpened(page, 'lzop.sav');
   await expect(page.getByRole('region', { name: 'Problems' })).toContainText('none');
   expect(workers.filter((u) => /inflate-worker/.test(u))).toHaveLength(1);
   await expect.poll(() => closed.filter((u) => /inflate-worker/.test(u)).length).toBe(1);
+});
+
+test('an xz image decompresses in the decode worker, starting no nested worker', async ({ page }) => {
+  const workers: string[] = [];
+  page.on('worker', (w) => workers.push(w.url()));
+  await page.goto('/');
+  await openByInput(page, fixturePath('libvirt/xz.sav'));
+  await expectOpened(page, 'xz.sav');
+  await expect(page.getByRole('region', { name: 'Problems' })).toContainText('none');
+  expect(workers.filter((u) => /inflate-worker/.test(u))).toHaveLength(0);
+  expect(workers.length).toBeGreaterThan(0); // the decode worker itself was seen
 });

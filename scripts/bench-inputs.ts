@@ -37,7 +37,8 @@ async function noiseFile(): Promise<string> {
 async function migrate(name: string, args: string[], hmp: string[] = []): Promise<string> {
   const path = join(BENCH_DIR, name);
   if (existsSync(path)) return path;
-  const q = await startQemu('qemu-system-x86_64', ['-M', 'pc', '-nodefaults', '-display', 'none', '-S', ...args]);
+  // The loaders read up to 4000 MiB of noise before QMP answers: 20 s is too short on a busy machine.
+  const q = await startQemu('qemu-system-x86_64', ['-M', 'pc', '-nodefaults', '-display', 'none', '-S', ...args], { timeoutMs: 180_000 });
   // The default max-bandwidth throttles migration to a file (format.md §12).
   await q.qmp.execute('migrate-set-parameters', { 'max-bandwidth': 64 * 1024 * MiB });
   for (const line of hmp) await q.qmp.hmp(line);

@@ -17,17 +17,26 @@ import { openSpill } from './spill.ts';
 
 /**
  * Codecs decoded in a nested worker: decoders written in JavaScript, whose work the nested
- * worker takes off this thread. gzip stays here: the browser's DecompressionStream does its
- * inflating off the JS thread already, and in a nested worker its decoding took longer (inline /
- * nested 0.56 median of 3 pairs at load 16, 0.80 with 16 batches in flight; xz 1.04, zstd 1.05 in
- * the same run: scripts/bench-nested.ts).
+ * worker takes off this thread. Only where that was measured to pay (scripts/bench-nested.ts,
+ * inline / nested decoding into the spill, both builds alternating in one browser profile):
+ * - zstd: 1.10 quiet (load 2-3, 1a8d154), 1.05 at load 16 (17dd074), 1.11 at load 16 (this change).
+ * - lzop: not measured; nested for the same reason as zstd (a JavaScript decoder, a cheap copy).
+ * - not xz: nested was slower, 0.87 quiet (load 2-3, 1a8d154), and again under load 13-17 with
+ *   the fuzz run on both cores (this change, both builds forced: 0.82 median of 3 pairs, 0.67
+ *   median of 5 pairs, 7 of the 8 pairs below 1). xz-decompress's own WebAssembly does the work,
+ *   so the nested worker frees little of this thread and adds the batch round trips.
+ * - not gzip: the browser's DecompressionStream inflates off the JS thread already, and in a
+ *   nested worker its decoding took longer (0.56 median of 3 pairs at load 16).
  */
-const NESTED_CODECS = new Set(['xz', 'zstd', 'lzop']);
+const NESTED_CODECS = new Set(['zstd', 'lzop']);
 // Not bzip2 either: a push completes whole 900 kB blocks, and a legitimate block of pages of one
 // repeated byte can expand past the nested worker's 1000-times-a-push stop (inflate-nested.ts).
 
-/** A build for scripts/bench-nested.ts's comparison decompresses in this worker, as before. */
-const INLINE = (import.meta as { env?: Record<string, string | undefined> }).env?.VITE_INLINE_DECOMPRESS === '1';
+const ENV = (import.meta as { env?: Record<string, string | undefined> }).env;
+/** Builds for scripts/bench-nested.ts's comparison: every codec in this worker, or every one but bzip2 nested. */
+const INLINE = ENV?.VITE_INLINE_DECOMPRESS === '1';
+const ALL_NESTED = ENV?.VITE_NESTED_DECOMPRESS === '1';
+const nestable = (codec: string) => (ALL_NESTED ? codec !== 'bzip2' : NESTED_CODECS.has(codec));
 
 /**
  * The nested decompression worker, where this scope can start one (Chromium, Firefox, Safari
@@ -97,7 +106,7 @@ export async function openContainer(file: Blob, opts: { signal?: AbortSignal; sn
     const onProgress = (consumed: number, produced: number) => opts.onProgress?.(consumed, size, produced);
     const limits = { maxBytes: spill.room };
     let r = null;
-    const nested = opts.nested === false || !NESTED_CODECS.has(codec) ? null : spawnNested();
+    const nested = opts.nested === false || !nestable(codec) ? null : spawnNested();
     if (nested) {
       try {
         r = await inflateNested(nested, { file, offset, size, codec, limits }, (chunk) => spill.write(chunk), { signal: opts.signal, onProgress });

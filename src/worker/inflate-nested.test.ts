@@ -10,25 +10,13 @@ import { decoderFor } from '../format/container/codecs/decoder.ts';
 import { compressWith, libvirtFixture, recompressedImage, streamStart } from '../format/testing/libvirt-fixtures.ts';
 import { openContainer } from './container-open.ts';
 import { inflateNested, NESTED_SLICE, NestedUnavailable, serveInflate, type FromNested, type InflateJob, type NestedWorker } from './inflate-nested.ts';
+import { seeded } from './testing/seeded.ts';
 
 const UNPACK = { gzip: ['gzip', '-dc'], xz: ['xz', '-dc'], zstd: ['zstd', '-qdc'] } as const;
 type Name = keyof typeof UNPACK;
 const imageOf = (codec: Name) => (codec === 'zstd' ? recompressedImage('zstd') : libvirtFixture(`${codec}.sav`));
 const realStream = (codec: Name, image: Uint8Array) =>
   new Uint8Array(spawnSync(UNPACK[codec][0], UNPACK[codec].slice(1), { input: image.subarray(streamStart(image)), maxBuffer: 1 << 30 }).stdout);
-
-/** xorshift32 bytes: incompressible, so each push's output is about its input (the bound below). */
-function seeded(seed: number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 /** A nested worker on a MessageChannel; `ackDelayMs` holds back each acknowledgement (a slow spill). */
 function channelWorker(ackDelayMs = 0) {
