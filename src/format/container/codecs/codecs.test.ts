@@ -101,7 +101,7 @@ describe('loadDecoder', () => {
     const first = loadDecoder('gzip');
     expect(loadDecoder('gzip')).toBe(first);
     const out: Uint8Array[] = [];
-    const d = (await first)((c) => void out.push(c.slice()));
+    const d = await (await first)((c) => void out.push(c.slice()));
     await d.push(compressWith('gzip', new TextEncoder().encode('QEVM')));
     await d.end();
     expect(new TextDecoder().decode(new Uint8Array(Buffer.concat(out)))).toBe('QEVM');
