@@ -13,7 +13,7 @@ import { chromium, type Page } from '@playwright/test';
 import { build, preview } from 'vite';
 import { streamStart } from '../src/format/testing/libvirt-fixtures.ts';
 import { compressedImage } from './bench-compressed.ts';
-import { CHROMIUM_ARGS, fmtMs, INSTRUMENT, median, MiB, openInApp, SETTLE_MS, sleep, VIEWPORT } from './bench-harness.ts';
+import { CHROMIUM_ARGS, fmtMs, INSTRUMENT, median, MiB, openInFreshPage, VIEWPORT } from './bench-harness.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const BASE = process.env.AB_BASE;
@@ -49,13 +49,7 @@ try {
     const ms = { base: [] as number[], new: [] as number[], whole: [] as number[], pieces: [] as number[] };
     for (let i = 0; i < RUNS; i++) {
       for (const mode of (i % 2 ? ['new', 'base'] : ['base', 'new']) as (keyof typeof builds)[]) {
-        const page = await context.newPage();
-        await page.goto(`${builds[mode].base}/`);
-        await page.getByLabel('Open state file').waitFor({ state: 'attached' });
-        await sleep(SETTLE_MS);
-        const o = await openInApp(page, path, 600_000);
-        await page.close();
-        ms[mode].push(o.inflateMs!);
+        ms[mode].push((await openInFreshPage(context, builds[mode].base, path)).inflateMs!);
       }
       const alone = await context.newPage();
       await alone.goto(`${builds.base.base}/bench-browser/codec.html`);
