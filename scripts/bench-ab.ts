@@ -47,9 +47,13 @@ try {
     const path = await compressedImage(codec as 'gzip');
     const offset = streamStart(readFileSync(path).subarray(0, 1 << 20));
     const ms = { base: [] as number[], new: [] as number[], whole: [] as number[], pieces: [] as number[] };
+    // The whole open (decoding, the spill closed, the scan) of each build, pair by pair.
+    const opens = { base: [] as number[], new: [] as number[] };
     for (let i = 0; i < RUNS; i++) {
       for (const mode of (i % 2 ? ['new', 'base'] : ['base', 'new']) as (keyof typeof builds)[]) {
-        ms[mode].push((await openInFreshPage(context, builds[mode].base, path)).inflateMs!);
+        const o = await openInFreshPage(context, builds[mode].base, path);
+        ms[mode].push(o.inflateMs!);
+        opens[mode].push(o.scanMs);
       }
       const alone = await context.newPage();
       await alone.goto(`${builds.base.base}/bench-browser/codec.html`);
@@ -61,6 +65,8 @@ try {
     const baseline = Math.min(median(ms.whole), median(ms.pieces));
     const row = (k: keyof typeof ms) => `${k.padEnd(6)} ${ms[k].map(fmtMs).join(' ')} median ${fmtMs(median(ms[k]))}`;
     console.log(`${codec} (load ${load()}):\n  ${row('base')}\n  ${row('new')}\n  alone: ${row('whole')}; ${row('pieces')}`);
+    const wins = (a: number[], b: number[]) => a.filter((x, i) => x < b[i]).length;
+    console.log(`  new faster than base in ${wins(ms.new, ms.base)} of ${RUNS} pairs (decoding), ${wins(opens.new, opens.base)} of ${RUNS} (whole open: base median ${fmtMs(median(opens.base))}, new ${fmtMs(median(opens.new))})`);
     console.log(`  ratio (alone, faster median / open decoding median): base ${(baseline / median(ms.base)).toFixed(2)}, new ${(baseline / median(ms.new)).toFixed(2)}; against 1 MiB pieces: base ${(median(ms.pieces) / median(ms.base)).toFixed(2)}, new ${(median(ms.pieces) / median(ms.new)).toFixed(2)}`);
   }
 } finally {
