@@ -6,7 +6,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from 
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Browser, CDPSession, Page } from '@playwright/test';
+import type { Browser, BrowserContext, CDPSession, Page } from '@playwright/test';
 import { build, preview, type PreviewServer } from 'vite';
 
 export const ROOT = resolve(import.meta.dirname, '..');
@@ -274,4 +274,15 @@ export async function openInApp(page: Page, path: string, timeoutMs: number): Pr
   if (!o.ok) throw new Error(`opening ${path} failed in the app: ${o.error}`);
   if (p.change === null || p.firstRowFrame === null) throw new Error('the change/first-row probe did not fire');
   return { scanMs: o.reply! - o.posted, tableMs: p.firstRowFrame - p.change, tableWallMs, forwardMs: o.reply! - (o.firstProgress ?? o.posted), postMs: o.posted - p.change, outlineMs: o.outline === undefined ? undefined : o.outline - o.posted, devicesMs: o.devices === undefined ? undefined : o.devices - o.posted, inflateMs: o.inflated === undefined ? undefined : o.inflated - o.posted, records: o.records!, problems: o.problems! };
+}
+
+/** Opens `path` in a fresh page of `context` at `base` (one app build), as a person would; the page is closed after. */
+export async function openInFreshPage(context: BrowserContext, base: string, path: string, timeoutMs = 600_000): Promise<AppOpen> {
+  const page = await context.newPage();
+  await page.goto(`${base}/`);
+  await page.getByLabel('Open state file').waitFor({ state: 'attached' });
+  await sleep(SETTLE_MS);
+  const o = await openInApp(page, path, timeoutMs);
+  await page.close();
+  return o;
 }

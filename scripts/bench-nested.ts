@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { chromium } from '@playwright/test';
 import { build, preview } from 'vite';
 import { compressedImage } from './bench-compressed.ts';
-import { CHROMIUM_ARGS, fmtMs, INSTRUMENT, median, openInApp, SETTLE_MS, sleep, VIEWPORT } from './bench-harness.ts';
+import { CHROMIUM_ARGS, fmtMs, INSTRUMENT, median, openInFreshPage, VIEWPORT } from './bench-harness.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -39,12 +39,7 @@ try {
     for (let i = 0; i < RUNS; i++) {
       const pair: Record<string, number> = {};
       for (const mode of (i % 2 ? ['inline', 'nested'] : ['nested', 'inline']) as (keyof typeof builds)[]) {
-        const page = await context.newPage();
-        await page.goto(`${builds[mode].base}/`);
-        await page.getByLabel('Open state file').waitFor({ state: 'attached' });
-        await sleep(SETTLE_MS);
-        const o = await openInApp(page, path, 600_000);
-        await page.close();
+        const o = await openInFreshPage(context, builds[mode].base, path);
         ms[mode].inflate.push(o.inflateMs!);
         ms[mode].open.push(o.scanMs);
         pair[mode] = o.inflateMs!;

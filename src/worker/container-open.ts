@@ -8,6 +8,7 @@
 import { blobSource, type ByteSource } from '../format/byte-source.ts';
 import { blockReads } from '../format/block-reads.ts';
 import { makeProblem } from '../format/errors.ts';
+import { loadDecoder } from '../format/container/codecs/decoder.ts';
 import { inflate, spaceProblem } from '../format/container/inflate.ts';
 import { qcow2StateSource } from '../format/container/qcow2.ts';
 import { sniffContainer } from '../format/container/sniff.ts';
@@ -101,12 +102,16 @@ export async function openContainer(file: Blob, opts: { signal?: AbortSignal; sn
     info.problems.push(p);
     stream?.problems.push(p);
   };
+  // The codec's module loads while the spill is opened (inflate's decoderFor then finds it); a
+  // failed load is reported there.
+  const decodesHere = opts.nested === false || !nestable(codec);
+  if (decodesHere) loadDecoder(codec).catch(() => undefined);
   const spill = await openSpill();
   try {
     const onProgress = (consumed: number, produced: number) => opts.onProgress?.(consumed, size, produced);
     const limits = { maxBytes: spill.room };
     let r = null;
-    const nested = opts.nested === false || !nestable(codec) ? null : spawnNested();
+    const nested = decodesHere ? null : spawnNested();
     if (nested) {
       try {
         r = await inflateNested(nested, { file, offset, size, codec, limits }, (chunk) => spill.write(chunk), { signal: opts.signal, onProgress });

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { prng } from '../../testing/fixtures.ts';
 import { compressWith, libvirtFixture, streamStart, COMPRESSORS } from '../../testing/libvirt-fixtures.ts';
-import { CodecError, decoderFor, type DecodingCodec } from './decoder.ts';
+import { CodecError, decoderFor, loadDecoder, type DecodingCodec } from './decoder.ts';
 
 const CODECS = Object.keys(COMPRESSORS) as DecodingCodec[];
 
@@ -93,5 +93,18 @@ describe('decoders against the real compressors', { timeout: 120_000 }, () => {
       (e) => e,
     );
     expect(err, `seed ${seed}: ${err.message}`).toBeInstanceOf(CodecError);
+  });
+});
+
+describe('loadDecoder', () => {
+  it('loads each codec once; decoderFor makes its decoders from that load', async () => {
+    const first = loadDecoder('gzip');
+    expect(loadDecoder('gzip')).toBe(first);
+    const out: Uint8Array[] = [];
+    const d = await (await first)((c) => void out.push(c.slice()));
+    await d.push(compressWith('gzip', new TextEncoder().encode('QEVM')));
+    await d.end();
+    expect(new TextDecoder().decode(new Uint8Array(Buffer.concat(out)))).toBe('QEVM');
+    expect(loadDecoder('gzip')).toBe(first);
   });
 });

@@ -54,6 +54,11 @@ export function pairDecoder(pair: ReadableWritablePair<Uint8Array, Uint8Array>, 
   };
   return {
     slice,
+    // Writes queue in the writable side; the transform takes the next only once the readable side
+    // has no backpressure, i.e. once this loop has emitted the previous chunk's output (WHATWG
+    // Streams, TransformStreamDefaultSinkWriteAlgorithm). Only where the pair reads a chunk within
+    // its write (no copy): Node's settles a write before zlib has read it (see above).
+    queued: !copyInput,
     async push(chunk) {
       check();
       await writer.write(copyInput ? chunk.slice() : chunk).catch((e) => fail(e));

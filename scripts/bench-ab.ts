@@ -1,0 +1,77 @@
+// Two builds of the app against each other and against the decompressor alone (issue #11), in one
+// run: this tree and another checkout (AB_BASE, e.g. a worktree of main) are built and served, and
+// each compressed image is opened in turn in each build in one persistent browser profile (a
+// user's window: OPFS on disk), with the decompressor alone (bench-browser/codec-worker.js, all
+// at once and 1 MiB pieces) between the opens, so all figures share the machine's load of the
+// moment. The decoding is the open's request to its last decompression progress (the stream in
+// the spill), as in `npm run bench`.
+//   AB_BASE=/path/to/checkout node bin/tsx-run.js scripts/bench-ab.ts [gzip xz zstd]
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Page } from '@playwright/test';
+import { build, preview } from 'vite';
+import { streamStart } from '../src/format/testing/libvirt-fixtures.ts';
+import { compressedImage } from './bench-compressed.ts';
+import { CHROMIUM_ARGS, fmtMs, INSTRUMENT, median, MiB, openInFreshPage, VIEWPORT } from './bench-harness.ts';
+
+const ROOT = join(import.meta.dirname, '..');
+const BASE = process.env.AB_BASE;
+if (!BASE) throw new Error('AB_BASE: the checkout to compare with (a worktree of main)');
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const codecs = process.argv.slice(2).length ? process.argv.slice(2) : ['gzip', 'zstd', 'xz'];
+const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+
+async function serve(root: string, port: number) {
+  const outDir = mkdtempSync(join(tmpdir(), 'vmstate-bench-ab-'));
+  await build({ root, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  mkdirSync(join(outDir, 'bench-browser'));
+  const helpers = join(ROOT, 'scripts/bench-browser');
+  for (const f of readdirSync(helpers)) copyFileSync(join(helpers, f), join(outDir, 'bench-browser', f));
+  copyFileSync(join(ROOT, 'node_modules/fzstd/umd/index.js'), join(outDir, 'bench-browser', 'fzstd.js'));
+  copyFileSync(join(ROOT, 'node_modules/xz-decompress/dist/package/xz-decompress.js'), join(outDir, 'bench-browser', 'xz-decompress.js'));
+  const server = await preview({ root, logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port, strictPort: true, open: false } });
+  return { base: `http://127.0.0.1:${port}`, close: async () => (await server.close(), rmSync(outDir, { recursive: true, force: true })) };
+}
+
+const codecAlone = (page: Page, opts: object) => page.evaluate(`window.codecAlone(${JSON.stringify(opts)})`) as Promise<{ ms: number; produced: number }>;
+
+const port = Number(process.env.BENCH_PORT ?? 5641);
+const builds = { base: await serve(BASE, port), new: await serve(ROOT, port + 1) };
+const dir = mkdtempSync(join(tmpdir(), 'vmstate-bench-profile-'));
+const context = await chromium.launchPersistentContext(dir, { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, viewport: VIEWPORT });
+try {
+  await context.addInitScript({ path: INSTRUMENT });
+  console.log(`${BASE} (base) vs this tree (new), persistent profile, ${RUNS} rounds, alternating (load ${load()})`);
+  for (const codec of codecs) {
+    const path = await compressedImage(codec as 'gzip');
+    const offset = streamStart(readFileSync(path).subarray(0, 1 << 20));
+    const ms = { base: [] as number[], new: [] as number[], whole: [] as number[], pieces: [] as number[] };
+    // The whole open (decoding, the spill closed, the scan) of each build, pair by pair.
+    const opens = { base: [] as number[], new: [] as number[] };
+    for (let i = 0; i < RUNS; i++) {
+      for (const mode of (i % 2 ? ['new', 'base'] : ['base', 'new']) as (keyof typeof builds)[]) {
+        const o = await openInFreshPage(context, builds[mode].base, path);
+        ms[mode].push(o.inflateMs!);
+        opens[mode].push(o.scanMs);
+      }
+      const alone = await context.newPage();
+      await alone.goto(`${builds.base.base}/bench-browser/codec.html`);
+      await alone.locator('#file').setInputFiles(path);
+      ms.whole.push((await codecAlone(alone, { codec, offset, piece: 0 })).ms);
+      ms.pieces.push((await codecAlone(alone, { codec, offset, piece: MiB })).ms);
+      await alone.close();
+    }
+    const baseline = Math.min(median(ms.whole), median(ms.pieces));
+    const row = (k: keyof typeof ms) => `${k.padEnd(6)} ${ms[k].map(fmtMs).join(' ')} median ${fmtMs(median(ms[k]))}`;
+    console.log(`${codec} (load ${load()}):\n  ${row('base')}\n  ${row('new')}\n  alone: ${row('whole')}; ${row('pieces')}`);
+    const wins = (a: number[], b: number[]) => a.filter((x, i) => x < b[i]).length;
+    console.log(`  new faster than base in ${wins(ms.new, ms.base)} of ${RUNS} pairs (decoding), ${wins(opens.new, opens.base)} of ${RUNS} (whole open: base median ${fmtMs(median(opens.base))}, new ${fmtMs(median(opens.new))})`);
+    console.log(`  ratio (alone, faster median / open decoding median): base ${(baseline / median(ms.base)).toFixed(2)}, new ${(baseline / median(ms.new)).toFixed(2)}; against 1 MiB pieces: base ${(median(ms.pieces) / median(ms.base)).toFixed(2)}, new ${(median(ms.pieces) / median(ms.new)).toFixed(2)}`);
+  }
+} finally {
+  await context.close();
+  rmSync(dir, { recursive: true, force: true });
+  await builds.base.close();
+  await builds.new.close();
+}
