@@ -11,7 +11,7 @@ import { Cursor, latin1 } from './cursor.ts';
 import { endScore, QEMU_VM_SUBSECTION, startsWithText } from './subsection-end.ts';
 import { refuseImpossibleCount } from './element-bytes.ts';
 import { DecodeError, makeProblem, quoted, type Problem } from './errors.ts';
-import { decodeLeaf, fieldType, isLeafType, NULLPTR_MARKER, PTR_VALID_MARKER } from './field-types/index.ts';
+import { decodeLeaf, fieldType, isLeafType, knownLeafType, NULLPTR_MARKER, PTR_VALID_MARKER, type FieldType } from './field-types/index.ts';
 import type { FieldNode } from './model.ts';
 import type { VmdescField, VmsdDesc } from './vmdesc.ts';
 
@@ -66,6 +66,9 @@ export function decodeBody(c: Cursor, body: Body, prefix: string, ctx: DecodeCon
   if (ctx.build) nodes.push(...subs);
   return nodes;
 }
+
+/** What decodeSubsections returns when there are none: shared, only ever read. */
+const NO_NODES: readonly FieldNode[] = Object.freeze([]);
 
 /** A field whose length a sibling's value gives (built-in descriptions: configuration.ts). */
 const variable = (f: VmdescField): boolean => f.size_from !== undefined || f.array_len_from !== undefined;
@@ -126,7 +129,10 @@ function decodeFields(c: Cursor, fields: VmdescField[], prefix: string, ctx: Dec
     for (let i = 0; i < n; i++) {
       const k = arrayLen++;
       if (!build) decodeElement(c, f, '', '', ctx, depth, i === 0);
-      else array!.children!.push(decodeElement(c, f, `[${k}]`, `${array!.path}[${k}]`, ctx, depth, i === 0));
+      else {
+        const name = elementName(k);
+        array!.children!.push(decodeElement(c, f, name, array!.path + name, ctx, depth, i === 0));
+      }
     }
     if (array) array.size = c.pos - array.offset;
   }
@@ -154,6 +160,24 @@ function resolveVariable(f: VmdescField, siblings: FieldNode[], c: Cursor, prefi
 }
 
 /**
+ * "[0]", "[1]", ... made once and shared: nine in ten nodes are array elements (q35 device state,
+ * migration streams), and a template literal per element made three cons strings and two short
+ * strings, ~170 bytes kept alive by each node (the path) or dropped (the name). A path made as
+ * array path + shared name is one cons string; the values are the same strings as before.
+ */
+const ELEMENT_NAMES: string[] = [];
+const ELEMENT_NAMES_MAX = 1 << 16;
+export function elementName(k: number): string {
+  if (k < ELEMENT_NAMES.length) return ELEMENT_NAMES[k];
+  const name = `[${k}]`;
+  if (k === ELEMENT_NAMES.length && k < ELEMENT_NAMES_MAX) ELEMENT_NAMES.push(name);
+  return name;
+}
+
+/** Field types decodeElement's switch handles itself; every other registered type is a plain leaf. */
+const SPECIAL_TYPES = new Set(['struct', 'vstruct', 'tmp', 'qtailq', 'qlist', 'nullptr', 'ptr-marker', 'virtio', 'virtio-gpu', 'pci irq state']);
+
+/**
  * Frame only: the one node every element writes to and nobody reads (decodeElement returns
  * FRAMED_LEAF or FRAMED_BRANCH instead), so the walk allocates nothing per element.
  */
@@ -163,6 +187,10 @@ const FRAMED_BRANCH: FieldNode = Object.freeze({ name: '', path: '', kind: 'stru
 
 function decodeElement(c: Cursor, f: VmdescField, name: string, path: string, ctx: DecodeContext, depth: number, checkSize: boolean): FieldNode {
   spend(ctx, c, path);
+  if (!SPECIAL_TYPES.has(f.type)) {
+    const t = knownLeafType(f.type, f.size);
+    if (t) return decodeKnownLeaf(c, f, t, name, path, ctx, checkSize);
+  }
   const start = c.pos;
   const saved = c.path;
   c.path = path;
@@ -242,6 +270,28 @@ function decodeElement(c: Cursor, f: VmdescField, name: string, path: string, ct
   }
   if (ctx.build) return node;
   return branch ? FRAMED_BRANCH : FRAMED_LEAF;
+}
+
+/**
+ * decodeElement's default case for a registered leaf type, its most common by far (integers,
+ * bools, buffers): the node is made in one literal once the value is read, not grown by a
+ * `value` property afterwards (which gave every leaf a second, out-of-object property store).
+ * Same keys in the same order, same checks, same cursor path for errors.
+ */
+function decodeKnownLeaf(c: Cursor, f: VmdescField, t: FieldType, name: string, path: string, ctx: DecodeContext, checkSize: boolean): FieldNode {
+  const start = c.pos;
+  const saved = c.path;
+  c.path = path;
+  let value: FieldNode['value'];
+  if (ctx.build) value = t.decode(c, f.size);
+  else if (t.bytes) c.skip(f.size, t.name);
+  else t.decode(c, f.size);
+  const size = c.pos - start;
+  c.path = saved;
+  if (ctx.strictSizes && checkSize && typeof f.size === 'number' && size !== f.size) {
+    ctx.problems.push(makeProblem('size-mismatch', start, `${size} bytes decoded, the description says ${f.size}`, path));
+  }
+  return ctx.build ? { name, path, kind: 'leaf', type: f.type, offset: start, size, value } : FRAMED_LEAF;
 }
 
 function decodeStruct(c: Cursor, node: FieldNode, body: Partial<VmsdDesc>, ctx: DecodeContext, depth: number): void {
@@ -347,24 +397,25 @@ function pickSubsection(c: Cursor, descs: VmsdDesc[], version: number, owner: st
  * vmstate.c vmstate_subsection_load: peek for 0x05, a name at least strlen(parent)+1 long and
  * starting with the parent's name; otherwise the bytes belong to whatever follows.
  */
-function decodeSubsections(c: Cursor, owner: string, known: VmsdDesc[], prefix: string, ctx: DecodeContext, depth: number): FieldNode[] {
-  const out: FieldNode[] = [];
-  const seen = new Set<string>();
+function decodeSubsections(c: Cursor, owner: string, known: VmsdDesc[], prefix: string, ctx: DecodeContext, depth: number): readonly FieldNode[] {
+  // Both made at the first subsection: this runs for every struct body, nearly always to find none.
+  let out: FieldNode[] | undefined;
+  let seen: Set<string> | undefined;
   // Without the owner's name the loader's prefix rule cannot be applied: claim nothing.
   while (owner) {
-    const head = c.peek(2);
-    if (!head || head[0] !== QEMU_VM_SUBSECTION) break;
-    const len = head[1];
+    // c.peek(2) without making a view.
+    if (!c.has(2) || c.peekByte(0) !== QEMU_VM_SUBSECTION) break;
+    const len = c.peekByte(1);
     if (len < owner.length + 1) break;
     const nameBytes = c.peek(2 + len);
     if (!nameBytes) break;
     if (!startsWithText(nameBytes.subarray(2), owner)) break;
     const name = latin1(nameBytes.subarray(2));
     const start = c.pos;
-    const path = ctx.build ? prefix + name + (seen.has(name) ? `#${out.length}` : '') : '';
+    const path = ctx.build ? prefix + name + (seen?.has(name) ? `#${out?.length ?? 0}` : '') : '';
     const descs = [...known.filter((s) => s.vmsd_name === name), ...(ctx.subsectionPool?.(name) ?? [])];
     if (!descs.length) throw new DecodeError('bad-subsection', start, `a described subsection of ${quoted(owner)}; ${quoted(name)} is not in the description`, path);
-    seen.add(name);
+    (seen ??= new Set()).add(name);
     c.skip(2 + len);
     // The loader stores the version in an 8-bit variable (vmstate_subsection_load).
     const version = c.be32('subsection version_id');
@@ -378,12 +429,12 @@ function decodeSubsections(c: Cursor, owner: string, known: VmsdDesc[], prefix: 
       if (depth === 0) ctx.last = { type: 'subsection', offset: start, leaf: false };
       continue;
     }
-    out.push({ name, path, kind: 'subsection', type: 'subsection', offset: start, size: c.pos - start, version, vmsdName: name, children });
+    (out ??= []).push({ name, path, kind: 'subsection', type: 'subsection', offset: start, size: c.pos - start, version, vmsdName: name, children });
   }
   if (ctx.strictSizes) {
     for (const s of known) {
-      if (!seen.has(s.vmsd_name)) ctx.problems.push(makeProblem('description-mismatch', c.pos, `described subsection ${quoted(s.vmsd_name)} is not in the stream`, prefix + s.vmsd_name));
+      if (!seen?.has(s.vmsd_name)) ctx.problems.push(makeProblem('description-mismatch', c.pos, `described subsection ${quoted(s.vmsd_name)} is not in the stream`, prefix + s.vmsd_name));
     }
   }
-  return out;
+  return out ?? NO_NODES;
 }
