@@ -11,8 +11,8 @@ import { Cursor, latin1 } from './cursor.ts';
 import { endScore, QEMU_VM_SUBSECTION, startsWithText } from './subsection-end.ts';
 import { refuseImpossibleCount } from './element-bytes.ts';
 import { DecodeError, makeProblem, quoted, type Problem } from './errors.ts';
-import { knownLeafType, NULLPTR_MARKER, PTR_VALID_MARKER } from './field-types/index.ts';
-import { decodeIrqState, decodeKnownLeaf, decodeNullMarker, decodeOpaqueOrLeaf, elementName, FRAMED_LEAF, resolveVariable, SPECIAL_TYPES } from './vmsd-leaves.ts';
+import { NULLPTR_MARKER, PTR_VALID_MARKER } from './field-types/index.ts';
+import { decodeIrqState, decodeKnownLeaf, decodeNullMarker, decodeOpaqueOrLeaf, elementName, FRAMED_LEAF, plainLeafType, resolveVariable } from './vmsd-leaves.ts';
 import type { FieldNode } from './model.ts';
 import type { VmdescField, VmsdDesc } from './vmdesc.ts';
 
@@ -149,10 +149,8 @@ const FRAMED_BRANCH: FieldNode = Object.freeze({ name: '', path: '', kind: 'stru
 
 function decodeElement(c: Cursor, f: VmdescField, name: string, path: string, ctx: DecodeContext, depth: number, checkSize: boolean): FieldNode {
   spend(ctx, c, path);
-  if (!SPECIAL_TYPES.has(f.type)) {
-    const t = knownLeafType(f.type, f.size);
-    if (t) return decodeKnownLeaf(c, f, t, name, path, ctx, checkSize);
-  }
+  const leaf = plainLeafType(f.type, f.size);
+  if (leaf) return decodeKnownLeaf(c, f, leaf, name, path, ctx, checkSize);
   const start = c.pos;
   const saved = c.path;
   c.path = path;

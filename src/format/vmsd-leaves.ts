@@ -4,7 +4,7 @@
 
 import type { Cursor } from './cursor.ts';
 import { DecodeError, makeProblem, quoted } from './errors.ts';
-import { decodeLeaf, fieldType, isLeafType, NULLPTR_MARKER, type FieldType } from './field-types/index.ts';
+import { decodeLeaf, fieldType, isLeafType, NULLPTR_MARKER, registeredTypes, type FieldType } from './field-types/index.ts';
 import type { FieldNode } from './model.ts';
 import type { VmdescField } from './vmdesc.ts';
 import type { DecodeContext } from './vmsd-decoder.ts';
@@ -51,7 +51,17 @@ export function elementName(k: number): string {
 }
 
 /** Field types decodeElement's switch handles itself; every other registered type is a plain leaf. */
-export const SPECIAL_TYPES = new Set(['struct', 'vstruct', 'tmp', 'qtailq', 'qlist', 'nullptr', 'ptr-marker', 'virtio', 'virtio-gpu', 'pci irq state']);
+const SPECIAL_TYPES = new Set(['struct', 'vstruct', 'tmp', 'qtailq', 'qlist', 'nullptr', 'ptr-marker', 'virtio', 'virtio-gpu', 'pci irq state']);
+const PLAIN_LEAVES = new Map([...registeredTypes()].filter(([name]) => !SPECIAL_TYPES.has(name)));
+
+/**
+ * The entry of a plain leaf (a registered type that fits `size` and that decodeElement's switch
+ * does not handle), else undefined: one lookup per element, the commonest question of the walk.
+ */
+export function plainLeafType(type: string, size: number): FieldType | undefined {
+  const t = PLAIN_LEAVES.get(type);
+  return t !== undefined && t.fits(size) ? t : undefined;
+}
 
 
 /**

@@ -31,11 +31,8 @@ export function isLeafType(type: string, size: number): boolean {
   return REGISTRY.get(type)?.fits(size) ?? false;
 }
 
-/** The entry of a type decoded with meaning at `size` bytes, or undefined (what isLeafType tests), in one lookup. */
-export function knownLeafType(type: string, size: number): FieldType | undefined {
-  const t = REGISTRY.get(type);
-  return t && t.fits(size) ? t : undefined;
-}
+/** Every registered type's entry by name (what isLeafType tests `fits` of), for a decoder's own lookup table. */
+export const registeredTypes = (): Iterable<[string, FieldType]> => REGISTRY.entries();
 
 export const decodeLeaf = (c: Cursor, type: string, size: number): FieldValue => fieldType(type, size).decode(c, size);
 
