@@ -70,6 +70,29 @@ export class Cursor {
     return this.win.bytes.subarray(at, at + n);
   }
 
+  /** peek(n)'s test without its view: false at a true end of file, NeedMoreData before one. */
+  has(n: number): boolean {
+    if (this.pos + n > this.end) {
+      if (!this.win.atEnd) throw new NeedMoreData(this.pos, n);
+      return false;
+    }
+    return true;
+  }
+
+  /** The byte `k` after pos, unread; only after has(k + 1). */
+  peekByte(k: number): number {
+    return this.win.bytes[this.pos - this.win.base + k];
+  }
+
+  /**
+   * A copy of the next `keep` bytes, consuming `n` (keep ≤ n): bytes(n).slice(0, keep) without
+   * the view in between. A copy keeps neither the read window nor its buffer alive.
+   */
+  copy(n: number, keep = n, what = 'bytes'): Uint8Array {
+    const at = this.need(n, what);
+    return this.win.bytes.slice(at, at + Math.min(keep, n));
+  }
+
   u8(what = 'u8'): number {
     return this.win.bytes[this.need(1, what)];
   }

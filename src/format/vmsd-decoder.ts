@@ -11,7 +11,8 @@ import { Cursor, latin1 } from './cursor.ts';
 import { endScore, QEMU_VM_SUBSECTION, startsWithText } from './subsection-end.ts';
 import { refuseImpossibleCount } from './element-bytes.ts';
 import { DecodeError, makeProblem, quoted, type Problem } from './errors.ts';
-import { decodeLeaf, fieldType, isLeafType, NULLPTR_MARKER, PTR_VALID_MARKER } from './field-types/index.ts';
+import { NULLPTR_MARKER, PTR_VALID_MARKER } from './field-types/index.ts';
+import { decodeIrqState, decodeKnownLeaf, decodeNullMarker, decodeOpaqueOrLeaf, elementName, FRAMED_LEAF, plainLeafType, resolveVariable } from './vmsd-leaves.ts';
 import type { FieldNode } from './model.ts';
 import type { VmdescField, VmsdDesc } from './vmdesc.ts';
 
@@ -66,6 +67,9 @@ export function decodeBody(c: Cursor, body: Body, prefix: string, ctx: DecodeCon
   if (ctx.build) nodes.push(...subs);
   return nodes;
 }
+
+/** What decodeSubsections returns when there are none: shared, only ever read. */
+const NO_NODES: readonly FieldNode[] = Object.freeze([]);
 
 /** A field whose length a sibling's value gives (built-in descriptions: configuration.ts). */
 const variable = (f: VmdescField): boolean => f.size_from !== undefined || f.array_len_from !== undefined;
@@ -126,7 +130,10 @@ function decodeFields(c: Cursor, fields: VmdescField[], prefix: string, ctx: Dec
     for (let i = 0; i < n; i++) {
       const k = arrayLen++;
       if (!build) decodeElement(c, f, '', '', ctx, depth, i === 0);
-      else array!.children!.push(decodeElement(c, f, `[${k}]`, `${array!.path}[${k}]`, ctx, depth, i === 0));
+      else {
+        const name = elementName(k);
+        array!.children!.push(decodeElement(c, f, name, array!.path + name, ctx, depth, i === 0));
+      }
     }
     if (array) array.size = c.pos - array.offset;
   }
@@ -134,35 +141,16 @@ function decodeFields(c: Cursor, fields: VmdescField[], prefix: string, ctx: Dec
 }
 
 /**
- * Built-in descriptions (configuration section) use `size_from` / `array_len_from` to name an
- * earlier sibling holding the length, as QEMU's VMS_VBUFFER / VMS_VARRAY_* do in memory.
- */
-function resolveVariable(f: VmdescField, siblings: FieldNode[], c: Cursor, prefix: string): VmdescField {
-  if (f.size_from === undefined && f.array_len_from === undefined) return f;
-  const lookup = (name: string): number => {
-    const v = siblings.find((n) => n.name === name)?.value;
-    if (typeof v !== 'number' || v < 0) throw new DecodeError('description-mismatch', c.pos, `a length in ${quoted(name)}`, prefix + f.name);
-    return v;
-  };
-  const r = { ...f };
-  if (f.size_from !== undefined) r.size = lookup(f.size_from);
-  if (f.array_len_from !== undefined) {
-    // Checked against the bytes left in decodeFields, as array_len is (element-bytes.ts).
-    r.array_len = lookup(f.array_len_from);
-  }
-  return r;
-}
-
-/**
  * Frame only: the one node every element writes to and nobody reads (decodeElement returns
  * FRAMED_LEAF or FRAMED_BRANCH instead), so the walk allocates nothing per element.
  */
 const SCRATCH: FieldNode = { name: '', path: '', kind: 'leaf', type: '', offset: 0, size: 0 };
-const FRAMED_LEAF: FieldNode = Object.freeze({ name: '', path: '', kind: 'leaf', type: '', offset: 0, size: 0 });
 const FRAMED_BRANCH: FieldNode = Object.freeze({ name: '', path: '', kind: 'struct', type: '', offset: 0, size: 0 });
 
 function decodeElement(c: Cursor, f: VmdescField, name: string, path: string, ctx: DecodeContext, depth: number, checkSize: boolean): FieldNode {
   spend(ctx, c, path);
+  const leaf = plainLeafType(f.type, f.size);
+  if (leaf) return decodeKnownLeaf(c, f, leaf, name, path, ctx, checkSize);
   const start = c.pos;
   const saved = c.path;
   c.path = path;
@@ -255,48 +243,6 @@ function decodeStruct(c: Cursor, node: FieldNode, body: Partial<VmsdDesc>, ctx: 
   node.children = decodeBody(c, body, node.path + '.', ctx, depth + 1);
 }
 
-/** hw/pci/pci.c get_pci_irq_state: four be32 levels, each 0 or 1. */
-function decodeIrqState(c: Cursor, node: FieldNode, path: string, build: boolean): void {
-  node.kind = 'struct';
-  if (!build) {
-    for (let i = 0; i < 4; i++) decodeLeaf(c, 'int32', 4);
-    return;
-  }
-  node.children = [0, 1, 2, 3].map((i) => {
-    const offset = c.pos;
-    const value = decodeLeaf(c, 'int32', 4);
-    return { name: `[${i}]`, path: `${path}[${i}]`, kind: 'leaf' as const, type: 'int32', offset, size: 4, value };
-  });
-}
-
-/** Frame only: what decodeLeaf reads, without the value (bytes are neither copied nor kept). */
-function skipLeaf(c: Cursor, type: string, size: number): void {
-  const t = fieldType(type, size);
-  if (t.bytes) c.skip(size, t.name);
-  else t.decode(c, size);
-}
-
-function decodeOpaqueOrLeaf(c: Cursor, f: VmdescField, node: FieldNode, start: number, path: string, ctx: DecodeContext): void {
-  if (isLeafType(f.type, f.size)) {
-    if (!ctx.build) skipLeaf(c, f.type, f.size);
-    else node.value = decodeLeaf(c, f.type, f.size);
-    return;
-  }
-  if (!Number.isSafeInteger(f.size) || f.size < 0) throw new DecodeError('bad-vmdesc', c.pos, `a valid size for ${quoted(f.name)}`, path);
-  ctx.problems.push(makeProblem('unknown-type', start, `type ${quoted(f.type)} (${f.size} bytes) shown as opaque bytes`, path));
-  node.kind = 'opaque';
-  if (!ctx.build) skipLeaf(c, 'buffer', f.size);
-  else node.value = decodeLeaf(c, 'buffer', f.size);
-}
-
-function decodeNullMarker(c: Cursor, path: string): void {
-  const at = c.pos;
-  const b = c.u8('NULL-pointer marker');
-  if (b !== NULLPTR_MARKER) {
-    throw new DecodeError('description-mismatch', at, `NULL-pointer marker 0x30, found 0x${b.toString(16)} (QEMU 7.2 describes mixed NULL/non-NULL pointer arrays wrongly)`, path);
-  }
-}
-
 /** vmstate-types.c get_qtailq: 0x01 before each element, 0x00 after the last. */
 function decodeQueue(c: Cursor, f: VmdescField, path: string, ctx: DecodeContext, depth: number): FieldNode[] {
   const items: FieldNode[] = [];
@@ -347,24 +293,25 @@ function pickSubsection(c: Cursor, descs: VmsdDesc[], version: number, owner: st
  * vmstate.c vmstate_subsection_load: peek for 0x05, a name at least strlen(parent)+1 long and
  * starting with the parent's name; otherwise the bytes belong to whatever follows.
  */
-function decodeSubsections(c: Cursor, owner: string, known: VmsdDesc[], prefix: string, ctx: DecodeContext, depth: number): FieldNode[] {
-  const out: FieldNode[] = [];
-  const seen = new Set<string>();
+function decodeSubsections(c: Cursor, owner: string, known: VmsdDesc[], prefix: string, ctx: DecodeContext, depth: number): readonly FieldNode[] {
+  // Both made at the first subsection: this runs for every struct body, nearly always to find none.
+  let out: FieldNode[] | undefined;
+  let seen: Set<string> | undefined;
   // Without the owner's name the loader's prefix rule cannot be applied: claim nothing.
   while (owner) {
-    const head = c.peek(2);
-    if (!head || head[0] !== QEMU_VM_SUBSECTION) break;
-    const len = head[1];
+    // c.peek(2) without making a view.
+    if (!c.has(2) || c.peekByte(0) !== QEMU_VM_SUBSECTION) break;
+    const len = c.peekByte(1);
     if (len < owner.length + 1) break;
     const nameBytes = c.peek(2 + len);
     if (!nameBytes) break;
     if (!startsWithText(nameBytes.subarray(2), owner)) break;
     const name = latin1(nameBytes.subarray(2));
     const start = c.pos;
-    const path = ctx.build ? prefix + name + (seen.has(name) ? `#${out.length}` : '') : '';
+    const path = ctx.build ? prefix + name + (seen?.has(name) ? `#${out?.length ?? 0}` : '') : '';
     const descs = [...known.filter((s) => s.vmsd_name === name), ...(ctx.subsectionPool?.(name) ?? [])];
     if (!descs.length) throw new DecodeError('bad-subsection', start, `a described subsection of ${quoted(owner)}; ${quoted(name)} is not in the description`, path);
-    seen.add(name);
+    (seen ??= new Set()).add(name);
     c.skip(2 + len);
     // The loader stores the version in an 8-bit variable (vmstate_subsection_load).
     const version = c.be32('subsection version_id');
@@ -378,12 +325,12 @@ function decodeSubsections(c: Cursor, owner: string, known: VmsdDesc[], prefix: 
       if (depth === 0) ctx.last = { type: 'subsection', offset: start, leaf: false };
       continue;
     }
-    out.push({ name, path, kind: 'subsection', type: 'subsection', offset: start, size: c.pos - start, version, vmsdName: name, children });
+    (out ??= []).push({ name, path, kind: 'subsection', type: 'subsection', offset: start, size: c.pos - start, version, vmsdName: name, children });
   }
   if (ctx.strictSizes) {
     for (const s of known) {
-      if (!seen.has(s.vmsd_name)) ctx.problems.push(makeProblem('description-mismatch', c.pos, `described subsection ${quoted(s.vmsd_name)} is not in the stream`, prefix + s.vmsd_name));
+      if (!seen?.has(s.vmsd_name)) ctx.problems.push(makeProblem('description-mismatch', c.pos, `described subsection ${quoted(s.vmsd_name)} is not in the stream`, prefix + s.vmsd_name));
     }
   }
-  return out;
+  return out ?? NO_NODES;
 }

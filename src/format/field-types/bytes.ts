@@ -62,9 +62,8 @@ export function bytesType(name: string): FieldType {
     bytes: true,
     fits: () => true,
     decode: (c, size) => {
-      const b = c.bytes(size, name);
       // A copy: a view would keep (and clone to the page) the whole read window behind it.
-      return size <= BYTES_VALUE_LIMIT ? b.slice() : b.slice(0, PREVIEW);
+      return c.copy(size, size <= BYTES_VALUE_LIMIT ? size : PREVIEW, name);
     },
     encode: (v, size) => (complete(v, size) ? { ok: true, bytes: (v as Uint8Array).slice() } : { ok: false, reason: `only the first ${PREVIEW} of ${size} bytes are in the model` }),
     display: (v, size) => (v instanceof Uint8Array ? (size > 0 && v.length > 0 ? bytesPreview(v, size) : '') : String(v ?? '')),

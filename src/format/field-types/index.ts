@@ -31,6 +31,9 @@ export function isLeafType(type: string, size: number): boolean {
   return REGISTRY.get(type)?.fits(size) ?? false;
 }
 
+/** Every registered type's entry by name (what isLeafType tests `fits` of), for a decoder's own lookup table. */
+export const registeredTypes = (): Iterable<[string, FieldType]> => REGISTRY.entries();
+
 export const decodeLeaf = (c: Cursor, type: string, size: number): FieldValue => fieldType(type, size).decode(c, size);
 
 export type { Editor, EditorKind, FieldType, ParseResult } from './field-type.ts';
