@@ -7,31 +7,21 @@
 // wrote), used to decode the same device-state file; the library decode must frame every
 // vhost-user-fs section the same and give every field the same offset, size and value.
 // QEMU 7.2 does not migrate the device at all: the probes' own record of QEMU's refusal is checked.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { memorySource } from '../byte-source.ts';
 import { walkFields } from '../edit/find.ts';
-import { createLibrary } from '../library.ts';
-import { ARCH_PROBE_BYTES, guessArch } from '../library-load.ts';
 import type { StreamRecord } from '../model.ts';
 import { FIXTURE_DIR, scanBytes } from '../testing/fixtures.ts';
-import { libraryJsons } from '../testing/libraries.ts';
+import { decodeTwice, readVirtioFixture as read, recordLeaves as leaves, twinCases } from '../testing/virtio-twins.ts';
 import { loadDescription } from '../vmdesc.ts';
 import { MORE_DEVICES } from './devices-more.ts';
 
-const DIR = join(FIXTURE_DIR, 'virtio');
 const LIBRARY_DIR = join(FIXTURE_DIR, '../../src/format/vmdesc-library');
-const read = (v: string, f: string) => new Uint8Array(gunzipSync(readFileSync(join(DIR, v, f))));
-interface Entry { file: string; describedBy?: string; machine: string; args: string[]; virtiofsd?: string }
-const manifestOf = (v: string) => (JSON.parse(readFileSync(join(DIR, v, 'manifest.json'), 'utf8')) as { fixtures: Entry[] }).fixtures;
-const isFsArg = (a: string) => /^vhost-user-fs-/.test(a);
 
 /** Every device-state fixture whose VM had a vhost-user-fs device, with its twin stream. */
-const CASES = readdirSync(DIR).sort().flatMap((v) => manifestOf(v)
-  .filter((f) => f.describedBy && f.args.some(isFsArg))
-  .map((f) => ({ name: `${v}/${f.file}`, v, file: f.file, truth: f.describedBy!, devices: f.args.filter(isFsArg).length, virtiofsd: f.virtiofsd })));
+const CASES = twinCases((a) => /^vhost-user-fs-/.test(a));
 
 /**
  * Whether the virtio decoder knows vhost-user-fs (no device part of its own, like vhost-user-blk).
@@ -43,9 +33,6 @@ const CASES = readdirSync(DIR).sort().flatMap((v) => manifestOf(v)
  */
 const KNOWS_FS = 'vhost-user-fs' in MORE_DEVICES;
 const isVufs = (r: StreamRecord) => r.kind === 'section' && /(^|\/)vhost-user-fs$/.test(r.idstr ?? '');
-/** Leaves as offset:size → value (bytes by content). */
-const leaves = (r: StreamRecord) => new Map([...walkFields(r.fields)].filter((n) => !n.children)
-  .map((n) => [`${n.offset}:${n.size} ${n.path}`, n.value instanceof Uint8Array ? Buffer.from(n.value).toString('hex') : String(n.value)]));
 
 describe('vhost-user-fs sections decoded by the libraries equal their decode with the true description', { timeout: 120_000 }, () => {
   it('covers PCI and virtio-mmio, with and without footers, on QEMU 10.0 and 11.1, each served by its own virtiofsd', () => {
@@ -55,12 +42,9 @@ describe('vhost-user-fs sections decoded by the libraries equal their decode wit
     expect(new Set(CASES.map((c) => `${c.v} ${c.virtiofsd}`))).toEqual(new Set(['qemu-10.0 virtiofsd 1.13.2', 'qemu-11.1 virtiofsd 1.14.0']));
   });
 
-  it.each(CASES)('$name', async ({ v, file, truth, devices }) => {
-    const bytes = read(v, file);
-    const desc = await loadDescription(memorySource(read(v, truth)));
-    const arch = guessArch(bytes.subarray(0, ARCH_PROBE_BYTES));
-    const withLibrary = await scanBytes(bytes, { library: createLibrary(libraryJsons(arch ?? undefined)) });
-    const withTruth = await scanBytes(bytes, { vmdesc: desc });
+  it.each(CASES)('$name', async (c) => {
+    const { v, devices } = c;
+    const { withLibrary, withTruth } = await decodeTwice(c);
     const expected = withTruth.records.filter(isVufs);
     // One section per device of the VM's command line (vufs-virt has one on virtio-mmio and one on PCI).
     expect(expected.length).toBe(devices);
