@@ -26,6 +26,9 @@ function command(chroot, socket, share) {
   return ['unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, chroot, `--socket-path=${socket}`, `--shared-dir=${share}`, '--sandbox=none']];
 }
 
+/** The pid file a daemon leaves: the Rust one next to its socket, the C one under /run/virtiofsd. */
+const pidFile = (chroot, socket) => (chroot ? join(chroot, `${socket}.pid`) : `/run/virtiofsd/${socket.replaceAll('/', '.')}.pid`);
+
 /** `virtiofsd --version` of the daemon startVirtiofsd runs for CHROOT (for the manifests). */
 export const virtiofsdCommand = (chroot) => (chroot ? ['chroot', [chroot, '/usr/libexec/virtiofsd', '--version']] : ['/usr/lib/qemu/virtiofsd', ['--version']]);
 
@@ -56,6 +59,7 @@ export async function startVirtiofsd(sockets, { chroot = null, timeoutMs = 10_00
     for (const p of procs) {
       rmSync(host(p.socket), { force: true });
       rmSync(host(`${p.socket}.share`), { recursive: true, force: true });
+      rmSync(pidFile(chroot, p.socket), { force: true });
     }
   };
   for (const t0 = Date.now(); !procs.every((p) => existsSync(host(p.socket))); await sleep(20)) {
