@@ -23,6 +23,7 @@ import { gzipSync } from 'node:zlib';
 import { chosenQemus, qemuVersionText, REPO_ROOT, startQemu } from './lib/qemu.mjs';
 import { waitForMigration } from './lib/qmp.mjs';
 import { startVhostUserBlkServer } from './lib/vhost-user-blk.mjs';
+import { startVirtiofsd, virtiofsdCommand } from './lib/virtiofsd.mjs';
 
 const argv = process.argv.slice(2);
 const opt = (n) => (argv.includes(n) ? argv[argv.indexOf(n) + 1] : null);
@@ -44,6 +45,9 @@ const COMMON = ['-nodefaults', '-display', 'none', '-S'];
  */
 const vubSocket = (i) => `/tmp/virtio-fixtures-vub${i}.sock`;
 const vhostUserBlk = (i, type) => ['-chardev', `socket,id=vub${i},path=${vubSocket(i)}`, '-device', `${type},chardev=vub${i}${type.endsWith('-pci') ? ',romfile=' : ''}`];
+/** vhost-user-fs's backend: the virtiofsd of the same Debian release (scripts/lib/virtiofsd.mjs). */
+const vufsSocket = (i) => `/tmp/virtio-fixtures-vufs${i}.sock`;
+const vhostUserFs = (i, type) => ['-chardev', `socket,id=vufs${i},path=${vufsSocket(i)}`, '-device', `${type},chardev=vufs${i},tag=share${i}${type.endsWith('-pci') ? ',romfile=' : ''}`];
 const PSERIES_RAM = '/tmp/virtio-fixtures-pseries.ram';
 const since = (v, min, args) => (Number(v) >= min ? args : []);
 
@@ -72,6 +76,12 @@ const MACHINES = [
   { label: 'pseries', binary: 'qemu-system-ppc64', args: () => ['-M', 'pseries,memory-backend=ram0', '-m', '256M',
     '-object', `memory-backend-file,id=ram0,size=256M,share=on,mem-path=${PSERIES_RAM}`, '-smp', '1',
     ...vhostUserBlk(0, 'vhost-user-blk-pci')], vhostUserBlk: 1, ramFile: PSERIES_RAM },
+  // vhost-user-fs alone, from QEMU 10.0 (QEMU 9.0 made it migratable; 7.2 blocks its migration and
+  // crashes on its xen-save-devices-state: docs/virtio-devices.md). virtiofsd serves one VM and exits.
+  { label: 'vufs-q35', since: 10, binary: 'qemu-system-x86_64', args: () => ['-M', 'q35,memory-backend=ram0', ...ram('64M'), '-smp', '1',
+    ...vhostUserFs(0, 'vhost-user-fs-pci')], vhostUserFs: 1 },
+  { label: 'vufs-virt', since: 10, binary: 'qemu-system-aarch64', args: () => ['-M', 'virt,gic-version=3,memory-backend=ram0', '-cpu', 'cortex-a57', ...ram('64M'), '-smp', '1', '-seed', '1',
+    ...vhostUserFs(0, 'vhost-user-fs-device'), ...vhostUserFs(1, 'vhost-user-fs-pci')], vhostUserFs: 2 },
   { label: 's390-ccw-virtio', binary: 'qemu-system-s390x', args: (v) => ['-M', 's390-ccw-virtio,memory-backend=ram0', ...ram('128M'), '-smp', '1', ...FSDEV,
     '-device', 'virtio-gpu-ccw,max_outputs=2', '-device', 'virtio-9p-ccw,fsdev=fs0,mount_tag=share',
     ...since(v, 10, [...VMEM, '-device', 'virtio-mem-ccw,memdev=vmem0'])] },
@@ -84,8 +94,11 @@ async function make(q, m, work) {
   const args = [...m.args(q.version), ...COMMON];
   const out = {};
   const server = m.vhostUserBlk ? await startVhostUserBlkServer(Array.from({ length: m.vhostUserBlk }, (_, i) => vubSocket(i)), { chroot: q.chroot }) : null;
+  // virtiofsd serves one QEMU and exits when it leaves: one per VM.
+  const sockets = Array.from({ length: m.vhostUserFs ?? 0 }, (_, i) => vufsSocket(i));
+  const serve = m.vhostUserFs ? () => startVirtiofsd(sockets, { chroot: q.chroot }) : async () => ({ stop: async () => {} });
   try {
-    await saveAll(q, m, work, args, inside, out);
+    await saveAll(q, m, work, args, inside, out, serve);
   } finally {
     server?.stop();
     if (m.ramFile) rmSync(join(q.chroot ?? '', m.ramFile), { force: true });
@@ -93,8 +106,10 @@ async function make(q, m, work) {
   return { args, files: out };
 }
 
-async function saveAll(q, m, work, args, inside, out) {
-  const vm = await startQemu(m.binary, args, { chroot: q.chroot ?? undefined });
+async function saveAll(q, m, work, args, inside, out, serve) {
+  let backend = await serve();
+  const stopOnFailure = async (e) => { await backend.stop(); throw e; };
+  const vm = await startQemu(m.binary, args, { chroot: q.chroot ?? undefined }).catch(stopOnFailure);
   try {
     const dev = join(work, `${m.label}-devstate.bin`);
     const mig = join(work, `${m.label}-migration.bin`);
@@ -109,14 +124,17 @@ async function saveAll(q, m, work, args, inside, out) {
     out.migration = readFileSync(mig);
   } finally {
     await vm.close();
+    await backend.stop();
   }
-  const xen = await startQemu(m.binary, [...args, ...XEN_GLOBALS], { chroot: q.chroot ?? undefined });
+  backend = await serve();
+  const xen = await startQemu(m.binary, [...args, ...XEN_GLOBALS], { chroot: q.chroot ?? undefined }).catch(stopOnFailure);
   try {
     const dev = join(work, `${m.label}-nofooter-devstate.bin`);
     await xen.qmp.execute('xen-save-devices-state', { filename: inside(dev), live: false });
     out['nofooter-devstate'] = readFileSync(dev);
   } finally {
     await xen.close();
+    await backend.stop();
   }
 }
 
@@ -130,7 +148,10 @@ for (const q of QEMUS) {
   const qemu = qemuVersionText(q.chroot);
   const qsd = execFileSync(q.chroot ? 'chroot' : 'qemu-storage-daemon', [...(q.chroot ? [q.chroot, 'qemu-storage-daemon'] : []), '--version'], { encoding: 'utf8' }).split('\n')[0];
   const fixtures = [];
+  const [vfsBin, vfsArgs] = virtiofsdCommand(q.chroot);
+  const virtiofsd = () => execFileSync(vfsBin, vfsArgs, { encoding: 'utf8' }).split('\n')[0];
   for (const m of MACHINES) {
+    if (m.since && Number(q.version) < m.since) continue;
     try {
       const r = await make(q, m, work);
       for (const [kind, buf] of Object.entries(r.files)) {
@@ -139,7 +160,7 @@ for (const q of QEMUS) {
         writeFileSync(join(outDir, file), gz);
         const twin = kind === 'migration' ? {} : { describedBy: `${m.label}-migration.bin.gz`, footers: kind === 'devstate' };
         fixtures.push({ file, kind: kind === 'migration' ? 'migration' : 'devstate', ...twin, machine: m.label, binary: m.binary,
-          args: kind === 'nofooter-devstate' ? [...r.args, ...XEN_GLOBALS] : r.args, ...(m.vhostUserBlk ? { vhostUserBlkServer: qsd } : {}), bytes: buf.length, gzBytes: gz.length });
+          args: kind === 'nofooter-devstate' ? [...r.args, ...XEN_GLOBALS] : r.args, ...(m.vhostUserBlk ? { vhostUserBlkServer: qsd } : {}), ...(m.vhostUserFs ? { virtiofsd: virtiofsd() } : {}), bytes: buf.length, gzBytes: gz.length });
         console.error(`${outRel}/${file}: ${buf.length} bytes (${gz.length} gzipped)`);
       }
     } catch (e) {

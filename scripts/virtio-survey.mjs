@@ -6,7 +6,8 @@
 // started alone on a stopped VM (-S) with the backend it needs where this host can give one, then
 // migrated to /dev/null. Prints a markdown table (docs/virtio-devices.md holds the last run).
 //
-// vhost-user-blk gets a real backend, its QEMU's qemu-storage-daemon (scripts/lib/vhost-user-blk.mjs).
+// vhost-user-blk gets a real backend, its QEMU's qemu-storage-daemon (scripts/lib/vhost-user-blk.mjs);
+// vhost-user-fs gets virtiofsd of the same Debian release (scripts/lib/virtiofsd.mjs).
 //
 // Usage (as root: chroot(2)): node scripts/virtio-survey.mjs [--only 10.0] [--devices vhost-user-blk,…] > /tmp/survey.md
 // (--devices: only these devices, by name without bus suffix, for remaking some rows of the table)
@@ -16,6 +17,7 @@ import { join } from 'node:path';
 import { chosenQemus, startQemu } from './lib/qemu.mjs';
 import { waitForMigration } from './lib/qmp.mjs';
 import { startVhostUserBlkServer } from './lib/vhost-user-blk.mjs';
+import { startVirtiofsd } from './lib/virtiofsd.mjs';
 
 const argv = process.argv.slice(2);
 const QEMUS = chosenQemus(argv);
@@ -30,7 +32,7 @@ const ARCHES = [
 const BACKENDS = ['-object', 'memory-backend-ram,id=vmem,size=128M', '-object', 'memory-backend-file,id=pm,size=4M,mem-path=/tmp/virtio-survey-pmem',
   '-object', 'cryptodev-backend-builtin,id=cr', '-fsdev', 'local,id=fs,path=/tmp,security_model=none', '-audiodev', 'none,id=snd',
   '-blockdev', 'null-co,node-name=d0'];
-/** vhost-user devices: a socket with no backend behind it (this host has none), but vhost-user-blk's. */
+/** vhost-user devices: a socket with no backend behind it (this host has none), but vhost-user-blk's and -fs's. */
 const NO_BACKEND = '/tmp/virtio-survey-no-backend.sock';
 const VUB_SOCKET = '/tmp/virtio-survey-vub.sock';
 const PROPS = {
@@ -47,16 +49,16 @@ async function tryDevice(q, a, name) {
   const base = baseOf(name);
   const props = PROPS[base] ?? (base.startsWith('vhost-user') ? 'chardev=vu' : '');
   const dev = props ? `${name},${props}` : name;
-  const vub = base === 'vhost-user-blk';
+  const start = { 'vhost-user-blk': startVhostUserBlkServer, 'vhost-user-fs': startVirtiofsd }[base];
   const args = ['-M', a.machine, '-m', '256M,maxmem=1G', '-nodefaults', '-display', 'none', '-S', ...BACKENDS,
-    ...(props.includes('chardev=vu') ? ['-chardev', `socket,id=vu,path=${vub ? VUB_SOCKET : NO_BACKEND}`] : []), '-device', dev];
+    ...(props.includes('chardev=vu') ? ['-chardev', `socket,id=vu,path=${start ? VUB_SOCKET : NO_BACKEND}`] : []), '-device', dev];
   let vm;
   let server;
   try {
-    if (vub) server = await startVhostUserBlkServer(VUB_SOCKET, { chroot: q.chroot });
+    if (start) server = await start(VUB_SOCKET, { chroot: q.chroot });
     vm = await startQemu(`qemu-system-${a.arch}`, args, { chroot: q.chroot ?? undefined, timeoutMs: 15_000 });
   } catch (e) {
-    server?.stop();
+    await server?.stop();
     return `cannot start: ${e.message.split('\n')[0].replace(/^qemu-system-\w+: (-device [^:]+: )?/, '')}`;
   }
   try {
@@ -67,7 +69,7 @@ async function tryDevice(q, a, name) {
     return `blocked: ${e.message.split('\n')[0].replace(/^migrate: /, '')}`;
   } finally {
     await vm.close();
-    server?.stop();
+    await server?.stop();
   }
 }
 

@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { waitForMigration } from '../lib/qmp.mjs';
 import { startQemu } from '../lib/qemu.mjs';
 import { startVhostUserBlkServer } from '../lib/vhost-user-blk.mjs';
+import { startVirtiofsd } from '../lib/virtiofsd.mjs';
 import { MAX_ATTEMPTS, MIGRATE_TIMEOUT_MS, PROBE_TIMEOUT_MS, ROOT, START_TIMEOUT_MS, inGuest } from './options.mjs';
-import { RETRY_RULES, buildArgs, needsVhostUserBlkServer } from './targets.mjs';
+import { RETRY_RULES, buildArgs, needsVhostUserBlkServer, needsVirtiofsd } from './targets.mjs';
 import { extractVmdesc } from './vmdesc-json.mjs';
 
 // ------------------------------------------------------------------------------------------------
@@ -184,14 +185,17 @@ async function attempt(binary, cfg, file) {
 
 /**
  * Runs `run` with the backend process the probed device needs, if any: a fresh vhost-user-blk server
- * per attempt (a server serves one QEMU; a QEMU that failed may have left it mid-handshake).
+ * or virtiofsd per attempt (a server serves one QEMU; a QEMU that failed may have left it
+ * mid-handshake, and virtiofsd exits when its QEMU leaves).
  */
 async function withServer(probe, cfg, workDir, run) {
-  if (!needsVhostUserBlkServer(cfg.device?.type ?? '')) return run();
-  const socket = join(workDir, `vub-${probe.index}.sock`);
+  const type = cfg.device?.type ?? '';
+  const start = needsVhostUserBlkServer(type) ? startVhostUserBlkServer : needsVirtiofsd(type) ? startVirtiofsd : null;
+  if (!start) return run();
+  const socket = join(workDir, `vu-${probe.index}.sock`);
   let server;
   try {
-    server = await startVhostUserBlkServer(inGuest(socket), { chroot: ROOT });
+    server = await start(inGuest(socket), { chroot: ROOT });
   } catch (e) {
     return { stage: 'start', error: e.message, args: [] };
   }
@@ -199,7 +203,7 @@ async function withServer(probe, cfg, workDir, run) {
   try {
     return await run();
   } finally {
-    server.stop();
+    await server.stop();
   }
 }
 

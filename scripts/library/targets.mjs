@@ -104,12 +104,14 @@ export const PROPERTY_BACKENDS = {
   rootdir: { args: () => [], value: (t) => t.workDir },
 };
 /**
- * vhost-user-blk (on PCI, or on virtio-mmio as itself): its chardev must be a socket with a vhost-user
- * server behind it, which the probe starts per attempt (scripts/lib/vhost-user-blk.mjs) and names in
+ * vhost-user-blk and vhost-user-fs (on PCI, on virtio-mmio as themselves, on CCW): the chardev must be
+ * a socket with a vhost-user server behind it, which the probe starts per attempt
+ * (scripts/lib/vhost-user-blk.mjs: qemu-storage-daemon; scripts/lib/virtiofsd.mjs) and names in
  * cfg.vhostUserSocket. The other vhost-user devices have no server on these hosts: they keep the
  * null chardev and fail ("Failed to set msg fds."), as the README lists.
  */
 export const needsVhostUserBlkServer = (type) => /^vhost-user-blk(-pci(-non)?(-transitional)?)?$/.test(type);
+export const needsVirtiofsd = (type) => /^vhost-user-fs-(device|pci|ccw)$/.test(type);
 
 /** Numbered variants (chardev1…, canbus0…) get one backend each: `chardev2` → backend of `chardev` with id suffix 2. */
 export function backendFor(prop) {
@@ -179,6 +181,12 @@ export const RETRY_RULES = [
       else return false;
       return true;
     },
+  },
+  {
+    // vhost-user-fs: "missing tag property" (its mount tag, any name).
+    name: 'tag',
+    re: /missing tag property/,
+    fix: (cfg) => (cfg.device.opts.push('tag=probe'), true),
   },
   {
     name: 'mount_tag',

@@ -13,6 +13,9 @@
 // - virtio-rtc (hw/virtio/virtio-rtc.c, QEMU 11.0 on).
 // - vhost-user-blk (hw/block/vhost-user-blk.c vmstate_vhost_user_blk): the backend process keeps
 //   the requests; the fixtures' backend is qemu-storage-daemon.
+// - vhost-user-fs (hw/virtio/vhost-user-fs.c, QEMU 10.0 and 11.1; 7.2 does not migrate it): its
+//   back-end's state follows `virtio` as a subsection of the section, not inside it; the fixtures'
+//   backend is virtiofsd.
 
 import { DecodeError } from '../errors.ts';
 import type { Part } from './part.ts';
@@ -95,6 +98,7 @@ export const MORE_DEVICES: Record<string, DevicePart> = {
   'virtio-9p': NONE,
   'virtio-rtc': NONE,
   'vhost-user-blk': NONE,
+  'vhost-user-fs': NONE,
   'virtio-iommu': iommu,
   'virtio-mem': mem,
 };

@@ -6,33 +6,20 @@
 // stream of the same VM). Oracle: the stream's own JSON description (what QEMU says it wrote), used
 // to decode the same device-state file; the library decode must frame every vhost-user-blk section
 // the same and give every field the same offset, size and value.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { memorySource } from '../byte-source.ts';
-import { walkFields } from '../edit/find.ts';
-import { createLibrary } from '../library.ts';
-import { ARCH_PROBE_BYTES, guessArch } from '../library-load.ts';
 import type { StreamRecord } from '../model.ts';
-import { FIXTURE_DIR, scanBytes } from '../testing/fixtures.ts';
-import { libraryJsons } from '../testing/libraries.ts';
+import { FIXTURE_DIR } from '../testing/fixtures.ts';
+import { decodeTwice, readVirtioFixture as read, recordLeaves as leaves, twinCases } from '../testing/virtio-twins.ts';
 import { loadDescription } from '../vmdesc.ts';
 
-const DIR = join(FIXTURE_DIR, 'virtio');
-const read = (v: string, f: string) => new Uint8Array(gunzipSync(readFileSync(join(DIR, v, f))));
-interface Entry { file: string; describedBy?: string; machine: string; args: string[] }
-const manifestOf = (v: string) => (JSON.parse(readFileSync(join(DIR, v, 'manifest.json'), 'utf8')) as { fixtures: Entry[] }).fixtures;
-
 /** Every device-state fixture whose VM had a vhost-user-blk device, with its twin stream. */
-const CASES = readdirSync(DIR).sort().flatMap((v) => manifestOf(v)
-  .filter((f) => f.describedBy && f.args.some((a) => /^vhost-user-blk/.test(a)))
-  .map((f) => ({ name: `${v}/${f.file}`, v, file: f.file, truth: f.describedBy!, devices: f.args.filter((a) => /^vhost-user-blk/.test(a)).length })));
+const CASES = twinCases((a) => /^vhost-user-blk/.test(a));
 
 const isVub = (r: StreamRecord) => r.kind === 'section' && /(^|\/)vhost-user-blk$/.test(r.idstr ?? '');
-/** Leaves as offset:size → value (bytes by content). */
-const leaves = (r: StreamRecord) => new Map([...walkFields(r.fields)].filter((n) => !n.children)
-  .map((n) => [`${n.offset}:${n.size} ${n.path}`, n.value instanceof Uint8Array ? Buffer.from(n.value).toString('hex') : String(n.value)]));
 
 describe('vhost-user-blk sections decoded by the libraries equal their decode with the true description', { timeout: 120_000 }, () => {
   it('covers PCI and virtio-mmio, with and without footers, on QEMU 7.2, 10.0 and 11.1', () => {
@@ -40,12 +27,9 @@ describe('vhost-user-blk sections decoded by the libraries equal their decode wi
     expect(new Set(CASES.map((c) => c.file.replace(/-.*/, '')))).toEqual(new Set(['q35', 'virt', 'pseries']));
   });
 
-  it.each(CASES)('$name', async ({ v, file, truth, devices }) => {
-    const bytes = read(v, file);
-    const desc = await loadDescription(memorySource(read(v, truth)));
-    const arch = guessArch(bytes.subarray(0, ARCH_PROBE_BYTES));
-    const withLibrary = await scanBytes(bytes, { library: createLibrary(libraryJsons(arch ?? undefined)) });
-    const withTruth = await scanBytes(bytes, { vmdesc: desc });
+  it.each(CASES)('$name', async (c) => {
+    const { v, devices } = c;
+    const { withLibrary, withTruth } = await decodeTwice(c);
     const expected = withTruth.records.filter(isVub);
     // One section per device of the VM's command line (virt has one on virtio-mmio and one on PCI).
     expect(expected.length).toBe(devices);

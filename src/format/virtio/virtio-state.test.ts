@@ -38,9 +38,11 @@ const PAIRS: { file: string; truth: string }[] = [
   ...ls('fixtures/heldout').flatMap((v) => ls(`fixtures/heldout/${v}`).filter((f) => f.endsWith('-devstate.bin.gz'))
     .map((f) => ({ file: `fixtures/heldout/${v}/${f}`, truth: `fixtures/heldout/${v}/${f.replace('-devstate', '-migration')}` }))),
   ...ls('compat').filter((f) => f.endsWith('-devstate.bin.gz')).map((f) => ({ file: `compat/${f}`, truth: `compat/${f.replace('-devstate', '-migration')}` })),
-  // scripts/make-virtio-fixtures.mjs: the devices added for issue 12, with and without footers.
-  ...ls('fixtures/virtio').flatMap((v) => (JSON.parse(readFileSync(join(FIXTURE_DIR, 'virtio', v, 'manifest.json'), 'utf8')).fixtures as { file: string; describedBy?: string }[])
-    .filter((f) => f.describedBy).map((f) => ({ file: `fixtures/virtio/${v}/${f.file}`, truth: `fixtures/virtio/${v}/${f.describedBy}` }))),
+  // scripts/make-virtio-fixtures.mjs: the devices added for issue 12, with and without footers. Not
+  // the vhost-user-fs machines (vufs-*): their sections end with virtiofsd's state, a type the
+  // decoder shows as opaque bytes (a problem here); vhost-user-fs.test.ts checks them.
+  ...ls('fixtures/virtio').flatMap((v) => (JSON.parse(readFileSync(join(FIXTURE_DIR, 'virtio', v, 'manifest.json'), 'utf8')).fixtures as { file: string; describedBy?: string; machine: string }[])
+    .filter((f) => f.describedBy && !f.machine.startsWith('vufs-')).map((f) => ({ file: `fixtures/virtio/${v}/${f.file}`, truth: `fixtures/virtio/${v}/${f.describedBy}` }))),
 ];
 const STREAMS = [...new Set(PAIRS.map((p) => p.truth))];
 
