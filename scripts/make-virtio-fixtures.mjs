@@ -26,8 +26,7 @@ import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chosenQemus, qemuVersionText, REPO_ROOT, startQemu } from './lib/qemu.mjs';
 import { waitForMigration } from './lib/qmp.mjs';
-import { HOSTDEV_MACHINES, HOSTDEV_REFUSALS, NSS_DB, i8042Path } from './lib/hostdev-machines.mjs';
-import { makeNssDb } from './lib/nss-db.mjs';
+import { HOSTDEV_MACHINES, HOSTDEV_REFUSALS, i8042Path, prepareHostdev } from './lib/hostdev-machines.mjs';
 import { startVhostUserBlkServer } from './lib/vhost-user-blk.mjs';
 import { startVirtiofsd, virtiofsdCommand } from './lib/virtiofsd.mjs';
 
@@ -175,7 +174,7 @@ for (const q of QEMUS) {
   const work = join(q.chroot ?? '', `/tmp/virtio-fixtures-${process.pid}`);
   mkdirSync(work, { recursive: true });
   mkdirSync(join(q.chroot ?? '', '/tmp/virtio-9p-export'), { recursive: true });
-  if (SET === 'hostdev') makeNssDb(join(q.chroot ?? '', NSS_DB));
+  if (SET === 'hostdev') prepareHostdev(q.chroot);
   const qemu = qemuVersionText(q.chroot);
   const qsd = execFileSync(q.chroot ? 'chroot' : 'qemu-storage-daemon', [...(q.chroot ? [q.chroot, 'qemu-storage-daemon'] : []), '--version'], { encoding: 'utf8' }).split('\n')[0];
   const fixtures = [];

@@ -6,14 +6,27 @@
 // scripts/lib/nss-db.mjs) and, on q35, cxl-type3 behind pxb-cxl and a CXL root port (cxl=on and a
 // fixed memory window). Every memory backend is a shared memfd, so x-ignore-shared leaves it out of
 // the migration stream like guest RAM.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startIvshmemServer } from './ivshmem-server.mjs';
-import { ccidCardOpts } from './nss-db.mjs';
+import { ccidCardOpts, makeNssDb } from './nss-db.mjs';
 import { startQemu } from './qemu.mjs';
 
 /** The NSS database made for ccid-card-emulated, as QEMU sees it (inside the chroot). */
 export const NSS_DB = '/tmp/hostdev-fixtures-nss';
 const IVSHMEM_SOCKET = '/tmp/hostdev-fixtures-ivshmem.sock';
-const ram = (size) => ['-object', `memory-backend-memfd,id=ram0,size=${size},share=on`, '-m', size];
+/**
+ * An all-zero 64 KiB firmware: the guest never runs (-S), and SeaBIOS's 256 KiB (pc.bios, copied into
+ * the isa-bios and pc.rom blocks) would be most of each migration stream; zero pages take a few bytes.
+ */
+const BIOS = '/tmp/hostdev-fixtures-bios.bin';
+
+/** What the machines need inside CHROOT (or on the host): the NSS database and the firmware file. */
+export function prepareHostdev(chroot) {
+  makeNssDb(join(chroot ?? '', NSS_DB));
+  writeFileSync(join(chroot ?? '', BIOS), Buffer.alloc(65536));
+}
+const ram = (size) => ['-object', `memory-backend-memfd,id=ram0,size=${size},share=on`, '-m', size, '-bios', BIOS];
 const memfd = (id, size) => ['-object', `memory-backend-memfd,id=${id},size=${size},share=on`];
 const IVSHMEM = [...memfd('ivmem0', '1M'), '-device', 'ivshmem-plain,memdev=ivmem0,master=on,romfile=',
   '-chardev', `socket,id=ivsh0,path=${IVSHMEM_SOCKET}`, '-device', 'ivshmem-doorbell,chardev=ivsh0,master=on,romfile='];
