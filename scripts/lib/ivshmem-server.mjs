@@ -5,13 +5,12 @@
 // its socket is made at the chroot's path, so a QEMU inside the chroot reaches it by its own path.
 // Only the first client a server sees gets ID 0, and a doorbell with master=on must be that one
 // ("master must connect to the server before any peers"), so a server is started per QEMU.
-import { spawn } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { killAll, spawnWatched, waitForSockets } from './daemons.mjs';
 
 const SERVER = join(dirname(fileURLToPath(import.meta.url)), 'ivshmem-server.py');
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Starts one server per socket of SOCKETS (one path or several; paths as QEMU sees them, inside
@@ -23,23 +22,12 @@ export async function startIvshmemServer(sockets, { chroot = null, size = 1 << 2
   const servers = [sockets].flat().map((socket) => {
     const onHost = join(chroot ?? '', socket);
     rmSync(onHost, { force: true });
-    const proc = spawn('python3', [SERVER, onHost, String(size)], { stdio: ['ignore', 'ignore', 'pipe'] });
-    const s = { proc, onHost, stderr: '', exited: false };
-    proc.stderr.setEncoding('utf8').on('data', (d) => (s.stderr += d));
-    proc.on('exit', () => (s.exited = true));
-    proc.on('error', (e) => ((s.exited = true), (s.stderr += e.message)));
-    return s;
+    return spawnWatched('python3', [SERVER, onHost, String(size)], { onHost });
   });
   const stop = async () => {
-    await Promise.all(servers.map((s) => (s.exited ? null : new Promise((r) => (s.proc.on('exit', r), s.proc.kill('SIGKILL'))))));
+    await killAll(servers);
     for (const s of servers) rmSync(s.onHost, { force: true });
   };
-  for (const t0 = Date.now(); !servers.every((s) => existsSync(s.onHost)); await sleep(20)) {
-    const dead = servers.find((s) => s.exited);
-    if (dead || Date.now() - t0 > timeoutMs) {
-      await stop();
-      throw new Error(`ivshmem-server made no socket ${(dead ?? servers[0]).onHost}: ${dead ? dead.stderr.trim() || 'it exited' : 'timeout'}`);
-    }
-  }
+  await waitForSockets(servers, servers.map((s) => s.onHost), { timeoutMs, stop, what: 'ivshmem-server' });
   return { stop };
 }
