@@ -190,7 +190,7 @@ for (const q of QEMUS) {
         writeFileSync(join(outDir, file), gz);
         const twin = kind === 'migration' ? {} : { describedBy: `${m.label}-migration.bin.gz`, footers: kind === 'devstate' };
         fixtures.push({ file, kind: kind === 'migration' ? 'migration' : 'devstate', ...twin, machine: m.label, binary: m.binary,
-          args: kind === 'nofooter-devstate' ? [...r.args, ...XEN_GLOBALS] : r.args, ...(m.vhostUserBlk ? { vhostUserBlkServer: qsd } : {}), ...(m.vhostUserFs ? { virtiofsd: virtiofsd() } : {}), bytes: buf.length, gzBytes: gz.length });
+          args: kind === 'nofooter-devstate' ? [...r.args, ...XEN_GLOBALS] : r.args, ...(m.vhostUserBlk ? { vhostUserBlkServer: qsd } : {}), ...(m.vhostUserFs ? { virtiofsd: virtiofsd() } : {}), ...(m.backends ? { backends: m.backends } : {}), bytes: buf.length, gzBytes: gz.length });
         console.error(`${outRel}/${file}: ${buf.length} bytes (${gz.length} gzipped)`);
       }
     } catch (e) {

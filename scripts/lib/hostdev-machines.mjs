@@ -61,10 +61,13 @@ const vmmouse = (i8042) => (i8042 ? ['-device', `vmmouse,i8042=${i8042}`] : []);
 /** An ivshmem server per VM: a doorbell with master=on must be its server's first client. */
 const serveIvshmem = (chroot) => startIvshmemServer(IVSHMEM_SOCKET, { chroot });
 
+/** The back-ends of the hostdev VMs, for the manifests. */
+const BACKENDS = 'ivshmem-doorbell: scripts/lib/ivshmem-server.py (python3 on the host); ccid-card-emulated: NSS database by scripts/lib/nss-db.mjs (certutil, libnss3-tools)';
+
 export const HOSTDEV_MACHINES = [
-  { label: 'hostdev-pc', binary: 'qemu-system-x86_64', machine: ['-M', 'pc,memory-backend=ram0', ...ram('64M')], perVm: serveIvshmem,
+  { label: 'hostdev-pc', binary: 'qemu-system-x86_64', backends: BACKENDS, machine: ['-M', 'pc,memory-backend=ram0', ...ram('64M')], perVm: serveIvshmem,
     args: (v, { i8042 }) => ['-smp', '1', ...IVSHMEM, ...vmmouse(i8042), ...CCID] },
-  { label: 'hostdev-q35', binary: 'qemu-system-x86_64', machine: ['-M', 'q35,memory-backend=ram0,cxl=on,cxl-fmw.0.targets.0=cxl0,cxl-fmw.0.size=4G', ...ram('64M')],
+  { label: 'hostdev-q35', binary: 'qemu-system-x86_64', backends: BACKENDS, machine: ['-M', 'q35,memory-backend=ram0,cxl=on,cxl-fmw.0.targets.0=cxl0,cxl-fmw.0.size=4G', ...ram('64M')],
     perVm: serveIvshmem, args: (v, { i8042 }) => ['-smp', '1', ...IVSHMEM, ...vmmouse(i8042), ...CXL] }, // CXL last: a device after pxb-cxl would go on its bus
 ];
 
