@@ -1,12 +1,13 @@
 // ivshmem-plain, ivshmem-doorbell, vmmouse, ccid-card-emulated and cxl-type3 (with pxb-cxl) from the
 // description libraries, against the true description. The libraries got them from real QEMU 7.2,
 // 10.0 and 11.1 probes that give each device what it needs (scripts/make-vmdesc-library.mjs --devices
-// …: qemu-<v>-hostdev.json; an ivshmem server, the machine's i8042, an NSS card, CXL support), and the
-// real files here come from other VMs with all of them at once (scripts/make-virtio-fixtures.mjs --set
-// hostdev: hostdev-pc and hostdev-q35, each a device-state file with footers, one without, and the
-// migration stream of the same VM). Oracle: the stream's own JSON description, used to decode the same
-// device-state file; the library decode must frame every section the same and give every leaf the
-// same offset, size and value. QEMU's refusal to migrate an ivshmem peer is recorded beside the files.
+// …: qemu-<v>-hostdev.json and, for pseries, qemu-<v>-pseries_hostdev.json; an ivshmem server, the
+// machine's i8042, an NSS card, CXL support), and the real files here come from other VMs with all of
+// them at once (scripts/make-virtio-fixtures.mjs --set hostdev: hostdev-pc, hostdev-q35 and
+// hostdev-pseries, each a device-state file with footers, one without, and the migration stream of the
+// same VM). Oracle: the stream's own JSON description, used to decode the same device-state file; the
+// library decode must frame every section the same and give every leaf the same offset, size and
+// value. QEMU's refusal to migrate an ivshmem peer is recorded beside the files.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -23,9 +24,9 @@ const sections = (records: StreamRecord[], name: RegExp) => records.filter((r) =
 
 describe('hostdev devices decoded by the libraries equal their decode with the true description', { timeout: 120_000 }, () => {
   it('covers pc and q35, with and without footers, on QEMU 7.2, 10.0 and 11.1', () => {
-    expect(CASES.length).toBe(3 * 2 * 2);
+    expect(CASES.length).toBe(3 * 3 * 2);
     expect(new Set(CASES.map((c) => c.v))).toEqual(new Set(VERSIONS));
-    expect(new Set(CASES.map((c) => c.file.replace(/-(nofooter-)?devstate.*/, '')))).toEqual(new Set(['hostdev-pc', 'hostdev-q35']));
+    expect(new Set(CASES.map((c) => c.file.replace(/-(nofooter-)?devstate.*/, '')))).toEqual(new Set(['hostdev-pc', 'hostdev-q35', 'hostdev-pseries']));
   });
 
   let leaves = 0;
@@ -38,10 +39,18 @@ describe('hostdev devices decoded by the libraries equal their decode with the t
     // the candidate picked for it (framed exactly, leaves cut differently). Files without footers have no
     // globalstate.
     const gap = c.v !== 'qemu-7.2' && !c.file.includes('nofooter') ? ['globalstate'] : [];
-    expect(a.differing).toEqual(gap);
     expect(a.framedExactly).toBe(a.sections);
-    const gapLeaves = gap.length ? 4 : 0;
-    expect(a.equalValues).toBe(a.leaves - gapLeaves);
+    if (c.file.startsWith('hostdev-pseries')) {
+      // pseries' own gaps, as on the held-out files (library-heldout.test.ts): spapr's device-tree blob
+      // has the size of its VM's devices, 10.0/11.1's cpu and the footer-less spapr_nvram differ in a
+      // few leaves. Every section still frames exactly, and the hostdev devices' sections are equal.
+      expect(a.differing.filter((d) => !['spapr', 'cpu', 'nvram@71000000/spapr_nvram', ...gap].includes(d))).toEqual([]);
+      expect(a.differing.filter((d) => /ivshmem|usb-ccid|xhci/.test(d))).toEqual([]);
+      expect(a.equalValues / a.leaves).toBeGreaterThan(0.9995);
+    } else {
+      expect(a.differing).toEqual(gap);
+      expect(a.equalValues).toBe(a.leaves - (gap.length ? 4 : 0));
+    }
     leaves += a.equalValues;
     for (const vmsd of ['ivshmem-plain', 'ivshmem-doorbell']) {
       const [t, ...more] = sections(withTruth.records, new RegExp(`/${vmsd}$`));
@@ -50,9 +59,9 @@ describe('hostdev devices decoded by the libraries equal their decode with the t
       expect([r.decodedBy, r.vmsdName, r.exact, r.problems]).toEqual(['bundled', vmsd, true, []]);
       expect(r.describedVersions, r.describedBy).toContain(c.v.replace('qemu-', ''));
     }
-    // The machine's own vmmouse (vmport) and the one of -device vmmouse,i8042=….
-    expect(sections(withTruth.records, /^vmmouse$/).map((r) => r.instanceId)).toEqual([0, 1]);
-    if (c.file.startsWith('hostdev-pc')) {
+    // The machine's own vmmouse (vmport) and the one of -device vmmouse,i8042=… (x86 only).
+    expect(sections(withTruth.records, /^vmmouse$/).map((r) => r.instanceId)).toEqual(c.file.startsWith('hostdev-pseries') ? [] : [0, 1]);
+    if (!c.file.startsWith('hostdev-q35')) {
       // ccid-card-emulated has no section of its own: its card is part of usb-ccid's.
       expect(sections(withTruth.records, /usb-ccid$/).length).toBe(1);
       expect(sections(withTruth.records, /ccid-card/)).toEqual([]);
@@ -66,7 +75,7 @@ describe('hostdev devices decoded by the libraries equal their decode with the t
 
   it('compared leaves in all (the count the report quotes)', () => {
     console.log(`hostdev: ${leaves} leaves equal in ${CASES.length} files`);
-    expect(leaves).toBeGreaterThan(150_000);
+    expect(leaves).toBeGreaterThan(1_100_000);
   });
 
   // The sections the files lack are not a probe's omission: QEMU's own list of what it can migrate
