@@ -1,18 +1,18 @@
-// The machines of scripts/make-virtio-fixtures.mjs --set hostdev: x86_64 VMs with the devices the
-// library probes could not start before session 8 because each needs something from the host or the
-// machine (scripts/library/targets.mjs retry rules, issue 12): ivshmem-plain and ivshmem-doorbell
-// (master=on: QEMU blocks a peer's migration; the doorbell served by scripts/lib/ivshmem-server.py),
+// The machines of scripts/make-virtio-fixtures.mjs --set hostdev: pc, q35, aarch64 virt and pseries
+// VMs with the devices the library probes could not start before session 8 because each needs
+// something from the host or the machine (scripts/library/targets.mjs retry rules, issue 12):
+// ivshmem-plain and ivshmem-doorbell (master=on: QEMU blocks a peer's migration; the doorbell served
+// by scripts/lib/ivshmem-server.py),
 // vmmouse (linked to the machine's i8042), ccid-card-emulated (a card from an NSS database:
 // scripts/lib/nss-db.mjs) and, on q35, cxl-type3 behind pxb-cxl and a CXL root port (cxl=on and a
-// fixed memory window). Every memory backend is a shared memfd, so x-ignore-shared leaves it out of
-// the migration stream like guest RAM.
+// fixed memory window). Guest RAM is a shared file and the devices' memory shared, so x-ignore-shared
+// leaves them out of the migration streams (small fixtures).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startIvshmemServer } from './ivshmem-server.mjs';
 import { ccidCardOpts, makeNssDb } from './nss-db.mjs';
 import { startQemu } from './qemu.mjs';
 
-const PSERIES_RAM = '/tmp/hostdev-fixtures-pseries.ram';
 /** The NSS database made for ccid-card-emulated, as QEMU sees it (inside the chroot). */
 export const NSS_DB = '/tmp/hostdev-fixtures-nss';
 const IVSHMEM_SOCKET = '/tmp/hostdev-fixtures-ivshmem.sock';
@@ -27,7 +27,13 @@ export function prepareHostdev(chroot) {
   makeNssDb(join(chroot ?? '', NSS_DB));
   writeFileSync(join(chroot ?? '', BIOS), Buffer.alloc(65536));
 }
-const ram = (size) => ['-object', `memory-backend-memfd,id=ram0,size=${size},share=on`, '-m', size, '-bios', BIOS];
+/**
+ * Guest RAM in a shared file: QEMU 10.0 and 11.1 leave only named files out of the stream with
+ * x-ignore-shared (a memfd's pages are sent), so a file keeps the twin streams small.
+ */
+const ramFile = (label) => `/tmp/hostdev-fixtures-${label}.ram`;
+const guestRam = (label, size) => ['-object', `memory-backend-file,id=ram0,size=${size},share=on,mem-path=${ramFile(label)}`, '-m', size];
+const ram = (label, size) => [...guestRam(label, size), '-bios', BIOS];
 const memfd = (id, size) => ['-object', `memory-backend-memfd,id=${id},size=${size},share=on`];
 const IVSHMEM = [...memfd('ivmem0', '1M'), '-device', 'ivshmem-plain,memdev=ivmem0,master=on,romfile=',
   '-chardev', `socket,id=ivsh0,path=${IVSHMEM_SOCKET}`, '-device', 'ivshmem-doorbell,chardev=ivsh0,master=on,romfile='];
@@ -48,7 +54,7 @@ export async function i8042Path(m, version, chroot) {
   try {
     const kids = await q.qmp.execute('qom-list', { path: '/machine/unattached' });
     const k = kids.find((c) => c.type === 'child<i8042>');
-    if (!k) throw new Error(`no i8042 under /machine/unattached (${machineArgs.join(' ')})`);
+    if (!k) throw new Error(`no i8042 under /machine/unattached (${m.machine.join(' ')})`);
     return `/machine/unattached/${k.name}`;
   } finally {
     await q.close();
@@ -66,15 +72,18 @@ const serveIvshmem = (chroot) => startIvshmemServer(IVSHMEM_SOCKET, { chroot });
 const BACKENDS = 'ivshmem-doorbell: scripts/lib/ivshmem-server.py (python3 on the host); ccid-card-emulated: NSS database by scripts/lib/nss-db.mjs (certutil, libnss3-tools)';
 
 export const HOSTDEV_MACHINES = [
-  { label: 'hostdev-pc', binary: 'qemu-system-x86_64', backends: BACKENDS, machine: ['-M', 'pc,memory-backend=ram0', ...ram('64M')], perVm: serveIvshmem,
+  { label: 'hostdev-pc', binary: 'qemu-system-x86_64', backends: BACKENDS, machine: ['-M', 'pc,memory-backend=ram0', ...ram('hostdev-pc', '64M')], perVm: serveIvshmem, ramFile: ramFile('hostdev-pc'),
     args: (v, { i8042 }) => ['-smp', '1', ...IVSHMEM, ...vmmouse(i8042), ...CCID] },
-  { label: 'hostdev-q35', binary: 'qemu-system-x86_64', backends: BACKENDS, machine: ['-M', 'q35,memory-backend=ram0,cxl=on,cxl-fmw.0.targets.0=cxl0,cxl-fmw.0.size=4G', ...ram('64M')],
-    perVm: serveIvshmem, args: (v, { i8042 }) => ['-smp', '1', ...IVSHMEM, ...vmmouse(i8042), ...CXL] }, // CXL last: a device after pxb-cxl would go on its bus
-  // pseries: the PCI and USB ones (no i8042, no CXL). Its RAM is a shared file, not a memfd: QEMU 10.0
-  // and 11.1 skip (x-ignore-shared) only named files on ppc64, and SLOF is copied into guest RAM.
-  { label: 'hostdev-pseries', binary: 'qemu-system-ppc64', backends: BACKENDS, perVm: serveIvshmem, ramFile: PSERIES_RAM,
-    args: () => ['-M', 'pseries,memory-backend=ram0', '-m', '256M', '-object', `memory-backend-file,id=ram0,size=256M,share=on,mem-path=${PSERIES_RAM}`,
-      '-smp', '1', ...IVSHMEM, ...CCID] },
+  // CXL last: a device after pxb-cxl would go on its bus.
+  { label: 'hostdev-q35', binary: 'qemu-system-x86_64', backends: BACKENDS, perVm: serveIvshmem, ramFile: ramFile('hostdev-q35'),
+    machine: ['-M', 'q35,memory-backend=ram0,cxl=on,cxl-fmw.0.targets.0=cxl0,cxl-fmw.0.size=4G', ...ram('hostdev-q35', '64M')],
+    args: (v, { i8042 }) => ['-smp', '1', ...IVSHMEM, ...vmmouse(i8042), ...CXL] },
+  // aarch64 virt: the PCI and USB ones (no i8042; CXL only from 11.1, and cxl-type3 writes no section).
+  { label: 'hostdev-virt', binary: 'qemu-system-aarch64', backends: BACKENDS, perVm: serveIvshmem, ramFile: ramFile('hostdev-virt'),
+    args: () => ['-M', 'virt,gic-version=3,memory-backend=ram0', '-cpu', 'cortex-a57', ...guestRam('hostdev-virt', '64M'), '-smp', '1', '-seed', '1', ...IVSHMEM, ...CCID] },
+  // pseries: the PCI and USB ones (no i8042, no CXL; SLOF is copied into guest RAM, which the file keeps out).
+  { label: 'hostdev-pseries', binary: 'qemu-system-ppc64', backends: BACKENDS, perVm: serveIvshmem, ramFile: ramFile('hostdev-pseries'),
+    args: () => ['-M', 'pseries,memory-backend=ram0', ...guestRam('hostdev-pseries', '256M'), '-smp', '1', ...IVSHMEM, ...CCID] },
 ];
 
 /**
