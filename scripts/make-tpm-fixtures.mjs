@@ -17,11 +17,10 @@
 // Usage (as root: chroot(2); package swtpm on the host and in both chroots):
 //   node scripts/make-tpm-fixtures.mjs [--only 10.0] [--machines tpm-q35]
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { chosenQemus, qemuVersionText, REPO_ROOT, startQemu } from './lib/qemu.mjs';
-import { waitForMigration } from './lib/qmp.mjs';
+import { COMMON, saveDevstateAndStream, saveNoFooter, writeManifest, writeTwinFiles, XEN_GLOBALS } from './lib/twin-fixtures.mjs';
 import { manufactureTpmState, startSwtpm, swtpmCommand, tpmBackendArgs } from './lib/swtpm.mjs';
 import { extractVmdesc } from './library/vmdesc-json.mjs';
 
@@ -29,12 +28,9 @@ const argv = process.argv.slice(2);
 const opt = (n) => (argv.includes(n) ? argv[argv.indexOf(n) + 1] : null);
 const QEMUS = chosenQemus(argv);
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const XEN_GLOBALS = ['-global', 'migration.send-section-footer=off', '-global', 'migration.send-configuration=off', '-global', 'migration.store-global-state=off'];
 // Guest RAM a shared file (not a memfd): QEMU 10.0 and 11.1 skip only named files with x-ignore-shared.
 const RAM_FILE = '/tmp/tpm-fixtures.ram';
 const ram = (size) => ['-object', `memory-backend-file,id=ram0,size=${size},share=on,mem-path=${RAM_FILE}`, '-m', size];
-const COMMON = ['-nodefaults', '-display', 'none', '-S'];
 const SOCKET = '/tmp/tpm-fixtures-swtpm.sock';
 const tpm = (type) => [...tpmBackendArgs(SOCKET, 'tpm0'), '-device', `${type},tpmdev=tpm0`];
 // x86: a 64 KiB all-zero BIOS (the guest never runs) instead of SeaBIOS's 256 KiB, which the stream
@@ -73,29 +69,12 @@ async function withVm(q, m, args, state, save) {
 async function make(q, m, work) {
   const inside = (p) => (q.chroot ? p.slice(q.chroot.length) : p);
   const args = [...m.args(), ...COMMON];
-  const out = {};
   // Both VMs get the same manufactured TPM, so the twin's JSON gives the sizes of both files' blobs.
   const state = m.manufactured ? inside(join(work, `${m.label}.tpmstate`)) : null;
   if (state) mkdirSync(join(work, `${m.label}.tpmstate`), { recursive: true }), manufactureTpmState(q.chroot, state);
-  await withVm(q, m, args, state, async (vm) => {
-    const dev = join(work, `${m.label}-devstate.bin`);
-    const mig = join(work, `${m.label}-migration.bin`);
-    await vm.qmp.execute('xen-save-devices-state', { filename: inside(dev), live: false });
-    await vm.qmp.execute('migrate-set-capabilities', { capabilities: [{ capability: 'x-ignore-shared', state: true }] });
-    await vm.qmp.execute('migrate-set-parameters', { 'max-bandwidth': 1e12 });
-    await vm.qmp.execute('migrate', { uri: `exec:cat > ${inside(mig)}` });
-    const st = await waitForMigration(vm.qmp);
-    if (st.status !== 'completed') throw new Error(`migration ${st.status}: ${st['error-desc'] ?? ''}`);
-    await sleep(300); // exec:cat may still be flushing
-    out.devstate = readFileSync(dev);
-    out.migration = readFileSync(mig);
-  });
-  await withVm(q, m, [...args, ...XEN_GLOBALS], state, async (vm) => {
-    const dev = join(work, `${m.label}-nofooter-devstate.bin`);
-    await vm.qmp.execute('xen-save-devices-state', { filename: inside(dev), live: false });
-    out['nofooter-devstate'] = readFileSync(dev);
-  });
-  return { args, files: out };
+  const files = await withVm(q, m, args, state, (vm) => saveDevstateAndStream(vm, join(work, `${m.label}-devstate.bin`), join(work, `${m.label}-migration.bin`), inside));
+  files['nofooter-devstate'] = await withVm(q, m, [...args, ...XEN_GLOBALS], state, (vm) => saveNoFooter(vm, join(work, `${m.label}-nofooter-devstate.bin`), inside));
+  return { args, files };
 }
 
 /** The tpm-emulator blob sizes of a migration stream's JSON (what QEMU says it wrote). */
@@ -117,16 +96,7 @@ for (const q of QEMUS) {
   for (const m of MACHINES) {
     try {
       const r = await make(q, m, work);
-      const blobs = blobSizes(r.files.migration);
-      for (const [kind, buf] of Object.entries(r.files)) {
-        const file = `${m.label}-${kind}.bin.gz`;
-        const gz = gzipSync(buf, { level: 9 });
-        writeFileSync(join(outDir, file), gz);
-        const twin = kind === 'migration' ? { blobs } : { describedBy: `${m.label}-migration.bin.gz`, footers: kind === 'devstate' };
-        fixtures.push({ file, kind: kind === 'migration' ? 'migration' : 'devstate', ...twin, machine: m.label, binary: m.binary,
-          args: kind === 'nofooter-devstate' ? [...r.args, ...XEN_GLOBALS] : r.args, swtpm, bytes: buf.length, gzBytes: gz.length });
-        console.error(`${outRel}/${file}: ${buf.length} bytes (${gz.length} gzipped)`);
-      }
+      fixtures.push(...writeTwinFiles(outDir, outRel, m, r.args, r.files, { swtpm }, { blobs: blobSizes(r.files.migration) }));
     } catch (e) {
       console.error(`QEMU ${q.version} ${m.label}: ${e.message.split('\n')[0]}`);
       process.exitCode = 1;
@@ -134,7 +104,8 @@ for (const q of QEMUS) {
   }
   rmSync(work, { recursive: true, force: true });
   rmSync(join(q.chroot ?? '', ZERO_BIOS), { force: true });
-  writeFileSync(join(outDir, 'manifest.json'), JSON.stringify({
-    description: 'scripts/make-tpm-fixtures.mjs: per machine one stopped VM with one TPM front-end on a fresh swtpm; a device-state file with and one without footers (a second VM of the same arguments with Xen\'s framing, its own swtpm), and the migration stream of the first VM (the truth, with its JSON description; guest RAM shared and not sent).',
-    qemu: qemuVersionText(q.chroot), fixtures }, null, 1) + '\n');
+  writeManifest(outDir, fixtures, {
+    made: opt('--machines') ? new Set(MACHINES.map((m) => m.label)) : null,
+    description: 'scripts/make-tpm-fixtures.mjs: per machine one stopped VM with one TPM front-end on a fresh swtpm; a device-state file with and one without footers (a second VM of the same arguments with Xen\'s framing, its own swtpm on a copy of the same TPM state), and the migration stream of the first VM (the truth, with its JSON description; guest RAM shared and not sent).',
+    qemu: qemuVersionText(q.chroot) });
 }

@@ -9,11 +9,10 @@
 // closes the control channel, and a QEMU that failed may have left it mid-command. QEMU itself sends
 // CMD_INIT and the TPM2 startup at machine reset, and on migration fetches the permanent, volatile
 // and savestate blobs (the tpm-emulator section), so no swtpm_setup is needed.
-import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+import { startSocketDaemons } from './socket-daemons.mjs';
 
 /** `swtpm --version` of the daemon startSwtpm runs for CHROOT (for the manifests). */
 export const swtpmCommand = (chroot) => (chroot ? ['chroot', [chroot, 'swtpm', '--version']] : ['swtpm', ['--version']]);
@@ -27,7 +26,7 @@ export const tpmBackendArgs = (socket, id) => ['-chardev', `socket,id=${id}-chr,
 /**
  * What libvirt does before a TPM 2.0 VM's first start: swtpm_setup manufactures the state (an EK and
  * its certificate and a platform certificate, signed by swtpm_localca, in NV indices), so the
- * permanent blob is several KB and its size differs run to run (fresh keys and signatures in DER).
+ * permanent blob is several KB (5999 bytes of state with swtpm 0.7.1), not the empty TPM's 1321.
  */
 export const manufactureTpmState = (chroot, dir) => execFileSync(chroot ? 'chroot' : 'swtpm_setup', [...(chroot ? [chroot, 'swtpm_setup'] : []),
   '--tpm2', '--tpmstate', dir, '--createek', '--create-ek-cert', '--create-platform-cert', '--overwrite'], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -39,36 +38,22 @@ export const manufactureTpmState = (chroot, dir) => execFileSync(chroot ? 'chroo
  * TPM). Resolves once every socket exists, with stop() (a promise: the daemons have exited, their
  * files are gone); rejects with swtpm's own message when one exits or makes no socket within timeoutMs.
  */
-export async function startSwtpm(sockets, { chroot = null, timeoutMs = 10_000, state = null } = {}) {
-  const list = [sockets].flat();
+export function startSwtpm(sockets, { chroot = null, timeoutMs = 10_000, state = null } = {}) {
   const host = (p) => join(chroot ?? '', p);
-  const procs = list.map((socket) => {
-    rmSync(host(socket), { force: true });
-    rmSync(host(`${socket}.state`), { recursive: true, force: true });
-    mkdirSync(host(`${socket}.state`), { recursive: true });
-    if (state) cpSync(host(state), host(`${socket}.state`), { recursive: true });
-    const args = ['socket', '--tpm2', '--tpmstate', `dir=${socket}.state`, '--ctrl', `type=unixio,path=${socket}`, '--terminate'];
-    const proc = chroot ? spawn('chroot', [chroot, 'swtpm', ...args], { stdio: ['ignore', 'ignore', 'pipe'] }) : spawn('swtpm', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    const p = { proc, socket, stderr: '', exited: false };
-    proc.stderr.setEncoding('utf8').on('data', (d) => (p.stderr += d));
-    proc.on('exit', () => (p.exited = true));
-    proc.on('error', (e) => ((p.exited = true), (p.stderr += e.message)));
-    return p;
+  const dir = (socket) => host(`${socket}.state`);
+  return startSocketDaemons([sockets].flat(), {
+    what: `swtpm${chroot ? ` in ${chroot}` : ''}`,
+    host,
+    timeoutMs,
+    prepare: (socket) => {
+      rmSync(dir(socket), { recursive: true, force: true });
+      mkdirSync(dir(socket), { recursive: true });
+      if (state) cpSync(host(state), dir(socket), { recursive: true });
+    },
+    command: (socket) => {
+      const args = ['socket', '--tpm2', '--tpmstate', `dir=${socket}.state`, '--ctrl', `type=unixio,path=${socket}`, '--terminate'];
+      return chroot ? ['chroot', [chroot, 'swtpm', ...args]] : ['swtpm', args];
+    },
+    cleanup: (socket) => rmSync(dir(socket), { recursive: true, force: true }),
   });
-  const stop = async () => {
-    await Promise.all(procs.map((p) => (p.exited ? null : new Promise((r) => (p.proc.on('exit', r), p.proc.kill('SIGKILL'))))));
-    for (const p of procs) {
-      rmSync(host(p.socket), { force: true });
-      rmSync(host(`${p.socket}.state`), { recursive: true, force: true });
-    }
-  };
-  for (const t0 = Date.now(); !procs.every((p) => existsSync(host(p.socket))); await sleep(20)) {
-    const dead = procs.find((p) => p.exited);
-    if (dead || Date.now() - t0 > timeoutMs) {
-      await stop();
-      const why = dead ? dead.stderr.trim() || 'it exited' : 'timeout';
-      throw new Error(`swtpm${chroot ? ` in ${chroot}` : ''} made no socket ${(dead ?? procs[0]).socket}: ${why}`);
-    }
-  }
-  return { stop };
 }

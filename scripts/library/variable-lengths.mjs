@@ -6,8 +6,9 @@
 // QEMU's sources (the same in 7.2, 10.0 and 11.1):
 //   backends/tpm/tpm_emulator.c, vmstate_tpm_emulator: swtpm's permanent, volatile and savestate
 //     blobs, VMSTATE_VBUFFER_ALLOC_UINT32 after their VMSTATE_UINT32 sizes. The blobs are swtpm's
-//     state: a TPM that libvirt manufactured (swtpm_setup's EK and platform certificates) or that a
-//     guest used has other sizes than the probes' empty TPM (library-tpm.test.ts).
+//     state: a TPM that libvirt manufactured (swtpm_setup's EK and platform certificates) has
+//     other sizes than the probes' empty TPM (library-tpm.test.ts), and what a guest stores in its
+//     TPM (NV indices, persistent keys) or leaves loaded changes them again.
 //   hw/tpm/tpm_spapr.c, vmstate_spapr_vtpm: `buffer`, VMSTATE_VBUFFER_UINT32 by `numbytes` (a
 //     response not yet delivered to the guest; 0 otherwise).
 // (scripts/pack-vmdesc-library.mjs; the generated qemu-<v>*.json keep QEMU's sizes as written.)

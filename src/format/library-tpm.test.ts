@@ -10,8 +10,8 @@
 //
 // swtpm's blobs are VMS_VBUFFERs whose sizes QEMU writes just before them, while a generated library
 // holds the sizes its probe saw (an empty TPM: permanent 1321 bytes, volatile 8800). A TPM that
-// libvirt manufactured (swtpm_setup: EK and platform certificates) has a larger permanent blob whose
-// size differs run to run (`tpm-crb-q35-manufactured`): the packed libraries read each blob at the
+// libvirt manufactured (swtpm_setup: EK and platform certificates) has a larger permanent blob and a
+// smaller volatile one (`tpm-crb-q35-manufactured`): the packed libraries read each blob at the
 // length the file gives (scripts/library/variable-lengths.mjs), and without that the decoder still
 // frames the section by its footer or the next header and says so.
 import { readFileSync } from 'node:fs';
