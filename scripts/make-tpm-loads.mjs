@@ -22,12 +22,16 @@ const FILE = '/tmp/tpm-loads-input.bin';
 const SOCKET = '/tmp/tpm-fixtures-swtpm.sock'; // the fixtures' command lines name it
 const ZERO_BIOS = '/tmp/tpm-fixtures-bios.bin';
 
+/** QEMU's stderr lines without the program name, as scripts/lib/compat-qemu.mjs load() records them. */
+const qemuMessages = (text) => text.split('\n').map((l) => l.replace(/^(\S*qemu-system-[a-z0-9_]+: )+/, '').trim()).filter((l) => l && !/terminating on signal|^\(\S+ (exited|killed)/.test(l));
+
 /** Loads FILE into QEMU TO with ARGS; resolves { status, messages } once the incoming migration ends or QEMU exits. */
 async function load(to, binary, args) {
   const swtpm = await startSwtpm(SOCKET, { chroot: to.chroot });
   try {
     const q = await startQemu(binary, [...args, '-global', 'migration.send-configuration=off', '-incoming', `exec:cat ${FILE}`], { chroot: to.chroot ?? undefined }).catch((e) => ({ error: e }));
-    if (q.error) return { status: 'exited', messages: String(q.error.message).split('\n').filter(Boolean).slice(0, 3) };
+    // QEMU may fail the load and exit before QMP is up: its stderr comes with the error.
+    if (q.error) return { status: 'exited', exitCode: q.error.exitCode ?? null, messages: qemuMessages(q.error.stderr ?? q.error.message) };
     let status = 'timeout';
     try {
       for (const deadline = Date.now() + 60_000; Date.now() < deadline; await sleep(20)) {
@@ -40,9 +44,10 @@ async function load(to, binary, args) {
     } catch {
       status = 'exited';
     }
+    // A failed load ends with QEMU printing why and exiting: wait for that before reading stderr.
+    if (status !== 'completed') await Promise.race([q.exited, sleep(10_000)]);
     await q.close();
-    const messages = q.stderr().split('\n').map((l) => l.replace(/^(\S*qemu-system-[a-z0-9_]+: )+/, '').trim()).filter((l) => l && !/terminating on signal/.test(l));
-    return { status, ...(status === 'exited' ? { exitCode: q.exitCode() } : {}), messages };
+    return { status, ...(status === 'exited' ? { exitCode: q.exitCode() } : {}), messages: qemuMessages(q.stderr()) };
   } finally {
     await swtpm.stop();
     rmSync(join(to.chroot ?? '', '/tmp/tpm-fixtures.ram'), { force: true });

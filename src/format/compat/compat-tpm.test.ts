@@ -4,7 +4,9 @@
 // QEMU version with the swtpm of that version's Debian release (public/fixtures/tpm/loads.json).
 // The check runs as the CLI runs it (run.ts: the target's facts and reference VM from public/compat)
 // on the file decoded with its twin stream's JSON. Prediction and QEMU agree on the verdict and, for
-// a failure, on QEMU's words and the section QEMU names.
+// a failure, on QEMU's words and the section QEMU names. The TPM rules (tpm-check.ts) were written
+// after the loads of six machines; `tpm-tis-pc-manufactured` was held out, its six predictions made
+// (with the CLI) before its loads first ran: all six right.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -30,11 +32,11 @@ const matches = (l: Load, p: Prediction) =>
 
 describe('compatibility check of TPM device-state files vs real loads', { timeout: 120_000 }, () => {
   it('has every ordered pair of 7.2, 10.0 and 11.1 for each TPM machine, and QEMU refused the 11.1 manufactured TPM in 7.2 and 10.0 for its swtpm state', () => {
-    expect(loads.length).toBe(6 * 6);
+    expect(loads.length).toBe(7 * 6);
     const refused = loads.filter((l) => !l.ok && /stateblob/.test(qemuLine(l))).map((l) => `${l.from}->${l.to} ${l.machine}`).sort();
-    expect(refused).toEqual(['11.1->10.0 tpm-crb-q35-manufactured', '11.1->7.2 tpm-crb-q35-manufactured']);
+    expect(refused).toEqual(["11.1->10.0 tpm-crb-q35-manufactured", "11.1->10.0 tpm-tis-pc-manufactured", "11.1->7.2 tpm-crb-q35-manufactured", "11.1->7.2 tpm-tis-pc-manufactured"]);
     // Every other x86 TPM file loads into every other version.
-    expect(loads.filter((l) => /-(pc|q35)/.test(l.machine) && !l.ok).length).toBe(2);
+    expect(loads.filter((l) => /-(pc|q35)/.test(l.machine) && !l.ok).length).toBe(4);
   });
 
   it.each(loads.map((l) => [`${l.file} -> ${l.to}`, l] as const))('%s', async (_name, l) => {

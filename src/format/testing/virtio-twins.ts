@@ -22,7 +22,7 @@ const manifestOf = (group: string, v: string) => (JSON.parse(readFileSync(join(F
 export interface TwinCase { name: string; group: string; v: string; file: string; machine: string; truth: string; devices: number; virtiofsd?: string; swtpm?: string }
 
 /** Every device-state fixture of GROUP whose command line has device arguments matching `isDevice`, with its twin stream. */
-export const twinCases = (isDevice: (arg: string) => boolean, group = 'virtio'): TwinCase[] => readdirSync(join(FIXTURE_DIR, group)).sort().flatMap((v) => manifestOf(group, v)
+export const twinCases = (isDevice: (arg: string) => boolean, group = 'virtio'): TwinCase[] => readdirSync(join(FIXTURE_DIR, group)).filter((v) => v.startsWith('qemu-')).sort().flatMap((v) => manifestOf(group, v)
   .filter((f) => f.describedBy && f.args.some(isDevice))
   .map((f) => ({ name: `${v}/${f.file}`, group, v, file: f.file, machine: f.machine, truth: f.describedBy!, devices: f.args.filter(isDevice).length, virtiofsd: f.virtiofsd, swtpm: f.swtpm })));
 
