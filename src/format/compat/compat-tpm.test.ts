@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { memorySource } from '../byte-source.ts';
 import { scanStream } from '../scan.ts';
 import { FIXTURE_DIR } from '../testing/fixtures.ts';
+import { matches, qemuLine, type Prediction } from '../testing/compat-loads.ts';
 import { loadDescription } from '../vmdesc.ts';
 import { checkAgainst, CompatData } from './run.ts';
 
@@ -23,12 +24,6 @@ const gz = (path: string) => new Uint8Array(gunzipSync(readFileSync(path)));
 const data = new CompatData(async (name) => (existsSync(join(COMPAT, `${name}.gz`)) ? gz(join(COMPAT, `${name}.gz`)) : null));
 interface Load { from: string; to: string; file: string; machine: string; ok: boolean; messages: string[] }
 const loads: Load[] = JSON.parse(readFileSync(join(TPM, 'loads.json'), 'utf8')).loads;
-interface Prediction { verdict: string; message?: string; section?: string }
-
-const qemuLine = (l: Load) => l.messages.find((m) => !m.startsWith('warning:')) ?? '';
-const named = (l: Load) => /of device '([^']+)'/.exec(l.messages.join(' '))?.[1];
-const matches = (l: Load, p: Prediction) =>
-  (p.verdict === 'fails') === !l.ok && (l.ok || (!!p.message && qemuLine(l).includes(p.message.replace(/ \([^()]*\)$/, '')) && (!named(l) || p.section === `${named(l)} (0)`)));
 
 describe('compatibility check of TPM device-state files vs real loads', { timeout: 120_000 }, () => {
   it('has every ordered pair of 7.2, 10.0 and 11.1 for each TPM machine, and QEMU refused the 11.1 manufactured TPM in 7.2 and 10.0 for its swtpm state', () => {
