@@ -17,11 +17,10 @@
 // 7.2 host, qemu-utils in the 10.0 and 11.1 chroots):
 //   node scripts/make-virtio-fixtures.mjs [--only 10.0] [--machines q35,virt]
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { chosenQemus, qemuVersionText, REPO_ROOT, startQemu } from './lib/qemu.mjs';
-import { waitForMigration } from './lib/qmp.mjs';
+import { COMMON, saveDevstateAndStream, saveNoFooter, writeManifest, writeTwinFiles, XEN_GLOBALS } from './lib/twin-fixtures.mjs';
 import { startVhostUserBlkServer } from './lib/vhost-user-blk.mjs';
 import { startVirtiofsd, virtiofsdCommand } from './lib/virtiofsd.mjs';
 
@@ -29,15 +28,12 @@ const argv = process.argv.slice(2);
 const opt = (n) => (argv.includes(n) ? argv[argv.indexOf(n) + 1] : null);
 const QEMUS = chosenQemus(argv);
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const XEN_GLOBALS = ['-global', 'migration.send-section-footer=off', '-global', 'migration.send-configuration=off', '-global', 'migration.store-global-state=off'];
 /** Guest RAM (and hotpluggable memory) shared, so x-ignore-shared leaves its pages out of the stream. */
 const ram = (size) => ['-object', `memory-backend-memfd,id=ram0,size=${size},share=on`, '-m', `${size},maxmem=1G`];
 const VMEM = ['-object', 'memory-backend-memfd,id=vmem0,size=128M,share=on'];
 /** A 9p export of an empty directory (created inside the chroot). */
 const FSDEV = ['-fsdev', 'local,id=fs0,path=/tmp/virtio-9p-export,security_model=none'];
 const nullDisk = (node) => ['-blockdev', `null-co,node-name=${node},size=1048576,read-zeroes=on`];
-const COMMON = ['-nodefaults', '-display', 'none', '-S'];
 /**
  * vhost-user-blk's backend: the qemu-storage-daemon of the same QEMU (scripts/lib/vhost-user-blk.mjs)
  * exports a null disk per device on sockets in the QEMU's /tmp. Guest RAM must be shared with it:
@@ -111,17 +107,7 @@ async function saveAll(q, m, work, args, inside, out, serve) {
   const stopOnFailure = async (e) => { await backend.stop(); throw e; };
   const vm = await startQemu(m.binary, args, { chroot: q.chroot ?? undefined }).catch(stopOnFailure);
   try {
-    const dev = join(work, `${m.label}-devstate.bin`);
-    const mig = join(work, `${m.label}-migration.bin`);
-    await vm.qmp.execute('xen-save-devices-state', { filename: inside(dev), live: false });
-    await vm.qmp.execute('migrate-set-capabilities', { capabilities: [{ capability: 'x-ignore-shared', state: true }] });
-    await vm.qmp.execute('migrate-set-parameters', { 'max-bandwidth': 1e12 });
-    await vm.qmp.execute('migrate', { uri: `exec:cat > ${inside(mig)}` });
-    const st = await waitForMigration(vm.qmp);
-    if (st.status !== 'completed') throw new Error(`migration ${st.status}: ${st['error-desc'] ?? ''}`);
-    await sleep(300); // exec:cat may still be flushing
-    out.devstate = readFileSync(dev);
-    out.migration = readFileSync(mig);
+    Object.assign(out, await saveDevstateAndStream(vm, join(work, `${m.label}-devstate.bin`), join(work, `${m.label}-migration.bin`), inside));
   } finally {
     await vm.close();
     await backend.stop();
@@ -129,9 +115,7 @@ async function saveAll(q, m, work, args, inside, out, serve) {
   backend = await serve();
   const xen = await startQemu(m.binary, [...args, ...XEN_GLOBALS], { chroot: q.chroot ?? undefined }).catch(stopOnFailure);
   try {
-    const dev = join(work, `${m.label}-nofooter-devstate.bin`);
-    await xen.qmp.execute('xen-save-devices-state', { filename: inside(dev), live: false });
-    out['nofooter-devstate'] = readFileSync(dev);
+    out['nofooter-devstate'] = await saveNoFooter(xen, join(work, `${m.label}-nofooter-devstate.bin`), inside);
   } finally {
     await xen.close();
     await backend.stop();
@@ -154,15 +138,8 @@ for (const q of QEMUS) {
     if (m.since && Number(q.version) < m.since) continue;
     try {
       const r = await make(q, m, work);
-      for (const [kind, buf] of Object.entries(r.files)) {
-        const file = `${m.label}-${kind}.bin.gz`;
-        const gz = gzipSync(buf, { level: 9 });
-        writeFileSync(join(outDir, file), gz);
-        const twin = kind === 'migration' ? {} : { describedBy: `${m.label}-migration.bin.gz`, footers: kind === 'devstate' };
-        fixtures.push({ file, kind: kind === 'migration' ? 'migration' : 'devstate', ...twin, machine: m.label, binary: m.binary,
-          args: kind === 'nofooter-devstate' ? [...r.args, ...XEN_GLOBALS] : r.args, ...(m.vhostUserBlk ? { vhostUserBlkServer: qsd } : {}), ...(m.vhostUserFs ? { virtiofsd: virtiofsd() } : {}), bytes: buf.length, gzBytes: gz.length });
-        console.error(`${outRel}/${file}: ${buf.length} bytes (${gz.length} gzipped)`);
-      }
+      fixtures.push(...writeTwinFiles(outDir, outRel, m, r.args, r.files,
+        { ...(m.vhostUserBlk ? { vhostUserBlkServer: qsd } : {}), ...(m.vhostUserFs ? { virtiofsd: virtiofsd() } : {}) }));
     } catch (e) {
       console.error(`QEMU ${q.version} ${m.label}: ${e.message.split('\n')[0]}`);
       process.exitCode = 1;
@@ -170,12 +147,8 @@ for (const q of QEMUS) {
   }
   rmSync(work, { recursive: true, force: true });
   // --machines remakes some machines: the other machines' entries stay.
-  const manifestPath = join(outDir, 'manifest.json');
-  if (opt('--machines') && existsSync(manifestPath)) {
-    const made = new Set(MACHINES.map((m) => m.label));
-    fixtures.unshift(...JSON.parse(readFileSync(manifestPath, 'utf8')).fixtures.filter((f) => !made.has(f.machine)));
-  }
-  writeFileSync(manifestPath, JSON.stringify({
+  writeManifest(outDir, fixtures, {
+    made: opt('--machines') ? new Set(MACHINES.map((m) => m.label)) : null,
     description: 'scripts/make-virtio-fixtures.mjs: per machine one stopped VM with the virtio devices whose own state the decoder knows since issue 12; a device-state file with and one without footers (a second VM of the same arguments with Xen\'s framing), and the migration stream of the first VM (the truth, with its JSON description; guest RAM shared and not sent).',
-    qemu, fixtures }, null, 1) + '\n');
+    qemu });
 }

@@ -13,11 +13,9 @@
 // mount ID …" otherwise), and a chroot that is no mount point sees none. Its own sandbox is off (--sandbox=none): chroot(2) and
 // the empty share are the isolation here. It serves one front-end and exits when that one leaves,
 // so a server is started per QEMU.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+import { startSocketDaemons } from './socket-daemons.mjs';
 
 /** The daemon's command line for SOCKET and SHARE (paths as the daemon sees them). */
 function command(chroot, socket, share) {
@@ -38,37 +36,19 @@ export const virtiofsdCommand = (chroot) => (chroot ? ['chroot', [chroot, '/usr/
  * exists, with stop() (a promise: the daemons have exited); rejects with the daemon's own message when one exits or makes no socket
  * within timeoutMs.
  */
-export async function startVirtiofsd(sockets, { chroot = null, timeoutMs = 10_000 } = {}) {
-  const list = [sockets].flat();
+export function startVirtiofsd(sockets, { chroot = null, timeoutMs = 10_000 } = {}) {
   const host = (p) => join(chroot ?? '', p);
-  const procs = list.map((socket) => {
-    rmSync(host(socket), { force: true });
-    mkdirSync(host(`${socket}.share`), { recursive: true });
-    const [bin, args] = command(chroot, socket, `${socket}.share`);
-    const proc = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    const p = { proc, socket, stderr: '', exited: false };
-    proc.stderr.setEncoding('utf8').on('data', (d) => (p.stderr += d));
-    proc.on('exit', () => (p.exited = true));
-    proc.on('error', (e) => ((p.exited = true), (p.stderr += e.message)));
-    return p;
+  // stop() waits for the daemons to exit: the C daemon holds a lock named after its socket, which
+  // the next attempt's daemon on the same socket needs ("Cannot lock pid file").
+  return startSocketDaemons([sockets].flat(), {
+    what: `virtiofsd${chroot ? ` in ${chroot}` : ''}`,
+    host,
+    timeoutMs,
+    prepare: (socket) => mkdirSync(host(`${socket}.share`), { recursive: true }),
+    command: (socket) => command(chroot, socket, `${socket}.share`),
+    cleanup: (socket) => {
+      rmSync(host(`${socket}.share`), { recursive: true, force: true });
+      rmSync(pidFile(chroot, socket), { force: true });
+    },
   });
-  // Waits for the daemons to exit: the C daemon holds a lock named after its socket, which the next
-  // attempt's daemon on the same socket needs ("Cannot lock pid file").
-  const stop = async () => {
-    await Promise.all(procs.map((p) => (p.exited ? null : new Promise((r) => (p.proc.on('exit', r), p.proc.kill('SIGKILL'))))));
-    for (const p of procs) {
-      rmSync(host(p.socket), { force: true });
-      rmSync(host(`${p.socket}.share`), { recursive: true, force: true });
-      rmSync(pidFile(chroot, p.socket), { force: true });
-    }
-  };
-  for (const t0 = Date.now(); !procs.every((p) => existsSync(host(p.socket))); await sleep(20)) {
-    const dead = procs.find((p) => p.exited);
-    if (dead || Date.now() - t0 > timeoutMs) {
-      await stop();
-      const why = dead ? dead.stderr.trim() || 'it exited' : 'timeout';
-      throw new Error(`virtiofsd${chroot ? ` in ${chroot}` : ''} made no socket ${(dead ?? procs[0]).socket}: ${why}`);
-    }
-  }
-  return { stop };
 }

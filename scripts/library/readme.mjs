@@ -18,7 +18,8 @@ export function readme(lib, summary, size, seconds, discovery) {
   L.push('(QEMU from the host or, with --root, a debootstrap chroot; qemu-system-x86, -arm, -ppc, -s390x or -misc');
   L.push('installed there; vhost-user-blk needs qemu-storage-daemon too: qemu-system-common in bookworm, qemu-utils in');
   L.push('trixie and forky; vhost-user-fs needs virtiofsd: qemu-system-common in bookworm, package virtiofsd in trixie');
-  L.push('and forky), then `node scripts/pack-vmdesc-library.mjs`. Do not edit the files by hand.');
+  L.push('and forky; the TPM devices need swtpm, package swtpm in all three), then `node scripts/pack-vmdesc-library.mjs`.');
+  L.push('Do not edit the files by hand.');
   L.push('');
   L.push(`## Shape of ${STEM}.json`);
   L.push('');
@@ -86,7 +87,7 @@ export function readme(lib, summary, size, seconds, discovery) {
   L.push('');
   L.push('Each device type is started alone on the base machine (`-S -nodefaults -display none`), with the');
   L.push('backends its properties call for (drive → `null-co` blockdev, netdev → `user`, chardev → `null` or, for');
-  L.push('vhost-user-blk and -fs, a socket qemu-storage-daemon or virtiofsd serves, audiodev → `none`, memdev → RAM backend, …) and a');
+  L.push('vhost-user-blk and -fs, a socket qemu-storage-daemon or virtiofsd serves, tpmdev → `emulator` on a fresh swtpm, audiodev → `none`, memdev → RAM backend, …) and a');
   L.push('parent bus device added when QEMU reports a');
   L.push('missing bus; "migrated" means the migration completed and the vmdesc was extracted.');
   L.push('');
@@ -101,7 +102,8 @@ export function readme(lib, summary, size, seconds, discovery) {
   for (const [t, log] of Object.entries(lib.probes)) {
     for (const [name, why] of Object.entries(log.failed)) if (/killed by SIG|timeout/.test(why)) crashes.push(`${t} \`${name}\`: ${why}`);
   }
-  L.push('Not covered: device types that need host resources (vhost other than vhost-user-blk and -fs, vfio, SCSI passthrough, TPM, U2F, evdev),');
+  L.push('Not covered: device types that need host resources (vhost other than vhost-user-blk and -fs, vfio, SCSI passthrough,');
+  L.push('spapr-tpm-proxy (a host TPM\'s `host-path`; the TPM front-ends are covered with swtpm), U2F, evdev),');
   L.push('buses these machines do not have (aarch64 virt: ISA, SSI, I²C; x86: virtio-mmio), and Xen-only devices');
   L.push('(xen-platform, xen-pvdevice, piix3-ide-xen: not built into the Debian qemu-system-x86 binary).');
   L.push('Device types that block migration are listed as "State blocked by non-migratable device".');
