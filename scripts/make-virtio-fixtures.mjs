@@ -21,12 +21,12 @@
 //   node scripts/make-virtio-fixtures.mjs [--only 10.0] [--machines q35,virt] [--set hostdev]
 // (--set hostdev also needs python3 and certutil, package libnss3-tools, on the host)
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { chosenQemus, qemuVersionText, REPO_ROOT, startQemu } from './lib/qemu.mjs';
-import { waitForMigration } from './lib/qmp.mjs';
 import { HOSTDEV_MACHINES, HOSTDEV_REFUSALS, i8042Path, prepareHostdev } from './lib/hostdev-machines.mjs';
+import { waitForMigration } from './lib/qmp.mjs';
+import { COMMON, saveDevstateAndStream, saveNoFooter, writeManifest, writeTwinFiles, XEN_GLOBALS } from './lib/twin-fixtures.mjs';
 import { startVhostUserBlkServer } from './lib/vhost-user-blk.mjs';
 import { startVirtiofsd, virtiofsdCommand } from './lib/virtiofsd.mjs';
 
@@ -36,15 +36,12 @@ const QEMUS = chosenQemus(argv);
 const SET = opt('--set') ?? 'virtio';
 if (!['virtio', 'hostdev'].includes(SET)) throw new Error(`--set ${SET}: virtio or hostdev`);
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const XEN_GLOBALS = ['-global', 'migration.send-section-footer=off', '-global', 'migration.send-configuration=off', '-global', 'migration.store-global-state=off'];
 /** Guest RAM (and hotpluggable memory) shared, so x-ignore-shared leaves its pages out of the stream. */
 const ram = (size) => ['-object', `memory-backend-memfd,id=ram0,size=${size},share=on`, '-m', `${size},maxmem=1G`];
 const VMEM = ['-object', 'memory-backend-memfd,id=vmem0,size=128M,share=on'];
 /** A 9p export of an empty directory (created inside the chroot). */
 const FSDEV = ['-fsdev', 'local,id=fs0,path=/tmp/virtio-9p-export,security_model=none'];
 const nullDisk = (node) => ['-blockdev', `null-co,node-name=${node},size=1048576,read-zeroes=on`];
-const COMMON = ['-nodefaults', '-display', 'none', '-S'];
 /**
  * vhost-user-blk's backend: the qemu-storage-daemon of the same QEMU (scripts/lib/vhost-user-blk.mjs)
  * exports a null disk per device on sockets in the QEMU's /tmp. Guest RAM must be shared with it:
@@ -121,17 +118,7 @@ async function saveAll(q, m, work, args, inside, out, serve) {
   const stopOnFailure = async (e) => { await backend.stop(); throw e; };
   const vm = await startQemu(m.binary, args, { chroot: q.chroot ?? undefined }).catch(stopOnFailure);
   try {
-    const dev = join(work, `${m.label}-devstate.bin`);
-    const mig = join(work, `${m.label}-migration.bin`);
-    await vm.qmp.execute('xen-save-devices-state', { filename: inside(dev), live: false });
-    await vm.qmp.execute('migrate-set-capabilities', { capabilities: [{ capability: 'x-ignore-shared', state: true }] });
-    await vm.qmp.execute('migrate-set-parameters', { 'max-bandwidth': 1e12 });
-    await vm.qmp.execute('migrate', { uri: `exec:cat > ${inside(mig)}` });
-    const st = await waitForMigration(vm.qmp);
-    if (st.status !== 'completed') throw new Error(`migration ${st.status}: ${st['error-desc'] ?? ''}`);
-    await sleep(300); // exec:cat may still be flushing
-    out.devstate = readFileSync(dev);
-    out.migration = readFileSync(mig);
+    Object.assign(out, await saveDevstateAndStream(vm, join(work, `${m.label}-devstate.bin`), join(work, `${m.label}-migration.bin`), inside));
   } finally {
     await vm.close();
     await backend.stop();
@@ -139,9 +126,7 @@ async function saveAll(q, m, work, args, inside, out, serve) {
   backend = await serve();
   const xen = await startQemu(m.binary, [...args, ...XEN_GLOBALS], { chroot: q.chroot ?? undefined }).catch(stopOnFailure);
   try {
-    const dev = join(work, `${m.label}-nofooter-devstate.bin`);
-    await xen.qmp.execute('xen-save-devices-state', { filename: inside(dev), live: false });
-    out['nofooter-devstate'] = readFileSync(dev);
+    out['nofooter-devstate'] = await saveNoFooter(xen, join(work, `${m.label}-nofooter-devstate.bin`), inside);
   } finally {
     await xen.close();
     await backend.stop();
@@ -184,15 +169,8 @@ for (const q of QEMUS) {
     if (m.since && Number(q.version) < m.since) continue;
     try {
       const r = await make(q, m, work);
-      for (const [kind, buf] of Object.entries(r.files)) {
-        const file = `${m.label}-${kind}.bin.gz`;
-        const gz = gzipSync(buf, { level: 9 });
-        writeFileSync(join(outDir, file), gz);
-        const twin = kind === 'migration' ? {} : { describedBy: `${m.label}-migration.bin.gz`, footers: kind === 'devstate' };
-        fixtures.push({ file, kind: kind === 'migration' ? 'migration' : 'devstate', ...twin, machine: m.label, binary: m.binary,
-          args: kind === 'nofooter-devstate' ? [...r.args, ...XEN_GLOBALS] : r.args, ...(m.vhostUserBlk ? { vhostUserBlkServer: qsd } : {}), ...(m.vhostUserFs ? { virtiofsd: virtiofsd() } : {}), ...(m.backends ? { backends: m.backends } : {}), bytes: buf.length, gzBytes: gz.length });
-        console.error(`${outRel}/${file}: ${buf.length} bytes (${gz.length} gzipped)`);
-      }
+      fixtures.push(...writeTwinFiles(outDir, outRel, m, r.args, r.files,
+        { ...(m.vhostUserBlk ? { vhostUserBlkServer: qsd } : {}), ...(m.vhostUserFs ? { virtiofsd: virtiofsd() } : {}), ...(m.backends ? { backends: m.backends } : {}) }));
     } catch (e) {
       console.error(`QEMU ${q.version} ${m.label}: ${e.message.split('\n')[0]}`);
       process.exitCode = 1;
@@ -200,15 +178,11 @@ for (const q of QEMUS) {
   }
   rmSync(work, { recursive: true, force: true });
   // --machines remakes some machines: the other machines' entries stay.
-  const manifestPath = join(outDir, 'manifest.json');
-  if (opt('--machines') && existsSync(manifestPath)) {
-    const made = new Set(MACHINES.map((m) => m.label));
-    fixtures.unshift(...JSON.parse(readFileSync(manifestPath, 'utf8')).fixtures.filter((f) => !made.has(f.machine)));
-  }
   const refusals = [];
   for (const r of SET === 'hostdev' ? HOSTDEV_REFUSALS : []) refusals.push({ name: r.name, binary: r.binary, args: r.args, message: await refusal(q, r) });
   const what = SET === 'hostdev' ? 'the devices of scripts/lib/hostdev-machines.mjs (host backends, machine links)' : 'the virtio devices whose own state the decoder knows since issue 12';
-  writeFileSync(manifestPath, JSON.stringify({
+  writeManifest(outDir, fixtures, {
+    made: opt('--machines') ? new Set(MACHINES.map((m) => m.label)) : null,
     description: `scripts/make-virtio-fixtures.mjs${SET === 'hostdev' ? ' --set hostdev' : ''}: per machine one stopped VM with ${what}; a device-state file with and one without footers (a second VM of the same arguments with Xen's framing), and the migration stream of the first VM (the truth, with its JSON description; guest RAM shared and not sent).`,
-    qemu, fixtures, ...(refusals.length ? { refusals } : {}) }, null, 1) + '\n');
+    qemu, extra: refusals.length ? { refusals } : {} });
 }

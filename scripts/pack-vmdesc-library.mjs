@@ -9,6 +9,8 @@
 // Each packed file also carries `vmstate`: the -dump-vmstate facts of that QEMU for the machines of
 // the architecture (src/format/vmdesc-library/vmstate-dumps, scripts/library/vmstate-facts.mjs):
 // version ids, minimum version ids and subsection names per vmsd, which tell which QEMU wrote a file.
+// Buffers whose length QEMU writes in an earlier field (swtpm's state blobs) name that field instead
+// of the probe's size (scripts/library/variable-lengths.mjs).
 // Then the per-architecture shelves (scripts/pack-library-shelves.ts).
 // Usage: node scripts/pack-vmdesc-library.mjs
 import { spawnSync } from 'node:child_process';
@@ -17,6 +19,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { mergePacked } from './library/pack-merge.mjs';
+import { withVariableLengths } from './library/variable-lengths.mjs';
 import { dumpMachine, vmstateFacts } from './library/vmstate-facts.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -34,7 +37,7 @@ function forArch(lib, arch) {
   for (const [name, e] of Object.entries(lib.vmsds)) {
     const versions = {};
     for (const [v, variants] of Object.entries(e.versions)) {
-      const kept = variants.filter(keep);
+      const kept = variants.filter(keep).map((x) => ({ ...x, fields: withVariableLengths(name, x.fields) }));
       if (kept.length) versions[v] = kept;
     }
     if (Object.keys(versions).length) vmsds[name] = { ...e, versions };

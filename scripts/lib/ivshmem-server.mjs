@@ -5,10 +5,9 @@
 // its socket is made at the chroot's path, so a QEMU inside the chroot reaches it by its own path.
 // Only the first client a server sees gets ID 0, and a doorbell with master=on must be that one
 // ("master must connect to the server before any peers"), so a server is started per QEMU.
-import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { killAll, spawnWatched, waitForSockets } from './daemons.mjs';
+import { startSocketDaemons } from './socket-daemons.mjs';
 
 const SERVER = join(dirname(fileURLToPath(import.meta.url)), 'ivshmem-server.py');
 
@@ -18,16 +17,8 @@ const SERVER = join(dirname(fileURLToPath(import.meta.url)), 'ivshmem-server.py'
  * Resolves once every socket exists, with stop() (a promise: the servers have exited); rejects with
  * the server's own message when one exits or makes no socket within timeoutMs.
  */
-export async function startIvshmemServer(sockets, { chroot = null, size = 1 << 20, timeoutMs = 10_000 } = {}) {
-  const servers = [sockets].flat().map((socket) => {
-    const onHost = join(chroot ?? '', socket);
-    rmSync(onHost, { force: true });
-    return spawnWatched('python3', [SERVER, onHost, String(size)], { onHost });
-  });
-  const stop = async () => {
-    await killAll(servers);
-    for (const s of servers) rmSync(s.onHost, { force: true });
-  };
-  await waitForSockets(servers, servers.map((s) => s.onHost), { timeoutMs, stop, what: 'ivshmem-server' });
-  return { stop };
+export function startIvshmemServer(sockets, { chroot = null, size = 1 << 20, timeoutMs = 10_000 } = {}) {
+  const host = (p) => join(chroot ?? '', p);
+  // The server runs on the host, so it is given the socket's host path.
+  return startSocketDaemons([sockets].flat(), { what: 'ivshmem-server', host, timeoutMs, command: (socket) => ['python3', [SERVER, host(socket), String(size)]] });
 }

@@ -15,7 +15,7 @@
 // so a server is started per QEMU.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { killAll, spawnWatched, waitForSockets } from './daemons.mjs';
+import { startSocketDaemons } from './socket-daemons.mjs';
 
 /** The daemon's command line for SOCKET and SHARE (paths as the daemon sees them). */
 function command(chroot, socket, share) {
@@ -36,25 +36,19 @@ export const virtiofsdCommand = (chroot) => (chroot ? ['chroot', [chroot, '/usr/
  * exists, with stop() (a promise: the daemons have exited); rejects with the daemon's own message when one exits or makes no socket
  * within timeoutMs.
  */
-export async function startVirtiofsd(sockets, { chroot = null, timeoutMs = 10_000 } = {}) {
-  const list = [sockets].flat();
+export function startVirtiofsd(sockets, { chroot = null, timeoutMs = 10_000 } = {}) {
   const host = (p) => join(chroot ?? '', p);
-  const procs = list.map((socket) => {
-    rmSync(host(socket), { force: true });
-    mkdirSync(host(`${socket}.share`), { recursive: true });
-    const [bin, args] = command(chroot, socket, `${socket}.share`);
-    return spawnWatched(bin, args, { socket });
+  // stop() waits for the daemons to exit: the C daemon holds a lock named after its socket, which
+  // the next attempt's daemon on the same socket needs ("Cannot lock pid file").
+  return startSocketDaemons([sockets].flat(), {
+    what: `virtiofsd${chroot ? ` in ${chroot}` : ''}`,
+    host,
+    timeoutMs,
+    prepare: (socket) => mkdirSync(host(`${socket}.share`), { recursive: true }),
+    command: (socket) => command(chroot, socket, `${socket}.share`),
+    cleanup: (socket) => {
+      rmSync(host(`${socket}.share`), { recursive: true, force: true });
+      rmSync(pidFile(chroot, socket), { force: true });
+    },
   });
-  // Waits for the daemons to exit: the C daemon holds a lock named after its socket, which the next
-  // attempt's daemon on the same socket needs ("Cannot lock pid file").
-  const stop = async () => {
-    await killAll(procs);
-    for (const p of procs) {
-      rmSync(host(p.socket), { force: true });
-      rmSync(host(`${p.socket}.share`), { recursive: true, force: true });
-      rmSync(pidFile(chroot, p.socket), { force: true });
-    }
-  };
-  await waitForSockets(procs, procs.map((p) => host(p.socket)), { timeoutMs, stop, what: `virtiofsd${chroot ? ` in ${chroot}` : ''}`, name: (i) => procs[i].socket });
-  return { stop };
 }

@@ -23,13 +23,15 @@ export const CLASSES = [
   { id: 'crashed', text: 'QEMU crashed or hung in the probe', test: (t, m) => /killed by SIG|no QMP greeting|Assertion/.test(m) },
   { id: 'xen', text: 'Xen only (a Xen guest or xen-bus)', test: (t, m) => /^xen-/.test(t) || /xen-bus|Xen guest/.test(m) },
   { id: 'host', text: 'needs a host resource (vhost/vhost-user back-end, vfio, SCSI generic, U2F key, evdev, TPM, KVM or Hyper-V, RDMA)',
-    test: (t, m) => /Failed to set msg fds|wwpn|vhostdev|guest-cid|SG_IO|host device|U2F|evdev|requires kvm|SynIC|fd parameter|No socket specified|tpmdev|vhost-user-base: need to define device id|RNG backend|rdma/i.test(m) },
+    test: (t, m) => /Failed to set msg fds|wwpn|vhostdev|guest-cid|SG_IO|host device|U2F|evdev|requires kvm|SynIC|fd parameter|No socket specified|tpmdev|host-path|vhost-user-base: need to define device id|RNG backend|rdma/i.test(m) },
   { id: 'place', text: 'no place for it on this machine (its bus is absent, or it cannot be plugged here)',
     test: (t, m) => /No '[^']+' bus found|Bus '[^']+' not found|machine\.cxl' not found|cannot reside on|can be attached only to root bus|expects a dynamic sysbus device type|can not be dynamically instantiated|not attached to any PCI bus|hotplug handler|MSI-X support is mandatory|requires vmbus-bridge|Only PCI\/PCIe bridges/.test(m) },
   { id: 'config', text: 'needs a value the generic probe does not give (a kernel image, a target, a NUMA node, …)', test: () => true },
 ];
 
-const classify = (type, why) => CLASSES.find((c) => c.test(type, why));
+/** QEMU's message without its echo of the device's arguments, which name the probe's backends (`tpmdev=probe-tpm`). */
+const withoutArgs = (why) => why.replace(/-device [^:]*: /, '');
+const classify = (type, why) => CLASSES.find((c) => c.test(type, withoutArgs(why)));
 
 /** version → target → { migrated: Set, failed: Map(type → reason) }, over every library file of the version. */
 function records() {
@@ -100,7 +102,7 @@ export function markdown() {
       // devices whose bus a machine lacks).
       const lines = new Map();
       for (const r of inClass) {
-        const why = r.why.replace(/-device [^:]*: /, '').replaceAll(`'${r.type}'`, "'…'").replace(/\|/g, '\\|').replace(/`/g, "'").slice(0, 160);
+        const why = withoutArgs(r.why).replaceAll(`'${r.type}'`, "'…'").replace(/\|/g, '\\|').replace(/`/g, "'").slice(0, 160);
         const key = `${r.targets.join(', ')} | ${r.elsewhere.join(', ') || '—'} | ${why}`;
         lines.set(key, [...(lines.get(key) ?? []), r.type]);
       }

@@ -8,9 +8,10 @@ import { waitForMigration } from '../lib/qmp.mjs';
 import { startQemu } from '../lib/qemu.mjs';
 import { startVhostUserBlkServer } from '../lib/vhost-user-blk.mjs';
 import { startIvshmemServer } from '../lib/ivshmem-server.mjs';
+import { startSwtpm } from '../lib/swtpm.mjs';
 import { startVirtiofsd } from '../lib/virtiofsd.mjs';
 import { MAX_ATTEMPTS, MIGRATE_TIMEOUT_MS, PROBE_TIMEOUT_MS, ROOT, START_TIMEOUT_MS, inGuest } from './options.mjs';
-import { RETRY_RULES, buildArgs, needsIvshmemServer, needsVhostUserBlkServer, needsVirtiofsd } from './targets.mjs';
+import { RETRY_RULES, buildArgs, needsIvshmemServer, needsSwtpm, needsVhostUserBlkServer, needsVirtiofsd } from './targets.mjs';
 import { extractVmdesc } from './vmdesc-json.mjs';
 
 // ------------------------------------------------------------------------------------------------
@@ -194,23 +195,25 @@ async function attempt(binary, cfg, file) {
 
 /**
  * Runs `run` with the backend process the probed device needs, if any: a fresh vhost-user-blk server,
- * virtiofsd or ivshmem server per attempt (a server serves one QEMU; a QEMU that failed may have left
- * it mid-handshake, virtiofsd exits when its QEMU leaves, and an ivshmem master must be the server's
- * first client).
+ * virtiofsd, swtpm or ivshmem server per attempt (a server serves one QEMU; a QEMU that failed may
+ * have left it mid-handshake, virtiofsd and swtpm exit when their QEMU leaves, and an ivshmem master
+ * must be the server's first client).
  */
 async function withServer(probe, cfg, workDir, run) {
   const type = cfg.device?.type ?? '';
-  const start = needsVhostUserBlkServer(type) ? startVhostUserBlkServer : needsVirtiofsd(type) ? startVirtiofsd
+  const tpm = needsSwtpm(cfg);
+  const start = tpm ? startSwtpm : needsVhostUserBlkServer(type) ? startVhostUserBlkServer : needsVirtiofsd(type) ? startVirtiofsd
     : needsIvshmemServer(type) ? startIvshmemServer : null;
   if (!start) return run();
-  const socket = join(workDir, `vu-${probe.index}.sock`);
+  const socket = join(workDir, `${tpm ? 'tpm' : 'vu'}-${probe.index}.sock`);
   let server;
   try {
     server = await start(inGuest(socket), { chroot: ROOT });
   } catch (e) {
     return { stage: 'start', error: e.message, args: [] };
   }
-  cfg.serverSocket = inGuest(socket);
+  if (tpm) cfg.tpmSocket = inGuest(socket);
+  else cfg.serverSocket = inGuest(socket);
   try {
     return await run();
   } finally {

@@ -18,9 +18,10 @@ export function readme(lib, summary, size, seconds, discovery) {
   L.push('(QEMU from the host or, with --root, a debootstrap chroot; qemu-system-x86, -arm, -ppc, -s390x or -misc');
   L.push('installed there; vhost-user-blk needs qemu-storage-daemon too: qemu-system-common in bookworm, qemu-utils in');
   L.push('trixie and forky; vhost-user-fs needs virtiofsd: qemu-system-common in bookworm, package virtiofsd in trixie');
-  L.push('and forky; ivshmem-doorbell needs python3 on the host for scripts/lib/ivshmem-server.py, as no Debian package');
-  L.push('ships an ivshmem server; ccid-card-emulated needs certutil on the host, package libnss3-tools), then');
-  L.push('`node scripts/pack-vmdesc-library.mjs`. Do not edit the files by hand.');
+  L.push('and forky; the TPM devices need swtpm, package swtpm in all three; ivshmem-doorbell needs python3 on the host');
+  L.push('for scripts/lib/ivshmem-server.py, as no Debian package ships an ivshmem server; ccid-card-emulated needs');
+  L.push('certutil on the host, package libnss3-tools), then `node scripts/pack-vmdesc-library.mjs`. Do not edit the');
+  L.push('files by hand.');
   L.push('');
   L.push(`## Shape of ${STEM}.json`);
   L.push('');
@@ -89,8 +90,9 @@ export function readme(lib, summary, size, seconds, discovery) {
   L.push('Each device type is started alone on the base machine (`-S -nodefaults -display none`), with the');
   L.push('backends its properties call for (drive → `null-co` blockdev, netdev → `user`, chardev → `null` or, for');
   L.push('vhost-user-blk and -fs, a socket qemu-storage-daemon or virtiofsd serves, and for ivshmem-doorbell a socket an');
-  L.push('ivshmem server serves, audiodev → `none`, memdev → RAM backend, …) and a parent bus device added when QEMU');
-  L.push('reports a missing bus; "migrated" means the migration completed and the vmdesc was extracted. Retry rules');
+  L.push('ivshmem server serves, tpmdev → `emulator` on a fresh swtpm, audiodev → `none`, memdev → RAM backend, …) and');
+  L.push('a parent bus device added when QEMU reports a missing bus; "migrated" means the migration completed and the');
+  L.push('vmdesc was extracted. Retry rules');
   L.push('(scripts/library/targets.mjs) react to QEMU\'s refusals: `i8042` links vmmouse to the machine\'s PS/2');
   L.push('controller (QOM path found at discovery; "\'i8042\' link is not set"), `ivshmem-master` retries ivshmem-plain');
   L.push('and -doorbell with master=on after QEMU refused to migrate them as peers ("Migration is disabled when using');

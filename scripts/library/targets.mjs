@@ -3,6 +3,7 @@
 // QEMU's error messages (scripts/make-vmdesc-library.mjs).
 import { join } from 'node:path';
 import { ccidCardOpts, makeNssDb } from '../lib/nss-db.mjs';
+import { tpmBackendArgs } from '../lib/swtpm.mjs';
 import { ROOT } from './options.mjs';
 
 // ------------------------------------------------------------------------------------------------
@@ -104,6 +105,8 @@ export const PROPERTY_BACKENDS = {
   bmc: { args: () => ['-device', 'ipmi-bmc-sim,id=probe-bmc'], value: 'probe-bmc' },
   canbus: { args: () => ['-object', 'can-bus,id=probe-can'], value: 'probe-can' },
   rootdir: { args: () => [], value: (t) => t.workDir },
+  // The swtpm the probe starts per attempt (needsSwtpm) behind `-tpmdev emulator`.
+  tpmdev: { args: (t) => tpmBackendArgs(t.tpmSocket, 'probe-tpm'), value: 'probe-tpm' },
 };
 /**
  * vhost-user-blk and vhost-user-fs (on PCI, on virtio-mmio as themselves, on CCW): the chardev must be
@@ -116,6 +119,11 @@ export const needsVhostUserBlkServer = (type) => /^vhost-user-blk(-pci(-non)?(-t
 export const needsVirtiofsd = (type) => /^vhost-user-fs-(device|pci|ccw)$/.test(type);
 /** ivshmem-doorbell: its chardev must reach an ivshmem server (scripts/lib/ivshmem-server.mjs), or QEMU hangs at realize. */
 export const needsIvshmemServer = (type) => type === 'ivshmem-doorbell';
+/**
+ * TPM front-ends (tpm-tis, tpm-crb, tpm-tis-device, tpm-spapr, tpm-tis-i2c: every device with a
+ * `tpmdev` property) get a swtpm per attempt (scripts/lib/swtpm.mjs), named in cfg.tpmSocket.
+ */
+export const needsSwtpm = (cfg) => (cfg.device?.props ?? []).includes('tpmdev');
 
 /** Numbered variants (chardev1…, canbus0…) get one backend each: `chardev2` → backend of `chardev` with id suffix 2. */
 export function backendFor(prop) {

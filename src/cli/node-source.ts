@@ -13,6 +13,7 @@
 import { closeSync, fstatSync, openSync, read, readSync } from 'node:fs';
 import type { ByteSource } from '../format/byte-source.ts';
 import type { EqualBytes } from '../format/diff/ram-paired.ts';
+import { IMMEDIATE_SLICE } from '../format/window-reader.ts';
 
 export interface NodeFileSource extends ByteSource {
   close(): Promise<void>;
@@ -26,8 +27,23 @@ export interface NodeFileSource extends ByteSource {
  * for machines where it pays (a file source option, tested in node-source.test.ts).
  */
 export const READ_AHEAD_FROM = Infinity;
+/**
+ * What each slice is longer than a whole number of pages. The scanner reads every slice into the
+ * same two buffers at the same place, so the kernel's copy from the page cache sees one fixed
+ * distance between each byte's file offset and its address, modulo the 4 KiB page. When the
+ * destination is 1-31 bytes ahead of the source in that sense, the copy's stores alias its next
+ * loads (4K aliasing) and the copy runs 2.5x slower: the 1 GiB bench stream's slices start at
+ * file offset 8 + k MiB into buffers malloc places 16 bytes into a page, a distance of 8, and its
+ * 1 GiB of reads took 390 ms of system time instead of 120 (perf: _copy_to_iter; /tmp floor loops
+ * reading from offsets 0 and 8 into offsets 0-56). Slices of a page multiple + 64 bytes move that
+ * distance by 64 each read, so at most one read in 64 meets the slow band, whatever the file's
+ * layout and the allocator's alignment.
+ */
+export const SLICE_SKEW = 64;
+/** The slice size of a file read synchronously (the scanner's own size, skewed). */
+export const IMMEDIATE_READ_SLICE = IMMEDIATE_SLICE + SLICE_SKEW;
 /** The slice size of a file read ahead (bench-cli.ts measures it against the synchronous reads). */
-export const READ_AHEAD_SLICE = 1024 * 1024;
+export const READ_AHEAD_SLICE = 1024 * 1024 + SLICE_SKEW;
 
 export interface FileSourceOptions {
   /** Read slices ahead through the thread pool (default: for files of READ_AHEAD_FROM and up). */
@@ -92,7 +108,7 @@ export async function fileSource(path: string, opts: FileSourceOptions = {}): Pr
     },
     ...(pooled
       ? { ...(readAhead ? { sliceSize: READ_AHEAD_SLICE } : {}), readInto: (offset: number, target: Uint8Array) => fillAhead(target, offset) }
-      : { immediate: true, readInto: async (offset: number, target: Uint8Array) => fill(target, offset) }),
+      : { immediate: true, sliceSize: IMMEDIATE_READ_SLICE, readInto: async (offset: number, target: Uint8Array) => fill(target, offset) }),
   };
   return source;
 }

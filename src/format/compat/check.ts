@@ -15,6 +15,7 @@ import { checkVirtio, type VirtioFacts } from './virtio-check.ts';
 
 export { readOnlyConfigBytes } from './pci-config.ts';
 import { PVR_OF_CPU_TYPE, ppcCpuModel } from './ppc-cpu.ts';
+import { BACKEND_VMSDS, checkTpmState } from './tpm-check.ts';
 
 const writerTypeNote = (model: StreamModel) => (model.machine ? `that ${model.machine}` : 'that machine type');
 
@@ -150,7 +151,7 @@ export async function checkCompat(
     const exact = refSections.get(`${r.idstr}#${r.instanceId}`);
     // -dump-vmstate names nested vmsds too: aarch64's QEMUTimer vmsd is "timer" v1 while the
     // section "timer" (cpu_timers) is v2, so the reference VM's own section has the last word.
-    const dumped = target.vmsds[vmsdName];
+    const dumped = target.vmsds[vmsdName] ?? BACKEND_VMSDS[vmsdName];
     const known = exact && dumped && dumped.version !== exact.version ? undefined : dumped;
     const refSection = exact ?? [...refSections.values()].find((s) => s.vmsd === vmsdName);
     const targetVersion = exact?.version ?? known?.version ?? refSection?.version ?? null;
@@ -184,6 +185,9 @@ export async function checkCompat(
     }
     const failed = await checkFields(r, read, target, ref, reference, compatProps, fail, warn);
     if (failed) continue;
+    const tpm = vmsdName === 'tpm-emulator' ? await checkTpmState(r, read, target.version) : null;
+    if (tpm?.fail) fail(tpm.fail, r, tpm.offset);
+    else if (tpm?.warn) warn(tpm.warn, r);
     if (cpregs) fail(cpregs.message, r, cpregs.offset);
     // ppc64: the CPU model must be the target's (post_load). An older machine type may bring its
     // own default CPU, which the reference VM (the newest type) does not show.

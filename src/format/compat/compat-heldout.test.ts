@@ -16,22 +16,17 @@ import { describe, expect, it } from 'vitest';
 import { memorySource } from '../byte-source.ts';
 import { scanStream } from '../scan.ts';
 import { FIXTURE_DIR } from '../testing/fixtures.ts';
+import { matches, qemuLine, type Prediction } from '../testing/compat-loads.ts';
 import { loadDescription } from '../vmdesc.ts';
 import { checkAgainst, CompatData } from './run.ts';
 
 const DIR = join(FIXTURE_DIR, '../compat');
 const gz = (name: string) => new Uint8Array(gunzipSync(readFileSync(join(DIR, name))));
 const data = new CompatData(async (name) => (existsSync(join(DIR, `${name}.gz`)) ? gz(`${name}.gz`) : null));
-interface Prediction { verdict: string; message?: string; section?: string }
 interface Load { arch: string; from: string; to: string; vm: string; kind: 'devstate' | 'migration'; ok: boolean; messages: string[]; firstPrediction?: Prediction; round?: number }
 const loads: Load[] = JSON.parse(readFileSync(join(DIR, 'loads-heldout.json'), 'utf8')).loads;
 
 const key = (l: Load) => `${l.vm} ${l.from} -> ${l.to} ${l.kind}`;
-const qemuLine = (l: Load) => l.messages.find((m) => !m.startsWith('warning:')) ?? '';
-const named = (l: Load) => /of device '([^']+)'/.exec(l.messages.join(' '))?.[1];
-/** The prediction matches QEMU: verdict, and for a failure QEMU's words (ours may explain in parentheses) and section. */
-const matches = (l: Load, p: Prediction) =>
-  (p.verdict === 'fails') === !l.ok && (l.ok || (!!p.message && qemuLine(l).includes(p.message.replace(/ \([^()]*\)$/, '')) && (!named(l) || p.section === `${named(l)} (0)`)));
 
 describe('compatibility check vs held-out real loads (VMs the rules were not tuned on)', { timeout: 120_000 }, () => {
   it('has every pair of versions and both kinds for each held-out VM, each with the prediction made before it', () => {
