@@ -12,14 +12,20 @@
 // fixtures); option ROMs are off. Which virtio devices exist and migrate, and why the others are not
 // here: docs/virtio-devices.md (scripts/virtio/survey.mjs).
 // Written to public/fixtures/virtio/qemu-<version>/ with manifest.json (arguments, sizes, twins).
+// With --set hostdev, the same for the machines of scripts/lib/hostdev-machines.mjs (ivshmem, vmmouse,
+// ccid-card-emulated, cxl-type3: devices that need a host backend or machine support), written to
+// public/fixtures/hostdev/qemu-<version>/, with QEMU's refusals of the ivshmem peers in the manifest.
 //
 // Usage (as root: chroot(2); needs each QEMU's qemu-storage-daemon: package qemu-system-common on the
 // 7.2 host, qemu-utils in the 10.0 and 11.1 chroots):
-//   node scripts/make-virtio-fixtures.mjs [--only 10.0] [--machines q35,virt]
+//   node scripts/make-virtio-fixtures.mjs [--only 10.0] [--machines q35,virt] [--set hostdev]
+// (--set hostdev also needs python3 and certutil, package libnss3-tools, on the host)
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chosenQemus, qemuVersionText, REPO_ROOT, startQemu } from './lib/qemu.mjs';
+import { HOSTDEV_MACHINES, HOSTDEV_REFUSALS, i8042Path, prepareHostdev } from './lib/hostdev-machines.mjs';
+import { waitForMigration } from './lib/qmp.mjs';
 import { COMMON, saveDevstateAndStream, saveNoFooter, writeManifest, writeTwinFiles, XEN_GLOBALS } from './lib/twin-fixtures.mjs';
 import { startVhostUserBlkServer } from './lib/vhost-user-blk.mjs';
 import { startVirtiofsd, virtiofsdCommand } from './lib/virtiofsd.mjs';
@@ -27,6 +33,8 @@ import { startVirtiofsd, virtiofsdCommand } from './lib/virtiofsd.mjs';
 const argv = process.argv.slice(2);
 const opt = (n) => (argv.includes(n) ? argv[argv.indexOf(n) + 1] : null);
 const QEMUS = chosenQemus(argv);
+const SET = opt('--set') ?? 'virtio';
+if (!['virtio', 'hostdev'].includes(SET)) throw new Error(`--set ${SET}: virtio or hostdev`);
 
 /** Guest RAM (and hotpluggable memory) shared, so x-ignore-shared leaves its pages out of the stream. */
 const ram = (size) => ['-object', `memory-backend-memfd,id=ram0,size=${size},share=on`, '-m', `${size},maxmem=1G`];
@@ -52,7 +60,7 @@ const since = (v, min, args) => (Number(v) >= min ? args : []);
  * virtio-rtc in 11.0; virtio-mem on s390x in 10.0). Non-default counts where a device has them:
  * virtio-gpu max_outputs (its scanout array), virtio-scsi/-blk queues.
  */
-const MACHINES = [
+const VIRTIO_MACHINES = [
   { label: 'q35', binary: 'qemu-system-x86_64', args: (v) => ['-M', 'q35,memory-backend=ram0', ...ram('64M'), '-smp', '1', ...VMEM, ...FSDEV,
     '-object', 'memory-backend-memfd,id=pmem0,size=2M,share=on',
     '-device', 'virtio-gpu-pci,max_outputs=2,romfile=', '-device', 'virtio-vga,romfile=', '-device', 'virtio-9p-pci,fsdev=fs0,mount_tag=share,romfile=',
@@ -81,18 +89,21 @@ const MACHINES = [
   { label: 's390-ccw-virtio', binary: 'qemu-system-s390x', args: (v) => ['-M', 's390-ccw-virtio,memory-backend=ram0', ...ram('128M'), '-smp', '1', ...FSDEV,
     '-device', 'virtio-gpu-ccw,max_outputs=2', '-device', 'virtio-9p-ccw,fsdev=fs0,mount_tag=share',
     ...since(v, 10, [...VMEM, '-device', 'virtio-mem-ccw,memdev=vmem0'])] },
-].filter((m) => !opt('--machines') || opt('--machines').split(',').includes(m.label));
+];
+const MACHINES = (SET === 'hostdev' ? HOSTDEV_MACHINES : VIRTIO_MACHINES).filter((m) => !opt('--machines') || opt('--machines').split(',').includes(m.label));
 
 
 
 async function make(q, m, work) {
   const inside = (p) => (q.chroot ? p.slice(q.chroot.length) : p);
-  const args = [...m.args(q.version), ...COMMON];
+  // hostdev machines: the machine arguments apart, and what the devices need to know of the machine.
+  const ctx = m.machine ? { i8042: await i8042Path(m, q.version, q.chroot) } : {};
+  const args = [...(m.machine ?? []), ...m.args(q.version, ctx), ...COMMON];
   const out = {};
   const server = m.vhostUserBlk ? await startVhostUserBlkServer(Array.from({ length: m.vhostUserBlk }, (_, i) => vubSocket(i)), { chroot: q.chroot }) : null;
   // virtiofsd serves one QEMU and exits when it leaves: one per VM.
   const sockets = Array.from({ length: m.vhostUserFs ?? 0 }, (_, i) => vufsSocket(i));
-  const serve = m.vhostUserFs ? () => startVirtiofsd(sockets, { chroot: q.chroot }) : async () => ({ stop: async () => {} });
+  const serve = m.vhostUserFs ? () => startVirtiofsd(sockets, { chroot: q.chroot }) : m.perVm ? () => m.perVm(q.chroot) : async () => ({ stop: async () => {} });
   try {
     await saveAll(q, m, work, args, inside, out, serve);
   } finally {
@@ -122,13 +133,33 @@ async function saveAll(q, m, work, args, inside, out, serve) {
   }
 }
 
+/** QEMU's refusal to migrate a VM of REFUSAL (scripts/lib/hostdev-machines.mjs), its message. */
+async function refusal(q, r) {
+  const backend = r.perVm ? await r.perVm(q.chroot) : null;
+  try {
+    const vm = await startQemu(r.binary, [...r.args, ...COMMON], { chroot: q.chroot ?? undefined });
+    try {
+      await vm.qmp.execute('migrate', { uri: 'exec:cat > /dev/null' });
+      const st = await waitForMigration(vm.qmp);
+      return `migration ${st.status}`;
+    } catch (e) {
+      return e.message;
+    } finally {
+      await vm.close();
+    }
+  } finally {
+    await backend?.stop();
+  }
+}
+
 for (const q of QEMUS) {
-  const outRel = `public/fixtures/virtio/qemu-${q.version}`;
+  const outRel = `public/fixtures/${SET}/qemu-${q.version}`;
   const outDir = resolve(REPO_ROOT, outRel);
   mkdirSync(outDir, { recursive: true });
   const work = join(q.chroot ?? '', `/tmp/virtio-fixtures-${process.pid}`);
   mkdirSync(work, { recursive: true });
   mkdirSync(join(q.chroot ?? '', '/tmp/virtio-9p-export'), { recursive: true });
+  if (SET === 'hostdev') prepareHostdev(q.chroot);
   const qemu = qemuVersionText(q.chroot);
   const qsd = execFileSync(q.chroot ? 'chroot' : 'qemu-storage-daemon', [...(q.chroot ? [q.chroot, 'qemu-storage-daemon'] : []), '--version'], { encoding: 'utf8' }).split('\n')[0];
   const fixtures = [];
@@ -139,7 +170,7 @@ for (const q of QEMUS) {
     try {
       const r = await make(q, m, work);
       fixtures.push(...writeTwinFiles(outDir, outRel, m, r.args, r.files,
-        { ...(m.vhostUserBlk ? { vhostUserBlkServer: qsd } : {}), ...(m.vhostUserFs ? { virtiofsd: virtiofsd() } : {}) }));
+        { ...(m.vhostUserBlk ? { vhostUserBlkServer: qsd } : {}), ...(m.vhostUserFs ? { virtiofsd: virtiofsd() } : {}), ...(m.backends ? { backends: m.backends } : {}) }));
     } catch (e) {
       console.error(`QEMU ${q.version} ${m.label}: ${e.message.split('\n')[0]}`);
       process.exitCode = 1;
@@ -147,8 +178,11 @@ for (const q of QEMUS) {
   }
   rmSync(work, { recursive: true, force: true });
   // --machines remakes some machines: the other machines' entries stay.
+  const refusals = [];
+  for (const r of SET === 'hostdev' ? HOSTDEV_REFUSALS : []) refusals.push({ name: r.name, binary: r.binary, args: r.args, message: await refusal(q, r) });
+  const what = SET === 'hostdev' ? 'the devices of scripts/lib/hostdev-machines.mjs (host backends, machine links)' : 'the virtio devices whose own state the decoder knows since issue 12';
   writeManifest(outDir, fixtures, {
     made: opt('--machines') ? new Set(MACHINES.map((m) => m.label)) : null,
-    description: 'scripts/make-virtio-fixtures.mjs: per machine one stopped VM with the virtio devices whose own state the decoder knows since issue 12; a device-state file with and one without footers (a second VM of the same arguments with Xen\'s framing), and the migration stream of the first VM (the truth, with its JSON description; guest RAM shared and not sent).',
-    qemu });
+    description: `scripts/make-virtio-fixtures.mjs${SET === 'hostdev' ? ' --set hostdev' : ''}: per machine one stopped VM with ${what}; a device-state file with and one without footers (a second VM of the same arguments with Xen's framing), and the migration stream of the first VM (the truth, with its JSON description; guest RAM shared and not sent).`,
+    qemu, extra: refusals.length ? { refusals } : {} });
 }

@@ -70,7 +70,7 @@ async function main() {
       if (DEVICES && !DEVICES.includes(dev.type)) continue;
       if (n++ >= LIMIT) continue;
       const props = d.props[dev.type] ?? [];
-      const cfg = { ...t.base, device: { type: dev.type, opts: [], props: props.filter((p) => backendFor(p)), allProps: props } };
+      const cfg = { ...t.base, i8042: d.i8042, device: { type: dev.type, opts: [], props: props.filter((p) => backendFor(p)), allProps: props } };
       add(dev.type, 'device', cfg, { bus: dev.bus, category: dev.category });
     }
   }

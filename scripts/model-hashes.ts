@@ -16,7 +16,7 @@ import { createLibrary } from '../src/format/library.ts';
 import { libraryJsons } from '../src/format/testing/libraries.ts';
 import { locateVmdesc } from '../src/format/vmdesc.ts';
 
-const SAME_SECTIONS = /^guess\/pseries-|\/pseries-migration/;
+const SAME_SECTIONS = /^guess\/pseries-|\/(hostdev-)?pseries-migration/;
 function streams(dir = FIXTURE_DIR): string[] {
   return readdirSync(dir).sort().flatMap((f) => {
     const p = join(dir, f);

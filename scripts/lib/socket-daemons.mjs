@@ -1,6 +1,7 @@
-// One backend process per vhost-user or TPM socket, for the scripts that start QEMU with such a
-// device (scripts/lib/virtiofsd.mjs, swtpm.mjs): each daemon serves one QEMU and exits when it
-// leaves, so a caller starts a fresh set per VM and waits for their sockets before starting QEMU.
+// One backend process per vhost-user, TPM or ivshmem socket, for the scripts that start QEMU with
+// such a device (scripts/lib/virtiofsd.mjs, swtpm.mjs, ivshmem-server.mjs): each daemon serves one
+// QEMU and exits when it leaves, so a caller starts a fresh set per VM and waits for their sockets
+// before starting QEMU.
 import { spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 

@@ -49,9 +49,12 @@ export function writeTwinFiles(outDir, outRel, m, args, files, extra = {}, strea
   });
 }
 
-/** OUTDIR/manifest.json; when only the machines MADE were remade (--machines), the others' entries stay. */
-export function writeManifest(outDir, fixtures, { made = null, description, qemu }) {
+/**
+ * OUTDIR/manifest.json, with EXTRA's keys after the fixtures (e.g. QEMU's refusals); when only the
+ * machines MADE were remade (--machines), the others' entries stay.
+ */
+export function writeManifest(outDir, fixtures, { made = null, description, qemu, extra = {} }) {
   const path = join(outDir, 'manifest.json');
   const kept = made && existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')).fixtures.filter((f) => !made.has(f.machine)) : [];
-  writeFileSync(path, JSON.stringify({ description, qemu, fixtures: [...kept, ...fixtures] }, null, 1) + '\n');
+  writeFileSync(path, JSON.stringify({ description, qemu, fixtures: [...kept, ...fixtures], ...extra }, null, 1) + '\n');
 }

@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import { waitForMigration } from '../lib/qmp.mjs';
 import { startQemu } from '../lib/qemu.mjs';
 import { startVhostUserBlkServer } from '../lib/vhost-user-blk.mjs';
+import { startIvshmemServer } from '../lib/ivshmem-server.mjs';
 import { startSwtpm } from '../lib/swtpm.mjs';
 import { startVirtiofsd } from '../lib/virtiofsd.mjs';
 import { MAX_ATTEMPTS, MIGRATE_TIMEOUT_MS, PROBE_TIMEOUT_MS, ROOT, START_TIMEOUT_MS, inGuest } from './options.mjs';
-import { RETRY_RULES, buildArgs, needsSwtpm, needsVhostUserBlkServer, needsVirtiofsd } from './targets.mjs';
+import { RETRY_RULES, buildArgs, needsIvshmemServer, needsSwtpm, needsVhostUserBlkServer, needsVirtiofsd } from './targets.mjs';
 import { extractVmdesc } from './vmdesc-json.mjs';
 
 // ------------------------------------------------------------------------------------------------
@@ -97,11 +98,19 @@ export async function discover(target, workDir) {
       }
     }
   }
+  // The machine's PS/2 controller (made without an id, so a QOM path under /machine/unattached that
+  // differs between machines and versions): vmmouse needs a link to it (RETRY_RULES 'i8042').
+  let i8042 = null;
+  if (q) {
+    const kids = await withTimeout(q.qmp.execute('qom-list', { path: '/machine/unattached' }), 10_000, 'qom-list').catch(() => []);
+    const k = kids.find((c) => c.type === 'child<i8042>');
+    if (k) i8042 = `/machine/unattached/${k.name}`;
+  }
   if (q) {
     await q.qmp.execute('quit').catch(() => {});
     await withTimeout(q.exited, 5000, 'quit').catch(() => q.proc.kill('SIGKILL'));
   }
-  return { devices: devices.filter((d) => d.category !== 'CPU'), props, unknownProps, cpus };
+  return { devices: devices.filter((d) => d.category !== 'CPU'), props, unknownProps, cpus, i8042 };
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -186,13 +195,15 @@ async function attempt(binary, cfg, file) {
 
 /**
  * Runs `run` with the backend process the probed device needs, if any: a fresh vhost-user-blk server,
- * virtiofsd or swtpm per attempt (a server serves one QEMU; a QEMU that failed may have left it
- * mid-handshake, and virtiofsd and swtpm exit when their QEMU leaves).
+ * virtiofsd, swtpm or ivshmem server per attempt (a server serves one QEMU; a QEMU that failed may
+ * have left it mid-handshake, virtiofsd and swtpm exit when their QEMU leaves, and an ivshmem master
+ * must be the server's first client).
  */
 async function withServer(probe, cfg, workDir, run) {
   const type = cfg.device?.type ?? '';
   const tpm = needsSwtpm(cfg);
-  const start = tpm ? startSwtpm : needsVhostUserBlkServer(type) ? startVhostUserBlkServer : needsVirtiofsd(type) ? startVirtiofsd : null;
+  const start = tpm ? startSwtpm : needsVhostUserBlkServer(type) ? startVhostUserBlkServer : needsVirtiofsd(type) ? startVirtiofsd
+    : needsIvshmemServer(type) ? startIvshmemServer : null;
   if (!start) return run();
   const socket = join(workDir, `${tpm ? 'tpm' : 'vu'}-${probe.index}.sock`);
   let server;
@@ -202,7 +213,7 @@ async function withServer(probe, cfg, workDir, run) {
     return { stage: 'start', error: e.message, args: [] };
   }
   if (tpm) cfg.tpmSocket = inGuest(socket);
-  else cfg.vhostUserSocket = inGuest(socket);
+  else cfg.serverSocket = inGuest(socket);
   try {
     return await run();
   } finally {
@@ -221,9 +232,11 @@ export async function runProbe(probe, workDir) {
   for (let n = 0; n < MAX_ATTEMPTS; n++) {
     if (Date.now() - t0 > PROBE_TIMEOUT_MS) return { ...last, error: `timeout (${last?.error ?? ''})`, attempts: n };
     last = await withServer(probe, cfg, workDir, () => attempt(probe.binary, cfg, file));
-    if (last.stage === 'ok' || (last.stage === 'migrate' && !/killed by SIGTERM/.test(last.error))) break;
+    if (last.stage === 'ok') break;
     const msg = last.error;
-    const rule = RETRY_RULES.find((r) => !applied.has(r.name) && r.re.test(msg));
+    // A refused migration is final unless a rule is meant for it (or someone else killed QEMU).
+    const stage = last.stage === 'migrate' && !/killed by SIGTERM/.test(msg) ? 'migrate' : 'start';
+    const rule = RETRY_RULES.find((r) => !applied.has(r.name) && (r.stage ?? 'start') === stage && r.re.test(msg));
     if (!rule) break;
     applied.add(rule.name);
     if (!rule.fix(cfg, rule.re.exec(msg))) break;

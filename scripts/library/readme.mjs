@@ -18,8 +18,10 @@ export function readme(lib, summary, size, seconds, discovery) {
   L.push('(QEMU from the host or, with --root, a debootstrap chroot; qemu-system-x86, -arm, -ppc, -s390x or -misc');
   L.push('installed there; vhost-user-blk needs qemu-storage-daemon too: qemu-system-common in bookworm, qemu-utils in');
   L.push('trixie and forky; vhost-user-fs needs virtiofsd: qemu-system-common in bookworm, package virtiofsd in trixie');
-  L.push('and forky; the TPM devices need swtpm, package swtpm in all three), then `node scripts/pack-vmdesc-library.mjs`.');
-  L.push('Do not edit the files by hand.');
+  L.push('and forky; the TPM devices need swtpm, package swtpm in all three; ivshmem-doorbell needs python3 on the host');
+  L.push('for scripts/lib/ivshmem-server.py, as no Debian package ships an ivshmem server; ccid-card-emulated needs');
+  L.push('certutil on the host, package libnss3-tools), then `node scripts/pack-vmdesc-library.mjs`. Do not edit the');
+  L.push('files by hand.');
   L.push('');
   L.push(`## Shape of ${STEM}.json`);
   L.push('');
@@ -87,9 +89,17 @@ export function readme(lib, summary, size, seconds, discovery) {
   L.push('');
   L.push('Each device type is started alone on the base machine (`-S -nodefaults -display none`), with the');
   L.push('backends its properties call for (drive → `null-co` blockdev, netdev → `user`, chardev → `null` or, for');
-  L.push('vhost-user-blk and -fs, a socket qemu-storage-daemon or virtiofsd serves, tpmdev → `emulator` on a fresh swtpm, audiodev → `none`, memdev → RAM backend, …) and a');
-  L.push('parent bus device added when QEMU reports a');
-  L.push('missing bus; "migrated" means the migration completed and the vmdesc was extracted.');
+  L.push('vhost-user-blk and -fs, a socket qemu-storage-daemon or virtiofsd serves, and for ivshmem-doorbell a socket an');
+  L.push('ivshmem server serves, tpmdev → `emulator` on a fresh swtpm, audiodev → `none`, memdev → RAM backend, …) and');
+  L.push('a parent bus device added when QEMU reports a missing bus; "migrated" means the migration completed and the');
+  L.push('vmdesc was extracted. Retry rules');
+  L.push('(scripts/library/targets.mjs) react to QEMU\'s refusals: `i8042` links vmmouse to the machine\'s PS/2');
+  L.push('controller (QOM path found at discovery; "\'i8042\' link is not set"), `ivshmem-master` retries ivshmem-plain');
+  L.push('and -doorbell with master=on after QEMU refused to migrate them as peers ("Migration is disabled when using');
+  L.push('feature \'peer mode\' in device \'ivshmem\'"), `cxl-on` and `cxl-type3` give pxb-cxl and cxl-type3 the machine\'s');
+  L.push('CXL support (cxl=on and a fixed memory window), a CXL root port and a label storage area, and');
+  L.push('`ccid-certificates` gives ccid-card-emulated a card of three certificates from an NSS database');
+  L.push('(scripts/lib/nss-db.mjs; certutil, package libnss3-tools, on the host).');
   L.push('');
   L.push('| target | base args | page size | device types tried | started | migrated | CPU models tried | migrated | combos migrated |');
   L.push('|---|---|---|---|---|---|---|---|---|');
@@ -102,11 +112,11 @@ export function readme(lib, summary, size, seconds, discovery) {
   for (const [t, log] of Object.entries(lib.probes)) {
     for (const [name, why] of Object.entries(log.failed)) if (/killed by SIG|timeout/.test(why)) crashes.push(`${t} \`${name}\`: ${why}`);
   }
-  L.push('Not covered: device types that need host resources (vhost other than vhost-user-blk and -fs, vfio, SCSI passthrough,');
-  L.push('spapr-tpm-proxy (a host TPM\'s `host-path`; the TPM front-ends are covered with swtpm), U2F, evdev),');
-  L.push('buses these machines do not have (aarch64 virt: ISA, SSI, I²C; x86: virtio-mmio), and Xen-only devices');
-  L.push('(xen-platform, xen-pvdevice, piix3-ide-xen: not built into the Debian qemu-system-x86 binary).');
-  L.push('Device types that block migration are listed as "State blocked by non-migratable device".');
+  L.push('Not covered: NOT-COVERED.md lists, per QEMU version, every device type that no library file of the');
+  L.push('version migrated, with its reason class (QEMU blocks its migration, needs a host resource, no place on');
+  L.push('the machine, Xen only, crashed, needs a value the probe does not give) and QEMU\'s message; it is made');
+  L.push('from the probe records of all the files by scripts/library/not-covered.mjs, so it stays true as reduced');
+  L.push('runs add devices (library-coverage.test.ts checks it against `-device help`).');
   L.push('');
   if (crashes.length) {
     L.push('QEMU crashed or hung:');

@@ -2,7 +2,9 @@
 // the backends a device's properties call for, the parent buses it needs, and retry rules keyed on
 // QEMU's error messages (scripts/make-vmdesc-library.mjs).
 import { join } from 'node:path';
+import { ccidCardOpts, makeNssDb } from '../lib/nss-db.mjs';
 import { tpmBackendArgs } from '../lib/swtpm.mjs';
+import { ROOT } from './options.mjs';
 
 // ------------------------------------------------------------------------------------------------
 // Targets and built-in option combinations
@@ -110,11 +112,13 @@ export const PROPERTY_BACKENDS = {
  * vhost-user-blk and vhost-user-fs (on PCI, on virtio-mmio as themselves, on CCW): the chardev must be
  * a socket with a vhost-user server behind it, which the probe starts per attempt
  * (scripts/lib/vhost-user-blk.mjs: qemu-storage-daemon; scripts/lib/virtiofsd.mjs) and names in
- * cfg.vhostUserSocket. The other vhost-user devices have no server on these hosts: they keep the
+ * cfg.serverSocket. The other vhost-user devices have no server on these hosts: they keep the
  * null chardev and fail ("Failed to set msg fds."), as the README lists.
  */
 export const needsVhostUserBlkServer = (type) => /^vhost-user-blk(-pci(-non)?(-transitional)?)?$/.test(type);
 export const needsVirtiofsd = (type) => /^vhost-user-fs-(device|pci|ccw)$/.test(type);
+/** ivshmem-doorbell: its chardev must reach an ivshmem server (scripts/lib/ivshmem-server.mjs), or QEMU hangs at realize. */
+export const needsIvshmemServer = (type) => type === 'ivshmem-doorbell';
 /**
  * TPM front-ends (tpm-tis, tpm-crb, tpm-tis-device, tpm-spapr, tpm-tis-i2c: every device with a
  * `tpmdev` property) get a swtpm per attempt (scripts/lib/swtpm.mjs), named in cfg.tpmSocket.
@@ -191,6 +195,53 @@ export const RETRY_RULES = [
     },
   },
   {
+    // vmmouse links to the machine's PS/2 controller, which has no id: discover() found its QOM path
+    // (cfg.i8042). It also needs the machine's vmport, on by default with TCG.
+    name: 'i8042',
+    re: /'i8042' link is not set/,
+    fix: (cfg) => (cfg.i8042 ? (cfg.device.opts.push(`i8042=${cfg.i8042}`), true) : false),
+  },
+  {
+    // ivshmem-plain and -doorbell default to master=off, and a peer blocks migration (the shared memory
+    // is the master's to migrate, hw/misc/ivshmem.c). The only rule applied after a refused migration:
+    // the README keeps QEMU's message as the reason for the retry.
+    name: 'ivshmem-master',
+    stage: 'migrate',
+    re: /Migration is disabled when using feature 'peer mode' in device 'ivshmem'/,
+    fix: (cfg) => (cfg.device.opts.push('master=on'), true),
+  },
+  {
+    // pxb-cxl, a CXL host bridge, needs the machine's CXL support (q35's; pc has no PCIe root) and a
+    // fixed memory window targeting it (hw/cxl/cxl-host.c: "-M cxl-fmw.N…").
+    name: 'cxl-on',
+    re: /CXL host bridges present, but cxl=off/,
+    fix: (cfg) => ((cfg.machineOpts = [...(cfg.machineOpts ?? []), ...CXL_MACHINE('probe-dev')]), true),
+  },
+  {
+    // cxl-type3 (a CXL memory device): its memdev is persistent memory, which needs a label storage
+    // area (lsa), and the device sits on a CXL root port of a CXL host bridge (providers 'cxl-rp').
+    name: 'cxl-type3',
+    re: /lsa property must be set/,
+    fix: (cfg) => {
+      cfg.machineOpts = [...(cfg.machineOpts ?? []), ...CXL_MACHINE('probe-cxl')];
+      cfg.providers = [...(cfg.providers ?? []), 'cxl-rp'];
+      cfg.device.opts.push('lsa=probe-lsa', 'bus=probe-cxl-rp');
+      cfg.extra = [...(cfg.extra ?? []), '-object', 'memory-backend-ram,id=probe-lsa,size=1M'];
+      return true;
+    },
+  },
+  {
+    // ccid-card-emulated: a card with three certificates from an NSS database made in the work
+    // directory (scripts/lib/nss-db.mjs, certutil on the host).
+    name: 'ccid-certificates',
+    re: /backend must be one of/,
+    fix: (cfg) => {
+      makeNssDb(join(ROOT ?? '', cfg.workDir, 'nss'));
+      cfg.device.opts.push(...ccidCardOpts(join(cfg.workDir, 'nss')));
+      return true;
+    },
+  },
+  {
     // vhost-user-fs: "missing tag property" (its mount tag, any name).
     name: 'tag',
     re: /missing tag property/,
@@ -223,6 +274,9 @@ export const RETRY_RULES = [
   },
 ];
 
+/** q35's machine options for CXL with one 4 GiB fixed memory window on host bridge BRIDGE. */
+const CXL_MACHINE = (bridge) => ['cxl=on', `cxl-fmw.0.targets.0=${bridge}`, 'cxl-fmw.0.size=4G'];
+
 /** Placeholder for an all-zero 64 KiB firmware image (created in the work directory). */
 export const FIRMWARE = '@FIRMWARE@';
 
@@ -245,12 +299,13 @@ export function buildArgs(cfg) {
   if (cfg.smp) args.push('-smp', cfg.smp);
   for (const bus of cfg.providers ?? []) {
     if (bus === 'pcie-root-port') args.push('-device', 'pcie-root-port,id=probe-rp,chassis=9,slot=9');
+    else if (bus === 'cxl-rp') args.push('-device', 'pxb-cxl,id=probe-cxl,bus_nr=12,bus=pcie.0', '-device', 'cxl-rp,id=probe-cxl-rp,bus=probe-cxl,port=0,chassis=10,slot=10');
     else args.push(...BUS_PROVIDERS[bus].args);
   }
   if (cfg.device) {
     const opts = [...cfg.device.opts];
     for (const prop of cfg.device.props ?? []) {
-      const b = prop === 'chardev' && cfg.vhostUserSocket ? { args: () => ['-chardev', `socket,id=probe-chr,path=${cfg.vhostUserSocket}`], value: 'probe-chr', suffix: '' } : backendFor(prop);
+      const b = prop === 'chardev' && cfg.serverSocket ? { args: () => ['-chardev', `socket,id=probe-chr,path=${cfg.serverSocket}`], value: 'probe-chr', suffix: '' } : backendFor(prop);
       if (!b) continue;
       const rename = (x) => (b.suffix ? x.replace(/\b(id|node-name)=probe-([a-z]+)/, `$1=probe-$2${b.suffix}`) : x);
       args.push(...b.args(cfg).map(rename));

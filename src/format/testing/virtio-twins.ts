@@ -1,7 +1,8 @@
 // Test support (Node only): the real virtio fixtures (public/fixtures/virtio/qemu-<v>/, made by
-// scripts/make-virtio-fixtures.mjs; or another group of the same shape, such as tpm/ from
-// scripts/make-tpm-fixtures.mjs) whose VM had a given device, each device-state file decoded twice:
-// by the description libraries alone and with the JSON of its twin migration stream (the oracle).
+// scripts/make-virtio-fixtures.mjs; or another group of the same shape, such as hostdev/ from its
+// --set hostdev or tpm/ from scripts/make-tpm-fixtures.mjs) whose VM had a given device, each
+// device-state file decoded twice: by the description libraries alone and with the JSON of its twin
+// migration stream (the oracle).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';

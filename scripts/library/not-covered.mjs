@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+// Writes src/format/vmdesc-library/NOT-COVERED.md: per QEMU version, every device type of
+// `-device help` that none of that version's libraries migrated on a probe target, with the reason
+// class and QEMU's own message, from the probe records of every library file of the version
+// (qemu-<v>.json, qemu-<v>-<arch>.json and the reduced runs' group files: a type one file failed and
+// another migrated is covered). The generated READMEs' "Not covered" paragraph is a fixed sentence
+// written at generation time; this list is made from the records, so it stays true as group files
+// add devices. library-coverage.test.ts runs it with --check.
+// Usage: node scripts/library/not-covered.mjs [--check]
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../src/format/vmdesc-library');
+const OUT = join(DIR, 'NOT-COVERED.md');
+
+/**
+ * Reason classes, tried in order on "<stage>: <QEMU's message>" (the probe records) and the type
+ * name. The last one takes what is left: a required value the generic probe has no rule for.
+ */
+export const CLASSES = [
+  { id: 'blocked', text: 'QEMU blocks its migration', test: (t, m) => /^migrate: .*(State blocked by non-migratable device|Migration is disabled)/.test(m) },
+  { id: 'crashed', text: 'QEMU crashed or hung in the probe', test: (t, m) => /killed by SIG|no QMP greeting|Assertion/.test(m) },
+  { id: 'xen', text: 'Xen only (a Xen guest or xen-bus)', test: (t, m) => /^xen-/.test(t) || /xen-bus|Xen guest/.test(m) },
+  { id: 'host', text: 'needs a host resource (vhost/vhost-user back-end, vfio, SCSI generic, U2F key, evdev, TPM, KVM or Hyper-V, RDMA)',
+    test: (t, m) => /Failed to set msg fds|wwpn|vhostdev|guest-cid|SG_IO|host device|U2F|evdev|requires kvm|SynIC|fd parameter|No socket specified|tpmdev|host-path|vhost-user-base: need to define device id|RNG backend|rdma/i.test(m) },
+  { id: 'place', text: 'no place for it on this machine (its bus is absent, or it cannot be plugged here)',
+    test: (t, m) => /No '[^']+' bus found|Bus '[^']+' not found|machine\.cxl' not found|cannot reside on|can be attached only to root bus|expects a dynamic sysbus device type|can not be dynamically instantiated|not attached to any PCI bus|hotplug handler|MSI-X support is mandatory|requires vmbus-bridge|Only PCI\/PCIe bridges/.test(m) },
+  { id: 'config', text: 'needs a value the generic probe does not give (a kernel image, a target, a NUMA node, …)', test: () => true },
+];
+
+/** QEMU's message without its echo of the device's arguments, which name the probe's backends (`tpmdev=probe-tpm`). */
+const withoutArgs = (why) => why.replace(/-device [^:]*: /, '');
+const classify = (type, why) => CLASSES.find((c) => c.test(type, withoutArgs(why)));
+
+/** version → target → { migrated: Set, failed: Map(type → reason) }, over every library file of the version. */
+function records() {
+  const out = new Map();
+  for (const f of readdirSync(DIR).filter((x) => /^qemu-[\d.]+(-[a-z0-9_]+)?\.json$/.test(x)).sort()) {
+    const lib = JSON.parse(readFileSync(join(DIR, f), 'utf8'));
+    const version = /^(\d+\.\d+)/.exec(lib.qemu)[1];
+    if (!out.has(version)) out.set(version, new Map());
+    for (const [target, p] of Object.entries(lib.probes ?? {})) {
+      const t = out.get(version).get(target) ?? { migrated: new Set(), failed: new Map() };
+      out.get(version).set(target, t);
+      for (const d of p.migrated) t.migrated.add(d);
+      // CPU models (probed as -cpu MODEL) are not device types.
+      // A type several files failed keeps the reason of the probe that got furthest (a migration refused
+      // over a start refused), and on a tie a reduced run's (a group file's) over a full run's: the reduced
+      // runs gave the type what it needs (qemu-7.2-vhost.json's vhost-user-fs: blocked, not "missing tag").
+      const group = !/^qemu-[\d.]+(-(aarch64|ppc64|s390x))?\.json$/.test(f);
+      const rank = (why) => (why.startsWith('migrate:') ? 2 : 1) + (group ? 0.5 : 0);
+      for (const [d, why] of Object.entries(p.failed)) {
+        if (d.startsWith('-cpu ')) continue;
+        if (!t.failed.has(d) || rank(why) > t.failed.get(d).rank) t.failed.set(d, { why, rank: rank(why) });
+      }
+    }
+  }
+  return out;
+}
+
+/** Every (version, type) no library of the version migrated on some target, with where and why. */
+export function uncovered() {
+  const rows = [];
+  for (const [version, targets] of records()) {
+    // One row per type and message: a type can fail differently on different targets.
+    const byType = new Map();
+    for (const [target, t] of targets) {
+      for (const [type, { why }] of t.failed) {
+        if (t.migrated.has(type)) continue;
+        const key = `${type}\n${why}`;
+        const row = byType.get(key) ?? { version, type, targets: [], why, cls: classify(type, why).id, elsewhere: [] };
+        row.targets.push(target);
+        byType.set(key, row);
+      }
+    }
+    for (const row of byType.values()) {
+      row.elsewhere = [...targets].filter(([, t]) => t.migrated.has(row.type)).map(([target]) => target);
+      rows.push(row);
+    }
+  }
+  return rows.sort((a, b) => a.version.localeCompare(b.version, 'en', { numeric: true }) || a.type.localeCompare(b.type));
+}
+
+export function markdown() {
+  const rows = uncovered();
+  const L = ['# Device types the libraries do not cover (generated)', '',
+    'Made by `node scripts/library/not-covered.mjs` from the probe records of every library file of each QEMU',
+    'version (src/format/vmdesc-library/qemu-<v>*.json): a device type of `-device help` that no probe of the',
+    'version migrated on the targets below, with the reason class and QEMU\'s message on the first target (the',
+    'probe\'s stage, then QEMU\'s words). "Migrates on" names the targets of the same version where it did',
+    'migrate (its layout is in the library). Do not edit by hand.', '', '## Reason classes', ''];
+  for (const c of CLASSES) L.push(`- \`${c.id}\`: ${c.text} — ${rows.filter((r) => r.cls === c.id).length} rows`);
+  for (const version of [...new Set(rows.map((r) => r.version))]) {
+    const mine = rows.filter((r) => r.version === version);
+    L.push('', `## QEMU ${version} (${new Set(mine.map((r) => r.type)).size} device types)`, '');
+    for (const c of CLASSES) {
+      const inClass = mine.filter((r) => r.cls === c.id);
+      if (!inClass.length) continue;
+      L.push(`### ${c.id}: ${c.text}`, '', '| device type | targets | migrates on | QEMU says |', '|---|---|---|---|');
+      // Rows that differ only in the device named in QEMU's message share a line (the many board
+      // devices whose bus a machine lacks).
+      const lines = new Map();
+      for (const r of inClass) {
+        const why = withoutArgs(r.why).replaceAll(`'${r.type}'`, "'…'").replace(/\|/g, '\\|').replace(/`/g, "'").slice(0, 160);
+        const key = `${r.targets.join(', ')} | ${r.elsewhere.join(', ') || '—'} | ${why}`;
+        lines.set(key, [...(lines.get(key) ?? []), r.type]);
+      }
+      for (const [key, types] of lines) L.push(`| ${types.join(', ')} | ${key} |`);
+      L.push('');
+    }
+  }
+  return L.join('\n').replace(/\n+$/, '\n');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const text = markdown();
+  if (process.argv.includes('--check')) {
+    if (readFileSync(OUT, 'utf8') !== text) {
+      console.error(`${OUT} is out of date: run node scripts/library/not-covered.mjs`);
+      process.exit(1);
+    }
+  } else {
+    writeFileSync(OUT, text);
+    console.error(`wrote ${OUT}: ${uncovered().length} rows`);
+  }
+}
