@@ -22,6 +22,7 @@ import { join, resolve } from 'node:path';
 import { chosenQemus, qemuVersionText, REPO_ROOT, startQemu } from './lib/qemu.mjs';
 import { COMMON, saveDevstateAndStream, saveNoFooter, writeManifest, writeTwinFiles, XEN_GLOBALS } from './lib/twin-fixtures.mjs';
 import { manufactureTpmState, startSwtpm, swtpmCommand, tpmBackendArgs } from './lib/swtpm.mjs';
+import { FIXTURE_PATHS } from './lib/tpm-load.mjs';
 import { extractVmdesc } from './library/vmdesc-json.mjs';
 
 const argv = process.argv.slice(2);
@@ -29,13 +30,13 @@ const opt = (n) => (argv.includes(n) ? argv[argv.indexOf(n) + 1] : null);
 const QEMUS = chosenQemus(argv);
 
 // Guest RAM a shared file (not a memfd): QEMU 10.0 and 11.1 skip only named files with x-ignore-shared.
-const RAM_FILE = '/tmp/tpm-fixtures.ram';
+const RAM_FILE = FIXTURE_PATHS.ram; // scripts/lib/tpm-load.mjs gives each reload its own
 const ram = (size) => ['-object', `memory-backend-file,id=ram0,size=${size},share=on,mem-path=${RAM_FILE}`, '-m', size];
-const SOCKET = '/tmp/tpm-fixtures-swtpm.sock';
+const SOCKET = FIXTURE_PATHS.socket;
 const tpm = (type) => [...tpmBackendArgs(SOCKET, 'tpm0'), '-device', `${type},tpmdev=tpm0`];
 // x86: a 64 KiB all-zero BIOS (the guest never runs) instead of SeaBIOS's 256 KiB, which the stream
 // would carry as RAM (pc.bios, isa-bios); 120 KB less per gzipped stream.
-const ZERO_BIOS = '/tmp/tpm-fixtures-bios.bin';
+const ZERO_BIOS = FIXTURE_PATHS.bios;
 const X86 = ['-bios', ZERO_BIOS];
 
 /** One machine per front-end (x86: tpm-tis on ISA, tpm-crb; aarch64 virt: the sysbus tpm-tis-device; pseries: spapr-vio). */
