@@ -87,7 +87,7 @@ export const vmsdHolder = (type, bare) => [type, `${type}-device`, type.replace(
 
 /**
  * QEMU crashes the probes met with a configuration QEMU accepts, not the probe's fault: the reproducer
- * a QEMU engineer would want, checked by hand on the versions named (scripts/library/probe.mjs
+ * a QEMU engineer would want, re-run on the versions named by src/format/qemu-crashes.test.ts (probe.mjs
  * records only the signal). Printed under their own heading.
  */
 export const QEMU_CRASHES = [
