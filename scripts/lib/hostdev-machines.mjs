@@ -42,6 +42,10 @@ const CXL = [...memfd('cxlmem0', '256M'), ...memfd('cxllsa0', '1M'),
   '-device', 'pxb-cxl,id=cxl0,bus_nr=12,bus=pcie.0', '-device', 'cxl-rp,id=cxlrp0,bus=cxl0,port=0,chassis=1,slot=1',
   '-device', 'cxl-type3,bus=cxlrp0,memdev=cxlmem0,lsa=cxllsa0,id=cxlpmem0'];
 
+const nullDrive = (node) => ['-blockdev', `null-co,node-name=${node},size=1048576,read-zeroes=on`];
+const NVME = [...nullDrive('nvd0'), ...nullDrive('nvd1'), '-device', 'nvme,id=nvme0,serial=fixture0,drive=nvd0',
+  '-device', 'nvme-ns,bus=nvme0,drive=nvd1'];
+
 /**
  * The QOM path of the machine's i8042 (made without an id, under /machine/unattached at an index
  * that differs between machines and QEMU versions): a first QEMU of machine M, with its devices
@@ -84,6 +88,10 @@ export const HOSTDEV_MACHINES = [
   // pseries: the PCI and USB ones (no i8042, no CXL; SLOF is copied into guest RAM, which the file keeps out).
   { label: 'hostdev-pseries', binary: 'qemu-system-ppc64', backends: BACKENDS, perVm: serveIvshmem, ramFile: ramFile('hostdev-pseries'),
     args: () => ['-M', 'pseries,memory-backend=ram0', ...guestRam('hostdev-pseries', '256M'), '-smp', '1', ...IVSHMEM, ...CCID] },
+  // nvme-ns on QEMU 11.1 (its nvme migrates; 7.2 and 10.0 block it): the controller has a drive of its
+  // own, as the probe's retry rule `nvme-ctrl-drive` gives it, because 11.1 crashes saving one without.
+  { label: 'nvme-q35', since: 11, binary: 'qemu-system-x86_64', backends: 'null-co drives', ramFile: ramFile('nvme-q35'),
+    args: () => ['-M', 'q35,memory-backend=ram0', ...ram('nvme-q35', '64M'), '-smp', '1', ...NVME] },
 ];
 
 /**

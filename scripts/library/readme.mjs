@@ -99,7 +99,9 @@ export function readme(lib, summary, size, seconds, discovery) {
   L.push('feature \'peer mode\' in device \'ivshmem\'"), `cxl-on` and `cxl-type3` give pxb-cxl and cxl-type3 the machine\'s');
   L.push('CXL support (cxl=on and a fixed memory window), a CXL root port and a label storage area, and');
   L.push('`ccid-certificates` gives ccid-card-emulated a card of three certificates from an NSS database');
-  L.push('(scripts/lib/nss-db.mjs; certutil, package libnss3-tools, on the host).');
+  L.push('(scripts/lib/nss-db.mjs; certutil, package libnss3-tools, on the host), `rng-backend` gives spapr-rng an');
+  L.push('`rng-random` object on /dev/urandom ("needs an RNG backend"), and `nvme-ctrl-drive` retries nvme-ns with a');
+  L.push('drive on its nvme controller after QEMU 11.1 crashed saving a controller without one (NOT-COVERED.md).');
   L.push('');
   L.push('| target | base args | page size | device types tried | started | migrated | CPU models tried | migrated | combos migrated |');
   L.push('|---|---|---|---|---|---|---|---|---|');

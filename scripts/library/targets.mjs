@@ -263,6 +263,26 @@ export const RETRY_RULES = [
     fix: (cfg) => (cfg.machineOpts = [...(cfg.machineOpts ?? []), 'kernel-irqchip=split'], true),
   },
   {
+    // spapr-rng (hw/ppc/spapr_rng.c) refuses to realize without a link to an RNG backend object; the
+    // host's /dev/urandom is one every target has (a chroot too).
+    name: 'rng-backend',
+    re: /needs an RNG backend/,
+    fix: (cfg) => {
+      cfg.extra = [...(cfg.extra ?? []), '-object', 'rng-random,id=probe-rng,filename=/dev/urandom'];
+      cfg.device.opts.push('rng=probe-rng');
+      return true;
+    },
+  },
+  {
+    // QEMU 11.1's nvme controller migrates, but one made without a drive of its own (the namespaces
+    // only as nvme-ns devices on its bus, the documented way) kills QEMU with SIGSEGV while saving
+    // (reproducer in NOT-COVERED.md). Giving the controller a drive of its own lets nvme-ns migrate.
+    name: 'nvme-ctrl-drive',
+    stage: 'migrate',
+    re: /killed by SIGSEGV/,
+    fix: (cfg) => (cfg.device.type === 'nvme-ns' && cfg.providers?.includes('nvme-bus') ? (cfg.nvmeCtrlDrive = true) : false),
+  },
+  {
     name: 'pcie-slot',
     re: /(PCI Express|PCIe) (device|port).*(slot|bus)|must be a PCI Express/i,
     fix: (cfg) => {
@@ -300,6 +320,7 @@ export function buildArgs(cfg) {
   for (const bus of cfg.providers ?? []) {
     if (bus === 'pcie-root-port') args.push('-device', 'pcie-root-port,id=probe-rp,chassis=9,slot=9');
     else if (bus === 'cxl-rp') args.push('-device', 'pxb-cxl,id=probe-cxl,bus_nr=12,bus=pcie.0', '-device', 'cxl-rp,id=probe-cxl-rp,bus=probe-cxl,port=0,chassis=10,slot=10');
+    else if (bus === 'nvme-bus' && cfg.nvmeCtrlDrive) args.push('-blockdev', 'driver=null-co,node-name=probe-ctrl-disk,read-zeroes=on,size=67108864', '-device', 'nvme,id=probe-nvme,serial=probe0,drive=probe-ctrl-disk');
     else args.push(...BUS_PROVIDERS[bus].args);
   }
   if (cfg.device) {
