@@ -12,15 +12,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import type { StreamRecord } from './model.ts';
 import { FIXTURE_DIR } from './testing/fixtures.ts';
 import { agreement } from './testing/libraries.ts';
-import { decodeTwice, twinCases } from './testing/virtio-twins.ts';
+import { decodeTwice, sectionsNamed as sections, twinCases } from './testing/virtio-twins.ts';
 
 const HOSTDEV = /^(ivshmem-(plain|doorbell)|vmmouse|ccid-card-emulated|cxl-type3),/;
 const CASES = twinCases((a) => HOSTDEV.test(a), 'hostdev');
 const VERSIONS = ['qemu-7.2', 'qemu-10.0', 'qemu-11.1'];
-const sections = (records: StreamRecord[], name: RegExp) => records.filter((r) => r.kind === 'section' && name.test(r.idstr ?? ''));
 
 describe('hostdev devices decoded by the libraries equal their decode with the true description', { timeout: 120_000 }, () => {
   it('covers pc, q35, virt and pseries, with and without footers, on QEMU 7.2, 10.0 and 11.1', () => {

@@ -8,12 +8,10 @@
 // own JSON description, used to decode the same device-state file; the library decode must frame
 // every section the same and give every leaf the same offset, size and value.
 import { describe, expect, it } from 'vitest';
-import type { StreamRecord } from './model.ts';
 import { agreement } from './testing/libraries.ts';
-import { decodeTwice, twinCases } from './testing/virtio-twins.ts';
+import { decodeTwice, sectionsNamed as sections, twinCases } from './testing/virtio-twins.ts';
 
 const CASES = twinCases((a) => /^nvme-ns,/.test(a), 'hostdev');
-const sections = (records: StreamRecord[], name: RegExp) => records.filter((r) => r.kind === 'section' && name.test(r.idstr ?? ''));
 
 describe('nvme-ns decoded by the libraries equals its decode with the true description', { timeout: 120_000 }, () => {
   it('covers q35 on QEMU 11.1, with and without footers', () => {

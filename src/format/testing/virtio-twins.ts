@@ -40,3 +40,6 @@ export async function decodeTwice(c: TwinCase): Promise<{ withLibrary: StreamMod
 /** Leaves as offset:size path → value (bytes by content). */
 export const recordLeaves = (r: StreamRecord) => new Map([...walkFields(r.fields)].filter((n) => !n.children)
   .map((n) => [`${n.offset}:${n.size} ${n.path}`, n.value instanceof Uint8Array ? Buffer.from(n.value).toString('hex') : String(n.value)]));
+
+/** The section records whose idstr matches `name`. */
+export const sectionsNamed = (records: StreamRecord[], name: RegExp) => records.filter((r) => r.kind === 'section' && name.test(r.idstr ?? ''));
