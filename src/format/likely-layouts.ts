@@ -4,10 +4,14 @@
 // vm_was_suspended out of bytes 7.2 sent as part of `runstate`, 10.0's pl011 names a leaf 7.2 does
 // not. The first fit is then 7.2's reading of 10.0's bytes: the framing is right, the names and
 // values are not. Once the scan has settled the file's likely QEMU (version-consensus.ts), every
-// library-decoded section whose layout that version did not write is decoded again with the first
-// candidate of that version which frames it exactly as now (candidate-choice.ts): the framing and
-// so the rest of the model stay as they are, and a candidate that does not fit, or fits only with
-// an error, is passed over (the section keeps its first fit and says which QEMU's it is).
+// library-decoded section whose layout none of the likely versions wrote is decoded again with the
+// first candidate of the newest likely version that frames it exactly as now (candidate-choice.ts),
+// else of the next: the framing and so the rest of the model stay as they are, and a candidate that
+// does not fit, or fits only with an error, is passed over (the section keeps its first fit and
+// says which QEMU's it is). A section already read with one likely version's layout keeps it: where
+// the file cannot tell its versions apart ("10.0 or 7.2": QEMU 7.2's Xen-framed pc files, with
+// every architecture's library, as the CLI reads them), re-reading 7.2's sections with 10.0's
+// layouts would trade a right reading for a guess.
 
 import type { ByteSource } from './byte-source.ts';
 import { decodeWithCandidate, libraryCandidates } from './candidate-choice.ts';
@@ -21,27 +25,32 @@ export interface LikelyPick {
   candidate: number;
 }
 
-/** The version whose layouts the sections should be read with: the newest of the likely ones. */
-export function likelyVersion(model: StreamModel): string | undefined {
-  return model.likelyQemu?.length ? [...model.likelyQemu].sort(byNewest)[0] : undefined;
+/** The versions whose layouts the sections should be read with, the newest first. */
+export function likelyVersions(model: StreamModel): string[] {
+  return [...(model.likelyQemu ?? [])].sort(byNewest);
 }
 
 const errors = (r: StreamRecord) => r.problems.filter((p) => p.severity === 'error').length;
 
 /**
- * Section `r` decoded with the first candidate of version `v` that frames it as now and adds no
- * error; null when none does.
+ * Section `r` decoded with the first candidate of the first version of `versions` that frames it
+ * as now and adds no error; null when none does.
  */
-async function pickFor(r: StreamRecord, model: StreamModel, source: ByteSource, library: DescriptionLibrary, v: string): Promise<{ record: StreamRecord; candidate: number } | null> {
-  for (const [id, cand] of libraryCandidates(r, library).entries()) {
-    if (!cand.body.versions?.includes(v)) continue;
-    let record: StreamRecord;
-    try {
-      record = await decodeWithCandidate(r, model, source, library, id);
-    } catch {
-      continue; // it would end elsewhere: not this file's layout after all
+async function pickFor(r: StreamRecord, model: StreamModel, source: ByteSource, library: DescriptionLibrary, versions: string[]): Promise<{ record: StreamRecord; candidate: number } | null> {
+  const cands = [...libraryCandidates(r, library).entries()];
+  const tried = new Set<number>();
+  for (const v of versions) {
+    for (const [id, cand] of cands) {
+      if (!cand.body.versions?.includes(v) || tried.has(id)) continue;
+      tried.add(id);
+      let record: StreamRecord;
+      try {
+        record = await decodeWithCandidate(r, model, source, library, id);
+      } catch {
+        continue; // it would end elsewhere: not this file's layout after all
+      }
+      if (errors(record) <= errors(r)) return { record, candidate: id };
     }
-    if (errors(record) <= errors(r)) return { record, candidate: id };
   }
   return null;
 }
@@ -51,15 +60,15 @@ async function pickFor(r: StreamRecord, model: StreamModel, source: ByteSource, 
  * fit was another version's, and which sections were read again. The same model when none was.
  */
 export async function likelyLayouts(model: StreamModel, source: ByteSource, library: DescriptionLibrary | undefined): Promise<{ model: StreamModel; picks: LikelyPick[] }> {
-  const v = likelyVersion(model);
-  if (!library || !v) return { model, picks: [] };
+  const versions = likelyVersions(model);
+  if (!library || !versions.length) return { model, picks: [] };
   let records: StreamRecord[] | null = null;
   const picks: LikelyPick[] = [];
   for (const [i, r] of model.records.entries()) {
-    // Only sections whose layout the likely version did not write: the rest cost nothing.
-    if (r.kind !== 'section' || r.decodedBy !== 'bundled' || !r.describedVersions || r.describedVersions.includes(v)) continue;
+    // Only sections whose layout no likely version wrote: the rest cost nothing.
+    if (r.kind !== 'section' || r.decodedBy !== 'bundled' || !r.describedVersions || r.describedVersions.some((v) => versions.includes(v))) continue;
     if (r.sectionType !== 'full' && r.sectionType !== 'start') continue;
-    const got = await pickFor(r, model, source, library, v);
+    const got = await pickFor(r, model, source, library, versions);
     if (!got) continue;
     (records ??= model.records.slice())[i] = got.record;
     picks.push({ index: i, candidate: got.candidate });
