@@ -105,3 +105,18 @@ test('a section is switched to another version\'s candidate and back to the 7.2 
   await expect(page.getByRole('button', { name: 'Undo', exact: true })).toBeDisabled();
   await e1000e();
 });
+
+// A QEMU 10.0 device-state file: its globalstate fits 7.2's layout first (same size), but the file's
+// likely QEMU is 10.0, so the page reads it with 10.0's (format/likely-layouts.ts) and names the
+// field 10.0 has and 7.2 lacks; 7.2's reading stays one choice away.
+test('a QEMU 10.0 file\'s globalstate is read with 10.0\'s layout; 7.2\'s is offered', async ({ page }) => {
+  await open(page, 'pc-10.0-devstate.bin');
+  await sectionsTable(page).getByRole('row').filter({ hasText: 'globalstate' }).first().click();
+  const summary = page.locator('.record-summary');
+  await expect(summary).toContainText('decoded by bundled (QEMU 10.0');
+  await expect(page.getByRole('treeitem', { name: /vm_was_suspended/ }).first()).toBeVisible();
+  await summary.getByRole('button', { name: 'Other descriptions…' }).click();
+  const picker = summary.getByLabel('Decode with');
+  await expect(picker.locator('option:checked')).toContainText('QEMU 10.0');
+  await expect(picker.locator('option', { hasText: 'QEMU 7.2' })).toHaveCount(1);
+});

@@ -3,6 +3,8 @@
 // (as opened) and cut before it (the bundled library alone). A change meant to alter only what
 // damaged files give (a bound, a check) must leave every line equal: save the list before the
 // change with --out, then run --check after it. Prints the streams whose hash differs; exit 1 if any.
+// Each model is the one a person sees: sections read with the likely QEMU version's layouts
+// (likely-layouts.ts); a differing line says which sections were read so.
 // The pseries streams whose sections another pseries file has are left out (library-shelf.test.ts:
 // their hash page tables make models of 40-80 MB of JSON and seconds each).
 import { createHash } from 'node:crypto';
@@ -15,6 +17,7 @@ import { FIXTURE_DIR, scanBytes } from '../src/format/testing/fixtures.ts';
 import { createLibrary } from '../src/format/library.ts';
 import { libraryJsons } from '../src/format/testing/libraries.ts';
 import { locateVmdesc } from '../src/format/vmdesc.ts';
+import { likelyLayouts } from '../src/format/likely-layouts.ts';
 
 const SAME_SECTIONS = /^guess\/pseries-|\/(hostdev-)?pseries-migration/;
 function streams(dir = FIXTURE_DIR): string[] {
@@ -35,12 +38,20 @@ const arg = (name: string) => {
 };
 const library = createLibrary(libraryJsons());
 const lines: string[] = [];
+/** Per line, the sections read again with the likely QEMU version's layouts (printed beside a differing hash). */
+const reread = new Map<string, string>();
+/** The model as the page and the CLI show it: sections with the likely version's layouts (likely-layouts.ts). */
+async function shown(bytes: Uint8Array, line: string): Promise<string> {
+  const { model, picks } = await likelyLayouts(await scanBytes(bytes, { library }), memorySource(bytes), library);
+  if (picks.length) reread.set(line, picks.map((p) => `${model.records[p.index].idstr} -> ${model.records[p.index].describedVersions?.join('/')}`).join(', '));
+  return `${sha(text(model))} ${line}`;
+}
 for (const name of streams()) {
   const raw = readFileSync(join(FIXTURE_DIR, name));
   const bytes = new Uint8Array(name.endsWith('.gz') ? gunzipSync(raw) : raw);
   const own = await locateVmdesc(memorySource(bytes));
-  lines.push(`${sha(text(await scanBytes(bytes, { library })))} ${name}`);
-  if (own) lines.push(`${sha(text(await scanBytes(bytes.subarray(0, own.recordOffset), { library })))} ${name} (cut before its description)`);
+  lines.push(await shown(bytes, name));
+  if (own) lines.push(await shown(bytes.subarray(0, own.recordOffset), `${name} (cut before its description)`));
 }
 const out = arg('--out');
 if (out) writeFileSync(out, lines.join('\n') + '\n');
@@ -48,7 +59,7 @@ const check = arg('--check');
 if (check) {
   const before = new Set(readFileSync(check, 'utf8').split('\n').filter(Boolean));
   const differ = lines.filter((l) => !before.has(l));
-  for (const l of differ) console.log(`differs: ${l}`);
+  for (const l of differ) console.log(`differs: ${l}${reread.has(l.slice(17)) ? ` (re-read: ${reread.get(l.slice(17))})` : ''}`);
   console.log(`${lines.length - differ.length} of ${lines.length} models as before`);
   process.exitCode = differ.length || lines.length !== before.size ? 1 : 0;
 } else if (!out) console.log(lines.join('\n'));

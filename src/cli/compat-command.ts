@@ -10,6 +10,7 @@ import type { CompatReport } from '../format/compat/check.ts';
 import { checkAgainst, CompatData, parseTarget as parseSpec, type CompatTargetSpec } from '../format/compat/run.ts';
 import type { DescriptionLibrary } from '../format/descriptions.ts';
 import { scanStream } from '../format/scan.ts';
+import { likelyLayouts } from '../format/likely-layouts.ts';
 import type { Vmdesc } from '../format/vmdesc.ts';
 import { fileSource } from './node-source.ts';
 import { publicDir } from './public-dir.ts';
@@ -36,7 +37,8 @@ export function parseTarget(text: string): CompatTargetSpec {
 export async function checkFile(path: string, target: CompatTargetSpec, opts: { vmdesc?: Vmdesc; library?: DescriptionLibrary }): Promise<CompatReport> {
   const src = await fileSource(path);
   try {
-    const { model } = await scanStream(src, opts);
+    // Decoded as the page's check sees the file: with the likely QEMU version's layouts.
+    const { model } = await likelyLayouts((await scanStream(src, opts)).model, src, opts.library);
     return await checkAgainst(model, (o, n) => src.read(o, n), target, data);
   } finally {
     await src.close();

@@ -20,6 +20,7 @@ import { formatProblem } from '../format/errors.ts';
 import { imagePatches } from '../format/qcow2/patch-image.ts';
 import type { Qcow2VmState } from '../format/qcow2/index.ts';
 import { scanStream } from '../format/scan.ts';
+import { likelyLayouts } from '../format/likely-layouts.ts';
 import { compareFraming } from '../format/verify.ts';
 import type { Vmdesc } from '../format/vmdesc.ts';
 
@@ -78,7 +79,10 @@ export async function runEdits(
   };
   const at = async (changes: Change[]) => {
     const source = editedSource(original, changes);
-    return { model: (await scanStream(source, scanOpts)).model, read: (o: number, n: number) => source.read(o, n), container: await outer(changes) };
+    // Field paths are found in the likely QEMU version's layouts, as the page shows them
+    // (globalstate/vm_was_suspended exists only in QEMU 10.0's and later).
+    const { model } = await likelyLayouts((await scanStream(source, scanOpts)).model, source, opts.library);
+    return { model, read: (o: number, n: number) => source.read(o, n), container: await outer(changes) };
   };
   const base = await at([]);
   // Warnings are printed, not asked about: `force` is only for what the guards refuse.

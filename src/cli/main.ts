@@ -90,7 +90,10 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         case 'inspect': {
           const format = o.values.json ? 'json' : (o.values.format ?? 'table');
           // The table shows no likely QEMU versions: their trial decodes are skipped (~4% of a small file's run).
-          const { model } = await scanStream(source, { ...(await needs()), versions: format !== 'table' });
+          const opts = await needs();
+          const scanned = (await scanStream(source, { ...opts, versions: format !== 'table' })).model;
+          // Fields are printed as the likely QEMU version's layouts read them (likely-layouts.ts).
+          const { model } = format === 'table' ? { model: scanned } : await (await import('../format/likely-layouts.ts')).likelyLayouts(scanned, source, opts.library);
           const { modelJson, printTable } = await import('./print.ts');
           const { containerJson, printContainer } = await import('./container-commands.ts');
           if (format === 'json') out(JSON.stringify(container ? { container: containerJson(container), ...(modelJson(model) as object) } : modelJson(model), null, 1) + '\n');

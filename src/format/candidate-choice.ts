@@ -25,7 +25,8 @@ export interface CandidateOption {
 /** Room after a section's data for its footer or the next header (the decoder looks there). */
 const LOOKAHEAD = 4096;
 
-function libraryCandidates(r: StreamRecord, library: DescriptionLibrary): DescriptionCandidate[] {
+/** Section `r`'s library candidates, in the library's order: CandidateOption.id is the place in this list. */
+export function libraryCandidates(r: StreamRecord, library: DescriptionLibrary): DescriptionCandidate[] {
   if (r.kind !== 'section' || r.idstr === undefined || r.versionId === undefined || r.dataOffset === undefined) return [];
   if (r.sectionType !== 'full' && r.sectionType !== 'start') return [];
   return descriptionCandidates(r.idstr, r.instanceId ?? 0, r.versionId, { library }).filter((c) => c.body.describedBy);

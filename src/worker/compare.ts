@@ -24,6 +24,8 @@ import { RequestError, type OpenFile } from './open-file.ts';
 import { openContainer, type OpenedContainer } from './container-open.ts';
 import { libraryFor } from './library-fetch.ts';
 import { outline } from './outline.ts';
+import { choiceKey } from './candidate-choices.ts';
+import { likelyLayouts } from '../format/likely-layouts.ts';
 import { hasHeader, preliminaryModel } from './preliminary.ts';
 import type { CompareEvent, CompareReply } from './protocol.ts';
 
@@ -48,8 +50,12 @@ const SMALL = 32 * 1024 * 1024;
  * very library the right file is scanned with (the same candidates for each section).
  */
 function reuseFrom(left: OpenFile): ((library: DescriptionLibrary) => Promise<ReuseFrom | undefined>) | null {
-  const m = left.scan.model;
-  if (left.scan.vmdesc || left.description || m.fileSize > SMALL || !m.records.some((r) => r.decodedBy === 'bundled')) return null;
+  const shown = left.scan.model;
+  if (left.scan.vmdesc || left.description || shown.fileSize > SMALL || !shown.records.some((r) => r.decodedBy === 'bundled')) return null;
+  // Only sections as the scan decodes them (its first fit): one read with the likely version's or
+  // the person's choice of layout would carry that reading into the other file's scan, and its
+  // likely versions. Those few sections are decoded there anew.
+  const m = left.picks?.size || left.choices?.size ? { ...shown, records: shown.records.filter((r) => !left.picks?.has(choiceKey(r)) && !left.choices?.has(choiceKey(r))) } : shown;
   // The read starts now, beside the right file's (each Blob read waits on the browser process).
   const bytes = left.source.read(0, m.fileSize);
   const own = libraryFor(left.source);
@@ -115,10 +121,13 @@ export class CompareSession {
       // Without it, the right file's pages are hashed as the scanner passes them: read once too.
       const hasher = new PageHasher();
       const scanOpts = { library, signal, onProgress: (s: number, t: number) => progress('scan', s, t), reuse };
-      const scan = pair
+      const scanned = pair
         ? await pair.run(pair.right, () => scanStream(pair.right.gated(source), { ...scanOpts, ramPages: pair.right.sink }))
         : await scanStream(source, { ...scanOpts, ramPages: hasher.sink });
       if (signal.aborted) throw new CancelledError();
+      // Read as the open file is: each section with the likely QEMU version's layout (likely-layouts.ts).
+      const likely = await likelyLayouts(scanned.model, source, library);
+      const scan = likely.model === scanned.model ? scanned : { ...scanned, model: likely.model };
       this.right = { name, source, scan };
       const result = await this.devices(left, ignore);
       const reply = (r: DiffResult): CompareReply => ({ result: r, right: { name, model: outline(scan.model) }, leftGeneration: left.generation });

@@ -16,7 +16,7 @@ import type { EditStorage } from './edit-storage.ts';
 import { editedBlob, editedName } from './edited-file.ts';
 import type { EditReply, OpenedFile, Replies } from './protocol.ts';
 import { QUICK_RESCAN_FROM, quickRescan } from './quick-rescan.ts';
-import { applyChoices } from './candidate-choices.ts';
+import { forPerson } from './candidate-choices.ts';
 import { containerAfter, containerTarget } from './container-state.ts';
 
 export interface EditHost {
@@ -107,12 +107,13 @@ export class EditOps {
 
   /**
    * The edited file's model after `splices` on top of `cur` (quickly when only device data changed),
-   * with the candidates the person chose applied again, and the choices that still hold.
+   * read with the likely QEMU version's layouts and the candidates the person chose applied again,
+   * and the choices that still hold.
    */
-  private async decode(cur: OpenFile, source: ByteSource, splices: Splice[], progress?: Progress): Promise<{ scan: ScanResult; choices: OpenFile['choices'] }> {
+  private async decode(cur: OpenFile, source: ByteSource, splices: Splice[], progress?: Progress): Promise<{ scan: ScanResult; choices: OpenFile['choices']; picks: OpenFile['picks'] }> {
     const scan = await this.decodeFirstFit(cur, source, splices, progress);
-    const { model, choices } = await applyChoices(scan.model, source, cur.choices, await libraryFor(source));
-    return { scan: model === scan.model ? scan : { ...scan, model }, choices };
+    const { model, choices, picks } = await forPerson(scan.model, source, cur.choices, await libraryFor(source));
+    return { scan: model === scan.model ? scan : { ...scan, model }, choices, picks };
   }
 
   private async decodeFirstFit(cur: OpenFile, source: ByteSource, splices: Splice[], progress?: Progress): Promise<ScanResult> {
@@ -126,9 +127,9 @@ export class EditOps {
   }
 
   private async commit(cur: OpenFile, history: History, moved: UserAction, progress: Progress): Promise<OpenedFile> {
-    const { scan, choices } = moved.splices.length ? await this.decode(cur, editedSource(blobSource(cur.file), history.done), moved.splices, progress) : { scan: cur.scan, choices: cur.choices };
+    const { scan, choices, picks } = moved.splices.length ? await this.decode(cur, editedSource(blobSource(cur.file), history.done), moved.splices, progress) : cur;
     const container = cur.container && (await containerAfter(cur.container, history.done));
-    const next = await makeOpenFile({ ...cur, history, scan, container, choices });
+    const next = await makeOpenFile({ ...cur, history, scan, container, choices, picks });
     if (this.host.current() !== cur) throw new RequestError('stale', `${cur.name} was replaced while the edit was applied`);
     next.generation = this.host.nextGeneration();
     this.host.replace(next);

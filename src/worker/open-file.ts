@@ -46,6 +46,8 @@ export interface OpenFile {
   container?: ContainerState;
   /** Library candidates chosen per section with "Other descriptions…" (candidate-choices.ts). */
   choices?: Choices;
+  /** The candidates that read sections with the likely QEMU version's layouts (candidate-choices.ts forPerson). */
+  picks?: Choices;
 }
 
 export async function makeOpenFile(base: Omit<OpenFile, 'source' | 'changed'>): Promise<OpenFile> {

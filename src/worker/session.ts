@@ -26,6 +26,7 @@ import { candidatesOf, compatCheck, useCandidate } from './view-ops.ts';
 import type { CandidateOption } from '../format/candidate-choice.ts';
 import type { CompatReport } from '../format/compat/check.ts';
 import { CompareSession } from './compare.ts';
+import { forPerson } from './candidate-choices.ts';
 
 export { RequestError, type Progress } from './open-file.ts';
 
@@ -161,14 +162,17 @@ export class Session {
         early.outline(outline(model), generation);
       };
       let scan = await this.scan(id, abort, original, undefined, progress, outlineFirst(false));
+      let scanned: ByteSource = original;
       const restore = await restoring;
       if (restore.history.done.length) {
         // Other bytes than the ones scanned: scan the edited file, a new generation so no page is reused.
-        const source = editedSource(original, restore.history.done);
+        scanned = editedSource(original, restore.history.done);
         generation = ++this.generation;
-        this.opening = { generation, source };
-        scan = await this.scan(id, abort, source, undefined, progress, outlineFirst(true));
+        this.opening = { generation, source: scanned };
+        scan = await this.scan(id, abort, scanned, undefined, progress, outlineFirst(true));
       }
+      const { model: shown, picks } = await forPerson(scan.model, scanned, undefined, await libraryFor(scanned));
+      if (shown !== scan.model) scan = { ...scan, model: shown };
       const unedited = restore.history.done.length ? null : scan.model;
       if (container && restore.history.done.length) container = await containerAfter(container, restore.history.done);
       if (early && !drawn && fieldNodes(scan.model, OUTLINE_FROM) >= OUTLINE_FROM) {
@@ -183,7 +187,7 @@ export class Session {
         if (abort.signal.aborted) throw new CancelledError();
       }
       const previous = this.current;
-      this.current = await makeOpenFile({ generation, since: generation, name, file, key: restore.key, history: restore.history, scan, original: unedited, container });
+      this.current = await makeOpenFile({ generation, since: generation, name, file, key: restore.key, history: restore.history, scan, original: unedited, container, picks });
       container = undefined;
       if (previous?.container && previous.container !== this.current.container) await previous.container.close();
       return openedFile(this.current, { restored: restore.restored, storageError: restore.storageError });
@@ -222,10 +226,13 @@ export class Session {
       const abort = this.start(id);
       try {
         const vmdesc = await loadDescription(blobSource(descFile));
-        const scan = await this.scan(id, abort, cur.source, vmdesc, progress);
+        const scanned = await this.scan(id, abort, cur.source, vmdesc, progress);
+        // Sections the description lacks are still decoded by the library: with the likely version's layouts.
+        const { model, picks } = await forPerson(scanned.model, cur.source, undefined, await libraryFor(cur.source));
+        const scan = model === scanned.model ? scanned : { ...scanned, model };
         if (this.current !== cur) throw new CancelledError();
         // The bytes are unchanged, so the generation stays: cached pages remain valid.
-        this.current = { ...cur, scan, description: { name: descName, vmdesc }, original: cur.history.done.length ? null : scan.model, choices: undefined };
+        this.current = { ...cur, scan, description: { name: descName, vmdesc }, original: cur.history.done.length ? null : scanned.model, choices: undefined, picks };
         return openedFile(this.current);
       } finally {
         this.finish(id);

@@ -36,7 +36,7 @@ function section(cur: OpenFile, index: number) {
 export async function candidatesOf(cur: OpenFile, index: number): Promise<CandidateOption[]> {
   const r = section(cur, index);
   if (r.decodedBy !== 'bundled') return [];
-  return fittingCandidates(r, cur.scan.model, cur.source, await libraryFor(cur.source), cur.choices?.get(choiceKey(r)));
+  return fittingCandidates(r, cur.scan.model, cur.source, await libraryFor(cur.source), cur.choices?.get(choiceKey(r)) ?? cur.picks?.get(choiceKey(r)));
 }
 
 /** The file's scan with section `index` decoded by candidate `candidate` (same framing). */

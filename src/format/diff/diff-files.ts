@@ -4,6 +4,7 @@
 
 import type { ByteSource } from '../byte-source.ts';
 import type { DescriptionLibrary } from '../descriptions.ts';
+import { likelyLayouts } from '../likely-layouts.ts';
 import { scanStream, type ScanResult } from '../scan.ts';
 import type { Vmdesc } from '../vmdesc.ts';
 import { compareRam } from './ram-diff.ts';
@@ -46,7 +47,7 @@ export async function diffFiles(left: FileInput, right: FileInput, opts: DiffFil
   const pair = ram ? new RamLockstep(opts.equalBytes) : null;
   const scan = (side: LockstepSide | undefined, source: ByteSource) =>
     side ? pair!.run(side, () => scanStream(side.gated(source), { ...scanOpts, ramPages: side.sink })) : scanStream(source, scanOpts);
-  const [ls, rs] = await Promise.all([scan(pair?.left, left.source), scan(pair?.right, right.source)]);
+  const [ls, rs] = await Promise.all([scan(pair?.left, left.source), scan(pair?.right, right.source)].map(async (p, i) => likely(await p, i ? right.source : left.source, opts.library)));
   const result = await diffSections({ name: left.name, model: ls.model, read: reader(left.source) }, { name: right.name, model: rs.model, read: reader(right.source) }, opts);
   if (pair && (ls.ram.blocks.size > 0 || rs.ram.blocks.size > 0)) {
     if (ls.ram.pageSize !== rs.ram.pageSize) throw new Error(`RAM page sizes differ (${ls.ram.pageSize} and ${rs.ram.pageSize}): pages cannot be compared`);
@@ -56,6 +57,12 @@ export async function diffFiles(left: FileInput, right: FileInput, opts: DiffFil
       ?? compareRam(...(await Promise.all([hashedAgain(left.source, ls, scanOpts), hashedAgain(right.source, rs, scanOpts)])), ls.ram.pageSize);
   }
   return { result, left: ls, right: rs };
+}
+
+/** Fields compared as the likely QEMU version's layouts read them (likely-layouts.ts), as the page shows them. */
+async function likely(scan: ScanResult, source: ByteSource, library: DescriptionLibrary | undefined): Promise<ScanResult> {
+  const { model } = await likelyLayouts(scan.model, source, library);
+  return model === scan.model ? scan : { ...scan, model };
 }
 
 /**
