@@ -23,8 +23,9 @@ export const CLASSES = [
   { id: 'blocked', text: 'QEMU blocks its migration (refused it in the probe, or, for a vhost-user device the probe could not start, its vmsd is .unmigratable)', test: (t, m) => /^migrate: .*(State blocked by non-migratable device|Migration is disabled)/.test(m) },
   { id: 'crashed', text: 'QEMU crashed or hung in the probe', test: (t, m) => /killed by SIG|no QMP greeting|Assertion/.test(m) },
   { id: 'xen', text: 'Xen only (a Xen guest or xen-bus)', test: (t, m) => /^xen-/.test(t) || /xen-bus|Xen guest/.test(m) },
-  { id: 'host', text: 'needs a host resource (vhost/vhost-user back-end, vfio, SCSI generic, U2F key, evdev, TPM, KVM or Hyper-V, RDMA)',
-    test: (t, m) => /Failed to set msg fds|wwpn|vhostdev|guest-cid|SG_IO|host device|U2F|evdev|requires kvm|SynIC|fd parameter|No socket specified|tpmdev|host-path|vhost-user-base: need to define device id|RNG backend|rdma/i.test(m) },
+  // OpenGL: the -gl display devices need a display with OpenGL (egl-headless on a DRM render node), which these hosts lack.
+  { id: 'host', text: 'needs a host resource (vhost/vhost-user back-end, vfio, SCSI generic, U2F key, evdev, TPM, KVM or Hyper-V, RDMA, an OpenGL display)',
+    test: (t, m) => /Failed to set msg fds|wwpn|vhostdev|guest-cid|SG_IO|host device|U2F|evdev|requires kvm|SynIC|fd parameter|No socket specified|tpmdev|host-path|vhost-user-base: need to define device id|RNG backend|rdma|opengl is not available|does not have OpenGL support/i.test(m) },
   { id: 'place', text: 'no place for it on this machine (its bus is absent, or it cannot be plugged here)',
     test: (t, m) => /No '[^']+' bus found|Bus '[^']+' not found|machine\.cxl' not found|cannot reside on|can be attached only to root bus|expects a dynamic sysbus device type|can not be dynamically instantiated|not attached to any PCI bus|hotplug handler|MSI-X support is mandatory|requires vmbus-bridge|Only PCI\/PCIe bridges/.test(m) },
   { id: 'config', text: 'needs a value the generic probe does not give (a kernel image, a target, a NUMA node, …)', test: () => true },
