@@ -1,4 +1,5 @@
 // The generated README next to each library (scripts/make-vmdesc-library.mjs).
+import { notCoveredParagraph } from './not-covered.mjs';
 import { DEVICES, NO_COMBOS, NO_CPU_PROBES, STEM, LABEL } from './options.mjs';
 
 // ------------------------------------------------------------------------------------------------
@@ -114,11 +115,9 @@ export function readme(lib, summary, size, seconds, discovery) {
   for (const [t, log] of Object.entries(lib.probes)) {
     for (const [name, why] of Object.entries(log.failed)) if (/killed by SIG|timeout/.test(why)) crashes.push(`${t} \`${name}\`: ${why}`);
   }
-  L.push('Not covered: NOT-COVERED.md lists, per QEMU version, every device type that no library file of the');
-  L.push('version migrated, with its reason class (QEMU blocks its migration, needs a host resource, no place on');
-  L.push('the machine, Xen only, crashed, needs a value the probe does not give) and QEMU\'s message; it is made');
-  L.push('from the probe records of all the files by scripts/library/not-covered.mjs, so it stays true as reduced');
-  L.push('runs add devices (library-coverage.test.ts checks it against `-device help`).');
+  // From the probe records of every library file of this version, this one included (it is written
+  // first); scripts/library/not-covered.mjs rewrites the paragraph as later files add devices.
+  L.push(notCoveredParagraph(/^(\d+\.\d+)/.exec(lib.qemu)[1]));
   L.push('');
   if (crashes.length) {
     L.push('QEMU crashed or hung:');
