@@ -23,7 +23,7 @@ import { gunzipSync } from 'node:zlib';
 import { configurationType, machineTypes } from './lib/compat-qemu.mjs';
 import { HOSTDEV_MACHINES, i8042Path, prepareHostdev } from './lib/hostdev-machines.mjs';
 import { QEMUS, REPO_ROOT, startQemu } from './lib/qemu.mjs';
-import { qemuMessages } from './lib/tpm-load.mjs';
+import { incomingVerdict, qemuMessages } from './lib/tpm-load.mjs';
 import { COMMON, XEN_GLOBALS } from './lib/twin-fixtures.mjs';
 
 const FIXTURES = resolve(REPO_ROOT, 'public/fixtures/hostdev');
@@ -32,7 +32,6 @@ const LOADS = resolve(REPO_ROOT, 'public/compat/loads-hostdev.json');
 const PAIRS = [['7.2', '10.0'], ['10.0', '7.2'], ['10.0', '11.1'], ['11.1', '10.0'], ['7.2', '11.1']];
 const KINDS = ['devstate', 'nofooter-devstate', 'migration'];
 const WORK = '/tmp/compat-hostdev-load';
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const qemu = (v) => QEMUS.find((q) => q.version === v);
 const fileOf = (m, v, kind) => `qemu-${v}/${m.label}-${kind}.bin.gz`;
 
@@ -105,26 +104,14 @@ async function load(c) {
     const vm = await startQemu(c.m.binary, [...args, ...incoming], { chroot: q.chroot ?? undefined }).catch((e) => ({ error: e }));
     const recorded = { machineType: type, args: [...args, ...incoming.map((a) => a.replace(input, 'FILE'))] };
     if (vm.error) return { ok: false, status: 'exited', messages: qemuMessages(vm.error.stderr ?? vm.error.message), ...recorded };
-    let status = 'timeout';
-    try {
-      if (c.kind === 'migration') {
-        await vm.qmp.execute('migrate-set-capabilities', { capabilities: [{ capability: 'x-ignore-shared', state: true }] });
-        await vm.qmp.execute('migrate-incoming', { uri: `exec:cat ${input}` });
-      }
-      for (const deadline = Date.now() + 60_000; Date.now() < deadline; await sleep(20)) {
-        const info = await Promise.race([vm.qmp.execute('query-migrate'), vm.exited.then(() => ({ status: 'exited' }))]);
-        if (['completed', 'failed', 'exited'].includes(info.status)) {
-          status = info.status;
-          break;
-        }
-      }
-    } catch {
-      status = 'exited';
-    }
-    // A failed load ends with QEMU printing why and exiting: wait for that before reading stderr.
-    if (status !== 'completed') await Promise.race([vm.exited, sleep(10_000)]);
-    await vm.close();
-    return { ok: status === 'completed', status, messages: qemuMessages(vm.stderr()), ...recorded };
+    // A stream: x-ignore-shared on, as the writer had it, before the incoming migration starts.
+    const begin = async () => {
+      if (c.kind !== 'migration') return;
+      await vm.qmp.execute('migrate-set-capabilities', { capabilities: [{ capability: 'x-ignore-shared', state: true }] });
+      await vm.qmp.execute('migrate-incoming', { uri: `exec:cat ${input}` });
+    };
+    const { status, messages } = await incomingVerdict(vm, 60_000, begin);
+    return { ok: status === 'completed', status, messages, ...recorded };
   } finally {
     await backend?.stop();
     if (c.m.ramFile) rmSync(join(root, c.m.ramFile), { force: true });
