@@ -2,7 +2,7 @@
 // Facts about QEMU 7.2, 10.0 and 11.1 for the compatibility check (issue #12), gathered from the
 // real programs, and the verdicts of real cross-version loads that the check is tested against.
 //
-//   node scripts/make-compat-fixtures.mjs [--arch x86_64|aarch64|ppc64|s390x] [--trixie /var/tmp/trixie] [--forky /var/tmp/forky] [--virtio-facts-only | --ram-blocks-only]
+//   node scripts/make-compat-fixtures.mjs [--arch x86_64|aarch64|ppc64|s390x] [--trixie /var/tmp/trixie] [--forky /var/tmp/forky] [--virtio-facts-only | --ram-blocks-only | --unmigratable-only]
 //
 // QEMU 7.2 runs on the host, 10.0 and 11.1 from Debian trixie / forky debootstrap chroots (see
 // scripts/make-fixtures-qemu10.mjs for making them; aarch64 needs qemu-system-arm in them). For
@@ -14,7 +14,8 @@
 //   version of every section, including those -dump-vmstate omits (cpu, timer, ...);
 // - `virtio`: each virtio device type's virtqueue sizes and whether the loader refuses a larger
 //   saved one (lib/compat-qemu.mjs virtioFacts);
-// - `ramBlocks`: every machine type's RAM blocks with used and maximum length (lib/compat-ramblocks.mjs).
+// - `ramBlocks`: every machine type's RAM blocks with used and maximum length (lib/compat-ramblocks.mjs);
+// - `unmigratable`: the vmsds marked unmigratable, which block any load (lib/compat-qemu.mjs unmigratableVmsds).
 // Then it saves each reference VM with each version (device-state file and migration stream) and
 // loads every file into every other version (docs/format.md §9 recipe: -incoming, the writer's
 // machine type where the target has it, send-configuration=off for device-state files), and writes
@@ -24,7 +25,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { configurationType, defaultCpus, dumpVmstate, hostPath, load, machineTypes, run, save, virtioFacts, vmdescText, WORK } from './lib/compat-qemu.mjs';
+import { configurationType, defaultCpus, dumpVmstate, hostPath, load, machineTypes, run, save, unmigratableVmsds, virtioFacts, vmdescText, WORK } from './lib/compat-qemu.mjs';
 import { ramBlockFacts } from './lib/compat-ramblocks.mjs';
 import { REPO_ROOT } from './lib/qemu.mjs';
 
@@ -135,7 +136,7 @@ async function main() {
       reference[vm] = { machineType: configuration, sections: desc.devices.map((d) => ({ idstr: d.name, instanceId: d.instance_id, vmsd: d.vmsd_name ?? null, version: d.version ?? null })), ...sentSubsections(desc) };
       log(qemu, vm, configuration, desc.devices.length, 'sections');
     }
-    const data = { qemu, version: v.version, arch: archName, generatedBy: 'scripts/make-compat-fixtures.mjs', ...machines, defaultCpus: await defaultCpus(v, ARCH), virtio: await virtioFacts(v, ARCH), ramBlocks: await ramBlockFacts(v, ARCH, archName, machines.machines), reference, vmsds };
+    const data = { qemu, version: v.version, arch: archName, generatedBy: 'scripts/make-compat-fixtures.mjs', ...machines, defaultCpus: await defaultCpus(v, ARCH), virtio: await virtioFacts(v, ARCH), ramBlocks: await ramBlockFacts(v, ARCH, archName, machines.machines), unmigratable: unmigratableVmsds(v, ARCH), reference, vmsds };
     writeFileSync(join(OUT, `qemu-${v.version}-${archName}.json.gz`), gzipSync(JSON.stringify(data), { level: 9 }));
   }
   const loads = [];
@@ -190,4 +191,16 @@ async function ramBlocksOnly() {
   }
 }
 
-await (process.argv.includes('--virtio-facts-only') ? virtioFactsOnly() : process.argv.includes('--ram-blocks-only') ? ramBlocksOnly() : main());
+/** --unmigratable-only: adds or replaces `unmigratable` in this architecture's qemu-VERSION-ARCH.json.gz, nothing else. */
+function unmigratableOnly() {
+  for (const v of VERSIONS) {
+    const file = join(OUT, `qemu-${v.version}-${archName}.json.gz`);
+    const data = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8'));
+    data.unmigratable = unmigratableVmsds(v, ARCH);
+    log(v.version, archName, 'unmigratable:', data.unmigratable.join(' '));
+    writeFileSync(file, gzipSync(JSON.stringify(data), { level: 9 }));
+  }
+}
+
+if (process.argv.includes('--unmigratable-only')) unmigratableOnly();
+else await (process.argv.includes('--virtio-facts-only') ? virtioFactsOnly() : process.argv.includes('--ram-blocks-only') ? ramBlocksOnly() : main());

@@ -7,16 +7,20 @@
 // migrated to /dev/null. Prints a markdown table (docs/virtio-devices.md holds the last run).
 //
 // vhost-user-blk gets a real backend, its QEMU's qemu-storage-daemon (scripts/lib/vhost-user-blk.mjs);
-// vhost-user-fs gets virtiofsd of the same Debian release (scripts/lib/virtiofsd.mjs).
+// vhost-user-fs gets virtiofsd of the same Debian release (scripts/lib/virtiofsd.mjs); vhost-user-gpu
+// and -vga qemu-system-gui's vhost-user-gpu, vhost-user-vsock forky's vhost-device-vsock
+// (scripts/lib/vhost-user-daemons.mjs), and an x86 one that "requires kvm" (7.2's vhost-user-gpu) is
+// tried again under KVM where /dev/kvm exists.
 //
 // Usage (as root: chroot(2)): node scripts/virtio-survey.mjs [--only 10.0] [--devices vhost-user-blk,…] > /tmp/survey.md
 // (--devices: only these devices, by name without bus suffix, for remaking some rows of the table)
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chosenQemus, startQemu } from './lib/qemu.mjs';
 import { waitForMigration } from './lib/qmp.mjs';
 import { startVhostUserBlkServer } from './lib/vhost-user-blk.mjs';
+import { hasVhostUserDaemon, startVhostUserDaemon } from './lib/vhost-user-daemons.mjs';
 import { startVirtiofsd } from './lib/virtiofsd.mjs';
 
 const argv = process.argv.slice(2);
@@ -32,7 +36,7 @@ const ARCHES = [
 const BACKENDS = ['-object', 'memory-backend-ram,id=vmem,size=128M', '-object', 'memory-backend-file,id=pm,size=4M,mem-path=/tmp/virtio-survey-pmem',
   '-object', 'cryptodev-backend-builtin,id=cr', '-fsdev', 'local,id=fs,path=/tmp,security_model=none', '-audiodev', 'none,id=snd',
   '-blockdev', 'null-co,node-name=d0'];
-/** vhost-user devices: a socket with no backend behind it (this host has none), but vhost-user-blk's and -fs's. */
+/** vhost-user devices: a socket with no backend behind it where this host has none (all but -blk, -fs, -gpu and forky's -vsock). */
 const NO_BACKEND = '/tmp/virtio-survey-no-backend.sock';
 const VUB_SOCKET = '/tmp/virtio-survey-vub.sock';
 const PROPS = {
@@ -45,12 +49,13 @@ const baseOf = (name) => name.replace(/-(non-)?transitional$/, '').replace(/-(pc
 const MMIO_BARE = ['vhost-user-blk', 'vhost-user-scsi', 'vhost-scsi'];
 const busOf = (name) => (MMIO_BARE.includes(name) ? 'device' : name.replace(/-(non-)?transitional$/, '').match(/-(pci|device|ccw)$/)?.[1] ?? '');
 
-async function tryDevice(q, a, name) {
+async function tryDevice(q, a, name, accel = null) {
   const base = baseOf(name);
   const props = PROPS[base] ?? (base.startsWith('vhost-user') ? 'chardev=vu' : '');
   const dev = props ? `${name},${props}` : name;
-  const start = { 'vhost-user-blk': startVhostUserBlkServer, 'vhost-user-fs': startVirtiofsd }[base];
-  const args = ['-M', a.machine, '-m', '256M,maxmem=1G', '-nodefaults', '-display', 'none', '-S', ...BACKENDS,
+  const daemon = hasVhostUserDaemon(name, q.chroot) ? (socket, o) => startVhostUserDaemon(name, socket, o) : null;
+  const start = { 'vhost-user-blk': startVhostUserBlkServer, 'vhost-user-fs': startVirtiofsd }[base] ?? daemon;
+  const args = ['-M', a.machine, ...(accel ? ['-accel', accel] : []), '-m', '256M,maxmem=1G', '-nodefaults', '-display', 'none', '-S', ...BACKENDS,
     ...(props.includes('chardev=vu') ? ['-chardev', `socket,id=vu,path=${start ? VUB_SOCKET : NO_BACKEND}`] : []), '-device', dev];
   let vm;
   let server;
@@ -59,7 +64,13 @@ async function tryDevice(q, a, name) {
     vm = await startQemu(`qemu-system-${a.arch}`, args, { chroot: q.chroot ?? undefined, timeoutMs: 15_000 });
   } catch (e) {
     await server?.stop();
-    return `cannot start: ${e.message.split('\n')[0].replace(/^qemu-system-\w+: (-device [^:]+: )?/, '')}`;
+    const why = e.message.split('\n')[0].replace(/^qemu-system-\w+: (-device [^:]+: )?/, '');
+    // A vhost device's memory listener needs ioeventfds, which only KVM gives (7.2 hw/virtio/vhost.c).
+    if (!accel && /requires kvm/.test(why) && a.arch === 'x86_64' && process.arch === 'x64' && existsSync(join(q.chroot ?? '/', 'dev/kvm'))) {
+      const r = await tryDevice(q, a, name, 'kvm');
+      return r === 'migrates' ? 'migrates (under KVM)' : r;
+    }
+    return `cannot start: ${why}`;
   }
   try {
     await vm.qmp.execute('migrate', { uri: 'exec:cat > /dev/null' });
@@ -101,7 +112,7 @@ for (const q of QEMUS) {
 }
 
 const cols = QEMUS.flatMap((q) => ARCHES.map((a) => `${a.arch} ${q.version}`));
-const short = (r) => (r === undefined ? '' : r === 'migrates' ? 'yes' : r.startsWith('blocked') ? 'blocked' : r.startsWith('cannot start') ? 'no start' : 'fails');
+const short = (r) => (r === undefined ? '' : r.startsWith('migrates') ? 'yes' : r.startsWith('blocked') ? 'blocked' : r.startsWith('cannot start') ? 'no start' : 'fails');
 console.log(`| device (bus) | ${cols.join(' | ')} |`);
 console.log(`|---|${cols.map(() => '---').join('|')}|`);
 for (const [key, r] of [...rows].sort(([a], [b]) => a.localeCompare(b))) console.log(`| ${key} | ${cols.map((c) => short(r[c])).join(' | ')} |`);

@@ -97,6 +97,17 @@ export function dumpVmstate(v, arch) {
 }
 
 /**
+ * The vmsds QEMU marks unmigratable (`.unmigratable = 1`: nvme in 7.2 and 10.0, usb-net, vhost-user-*):
+ * -dump-vmstate prints their Description without a Fields list, which every other vmsd has (an empty
+ * one at least). Such a device blocks a load before anything is read (migration/savevm.c
+ * qemu_loadvm_state -> qemu_savevm_state_blocked: "State blocked by non-migratable device 'IDSTR'").
+ */
+export function unmigratableVmsds(v, arch) {
+  const dump = dumpJson(v, arch);
+  return [...new Set(Object.entries(dump).filter(([type, e]) => type !== 'vmschkmachine' && e.Description?.name && !e.Description.Fields).map(([, e]) => e.Description.name))].sort();
+}
+
+/**
  * What this QEMU does with virtqueue sizes on load (hw/virtio/virtio.c virtio_load):
  * - queueSizes: per device vmsd name, the size each virtqueue is allocated with (vring.num_default,
  *   QMP x-query-virtio-queue-status `vring-num-default`) in a VM with arch.virtioProbe's devices,

@@ -22,6 +22,31 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export const qemuMessages = (text) => text.split('\n').map((l) => l.replace(/^(\S*qemu-system-[a-z0-9_]+: )+/, '').trim()).filter((l) => l && !/terminating on signal|^\(\S+ (exited|killed)/.test(l));
 
 /**
+ * Waits for the incoming migration of Q (a startQemu result; `start()` first begins it when given,
+ * e.g. migrate-incoming after -incoming defer) to end or QEMU to exit, then closes Q. Resolves
+ * { status: 'completed' | 'failed' | 'exited' | 'timeout', exitCode? (when exited), messages }.
+ */
+export async function incomingVerdict(q, timeoutMs = 60_000, start = async () => {}) {
+  let status = 'timeout';
+  try {
+    await start();
+    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(20)) {
+      const info = await Promise.race([q.qmp.execute('query-migrate'), q.exited.then(() => ({ status: 'exited' }))]);
+      if (['completed', 'failed', 'exited'].includes(info.status)) {
+        status = info.status;
+        break;
+      }
+    }
+  } catch {
+    status = 'exited';
+  }
+  // A failed load ends with QEMU printing why and exiting: wait for that before reading stderr.
+  if (status !== 'completed') await Promise.race([q.exited, sleep(10_000)]);
+  await q.close();
+  return { status, ...(status === 'exited' ? { exitCode: q.exitCode() } : {}), messages: qemuMessages(q.stderr()) };
+}
+
+/**
  * Loads device-state BYTES into BINARY with ARGS (a fixture's command line from its manifest), inside
  * CHROOT when given (the QEMU and swtpm of that Debian release). Resolves
  * { status: 'completed' | 'failed' | 'exited' | 'timeout', exitCode? (when exited), messages } once the
@@ -41,22 +66,7 @@ export async function loadTpmDevstate(bytes, binary, args, { chroot = null, time
     const q = await startQemu(binary, [...ownArgs, '-global', 'migration.send-configuration=off', '-incoming', `exec:cat ${file}`], { chroot: chroot ?? undefined }).catch((e) => ({ error: e }));
     // QEMU may fail the load and exit before QMP is up: its stderr comes with the error.
     if (q.error) return { status: 'exited', exitCode: q.error.exitCode ?? null, messages: qemuMessages(q.error.stderr ?? q.error.message) };
-    let status = 'timeout';
-    try {
-      for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(20)) {
-        const info = await Promise.race([q.qmp.execute('query-migrate'), q.exited.then(() => ({ status: 'exited' }))]);
-        if (['completed', 'failed', 'exited'].includes(info.status)) {
-          status = info.status;
-          break;
-        }
-      }
-    } catch {
-      status = 'exited';
-    }
-    // A failed load ends with QEMU printing why and exiting: wait for that before reading stderr.
-    if (status !== 'completed') await Promise.race([q.exited, sleep(10_000)]);
-    await q.close();
-    return { status, ...(status === 'exited' ? { exitCode: q.exitCode() } : {}), messages: qemuMessages(q.stderr()) };
+    return await incomingVerdict(q, timeoutMs);
   } finally {
     await swtpm?.stop();
     rmSync(hostDir, { recursive: true, force: true });

@@ -9,9 +9,10 @@ import { startQemu } from '../lib/qemu.mjs';
 import { startVhostUserBlkServer } from '../lib/vhost-user-blk.mjs';
 import { startIvshmemServer } from '../lib/ivshmem-server.mjs';
 import { startSwtpm } from '../lib/swtpm.mjs';
+import { startVhostUserDaemon } from '../lib/vhost-user-daemons.mjs';
 import { startVirtiofsd } from '../lib/virtiofsd.mjs';
 import { MAX_ATTEMPTS, MIGRATE_TIMEOUT_MS, PROBE_TIMEOUT_MS, ROOT, START_TIMEOUT_MS, inGuest } from './options.mjs';
-import { RETRY_RULES, buildArgs, needsIvshmemServer, needsSwtpm, needsVhostUserBlkServer, needsVirtiofsd } from './targets.mjs';
+import { RETRY_RULES, buildArgs, needsIvshmemServer, needsSwtpm, needsVhostUserBlkServer, needsVhostUserDaemon, needsVirtiofsd } from './targets.mjs';
 import { extractVmdesc } from './vmdesc-json.mjs';
 
 // ------------------------------------------------------------------------------------------------
@@ -195,7 +196,7 @@ async function attempt(binary, cfg, file) {
 
 /**
  * Runs `run` with the backend process the probed device needs, if any: a fresh vhost-user-blk server,
- * virtiofsd, swtpm or ivshmem server per attempt (a server serves one QEMU; a QEMU that failed may
+ * virtiofsd, swtpm, ivshmem server or vhost-user-gpu/-vsock daemon per attempt (a server serves one QEMU; a QEMU that failed may
  * have left it mid-handshake, virtiofsd and swtpm exit when their QEMU leaves, and an ivshmem master
  * must be the server's first client).
  */
@@ -203,7 +204,7 @@ async function withServer(probe, cfg, workDir, run) {
   const type = cfg.device?.type ?? '';
   const tpm = needsSwtpm(cfg);
   const start = tpm ? startSwtpm : needsVhostUserBlkServer(type) ? startVhostUserBlkServer : needsVirtiofsd(type) ? startVirtiofsd
-    : needsIvshmemServer(type) ? startIvshmemServer : null;
+    : needsIvshmemServer(type) ? startIvshmemServer : needsVhostUserDaemon(type) ? (socket, o) => startVhostUserDaemon(type, socket, o) : null;
   if (!start) return run();
   const socket = join(workDir, `${tpm ? 'tpm' : 'vu'}-${probe.index}.sock`);
   let server;

@@ -1,4 +1,5 @@
 // The generated README next to each library (scripts/make-vmdesc-library.mjs).
+import { notCoveredParagraph } from './not-covered.mjs';
 import { DEVICES, NO_COMBOS, NO_CPU_PROBES, STEM, LABEL } from './options.mjs';
 
 // ------------------------------------------------------------------------------------------------
@@ -20,7 +21,9 @@ export function readme(lib, summary, size, seconds, discovery) {
   L.push('trixie and forky; vhost-user-fs needs virtiofsd: qemu-system-common in bookworm, package virtiofsd in trixie');
   L.push('and forky; the TPM devices need swtpm, package swtpm in all three; ivshmem-doorbell needs python3 on the host');
   L.push('for scripts/lib/ivshmem-server.py, as no Debian package ships an ivshmem server; ccid-card-emulated needs');
-  L.push('certutil on the host, package libnss3-tools), then `node scripts/pack-vmdesc-library.mjs`. Do not edit the');
+  L.push('certutil on the host, package libnss3-tools; vhost-user-gpu and -vga need /usr/lib/qemu/vhost-user-gpu, package');
+  L.push('qemu-system-gui in all three, and vhost-user-vsock needs vhost-device-vsock, a package of forky only), then');
+  L.push('`node scripts/pack-vmdesc-library.mjs`. Do not edit the');
   L.push('files by hand.');
   L.push('');
   L.push(`## Shape of ${STEM}.json`);
@@ -89,7 +92,8 @@ export function readme(lib, summary, size, seconds, discovery) {
   L.push('');
   L.push('Each device type is started alone on the base machine (`-S -nodefaults -display none`), with the');
   L.push('backends its properties call for (drive → `null-co` blockdev, netdev → `user`, chardev → `null` or, for');
-  L.push('vhost-user-blk and -fs, a socket qemu-storage-daemon or virtiofsd serves, and for ivshmem-doorbell a socket an');
+  L.push('vhost-user-blk, -fs, -gpu, -vga and -vsock, a socket qemu-storage-daemon, virtiofsd, vhost-user-gpu or');
+  L.push('vhost-device-vsock serves where Debian has it, and for ivshmem-doorbell a socket an');
   L.push('ivshmem server serves, tpmdev → `emulator` on a fresh swtpm, audiodev → `none`, memdev → RAM backend, …) and');
   L.push('a parent bus device added when QEMU reports a missing bus; "migrated" means the migration completed and the');
   L.push('vmdesc was extracted. Retry rules');
@@ -101,7 +105,9 @@ export function readme(lib, summary, size, seconds, discovery) {
   L.push('`ccid-certificates` gives ccid-card-emulated a card of three certificates from an NSS database');
   L.push('(scripts/lib/nss-db.mjs; certutil, package libnss3-tools, on the host), `rng-backend` gives spapr-rng an');
   L.push('`rng-random` object on /dev/urandom ("needs an RNG backend"), and `nvme-ctrl-drive` retries nvme-ns with a');
-  L.push('drive on its nvme controller after QEMU 11.1 crashed saving a controller without one (NOT-COVERED.md).');
+  L.push('drive on its nvme controller after QEMU 11.1 crashed saving a controller without one (NOT-COVERED.md), and');
+  L.push('`kvm` runs an x86 probe under KVM where /dev/kvm exists when QEMU says a vhost device "requires kvm" (the');
+  L.push('library then takes only the sections the TCG base machine lacks).');
   L.push('');
   L.push('| target | base args | page size | device types tried | started | migrated | CPU models tried | migrated | combos migrated |');
   L.push('|---|---|---|---|---|---|---|---|---|');
@@ -114,11 +120,9 @@ export function readme(lib, summary, size, seconds, discovery) {
   for (const [t, log] of Object.entries(lib.probes)) {
     for (const [name, why] of Object.entries(log.failed)) if (/killed by SIG|timeout/.test(why)) crashes.push(`${t} \`${name}\`: ${why}`);
   }
-  L.push('Not covered: NOT-COVERED.md lists, per QEMU version, every device type that no library file of the');
-  L.push('version migrated, with its reason class (QEMU blocks its migration, needs a host resource, no place on');
-  L.push('the machine, Xen only, crashed, needs a value the probe does not give) and QEMU\'s message; it is made');
-  L.push('from the probe records of all the files by scripts/library/not-covered.mjs, so it stays true as reduced');
-  L.push('runs add devices (library-coverage.test.ts checks it against `-device help`).');
+  // From the probe records of every library file of this version, this one included (it is written
+  // first); scripts/library/not-covered.mjs rewrites the paragraph as later files add devices.
+  L.push(notCoveredParagraph(/^(\d+\.\d+)/.exec(lib.qemu)[1]));
   L.push('');
   if (crashes.length) {
     L.push('QEMU crashed or hung:');

@@ -1,8 +1,10 @@
 // Probe targets (machines and option combinations) and how a probe's QEMU command line is built:
 // the backends a device's properties call for, the parent buses it needs, and retry rules keyed on
 // QEMU's error messages (scripts/make-vmdesc-library.mjs).
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ccidCardOpts, makeNssDb } from '../lib/nss-db.mjs';
+import { hasVhostUserDaemon } from '../lib/vhost-user-daemons.mjs';
 import { tpmBackendArgs } from '../lib/swtpm.mjs';
 import { ROOT } from './options.mjs';
 
@@ -112,11 +114,17 @@ export const PROPERTY_BACKENDS = {
  * vhost-user-blk and vhost-user-fs (on PCI, on virtio-mmio as themselves, on CCW): the chardev must be
  * a socket with a vhost-user server behind it, which the probe starts per attempt
  * (scripts/lib/vhost-user-blk.mjs: qemu-storage-daemon; scripts/lib/virtiofsd.mjs) and names in
- * cfg.serverSocket. The other vhost-user devices have no server on these hosts: they keep the
- * null chardev and fail ("Failed to set msg fds."), as the README lists.
+ * cfg.serverSocket; vhost-user-gpu, -vga and -vsock likewise (needsVhostUserDaemon). The other
+ * vhost-user devices have no server on these hosts: they keep the null chardev and fail ("Failed to set msg
+ * fds."), as the README lists.
  */
 export const needsVhostUserBlkServer = (type) => /^vhost-user-blk(-pci(-non)?(-transitional)?)?$/.test(type);
 export const needsVirtiofsd = (type) => /^vhost-user-fs-(device|pci|ccw)$/.test(type);
+/**
+ * vhost-user-gpu, -vga and (forky only) vhost-user-vsock: the daemon Debian ships, where it is
+ * installed for the QEMU probed (scripts/lib/vhost-user-daemons.mjs).
+ */
+export const needsVhostUserDaemon = (type) => hasVhostUserDaemon(type, ROOT);
 /** ivshmem-doorbell: its chardev must reach an ivshmem server (scripts/lib/ivshmem-server.mjs), or QEMU hangs at realize. */
 export const needsIvshmemServer = (type) => type === 'ivshmem-doorbell';
 /**
@@ -150,6 +158,9 @@ export const BUS_PROVIDERS = {
  * Retry rules: when QEMU refuses to start with a message matching `re`, `fix(cfg, match)` changes the
  * configuration (returns false if it cannot help). Each rule is applied at most once per probe.
  */
+/** The probe machines KVM can run here: the host's own architecture's (x86_64). */
+const KVM_MACHINES = process.arch === 'x64' ? ['pc', 'q35'] : [];
+
 export const RETRY_RULES = [
   {
     name: 'bus',
@@ -176,6 +187,14 @@ export const RETRY_RULES = [
     name: 'acpi-ged',
     re: /missing acpi-ged device/,
     fix: (cfg) => (cfg.extra = [...(cfg.extra ?? []), '-bios', FIRMWARE], true),
+  },
+  {
+    // A vhost device's memory listener needs ioeventfds, which only KVM gives (hw/virtio/vhost.c
+    // vhost_dev_init: "vhost initialization failed: requires kvm"); where /dev/kvm exists the probe is
+    // run under KVM (its CPU and clock sections are then KVM's: the library takes only the device's own).
+    name: 'kvm',
+    re: /requires kvm/,
+    fix: (cfg) => (cfg.accel || !KVM_MACHINES.includes(cfg.machine) || !existsSync(join(ROOT ?? '/', 'dev/kvm')) ? false : ((cfg.accel = 'kvm'), true)),
   },
   {
     // Someone else's SIGTERM (e.g. a test run cleaning up QEMU processes): just try again.
@@ -314,6 +333,7 @@ export function buildArgs(cfg) {
   const args = ['-S', '-display', 'none'];
   if (cfg.nodefaults !== false) args.push('-nodefaults');
   args.push('-M', [cfg.machine, ...(cfg.machineOpts ?? [])].join(','));
+  if (cfg.accel) args.push('-accel', cfg.accel);
   args.push('-m', [cfg.mem, ...(cfg.memOpts ?? [])].join(','));
   if (cfg.cpu) args.push('-cpu', cfg.cpu);
   if (cfg.smp) args.push('-smp', cfg.smp);

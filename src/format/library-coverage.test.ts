@@ -77,7 +77,8 @@ describe('device types the libraries do not cover', () => {
       for (const t of targets.values()) {
         for (const type of t.migrated) if (/^vhost-user-/.test(type)) (checked++, expect(vmsdHolder(type, bare), `${version} ${type}`).toBeUndefined());
         for (const [type, { why }] of t.failed) {
-          if (!/^vhost-user-/.test(type) || !why.startsWith('migrate:') || t.migrated.has(type)) continue;
+          // Only where QEMU names the vhost-user device itself: on s390x a PCI one is blocked by its zpci.
+          if (!/^vhost-user-/.test(type) || !why.startsWith('migrate:') || t.migrated.has(type) || !/non-migratable device '[^']*vhost-user/.test(why)) continue;
           checked++;
           expect(why).toMatch(/non-migratable device/);
           expect(vmsdHolder(type, bare), `${version} ${type}`).toBeDefined();

@@ -35,6 +35,8 @@ export interface CompatTarget {
   virtio?: VirtioFacts;
   /** Each machine type's RAM blocks (ram-blocks.ts); older data lacks it. */
   ramBlocks?: RamBlockFacts;
+  /** The vmsds marked unmigratable (-dump-vmstate lists no Fields for them); older data lacks it. */
+  unmigratable?: string[];
 }
 
 /** The target's own device state of a reference VM, decoded, for byte comparisons. */
@@ -104,6 +106,8 @@ export async function checkCompat(
   target: CompatTarget,
   reference: ReferenceState | null,
   machine?: string,
+  /** The other recorded QEMU versions' data of this architecture (their default RAM block lengths). */
+  others: readonly CompatTarget[] = [],
 ): Promise<CompatReport> {
   const family = reference?.vm ?? machineFamily(model);
   const defaultType = target.aliases[family] ?? target.reference[family]?.machineType;
@@ -112,6 +116,18 @@ export async function checkCompat(
   const fail = (message: string, r?: StreamRecord, offset?: number) => findings.push({ severity: 'fail', message, section: r && label(r), offset: offset ?? r?.offset });
   const warn = (message: string, r?: StreamRecord) => findings.push({ severity: 'warning', message, section: r && label(r), offset: r?.offset });
 
+  const report = (): CompatReport => {
+    const fails = findings.filter((f) => f.severity === 'fail');
+    const verdict = fails.length ? 'fails' : findings.some((f) => f.severity === 'warning') ? 'loads with warnings' : 'loads';
+    return { target: `QEMU ${target.version}`, machine: running ?? local, verdict, first: fails[0], findings };
+  };
+
+  // A device the target marks unmigratable blocks the load before its header is read
+  // (migration/savevm.c qemu_loadvm_state -> qemu_savevm_state_blocked; nvme in 7.2 and 10.0, which
+  // 11.1 migrates): the target started with the file's devices has one for each section, and QEMU
+  // names the first in its list, which is the order it wrote them in.
+  const blocked = model.records.find((r) => r.kind === 'section' && r.idstr && target.unmigratable?.includes(r.vmsdName ?? lastPart(r.idstr)));
+
   // Machine type: only a migration stream carries it (configuration section, §5.1).
   const writerType = model.machine;
   let compatProps = false;
@@ -119,7 +135,12 @@ export async function checkCompat(
   let running = local;
   if (!model.hasConfiguration) {
     findings.push({ severity: 'note', message: `No configuration section (a device-state file): nothing checks the machine type; the target would run ${local}` });
-  } else if (writerType) {
+  }
+  if (blocked) {
+    fail(`State blocked by non-migratable device '${blocked.idstr}' (QEMU ${target.version} cannot migrate ${blocked.vmsdName ?? lastPart(blocked.idstr!)})`, blocked);
+    return report();
+  }
+  if (model.hasConfiguration && writerType) {
     if (!target.machines.includes(writerType) || (machine && local !== writerType)) {
       fail(`Machine type received is '${writerType}' and local is '${local}'`, model.records.find((r) => r.kind === 'configuration'));
     } else {
@@ -144,7 +165,7 @@ export async function checkCompat(
     // The RAM block list (MEM_SIZE), against the blocks of the machine type that runs: the writer's
     // where the target keeps it (the machine check above refuses the others).
     if (r.idstr === 'ram' && r.sectionType === 'start' && r.ram?.blocks) {
-      for (const f of checkRamBlocks(r.ram.blocks, target.ramBlocks, running ?? '', target.version)) findings.push({ ...f, section: label(r), offset: r.offset });
+      for (const f of checkRamBlocks(r.ram.blocks, target.ramBlocks, running ?? '', target.version, others.map((o) => o.ramBlocks))) findings.push({ ...f, section: label(r), offset: r.offset });
       continue;
     }
     const vmsdName = r.vmsdName ?? lastPart(r.idstr);
@@ -202,14 +223,7 @@ export async function checkCompat(
     }
   }
 
-  const fails = findings.filter((f) => f.severity === 'fail');
-  return {
-    target: `QEMU ${target.version}`,
-    machine: running ?? local,
-    verdict: fails.length ? 'fails' : findings.some((f) => f.severity === 'warning') ? 'loads with warnings' : 'loads',
-    first: fails[0],
-    findings,
-  };
+  return report();
 }
 
 /** Subsections, PCI config bytes and virtqueues of one section; true when it fails. */

@@ -94,6 +94,10 @@ export async function checkAgainst(
   step(`Decoding QEMU ${spec.version}'s reference state`);
   const refs = (await Promise.all(vms.map((vm) => data.reference(spec.version, vm)))).filter((r): r is ReferenceState => r !== null);
   const reference = refs.length > 1 ? await closestReference(model, read, refs) : (refs[0] ?? null);
+  // A stream's RAM block lengths are compared with what every recorded version gives by default
+  // (ram-blocks.ts): the other versions' data, fetched only for a file with a RAM block list.
+  const hasRam = model.records.some((r) => r.idstr === 'ram' && r.ram?.blocks);
+  const others = hasRam ? (await Promise.all(COMPAT_VERSIONS.filter((v) => v !== spec.version).map((v) => data.target(v, arch).catch(() => null)))).filter((t): t is CompatTarget => t !== null) : [];
   step('Comparing sections');
-  return checkCompat(model, read, target, reference, spec.machine);
+  return checkCompat(model, read, target, reference, spec.machine, others);
 }
