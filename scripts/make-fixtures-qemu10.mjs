@@ -15,6 +15,9 @@
 //   node scripts/make-fixtures-qemu10.mjs [--qemu 11.1] --relayout
 //       (no QEMU, no root: recompute every entry's layout and features10 in the manifest from the
 //        committed files with scripts/lib/stream.mjs; `git diff` then shows what the walker changed)
+//   QEMU10_ROOT=/var/tmp/trixie node scripts/make-fixtures-qemu10.mjs --dest-ram
+//       (remakes nothing: replays the committed multifd main + channel files into a destination
+//        QEMU and writes what its RAM holds to pc-multifd-dest-ram.json; a full run writes it too)
 //
 // forky's Release file may carry a Valid-Until date in the past (a frozen mirror); apt inside the
 // chroot must then be told to accept it:
@@ -48,7 +51,7 @@ import { join } from 'node:path';
 import { ARGS, ONLY, OUT, OUT_REL, QEMU, ROOT, ROOT_VAR, S390X, TARGET, WORK, X86, hex, host, log, sha256 } from './fixtures10/context.mjs';
 import { FIXTURES, RAM_PATTERN, RAM_PATTERN_ADDR, RAM_PATTERN_SEED, RAM_PATTERN_SIZE } from './fixtures10/config.mjs';
 import { commandLine, debianPackages, ensureProc, loadBack, makeFixture, qemuVersion, seededBytes } from './fixtures10/chroot-qemu.mjs';
-import { makeMultifd, makePostcopy, replayMultifd, replayPostcopy } from './fixtures10/channels.mjs';
+import { destinationRam, makeMultifd, makePostcopy, replayMultifd, replayPostcopy } from './fixtures10/channels.mjs';
 import { describeFixture } from './fixtures10/facts.mjs';
 import { fixtureEntry } from './lib/fixture-entry.mjs';
 
@@ -77,10 +80,33 @@ async function main() {
   if (process.getuid?.() !== 0) throw new Error('must run as root (chroot)');
   const unmount = ensureProc();
   try {
-    await build();
+    if (ARGS['dest-ram']) await writeDestinationRam(JSON.parse(readFileSync(join(OUT, 'manifest.json'), 'utf8')).fixtures);
+    else await build();
   } finally {
     unmount();
   }
+}
+
+/**
+ * The multifd fixture's oracle: the committed main + channel files (checked against the manifest)
+ * replayed into a real destination, whose RAM is written as per-page hashes (channels.mjs).
+ */
+async function writeDestinationRam(entries) {
+  const e = entries.find((x) => x.kind === 'multifd-main');
+  const spec = FIXTURES.find((f) => f.file === e.file);
+  const files = [e.file, ...spec.channelFiles];
+  mkdirSync(host(WORK), { recursive: true });
+  for (const f of files) {
+    const buf = readFileSync(join(OUT, f));
+    const want = f === e.file ? e : e.capture.multifdChannels.find((c) => c.file === f);
+    if (buf.length !== want.size || (want.sha256 && sha256(buf) !== want.sha256)) throw new Error(`${OUT_REL}/${f} is not the file the manifest describes`);
+    writeFileSync(host(`${WORK}/${f}`), buf);
+  }
+  log(`destination RAM after replaying ${files.join(', ')}`);
+  const ram = await destinationRam(spec, files);
+  ram.qemuVersion = qemuVersion(spec.binary);
+  writeFileSync(join(OUT, 'pc-multifd-dest-ram.json'), JSON.stringify(ram, null, 1) + '\n');
+  for (const b of ram.blocks) log(`${b.name}: ${b.zeroPages} zero pages, ${Object.keys(b.pages).length} others`);
 }
 
 async function build() {
@@ -132,6 +158,7 @@ async function build() {
     const spec = FIXTURES.find((f) => f.file === e.file);
     const r = spec.kind === 'multifd-main' ? await replayMultifd(spec, [e.file, ...spec.channelFiles])
       : spec.kind === 'postcopy-main' ? await replayPostcopy(spec, e.file) : await loadBack(spec, `${WORK}/${e.file}`);
+    if (spec.kind === 'multifd-main') await writeDestinationRam(entries);
     e.loadsBack = r.ok;
     e.loadResult = { status: r.status, exitCode: r.exitCode, recipe: r.recipe, ...(r.stderr ? { stderr: r.stderr } : {}) };
   }
