@@ -27,7 +27,7 @@ function lastRecordPerPage(block: RamBlockIndex, pages: number): Float64Array {
 }
 
 /** Where each data record's page bytes start: after the header, whose length depends on CONTINUE. */
-async function dataStarts(source: ByteSource, records: Float64Array): Promise<Float64Array> {
+export async function dataStarts(source: ByteSource, records: Float64Array): Promise<Float64Array> {
   const starts = new Float64Array(records.length);
   let i = 0;
   while (i < records.length) {

@@ -1,0 +1,191 @@
+// The multifd channel files opened beside the worker's main channel (format/multifd-merge.ts):
+// scanned in slices, checked against the main channel, and combined into the page index the RAM
+// picture, the page viewer and the guest-RAM export read. The channel files are only read.
+
+import { blobSource } from '../format/byte-source.ts';
+import { CancelledError } from '../format/errors.ts';
+import { scanMultifdChannel } from '../format/multifd.ts';
+import { admitChannels, channelIdentity, MAIN_SOURCE, mergedBlockInfo, mergedIndex, mergeMultifd, multifdRole, NOT_SENT, type ChannelFile, type MergedBlock, type MergedRam, type Refusal } from '../format/multifd-merge.ts';
+import { PageKind, type RamBlockIndex } from '../format/ram.ts';
+import type { ScanResult } from '../format/scan.ts';
+import type { MultifdInfo, MultifdRecordRow, RamPageInfo } from './protocol.ts';
+import type { Progress } from './open-file.ts';
+import { dataStarts } from './ram-export.ts';
+
+interface Joined extends ChannelFile {
+  file: Blob;
+}
+
+const KIND_NAME: Record<number, RamPageInfo['kind']> = { [PageKind.Zero]: 'zero', [PageKind.Data]: 'data', [PageKind.Xbzrle]: 'xbzrle', [PageKind.Compressed]: 'compressed' };
+const ZERO_CHUNK = 1024 * 1024;
+
+export class MultifdChannels {
+  private joined: Joined[] = [];
+  private refused: Refusal[] = [];
+  /** The merge of the main channel's scan it was made from (an edit rescans the main channel). */
+  private merged: { scan: ScanResult; ram: MergedRam } | null = null;
+
+  get count(): number {
+    return this.joined.length;
+  }
+
+  /** A new main channel: its channels are other files. */
+  reset(): void {
+    this.joined = [];
+    this.refused = [];
+    this.merged = null;
+  }
+
+  /**
+   * Scans `files` as channels of the main channel `scan` and joins those that belong; the others
+   * are refused with the reason (refusedBefore: ones the page already turned away).
+   */
+  async add(scan: ScanResult, files: { file: Blob; name: string }[], signal: AbortSignal, progress: Progress, refusedBefore: Refusal[] = []): Promise<MultifdInfo> {
+    const main = scan.model;
+    if (main.variant !== 'migration' || main.ramBlocks.length === 0) {
+      throw new Error(`the open file is not a migration stream announcing RAM blocks, so it has no multifd channels`);
+    }
+    const total = files.reduce((n, f) => n + f.file.size, 0);
+    let done = 0;
+    const candidates: Joined[] = [];
+    const refused = [...refusedBefore];
+    for (const f of files) {
+      if (signal.aborted) throw new CancelledError();
+      const role = multifdRole(new Uint8Array(await f.file.slice(0, 4).arrayBuffer()));
+      if (role !== 'channel') {
+        refused.push({ name: f.name, reason: role === 'main' ? 'a second main channel (a QEVM stream): one main channel is open already' : 'not a multifd channel (no magic 11 22 33 44)' });
+      } else {
+        const at = done;
+        const { model } = await scanMultifdChannel(blobSource(f.file), { pageSize: main.pageSize, signal, onProgress: (s) => progress(at + s, total) });
+        candidates.push({ name: f.name, model, file: f.file });
+      }
+      done += f.file.size;
+      progress(done, total);
+    }
+    if (signal.aborted) throw new CancelledError();
+    const verdict = admitChannels(main, this.joined, candidates);
+    this.joined.push(...(verdict.admitted as Joined[]));
+    this.refused = [...refused, ...verdict.refused];
+    this.merged = null;
+    return this.info(scan);
+  }
+
+  info(scan: ScanResult): MultifdInfo {
+    const m = this.merge(scan);
+    return {
+      channels: this.joined.map((c) => {
+        const id = channelIdentity(c.model)!;
+        const packets = c.model.records.filter((r) => r.kind === 'multifd-packet').length;
+        return { name: c.name, size: c.file.size, channelId: id.channelId, uuid: id.uuid, packets, complete: c.model.complete, problems: c.model.problems.map((p) => p.message) };
+      }),
+      refused: this.refused,
+      blocks: [...m.blocks.values()].map(mergedBlockInfo),
+      rewritten: [...m.blocks.values()].reduce((n, b) => n + b.rewritten, 0),
+      notes: m.notes,
+    };
+  }
+
+  /**
+   * The combined block, or null when no channel is joined (the main channel's own index then);
+   * `alone`: the main channel's pages in the same form even without channels (the page viewer).
+   */
+  block(scan: ScanResult, name: string, alone = false): MergedBlock | null {
+    if (!this.joined.length && !alone) return null;
+    return this.merge(scan).blocks.get(name) ?? null;
+  }
+
+  pictureIndex(scan: ScanResult, name: string): RamBlockIndex | null {
+    const b = this.block(scan, name);
+    return b && mergedIndex(b);
+  }
+
+  /** Page `page` of a combined block: where its last write is, and its bytes. `main`: the main channel as edited. */
+  async page(scan: ScanResult, main: Blob, mainName: string, b: MergedBlock, page: number): Promise<RamPageInfo> {
+    const ps = scan.model.pageSize;
+    const src = b.source[page];
+    const base = { block: b.name, page, guestOffset: page * ps, pageSize: ps, readOnly: 'page bytes in a multifd channel are not edited here' };
+    if (src === NOT_SENT) return { ...base, kind: 'not sent', source: null, offset: null, record: null };
+    const kind = KIND_NAME[b.kind[page]];
+    const packetNum = Number.isNaN(b.packetNum[page]) ? undefined : b.packetNum[page];
+    if (src === MAIN_SOURCE) {
+      const record = b.at[page];
+      // mapped-ram indexes the page bytes themselves; a stream's records have a header first.
+      const direct = scan.ram.blocks.get(b.name)?.direct;
+      const offset = kind !== 'data' ? null : direct ? record : (await dataStarts(blobSource(main), Float64Array.of(record)))[0];
+      const bytes = offset === null ? undefined : new Uint8Array(await main.slice(offset, offset + ps).arrayBuffer());
+      return { ...base, kind, source: mainName, offset, record, bytes };
+    }
+    const ch = this.joined[src - 1];
+    const data = kind === 'data';
+    const bytes = data ? new Uint8Array(await ch.file.slice(b.at[page], b.at[page] + ps).arrayBuffer()) : undefined;
+    const record = data ? packetStart(ch, b.at[page]) : b.at[page];
+    return { ...base, kind, source: ch.name, offset: data ? b.at[page] : null, record, packetNum, bytes };
+  }
+
+  /** The combined block as a raw image: slices of the files holding each page's last write. */
+  async exportBlob(scan: ScanResult, main: Blob, b: MergedBlock): Promise<{ blob: Blob; notes: string[] }> {
+    const ps = scan.model.pageSize;
+    const mainPages: number[] = [];
+    for (let p = 0; p < b.source.length; p++) if (b.source[p] === MAIN_SOURCE && b.kind[p] === PageKind.Data) mainPages.push(p);
+    const records = Float64Array.from(mainPages.map((p) => b.at[p]));
+    const starts = scan.ram.blocks.get(b.name)?.direct ? records : await dataStarts(blobSource(main), records);
+    const mainStart = new Map(mainPages.map((p, i) => [p, starts[i]]));
+    const zero = new Blob([new Uint8Array(ZERO_CHUNK)]);
+    const parts: Blob[] = [];
+    let zeros = 0;
+    const flush = () => {
+      for (; zeros > 0; zeros -= Math.min(zeros, ZERO_CHUNK)) parts.push(zero.slice(0, Math.min(zeros, ZERO_CHUNK)));
+    };
+    let notSent = 0;
+    let other = 0;
+    for (let p = 0; p < b.source.length; p++) {
+      const src = b.source[p];
+      if (src !== NOT_SENT && b.kind[p] === PageKind.Data) {
+        flush();
+        const at = src === MAIN_SOURCE ? mainStart.get(p)! : b.at[p];
+        parts.push((src === MAIN_SOURCE ? main : this.joined[src - 1].file).slice(at, at + ps));
+        continue;
+      }
+      if (src === NOT_SENT) notSent++;
+      else if (b.kind[p] !== PageKind.Zero) other++;
+      zeros += ps;
+    }
+    flush();
+    const notes = [`pages from ${this.joined.length} multifd channel file(s) beside the main channel, each page's last write`];
+    if (notSent) notes.push(`${notSent} page(s) never sent are zero-filled`);
+    if (other) notes.push(`${other} compressed or XBZRLE page(s) are not decoded and are zero-filled`);
+    let blob = new Blob(parts, { type: 'application/octet-stream' });
+    if (blob.size > b.length) blob = blob.slice(0, b.length);
+    return { blob, notes };
+  }
+
+  /** Rows start..start+count of channel `index`'s own records (init, packets): its record table. */
+  records(index: number, start: number, count: number): { name: string; total: number; rows: MultifdRecordRow[] } {
+    const ch = this.joined[index];
+    if (!ch) throw new Error(`no multifd channel ${index}`);
+    const rows = ch.model.records.slice(start, start + count).map((r): MultifdRecordRow => {
+      const v = (n: string) => r.fields?.find((f) => f.name === n)?.value;
+      const name = v('ramblock');
+      const block = name instanceof Uint8Array ? new TextDecoder('latin1').decode(name.indexOf(0) < 0 ? name : name.subarray(0, name.indexOf(0))) : undefined;
+      return {
+        index: r.index, kind: r.kind, offset: r.offset, size: r.size,
+        ...(r.kind === 'multifd-init' ? { channelId: Number(v('id')) } : {}),
+        ...(r.kind === 'multifd-packet' ? { flags: Number(v('flags')), packetNum: v('packet_num') === undefined ? undefined : Number(v('packet_num')), block, normal: r.ram?.pages, zero: r.ram?.zero } : {}),
+        problems: r.problems.map((p) => p.message),
+      };
+    });
+    return { name: ch.name, total: ch.model.records.length, rows };
+  }
+
+  private merge(scan: ScanResult): MergedRam {
+    if (this.merged?.scan !== scan) this.merged = { scan, ram: mergeMultifd(scan.model, scan.ram, this.joined) };
+    return this.merged.ram;
+  }
+}
+
+/** The packet whose pages hold file offset `at`. */
+function packetStart(ch: ChannelFile, at: number): number {
+  let start = 0;
+  for (const r of ch.model.records) if (r.offset <= at) start = r.offset;
+  return start;
+}
