@@ -65,6 +65,8 @@ export class MultifdChannels {
     if (signal.aborted) throw new CancelledError();
     const verdict = admitChannels(main, this.joined, candidates);
     this.joined.push(...(verdict.admitted as Joined[]));
+    // Listed by channel id, whatever order they were picked in.
+    this.joined.sort((a, b) => channelIdentity(a.model)!.channelId - channelIdentity(b.model)!.channelId);
     this.refused = [...refused, ...verdict.refused];
     this.merged = null;
     return this.info(scan);
@@ -103,7 +105,7 @@ export class MultifdChannels {
   async page(scan: ScanResult, main: Blob, mainName: string, b: MergedBlock, page: number): Promise<RamPageInfo> {
     const ps = scan.model.pageSize;
     const src = b.source[page];
-    const base = { block: b.name, page, guestOffset: page * ps, pageSize: ps, readOnly: 'page bytes in a multifd channel are not edited here' };
+    const base = { block: b.name, page, guestOffset: page * ps, pageSize: ps };
     if (src === NOT_SENT) return { ...base, kind: 'not sent', source: null, offset: null, record: null };
     const kind = KIND_NAME[b.kind[page]];
     const packetNum = Number.isNaN(b.packetNum[page]) ? undefined : b.packetNum[page];
@@ -119,7 +121,8 @@ export class MultifdChannels {
     const data = kind === 'data';
     const bytes = data ? new Uint8Array(await ch.file.slice(b.at[page], b.at[page] + ps).arrayBuffer()) : undefined;
     const record = data ? packetStart(ch, b.at[page]) : b.at[page];
-    return { ...base, kind, source: ch.name, offset: data ? b.at[page] : null, record, packetNum, bytes };
+    // Edits change the main channel only (its download); a channel file is never written.
+    return { ...base, kind, source: ch.name, offset: data ? b.at[page] : null, record, packetNum, bytes, readOnly: 'bytes in a multifd channel file are not edited (edits and downloads are of the main channel)' };
   }
 
   /** The combined block as a raw image: slices of the files holding each page's last write. */
