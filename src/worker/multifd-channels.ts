@@ -10,14 +10,13 @@ import { PageKind, type RamBlockIndex } from '../format/ram.ts';
 import type { ScanResult } from '../format/scan.ts';
 import type { MultifdInfo, MultifdRecordRow, RamPageInfo } from './protocol.ts';
 import type { Progress } from './open-file.ts';
-import { dataStarts } from './ram-export.ts';
+import { dataStarts, RawImage } from './ram-export.ts';
 
 interface Joined extends ChannelFile {
   file: Blob;
 }
 
 const KIND_NAME: Record<number, RamPageInfo['kind']> = { [PageKind.Zero]: 'zero', [PageKind.Data]: 'data', [PageKind.Xbzrle]: 'xbzrle', [PageKind.Compressed]: 'compressed' };
-const ZERO_CHUNK = 1024 * 1024;
 
 export class MultifdChannels {
   private joined: Joined[] = [];
@@ -133,32 +132,23 @@ export class MultifdChannels {
     const records = Float64Array.from(mainPages.map((p) => b.at[p]));
     const starts = scan.ram.blocks.get(b.name)?.direct ? records : await dataStarts(blobSource(main), records);
     const mainStart = new Map(mainPages.map((p, i) => [p, starts[i]]));
-    const zero = new Blob([new Uint8Array(ZERO_CHUNK)]);
-    const parts: Blob[] = [];
-    let zeros = 0;
-    const flush = () => {
-      for (; zeros > 0; zeros -= Math.min(zeros, ZERO_CHUNK)) parts.push(zero.slice(0, Math.min(zeros, ZERO_CHUNK)));
-    };
+    const image = new RawImage();
     let notSent = 0;
     let other = 0;
     for (let p = 0; p < b.source.length; p++) {
       const src = b.source[p];
       if (src !== NOT_SENT && b.kind[p] === PageKind.Data) {
-        flush();
-        const at = src === MAIN_SOURCE ? mainStart.get(p)! : b.at[p];
-        parts.push((src === MAIN_SOURCE ? main : this.joined[src - 1].file).slice(at, at + ps));
+        image.page(src === MAIN_SOURCE ? main : this.joined[src - 1].file, src === MAIN_SOURCE ? mainStart.get(p)! : b.at[p], ps);
         continue;
       }
       if (src === NOT_SENT) notSent++;
       else if (b.kind[p] !== PageKind.Zero) other++;
-      zeros += ps;
+      image.zeros(ps);
     }
-    flush();
     const notes = [`pages from ${this.joined.length} multifd channel file(s) beside the main channel, each page's last write`];
     if (notSent) notes.push(`${notSent} page(s) never sent are zero-filled`);
     if (other) notes.push(`${other} compressed or XBZRLE page(s) are not decoded and are zero-filled`);
-    let blob = new Blob(parts, { type: 'application/octet-stream' });
-    if (blob.size > b.length) blob = blob.slice(0, b.length);
+    const blob = image.blob(b.length);
     return { blob, notes };
   }
 
