@@ -54,3 +54,26 @@ describe('opening a multifd main channel with its channel files', () => {
     expect((await store.getState().ramPage('pc.ram', 0x100)).kind).toBe('not sent');
   });
 });
+
+describe('adding channels is a scan like an open', () => {
+  it('shows progress and can be cancelled; the open file stays', async () => {
+    const store = makeStore();
+    await store.getState().openFiles([file('pc-multifd-main.bin')]);
+    const adding = store.getState().addChannels([file('pc-multifd-channel0.bin'), file('pc-multifd-channel1.bin')]);
+    expect(store.getState().scan).toMatchObject({ what: 'channels', name: '2 multifd channel files', total: 81152 + 245056 });
+    store.getState().cancelScan();
+    await adding;
+    expect(store.getState().notice?.text).toBe('Cancelled adding 2 multifd channel files.');
+    expect(store.getState().scan).toBeNull();
+    expect(store.getState().multifd).toBeNull();
+    expect(store.getState().file?.name).toBe('pc-multifd-main.bin');
+  });
+
+  it('is refused with the reason while a file opens', async () => {
+    const store = makeStore();
+    const opening = store.getState().openFiles([file('pc-multifd-main.bin')]);
+    await store.getState().addChannels([file('pc-multifd-channel0.bin')]);
+    expect(store.getState().notice?.text).toMatch(/^Adding multifd channels is possible once pc-multifd-main.bin has finished opening; pc-multifd-channel0.bin not added\.$/);
+    await opening;
+  });
+});
