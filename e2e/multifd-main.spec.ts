@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { expectOpened, fixturePath, sectionsTable } from './open-file.ts';
@@ -39,6 +40,10 @@ test('main channel and two channel files open together; a page of pc.bios comes 
   const records = panel.getByRole('table', { name: `Records of ${CH[1]}` });
   await expect(records.getByRole('row').filter({ hasText: 'multifd-init (channel 1)' })).toHaveCount(1);
   await expect(records.getByRole('row').filter({ hasText: '0xa840' })).toContainText('pc.bios');
+
+  // The channels panel, its records and the page viewer pass axe as the other states do (a11y.spec.ts).
+  const { violations } = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).options({ resultTypes: ['violations'] }).analyze();
+  expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
 });
 
 test('files that do not belong are refused with the reason; the others join', async ({ page }) => {

@@ -53,7 +53,8 @@ export function RamPageView({ block, pages, pageSize }: { block: string; pages: 
           <p>
             Page {page.page} (guest offset {hex(page.guestOffset)} in {page.block}): {whereText(page)}.
           </p>
-          {page.bytes && <pre className="mono ram-page-bytes">{spacedHex(page.bytes)}</pre>}
+          {/* Scrolls: focusable so the keyboard can scroll it too. */}
+          {page.bytes && <pre className="mono ram-page-bytes" tabIndex={0} aria-label={`Bytes of page ${page.page}`}>{spacedHex(page.bytes)}</pre>}
           {page.readOnly && <p className="muted">Read-only: {page.readOnly}.</p>}
         </div>
       )}
