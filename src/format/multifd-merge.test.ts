@@ -9,16 +9,17 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { memorySource } from './byte-source.ts';
 import { scanMultifdChannel } from './multifd.ts';
-import { admitChannels, mergeMultifd, mergedBlockInfo, multifdRole, NOT_SENT, type ChannelFile } from './multifd-merge.ts';
+import { admitChannels, mergeMultifd, mergedBlockInfo, multifdRole, NOT_SENT, summarizeChannel, type ChannelFile } from './multifd-merge.ts';
+import type { StreamModel } from './model.ts';
 import { PageKind } from './ram.ts';
 import { scanStream } from './scan.ts';
 import { FIXTURE_DIR } from './testing/fixtures.ts';
 
 const hash = (b: Uint8Array) => createHash('sha256').update(b).digest('hex').slice(0, 16);
 
-async function channel(name: string, bytes: Uint8Array, pageSize: number): Promise<ChannelFile & { bytes: Uint8Array }> {
+async function channel(name: string, bytes: Uint8Array, pageSize: number): Promise<ChannelFile & { bytes: Uint8Array; model: StreamModel }> {
   const { model } = await scanMultifdChannel(memorySource(bytes), { pageSize });
-  return { name, model, bytes };
+  return { name, summary: summarizeChannel(model), model, bytes };
 }
 
 describe.each(['qemu10', 'qemu11'])('%s multifd main + channels', (dir) => {
@@ -76,10 +77,10 @@ describe.each(['qemu10', 'qemu11'])('%s multifd main + channels', (dir) => {
     const nameAt = listing.fields!.find((f) => f.name === 'ramblock')!.offset;
     renamed.set(new TextEncoder().encode('pc.xyz\0'), nameAt);
     const candidates = [
-      { name: 'again-main.bin', model: main.model },
+      { name: 'again-main.bin', summary: summarizeChannel(main.model) },
       await channel('uuid.bin', otherUuid, ps),
       await channel('renamed.bin', renamed, ps),
-      { name: 'twice.bin', model: channels[0].model },
+      { name: 'twice.bin', summary: channels[0].summary },
     ];
     const { admitted, refused } = admitChannels(main.model, [channels[0]], candidates);
     expect(admitted).toEqual([]);

@@ -62,9 +62,41 @@ export function mainChannelUuid(model: StreamModel): string | null {
   return null;
 }
 
+/** One record of a channel as its record list shows it (no field trees). */
+export interface ChannelRecordRow {
+  index: number;
+  kind: string;
+  offset: number;
+  size: number;
+  channelId?: number;
+  flags?: number;
+  packetNum?: number;
+  block?: string;
+  normal?: number;
+  zero?: number;
+  problems: string[];
+}
+
+/**
+ * What the merge and the record list need of a scanned channel, without its model: the model
+ * has a field node per page offset (multifd.ts), ~235 bytes of heap a page where this keeps ~16
+ * (Node, the QEMU 10.0 channel 1 fixture).
+ */
+export interface ChannelSummary {
+  variant: StreamModel['variant'];
+  hasHeader: boolean;
+  pageSize: number;
+  complete: boolean;
+  problems: string[];
+  identity: ChannelIdentity | null;
+  /** The packets that list pages, in file order. */
+  packets: PacketPages[];
+  rows: ChannelRecordRow[];
+}
+
 export interface ChannelFile {
   name: string;
-  model: StreamModel;
+  summary: ChannelSummary;
 }
 
 export interface Refusal {
@@ -73,12 +105,12 @@ export interface Refusal {
 }
 
 /** A channel packet that lists pages, as the merge needs it. */
-interface PacketPages {
+export interface PacketPages {
   packetNum: number;
   offset: number;
   block: string;
   /** Page numbers: the normal pages first, then the zero pages. */
-  pages: number[];
+  pages: Float64Array;
   normal: number;
   /** File offset of the first normal page's bytes. */
   dataAt: number;
@@ -99,10 +131,26 @@ function packetPages(r: StreamRecord, pageSize: number): PacketPages | null {
     packetNum: numberOf(field(r.fields, 'packet_num')),
     offset: r.offset,
     block: name ? latin1(name) : '',
-    pages: offsets.map((o) => Number(o.value) / pageSize),
+    pages: Float64Array.from(offsets, (o) => Number(o.value) / pageSize),
     normal: numberOf(field(r.fields, 'normal_pages')),
     dataAt: pagesField?.offset ?? -1,
   };
+}
+
+/** A scanned file's summary (`pageSize`: the main channel's, which the channel was scanned with). */
+export function summarizeChannel(model: StreamModel): ChannelSummary {
+  const packets: PacketPages[] = [];
+  const rows = model.records.map((r): ChannelRecordRow => {
+    const p = packetPages(r, model.pageSize);
+    if (p) packets.push(p);
+    const v = (n: string) => field(r.fields, n)?.value;
+    const name = valueBytes(v('ramblock'));
+    const row: ChannelRecordRow = { index: r.index, kind: r.kind, offset: r.offset, size: r.size, problems: r.problems.map((x) => x.message) };
+    if (r.kind === 'multifd-init') row.channelId = numberOf(field(r.fields, 'id'));
+    if (r.kind === 'multifd-packet') Object.assign(row, { flags: numberOf(field(r.fields, 'flags')), packetNum: v('packet_num') === undefined ? undefined : Number(v('packet_num')), block: name ? latin1(name) : undefined, normal: r.ram?.pages, zero: r.ram?.zero });
+    return row;
+  });
+  return { variant: model.variant, hasHeader: model.hasHeader, pageSize: model.pageSize, complete: model.complete, problems: model.problems.map((x) => x.message), identity: channelIdentity(model), packets, rows };
 }
 
 /**
@@ -118,7 +166,7 @@ export function admitChannels(main: StreamModel, joined: ChannelFile[], candidat
   const taken = new Map<number, string>();
   let uuid: { value: string; from: string } | null = mainUuid ? { value: mainUuid, from: 'the main channel' } : null;
   for (const c of joined) {
-    const id = channelIdentity(c.model)!;
+    const id = c.summary.identity!;
     taken.set(id.channelId, c.name);
     uuid ??= { value: id.uuid, from: c.name };
   }
@@ -128,7 +176,7 @@ export function admitChannels(main: StreamModel, joined: ChannelFile[], candidat
       refused.push({ name: c.name, reason: why });
       continue;
     }
-    const id = channelIdentity(c.model)!;
+    const id = c.summary.identity!;
     taken.set(id.channelId, c.name);
     uuid ??= { value: id.uuid, from: c.name };
     admitted.push(c);
@@ -137,18 +185,17 @@ export function admitChannels(main: StreamModel, joined: ChannelFile[], candidat
 }
 
 function refusal(c: ChannelFile, main: StreamModel, blocks: Map<string, number>, taken: Map<number, string>, uuid: { value: string; from: string } | null): string | null {
-  if (c.model.variant !== 'multifd-channel') {
-    return c.model.variant === 'migration' || c.model.hasHeader ? 'a second main channel (a QEVM stream): one main channel is open already' : 'not a multifd channel (no magic 11 22 33 44)';
+  const ch = c.summary;
+  if (ch.variant !== 'multifd-channel') {
+    return ch.variant === 'migration' || ch.hasHeader ? 'a second main channel (a QEVM stream): one main channel is open already' : 'not a multifd channel (no magic 11 22 33 44)';
   }
-  const id = channelIdentity(c.model);
+  const id = ch.identity;
   if (!id) return 'its init record is missing or cut off';
   if (uuid && id.uuid !== uuid.value) return `another migration: its UUID ${id.uuid} is not ${uuid.value} of ${uuid.from} ("multifd: received uuid '…' and expected uuid '…'")`;
   const other = taken.get(id.channelId);
   if (other !== undefined) return `channel id ${id.channelId} is already ${other}`;
-  if (c.model.pageSize !== main.pageSize) return `its pages are ${c.model.pageSize} bytes, the main channel's ${main.pageSize}`;
-  for (const r of c.model.records) {
-    const p = packetPages(r, main.pageSize);
-    if (!p) continue;
+  if (ch.pageSize !== main.pageSize) return `its pages are ${ch.pageSize} bytes, the main channel's ${main.pageSize}`;
+  for (const p of ch.packets) {
     const length = blocks.get(p.block);
     if (length === undefined) return `its packet at 0x${p.offset.toString(16)} names RAM block "${p.block}", which the main channel does not announce ("Unknown ramblock")`;
     const beyond = p.pages.find((page) => (page + 1) * main.pageSize > length);
@@ -210,10 +257,7 @@ export function mergeMultifd(main: StreamModel, mainRam: RamState, channels: Cha
   }
   const packets: { ch: number; p: PacketPages }[] = [];
   channels.forEach((c, ch) => {
-    for (const r of c.model.records) {
-      const p = packetPages(r, ps);
-      if (p) packets.push({ ch, p });
-    }
+    for (const p of c.summary.packets) packets.push({ ch, p });
   });
   // Stable: a packet_num that two packets share (not written by QEMU) keeps channel order.
   packets.sort((a, b) => a.p.packetNum - b.p.packetNum);

@@ -5,7 +5,7 @@
 import { blobSource } from '../format/byte-source.ts';
 import { CancelledError } from '../format/errors.ts';
 import { scanMultifdChannel } from '../format/multifd.ts';
-import { admitChannels, channelIdentity, MAIN_SOURCE, mergedBlockInfo, mergedIndex, mergeMultifd, multifdRole, NOT_SENT, type ChannelFile, type MergedBlock, type MergedRam, type Refusal } from '../format/multifd-merge.ts';
+import { admitChannels, MAIN_SOURCE, mergedBlockInfo, mergedIndex, mergeMultifd, multifdRole, NOT_SENT, summarizeChannel, type ChannelFile, type MergedBlock, type MergedRam, type Refusal } from '../format/multifd-merge.ts';
 import { PageKind, type RamBlockIndex } from '../format/ram.ts';
 import type { ScanResult } from '../format/scan.ts';
 import type { MultifdInfo, MultifdRecordRow, RamPageInfo } from './protocol.ts';
@@ -56,7 +56,8 @@ export class MultifdChannels {
       } else {
         const at = done;
         const { model } = await scanMultifdChannel(blobSource(f.file), { pageSize: main.pageSize, signal, onProgress: (s) => progress(at + s, total) });
-        candidates.push({ name: f.name, model, file: f.file });
+        // Only the summary is kept: the model's field trees hold a node per page offset.
+        candidates.push({ name: f.name, summary: summarizeChannel(model), file: f.file });
       }
       done += f.file.size;
       progress(done, total);
@@ -65,7 +66,7 @@ export class MultifdChannels {
     const verdict = admitChannels(main, this.joined, candidates);
     this.joined.push(...(verdict.admitted as Joined[]));
     // Listed by channel id, whatever order they were picked in.
-    this.joined.sort((a, b) => channelIdentity(a.model)!.channelId - channelIdentity(b.model)!.channelId);
+    this.joined.sort((a, b) => a.summary.identity!.channelId - b.summary.identity!.channelId);
     this.refused = [...refused, ...verdict.refused];
     this.merged = null;
     return this.info(scan);
@@ -75,9 +76,9 @@ export class MultifdChannels {
     const m = this.merge(scan);
     return {
       channels: this.joined.map((c) => {
-        const id = channelIdentity(c.model)!;
-        const packets = c.model.records.filter((r) => r.kind === 'multifd-packet').length;
-        return { name: c.name, size: c.file.size, channelId: id.channelId, uuid: id.uuid, packets, complete: c.model.complete, problems: c.model.problems.map((p) => p.message) };
+        const { identity, rows, complete, problems } = c.summary;
+        const packets = rows.filter((r) => r.kind === 'multifd-packet').length;
+        return { name: c.name, size: c.file.size, channelId: identity!.channelId, uuid: identity!.uuid, packets, complete, problems };
       }),
       refused: this.refused,
       blocks: [...m.blocks.values()].map(mergedBlockInfo),
@@ -156,18 +157,8 @@ export class MultifdChannels {
   records(index: number, start: number, count: number): { name: string; total: number; rows: MultifdRecordRow[] } {
     const ch = this.joined[index];
     if (!ch) throw new Error(`no multifd channel ${index}`);
-    const rows = ch.model.records.slice(start, start + count).map((r): MultifdRecordRow => {
-      const v = (n: string) => r.fields?.find((f) => f.name === n)?.value;
-      const name = v('ramblock');
-      const block = name instanceof Uint8Array ? new TextDecoder('latin1').decode(name.indexOf(0) < 0 ? name : name.subarray(0, name.indexOf(0))) : undefined;
-      return {
-        index: r.index, kind: r.kind, offset: r.offset, size: r.size,
-        ...(r.kind === 'multifd-init' ? { channelId: Number(v('id')) } : {}),
-        ...(r.kind === 'multifd-packet' ? { flags: Number(v('flags')), packetNum: v('packet_num') === undefined ? undefined : Number(v('packet_num')), block, normal: r.ram?.pages, zero: r.ram?.zero } : {}),
-        problems: r.problems.map((p) => p.message),
-      };
-    });
-    return { name: ch.name, total: ch.model.records.length, rows };
+    const rows = ch.summary.rows.slice(start, start + count);
+    return { name: ch.name, total: ch.summary.rows.length, rows };
   }
 
   private merge(scan: ScanResult): MergedRam {
@@ -179,6 +170,6 @@ export class MultifdChannels {
 /** The packet whose pages hold file offset `at`. */
 function packetStart(ch: ChannelFile, at: number): number {
   let start = 0;
-  for (const r of ch.model.records) if (r.offset <= at) start = r.offset;
+  for (const r of ch.summary.rows) if (r.offset <= at) start = r.offset;
   return start;
 }

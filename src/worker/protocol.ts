@@ -4,6 +4,7 @@
 
 import type { CandidateOption } from '../format/candidate-choice.ts';
 import type { CompatReport } from '../format/compat/check.ts';
+import type { ChannelRecordRow } from '../format/multifd-merge.ts';
 import type { ContainerInfo } from '../format/container/types.ts';
 import type { ByteRange } from '../format/byte-range.ts';
 import type { ActionInfo } from '../format/edit/history.ts';
@@ -132,19 +133,8 @@ export interface RamPageInfo {
   readOnly?: string;
 }
 
-export interface MultifdRecordRow {
-  index: number;
-  kind: string;
-  offset: number;
-  size: number;
-  channelId?: number;
-  flags?: number;
-  packetNum?: number;
-  block?: string;
-  normal?: number;
-  zero?: number;
-  problems: string[];
-}
+/** A row of a multifd channel's record list (format/multifd-merge.ts). */
+export type MultifdRecordRow = ChannelRecordRow;
 
 export type EditReply = { status: 'applied'; file: OpenedFile; warnings: string[] } | Exclude<Outcome, { status: 'applied' }>;
 
