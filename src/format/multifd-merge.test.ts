@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { memorySource } from './byte-source.ts';
 import { scanMultifdChannel } from './multifd.ts';
-import { admitChannels, mergeMultifd, mergedBlockInfo, multifdRole, NOT_SENT, summarizeChannel, type ChannelFile } from './multifd-merge.ts';
+import { admitChannels, mainChannelUuid, mergeMultifd, mergedBlockInfo, multifdRole, NOT_SENT, summarizeChannel, type ChannelFile } from './multifd-merge.ts';
 import type { StreamModel } from './model.ts';
 import { PageKind } from './ram.ts';
 import { scanStream } from './scan.ts';
-import { FIXTURE_DIR } from './testing/fixtures.ts';
+import { FIXTURE_DIR, fixtureBytes } from './testing/fixtures.ts';
 
 const hash = (b: Uint8Array) => createHash('sha256').update(b).digest('hex').slice(0, 16);
 
@@ -123,5 +123,21 @@ describe.each(['qemu10', 'qemu11'])('%s multifd main + channels', (dir) => {
       if (wins) expect(extra.bytes[m.at[page]]).toBe(0xee);
       else expect(m.packetNum[page]).toBe(Number(num('packet_num').value));
     }
+  });
+});
+
+describe('a main channel that sends its UUID (configuration/uuid, validate-uuid)', () => {
+  // QEMU 7.2 with -uuid 6b1d3c2a-… and validate-uuid (public/fixtures/manifest.json).
+  it('is read from the configuration section and channels of another UUID are refused against it', async () => {
+    const main = await scanStream(memorySource(fixtureBytes('pc-config-migration.bin')));
+    expect(mainChannelUuid(main.model)).toBe('6b1d3c2a9a5e4c1f8e2d0123456789ab');
+    const bytes = new Uint8Array(readFileSync(join(FIXTURE_DIR, 'qemu10/pc-multifd-channel0.bin')));
+    const { refused } = admitChannels(main.model, [], [await channel('channel0.bin', bytes, main.model.pageSize)]);
+    expect(refused).toEqual([{ name: 'channel0.bin', reason: expect.stringMatching(/^another migration: its UUID 0{32} is not 6b1d3c2a9a5e4c1f8e2d0123456789ab of the main channel/) }]);
+  });
+
+  it('is absent from a main channel without validate-uuid', async () => {
+    const main = await scanStream(memorySource(new Uint8Array(readFileSync(join(FIXTURE_DIR, 'qemu10/pc-multifd-main.bin')))));
+    expect(mainChannelUuid(main.model)).toBeNull();
   });
 });
