@@ -1,10 +1,11 @@
 // Migrations over sockets for scripts/make-fixtures-qemu10.mjs: multifd and postcopy recorded
 // between a real source and destination, and replayed into a fresh destination.
 import net from 'node:net';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loggedQmp, machineTypeOf, waitForMigration } from '../lib/qmp.mjs';
 import { WORK, host, log, sha256, sleep } from './context.mjs';
-import { MULTIFD_CHANNELS, POSTCOPY_PRECOPY_BANDWIDTH, RAM_PATTERN, RAM_PATTERN_SIZE } from './config.mjs';
+import { MULTIFD_CHANNELS, POSTCOPY_PRECOPY_BANDWIDTH } from './config.mjs';
 import { cleanStderr, startChrootQemu } from './chroot-qemu.mjs';
 
 const MULTIFD_MAGIC = 0x11223344;
@@ -53,7 +54,7 @@ export async function makeMultifd(spec) {
   try {
     const mt = await machineTypeOf(q.qmp, spec.machine); // read-only, resolves the alias
     await run('migrate-set-capabilities', { capabilities: spec.migrationCapabilities });
-    await run('migrate-set-parameters', { ...multifdParams, 'max-bandwidth': 1073741824 });
+    await run('migrate-set-parameters', { ...multifdParams, 'max-bandwidth': spec.maxBandwidth ?? 1073741824 });
     await run('migrate', { uri: `unix:${teeIn}` });
     qmpLog.push({ execute: 'query-migrate', repeated: 'polled until status "completed"' });
     const st = await waitForMigration(q.qmp);
@@ -229,9 +230,9 @@ export async function replayMultifd(spec, files) {
   } };
 }
 
-/** pc.ram's size in the multifd VM (-m 32) and where pc.bios (256 KiB) sits below 4 GiB. */
+/** pc.ram's size in the multifd VMs (-m 32); pc.bios ends at 4 GiB (SeaBIOS 256 KiB, or the -bios image). */
 const DEST_RAM_MB = 32;
-const PC_BIOS = { addr: 0xfffc0000, size: 0x40000 };
+const SEABIOS_SIZE = 0x40000;
 const PAGE = 4096;
 const pageHash = (b) => sha256(b).slice(0, 16);
 
@@ -258,10 +259,21 @@ export async function destinationRam(spec, files) {
   const dir = `${WORK}/dest-ram-${process.pid}`;
   mkdirSync(host(dir), { recursive: true });
   const ramFile = `${dir}/pc.ram`, biosFile = `${dir}/pc.bios`, dstIn = `${dir}/in.sock`;
-  // The loader's file is a decoy (0xa5 bytes, same size): QEMU does not copy loader data into RAM
-  // on an incoming migration (hw/core/loader.c rom_reset), so the pattern must come from the files.
-  const args = spec.args.map((a) => a.replace(`${WORK}/${RAM_PATTERN}`, `${dir}/${RAM_PATTERN}`));
-  writeFileSync(host(`${dir}/${RAM_PATTERN}`), Buffer.alloc(RAM_PATTERN_SIZE, 0xa5));
+  // Input files (the loader's pattern, a -bios image) are decoys of 0xa5 bytes, same size: QEMU does
+  // not copy ROM or loader data into RAM on an incoming migration (hw/core/loader.c rom_reset), so
+  // what RAM holds must come from the files. -S: a guest that ran on the source stays stopped here.
+  let args = spec.args;
+  const sizes = {};
+  for (const input of spec.inputs ?? []) {
+    sizes[input] = statSync(host(`${WORK}/${input}`)).size;
+    mkdirSync(dirname(host(`${dir}/${input}`)), { recursive: true });
+    writeFileSync(host(`${dir}/${input}`), Buffer.alloc(sizes[input], 0xa5));
+    args = args.map((a) => a.replace(`${WORK}/${input}`, `${dir}/${input}`));
+  }
+  if (!args.includes('-S')) args = [...args, '-S'];
+  const biosAt = spec.args.indexOf('-bios');
+  const bios = biosAt >= 0 ? sizes[spec.args[biosAt + 1].slice(WORK.length + 1)] : SEABIOS_SIZE;
+  const PC_BIOS = { addr: 0x1_0000_0000 - bios, size: bios };
   const backend = ['-object', `memory-backend-file,id=pc.ram,size=${DEST_RAM_MB}M,mem-path=${ramFile},share=on`, '-machine', 'memory-backend=pc.ram'];
   const q = await startChrootQemu(spec.binary, [...args, ...backend, '-incoming', 'defer']);
   try {
@@ -285,7 +297,7 @@ export async function destinationRam(spec, files) {
     return {
       description: 'Per-page SHA-256 (first 16 hex digits) of guest RAM in a real destination QEMU after it received the files below; pages not listed are zero. Made by scripts/make-fixtures-qemu10.mjs --dest-ram (scripts/fixtures10/channels.mjs destinationRam).',
       files, status, pageSize: PAGE,
-      destination: { loaderFile: `${RAM_PATTERN_SIZE} bytes of 0xa5 in place of ${RAM_PATTERN}`, extraArgs: [...backend, '-incoming', 'defer'], qmp: ['migrate-set-capabilities', 'migrate-set-parameters', 'migrate-incoming', 'query-migrate until completed', 'pmemsave'] },
+      destination: { inputFiles: (spec.inputs ?? []).map((i) => `${sizes[i]} bytes of 0xa5 in place of ${i}`), extraArgs: [...(spec.args.includes('-S') ? [] : ['-S']), ...backend, '-incoming', 'defer'], qmp: ['migrate-set-capabilities', 'migrate-set-parameters', 'migrate-incoming', 'query-migrate until completed', 'pmemsave'] },
       blocks,
     };
   } catch (e) {
