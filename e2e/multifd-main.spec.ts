@@ -95,3 +95,21 @@ test('dropped together they open together; several files dropped on "description
   await expect(page.getByRole('alert')).toContainText(`2 files dropped on "use as the description", which takes one: nothing was done with ${CH[0]}, ${CH[1]}.`);
   await expect(page.locator('.file-info strong')).toHaveText(MAIN);
 });
+
+// A running guest (scripts/guests/x86-dirty.S) rewrote pc.ram page 0x10000 while it migrated: sent
+// in channel 0 (packet_num 3, pass 1) and again in channel 1 (packet_num 75); the page viewer shows
+// the later one, which the real destination kept (multifd-dirty/pc-multifd-dirty-dest-ram.json).
+test('a page sent twice is shown from its last write, in the other channel', async ({ page }) => {
+  const sub = `${dir}multifd-dirty/`;
+  await page.goto('/');
+  await page.getByLabel('Open state file').setInputFiles(['pc-multifd-dirty-main.bin', 'pc-multifd-dirty-channel0.bin', 'pc-multifd-dirty-channel1.bin'].map((f) => fixturePath(sub + f)));
+  await expectOpened(page, 'pc-multifd-dirty-main.bin');
+  await expect(page.getByRole('region', { name: 'Multifd channels' })).toContainText('overwritten by a later packet');
+  await sectionsTable(page).getByRole('row').filter({ hasText: '0x1b' }).first().click();
+  const ram = page.getByRole('region', { name: 'RAM blocks' }).getByRole('listitem').filter({ has: page.getByText('pc.ram', { exact: true }) });
+  await ram.getByLabel('Page of pc.ram').fill('0x10000');
+  await ram.getByRole('button', { name: 'Show page' }).click();
+  const shown = ram.getByRole('region', { name: 'Page 16 of pc.ram' });
+  await expect(shown).toContainText('data page, last written in pc-multifd-dirty-channel1.bin at 0xe240 (packet 0xdd00, packet_num 75)');
+  await expect(shown.locator('pre')).toContainText('39 3a 01 00');
+});
