@@ -1,7 +1,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { readFileSync } from 'node:fs';
-import { expect, test, type Page } from '@playwright/test';
-import { expectOpened, fixturePath, sectionsTable } from './open-file.ts';
+import { expect, test } from '@playwright/test';
+import { dropFiles, expectOpened, fixturePath, sectionsTable } from './open-file.ts';
 
 // A real QEMU 10.0 multifd migration (scripts/make-fixtures-qemu10.mjs): the main channel and its
 // two channel files picked together. The RAM view then takes each page from the file that last
@@ -66,25 +66,6 @@ test('files that do not belong are refused with the reason; the others join', as
   await expect(page.locator('.notice, [role="alert"]').filter({ hasText: 'Not added beside' }).first()).toBeVisible();
   await expect(page.getByRole('region', { name: 'Multifd channels' })).toContainText(`${CH[0]}: channel 0`);
 });
-
-/** Drops several files at once with real drag events on `target` (the page body or an overlay target). */
-async function dropFiles(page: Page, files: { name: string; bytes: Buffer }[], target: 'body' | 'description' = 'body') {
-  await page.evaluate(async ({ files, target }) => {
-    const dt = new DataTransfer();
-    for (const f of files) dt.items.add(new File([Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0))], f.name));
-    const fire = (el: Element, type: string) => el.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
-    fire(document.body, 'dragenter');
-    fire(document.body, 'dragover');
-    let el: Element | null = document.body;
-    for (let i = 0; target !== 'body' && i < 100; i++) {
-      el = document.querySelector(`[data-drop="${target}"]`);
-      if (el) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    fire(el!, 'dragover');
-    fire(el!, 'drop');
-  }, { files: files.map((f) => ({ name: f.name, base64: f.bytes.toString('base64') })), target });
-}
 
 test('dropped together they open together; several files dropped on "description" are refused, not dropped', async ({ page }) => {
   await page.goto('/');
