@@ -88,3 +88,25 @@ describe('multifd channels beside their main channel', () => {
     await expect(ask(s, { type: 'add-channels', generation: f.generation, files: channelFiles() })).rejects.toThrow(/not a migration stream announcing RAM blocks/);
   });
 });
+
+describe('the page viewer on a stream without channels', () => {
+  // QEMU 7.2 loaded the RAM pattern at its guest address and SeaBIOS's bios-256k.bin as pc.bios
+  // (public/fixtures/manifest.json): the pages the viewer finds in the stream's own records are those bytes.
+  it('finds a page in its RAM record and gives the bytes QEMU loaded', async () => {
+    const dir = new URL('../../public/fixtures/', import.meta.url);
+    const entry = JSON.parse(readFileSync(new URL('manifest.json', dir), 'utf8')).fixtures.find((f: { file: string }) => f.file === 'pc-ram-migration.bin');
+    const at = parseInt(entry.ramPattern.guestPhysAddr, 16);
+    const pattern = new Uint8Array(readFileSync(new URL(entry.ramPattern.file, dir)));
+    const s = new Session();
+    const f = await ask(s, { type: 'open', file: new Blob([readFileSync(new URL('pc-ram-migration.bin', dir))]), name: 'pc-ram-migration.bin' });
+    const p = await ask(s, { type: 'ram-page', generation: f.generation, block: 'pc.ram', page: at / 4096 });
+    expect(p).toMatchObject({ kind: 'data', source: 'pc-ram-migration.bin' });
+    expect(p.packetNum).toBeUndefined();
+    expect(p.bytes).toEqual(pattern.subarray(0, 4096));
+    expect(p.offset! - p.record!).toBeGreaterThanOrEqual(8); // the record's header comes first
+    const firmware = new Uint8Array(readFileSync('/usr/share/seabios/bios-256k.bin'));
+    const last = await ask(s, { type: 'ram-page', generation: f.generation, block: 'pc.bios', page: 63 });
+    expect(last.bytes).toEqual(firmware.subarray(63 * 4096));
+    await expect(ask(s, { type: 'ram-page', generation: f.generation, block: 'pc.ram', page: 1 << 30 })).rejects.toThrow(/has pages 0 to \d+; 1073741824 is not one of them/);
+  });
+});
