@@ -87,12 +87,9 @@ export class MultifdChannels {
     };
   }
 
-  /**
-   * The combined block, or null when no channel is joined (the main channel's own index then);
-   * `alone`: the main channel's pages in the same form even without channels (the page viewer).
-   */
-  block(scan: ScanResult, name: string, alone = false): MergedBlock | null {
-    if (!this.joined.length && !alone) return null;
+  /** The combined block, or null when no channel is joined (the main channel's own index then). */
+  block(scan: ScanResult, name: string): MergedBlock | null {
+    if (!this.joined.length) return null;
     return this.merge(scan).blocks.get(name) ?? null;
   }
 
@@ -101,28 +98,34 @@ export class MultifdChannels {
     return b && mergedIndex(b);
   }
 
-  /** Page `page` of a combined block: where its last write is, and its bytes. `main`: the main channel as edited. */
-  async page(scan: ScanResult, main: Blob, mainName: string, b: MergedBlock, page: number): Promise<RamPageInfo> {
+  /**
+   * Page `page` of block `name`: where its last write is, and its bytes. `main`: the main channel
+   * as edited. Without channels the block's own run index is searched (no per-page arrays: a
+   * stream of a large guest would need tens of MiB for them).
+   */
+  async page(scan: ScanResult, main: Blob, mainName: string, name: string, page: number): Promise<RamPageInfo> {
     const ps = scan.model.pageSize;
-    const src = b.source[page];
-    const base = { block: b.name, page, guestOffset: page * ps, pageSize: ps };
-    if (src === NOT_SENT) return { ...base, kind: 'not sent', source: null, offset: null, record: null };
-    const kind = KIND_NAME[b.kind[page]];
-    const packetNum = Number.isNaN(b.packetNum[page]) ? undefined : b.packetNum[page];
-    if (src === MAIN_SOURCE) {
-      const record = b.at[page];
-      // mapped-ram indexes the page bytes themselves; a stream's records have a header first.
-      const direct = scan.ram.blocks.get(b.name)?.direct;
-      const offset = kind !== 'data' ? null : direct ? record : (await dataStarts(blobSource(main), Float64Array.of(record)))[0];
-      const bytes = offset === null ? undefined : new Uint8Array(await main.slice(offset, offset + ps).arrayBuffer());
-      return { ...base, kind, source: mainName, offset, record, bytes };
-    }
-    const ch = this.joined[src - 1];
+    const idx = scan.ram.blocks.get(name);
+    const b = this.block(scan, name);
+    const pages = b ? b.source.length : idx ? Math.ceil(idx.length / ps) : 0;
+    if (!pages) throw new RangeError(`RAM block "${name}" has no announced length, so its pages cannot be listed`);
+    if (!(Number.isSafeInteger(page) && page >= 0 && page < pages)) throw new RangeError(`"${name}" has pages 0 to ${pages - 1}; ${page} is not one of them`);
+    const w = b ? { src: b.source[page], kind: b.kind[page], at: b.at[page], packetNum: b.packetNum[page] } : lastRecord(idx!, page);
+    const base = { block: name, page, guestOffset: page * ps, pageSize: ps };
+    if (w.src === NOT_SENT) return { ...base, kind: 'not sent', source: null, offset: null, record: null };
+    const kind = KIND_NAME[w.kind];
     const data = kind === 'data';
-    const bytes = data ? new Uint8Array(await ch.file.slice(b.at[page], b.at[page] + ps).arrayBuffer()) : undefined;
-    const record = data ? packetStart(ch, b.at[page]) : b.at[page];
+    if (w.src === MAIN_SOURCE) {
+      // mapped-ram indexes the page bytes themselves; a stream's records have a header first.
+      const offset = !data ? null : idx?.direct ? w.at : (await dataStarts(blobSource(main), Float64Array.of(w.at)))[0];
+      const bytes = offset === null ? undefined : new Uint8Array(await main.slice(offset, offset + ps).arrayBuffer());
+      return { ...base, kind, source: mainName, offset, record: w.at, bytes };
+    }
+    const ch = this.joined[w.src - 1];
+    const bytes = data ? new Uint8Array(await ch.file.slice(w.at, w.at + ps).arrayBuffer()) : undefined;
+    const record = data ? packetStart(ch, w.at) : w.at;
     // Edits change the main channel only (its download); a channel file is never written.
-    return { ...base, kind, source: ch.name, offset: data ? b.at[page] : null, record, packetNum, bytes, readOnly: 'bytes in a multifd channel file are not edited (edits and downloads are of the main channel)' };
+    return { ...base, kind, source: ch.name, offset: data ? w.at : null, record, packetNum: w.packetNum, bytes, readOnly: 'bytes in a multifd channel file are not edited (edits and downloads are of the main channel)' };
   }
 
   /** The combined block as a raw image: slices of the files holding each page's last write. */
@@ -165,6 +168,15 @@ export class MultifdChannels {
     if (this.merged?.scan !== scan) this.merged = { scan, ram: mergeMultifd(scan.model, scan.ram, this.joined) };
     return this.merged.ram;
   }
+}
+
+/** The last record of the main channel's own index that sent `page` (runs are in stream order). */
+function lastRecord(idx: RamBlockIndex, page: number): { src: number; kind: number; at: number; packetNum: number } {
+  let w = { src: NOT_SENT, kind: 0, at: 0, packetNum: NaN };
+  idx.forEachRun((first, count, kind, offset, stride) => {
+    if (page >= first && page < first + count) w = { src: MAIN_SOURCE, kind, at: offset + (page - first) * stride, packetNum: NaN };
+  });
+  return w;
 }
 
 /** The packet whose pages hold file offset `at`. */

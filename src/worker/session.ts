@@ -310,10 +310,11 @@ export class Session {
   async ramPage(generation: number, block: string, page: number): Promise<RamPageInfo> {
     const cur = this.check(generation);
     this.block(cur, block);
-    const b = this.multifd.block(cur.scan, block, true);
-    if (!b) throw new RequestError('bad-request', `RAM block "${block}" has no announced length, so its pages cannot be listed`);
-    if (!(Number.isSafeInteger(page) && page >= 0 && page < b.source.length)) throw new RequestError('bad-request', `"${block}" has pages 0 to ${b.source.length - 1}; ${page} is not one of them`);
-    return this.multifd.page(cur.scan, editedBlob(cur.file, cur.history.done), cur.name, b, page);
+    try {
+      return await this.multifd.page(cur.scan, editedBlob(cur.file, cur.history.done), cur.name, block, page);
+    } catch (e) {
+      throw e instanceof RangeError ? new RequestError('bad-request', e.message) : e;
+    }
   }
 
   /** Joins multifd channel files to the open main channel (multifd-channels.ts); cancellable. */
