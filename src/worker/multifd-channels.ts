@@ -9,7 +9,7 @@ import { admitChannels, MAIN_SOURCE, mergedBlockInfo, mergedIndex, mergeMultifd,
 import { PageKind, type RamBlockIndex } from '../format/ram.ts';
 import type { ScanResult } from '../format/scan.ts';
 import type { MultifdInfo, MultifdRecordRow, RamPageInfo } from './protocol.ts';
-import type { Progress } from './open-file.ts';
+import { RequestError, type Progress } from './open-file.ts';
 import { dataStarts, RawImage } from './ram-export.ts';
 
 interface Joined extends ChannelFile {
@@ -42,7 +42,7 @@ export class MultifdChannels {
   async add(scan: ScanResult, files: { file: Blob; name: string }[], signal: AbortSignal, progress: Progress, refusedBefore: Refusal[] = []): Promise<MultifdInfo> {
     const main = scan.model;
     if (main.variant !== 'migration' || main.ramBlocks.length === 0) {
-      throw new Error(`the open file is not a migration stream announcing RAM blocks, so it has no multifd channels`);
+      throw new RequestError('bad-request', 'Multifd channels not added: the open file is not a migration stream announcing RAM blocks, so it has no multifd channels');
     }
     const total = files.reduce((n, f) => n + f.file.size, 0);
     let done = 0;
@@ -108,8 +108,8 @@ export class MultifdChannels {
     const idx = scan.ram.blocks.get(name);
     const b = this.block(scan, name);
     const pages = b ? b.source.length : idx ? Math.ceil(idx.length / ps) : 0;
-    if (!pages) throw new RangeError(`RAM block "${name}" has no announced length, so its pages cannot be listed`);
-    if (!(Number.isSafeInteger(page) && page >= 0 && page < pages)) throw new RangeError(`"${name}" has pages 0 to ${pages - 1}; ${page} is not one of them`);
+    if (!pages) throw new RequestError('bad-request', `RAM block "${name}" has no announced length, so its pages cannot be listed`);
+    if (!(Number.isSafeInteger(page) && page >= 0 && page < pages)) throw new RequestError('bad-request', `"${name}" has pages 0 to ${pages - 1}; ${page} is not one of them`);
     const w = b ? { src: b.source[page], kind: b.kind[page], at: b.at[page], packetNum: b.packetNum[page] } : lastRecord(idx!, page);
     const base = { block: name, page, guestOffset: page * ps, pageSize: ps };
     if (w.src === NOT_SENT) return { ...base, kind: 'not sent', source: null, offset: null, record: null };

@@ -310,11 +310,7 @@ export class Session {
   async ramPage(generation: number, block: string, page: number): Promise<RamPageInfo> {
     const cur = this.check(generation);
     this.block(cur, block);
-    try {
-      return await this.multifd.page(cur.scan, editedBlob(cur.file, cur.history.done), cur.name, block, page);
-    } catch (e) {
-      throw e instanceof RangeError ? new RequestError('bad-request', e.message) : e;
-    }
+    return this.multifd.page(cur.scan, editedBlob(cur.file, cur.history.done), cur.name, block, page);
   }
 
   /** Joins multifd channel files to the open main channel (multifd-channels.ts); cancellable. */
@@ -323,9 +319,6 @@ export class Session {
     const abort = this.start(id);
     try {
       return await this.multifd.add(cur.scan, files, abort.signal, progress, refused);
-    } catch (e) {
-      if (e instanceof CancelledError || e instanceof RequestError) throw e;
-      throw new RequestError('bad-request', `Multifd channels not added: ${(e as Error).message}`);
     } finally {
       this.finish(id);
     }
