@@ -25,12 +25,16 @@ export async function openByInput(page: Page, filePath: string): Promise<void> {
  * a DataTransfer, on `target` (default: the page body).
  */
 export async function dropFile(page: Page, name: string, bytes: Uint8Array, target: 'body' | 'state' | 'description' | 'compare' = 'body'): Promise<void> {
-  const base64 = Buffer.from(bytes).toString('base64');
+  await dropFiles(page, [{ name, bytes }], target);
+}
+
+/** Drops several files at once (one DataTransfer), as dropFile does one. */
+export async function dropFiles(page: Page, files: { name: string; bytes: Uint8Array }[], target: 'body' | 'state' | 'description' | 'compare' = 'body'): Promise<void> {
+  const encoded = files.map((f) => ({ name: f.name, base64: Buffer.from(f.bytes).toString('base64') }));
   await page.evaluate(
-    async ({ name, base64, target }) => {
-      const bin = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+    async ({ encoded, target }) => {
       const dt = new DataTransfer();
-      dt.items.add(new File([bin], name));
+      for (const f of encoded) dt.items.add(new File([Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0))], f.name));
       const fire = (el: Element, type: string) => el.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
       fire(document.body, 'dragenter');
       fire(document.body, 'dragover');
@@ -45,7 +49,7 @@ export async function dropFile(page: Page, name: string, bytes: Uint8Array, targ
       fire(el, 'dragover');
       fire(el, 'drop');
     },
-    { name, base64, target },
+    { encoded, target },
   );
 }
 

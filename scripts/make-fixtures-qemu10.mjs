@@ -15,6 +15,10 @@
 //   node scripts/make-fixtures-qemu10.mjs [--qemu 11.1] --relayout
 //       (no QEMU, no root: recompute every entry's layout and features10 in the manifest from the
 //        committed files with scripts/lib/stream.mjs; `git diff` then shows what the walker changed)
+//   QEMU10_ROOT=/var/tmp/trixie node scripts/make-fixtures-qemu10.mjs --dest-ram
+//       (remakes nothing: replays each multifd fixture's committed main + channel files into a
+//        destination QEMU and writes what its RAM holds to <name>-dest-ram.json; a run that makes
+//        a multifd fixture writes it too)
 //
 // forky's Release file may carry a Valid-Until date in the past (a frozen mirror); apt inside the
 // chroot must then be told to accept it:
@@ -43,14 +47,16 @@
 // The parts live in scripts/fixtures10/: context.mjs (arguments, chroot, output), config.mjs (VMs,
 // fixture list), chroot-qemu.mjs (QEMU sessions, load-back), channels.mjs (multifd, postcopy),
 // facts.mjs (layout and post-7.2 facts from scripts/lib/stream.mjs).
+import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ARGS, ONLY, OUT, OUT_REL, QEMU, ROOT, ROOT_VAR, S390X, TARGET, WORK, X86, hex, host, log, sha256 } from './fixtures10/context.mjs';
-import { FIXTURES, RAM_PATTERN, RAM_PATTERN_ADDR, RAM_PATTERN_SEED, RAM_PATTERN_SIZE } from './fixtures10/config.mjs';
+import { DIRTY_ROM, FIXTURES, RAM_PATTERN, RAM_PATTERN_ADDR, RAM_PATTERN_SEED, RAM_PATTERN_SIZE } from './fixtures10/config.mjs';
 import { commandLine, debianPackages, ensureProc, loadBack, makeFixture, qemuVersion, seededBytes } from './fixtures10/chroot-qemu.mjs';
-import { makeMultifd, makePostcopy, replayMultifd, replayPostcopy } from './fixtures10/channels.mjs';
+import { destinationRam, makeMultifd, makePostcopy, replayMultifd, replayPostcopy } from './fixtures10/channels.mjs';
 import { describeFixture } from './fixtures10/facts.mjs';
 import { fixtureEntry } from './lib/fixture-entry.mjs';
+import { REPO_ROOT } from './lib/qemu.mjs';
 
 /**
  * --relayout: the manifest's layout and features10 recomputed from the committed files, which must
@@ -77,10 +83,45 @@ async function main() {
   if (process.getuid?.() !== 0) throw new Error('must run as root (chroot)');
   const unmount = ensureProc();
   try {
-    await build();
+    if (ARGS['dest-ram']) await writeDestinationRam(JSON.parse(readFileSync(join(OUT, 'manifest.json'), 'utf8')).fixtures);
+    else await build();
   } finally {
     unmount();
   }
+}
+
+/**
+ * The multifd fixtures' oracle: each one's committed main + channel files (checked against the
+ * manifest) replayed into a real destination, whose RAM is written as per-page hashes
+ * (channels.mjs destinationRam) to <name>-dest-ram.json beside them.
+ */
+async function writeDestinationRam(entries) {
+  mkdirSync(host(WORK), { recursive: true });
+  for (const e of entries.filter((x) => x.kind === 'multifd-main')) {
+    const spec = FIXTURES.find((f) => f.file === e.file);
+    const files = [e.file, ...spec.channelFiles];
+    for (const f of [...files, ...(spec.inputs ?? [])]) {
+      const buf = readFileSync(join(OUT, f));
+      mkdirSync(dirname(host(`${WORK}/${f}`)), { recursive: true });
+      const want = f === e.file ? e : e.capture.multifdChannels.find((c) => c.file === f);
+      if (want && (buf.length !== want.size || (want.sha256 && sha256(buf) !== want.sha256))) throw new Error(`${OUT_REL}/${f} is not the file the manifest describes`);
+      writeFileSync(host(`${WORK}/${f}`), buf);
+    }
+    log(`destination RAM after replaying ${files.join(', ')}`);
+    const ram = await destinationRam(spec, files);
+    ram.qemuVersion = qemuVersion(spec.binary);
+    writeFileSync(join(OUT, e.file.replace(/-main\.bin$/, '-dest-ram.json')), JSON.stringify(ram, null, 1) + '\n');
+    for (const b of ram.blocks) log(`${b.name}: ${b.zeroPages} zero pages, ${Object.keys(b.pages).length} others`);
+  }
+}
+
+/** The guest programs the fixtures boot (scripts/guests/, GNU as + objcopy), into OUT and WORK. */
+function assembleGuest(src, out) {
+  const obj = host(`${WORK}/${out}.o`);
+  execFileSync('as', ['--32', '-o', obj, join(REPO_ROOT, 'scripts/guests', src)]);
+  execFileSync('objcopy', ['-O', 'binary', '-j', '.text', obj, join(OUT, out)]);
+  rmSync(obj);
+  copyFileSync(join(OUT, out), host(`${WORK}/${out}`));
 }
 
 async function build() {
@@ -98,6 +139,12 @@ async function build() {
   const pattern = seededBytes(RAM_PATTERN_SEED, RAM_PATTERN_SIZE);
   writeFileSync(join(OUT, RAM_PATTERN), pattern);
   writeFileSync(host(`${WORK}/${RAM_PATTERN}`), pattern);
+  // Fixtures in a folder of their own (config.mjs DIRTY_DIR) need it here and in the chroot.
+  for (const f of chosen.flatMap((x) => [x.file, ...(x.channelFiles ?? []), ...(x.inputs ?? [])])) {
+    mkdirSync(dirname(join(OUT, f)), { recursive: true });
+    mkdirSync(dirname(host(`${WORK}/${f}`)), { recursive: true });
+  }
+  if (chosen.some((f) => f.inputs?.includes(DIRTY_ROM))) assembleGuest('x86-dirty.S', DIRTY_ROM);
 
   const entries = [];
   for (const spec of chosen) {
@@ -132,6 +179,7 @@ async function build() {
     const spec = FIXTURES.find((f) => f.file === e.file);
     const r = spec.kind === 'multifd-main' ? await replayMultifd(spec, [e.file, ...spec.channelFiles])
       : spec.kind === 'postcopy-main' ? await replayPostcopy(spec, e.file) : await loadBack(spec, `${WORK}/${e.file}`);
+    if (spec.kind === 'multifd-main') await writeDestinationRam([e]);
     e.loadsBack = r.ok;
     e.loadResult = { status: r.status, exitCode: r.exitCode, recipe: r.recipe, ...(r.stderr ? { stderr: r.stderr } : {}) };
   }
@@ -179,7 +227,7 @@ async function build() {
     conventions: {
       paths: `args and QMP file names are paths inside the chroot; the script works in ${WORK} (inside the chroot) and copies the results here`,
       qmpSocket: `commandLine shows the -qmp option scripts/lib/qemu.mjs startQemu adds (a fresh directory under the chroot's /tmp, reached from outside through ${ROOT_VAR})`,
-      determinism: 'guests never run (-S, TCG), RTC base and MACs are fixed, the RAM pattern is seeded: reruns give identical files, except the multifd channel files (how pages are spread over the channels varies; the main channel does not)',
+      determinism: 'guests never run (-S, TCG), RTC base and MACs are fixed, the RAM pattern is seeded: reruns give identical files, except the multifd channel files (how pages are spread over the channels varies; the main channel does not) and pc-multifd-dirty-* (its guest runs scripts/guests/x86-dirty.S while it migrates, so its pages and rounds vary)',
       kinds: {
         migration: 'QMP migrate to exec:cat: header, configuration, RAM START/PART/END, SWITCHOVER_START command, FULL sections, EOF, vmdesc',
         devstate: 'QMP xen-save-devices-state: header, FULL sections (+footers), EOF; no configuration, no vmdesc',

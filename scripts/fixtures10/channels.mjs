@@ -1,9 +1,10 @@
 // Migrations over sockets for scripts/make-fixtures-qemu10.mjs: multifd and postcopy recorded
 // between a real source and destination, and replayed into a fresh destination.
 import net from 'node:net';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loggedQmp, machineTypeOf, waitForMigration } from '../lib/qmp.mjs';
-import { WORK, host, log, sleep } from './context.mjs';
+import { WORK, host, log, sha256, sleep } from './context.mjs';
 import { MULTIFD_CHANNELS, POSTCOPY_PRECOPY_BANDWIDTH } from './config.mjs';
 import { cleanStderr, startChrootQemu } from './chroot-qemu.mjs';
 
@@ -53,7 +54,7 @@ export async function makeMultifd(spec) {
   try {
     const mt = await machineTypeOf(q.qmp, spec.machine); // read-only, resolves the alias
     await run('migrate-set-capabilities', { capabilities: spec.migrationCapabilities });
-    await run('migrate-set-parameters', { ...multifdParams, 'max-bandwidth': 1073741824 });
+    await run('migrate-set-parameters', { ...multifdParams, 'max-bandwidth': spec.maxBandwidth ?? 1073741824 });
     await run('migrate', { uri: `unix:${teeIn}` });
     qmpLog.push({ execute: 'query-migrate', repeated: 'polled until status "completed"' });
     const st = await waitForMigration(q.qmp);
@@ -227,4 +228,82 @@ export async function replayMultifd(spec, files) {
       { execute: 'migrate-incoming', arguments: { uri: `unix:${dstIn}` } }],
     then: `one connection per file, in this order, each written completely then half-closed: ${files.join(', ')}`,
   } };
+}
+
+/** pc.ram's size in the multifd VMs (-m 32); pc.bios ends at 4 GiB (SeaBIOS 256 KiB, or the -bios image). */
+const DEST_RAM_MB = 32;
+const SEABIOS_SIZE = 0x40000;
+const PAGE = 4096;
+const pageHash = (b) => sha256(b).slice(0, 16);
+
+/** Per-page hashes of a block's bytes: zero pages counted, the others listed by page index. */
+function pageHashes(name, how, bytes) {
+  const pages = {};
+  let zeroPages = 0;
+  for (let i = 0; i * PAGE < bytes.length; i++) {
+    const p = bytes.subarray(i * PAGE, (i + 1) * PAGE);
+    if (p.every((x) => x === 0)) zeroPages++;
+    else pages[i] = pageHash(p);
+  }
+  return { name, how, length: bytes.length, zeroPages, pages };
+}
+
+/**
+ * What a real destination QEMU received from the committed main + channel files: the files are
+ * replayed as replayMultifd does into a destination whose pc.ram is a shared memory-backend-file
+ * (id pc.ram, the block name the source's -m gives, so the migration matches it), then pc.ram is
+ * read from that file and pc.bios with pmemsave. The other blocks (fw_cfg ROM blobs) are in no
+ * guest-physical address and no file, so they are not dumped. Oracle for src/format/multifd-merge.ts.
+ */
+export async function destinationRam(spec, files) {
+  const dir = `${WORK}/dest-ram-${process.pid}`;
+  mkdirSync(host(dir), { recursive: true });
+  const ramFile = `${dir}/pc.ram`, biosFile = `${dir}/pc.bios`, dstIn = `${dir}/in.sock`;
+  // Input files (the loader's pattern, a -bios image) are decoys of 0xa5 bytes, same size: QEMU does
+  // not copy ROM or loader data into RAM on an incoming migration (hw/core/loader.c rom_reset), so
+  // what RAM holds must come from the files. -S: a guest that ran on the source stays stopped here.
+  let args = spec.args;
+  const sizes = {};
+  for (const input of spec.inputs ?? []) {
+    sizes[input] = statSync(host(`${WORK}/${input}`)).size;
+    mkdirSync(dirname(host(`${dir}/${input}`)), { recursive: true });
+    writeFileSync(host(`${dir}/${input}`), Buffer.alloc(sizes[input], 0xa5));
+    args = args.map((a) => a.replace(`${WORK}/${input}`, `${dir}/${input}`));
+  }
+  if (!args.includes('-S')) args = [...args, '-S'];
+  const biosAt = spec.args.indexOf('-bios');
+  const bios = biosAt >= 0 ? sizes[spec.args[biosAt + 1].slice(WORK.length + 1)] : SEABIOS_SIZE;
+  const PC_BIOS = { addr: 0x1_0000_0000 - bios, size: bios };
+  const backend = ['-object', `memory-backend-file,id=pc.ram,size=${DEST_RAM_MB}M,mem-path=${ramFile},share=on`, '-machine', 'memory-backend=pc.ram'];
+  const q = await startChrootQemu(spec.binary, [...args, ...backend, '-incoming', 'defer']);
+  try {
+    await q.qmp.execute('migrate-set-capabilities', { capabilities: spec.migrationCapabilities });
+    await q.qmp.execute('migrate-set-parameters', multifdParams);
+    await q.qmp.execute('migrate-incoming', { uri: `unix:${dstIn}` });
+    while (!existsSync(host(dstIn))) await sleep(20);
+    for (const f of files) {
+      const sock = net.createConnection(host(dstIn));
+      sock.on('error', () => {});
+      sock.end(readFileSync(host(`${WORK}/${f}`)));
+    }
+    const status = await incomingResult(q);
+    if (!status.startsWith('completed')) throw new Error(`destination RAM: the replay ended ${status}\n${q.stderr()}`);
+    await q.qmp.execute('pmemsave', { val: PC_BIOS.addr, size: PC_BIOS.size, filename: biosFile });
+    const blocks = [
+      pageHashes('pc.ram', `the destination's memory-backend-file (mem-path, share=on) after the incoming migration completed`, readFileSync(host(ramFile))),
+      pageHashes('pc.bios', `pmemsave val=${PC_BIOS.addr} size=${PC_BIOS.size} on the destination after the incoming migration completed`, readFileSync(host(biosFile))),
+    ];
+    await q.close();
+    return {
+      description: 'Per-page SHA-256 (first 16 hex digits) of guest RAM in a real destination QEMU after it received the files below; pages not listed are zero. Made by scripts/make-fixtures-qemu10.mjs --dest-ram (scripts/fixtures10/channels.mjs destinationRam).',
+      files, status, pageSize: PAGE,
+      destination: { inputFiles: (spec.inputs ?? []).map((i) => `${sizes[i]} bytes of 0xa5 in place of ${i}`), extraArgs: [...(spec.args.includes('-S') ? [] : ['-S']), ...backend, '-incoming', 'defer'], qmp: ['migrate-set-capabilities', 'migrate-set-parameters', 'migrate-incoming', 'query-migrate until completed', 'pmemsave'] },
+      blocks,
+    };
+  } catch (e) {
+    q.proc.kill('SIGKILL');
+    throw e;
+  } finally {
+    rmSync(host(dir), { recursive: true, force: true });
+  }
 }

@@ -51,6 +51,16 @@ const MULTIFD = ['-M', 'pc', '-m', '32', ...COMMON,
 const MULTIFD_CAPS = [{ capability: 'multifd', state: true }];
 export const MULTIFD_CHANNELS = 2;
 
+// multifd with a running guest: scripts/guests/x86-dirty.S as the firmware keeps rewriting 16 pages,
+// so pages are sent again in later rounds and the destination keeps their last write (the oracle
+// of src/format/multifd-merge.ts's order, pc-multifd-dirty-dest-ram.json).
+// Its files live in a folder of their own: the fuzz (src/format/testing/fuzz-cases.ts) takes every
+// .bin file of the version's folder as input i modulo their count, so a new one there would move
+// the recorded cases.
+export const DIRTY_DIR = 'multifd-dirty';
+export const DIRTY_ROM = `${DIRTY_DIR}/dirty-x86.rom`;
+const MULTIFD_DIRTY = ['-M', 'pc', '-m', '32', ...COMMON.filter((a) => a !== '-S'), '-bios', `${WORK}/${DIRTY_ROM}`];
+
 // postcopy over a unix socket, both sides with postcopy-ram: the source is slowed down so that the
 // precopy phase is still running when migrate-start-postcopy arrives. The main channel then holds
 // POSTCOPY_ADVISE, precopy RAM, a PACKAGED command (POSTCOPY_LISTEN, the device sections, PING,
@@ -68,5 +78,8 @@ export const FIXTURES = [
   { file: 'pc-mapped-ram.bin', kind: 'mapped-ram', machine: 'pc', binary: X86, args: MAPPED, migrationCapabilities: MAPPED_CAPS, inputs: [RAM_PATTERN] },
   { file: 'pc-multifd-main.bin', kind: 'multifd-main', machine: 'pc', binary: X86, args: MULTIFD, migrationCapabilities: MULTIFD_CAPS, inputs: [RAM_PATTERN],
     channelFiles: Array.from({ length: MULTIFD_CHANNELS }, (_, i) => `pc-multifd-channel${i}.bin`) },
+  // Slow enough (8 MiB/s) that the guest runs between the rounds and writes new values.
+  { file: `${DIRTY_DIR}/pc-multifd-dirty-main.bin`, kind: 'multifd-main', machine: 'pc', binary: X86, args: MULTIFD_DIRTY, migrationCapabilities: MULTIFD_CAPS, inputs: [DIRTY_ROM], maxBandwidth: 8 * 1024 * 1024,
+    channelFiles: Array.from({ length: MULTIFD_CHANNELS }, (_, i) => `${DIRTY_DIR}/pc-multifd-dirty-channel${i}.bin`) },
   { file: 'pc-postcopy-main.bin', kind: 'postcopy-main', machine: 'pc', binary: X86, args: POSTCOPY, migrationCapabilities: POSTCOPY_CAPS, inputs: [RAM_PATTERN], describedBy: 'pc-multifd-main.bin' },
 ];

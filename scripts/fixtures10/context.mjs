@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '../lib/qemu.mjs';
 
-export const ARGS = parseArgs({ options: { qemu: { type: 'string', default: '10.0' }, root: { type: 'string' }, only: { type: 'string' }, relayout: { type: 'boolean' } } }).values;
+export const ARGS = parseArgs({ options: { qemu: { type: 'string', default: '10.0' }, root: { type: 'string' }, only: { type: 'string' }, relayout: { type: 'boolean' }, 'dest-ram': { type: 'boolean' } } }).values;
 /** Which QEMU the fixtures are made with: its Debian suite, output folder and chroot variable. */
 const TARGETS = {
   '10.0': { suite: 'trixie', tag: 'qemu10', rootEnv: 'QEMU10_ROOT' },

@@ -12,7 +12,7 @@ import type { ExplorerState, Slice } from './types.ts';
  */
 export type OpenPhase = 'none' | 'reading' | 'devices' | 'outline' | 'done';
 
-export type UserAction = 'describe' | 'goto' | 'search' | 'edit' | 'apply-patch' | 'undo' | 'redo' | 'export-patch' | 'download' | 'ram' | 'compat' | 'candidate' | 'compare' | 'snapshot';
+export type UserAction = 'describe' | 'goto' | 'search' | 'edit' | 'apply-patch' | 'undo' | 'redo' | 'export-patch' | 'download' | 'ram' | 'compat' | 'candidate' | 'compare' | 'snapshot' | 'channels';
 
 export type Verdict = { do: 'now' } | { do: 'later'; note: string } | { do: 'refuse'; reason: string };
 
@@ -36,6 +36,8 @@ const EDIT_NAMES: Partial<Record<UserAction, string>> = {
   candidate: 'Choosing a description',
   // Another snapshot of a qcow2 image is another open of the same file: not while one runs.
   snapshot: 'Choosing another snapshot',
+  // Channels join the worker's current file, which is the new one only once the open is done.
+  channels: 'Adding multifd channels',
 };
 
 const NOW: Verdict = { do: 'now' };

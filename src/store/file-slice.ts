@@ -21,7 +21,7 @@ export interface OpenFileInfo {
 
 export interface ScanState {
   id: number;
-  what: 'open' | 'describe';
+  what: 'open' | 'describe' | 'channels';
   name: string;
   scanned: number;
   total: number;
@@ -179,7 +179,7 @@ export const createFileSlice = (deps: StoreDeps): Slice<FileSlice> => (set, get)
       // What waited for an open still running was meant for that file, not this one.
       const superseded = get().scan?.what === 'open' ? get().scan!.name : null;
       const lost = superseded ? dropQueued() : '';
-      set({ file: null, model: null, bytes: null, partial: false, edits: NO_EDITS, savedGeneration: null, reveal: null, container: null, containerEdited: false, openedBlob: file, opens: get().opens + 1 });
+      set({ file: null, model: null, bytes: null, partial: false, multifd: null, edits: NO_EDITS, savedGeneration: null, reveal: null, container: null, containerEdited: false, openedBlob: file, opens: get().opens + 1 });
       get().clearSelection();
       const replaced: Notice | null = lost ? { tone: 'info', text: `${name} replaced ${superseded} while it opened${lost}.` } : null;
       const opened = await runScan('open', name, file.size, (onProgress, onEarlyModel) => deps.worker.request({ type: 'open', file, name, snapshot: opts.snapshot }, { onProgress, onEarlyModel }), replaced);

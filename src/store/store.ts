@@ -7,6 +7,7 @@ import { createContainerSlice } from './container-slice.ts';
 import { createGuardSlice } from './action-guard.ts';
 import { createEditsSlice } from './edits-slice.ts';
 import { createFileSlice } from './file-slice.ts';
+import { createMultifdSlice } from './multifd-slice.ts';
 import { createSectionsSlice } from './sections-slice.ts';
 import { createSelectionSlice } from './selection-slice.ts';
 import type { ExplorerState, StoreDeps } from './types.ts';
@@ -23,5 +24,6 @@ export function createExplorerStore(deps: StoreDeps): ExplorerStore {
     ...createContainerSlice(deps)(...a),
     ...createGuardSlice(...a),
     ...createCompatSlice(deps)(...a),
+    ...createMultifdSlice(deps)(...a),
   }));
 }

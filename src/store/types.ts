@@ -8,10 +8,11 @@ import type { ContainerSlice } from './container-slice.ts';
 import type { GuardSlice } from './action-guard.ts';
 import type { EditsSlice } from './edits-slice.ts';
 import type { FileSlice } from './file-slice.ts';
+import type { MultifdSlice } from './multifd-slice.ts';
 import type { SectionsSlice } from './sections-slice.ts';
 import type { SelectionSlice } from './selection-slice.ts';
 
-export type ExplorerState = FileSlice & SectionsSlice & SelectionSlice & EditsSlice & ContainerSlice & GuardSlice & CompatSlice & CompareSlice;
+export type ExplorerState = FileSlice & SectionsSlice & SelectionSlice & EditsSlice & ContainerSlice & GuardSlice & CompatSlice & CompareSlice & MultifdSlice;
 
 export type Slice<T> = StateCreator<ExplorerState, [], [], T>;
 

@@ -55,6 +55,15 @@ async function serve(session: Session, id: number, req: Request, post: Post): Pr
       const { blob, notes } = await session.ramExport(req.generation, req.block);
       return { value: { block: req.block, blob, notes }, transfer: [] };
     }
+    case 'add-channels':
+      return { value: await session.addChannels(id, req.generation, req.files, req.refused ?? [], progressSender(id, post)), transfer: [] };
+    case 'ram-page': {
+      const page = await session.ramPage(req.generation, req.block, req.page);
+      const bytes = page.bytes && ownBuffer(page.bytes);
+      return { value: { ...page, bytes }, transfer: bytes ? [bytes.buffer] : [] };
+    }
+    case 'multifd-records':
+      return { value: { channel: req.channel, ...session.multifd.records(req.channel, req.start, req.count) }, transfer: [] };
     case 'edit':
       return { value: await session.edit(req.generation, req.edit, req.force, progressSender(id, post)), transfer: [] };
     case 'undo':

@@ -4,12 +4,13 @@
 
 import type { CandidateOption } from '../format/candidate-choice.ts';
 import type { CompatReport } from '../format/compat/check.ts';
+import type { ChannelRecordRow } from '../format/multifd-merge.ts';
 import type { ContainerInfo } from '../format/container/types.ts';
 import type { ByteRange } from '../format/byte-range.ts';
 import type { ActionInfo } from '../format/edit/history.ts';
 import type { EditRequest, Outcome } from '../format/edit/steps.ts';
 import type { DiffResult } from '../format/diff/types.ts';
-import type { StreamModel, StreamRecord } from '../format/model.ts';
+import type { RamBlockInfo, StreamModel, StreamRecord } from '../format/model.ts';
 
 // What a user asks to change (the worker plans it against the file as edited so far) and how an
 // applied action is listed are the edit model's own types.
@@ -33,6 +34,15 @@ export type Request =
   | { type: 'ram-picture'; generation: number; block: string; cells: number }
   /** The RAM block as a raw image, built from slices of the file. */
   | { type: 'ram-export'; generation: number; block: string }
+  /**
+   * Multifd channel files of the open main channel (format/multifd-merge.ts): scanned, checked and
+   * joined; `refused`: files the page already turned away, reported with the others. Cancellable.
+   */
+  | { type: 'add-channels'; generation: number; files: { file: Blob; name: string }[]; refused?: { name: string; reason: string }[] }
+  /** Where page `page` of a RAM block was last written (file, offset) and its bytes. */
+  | { type: 'ram-page'; generation: number; block: string; page: number }
+  /** Records start..start+count of joined multifd channel `channel` (its init record and packets). */
+  | { type: 'multifd-records'; channel: number; start: number; count: number }
   /** One user action. `force` allows what the guards refuse unless forced, and accepts warnings. */
   | { type: 'edit'; generation: number; edit: EditRequest; force: boolean }
   | { type: 'undo'; generation: number }
@@ -93,6 +103,39 @@ export interface OpenedFile {
   containerEdited?: boolean;
 }
 
+/** The multifd channel files joined to the open main channel, and those refused. */
+export interface MultifdInfo {
+  channels: { name: string; size: number; channelId: number; uuid: string; packets: number; complete: boolean; problems: string[] }[];
+  /** Files not joined, each with the reason. */
+  refused: { name: string; reason: string }[];
+  /** The RAM blocks over main channel and channels together (each page counted once, by its last write). */
+  blocks: RamBlockInfo[];
+  /** Pages written more than once (the later write counts). */
+  rewritten: number;
+  notes: string[];
+}
+
+/** A RAM page's last write: its kind, the file it is in (null: never sent) and where. */
+export interface RamPageInfo {
+  block: string;
+  page: number;
+  guestOffset: number;
+  pageSize: number;
+  kind: 'data' | 'zero' | 'xbzrle' | 'compressed' | 'not sent';
+  source: string | null;
+  /** File offset of the page's bytes in `source` (data pages). */
+  offset: number | null;
+  /** File offset of the record or packet that wrote it. */
+  record: number | null;
+  packetNum?: number;
+  bytes?: Uint8Array;
+  /** Why the page's bytes are not editable here, when they are not. */
+  readOnly?: string;
+}
+
+/** A row of a multifd channel's record list (format/multifd-merge.ts). */
+export type MultifdRecordRow = ChannelRecordRow;
+
 export type EditReply = { status: 'applied'; file: OpenedFile; warnings: string[] } | Exclude<Outcome, { status: 'applied' }>;
 
 export type DownloadReply = { ok: true; blob: Blob; name: string; notes?: string[] } | { ok: false; reasons: string[] };
@@ -110,6 +153,9 @@ export interface Replies {
   bytes: { offset: number; bytes: Uint8Array };
   'ram-picture': { block: string; pages: number; pagesPerCell: number; cells: Uint8Array };
   'ram-export': { block: string; blob: Blob; notes: string[] };
+  'add-channels': MultifdInfo;
+  'ram-page': RamPageInfo;
+  'multifd-records': { channel: number; name: string; total: number; rows: MultifdRecordRow[] };
   edit: EditReply;
   undo: OpenedFile;
   redo: OpenedFile;

@@ -27,7 +27,7 @@ function lastRecordPerPage(block: RamBlockIndex, pages: number): Float64Array {
 }
 
 /** Where each data record's page bytes start: after the header, whose length depends on CONTINUE. */
-async function dataStarts(source: ByteSource, records: Float64Array): Promise<Float64Array> {
+export async function dataStarts(source: ByteSource, records: Float64Array): Promise<Float64Array> {
   const starts = new Float64Array(records.length);
   let i = 0;
   while (i < records.length) {
@@ -66,31 +66,49 @@ export async function ramBlockBlob(file: Blob, source: ByteSource, block: RamBlo
   const records = Float64Array.from(at.filter((v) => v >= 0)).sort();
   // mapped-ram and multifd blocks index the page bytes themselves.
   const starts = block.direct ? records : await dataStarts(source, records);
-  const zero = new Blob([new Uint8Array(ZERO_CHUNK)]);
-  const parts: Blob[] = [];
-  let zeros = 0;
-  const flushZeros = () => {
-    for (; zeros > 0; zeros -= Math.min(zeros, ZERO_CHUNK)) parts.push(zero.slice(0, Math.min(zeros, ZERO_CHUNK)));
-  };
+  const image = new RawImage();
   let notSent = 0;
   let other = 0;
   for (let p = 0; p < pages; p++) {
     const rec = at[p];
     if (rec >= 0) {
-      flushZeros();
-      const start = starts[find(records, rec)];
-      parts.push(file.slice(start, start + pageSize));
+      image.page(file, starts[find(records, rec)], pageSize);
     } else {
       if (Number.isNaN(rec)) notSent++;
       else if (rec === OTHER) other++;
-      zeros += pageSize;
+      image.zeros(pageSize);
     }
   }
-  flushZeros();
   const notes: string[] = [];
   if (notSent) notes.push(`${notSent} page(s) never sent in this stream are zero-filled`);
   if (other) notes.push(`${other} XBZRLE or compressed page(s) are not decoded and are zero-filled`);
-  let blob = new Blob(parts, { type: 'application/octet-stream' });
-  if (block.length > 0 && blob.size > block.length) blob = blob.slice(0, block.length);
+  const blob = image.blob(block.length);
   return { blob, notes };
+}
+
+/** A raw RAM image as a Blob of slices: page bytes cut from the files, zero runs from one shared zero Blob. */
+export class RawImage {
+  private readonly parts: Blob[] = [];
+  private pending = 0;
+  private readonly zero = new Blob([new Uint8Array(ZERO_CHUNK)]);
+
+  page(file: Blob, start: number, size: number): void {
+    this.flush();
+    this.parts.push(file.slice(start, start + size));
+  }
+
+  zeros(n: number): void {
+    this.pending += n;
+  }
+
+  /** The image, cut at `length` when that is known (> 0). */
+  blob(length: number): Blob {
+    this.flush();
+    const blob = new Blob(this.parts, { type: 'application/octet-stream' });
+    return length > 0 && blob.size > length ? blob.slice(0, length) : blob;
+  }
+
+  private flush(): void {
+    for (; this.pending > 0; this.pending -= Math.min(this.pending, ZERO_CHUNK)) this.parts.push(this.zero.slice(0, Math.min(this.pending, ZERO_CHUNK)));
+  }
 }

@@ -15,7 +15,7 @@ import { EditOps } from './edit-ops.ts';
 import { restoreFor } from './edit-restore.ts';
 import type { EditStorage } from './edit-storage.ts';
 import { hasHeader, preliminaryFirst, type Preliminary } from './preliminary.ts';
-import type { EditReply, EditRequest, OpenedFile, Replies } from './protocol.ts';
+import type { EditReply, EditRequest, MultifdInfo, OpenedFile, RamPageInfo, Replies } from './protocol.ts';
 import { ramBlockBlob } from './ram-export.ts';
 import { ramPicture, type RamPicture } from './ram-picture.ts';
 import { fieldNodes, outline } from './outline.ts';
@@ -27,6 +27,7 @@ import type { CandidateOption } from '../format/candidate-choice.ts';
 import type { CompatReport } from '../format/compat/check.ts';
 import { CompareSession } from './compare.ts';
 import { forPerson } from './candidate-choices.ts';
+import { MultifdChannels } from './multifd-channels.ts';
 
 export { RequestError, type Progress } from './open-file.ts';
 
@@ -103,6 +104,8 @@ export class Session {
   private readonly checks = new Map<number, AbortController>();
   /** A second file compared with this one (issue #13). */
   readonly compare = new CompareSession(() => this.need(), () => this.opts.compareWholeUpTo);
+  /** Multifd channel files joined to the open main channel. */
+  readonly multifd = new MultifdChannels();
 
   constructor(private readonly opts: SessionOptions = {}) {
     this.edits = new EditOps({
@@ -188,6 +191,7 @@ export class Session {
       }
       const previous = this.current;
       this.current = await makeOpenFile({ generation, since: generation, name, file, key: restore.key, history: restore.history, scan, original: unedited, container, picks });
+      this.multifd.reset();
       container = undefined;
       if (previous?.container && previous.container !== this.current.container) await previous.container.close();
       return openedFile(this.current, { restored: restore.restored, storageError: restore.storageError });
@@ -289,13 +293,35 @@ export class Session {
 
   ramPicture(generation: number, block: string, cells: number): RamPicture {
     const cur = this.check(generation);
-    return ramPicture(this.block(cur, block), cur.scan.ram.pageSize, cells);
+    const combined = this.multifd.pictureIndex(cur.scan, block);
+    return ramPicture(combined ?? this.block(cur, block), cur.scan.ram.pageSize, cells);
   }
 
   async ramExport(generation: number, block: string): Promise<{ blob: Blob; notes: string[] }> {
     const cur = this.check(generation);
     // Slices must come from the bytes the RAM index was built on: the edited file.
-    return ramBlockBlob(editedBlob(cur.file, cur.history.done), cur.source, this.block(cur, block), cur.scan.ram.pageSize);
+    const main = editedBlob(cur.file, cur.history.done);
+    const combined = this.multifd.block(cur.scan, block);
+    if (combined) return this.multifd.exportBlob(cur.scan, main, combined);
+    return ramBlockBlob(main, cur.source, this.block(cur, block), cur.scan.ram.pageSize);
+  }
+
+  /** Page `page` of RAM block `block`: its last write over the main channel and any joined channels. */
+  async ramPage(generation: number, block: string, page: number): Promise<RamPageInfo> {
+    const cur = this.check(generation);
+    this.block(cur, block);
+    return this.multifd.page(cur.scan, editedBlob(cur.file, cur.history.done), cur.name, block, page);
+  }
+
+  /** Joins multifd channel files to the open main channel (multifd-channels.ts); cancellable. */
+  async addChannels(id: number, generation: number, files: { file: Blob; name: string }[], refused: { name: string; reason: string }[], progress: Progress): Promise<MultifdInfo> {
+    const cur = this.checkFile(generation);
+    const abort = this.start(id);
+    try {
+      return await this.multifd.add(cur.scan, files, abort.signal, progress, refused);
+    } finally {
+      this.finish(id);
+    }
   }
 
   // Edits name the file, not a state of its bytes: an undo sent before the previous edit's reply

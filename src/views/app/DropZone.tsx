@@ -15,13 +15,14 @@ function defaultTarget(f: File, haveFile: boolean): Target {
 export function DropZone() {
   // A file being opened counts: a description dropped meanwhile is applied once it is open.
   const haveFile = useExplorer((s) => s.file !== null || s.scan?.what === 'open');
-  const openFile = useExplorer((s) => s.openFile);
+  const openFiles = useExplorer((s) => s.openFiles);
+  const refuseDrop = useExplorer((s) => s.refuseDrop);
   const openDescription = useExplorer((s) => s.openDescription);
   const compareWith = useExplorer((s) => s.compareWith);
   const [dragging, setDragging] = useState(false);
   const depth = useRef(0);
-  const state = useRef({ haveFile, openFile, openDescription, compareWith });
-  state.current = { haveFile, openFile, openDescription, compareWith };
+  const state = useRef({ haveFile, openFiles, openDescription, compareWith, refuseDrop });
+  state.current = { haveFile, openFiles, openDescription, compareWith, refuseDrop };
 
   useEffect(() => {
     const hasFiles = (e: DragEvent) => e.dataTransfer?.types.includes('Files') ?? false;
@@ -43,14 +44,18 @@ export function DropZone() {
       e.preventDefault();
       depth.current = 0;
       setDragging(false);
-      const f = e.dataTransfer?.files[0];
+      const files = [...(e.dataTransfer?.files ?? [])];
+      const f = files[0];
       if (!f) return;
       const zone = (e.target as Element | null)?.closest?.('[data-drop]')?.getAttribute('data-drop') as Target | null;
       const s = state.current;
-      const target = zone ?? defaultTarget(f, s.haveFile);
-      if (target === 'description') void s.openDescription(f, f.name);
+      // Several files open together (a multifd main channel and its channels); a description or a
+      // second file to compare is one file, and more are refused, never dropped silently.
+      const target = zone ?? (files.length > 1 ? 'state' : defaultTarget(f, s.haveFile));
+      if (target !== 'state' && files.length > 1) s.refuseDrop(`${files.length} files dropped on "${target === 'description' ? 'use as the description' : 'compare'}", which takes one: nothing was done with ${files.map((x) => x.name).join(', ')}.`);
+      else if (target === 'description') void s.openDescription(f, f.name);
       else if (target === 'compare') void s.compareWith(f, f.name);
-      else void s.openFile(f, f.name);
+      else void s.openFiles(files.map((x) => ({ file: x, name: x.name })));
     };
     window.addEventListener('dragenter', onEnter);
     window.addEventListener('dragover', onOver);

@@ -15,7 +15,7 @@ export function ScanProgress() {
   const pct = scan.total > 0 ? Math.floor((scan.scanned / scan.total) * 100) : 0;
   // A compressed image is first decompressed into the spill: compressed bytes read of the file, and stream bytes made.
   const inflating = scan.produced !== undefined;
-  const label = inflating ? `Decompressing ${scan.name}` : scan.what === 'open' ? `Scanning ${scan.name}` : `Decoding with ${scan.name}`;
+  const label = inflating ? `Decompressing ${scan.name}` : scan.what === 'open' ? `Scanning ${scan.name}` : scan.what === 'channels' ? `Reading multifd channels: ${scan.name}` : `Decoding with ${scan.name}`;
   const d = scan.devices;
   return (
     <div className="scan-progress">

@@ -25,7 +25,10 @@ export function Toolbar({ onGoTo, onCheck }: { onGoTo(): void; onCheck(): void }
   const model = useExplorer((s) => s.model);
   const partial = useExplorer((s) => s.partial);
   const snapshot = useExplorer(chosenSnapshot);
-  const openFile = useExplorer((s) => s.openFile);
+  const openFiles = useExplorer((s) => s.openFiles);
+  const addChannels = useExplorer((s) => s.addChannels);
+  const noChannels = useExplorer((s) => busyReason(s, 'channels'));
+  const takesChannels = model?.variant === 'migration' && model.ramBlocks.length > 0;
   const openDescription = useExplorer((s) => s.openDescription);
   const noDescription = useExplorer((s) => busyReason(s, 'describe'));
   const noGoTo = useExplorer((s) => busyReason(s, 'goto'));
@@ -33,8 +36,11 @@ export function Toolbar({ onGoTo, onCheck }: { onGoTo(): void; onCheck(): void }
   return (
     <header className="toolbar">
       <h1>vmstate explorer</h1>
-      <FileButton label="Open state file" onFile={(f) => void openFile(f, f.name)} className="primary" />
+      <FileButton label="Open state file" onFiles={(fs) => void openFiles(fs.map((f) => ({ file: f, name: f.name })))} className="primary" title="Open a state file (or a multifd main channel with its channel files, picked together)" />
       <FileButton label="Open description" accept=".json,application/json,.bin,*/*" onFile={(f) => void openDescription(f, f.name)} refused={noDescription} />
+      {takesChannels && (
+        <FileButton label="Add multifd channels…" onFiles={(fs) => void addChannels(fs.map((f) => ({ file: f, name: f.name })))} refused={noChannels} title="Open the multifd channel files of this migration beside it: the RAM view then takes each page from the file that last wrote it" />
+      )}
       <SampleMenu />
       <CompareButton />
       <button type="button" onClick={onGoTo} disabled={!!noGoTo} title={noGoTo ?? 'Go to an offset, field or section (Ctrl+G)'} aria-keyshortcuts="Control+G">

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { Group, Panel, Separator, useDefaultLayout } from 'react-resizable-panels';
 import { ContainerPanel } from '../container/ContainerPanel.tsx';
+import { MultifdPanel } from '../ram/MultifdPanel.tsx';
 import { EditsPanel } from '../edits/EditsPanel.tsx';
 import { DataInspector } from '../hex/DataInspector.tsx';
 import { HexView } from '../hex/HexView.tsx';
@@ -39,6 +40,7 @@ export function Workspace({ reading = false, standby = false }: { reading?: bool
       <Group orientation="horizontal" className="panes" defaultLayout={initial} onLayoutChanged={onLayoutChanged} inert={reading} aria-hidden={reading || undefined}>
         <Panel id="sections" minSize={PANE_MIN.sections} className="col-left">
           {!reading && <ContainerPanel />}
+          {!reading && <MultifdPanel />}
           <SectionTable />
           <ProblemsPanel />
           <EditsPanel />

@@ -4,6 +4,7 @@ import { useExplorer } from '../../store/useExplorer.ts';
 import type { Replies } from '../../worker/protocol.ts';
 import { busyReason } from '../../store/action-guard.ts';
 import { RAM_COLUMNS, RamPicture } from './RamPicture.tsx';
+import { RamPageView } from './RamPageView.tsx';
 
 const MAX_CELLS = RAM_COLUMNS * 32;
 
@@ -21,6 +22,9 @@ export function RamBlockRow({ block }: { block: RamBlockInfo }) {
   const ramExport = useExplorer((s) => s.ramExport);
   // Asked again once the open is done: the outline and the full model share a generation.
   const refused = useExplorer((s) => busyReason(s, 'ram'));
+  // Joined multifd channels change the pages' index: the picture is asked again.
+  const multifd = useExplorer((s) => s.multifd);
+  const pageSize = useExplorer((s) => s.model?.pageSize ?? 4096);
   const [pic, setPic] = useState<Replies['ram-picture'] | null>(null);
   const [state, setState] = useState<string>('');
 
@@ -34,7 +38,7 @@ export function RamBlockRow({ block }: { block: RamBlockInfo }) {
     return () => {
       live = false;
     };
-  }, [ramPicture, generation, block.name, refused]);
+  }, [ramPicture, generation, block.name, refused, multifd]);
 
   const download = async () => {
     setState('Preparing…');
@@ -64,6 +68,7 @@ export function RamBlockRow({ block }: { block: RamBlockInfo }) {
       </div>
       {pic && <RamPicture cells={pic.cells} label={label} />}
       {state && <p className="muted">{state}</p>}
+      {block.length > 0 && <RamPageView block={block.name} pages={Math.ceil(block.length / pageSize)} pageSize={pageSize} />}
     </li>
   );
 }
