@@ -5,20 +5,23 @@
 // at once and 1 MiB pieces) between the opens, so all figures share the machine's load of the
 // moment. The decoding is the open's request to its last decompression progress (the stream in
 // the spill), as in `npm run bench`.
-//   AB_BASE=/path/to/checkout node bin/tsx-run.js scripts/bench-ab.ts [gzip xz zstd]
+// The decompressor reading the File itself (File.stream() piped into it) is the second baseline.
+// AB_KIND=random (default) or realistic picks the images' guest memory (bench-compressed.ts).
+//   AB_BASE=/path/to/checkout [AB_KIND=realistic] node bin/tsx-run.js scripts/bench-ab.ts [gzip xz zstd]
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { build, preview } from 'vite';
 import { streamStart } from '../src/format/testing/libvirt-fixtures.ts';
-import { compressedImage } from './bench-compressed.ts';
+import { compressedImage, type MemoryKind } from './bench-compressed.ts';
 import { CHROMIUM_ARGS, fmtMs, INSTRUMENT, median, MiB, openInFreshPage, VIEWPORT } from './bench-harness.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const BASE = process.env.AB_BASE;
 if (!BASE) throw new Error('AB_BASE: the checkout to compare with (a worktree of main)');
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const KIND = (process.env.AB_KIND ?? 'random') as MemoryKind;
 const codecs = process.argv.slice(2).length ? process.argv.slice(2) : ['gzip', 'zstd', 'xz'];
 const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
 
@@ -42,11 +45,11 @@ const dir = mkdtempSync(join(tmpdir(), 'vmstate-bench-profile-'));
 const context = await chromium.launchPersistentContext(dir, { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, viewport: VIEWPORT });
 try {
   await context.addInitScript({ path: INSTRUMENT });
-  console.log(`${BASE} (base) vs this tree (new), persistent profile, ${RUNS} rounds, alternating (load ${load()})`);
+  console.log(`${BASE} (base) vs this tree (new), ${KIND} RAM, persistent profile, ${RUNS} rounds, alternating (load ${load()})`);
   for (const codec of codecs) {
-    const path = await compressedImage(codec as 'gzip');
+    const path = await compressedImage(codec as 'gzip', KIND);
     const offset = streamStart(readFileSync(path).subarray(0, 1 << 20));
-    const ms = { base: [] as number[], new: [] as number[], whole: [] as number[], pieces: [] as number[] };
+    const ms = { base: [] as number[], new: [] as number[], whole: [] as number[], pieces: [] as number[], file: [] as number[] };
     // The whole open (decoding, the spill closed, the scan) of each build, pair by pair.
     const opens = { base: [] as number[], new: [] as number[] };
     for (let i = 0; i < RUNS; i++) {
@@ -60,14 +63,15 @@ try {
       await alone.locator('#file').setInputFiles(path);
       ms.whole.push((await codecAlone(alone, { codec, offset, piece: 0 })).ms);
       ms.pieces.push((await codecAlone(alone, { codec, offset, piece: MiB })).ms);
+      ms.file.push((await codecAlone(alone, { codec, offset, fromFile: true })).ms);
       await alone.close();
     }
     const baseline = Math.min(median(ms.whole), median(ms.pieces));
     const row = (k: keyof typeof ms) => `${k.padEnd(6)} ${ms[k].map(fmtMs).join(' ')} median ${fmtMs(median(ms[k]))}`;
-    console.log(`${codec} (load ${load()}):\n  ${row('base')}\n  ${row('new')}\n  alone: ${row('whole')}; ${row('pieces')}`);
+    console.log(`${codec} (load ${load()}):\n  ${row('base')}\n  ${row('new')}\n  alone: ${row('whole')}; ${row('pieces')}; ${row('file')} (reading the File)`);
     const wins = (a: number[], b: number[]) => a.filter((x, i) => x < b[i]).length;
     console.log(`  new faster than base in ${wins(ms.new, ms.base)} of ${RUNS} pairs (decoding), ${wins(opens.new, opens.base)} of ${RUNS} (whole open: base median ${fmtMs(median(opens.base))}, new ${fmtMs(median(opens.new))})`);
-    console.log(`  ratio (alone, faster median / open decoding median): base ${(baseline / median(ms.base)).toFixed(2)}, new ${(baseline / median(ms.new)).toFixed(2)}; against 1 MiB pieces: base ${(median(ms.pieces) / median(ms.base)).toFixed(2)}, new ${(median(ms.pieces) / median(ms.new)).toFixed(2)}`);
+    console.log(`  ratio (alone, faster median / open decoding median): base ${(baseline / median(ms.base)).toFixed(2)}, new ${(baseline / median(ms.new)).toFixed(2)}; against 1 MiB pieces: base ${(median(ms.pieces) / median(ms.base)).toFixed(2)}, new ${(median(ms.pieces) / median(ms.new)).toFixed(2)}; against reading the File: base ${(median(ms.file) / median(ms.base)).toFixed(2)}, new ${(median(ms.file) / median(ms.new)).toFixed(2)}`);
   }
 } finally {
   await context.close();

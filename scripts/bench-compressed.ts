@@ -24,7 +24,7 @@ import { fileSource } from '../src/cli/node-source.ts';
 import { decoderFor, type DecodingCodec } from '../src/format/container/codecs/decoder.ts';
 import { inflate } from '../src/format/container/inflate.ts';
 import { libvirtFixture, streamStart } from '../src/format/testing/libvirt-fixtures.ts';
-import { BENCH_DIR, random1gInput } from './bench-inputs.ts';
+import { BENCH_DIR, random1gInput, realisticInput } from './bench-inputs.ts';
 
 const MiB = 1024 * 1024;
 /** Best of this many runs (BENCH_RUNS): on a shared machine the best run is the one least disturbed. */
@@ -34,12 +34,25 @@ const PROGRAM: Record<DecodingCodec, string> = { gzip: 'gzip -c', bzip2: 'bzip2 
 const PACKAGE_BASELINE = new Set<DecodingCodec>(['gzip', 'xz', 'zstd']);
 const { XzReadableStream } = ((xzModule as { default?: typeof xzModule }).default ?? xzModule) as typeof xzModule;
 
-/** The libvirt image of `codec` around the stream prefix, made once. */
-export async function compressedImage(codec: DecodingCodec, mib = Number(process.env.BENCH_COMPRESSED_MIB ?? 128)): Promise<string> {
-  const path = join(BENCH_DIR, `libvirt-${mib}m.${codec}.sav`);
+/**
+ * The two kinds of guest memory the compressed images hold: `random`, the first
+ * BENCH_COMPRESSED_MIB MiB of the random 1 GiB stream (the compressors store it: ratio ~1.0, so
+ * the decompressor alone runs at copy speed and any reading or writing around it weighs most);
+ * `realistic`, a 128 MiB guest holding the host's programs, libraries and text
+ * (bench-inputs.ts realisticInput(), ~100 MiB of stream, compressing about 3:1 to 4:1).
+ */
+export type MemoryKind = 'random' | 'realistic';
+export const KIND_LABEL: Record<MemoryKind, string> = {
+  random: 'random RAM (incompressible: the compressors store it)',
+  realistic: 'realistic RAM (/usr/bin programs, /usr/lib shared objects, docs and headers; zero pages)',
+};
+
+/** The libvirt image of `codec` around the stream of `kind`, made once. */
+export async function compressedImage(codec: DecodingCodec, kind: MemoryKind = 'random', mib = Number(process.env.BENCH_COMPRESSED_MIB ?? 128)): Promise<string> {
+  const path = join(BENCH_DIR, kind === 'random' ? `libvirt-${mib}m.${codec}.sav` : `libvirt-realistic.${codec}.sav`);
   if (existsSync(path)) return path;
-  const stream = join(BENCH_DIR, `stream-${mib}m.bin`);
-  if (!existsSync(stream)) {
+  const stream = kind === 'random' ? join(BENCH_DIR, `stream-${mib}m.bin`) : await realisticInput();
+  if (kind === 'random' && !existsSync(stream)) {
     const r = spawnSync('sh', ['-c', `head -c ${mib * MiB} '${await random1gInput()}' > '${stream}.part' && mv '${stream}.part' '${stream}'`]);
     if (r.status !== 0) throw new Error(`cutting the stream failed: ${r.stderr}`);
   }
