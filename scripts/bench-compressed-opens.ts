@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { streamStart } from '../src/format/testing/libvirt-fixtures.ts';
 import { compressedImage, KIND_LABEL, type MemoryKind } from './bench-compressed.ts';
+import { realisticSummary } from './bench-inputs.ts';
 import { Bench, CHROMIUM_ARGS, fmtMiB, fmtMs, fmtRate, INSTRUMENT, MiB, openInApp, sampleMemory, SETTLE_MS, sleep, VIEWPORT, withTimeout, WorkerProbe, type AppOpen, type Target } from './bench-harness.ts';
 
 /** Runs of the baseline in each of its two ways (1 MiB pieces, all at once); the best counts. */
@@ -83,6 +84,10 @@ export async function compressedOpens(bench: Bench, targets: Target[]): Promise<
   for (const kind of listed('BENCH_COMPRESSED_KINDS', ['random', 'realistic']) as MemoryKind[]) {
     if (!KIND_LABEL[kind]) throw new Error(`BENCH_COMPRESSED_KINDS: unknown kind "${kind}" (random, realistic)`);
     console.log(`\n${KIND_LABEL[kind]}`);
+    if (kind === 'realistic') {
+      await compressedImage(codecs[0], kind);
+      for (const line of realisticSummary()) console.log(`  guest memory from 16 MiB: ${line}`);
+    }
     for (const codec of codecs) await openKind(bench, targets, kind, codec);
   }
 }

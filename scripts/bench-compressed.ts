@@ -28,7 +28,7 @@ import { fileSource } from '../src/cli/node-source.ts';
 import { decoderFor, type DecodingCodec } from '../src/format/container/codecs/decoder.ts';
 import { inflate } from '../src/format/container/inflate.ts';
 import { libvirtFixture, streamStart } from '../src/format/testing/libvirt-fixtures.ts';
-import { BENCH_DIR, random1gInput, realisticInput } from './bench-inputs.ts';
+import { BENCH_DIR, random1gInput, realisticInput, realisticSummary } from './bench-inputs.ts';
 
 const MiB = 1024 * 1024;
 /** Best of this many runs (BENCH_RUNS): on a shared machine the best run is the one least disturbed. */
@@ -174,6 +174,10 @@ export async function benchCompressed(codecs: DecodingCodec[] = ['gzip', 'xz', '
   console.log(`\ncompressed libvirt images: stream bytes per second, best of ${RUNS} runs each, interleaved (load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
   for (const kind of (process.env.BENCH_COMPRESSED_KINDS ?? 'random,realistic').split(',') as MemoryKind[]) {
     console.log(`\n${KIND_LABEL[kind]}`);
+    if (kind === 'realistic') {
+      await compressedImage(codecs[0], kind);
+      for (const line of realisticSummary()) console.log(`  guest memory from 16 MiB: ${line}`);
+    }
     for (const codec of codecs) await benchImage(codec, kind);
   }
 }

@@ -166,6 +166,12 @@ function filesUnder(dir: string): string[] {
 
 export const REALISTIC_RAM = join(BENCH_DIR, 'realistic-ram.bin');
 
+/** What realisticRam() put into the guest, one line per share ("what: N files, B bytes"), for the bench's output. */
+export function realisticSummary(): string[] {
+  const list = `${REALISTIC_RAM.replace(/\.bin$/, '')}.txt`;
+  return existsSync(list) ? readFileSync(list, 'utf8').split('\n').filter((l) => l.startsWith('# ')).map((l) => l.slice(2)) : [];
+}
+
 function realisticRam(): string {
   const list = `${REALISTIC_RAM.replace(/\.bin$/, '')}.txt`;
   if (existsSync(REALISTIC_RAM) && existsSync(list)) return REALISTIC_RAM;
