@@ -2,7 +2,7 @@
 // whose RAM is nearly all random data (filled through -device loader), and an idle guest.
 // Cached in $BENCH_DIR (default /tmp/vmstate-bench); never committed.
 import { execFileSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { startQemu } from './lib/qemu.mjs';
@@ -138,4 +138,80 @@ export async function libvirt4gInput(): Promise<string> {
     await source.close();
   }
   return path;
+}
+
+/**
+ * What a running system holds in RAM, for the compressed images (issue 11): the host's own programs,
+ * libraries and text, read in sorted path order (so the same host gives the same bytes), each
+ * kind up to its share of ~100 MiB: 40 MiB of /usr/bin ELF executables, 36 MiB of
+ * /usr/lib/x86_64-linux-gnu shared objects, 24 MiB of text (uncompressed files of /usr/share/doc,
+ * then C headers of /usr/include). Files over 8 MiB are skipped, so each share holds many files.
+ * The list of files read goes beside it (realistic-ram.txt), so a reader can see what was used.
+ */
+const REALISTIC_SHARES = [
+  { what: 'ELF executables from /usr/bin', dirs: ['/usr/bin'], bytes: 40 * MiB, keep: (p: string, head: Buffer) => head.subarray(0, 4).toString('latin1') === '\x7fELF' && !p.endsWith('.so') },
+  { what: 'shared objects from /usr/lib/x86_64-linux-gnu', dirs: ['/usr/lib/x86_64-linux-gnu'], bytes: 36 * MiB, keep: (p: string, head: Buffer) => /\.so(\.|$)/.test(p) && head.subarray(0, 4).toString('latin1') === '\x7fELF' },
+  { what: 'text: /usr/share/doc (uncompressed files), then /usr/include headers', dirs: ['/usr/share/doc', '/usr/include'], bytes: 24 * MiB, keep: (p: string, head: Buffer) => !/\.(gz|bz2|xz|zst|png|jpg|gif|pdf|ico)$/.test(p) && !head.subarray(0, 512).includes(0) },
+];
+
+function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...filesUnder(p));
+    else if (e.isFile()) out.push(p);
+  }
+  return out;
+}
+
+export const REALISTIC_RAM = join(BENCH_DIR, 'realistic-ram.bin');
+
+/** What realisticRam() put into the guest, one line per share ("what: N files, B bytes"), for the bench's output. */
+export function realisticSummary(): string[] {
+  const list = `${REALISTIC_RAM.replace(/\.bin$/, '')}.txt`;
+  return existsSync(list) ? readFileSync(list, 'utf8').split('\n').filter((l) => l.startsWith('# ')).map((l) => l.slice(2)) : [];
+}
+
+function realisticRam(): string {
+  const list = `${REALISTIC_RAM.replace(/\.bin$/, '')}.txt`;
+  if (existsSync(REALISTIC_RAM) && existsSync(list)) return REALISTIC_RAM;
+  const parts: Buffer[] = [];
+  const lines: string[] = [];
+  for (const share of REALISTIC_SHARES) {
+    let taken = 0;
+    let files = 0;
+    for (const path of share.dirs.flatMap(filesUnder)) {
+      if (taken >= share.bytes) break;
+      let size: number;
+      try {
+        size = statSync(path).size;
+      } catch {
+        continue;
+      }
+      if (size === 0 || size > 8 * MiB) continue;
+      const data = readFileSync(path);
+      if (!share.keep(path, data)) continue;
+      const piece = data.subarray(0, share.bytes - taken);
+      parts.push(piece);
+      taken += piece.length;
+      files++;
+      lines.push(`${piece.length}\t${path}`);
+    }
+    lines.push(`# ${share.what}: ${files} files, ${taken} bytes`);
+  }
+  writeFileSync(`${REALISTIC_RAM}.part`, Buffer.concat(parts));
+  writeFileSync(list, `${lines.join('\n')}\n`);
+  renameSync(`${REALISTIC_RAM}.part`, REALISTIC_RAM);
+  return REALISTIC_RAM;
+}
+
+/**
+ * A migration stream of a pc guest with 128 MiB of RAM whose memory holds realisticRam()'s ~100 MiB
+ * of programs, libraries and text (loaded at 16 MiB by -device loader; the rest is zero pages, as
+ * a guest's free memory mostly is), made by real QEMU 7.2. The compressed images around it
+ * (bench-compressed.ts) are the "realistic" rows of the compressed bench.
+ */
+export async function realisticInput(): Promise<string> {
+  mkdirSync(BENCH_DIR, { recursive: true });
+  return migrate('realistic-128m.mig', ['-m', '128M', ...loader(realisticRam(), 0x1000000)]);
 }

@@ -2,7 +2,9 @@
 // browser's DecompressionStream, zstd through fzstd, xz through xz-decompress (both copied here
 // from node_modules by scripts/bench-compressed-opens.ts). The compressed bytes are read into
 // memory first; only the decompression is timed, output counted and dropped. Pieces of `piece`
-// bytes (0: all at once), as bench-compressed.ts does in Node.
+// bytes (0: all at once), as bench-compressed.ts does in Node. With `fromFile`, the second
+// baseline: the decompressor reading the picked File itself (File.stream() piped into it, drained),
+// timed from the first read, which is the least any decoding of a file must do.
 self['stream/web'] = { ReadableStream, WritableStream, TransformStream };
 importScripts('fzstd.js', 'xz-decompress.js');
 
@@ -38,6 +40,21 @@ async function run(codec, data, piece) {
   throw new Error(`no baseline for ${codec}`);
 }
 
+/** The decompressor fed by the File's own stream (the browser's reads, in its chunk sizes). */
+async function runFromFile(codec, blob) {
+  if (codec === 'gzip') return drain(blob.stream().pipeThrough(new DecompressionStream('gzip')));
+  if (codec === 'xz') return drain(new self['xz-decompress'].XzReadableStream(blob.stream()));
+  if (codec === 'zstd') {
+    let n = 0;
+    const z = new self.fzstd.Decompress((c) => void (n += c.length));
+    const reader = blob.stream().getReader();
+    for (let r = await reader.read(); !r.done; r = await reader.read()) z.push(r.value);
+    z.push(new Uint8Array(0), true);
+    return n;
+  }
+  throw new Error(`no baseline for ${codec}`);
+}
+
 /** The spill's own speed: `bytes` written into an OPFS file through a sync access handle, 1 MiB a write. */
 async function spill(bytes) {
   const root = await navigator.storage.getDirectory();
@@ -59,7 +76,12 @@ async function spill(bytes) {
 self.onmessage = async (e) => {
   try {
     if (e.data.spill) return self.postMessage({ ms: await spill(e.data.spill), produced: e.data.spill });
-    const { file, codec, offset, piece } = e.data;
+    const { file, codec, offset, piece, fromFile } = e.data;
+    if (fromFile) {
+      const t = performance.now();
+      const produced = await runFromFile(codec, file.slice(offset));
+      return self.postMessage({ ms: performance.now() - t, produced });
+    }
     const data = new Uint8Array(await file.slice(offset).arrayBuffer());
     const t = performance.now();
     const produced = await run(codec, data, piece);

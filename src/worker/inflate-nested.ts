@@ -103,7 +103,8 @@ export function serveInflate(port: NestedPort): void {
       while (inFlight >= depth && !abort.signal.aborted) await new Promise<void>((r) => (wake = r));
     };
     try {
-      const result = await inflate(blobSource(job.file), job.offset, job.size, job.codec, sink, {
+      // One BYOB stream of the file whatever its size (container-open.ts says why).
+      const result = await inflate(blobSource(job.file, 0), job.offset, job.size, job.codec, sink, {
         limits: job.limits, signal: abort.signal, drain, finish: send, onProgress: (c) => void (consumed = c), sliceSize: NESTED_SLICE,
       });
       port.postMessage({ type: 'done', result } satisfies FromNested, []);

@@ -1,34 +1,13 @@
 // The OPFS spill batches a decoder's small pieces into 1 MiB writes of the sync access handle.
-// Under Node there is no OPFS, so a stand-in directory records the handle's writes: the bytes
+// Under Node there is no OPFS, so a stand-in directory (testing/fake-opfs.ts) records the handle's writes: the bytes
 // read back must be the pieces in order, whatever their sizes (seeded), the partial batch must be
 // written by flush/finish, and a short write (the quota) must throw SpillFull with the bytes
 // stored. The oracle is the concatenation of the pieces.
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { fakeStorage as fakeOpfs } from './testing/fake-opfs.ts';
 import { openSpill, SpillFull } from './spill.ts';
 
-function fakeStorage(limit = Infinity) {
-  const file = { bytes: new Uint8Array(0), size: 0, writes: 0 };
-  const sync = {
-    write(b: Uint8Array, { at }: { at: number }) {
-      file.writes++;
-      const n = Math.max(0, Math.min(b.length, limit - at));
-      if (at + n > file.bytes.length) {
-        const grown = new Uint8Array(Math.max(2 * file.bytes.length, at + n));
-        grown.set(file.bytes);
-        file.bytes = grown;
-      }
-      file.bytes.set(b.subarray(0, n), at);
-      file.size = Math.max(file.size, at + n);
-      return n;
-    },
-    flush() {},
-    close() {},
-  };
-  const handle = { createSyncAccessHandle: async () => sync, getFile: async () => new Blob([file.bytes.slice(0, file.size)]) };
-  const root = { getFileHandle: async () => handle, removeEntry: async () => undefined };
-  vi.stubGlobal('navigator', { storage: { getDirectory: async () => root, estimate: async () => ({ quota: 1 << 30, usage: 0 }) } });
-  return file;
-}
+const fakeStorage = (limit?: number) => fakeOpfs(limit).file;
 
 afterEach(() => vi.unstubAllGlobals());
 
