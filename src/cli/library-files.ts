@@ -72,7 +72,7 @@ export function diskLibrary(): Promise<DescriptionLibrary> {
  * picks them), from that architecture's pack; null when the file does not tell or there is no
  * such pack (running from source). A name's row there holds three libraries, not twelve, and
  * each variant's probes only by target, so the rows a file's sections ask for parse in a third
- * of the time: ~30 M of the ~520 M instructions of pc-devstate.bin's `inspect` (callgrind).
+ * of the time: ~60 of the ~590 M main-thread instructions of pc-devstate.bin's `inspect` (callgrind).
  * Only for what prints neither field trees' origins nor likely versions (main.ts tableScan): a
  * candidate merged from several architectures names all their machines in `described_by`.
  */

@@ -38,9 +38,16 @@ export async function loadOptions(o: CliOptions, file: ByteSource | null, arch =
   }
   if (o.values['no-library'] || (file && (await locateVmdesc(file)))) return { vmdesc };
   const { archLibrary, diskLibrary } = await import('./library-files.ts');
-  const narrow = arch && file ? await archLibrary(file) : null;
+  const narrow = arch && file && file.size <= NARROW_MAX ? await archLibrary(file) : null;
   return narrow ? { vmdesc, library: narrow, narrowed: true } : { vmdesc, library: await diskLibrary() };
 }
+
+/**
+ * Files up to this size are decoded for the table with their architecture's libraries first: the
+ * libraries' share of the work, and so the gain, is a small file's; a damaged file is scanned
+ * twice (tableScan), which a multi-GiB stream without a description of its own should not be.
+ */
+const NARROW_MAX = 16 << 20;
 
 /**
  * The scan behind the section table and `check`, which print neither field trees, likely QEMU
@@ -48,8 +55,8 @@ export async function loadOptions(o: CliOptions, file: ByteSource | null, arch =
  * descriptions decoded a section: decoded with the libraries of the file's architecture
  * (library-files.ts archLibrary), as the page decodes it. Where that decode has anything to
  * report (a problem, a section no description framed) the file is scanned again with every
- * library, so what is reported is what every library gives; a clean decode is the same table
- * (cli.test.ts compares both on every fixture).
+ * library, so what is reported is what every library gives; a clean decode gives the same table
+ * (arch-library.test.ts compares both on every device-state fixture).
  */
 async function tableScan(o: CliOptions, source: ByteSource): Promise<StreamModel> {
   const { scanStream } = await import('../format/scan.ts');
