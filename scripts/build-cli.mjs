@@ -9,7 +9,7 @@
 // on this 2-core machine, bench-cli.ts). The commands' code is still initialised only when a
 // command runs (esbuild turns `await import()` into a lazy init). The description libraries
 // (public/library) are packed into dist-cli/library.pack, filed by name, so a file's sections
-// parse only their own descriptions (src/cli/library-files.ts).
+// parse only their own descriptions, and per architecture into dist-cli/library-ARCH.pack (src/cli/library-files.ts).
 import { build } from 'esbuild';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -76,8 +76,8 @@ function writeAtomic(path, contents) {
 export async function buildCli() {
   const result = await build({ ...cjs, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(CLI_DIST, 'main.cjs'), metafile: true });
   mkdirSync(CLI_DIST, { recursive: true });
-  // Outputs of earlier builds: ES module chunks, older bundles' caches.
-  for (const f of readdirSync(CLI_DIST)) if (/^(chunk-.*|main|library-files)\.js$|\.cache$/.test(f)) rmSync(join(CLI_DIST, f), { force: true });
+  // Outputs of earlier builds: ES module chunks, older bundles' caches, packs of architectures gone.
+  for (const f of readdirSync(CLI_DIST)) if (/^(chunk-.*|main|library-files)\.js$|\.cache$|^library-.*\.pack$/.test(f)) rmSync(join(CLI_DIST, f), { force: true });
   // The bundle's last line names its cache (bin/load-compiled.js).
   const bundle = Buffer.from(asciiOnly(result.outputFiles[0].text));
   const hash = createHash('sha256').update(bundle).digest('hex').slice(0, 16);
@@ -89,8 +89,8 @@ export async function buildCli() {
   const packerPath = packer.outputFiles[0].path;
   writeFileSync(packerPath, packer.outputFiles[0].contents);
   try {
-    const { packLibraryFile, LIBRARY_PACK } = createRequire(import.meta.url)(packerPath);
-    writeAtomic(join(CLI_DIST, LIBRARY_PACK), packLibraryFile());
+    const { packLibraryFiles } = createRequire(import.meta.url)(packerPath);
+    for (const [name, bytes] of packLibraryFiles()) writeAtomic(join(CLI_DIST, name), bytes);
   } finally {
     rmSync(packerPath, { force: true });
   }

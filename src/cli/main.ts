@@ -8,6 +8,7 @@ import type { AnalyzeDialect } from '../format/analyze-format.ts';
 import type { ByteSource } from '../format/byte-source.ts';
 import type { DescriptionLibrary } from '../format/descriptions.ts';
 import type { Problem } from '../format/errors.ts';
+import type { StreamModel } from '../format/model.ts';
 import type { Vmdesc } from '../format/vmdesc.ts';
 import { parseArgs, USAGE, UsageError, version, type CliOptions } from './args.ts';
 
@@ -17,9 +18,10 @@ type Options = { vmdesc?: Vmdesc; library?: DescriptionLibrary };
 
 /**
  * The supplied description, and the description libraries when the file needs them: only a file
- * without an embedded description does, and reading the libraries costs start-up time.
+ * without an embedded description does, and reading the libraries costs start-up time. `arch`:
+ * only the libraries of the file's architecture, when their pack is there (tableScan).
  */
-export async function loadOptions(o: CliOptions, file: ByteSource | null): Promise<Options> {
+export async function loadOptions(o: CliOptions, file: ByteSource | null, arch = false): Promise<Options & { narrowed?: boolean }> {
   let vmdesc: Vmdesc | undefined;
   const descPath = o.values.vmdesc;
   const { loadDescription, locateVmdesc } = await import('../format/vmdesc.ts');
@@ -35,9 +37,38 @@ export async function loadOptions(o: CliOptions, file: ByteSource | null): Promi
     }
   }
   if (o.values['no-library'] || (file && (await locateVmdesc(file)))) return { vmdesc };
-  const { diskLibrary } = await import('./library-files.ts');
-  return { vmdesc, library: await diskLibrary() };
+  const { archLibrary, diskLibrary } = await import('./library-files.ts');
+  const narrow = arch && file && file.size <= NARROW_MAX ? await archLibrary(file) : null;
+  return narrow ? { vmdesc, library: narrow, narrowed: true } : { vmdesc, library: await diskLibrary() };
 }
+
+/**
+ * Files up to this size are decoded for the table with their architecture's libraries first: the
+ * libraries' share of the work, and so the gain, is a small file's; a damaged file is scanned
+ * twice (tableScan), which a multi-GiB stream without a description of its own should not be.
+ */
+const NARROW_MAX = 16 << 20;
+
+/**
+ * The scan behind the section table and `check`, which print neither field trees, likely QEMU
+ * versions (their trial decodes are skipped: ~4% of a small file's run) nor which machines'
+ * descriptions decoded a section: decoded with the libraries of the file's architecture
+ * (library-files.ts archLibrary), as the page decodes it. Where that decode has anything to
+ * report (a problem, a section no description framed) the file is scanned again with every
+ * library, so what is reported is what every library gives; a clean decode gives the same table
+ * (arch-library.test.ts compares both on every device-state fixture).
+ */
+async function tableScan(o: CliOptions, source: ByteSource): Promise<StreamModel> {
+  const { scanStream } = await import('../format/scan.ts');
+  const { narrowed, ...opts } = await loadOptions(o, source, true);
+  const { model } = await scanStream(source, { ...opts, versions: false });
+  if (!narrowed || isClean(model)) return model;
+  return (await scanStream(source, { ...(await loadOptions(o, source)), versions: false })).model;
+}
+
+/** Nothing to report: no problem anywhere, every device section decoded by a description. */
+const isClean = (m: StreamModel) =>
+  m.problems.length === 0 && m.records.every((r) => r.problems.length === 0 && !r.heuristic && (r.kind !== 'section' || (r.sectionType !== 'full' && r.sectionType !== 'start') || (r.decodedBy ?? 'none') !== 'none'));
 
 /** Refuses an output that exists, in one line, before any work is done. */
 function refuseExisting(path: string | undefined, what: string): void {
@@ -89,11 +120,16 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       switch (command) {
         case 'inspect': {
           const format = o.values.json ? 'json' : (o.values.format ?? 'table');
-          // The table shows no likely QEMU versions: their trial decodes are skipped (~4% of a small file's run).
-          const opts = await needs();
-          const scanned = (await scanStream(source, { ...opts, versions: format !== 'table' })).model;
-          // Fields are printed as the likely QEMU version's layouts read them (likely-layouts.ts).
-          const { model } = format === 'table' ? { model: scanned } : await (await import('../format/likely-layouts.ts')).likelyLayouts(scanned, source, opts.library);
+          // The table shows no likely QEMU versions: tableScan skips their trial decodes (~4% of a small
+          // file's run) and reads with the file's architecture's libraries.
+          let model: StreamModel;
+          if (format === 'table') model = await tableScan(o, source);
+          else {
+            const opts = await needs();
+            const scanned = (await scanStream(source, opts)).model;
+            // Fields are printed as the likely QEMU version's layouts read them (likely-layouts.ts).
+            model = (await (await import('../format/likely-layouts.ts')).likelyLayouts(scanned, source, opts.library)).model;
+          }
           const { modelJson, printTable } = await import('./print.ts');
           const { containerJson, printContainer } = await import('./container-commands.ts');
           if (format === 'json') out(JSON.stringify(container ? { container: containerJson(container), ...(modelJson(model) as object) } : modelJson(model), null, 1) + '\n');
@@ -104,7 +140,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
           return firstError(problems(model), err, format === 'table', formatProblem) ? 1 : 0;
         }
         case 'check': {
-          const { model } = await scanStream(source, { ...(await needs()), versions: false });
+          const model = await tableScan(o, source);
           for (const p of problems(model)) err(formatProblem(p) + '\n');
           out(`${file}: ${model.records.length} records, ${model.problems.filter((p) => p.severity === 'error').length} errors, ${model.problems.filter((p) => p.severity === 'warning').length} warnings\n`);
           return problems(model).some((p) => p.severity === 'error') ? 1 : 0;
