@@ -6,7 +6,7 @@ import { editedRecords } from '../../store/edit-marks.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
 import { titleTruncated } from '../common/overflow-title.ts';
 import { ColumnResizer } from './ColumnResizer.tsx';
-import { FILL_COLUMN, rowText, SECTION_COLUMNS } from './section-columns.ts';
+import { FILL_COLUMN, offsetColumnWidth, rowText, SECTION_COLUMNS } from './section-columns.ts';
 import { SectionRow } from './SectionRow.tsx';
 import { useColumnSizing } from './useColumnSizing.ts';
 import { useRowWindow } from './useRowWindow.ts';
@@ -32,7 +32,10 @@ export function SectionTable() {
   const bodyRef = useRef<HTMLTableSectionElement>(null);
   const scrollRef = useRef<HTMLDivElement>(null);
   const focusNext = useRef<number | null>(null);
-  const [columnSizing, setColumnSizing] = useColumnSizing(COLUMN_IDS);
+  const [savedSizing, setColumnSizing] = useColumnSizing(COLUMN_IDS);
+  const fileSize = useExplorer((s) => s.model?.fileSize ?? 0);
+  // A width the person set wins; otherwise the Offset column is as wide as this file's offsets.
+  const columnSizing = useMemo(() => ({ offset: offsetColumnWidth(fileSize), ...savedSizing }), [fileSize, savedSizing]);
 
   const table = useReactTable({
     data: records,

@@ -41,6 +41,17 @@ export const SECTION_COLUMNS = [
   col.accessor((r) => ['ok', 'warning', 'error'].indexOf(recordStatus(r).status), { id: 'status', header: 'Status', sortingFn: 'basic', size: 73, minSize: 44, maxSize: 800 }),
 ];
 
+/**
+ * Width (px) the Offset column needs for this file's largest offset: its default (73) holds
+ * "0x1f9eeb3", and a 4 GiB stream's "0xfa8385c0" was cut to "0xfa838…", the one figure a
+ * person copies from the table. 7.2 px per character of 12 px text plus 8 px of padding, as
+ * the defaults above were measured.
+ */
+export function offsetColumnWidth(fileSize: number): number {
+  const chars = 2 + Math.max(1, Math.max(0, fileSize - 1).toString(16).length);
+  return Math.max(73, Math.ceil(chars * 7.2) + 8);
+}
+
 /** This column has no width of its own: it fills what the others leave (at least its size). */
 export const FILL_COLUMN = 'device';
 
