@@ -1,0 +1,95 @@
+// Defects found by a first-time user's walk through the page (session 9 review), each checked
+// where it showed: keyboard focus after an editor closes, the file's own size beside the
+// stream's, names of records that have no idstr, a damaged record's status when the Status
+// column is scrolled away, and the Go to box keeping an old target that new typing appended to.
+
+import AxeBuilder from '@axe-core/playwright';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { expectOpened, fixtureBytes, fixturePath, openByInput, sectionsTable, statusLine } from './open-file.ts';
+
+test.use({ viewport: { width: 1280, height: 800 } });
+
+test('closing the header editor with Escape gives the focus back to "Edit header"', async ({ page }) => {
+  await page.goto('/');
+  await openByInput(page, fixturePath('q35-devstate.bin'));
+  await expectOpened(page, 'q35-devstate.bin');
+  await sectionsTable(page).locator('tr').filter({ has: page.locator('td.c-device', { hasText: /^mc146818rtc$/ }) }).click();
+  const open = page.getByRole('button', { name: 'Edit header' });
+  await open.focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('form', { name: /Header of mc146818rtc/ }).getByLabel('idstr')).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(open).toBeFocused();
+  // Cancel too.
+  await page.keyboard.press('Enter');
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(open).toBeFocused();
+});
+
+test('the XML editor takes the focus, Escape cancels it, and the focus returns to "Edit XML"', async ({ page }) => {
+  await page.goto('/');
+  await openByInput(page, fixturePath('libvirt/gzip.sav'));
+  await expectOpened(page, 'gzip.sav');
+  const panel = page.getByRole('region', { name: 'libvirt save image' });
+  const edit = panel.getByRole('button', { name: 'Edit XML' });
+  await edit.click();
+  const area = panel.getByLabel('Edit domain XML');
+  await expect(area).toBeFocused();
+  await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).include('.xml-block').analyze().then(({ violations }) => {
+    expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
+  });
+  await page.keyboard.press('Escape');
+  await expect(area).toHaveCount(0);
+  await expect(edit).toBeFocused();
+  // The toggle is named by its field, not only by its state's words.
+  await expect(panel.getByRole('checkbox', { name: /^was_running: false/ })).toBeVisible();
+});
+
+test('a container file shows its own size and, named apart, its stream\'s', async ({ page }) => {
+  await page.goto('/');
+  await openByInput(page, fixturePath('libvirt/gzip.sav'));
+  await expectOpened(page, 'gzip.sav');
+  const size = fixtureBytes('libvirt/gzip.sav').length.toLocaleString('en-US');
+  await expect(page.locator('.file-info')).toContainText(`gzip.sav · ${size} bytes libvirt save image · gzip stream 302,021 bytes`);
+});
+
+test('records without an idstr are named in the Device column (commands of a postcopy stream)', async ({ page }) => {
+  await page.goto('/');
+  await openByInput(page, fixturePath('qemu10/pc-postcopy-main.bin'));
+  await expectOpened(page, 'pc-postcopy-main.bin');
+  const devices = await sectionsTable(page).locator('td.c-device').allTextContents();
+  for (const name of ['configuration', 'OPEN_RETURN_PATH', 'POSTCOPY_ADVISE', 'PACKAGED', 'POSTCOPY_LISTEN']) expect(devices).toContain(name);
+});
+
+test('a damaged record shows its status in its Type cell when the Status column is out of view', async ({ page }) => {
+  // A device-state file cut in its second CPU: the Status column of a 1280 px window is scrolled away.
+  const cut = join(tmpdir(), `review-cut-${process.pid}.bin`);
+  writeFileSync(cut, fixtureBytes('q35-devstate.bin').subarray(0, 3000));
+  await page.goto('/');
+  await openByInput(page, cut);
+  await expectOpened(page, cut.split('/').pop()!);
+  const type = sectionsTable(page).locator('td.c-type', { hasText: 'damaged' });
+  await expect(type).toHaveClass(/st-error/);
+  await expect(type).toHaveAttribute('title', /^damaged: error \(Missing section footer/);
+  const ok = sectionsTable(page).locator('td.c-type', { hasText: 'header' });
+  const [bad, good] = await Promise.all([type.evaluate((e) => getComputedStyle(e).color), ok.evaluate((e) => getComputedStyle(e).color)]);
+  expect(bad).not.toBe(good);
+});
+
+test('Go to opens with the last target selected: typing replaces it', async ({ page }) => {
+  await page.goto('/');
+  await openByInput(page, fixturePath('q35-devstate.bin'));
+  await expectOpened(page, 'q35-devstate.bin');
+  await page.keyboard.press('Control+g');
+  await page.keyboard.type('0x60b7');
+  await page.keyboard.press('Enter');
+  await expect(statusLine(page)).toContainText('0x60b7');
+  await page.keyboard.press('Control+g');
+  await page.keyboard.type('0x8');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('dialog', { name: 'Go to' })).toBeHidden();
+  await expect(statusLine(page)).toContainText('timer');
+});
