@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { expectOpened, fixtureBytes, fixturePath, openByInput, sectionsTable, statusLine } from './open-file.ts';
+import { dropFile, expectOpened, fixtureBytes, fixturePath, openByInput, sectionsTable, statusLine } from './open-file.ts';
 
 test.use({ viewport: { width: 1280, height: 800 } });
 
@@ -92,4 +92,26 @@ test('Go to opens with the last target selected: typing replaces it', async ({ p
   await page.keyboard.press('Enter');
   await expect(page.getByRole('dialog', { name: 'Go to' })).toBeHidden();
   await expect(statusLine(page)).toContainText('timer');
+});
+
+test('a libvirt image at 1280 x 800 leaves the section list room for at least ten rows', async ({ page }) => {
+  await page.goto('/');
+  await openByInput(page, fixturePath('libvirt/raw.sav'));
+  await expectOpened(page, 'raw.sav');
+  const rows = await page.locator('.pane.sections .table-scroll').evaluate((el) => Math.floor((el.clientHeight - 34) / 21));
+  expect(rows).toBeGreaterThanOrEqual(10);
+});
+
+test('comparing with a file that is not a stream says so, and the explorer under the comparison keeps its hex rows', async ({ page }) => {
+  await page.goto('/');
+  await openByInput(page, fixturePath('pc-devstate.bin'));
+  await expectOpened(page, 'pc-devstate.bin');
+  await dropFile(page, 'random.bin', Uint8Array.from({ length: 5000 }, (_, i) => (i * 151 + 77) & 0xff), 'compare');
+  const panel = page.getByRole('region', { name: 'Comparison' });
+  await expect(panel.getByRole('alert')).toContainText('random.bin: error at 0x0 (0): Not a QEMU migration stream');
+  await expect(panel).toContainText('53 only left');
+  const hexRows = await page.locator('.hex-viewport').evaluate((el) => Math.floor(el.clientHeight / 20));
+  expect(hexRows).toBeGreaterThanOrEqual(4);
+  const sectionRows = await page.locator('.pane.sections .table-scroll').evaluate((el) => Math.floor((el.clientHeight - 34) / 21));
+  expect(sectionRows).toBeGreaterThanOrEqual(4);
 });
