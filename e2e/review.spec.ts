@@ -115,3 +115,21 @@ test('comparing with a file that is not a stream says so, and the explorer under
   const sectionRows = await page.locator('.pane.sections .table-scroll').evaluate((el) => Math.floor((el.clientHeight - 34) / 21));
   expect(sectionRows).toBeGreaterThanOrEqual(4);
 });
+
+test('the sample menu answers the menu keys: arrows move, Escape closes back to its button', async ({ page }) => {
+  await page.goto('/');
+  const button = page.getByRole('button', { name: 'Open sample' });
+  await button.focus();
+  await page.keyboard.press('Enter');
+  const items = page.getByRole('menu', { name: 'Samples' }).getByRole('menuitem');
+  await expect(items.first()).toBeFocused();
+  await page.keyboard.press('ArrowDown');
+  await expect(items.nth(1)).toBeFocused();
+  await page.keyboard.press('ArrowDown');
+  await expect(items.first()).toBeFocused();
+  await page.keyboard.press('End');
+  await expect(items.last()).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(items).toHaveCount(0);
+  await expect(button).toBeFocused();
+});
