@@ -20,7 +20,9 @@ function sizeText(n: number): string {
 function sizeLine(streamSize: number, container: ContainerInfo | null): string {
   if (!container) return sizeText(streamSize);
   const what = container.kind === 'qcow2' ? 'VM state' : container.inner.codec === 'raw' ? 'stream' : `${container.inner.codec} stream`;
-  return `${sizeText(container.fileSize)} ${container.title} · ${what} ${sizeText(streamSize)}`;
+  // A qcow2 image's title names the chosen snapshot, which the line already shows.
+  const title = container.kind === 'qcow2' ? 'qcow2 image' : container.title;
+  return `${sizeText(container.fileSize)} ${title} · ${what} ${sizeText(streamSize)}`;
 }
 
 /**
