@@ -5,6 +5,7 @@
 
 import AxeBuilder from '@axe-core/playwright';
 import { writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
@@ -132,4 +133,30 @@ test('the sample menu answers the menu keys: arrows move, Escape closes back to 
   await page.keyboard.press('Escape');
   await expect(items).toHaveCount(0);
   await expect(button).toBeFocused();
+});
+
+test('a qcow2 image\'s line names its snapshot once, beside the image\'s size and the VM state\'s', async ({ page }) => {
+  const image = join(tmpdir(), `review-${process.pid}.qcow2`);
+  writeFileSync(image, gunzipSync(fixtureBytes('qcow2/pc-v3.qcow2.gz')));
+  await page.goto('/');
+  await openByInput(page, image);
+  await expectOpened(page, image.split('/').pop()!);
+  const line = page.locator('.file-info');
+  await expect(line).toContainText(`· snapshot "after" (id 2) · 1.4 MiB qcow2 image · VM state 387,381 bytes ·`);
+  expect(((await line.textContent()) ?? '').match(/snapshot "after"/g)).toHaveLength(1);
+});
+
+test('opening another qcow2 snapshot from the keyboard leaves the focus in the snapshot list', async ({ page }) => {
+  const image = join(tmpdir(), `review-keys-${process.pid}.qcow2`);
+  writeFileSync(image, gunzipSync(fixtureBytes('qcow2/pc-v3.qcow2.gz')));
+  await page.goto('/');
+  await openByInput(page, image);
+  await expectOpened(page, image.split('/').pop()!);
+  await page.getByRole('button', { name: 'Open snapshot before' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('.file-info')).toContainText('snapshot "before" (id 1)');
+  await expect(page.locator('.app')).toHaveAttribute('data-open-state', 'done');
+  await expect(page.getByRole('table', { name: 'Snapshots' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('button', { name: 'Open snapshot after' })).toBeFocused();
 });
