@@ -160,3 +160,25 @@ test('opening another qcow2 snapshot from the keyboard leaves the focus in the s
   await page.keyboard.press('Tab');
   await expect(page.getByRole('button', { name: 'Open snapshot after' })).toBeFocused();
 });
+
+test('an HVM field editor takes the focus and gives it back to its "edit" button (Escape, then Enter)', async ({ page }) => {
+  await page.goto('/');
+  await dropFile(page, 'pc-xl.save', gunzipSync(fixtureBytes('xl/pc-xl.save.gz')));
+  await expectOpened(page, 'pc-xl.save');
+  const panel = page.getByRole('region', { name: 'Xen xl save image' });
+  await panel.locator('summary', { hasText: 'libxc HVM_CONTEXT' }).click();
+  const edit = panel.getByRole('button', { name: 'Edit hvm CPU (0)/rax' });
+  await edit.focus();
+  await page.keyboard.press('Enter');
+  const input = panel.getByLabel('New value of hvm CPU (0)/rax');
+  await expect(input).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(edit).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(input).toBeFocused();
+  await page.keyboard.press('Control+a');
+  await page.keyboard.type('0x100');
+  await page.keyboard.press('Enter');
+  await expect(panel).toContainText('rax = 0x100');
+  await expect(edit).toBeFocused();
+});
