@@ -115,6 +115,9 @@ test('comparing with a file that is not a stream says so, and the explorer under
   expect(hexRows).toBeGreaterThanOrEqual(4);
   const sectionRows = await page.locator('.pane.sections .table-scroll').evaluate((el) => Math.floor((el.clientHeight - 34) / 21));
   expect(sectionRows).toBeGreaterThanOrEqual(4);
+  // The panes that scroll there (the inspector) can be reached by keyboard: axe's serious rules pass.
+  const { violations } = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
 });
 
 test('the sample menu answers the menu keys: arrows move, Escape closes back to its button', async ({ page }) => {
