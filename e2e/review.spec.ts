@@ -8,10 +8,17 @@ import { writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { dropFile, expectOpened, fixtureBytes, fixturePath, openByInput, sectionsTable, statusLine } from './open-file.ts';
 
 test.use({ viewport: { width: 1280, height: 800 } });
+
+/** axe's serious and critical WCAG 2.1 A/AA findings in the page (or in `within`), by rule id. */
+async function seriousAxe(page: Page, within?: string): Promise<string[]> {
+  const axe = new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']);
+  const { violations } = await (within ? axe.include(within) : axe).analyze();
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
+}
 
 test('closing the header editor with Escape gives the focus back to "Edit header"', async ({ page }) => {
   await page.goto('/');
@@ -39,9 +46,7 @@ test('the XML editor takes the focus, Escape cancels it, and the focus returns t
   await edit.click();
   const area = panel.getByLabel('Edit domain XML');
   await expect(area).toBeFocused();
-  await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).include('.xml-block').analyze().then(({ violations }) => {
-    expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
-  });
+  expect(await seriousAxe(page, '.xml-block')).toEqual([]);
   await page.keyboard.press('Escape');
   await expect(area).toHaveCount(0);
   await expect(edit).toBeFocused();
@@ -116,8 +121,7 @@ test('comparing with a file that is not a stream says so, and the explorer under
   const sectionRows = await page.locator('.pane.sections .table-scroll').evaluate((el) => Math.floor((el.clientHeight - 34) / 21));
   expect(sectionRows).toBeGreaterThanOrEqual(4);
   // The panes that scroll there (the inspector) can be reached by keyboard: axe's serious rules pass.
-  const { violations } = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
+  expect(await seriousAxe(page)).toEqual([]);
 });
 
 test('the sample menu answers the menu keys: arrows move, Escape closes back to its button', async ({ page }) => {

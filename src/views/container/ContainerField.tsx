@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
+import { useFocusBack } from '../common/useFocusBack.ts';
 import { leafType } from '../../format/field-types/index.ts';
 import type { FieldNode } from '../../format/model.ts';
 
@@ -12,24 +13,15 @@ export function ContainerField({ node, onSet, pending }: { node: FieldNode; onSe
   const [draft, setDraft] = useState<string | null>(null);
   // As the page's other editors: the input takes the focus, and closing it (Set, Cancel, Escape)
   // gives it back to this field's "edit" button; the removed input left it on the page's start.
-  const editButton = useRef<HTMLButtonElement>(null);
-  const refocus = useRef(false);
-  const close = () => {
-    refocus.current = true;
-    setDraft(null);
-  };
-  useEffect(() => {
-    if (draft !== null || !refocus.current) return;
-    refocus.current = false;
-    editButton.current?.focus();
-  }, [draft]);
+  const back = useFocusBack<HTMLButtonElement>(draft === null);
+  const close = () => back.close(() => setDraft(null));
   const shown = node.value === undefined ? `${node.size} bytes at 0x${node.offset.toString(16)}` : type.display(node.value, node.size);
   if (draft === null) {
     return (
       <span className="mono">
         {' '}= {shown}{' '}
         {node.value !== undefined && (
-          <button type="button" ref={editButton} className="linkish" aria-label={`Edit ${node.path}`} onClick={() => setDraft(type.text(node.value ?? null, node.size))}>edit</button>
+          <button type="button" ref={back.ref} className="linkish" aria-label={`Edit ${node.path}`} onClick={() => setDraft(type.text(node.value ?? null, node.size))}>edit</button>
         )}
       </span>
     );

@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useState, type KeyboardEvent } from 'react';
+import { useFocusBack } from '../common/useFocusBack.ts';
 
 /** The domain XML as text (never markup), with Copy and an in-place edit within the reserved room. */
 export function XmlEditor({ xml, room, onSave }: { xml: string; room: number; onSave(xml: string): Promise<boolean> }) {
@@ -7,17 +8,8 @@ export function XmlEditor({ xml, room, onSave }: { xml: string; room: number; on
   const used = draft === null ? 0 : new TextEncoder().encode(draft).length;
   // As the other editors: the text area takes the focus when it opens, Escape cancels, and closing
   // gives the focus back to "Edit XML" (the removed text area would leave it on the page's start).
-  const editButton = useRef<HTMLButtonElement>(null);
-  const refocus = useRef(false);
-  const close = () => {
-    refocus.current = true;
-    setDraft(null);
-  };
-  useEffect(() => {
-    if (draft !== null || !refocus.current) return;
-    refocus.current = false;
-    editButton.current?.focus();
-  }, [draft]);
+  const back = useFocusBack<HTMLButtonElement>(draft === null);
+  const close = () => back.close(() => setDraft(null));
   const onKeyDown = (e: KeyboardEvent) => {
     if (e.key !== 'Escape') return;
     e.preventDefault();
@@ -38,7 +30,7 @@ export function XmlEditor({ xml, room, onSave }: { xml: string; room: number; on
         <>
           <pre className="xml-text" aria-label="Domain XML">{xml}</pre>
           <button type="button" onClick={() => void copy()}>Copy XML</button>{' '}
-          <button type="button" ref={editButton} onClick={() => setDraft(xml)}>Edit XML</button> <span className="muted">{copied}</span>
+          <button type="button" ref={back.ref} onClick={() => setDraft(xml)}>Edit XML</button> <span className="muted">{copied}</span>
         </>
       ) : (
         <div onKeyDown={onKeyDown}>

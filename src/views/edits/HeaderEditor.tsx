@@ -1,8 +1,9 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import type { HeaderChange } from '../../format/edit/plan.ts';
 import { recordTitle, type StreamRecord } from '../../format/model.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
 import { busyReason } from '../../store/action-guard.ts';
+import { useFocusBack } from '../common/useFocusBack.ts';
 import { EditFeedback } from './EditFeedback.tsx';
 import { useEditAction } from './useEditAction.ts';
 
@@ -23,19 +24,9 @@ export function HeaderEditor({ record: r }: { record: StreamRecord }) {
   const [version, setVersion] = useState(String(r.versionId ?? 0));
   const act = useEditAction();
   const title = recordTitle(r);
-  // Closing the form (Escape, Cancel, Apply) removes the focused input: the focus goes back to
-  // the button that opened it, not to the page's start, so a keyboard user keeps their place.
-  const openButton = useRef<HTMLButtonElement>(null);
-  const refocus = useRef(false);
-  const close = () => {
-    refocus.current = true;
-    setOpen(false);
-  };
-  useEffect(() => {
-    if (open || !refocus.current) return;
-    refocus.current = false;
-    openButton.current?.focus();
-  }, [open]);
+  // Closing the form (Escape, Cancel, Apply) gives the focus back to "Edit header".
+  const back = useFocusBack<HTMLButtonElement>(!open);
+  const close = () => back.close(() => setOpen(false));
 
   const start = () => {
     setIdstr(r.idstr ?? '');
@@ -63,7 +54,7 @@ export function HeaderEditor({ record: r }: { record: StreamRecord }) {
 
   if (!open) {
     return (
-      <button type="button" ref={openButton} className="header-edit-open" onClick={start} disabled={!!refused} title={refused ?? undefined}>
+      <button type="button" ref={back.ref} className="header-edit-open" onClick={start} disabled={!!refused} title={refused ?? undefined}>
         Edit header
       </button>
     );
