@@ -30,7 +30,8 @@ test('a migration stream picked with the file input accounts for every byte', as
   await openByInput(page, fixturePath('q35-migration.bin'));
   await expectOpened(page, 'q35-migration.bin');
   const rows = await tableRows(page);
-  expect(rows.slice(0, 5).map((r) => `${r[col('Type')]} ${r[col('Device')]}`.trim())).toEqual(['header', 'configuration', 'START ram', 'PART ram', 'END ram']);
+  // A record without an idstr names itself in the Device column, where its narrow Type is cut.
+  expect(rows.slice(0, 5).map((r) => `${r[col('Type')]} ${r[col('Device')]}`.trim())).toEqual(['header', 'configuration configuration', 'START ram', 'PART ram', 'END ram']);
   expect(rows.slice(-2).map((r) => r[col('Type')])).toEqual(['EOF', 'vmdesc']);
   let next = 0;
   for (const r of rows) {

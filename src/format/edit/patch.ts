@@ -35,7 +35,15 @@ export function exportPatch(changes: readonly Change[]): PatchFile {
 }
 
 export function parsePatch(text: string): PatchFile {
-  const p = JSON.parse(text) as PatchFile;
+  let p: PatchFile;
+  try {
+    p = JSON.parse(text) as PatchFile;
+  } catch (e) {
+    // JSON.parse quotes the text it choked on: from a random or binary file that put raw bytes
+    // (replacement characters) into the page's message. Where it stopped is all that helps.
+    const at = /position (\d+)/.exec(e instanceof Error ? e.message : '')?.[1];
+    throw new Error(`not a vmstate-explorer patch: not JSON${text.length === 0 ? ' (empty file)' : at ? ` (at character ${at})` : ''}`);
+  }
   if (p?.format !== 'vmstate-explorer-patch' || p.version !== 1 || !Array.isArray(p.edits)) throw new Error('not a vmstate-explorer patch (format/version/edits)');
   return p;
 }

@@ -44,6 +44,12 @@ export function GoToDialog({ ref: handle }: { ref?: Ref<GoToHandle> }) {
   }, [allow]);
 
   const onDialogKey = useDialogFocus(ref, open, onClose);
+  // The last target stays in the box for a second look, selected: what is typed next replaces it
+  // instead of being appended to it ("0x60b7" then "cpu" went to "0x60b7cpu", not found).
+  const input = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (open) input.current?.select();
+  }, [open]);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -61,7 +67,7 @@ export function GoToDialog({ ref: handle }: { ref?: Ref<GoToHandle> }) {
         <form onSubmit={submit}>
           <label>
             Go to offset or field
-            <input autoFocus value={text} onChange={(e) => setText(e.target.value)} placeholder="0x1f0, 4096, cpu (0)/env.regs[0]" aria-invalid={!!error} />
+            <input ref={input} autoFocus value={text} onChange={(e) => setText(e.target.value)} placeholder="0x1f0, 4096, cpu (0)/env.regs[0]" aria-invalid={!!error} />
           </label>
           {error && <p role="alert" className="error-text">{error}</p>}
           <div className="dialog-buttons">

@@ -1,3 +1,4 @@
+import type { ContainerInfo } from '../../format/container/types.ts';
 import type { StreamModel } from '../../format/model.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
 import { EditToolbar } from '../edits/EditToolbar.tsx';
@@ -9,6 +10,19 @@ import { chosenSnapshot, snapshotLabel } from '../../store/snapshot-choice.ts';
 
 function sizeText(n: number): string {
   return n >= 1024 * 1024 ? `${(n / (1024 * 1024)).toFixed(1)} MiB` : `${n.toLocaleString('en-US')} bytes`;
+}
+
+/**
+ * Inside a container the model's size is the stream's, not the file's: a person who sees a
+ * 197 KB gzip image called "302,021 bytes" doubts the tool. The file's size comes first, the
+ * stream's (the offsets' range below) after it, each named.
+ */
+function sizeLine(streamSize: number, container: ContainerInfo | null): string {
+  if (!container) return sizeText(streamSize);
+  const what = container.kind === 'qcow2' ? 'VM state' : container.inner.codec === 'raw' ? 'stream' : `${container.inner.codec} stream`;
+  // A qcow2 image's title names the chosen snapshot, which the line already shows.
+  const title = container.kind === 'qcow2' ? 'qcow2 image' : container.title;
+  return `${sizeText(container.fileSize)} ${title} · ${what} ${sizeText(streamSize)}`;
 }
 
 /**
@@ -29,6 +43,7 @@ export function Toolbar({ onGoTo, onCheck }: { onGoTo(): void; onCheck(): void }
   const addChannels = useExplorer((s) => s.addChannels);
   const noChannels = useExplorer((s) => busyReason(s, 'channels'));
   const takesChannels = model?.variant === 'migration' && model.ramBlocks.length > 0;
+  const container = useExplorer((s) => s.container);
   const openDescription = useExplorer((s) => s.openDescription);
   const noDescription = useExplorer((s) => busyReason(s, 'describe'));
   const noGoTo = useExplorer((s) => busyReason(s, 'goto'));
@@ -53,7 +68,7 @@ export function Toolbar({ onGoTo, onCheck }: { onGoTo(): void; onCheck(): void }
       {file && model && (
         <p className="file-info">
           <strong>{file.name}</strong>
-          {snapshot ? <span className="snapshot-name"> · snapshot {snapshotLabel(snapshot)}</span> : null} · {sizeText(file.size)} · {model.variant}
+          {snapshot ? <span className="snapshot-name"> · snapshot {snapshotLabel(snapshot)}</span> : null} · {sizeLine(file.size, container)} · {model.variant}
           {model.machine ? ` · ${model.machine}` : ''}
           {model.likelyQemu ? ` · fits QEMU ${model.likelyQemu.join(' / ')}` : ''}
           {file.description ? ` · described by ${file.description}` : ''}

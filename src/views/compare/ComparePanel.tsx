@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { formatProblem } from '../../format/errors.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
 import { FieldDiffList } from './FieldDiffList.tsx';
 import { IgnoreListEditor } from './IgnoreListEditor.tsx';
@@ -34,6 +35,10 @@ export function ComparePanel() {
   const section = selection && result?.sections.find((s) => s.key === selection.key);
   const stale = c.reply && generation !== undefined && c.reply.leftGeneration !== generation;
   const counts = result?.counts;
+  // A right file that is not a stream, or is damaged, compares as what decoded of it: an empty
+  // or random file showed "53 only left" as if it were a valid empty stream. Its first error
+  // says why, as the CLI's `diff` prints it (and exits 2).
+  const rightErrors = c.reply?.right.model.problems.filter((p) => p.severity === 'error') ?? [];
   return (
     <section className="pane compare" aria-label="Comparison">
       <div className="pane-head compare-head">
@@ -60,6 +65,12 @@ export function ComparePanel() {
         <button type="button" onClick={exportJson} disabled={!result}>Export JSON</button>
         <button type="button" onClick={close}>Close comparison</button>
       </div>
+      {rightErrors.length > 0 && (
+        <p className="compare-right-error error-text" role="alert">
+          {c.name}: {formatProblem(rightErrors[0])}
+          {rightErrors.length > 1 ? ` (+${rightErrors.length - 1} more)` : ''}; the comparison covers what decoded before it.
+        </p>
+      )}
       <div className="compare-body">
         <div className="compare-col">
           {result ? <SectionDiffTable sections={sections} /> : <p className="hint muted">Comparing…</p>}

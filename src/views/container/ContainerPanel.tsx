@@ -71,6 +71,8 @@ export function ContainerPanel() {
               <dd className="mono">
                 {f.name === 'was_running' && typeof running === 'boolean' ? (
                   <label>
+                    {/* The visible name sits in the <dt>, outside the label: screen readers would announce only "false (…)". */}
+                    <span className="sr-only">was_running: </span>
                     <input type="checkbox" checked={running} disabled={act.pending} onChange={(e) => void change('libvirt/was_running', String(e.target.checked))} /> {String(running)} (restore {running ? 'starts the guest running' : 'leaves it paused'})
                   </label>
                 ) : (

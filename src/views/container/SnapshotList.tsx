@@ -1,10 +1,13 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { Qcow2Info } from '../../format/container/qcow2.ts';
-import { busyReason } from '../../store/action-guard.ts';
+import { busyReason, openPhase } from '../../store/action-guard.ts';
 import { snapshotLabel, unopenable } from '../../store/snapshot-choice.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
 
 const MiB = 1024 * 1024;
+
+/** The snapshot whose open a person asked for here: its list takes the focus once it shows. */
+let focusAfterOpen: number | null = null;
 const size = (n: number) => (n >= MiB ? `${(n / MiB).toFixed(1)} MiB` : `${n.toLocaleString('en-US')} bytes`);
 
 /** QEMU's `qemu-img snapshot -l` VM CLOCK column: hh:mm:ss.mmm of guest time. */
@@ -25,10 +28,26 @@ export function SnapshotList({ info }: { info: Qcow2Info }) {
   const choose = useExplorer((s) => s.chooseSnapshot);
   const busy = useExplorer((s) => busyReason(s, 'snapshot'));
   const [refusal, setRefusal] = useState<string | null>(null);
-  const pick = async (index: number) => setRefusal(await choose(index));
+  const table = useRef<HTMLTableElement>(null);
+  const done = useExplorer((s) => openPhase(s) === 'done');
+  const pick = async (index: number) => {
+    focusAfterOpen = index;
+    const why = await choose(index);
+    if (why) focusAfterOpen = null;
+    setRefusal(why);
+  };
+  // Opening a snapshot draws the page's panes afresh (views/app/App.tsx), this list with them:
+  // the pressed button went away and the focus fell to the page's start. The new list takes it,
+  // so Tab goes on to the next snapshot's button; once the open is done (the list shows before,
+  // and is drawn again when the final model comes in).
+  useEffect(() => {
+    if (!done || focusAfterOpen === null || focusAfterOpen !== info.chosen) return;
+    focusAfterOpen = null;
+    table.current?.focus();
+  }, [info.chosen, done]);
   return (
     <>
-      <table className="container-records snapshots" aria-label="Snapshots">
+      <table ref={table} tabIndex={-1} className="container-records snapshots" aria-label="Snapshots">
         <caption>Snapshots: open the VM state of any one that has one</caption>
         <thead>
           <tr><th>id</th><th>name</th><th>date (UTC)</th><th>VM clock</th><th>disk size</th><th>VM state size</th><th>VM state</th></tr>

@@ -3,6 +3,7 @@ import type { HeaderChange } from '../../format/edit/plan.ts';
 import { recordTitle, type StreamRecord } from '../../format/model.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
 import { busyReason } from '../../store/action-guard.ts';
+import { useFocusBack } from '../common/useFocusBack.ts';
 import { EditFeedback } from './EditFeedback.tsx';
 import { useEditAction } from './useEditAction.ts';
 
@@ -23,6 +24,9 @@ export function HeaderEditor({ record: r }: { record: StreamRecord }) {
   const [version, setVersion] = useState(String(r.versionId ?? 0));
   const act = useEditAction();
   const title = recordTitle(r);
+  // Closing the form (Escape, Cancel, Apply) gives the focus back to "Edit header".
+  const back = useFocusBack<HTMLButtonElement>(!open);
+  const close = () => back.close(() => setOpen(false));
 
   const start = () => {
     setIdstr(r.idstr ?? '');
@@ -40,8 +44,8 @@ export function HeaderEditor({ record: r }: { record: StreamRecord }) {
     if (idstr !== r.idstr) change.idstr = idstr;
     if (instanceId !== r.instanceId) change.instanceId = instanceId;
     if (versionId !== r.versionId) change.versionId = versionId;
-    if (Object.keys(change).length === 0) return setOpen(false);
-    if (await act.run(() => editHeader(r.index, change, force))) setOpen(false);
+    if (Object.keys(change).length === 0) return close();
+    if (await act.run(() => editHeader(r.index, change, force))) close();
   };
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
@@ -50,13 +54,13 @@ export function HeaderEditor({ record: r }: { record: StreamRecord }) {
 
   if (!open) {
     return (
-      <button type="button" className="header-edit-open" onClick={start} disabled={!!refused} title={refused ?? undefined}>
+      <button type="button" ref={back.ref} className="header-edit-open" onClick={start} disabled={!!refused} title={refused ?? undefined}>
         Edit header
       </button>
     );
   }
   return (
-    <form className="header-editor" aria-label={`Header of ${title}`} onSubmit={onSubmit} onKeyDown={(e) => e.key === 'Escape' && setOpen(false)}>
+    <form className="header-editor" aria-label={`Header of ${title}`} onSubmit={onSubmit} onKeyDown={(e) => e.key === 'Escape' && close()}>
       <label>
         idstr
         <input className="mono" value={idstr} onChange={(e) => (setIdstr(e.target.value), act.reset())} autoFocus spellCheck={false} />
@@ -70,7 +74,7 @@ export function HeaderEditor({ record: r }: { record: StreamRecord }) {
         <input className="mono num" value={version} onChange={(e) => (setVersion(e.target.value), act.reset())} />
       </label>
       <button type="submit" className="primary" disabled={act.pending}>{act.pending ? 'Applying…' : 'Apply'}</button>
-      <button type="button" onClick={() => setOpen(false)}>Cancel</button>
+      <button type="button" onClick={close}>Cancel</button>
       <EditFeedback outcome={act.outcome} pending={act.pending} onForce={() => void submit(true)} />
     </form>
   );

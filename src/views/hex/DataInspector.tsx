@@ -10,12 +10,15 @@ export function DataInspector() {
   const cache = useExplorer((s) => s.bytes);
   const range = useExplorer((s) => s.range);
   const container = useContainer();
+  // Under a comparison the inspector shares a short column and scrolls (styles.css): a
+  // scrolling region must be reachable by keyboard to be read (axe: scrollable-region-focusable).
+  const scrolls = useExplorer((s) => s.compare !== null);
   useByteCacheVersion(cache);
   const head = cache && range ? cache.read(range.from, 8) : undefined;
   const selected = cache && range ? cache.read(range.from, Math.min(ASCII_MAX, range.to - range.from)) : undefined;
   const more = range && range.to - range.from > ASCII_MAX ? '…' : '';
   return (
-    <section className="pane inspector" aria-label="Data inspector">
+    <section className="pane inspector" aria-label="Data inspector" tabIndex={scrolls ? 0 : undefined}>
       <h2>Inspector {range ? <span className="muted mono" title={container ? offsetTitle(container, range.from) : undefined}>at {offsetText(container, range.from)}</span> : null}</h2>
       <table className="grid inspect">
         <thead>

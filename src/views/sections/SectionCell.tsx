@@ -10,21 +10,36 @@ function deviceTitle(r: StreamRecord): string | undefined {
   return r.vmsdName && r.vmsdName !== r.idstr ? `${r.idstr} (vmsd ${r.vmsdName})` : r.idstr;
 }
 
+/**
+ * The name a record without an idstr shows in the Device column: its Type column is narrow
+ * ("com…", "multi…", "dam…" even in a 1920 px window) while this one has the room, and a
+ * command's name (POSTCOPY_RUN, PING) is what a person scans a postcopy stream for.
+ * Header and EOF say all there is in their Type.
+ */
+export function otherRecordName(r: StreamRecord): string {
+  if (r.idstr || r.kind === 'header' || r.kind === 'eof' || r.kind === 'section') return '';
+  return r.kind === 'command' ? (r.command?.name ?? 'command') : r.kind;
+}
+
 /** One cell of the section table, formatted for reading (hex offsets, grouped sizes). */
 export function SectionCell({ column, record: r }: { column: string; record: StreamRecord }) {
   switch (column) {
-    case 'type':
+    case 'type': {
+      // The Status column is often scrolled out of a narrow pane (1280 px): a damaged or
+      // warned record's type is coloured by its status and its title carries the message.
+      const { status, message } = recordStatus(r);
       return (
-        <td className="c-type" title={recordType(r)}>
+        <td className={`c-type${status === 'ok' ? '' : ` st-${status}`}`} title={status === 'ok' ? recordType(r) : `${recordType(r)}: ${status} (${message})`}>
           {recordType(r)}
         </td>
       );
+    }
     case 'sectionId':
       return <td className="c-num">{r.sectionId ?? ''}</td>;
     case 'device':
       return (
         <td className="c-device" title={deviceTitle(r)}>
-          {r.idstr ?? ''}
+          {r.idstr ?? <span className="muted">{otherRecordName(r)}</span>}
         </td>
       );
     case 'instance':

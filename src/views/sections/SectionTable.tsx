@@ -6,7 +6,7 @@ import { editedRecords } from '../../store/edit-marks.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
 import { titleTruncated } from '../common/overflow-title.ts';
 import { ColumnResizer } from './ColumnResizer.tsx';
-import { FILL_COLUMN, rowText, SECTION_COLUMNS } from './section-columns.ts';
+import { FILL_COLUMN, offsetColumnWidth, rowText, SECTION_COLUMNS, sizeColumnWidth } from './section-columns.ts';
 import { SectionRow } from './SectionRow.tsx';
 import { useColumnSizing } from './useColumnSizing.ts';
 import { useRowWindow } from './useRowWindow.ts';
@@ -32,7 +32,17 @@ export function SectionTable() {
   const bodyRef = useRef<HTMLTableSectionElement>(null);
   const scrollRef = useRef<HTMLDivElement>(null);
   const focusNext = useRef<number | null>(null);
-  const [columnSizing, setColumnSizing] = useColumnSizing(COLUMN_IDS);
+  const [savedSizing, setColumnSizing] = useColumnSizing(COLUMN_IDS);
+  // A width the person set wins; otherwise Offset and Size are as wide as this file's figures.
+  const columnSizing = useMemo(() => {
+    let offset = 0;
+    let size = 0;
+    for (const r of records) {
+      offset = Math.max(offset, r.offset);
+      size = Math.max(size, r.size);
+    }
+    return { offset: offsetColumnWidth(offset), size: sizeColumnWidth(size), ...savedSizing };
+  }, [records, savedSizing]);
 
   const table = useReactTable({
     data: records,
