@@ -189,3 +189,15 @@ test('an HVM field editor takes the focus and gives it back to its "edit" button
   await expect(panel).toContainText('rax = 0x100');
   await expect(edit).toBeFocused();
 });
+
+test('"Add multifd channels…" is offered for a multifd main channel only, so the toolbar keeps one row of buttons at 1280 px', async ({ page }) => {
+  await page.goto('/');
+  await openByInput(page, fixturePath('libvirt/raw.sav'));
+  await expectOpened(page, 'raw.sav');
+  await expect(page.getByLabel('Add multifd channels…')).toHaveCount(0);
+  const rows = await page.locator('.toolbar > :not(.file-info):not(h1)').evaluateAll((els) => new Set(els.map((e) => Math.round(e.getBoundingClientRect().top))).size);
+  expect(rows).toBe(1);
+  await openByInput(page, fixturePath('qemu10/pc-multifd-main.bin'));
+  await expectOpened(page, 'pc-multifd-main.bin');
+  await expect(page.getByLabel('Add multifd channels…')).toHaveCount(1);
+});

@@ -1,3 +1,4 @@
+import { useMemo } from 'react';
 import type { ContainerInfo } from '../../format/container/types.ts';
 import type { StreamModel } from '../../format/model.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
@@ -42,7 +43,12 @@ export function Toolbar({ onGoTo, onCheck }: { onGoTo(): void; onCheck(): void }
   const openFiles = useExplorer((s) => s.openFiles);
   const addChannels = useExplorer((s) => s.addChannels);
   const noChannels = useExplorer((s) => busyReason(s, 'channels'));
-  const takesChannels = model?.variant === 'migration' && model.ramBlocks.length > 0;
+  // Offered only for a stream that looks like a multifd main channel: it announces RAM blocks but
+  // carries no page data itself (multifd sends every normal page on its channels; zero pages may
+  // still come on the main channel with 7.2's or 'legacy' zero-page detection). Shown for every
+  // migration, it pushed Undo/Redo/Download onto a second toolbar row at 1280 px for files that
+  // can take no channels. Several files dropped or picked together still open as main + channels.
+  const takesChannels = useMemo(() => model?.variant === 'migration' && model.ramBlocks.length > 0 && !model.records.some((r) => r.ram && r.ram.pages + r.ram.xbzrle + r.ram.compressed > 0), [model]);
   const container = useExplorer((s) => s.container);
   const openDescription = useExplorer((s) => s.openDescription);
   const noDescription = useExplorer((s) => busyReason(s, 'describe'));
