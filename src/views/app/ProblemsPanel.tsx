@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { offsetText, offsetTitle, useContainer } from '../common/offset-label.ts';
 import { titleTruncated } from '../common/overflow-title.ts';
 import { PROBLEM_CODES, type Problem } from '../../format/errors.ts';
@@ -15,6 +16,9 @@ export function ProblemsPanel() {
   const size = useExplorer((s) => s.model?.fileSize ?? 0);
   const container = useContainer();
   const errors = problems.filter((p) => p.severity === 'error').length;
+  // The problem chosen last shows its whole message, wrapped and selectable (to copy), under its
+  // row: a row is one line, and a long message cut there was readable only in a hover title.
+  const [chosen, setChosen] = useState<Problem | null>(null);
   return (
     <section className="pane problems" aria-label="Problems">
       <div className="pane-head">
@@ -23,8 +27,15 @@ export function ProblemsPanel() {
       </div>
       <ul className="problem-list" onMouseOver={titleTruncated}>
         {problems.slice(0, SHOWN).map((p, i) => (
-          <li key={i} className={`problem ${p.severity}`}>
-            <button type="button" onClick={() => selectOffset(Math.min(p.offset, size - 1))}>
+          <li key={i} className={`problem ${p.severity}${p === chosen ? ' chosen' : ''}`}>
+            <button
+              type="button"
+              aria-expanded={p === chosen}
+              onClick={() => {
+                setChosen(p);
+                selectOffset(Math.min(p.offset, size - 1));
+              }}
+            >
               <span className="badge">{p.severity}</span>
               <span className="mono" title={container ? offsetTitle(container, p.offset) : undefined}>{container ? offsetText(container, p.offset) : hex(p.offset)}</span>
               <span className="problem-title">{PROBLEM_CODES[p.code].title}</span>
@@ -33,6 +44,12 @@ export function ProblemsPanel() {
                 {p.path ? ` [${p.path}]` : ''}
               </span>
             </button>
+            {p === chosen && (
+              <p className="problem-full">
+                {p.message}
+                {p.path ? ` [${p.path}]` : ''}
+              </p>
+            )}
           </li>
         ))}
       </ul>

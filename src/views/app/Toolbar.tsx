@@ -4,7 +4,7 @@ import type { StreamModel } from '../../format/model.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
 import { EditToolbar } from '../edits/EditToolbar.tsx';
 import { FileButton } from '../common/FileButton.tsx';
-import { busyReason } from '../../store/action-guard.ts';
+import { RefusableButton } from '../common/Refusable.tsx';
 import { SampleMenu } from './SampleMenu.tsx';
 import { CompareButton } from '../compare/CompareButton.tsx';
 import { chosenSnapshot, snapshotLabel } from '../../store/snapshot-choice.ts';
@@ -42,7 +42,6 @@ export function Toolbar({ onGoTo, onCheck }: { onGoTo(): void; onCheck(): void }
   const snapshot = useExplorer(chosenSnapshot);
   const openFiles = useExplorer((s) => s.openFiles);
   const addChannels = useExplorer((s) => s.addChannels);
-  const noChannels = useExplorer((s) => busyReason(s, 'channels'));
   // Offered only for a stream that looks like a multifd main channel: it announces RAM blocks but
   // carries no page data itself (multifd sends every normal page on its channels; zero pages may
   // still come on the main channel with 7.2's or 'legacy' zero-page detection). Shown for every
@@ -51,25 +50,22 @@ export function Toolbar({ onGoTo, onCheck }: { onGoTo(): void; onCheck(): void }
   const takesChannels = useMemo(() => model?.variant === 'migration' && model.ramBlocks.length > 0 && !model.records.some((r) => r.ram && r.ram.pages + r.ram.xbzrle + r.ram.compressed > 0), [model]);
   const container = useExplorer((s) => s.container);
   const openDescription = useExplorer((s) => s.openDescription);
-  const noDescription = useExplorer((s) => busyReason(s, 'describe'));
-  const noGoTo = useExplorer((s) => busyReason(s, 'goto'));
-  const noCheck = useExplorer((s) => busyReason(s, 'compat'));
   return (
     <header className="toolbar">
       <h1>vmstate explorer</h1>
       <FileButton label="Open state file" onFiles={(fs) => void openFiles(fs.map((f) => ({ file: f, name: f.name })))} className="primary" title="Open a state file (or a multifd main channel with its channel files, picked together)" />
-      <FileButton label="Open description" accept=".json,application/json,.bin,*/*" onFile={(f) => void openDescription(f, f.name)} refused={noDescription} />
+      <FileButton label="Open description" accept=".json,application/json,.bin,*/*" onFile={(f) => void openDescription(f, f.name)} action="describe" />
       {takesChannels && (
-        <FileButton label="Add multifd channels…" onFiles={(fs) => void addChannels(fs.map((f) => ({ file: f, name: f.name })))} refused={noChannels} title="Open the multifd channel files of this migration beside it: the RAM view then takes each page from the file that last wrote it" />
+        <FileButton label="Add multifd channels…" onFiles={(fs) => void addChannels(fs.map((f) => ({ file: f, name: f.name })))} action="channels" title="Open the multifd channel files of this migration beside it: the RAM view then takes each page from the file that last wrote it" />
       )}
       <SampleMenu />
       <CompareButton />
-      <button type="button" onClick={onGoTo} disabled={!!noGoTo} title={noGoTo ?? 'Go to an offset, field or section (Ctrl+G)'} aria-keyshortcuts="Control+G">
+      <RefusableButton action="goto" onPress={onGoTo} title="Go to an offset, field or section (Ctrl+G)" keys="Control+G">
         Go to…
-      </button>
-      <button type="button" onClick={onCheck} disabled={!!noCheck} title={noCheck ?? 'Will this file load into QEMU 7.2, 10.0 or 11.1?'}>
+      </RefusableButton>
+      <RefusableButton action="compat" onPress={onCheck} title="Will this file load into QEMU 7.2, 10.0 or 11.1?">
         Check against QEMU…
-      </button>
+      </RefusableButton>
       {model && <EditToolbar />}
       {file && model && (
         <p className="file-info">

@@ -1,4 +1,3 @@
-import { busyReason } from '../../store/action-guard.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
 import { FileButton } from '../common/FileButton.tsx';
 import { useIgnoreList } from './useIgnoreList.ts';
@@ -9,8 +8,7 @@ import { useIgnoreList } from './useIgnoreList.ts';
  */
 export function CompareButton() {
   const compareWith = useExplorer((s) => s.compareWith);
-  const refused = useExplorer((s) => busyReason(s, 'compare'));
   // Always mounted with the toolbar: the kept ignore list is in the store before a comparison starts.
   useIgnoreList();
-  return <FileButton label="Compare with…" onFile={(f) => void compareWith(f, f.name)} refused={refused} />;
+  return <FileButton label="Compare with…" onFile={(f) => void compareWith(f, f.name)} action="compare" />;
 }

@@ -28,7 +28,8 @@ export function XmlEditor({ xml, room, onSave }: { xml: string; room: number; on
       <summary>Domain XML ({xml.length} characters)</summary>
       {draft === null ? (
         <>
-          <pre className="xml-text" aria-label="Domain XML">{xml}</pre>
+          {/* Focusable: it scrolls (20em), and a keyboard user scrolls it with the arrows. */}
+          <pre className="xml-text" aria-label="Domain XML" tabIndex={0}>{xml}</pre>
           <button type="button" onClick={() => void copy()}>Copy XML</button>{' '}
           <button type="button" ref={back.ref} onClick={() => setDraft(xml)}>Edit XML</button> <span className="muted">{copied}</span>
         </>

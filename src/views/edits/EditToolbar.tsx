@@ -1,13 +1,10 @@
 import { useExplorer } from '../../store/useExplorer.ts';
-import { busyReason } from '../../store/action-guard.ts';
+import { RefusableButton } from '../common/Refusable.tsx';
 
-/** Undo, redo and the download of the edited file, in the toolbar; a disabled one says why. */
+/** Undo, redo and the download of the edited file, in the toolbar; a refused one says why. */
 export function EditToolbar() {
   const done = useExplorer((s) => s.edits.done);
   const undone = useExplorer((s) => s.edits.undone);
-  const noUndo = useExplorer((s) => busyReason(s, 'undo'));
-  const noRedo = useExplorer((s) => busyReason(s, 'redo'));
-  const noDownload = useExplorer((s) => busyReason(s, 'download'));
   const unsaved = useExplorer((s) => s.hasUnsavedEdits());
   const undo = useExplorer((s) => s.undo);
   const redo = useExplorer((s) => s.redo);
@@ -16,15 +13,15 @@ export function EditToolbar() {
   const next = undone.at(-1);
   return (
     <div className="edit-tools" role="group" aria-label="Edit history">
-      <button type="button" onClick={() => void undo()} disabled={!!noUndo} aria-keyshortcuts="Control+Z" title={noUndo ?? (last ? `Undo ${last.label} (Ctrl+Z)` : 'Undo (Ctrl+Z)')}>
+      <RefusableButton action="undo" onPress={() => void undo()} keys="Control+Z" title={last ? `Undo ${last.label} (Ctrl+Z)` : 'Undo (Ctrl+Z)'}>
         Undo
-      </button>
-      <button type="button" onClick={() => void redo()} disabled={!!noRedo} aria-keyshortcuts="Control+Shift+Z Control+Y" title={noRedo ?? (next ? `Redo ${next} (Ctrl+Shift+Z)` : 'Redo (Ctrl+Shift+Z)')}>
+      </RefusableButton>
+      <RefusableButton action="redo" onPress={() => void redo()} keys="Control+Shift+Z Control+Y" title={next ? `Redo ${next} (Ctrl+Shift+Z)` : 'Redo (Ctrl+Shift+Z)'}>
         Redo
-      </button>
-      <button type="button" className={unsaved ? 'primary' : ''} onClick={() => void download()} disabled={!!noDownload} title={noDownload ?? 'The edited file is decoded again and must frame like the original'}>
+      </RefusableButton>
+      <RefusableButton action="download" className={unsaved ? 'primary' : ''} onPress={() => void download()} title="The edited file is decoded again and must frame like the original">
         Download edited file
-      </button>
+      </RefusableButton>
     </div>
   );
 }

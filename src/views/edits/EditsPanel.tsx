@@ -1,16 +1,14 @@
 import { useState } from 'react';
 import { useExplorer } from '../../store/useExplorer.ts';
-import { busyReason } from '../../store/action-guard.ts';
 import { EditFeedback } from './EditFeedback.tsx';
 import { EditRow } from './EditRow.tsx';
 import { FileButton } from '../common/FileButton.tsx';
+import { RefusableButton } from '../common/Refusable.tsx';
 import { useEditAction } from './useEditAction.ts';
 
 /** Every applied edit, newest last; export them as a JSON patch or apply one to this file. */
 export function EditsPanel() {
   const edits = useExplorer((s) => s.edits);
-  const noExport = useExplorer((s) => busyReason(s, 'export-patch'));
-  const noPatch = useExplorer((s) => busyReason(s, 'apply-patch'));
   const exportPatch = useExplorer((s) => s.exportPatch);
   const applyPatch = useExplorer((s) => s.applyPatch);
   const act = useEditAction();
@@ -27,8 +25,8 @@ export function EditsPanel() {
       <div className="pane-head">
         <h2>Edits</h2>
         <span className="count">{n === 0 ? 'none' : `${n} applied`}</span>
-        <button type="button" onClick={() => void exportPatch()} disabled={!!noExport} title={noExport ?? 'Save the edits as a JSON patch'}>Export patch</button>
-        <FileButton label="Apply patch…" accept=".json,application/json" onFile={(f) => void f.text().then((t) => apply(t, f.name))} refused={noPatch} />
+        <RefusableButton action="export-patch" onPress={() => void exportPatch()} title="Save the edits as a JSON patch">Export patch</RefusableButton>
+        <FileButton label="Apply patch…" accept=".json,application/json" onFile={(f) => void f.text().then((t) => apply(t, f.name))} action="apply-patch" />
       </div>
       {edits.framing && !edits.framing.ok && (
         <p role="alert" className="edit-refused framing">

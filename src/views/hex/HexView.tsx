@@ -100,6 +100,8 @@ export function HexView() {
   };
 
   const onKeyDown = (e: KeyboardEvent) => {
+    // No byte to overwrite nor to move to: the editor could only be refused (the empty state says why).
+    if (size === 0) return;
     if (e.key === 'Enter' || (/^[0-9a-f]$/i.test(e.key) && !e.ctrlKey && !e.metaKey && !e.altKey)) {
       e.preventDefault();
       startOverwrite(e.key === 'Enter' ? undefined : e.key);
@@ -123,6 +125,9 @@ export function HexView() {
     moveCaret(next(), e.shiftKey);
   };
 
+  // A 0-byte file opens (it is a damaged stream with one problem); its hex view says so, not nothing.
+  const empty = container ? 'The stream in this file has no bytes' : 'This file has no bytes';
+
   return (
     <section className="pane hex" aria-label="Hex">
       <HexHead digits={digits} label={where?.stream} />
@@ -132,7 +137,7 @@ export function HexView() {
           ref={vp.viewportRef}
           className="hex-viewport"
           tabIndex={0}
-          aria-label={`Bytes ${top * ROW_BYTES} to ${Math.min(size, (top + fullRows) * ROW_BYTES)} of ${size}`}
+          aria-label={size === 0 ? empty : `Bytes ${top * ROW_BYTES} to ${Math.min(size, (top + fullRows) * ROW_BYTES)} of ${size}`}
           onKeyDown={onKeyDown}
           onMouseDown={(e) => {
             const o = offsetOf(e);
@@ -145,7 +150,7 @@ export function HexView() {
           onMouseMove={onMouseMove}
           onMouseLeave={onMouseLeave}
         >
-          {rows}
+          {size === 0 ? <p className="hex-empty">{empty}</p> : rows}
         </div>
         <VirtualScrollbar top={top} maxTop={vp.maxTop} visibleRows={fullRows} totalRows={totalRows} controls={VIEWPORT_ID} onScroll={vp.scrollTo} />
       </div>

@@ -66,9 +66,14 @@ export function FieldTree() {
 
   if (!rec) return null;
 
+  // Selection follows focus, as in most tree views: the hex view, inspector and status line show
+  // the field the arrows reach, not the one last pressed Space on. A move costs one store update
+  // and the re-render a focus move already made; a group row (an array's elements) selects
+  // nothing, so the selection stays on the last field passed.
   const focusRow = (row: TreeRow | undefined) => {
     if (!row) return;
     setFocusKey(row.key);
+    if (row.node) selectField(row.node.path);
     treeRef.current?.querySelector<HTMLElement>(`[data-key="${CSS.escape(row.key)}"]`)?.focus();
   };
   const select = (row: TreeRow) => {
