@@ -1,6 +1,7 @@
-// Keyboard and small-window leftovers of the session 9 review: a refused toolbar action reached
-// and refused from the keyboard, with its reason; a 0-byte file's hex view; the Problems pane at
-// 1280 x 800; the field tree's selection following the arrow keys.
+// Keyboard and small-window leftovers of the session 9 review: a refused toolbar action, and a
+// refused control elsewhere (the comparison's), reached and refused from the keyboard with its
+// reason; a 0-byte file's hex view; the Problems pane at 1280 x 800; the field tree's selection
+// following the arrow keys.
 
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
@@ -66,6 +67,45 @@ test('a refused toolbar action is reached by Tab, describes its reason, shows it
   await undo.focus();
   await page.keyboard.press('Enter');
   await expect(notice(page)).toContainText('Nothing to undo.');
+});
+
+test('refused controls outside the toolbar (the comparison\'s) are reached by Tab, describe their reason, and Enter says it', async ({ page }) => {
+  await page.goto('/');
+  await openByInput(page, fixturePath('diff/cmos-before.bin'));
+  await expectOpened(page, 'cmos-before.bin');
+  await page.getByLabel('Compare with…').setInputFiles(fixturePath('diff/cmos-after.bin'));
+  const panel = page.getByRole('region', { name: 'Comparison' });
+  await expect(panel.getByRole('status').first()).toHaveText('1 changed, 0 version, 0 only left, 0 only right');
+  await page.getByRole('table', { name: 'Sections compared' }).getByRole('button', { name: 'mc146818rtc (0)' }).click();
+
+  // No field ticked: "Take right values of 0 fields" is refused, yet the next stop after the last box.
+  await panel.getByLabel('take cmos_index').focus();
+  await page.keyboard.press('Tab');
+  const take = panel.getByRole('button', { name: 'Take right values of 0 fields into left' });
+  await expect(take).toBeFocused();
+  await expect(take).toBeDisabled();
+  const noTick = 'No field is ticked: tick the fields whose right values to take';
+  await expect(take).toHaveAccessibleDescription(noTick);
+  await expect(page.locator(`[id="${await take.getAttribute('aria-describedby')}"]`)).toBeVisible();
+  await page.keyboard.press('Enter');
+  await expect(notice(page)).toContainText(`${noTick}.`);
+  await expect(panel.getByText('Taken into the open file')).toHaveCount(0);
+
+  // The ignore list unchanged: its Apply is refused, reached from the text by Tab.
+  await panel.getByText(/^Ignored fields/).click();
+  await panel.getByLabel(/^Timers and counters/).focus();
+  await page.keyboard.press('Tab');
+  const apply = panel.getByRole('button', { name: 'Apply', exact: true });
+  await expect(apply).toBeFocused();
+  await expect(apply).toHaveAccessibleDescription('The list is unchanged: edit it first');
+  expect(await seriousAxe(page)).toEqual([]);
+  await page.keyboard.press('Enter');
+  await expect(notice(page)).toContainText('The list is unchanged: edit it first.');
+  await expect(panel.getByRole('status').filter({ hasText: 'applied' })).toHaveCount(0);
+
+  // Once allowed, the same controls act as before.
+  await panel.getByLabel('take cmos_index').check();
+  await expect(panel.getByRole('button', { name: 'Take right values of 1 field into left' })).not.toHaveAttribute('aria-describedby');
 });
 
 test('a 0-byte file\'s hex view says it has no bytes and Enter offers no editor', async ({ page }) => {

@@ -4,10 +4,16 @@
 // skipped by Tab, and its title tooltip shows only to a mouse (issue #10: every action is carried
 // out or visibly refused with the reason).
 
-import { useId, type ReactNode } from 'react';
+import { useId, type MouseEvent, type ReactNode, type Ref } from 'react';
 import type { UserAction } from '../../store/action-guard.ts';
 import { busyReason } from '../../store/action-guard.ts';
-import { useExplorer } from '../../store/useExplorer.ts';
+import { useExplorer, useExplorerStore } from '../../store/useExplorer.ts';
+
+/**
+ * What decides a refusal: a store action (asked of the action guard), or a reason the view itself
+ * knows, as a plain string (null: not refused), e.g. "no field is ticked".
+ */
+export type RefusedBy = UserAction | { reason: string | null };
 
 export interface Refusal {
   /** Why the action is refused now, or null. */
@@ -20,29 +26,44 @@ export interface Refusal {
   allowed(): boolean;
 }
 
-/** The one decision (the store's action guard) applied to a control; no `action`: never refused. */
-export function useRefusal(action?: UserAction): Refusal {
-  const reason = useExplorer((s) => (action ? busyReason(s, action) : null));
+/** The one decision applied to a control; no `by`: never refused. */
+export function useRefusal(by?: RefusedBy): Refusal {
+  const plain = typeof by === 'object' ? by.reason : null;
+  const action = typeof by === 'string' ? by : undefined;
+  const guarded = useExplorer((s) => (action ? busyReason(s, action) : null));
   const allow = useExplorer((s) => s.allow);
+  const store = useExplorerStore();
   const id = useId();
+  const reason = action ? guarded : plain;
   return {
     reason,
     control: reason ? { 'aria-disabled': true, 'aria-describedby': id } : {},
     hint: reason ? <span id={id} className="refused-hint">{reason}</span> : null,
-    // Asked at the press, not at the render: the reason the bar shows is the one that holds then.
-    allowed: () => !action || allow(action),
+    // A store action is asked at the press, not at the render: the reason the bar shows is the one
+    // that holds then. A plain reason is the view's own, as rendered; it goes to the bar in the
+    // same words and tone as the guard's.
+    allowed: () => {
+      if (action) return allow(action);
+      if (plain) store.setState({ notice: { tone: 'info', text: /[.!?]$/.test(plain) ? plain : `${plain}.` } });
+      return !plain;
+    },
   };
 }
 
-/** A button for `action`: carried out on a press, or refused with the reason (see above). */
-export function RefusableButton({ action, onPress, title, className, keys, children }: { action: UserAction; onPress(): void; title: string; className?: string; keys?: string; children: ReactNode }) {
-  const r = useRefusal(action);
-  const press = () => {
-    if (r.allowed()) onPress();
+/**
+ * A button for `by`: carried out on a press, or refused with the reason (see above). Without
+ * `onPress` it is a form's submit button: a refused press does not submit. `disabled` stays for
+ * the moments a control's own label says why (e.g. "Applying…").
+ */
+export function RefusableButton({ by, action, onPress, title, className, keys, label, disabled, submit, ref, children }: { by?: RefusedBy; action?: UserAction; onPress?(): void; title?: string; className?: string; keys?: string; label?: string; disabled?: boolean; submit?: boolean; ref?: Ref<HTMLButtonElement>; children: ReactNode }) {
+  const r = useRefusal(by ?? action);
+  const press = (e: MouseEvent) => {
+    if (!r.allowed()) e.preventDefault();
+    else onPress?.();
   };
   return (
     <span className="refusable">
-      <button type="button" className={className} onClick={press} title={r.reason ?? title} aria-keyshortcuts={keys} {...r.control}>
+      <button type={submit ? 'submit' : 'button'} ref={ref} className={className} onClick={press} title={r.reason ?? title} aria-label={label} aria-keyshortcuts={keys} disabled={disabled} {...r.control}>
         {children}
       </button>
       {r.hint}

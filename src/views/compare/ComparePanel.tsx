@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { formatProblem } from '../../format/errors.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
+import { RefusableButton } from '../common/Refusable.tsx';
 import { FieldDiffList } from './FieldDiffList.tsx';
 import { IgnoreListEditor } from './IgnoreListEditor.tsx';
 import { RamDiffList } from './RamDiffList.tsx';
@@ -62,7 +63,7 @@ export function ComparePanel() {
           <input type="checkbox" checked={onlyChanged} onChange={(e) => setOnlyChanged(e.target.checked)} /> Only changed
         </label>
         {stale && <button type="button" onClick={() => void refresh()}>Compare again (the open file changed)</button>}
-        <button type="button" onClick={exportJson} disabled={!result}>Export JSON</button>
+        <RefusableButton by={{ reason: result ? null : 'The comparison is not finished yet' }} onPress={exportJson}>Export JSON</RefusableButton>
         <button type="button" onClick={close}>Close comparison</button>
       </div>
       {rightErrors.length > 0 && (

@@ -2,6 +2,7 @@ import { useMemo, useState } from 'react';
 import type { FieldDiff, SectionDiff } from '../../format/diff/types.ts';
 import type { EditOutcome } from '../../store/edits-slice.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
+import { RefusableButton } from '../common/Refusable.tsx';
 import { fieldRows, sideText } from './compare-rows.ts';
 
 function outcomeText(o: EditOutcome): string {
@@ -82,9 +83,9 @@ export function FieldDiffList({ section }: { section: SectionDiff }) {
       {section.unlisted > 0 && <p className="muted note">{section.unlisted} more differing bytes are not listed.</p>}
       {section.fields.length > 0 && (
         <div className="fe-buttons">
-          <button type="button" disabled={chosen.length === 0} onClick={() => void takePicked(chosen)}>
+          <RefusableButton by={{ reason: chosen.length === 0 ? 'No field is ticked: tick the fields whose right values to take' : null }} onPress={() => void takePicked(chosen)}>
             Take right values of {chosen.length} field{chosen.length === 1 ? '' : 's'} into left
-          </button>
+          </RefusableButton>
           <button type="button" onClick={() => void takePicked(section.fields)}>
             Take all right values of {section.key}
           </button>

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { RefusableButton } from '../common/Refusable.tsx';
 import { useIgnoreList } from './useIgnoreList.ts';
 
 /**
@@ -23,9 +24,9 @@ export function IgnoreListEditor() {
       </label>
       <textarea id="ignore-text" rows={6} spellCheck={false} value={text} onChange={(e) => setDraft(e.target.value)} />
       <div className="fe-buttons">
-        <button type="button" onClick={apply} disabled={draft === null}>
+        <RefusableButton by={{ reason: draft === null ? 'The list is unchanged: edit it first' : null }} onPress={apply}>
           Apply
-        </button>
+        </RefusableButton>
         <button type="button" onClick={() => (setNote(reset() ?? 'Back to the built-in list.'), setDraft(null))}>
           Built-in list
         </button>

@@ -2,6 +2,7 @@ import { useImperativeHandle, useRef, useState, type FormEvent, type Ref } from 
 import { busyReason } from '../../store/action-guard.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
 import { useDialogFocus } from '../app/useDialogFocus.ts';
+import { RefusableButton } from '../common/Refusable.tsx';
 import { CompatReportView } from './CompatReportView.tsx';
 
 export interface CompatHandle {
@@ -63,9 +64,9 @@ export function CompatDialog({ ref: handle }: { ref?: Ref<CompatHandle> }) {
         {compat?.report && <CompatReportView report={compat.report} generation={compat.generation} onGo={onClose} />}
         <div className="dialog-buttons">
           <button type="button" onClick={onClose}>Close</button>
-          <button type="submit" className="primary" disabled={!!refused} title={refused ?? 'Check the open file against this QEMU'}>
+          <RefusableButton by={{ reason: refused }} submit className="primary" title="Check the open file against this QEMU">
             Check
-          </button>
+          </RefusableButton>
         </div>
       </form>
     </dialog>

@@ -3,6 +3,7 @@ import type { HeaderChange } from '../../format/edit/plan.ts';
 import { recordTitle, type StreamRecord } from '../../format/model.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
 import { busyReason } from '../../store/action-guard.ts';
+import { RefusableButton } from '../common/Refusable.tsx';
 import { useFocusBack } from '../common/useFocusBack.ts';
 import { EditFeedback } from './EditFeedback.tsx';
 import { useEditAction } from './useEditAction.ts';
@@ -54,9 +55,9 @@ export function HeaderEditor({ record: r }: { record: StreamRecord }) {
 
   if (!open) {
     return (
-      <button type="button" ref={back.ref} className="header-edit-open" onClick={start} disabled={!!refused} title={refused ?? undefined}>
+      <RefusableButton by={{ reason: refused }} ref={back.ref} className="header-edit-open" onPress={start}>
         Edit header
-      </button>
+      </RefusableButton>
     );
   }
   return (

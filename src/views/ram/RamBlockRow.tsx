@@ -3,6 +3,7 @@ import type { RamBlockInfo } from '../../format/model.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
 import type { Replies } from '../../worker/protocol.ts';
 import { busyReason } from '../../store/action-guard.ts';
+import { RefusableButton } from '../common/Refusable.tsx';
 import { RAM_COLUMNS, RamPicture } from './RamPicture.tsx';
 import { RamPageView } from './RamPageView.tsx';
 
@@ -64,7 +65,7 @@ export function RamBlockRow({ block }: { block: RamBlockInfo }) {
         <strong>{block.name}</strong>
         <span>{sizeText(block.length)}</span>
         <span className="muted">{block.zero.toLocaleString('en-US')} zero · {block.pages.toLocaleString('en-US')} data · {other.toLocaleString('en-US')} other</span>
-        <button type="button" onClick={download} aria-label={`Download ${block.name}`} disabled={!!refused} title={refused ?? undefined}>Download</button>
+        <RefusableButton by={{ reason: refused }} onPress={() => void download()} label={`Download ${block.name}`}>Download</RefusableButton>
       </div>
       {pic && <RamPicture cells={pic.cells} label={label} />}
       {state && <p className="muted">{state}</p>}

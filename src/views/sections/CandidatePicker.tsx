@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { StreamRecord } from '../../format/model.ts';
 import { busyReason } from '../../store/action-guard.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
+import { RefusableButton, useRefusal } from '../common/Refusable.tsx';
 import type { CandidateOption } from '../../worker/protocol.ts';
 
 /**
@@ -35,23 +36,26 @@ export function CandidatePicker({ record: r }: { record: StreamRecord }) {
     }
   };
   const current = options?.find((o) => o.current);
+  const pick = useRefusal({ reason: refused });
 
   return (
     <div className="candidate-picker">
       {options === null ? (
-        <button type="button" onClick={() => void list()} disabled={!!refused || state.busy} title={refused ?? 'List the library descriptions that fit this section'}>
+        <RefusableButton by={{ reason: refused }} onPress={() => void list()} disabled={state.busy} title="List the library descriptions that fit this section">
           {state.busy ? 'Looking for descriptions…' : 'Other descriptions…'}
-        </button>
+        </RefusableButton>
       ) : options.length <= 1 ? (
         <span className="muted">No other library description fits this section.</span>
       ) : (
-        <label>
+        <label className="refusable">
           Decode with{' '}
-          <select value={current?.id ?? ''} onChange={(e) => void choose(Number(e.target.value))} disabled={!!refused || state.busy} title={refused ?? undefined}>
+          {/* Refused, a change snaps back (the value is the store's) and the reason goes to the bar. */}
+          <select value={current?.id ?? ''} onChange={(e) => void (pick.allowed() && choose(Number(e.target.value)))} disabled={state.busy} title={refused ?? undefined} {...pick.control}>
             {options.map((o) => (
               <option key={o.id} value={o.id}>{o.describedBy}</option>
             ))}
           </select>
+          {pick.hint}
         </label>
       )}
       {state.error && <span role="alert" className="error-text"> {state.error}</span>}
