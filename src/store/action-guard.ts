@@ -93,12 +93,19 @@ export interface GuardSlice {
    * carried out (now or later); otherwise the reason goes to the notice bar and this is false.
    */
   allow(action: UserAction): boolean;
+  /** A press on a control refused for a reason the view itself knows: the reason goes to the notice bar, as allow's do. */
+  refuse(reason: string): void;
 }
+
+const sentence = (reason: string) => (/[.!?]$/.test(reason) ? reason : `${reason}.`);
 
 export const createGuardSlice: Slice<GuardSlice> = (set, get) => ({
   allow(action) {
     const reason = busyReason(get(), action);
-    if (reason) set({ notice: { tone: 'info', text: `${reason}.` } });
+    if (reason) set({ notice: { tone: 'info', text: sentence(reason) } });
     return reason === null;
+  },
+  refuse(reason) {
+    set({ notice: { tone: 'info', text: sentence(reason) } });
   },
 });

@@ -7,7 +7,7 @@
 import { useId, type MouseEvent, type ReactNode, type Ref } from 'react';
 import type { UserAction } from '../../store/action-guard.ts';
 import { busyReason } from '../../store/action-guard.ts';
-import { useExplorer, useExplorerStore } from '../../store/useExplorer.ts';
+import { useExplorer } from '../../store/useExplorer.ts';
 
 /**
  * What decides a refusal: a store action (asked of the action guard), or a reason the view itself
@@ -32,7 +32,7 @@ export function useRefusal(by?: RefusedBy): Refusal {
   const action = typeof by === 'string' ? by : undefined;
   const guarded = useExplorer((s) => (action ? busyReason(s, action) : null));
   const allow = useExplorer((s) => s.allow);
-  const store = useExplorerStore();
+  const refuse = useExplorer((s) => s.refuse);
   const id = useId();
   const reason = action ? guarded : plain;
   return {
@@ -44,7 +44,7 @@ export function useRefusal(by?: RefusedBy): Refusal {
     // same words and tone as the guard's.
     allowed: () => {
       if (action) return allow(action);
-      if (plain) store.setState({ notice: { tone: 'info', text: /[.!?]$/.test(plain) ? plain : `${plain}.` } });
+      if (plain) refuse(plain);
       return !plain;
     },
   };
