@@ -1,19 +1,15 @@
 // Accessibility: axe-core (through @axe-core/playwright) checks the page in each of its main states
 // against WCAG 2.1 A and AA; no serious or critical violation is allowed, in light and dark.
 
-import AxeBuilder from '@axe-core/playwright';
 import { gunzipSync } from 'node:zlib';
 import { expect, test, type Page } from '@playwright/test';
+import { seriousViolations } from './axe.ts';
 import { CMOS, openDescribed, openEditor, REG0, tree } from './edit-helpers.ts';
 import { dropFile, expectOpened, fixtureBytes, fixturePath, openByInput, sectionsTable } from './open-file.ts';
 
-const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
-
 /** Runs axe on the whole page; fails listing each serious or critical rule with the elements it names. */
 async function expectAccessible(page: Page, state: string): Promise<void> {
-  // Only violations are reported in full: passes and incompletes would cost as much again.
-  const { violations } = await new AxeBuilder({ page }).withTags(TAGS).options({ resultTypes: ['violations'] }).analyze();
-  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  const bad = await seriousViolations(page);
   const report = bad.map((v) => `${v.id} (${v.impact}): ${v.help}\n${v.nodes.slice(0, 5).map((n) => `  ${n.target.join(' ')}: ${n.failureSummary?.replace(/\s+/g, ' ')}`).join('\n')}`);
   expect(report, `axe in state "${state}"`).toEqual([]);
 }

@@ -3,20 +3,14 @@
 // reason; a 0-byte file's hex view; the Problems pane at 1280 x 800; the field tree's selection
 // following the arrow keys.
 
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
+import { seriousAxe } from './axe.ts';
 import { REG0, tree } from './edit-helpers.ts';
 import { dropFile, expectOpened, fixtureBytes, fixturePath, openByInput, sectionsTable, statusLine } from './open-file.ts';
 
 test.use({ viewport: { width: 1280, height: 800 } });
 
 const notice = (page: Page) => page.locator('.notice');
-
-/** axe's serious and critical WCAG 2.1 A/AA findings, by rule id. */
-async function seriousAxe(page: Page): Promise<string[]> {
-  const { violations } = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).options({ resultTypes: ['violations'] }).analyze();
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 test('a refused toolbar action is reached by Tab, describes its reason, shows it on focus, and a press says it', async ({ page }) => {
   await page.goto('/');

@@ -3,22 +3,15 @@
 // stream's, names of records that have no idstr, a damaged record's status when the Status
 // column is scrolled away, and the Go to box keeping an old target that new typing appended to.
 
-import AxeBuilder from '@axe-core/playwright';
 import { writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
+import { seriousAxe } from './axe.ts';
 import { dropFile, expectOpened, fixtureBytes, fixturePath, openByInput, sectionsTable, statusLine } from './open-file.ts';
 
 test.use({ viewport: { width: 1280, height: 800 } });
-
-/** axe's serious and critical WCAG 2.1 A/AA findings in the page (or in `within`), by rule id. */
-async function seriousAxe(page: Page, within?: string): Promise<string[]> {
-  const axe = new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']);
-  const { violations } = await (within ? axe.include(within) : axe).analyze();
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
-}
 
 test('closing the header editor with Escape gives the focus back to "Edit header"', async ({ page }) => {
   await page.goto('/');
