@@ -2,14 +2,12 @@
 // itself (a Blob of Blobs copies nothing), zero pages come from one shared zero Blob.
 
 import type { ByteSource } from '../format/byte-source.ts';
-import { PageKind, RAM_FLAG, type RamBlockIndex } from '../format/ram.ts';
+import { PageKind, type RamBlockIndex } from '../format/ram.ts';
+import { dataStarts } from '../format/ram-image.ts';
 import { blockPages } from './ram-picture.ts';
 
 const ZERO = -1;
 const OTHER = -2;
-const WINDOW = 4 * 1024 * 1024;
-/** Longest record header: be64 address|flags, counted block name (ram.c ram_save_page header). */
-const MAX_HEADER = 8 + 1 + 255;
 const ZERO_CHUNK = 1024 * 1024;
 
 /**
@@ -24,25 +22,6 @@ function lastRecordPerPage(block: RamBlockIndex, pages: number): Float64Array {
     }
   });
   return at;
-}
-
-/** Where each data record's page bytes start: after the header, whose length depends on CONTINUE. */
-export async function dataStarts(source: ByteSource, records: Float64Array): Promise<Float64Array> {
-  const starts = new Float64Array(records.length);
-  let i = 0;
-  while (i < records.length) {
-    const base = records[i];
-    const bytes = await source.read(base, Math.min(WINDOW, source.size - base));
-    const atEnd = base + bytes.length >= source.size;
-    for (; i < records.length; i++) {
-      const rel = records[i] - base;
-      if (rel + MAX_HEADER > bytes.length && !atEnd) break;
-      if (rel + 9 > bytes.length) throw new Error(`RAM record at ${records[i]} is cut off by the end of the file`);
-      const continued = (bytes[rel + 7] & RAM_FLAG.CONTINUE) !== 0;
-      starts[i] = records[i] + 8 + (continued ? 0 : 1 + bytes[rel + 8]);
-    }
-  }
-  return starts;
 }
 
 function find(sorted: Float64Array, value: number): number {
