@@ -160,10 +160,12 @@ export function loaderExtraArgs(kind) {
  * the reason on stderr and exit with status 1).
  * Resolves {ok, status, exitCode, stderr, qmp, close()}. When ok, QEMU is still running, paused
  * (-S), so the caller can inspect it (qmp.hmp('info registers'), qom-get…); call close() after.
+ * mapArgs: each producer argument passed through it first (a destination reading decoy input files).
  */
-export async function loadIntoQemu(file, name, { extraArgs = [], timeoutMs = 60_000 } = {}) {
+export async function loadIntoQemu(file, name, { extraArgs = [], timeoutMs = 60_000, mapArgs = (a) => a } = {}) {
   const entry = fixtureEntry(name);
-  const { binary, args, cwd, capabilities } = fixtureConfig(name);
+  const { binary, cwd, capabilities } = fixtureConfig(name);
+  const args = fixtureConfig(name).args.map(mapArgs);
   const uri = `exec:cat ${shQuote(resolve(file))}`;
   const incoming = capabilities.length ? 'defer' : uri;
   const fullArgs = [...args, ...loaderExtraArgs(entry.kind), ...extraArgs, '-incoming', incoming];
