@@ -9,7 +9,8 @@
 //
 // --dest-ram loads the named committed fixtures into a destination QEMU whose RAM is a file and
 // writes what its RAM holds as NAME-dest-ram.json beside them (scripts/fixtures72/dest-ram.mjs);
-// nothing else is made.
+// nothing else is made. --dirty makes public/fixtures/dirty72/ (a running guest's stream and its
+// destination's RAM; scripts/fixtures72/dirty.mjs), nothing else.
 //
 // --only remakes the named fixtures and keeps the others (bytes and manifest entries) as they are:
 // a migration stream splits its RAM into PART records wherever the migration thread's timing puts
@@ -48,6 +49,11 @@ const ONLY = (() => {
 })();
 
 async function main() {
+  if (process.argv.includes('--dirty')) {
+    qemuVersion(X86);
+    await (await import('./fixtures72/dirty.mjs')).makeDirty72();
+    return;
+  }
   const destRam = process.argv.indexOf('--dest-ram');
   if (destRam > 0) {
     qemuVersion(X86);

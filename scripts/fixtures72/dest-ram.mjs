@@ -8,9 +8,9 @@
 // (the loader's pattern, a -bios image) are replaced by decoys of 0xa5 bytes of the same size:
 // QEMU 7.2 copies no ROM or loader data into memory while it waits for an incoming migration
 // (hw/core/loader.c rom_reset, RUN_STATE_INMIGRATE), so the pages must come from the stream.
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { destRamDescription, DEST_RAM_PAGE, pageHashes } from '../lib/dest-ram.mjs';
 import { FIXTURES_DIR, REPO_ROOT, fixtureEntry, loadIntoQemu } from '../lib/qemu.mjs';
 import { FIX_REL } from './config.mjs';
@@ -18,8 +18,11 @@ import { FIX_REL } from './config.mjs';
 /** pc.rom: the option-ROM area below the BIOS (hw/i386/pc.c PC_ROM_MIN_VGA .. PC_ROM_MAX). */
 const PC_ROM = { addr: 0xc0000, size: 0x20000 };
 
-export async function destinationRam72(name) {
-  const e = fixtureEntry(name);
+/**
+ * `name`: a fixture of public/fixtures/manifest.json, or with `entry` (its manifest entry) one of
+ * another folder's manifest, its `name` relative to public/fixtures.
+ */
+export async function destinationRam72(name, e = fixtureEntry(name)) {
   const m = e.args.indexOf('-m');
   const ramMiB = Number(e.args[m + 1]);
   if (m < 0 || !Number.isInteger(ramMiB)) throw new Error(`${name}: no -m N in its command line`);
@@ -28,13 +31,14 @@ export async function destinationRam72(name) {
     const decoys = {};
     for (const input of e.inputs ?? []) {
       const path = join(dir, input);
+      mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, Buffer.alloc(statSync(join(FIXTURES_DIR, input)).size, 0xa5));
       decoys[`${FIX_REL}/${input}`] = path;
     }
     const mapArgs = (a) => Object.entries(decoys).reduce((s, [from, to]) => s.replace(from, to), a);
     const ramFile = join(dir, 'pc.ram');
     const backend = ['-object', `memory-backend-file,id=pc.ram,size=${ramMiB}M,mem-path=${ramFile},share=on`, '-machine', 'memory-backend=pc.ram'];
-    const r = await loadIntoQemu(join(FIXTURES_DIR, name), name, { extraArgs: backend, mapArgs });
+    const r = await loadIntoQemu(join(FIXTURES_DIR, name), name, { extraArgs: backend, mapArgs, entry: e });
     try {
       if (!r.ok) throw new Error(`${name}: the destination did not load it (${r.status}): ${r.stderr}`);
       const biosAt = e.args.indexOf('-bios');
@@ -51,7 +55,7 @@ export async function destinationRam72(name) {
       ];
       return {
         description: destRamDescription('scripts/make-fixtures.mjs --dest-ram (scripts/fixtures72/dest-ram.mjs)'),
-        files: [name], status: r.status, pageSize: DEST_RAM_PAGE,
+        files: [basename(name)], status: r.status, pageSize: DEST_RAM_PAGE,
         destination: {
           inputFiles: (e.inputs ?? []).map((i) => `${statSync(join(FIXTURES_DIR, i)).size} bytes of 0xa5 in place of ${i}`),
           extraArgs: [...backend.map((a) => a.replace(dir, '<tmpdir>')), '-incoming', 'exec:cat FILE'],
