@@ -38,6 +38,7 @@ export async function makeDirty72() {
     await run('migrate-set-parameters', { 'max-bandwidth': SLOW });
     await run('cont');
     await run('migrate', { uri: `exec:cat > ${FIX_REL}/${FILE}` });
+    qmpLog.push({ wait: `${ROUNDS_MS} ms, the guest running and the migration going round` });
     await new Promise((r) => setTimeout(r, ROUNDS_MS));
     await run('migrate-set-parameters', { 'max-bandwidth': FAST });
     qmpLog.push({ execute: 'query-migrate', repeated: 'polled (scripts/lib/qmp.mjs waitForMigration) until status "completed"' });
