@@ -304,7 +304,10 @@ export function mergeMultifd(main: StreamModel, mainRam: RamState, channels: Cha
   const ps = main.pageSize;
   const blocks = new Map<string, MergedBlock>();
   for (const b of main.ramBlocks) {
-    const pages = Math.ceil(b.length / ps);
+    let pages = Math.ceil(b.length / ps);
+    // A block no MEM_SIZE record announced (length 0; the scanner checks the others' pages against
+    // their length): as many pages as were sent.
+    if (b.length === 0) mainRam.blocks.get(b.name)?.forEachRun((first, count) => (pages = Math.max(pages, first + count)));
     blocks.set(b.name, { name: b.name, length: b.length, source: new Uint16Array(pages).fill(NOT_SENT), kind: new Uint8Array(pages), at: new Float64Array(pages), packetNum: new Float64Array(pages).fill(NaN), rewritten: 0 });
   }
   for (const idx of mainRam.blocks.values()) {

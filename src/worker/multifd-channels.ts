@@ -5,7 +5,7 @@
 import { blobSource } from '../format/byte-source.ts';
 import { admitChannels, MAIN_SOURCE, mergedBlockInfo, mergedIndex, mergeMultifd, NOT_SENT, scanChannelFiles, type ChannelFile, type MergedBlock, type MergedRam, type Refusal } from '../format/multifd-merge.ts';
 import { PageKind, type RamBlockIndex } from '../format/ram.ts';
-import { dataStarts } from '../format/ram-image.ts';
+import { blockImageCounts, dataStarts } from '../format/ram-image.ts';
 import type { ScanResult } from '../format/scan.ts';
 import type { MultifdInfo, MultifdRecordRow, RamPageInfo } from './protocol.ts';
 import { RequestError, type Progress } from './open-file.ts';
@@ -111,8 +111,14 @@ export class MultifdChannels {
     return { ...base, kind, source: ch.name, offset: data ? w.at : null, record, packetNum: w.packetNum, bytes, readOnly: 'bytes in a multifd channel file are not edited (edits and downloads are of the main channel)' };
   }
 
-  /** The combined block as a raw image: slices of the files holding each page's last write. */
-  async exportBlob(scan: ScanResult, main: Blob, b: MergedBlock): Promise<{ blob: Blob; notes: string[] }> {
+  /**
+   * Block `name` as the destination holds it, with or without channels (a plain stream is the
+   * merge of its own records: format/ram-image.ts), as a raw image: slices of the files holding
+   * each page's last write.
+   */
+  async exportBlob(scan: ScanResult, main: Blob, name: string): Promise<{ blob: Blob; notes: string[] }> {
+    const b = this.merge(scan).blocks.get(name);
+    if (!b) throw new RequestError('bad-request', `No RAM block named "${name}"`);
     const ps = scan.model.pageSize;
     const mainPages: number[] = [];
     for (let p = 0; p < b.source.length; p++) if (b.source[p] === MAIN_SOURCE && b.kind[p] === PageKind.Data) mainPages.push(p);
@@ -120,21 +126,15 @@ export class MultifdChannels {
     const starts = scan.ram.blocks.get(b.name)?.direct ? records : await dataStarts(blobSource(main), records);
     const mainStart = new Map(mainPages.map((p, i) => [p, starts[i]]));
     const image = new RawImage();
-    let notSent = 0;
-    let other = 0;
     for (let p = 0; p < b.source.length; p++) {
       const src = b.source[p];
-      if (src !== NOT_SENT && b.kind[p] === PageKind.Data) {
-        image.page(src === MAIN_SOURCE ? main : this.joined[src - 1].file, src === MAIN_SOURCE ? mainStart.get(p)! : b.at[p], ps);
-        continue;
-      }
-      if (src === NOT_SENT) notSent++;
-      else if (b.kind[p] !== PageKind.Zero) other++;
-      image.zeros(ps);
+      if (src !== NOT_SENT && b.kind[p] === PageKind.Data) image.page(src === MAIN_SOURCE ? main : this.joined[src - 1].file, src === MAIN_SOURCE ? mainStart.get(p)! : b.at[p], ps);
+      else image.zeros(ps);
     }
-    const notes = [`pages from ${this.joined.length} multifd channel file(s) beside the main channel, each page's last write`];
+    const { notSent, notDecoded } = blockImageCounts(b);
+    const notes = this.joined.length ? [`pages from ${this.joined.length} multifd channel file(s) beside the main channel, each page's last write`] : [];
     if (notSent) notes.push(`${notSent} page(s) never sent are zero-filled`);
-    if (other) notes.push(`${other} compressed or XBZRLE page(s) are not decoded and are zero-filled`);
+    if (notDecoded) notes.push(`${notDecoded} compressed or XBZRLE page(s) are not decoded and are zero-filled`);
     const blob = image.blob(b.length);
     return { blob, notes };
   }
