@@ -129,7 +129,15 @@ function manifest(req: RamRequest, pageSize: number, blocks: MergedBlock[], file
  * succeeded; on any failure the directory is removed, so `out` never holds a partial image.
  */
 async function writeDirectory(out: string, fill: (dir: string) => Promise<void>): Promise<string> {
+  if (!existsSync(dirname(out))) throw new RamRefused(`${dirname(out)}: no such directory to make ${basename(out)} in`);
   const tmp = mkdtempSync(join(dirname(out), `.${basename(out)}.partial-`));
+  // Interrupted (Ctrl-C, kill): the partial directory goes too. The handlers run between windows (copyPages).
+  const stop = (signal: NodeJS.Signals) => {
+    rmSync(tmp, { recursive: true, force: true });
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
   try {
     await fill(tmp);
     // rename() would replace an empty directory made meanwhile: never overwrite, as the CLI promises.
@@ -139,6 +147,9 @@ async function writeDirectory(out: string, fill: (dir: string) => Promise<void>)
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
     throw e;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
   }
 }
 
@@ -180,6 +191,9 @@ async function copyPages(source: ByteSource, s: ReturnType<typeof sourcePages>[n
     const need = Math.min((isRecord ? MAX_RECORD_HEADER : 0) + ps, source.size - at);
     if (at < winBase || at + need > winBase + win.length) {
       flush(); // the pieces are views of the window being replaced
+      // A synchronous file's reads resolve at once: let the event loop run once a window, so an
+      // interruption (writeDirectory's signal handlers) is seen during a multi-GiB copy.
+      await new Promise(setImmediate);
       win = await read(at, Math.max(WINDOW, need));
       winBase = at;
     }
