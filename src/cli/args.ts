@@ -31,7 +31,8 @@ ram writes each RAM block as the destination QEMU would hold it after receiving 
 multifd migration, its CHANNEL files after it): DIR/BLOCK.bin, the block's full length, each page
 from its last write, zero pages and pages never sent left as holes, and DIR/manifest.json (each
 block's file, length and page size). --block NAME writes only that block. DIR must not exist and
-is written only on success: the files are made in a hidden .DIR.partial-* beside it, then renamed.`;
+is written only on success: the files are made in a hidden .DIR.partial-* beside it, then renamed
+(removed if the run fails or is interrupted).`;
 
 const OPTIONS = {
   json: { type: 'boolean' },
