@@ -9,9 +9,9 @@ import { closeSync, ftruncateSync, mkdtempSync, openSync, renameSync, rmSync, wr
 import { basename, dirname, join } from 'node:path';
 import type { ByteSource } from '../format/byte-source.ts';
 import { formatProblem, type Problem } from '../format/errors.ts';
-import { admitChannels, mergeMultifd, multifdRole, sortByRole, type MergedBlock } from '../format/multifd-merge.ts';
+import { admitChannels, mergeMultifd, multifdRole, scanChannelFiles, sortByRole, type MergedBlock } from '../format/multifd-merge.ts';
 import { blockImageCounts, imageNotes, MAX_RECORD_HEADER, recordHeaderLength, sourcePages, type BlockImageCounts } from '../format/ram-image.ts';
-import type { ScanOptions } from '../format/scan.ts';
+import { scanStream, type ScanOptions } from '../format/scan.ts';
 import { UsageError } from './args.ts';
 import type { OpenedInput } from './container-open.ts';
 import { fileSource, type NodeFileSource } from './node-source.ts';
@@ -54,20 +54,15 @@ export async function runRam(req: RamRequest, openInput: (f: string) => Promise<
     if (multifdRole(head) === 'channel') {
       throw new UsageError(`${req.file} is a multifd channel file: its packets carry no RAM block lengths; name the main channel (the QEVM stream) first, then its channel files`);
     }
-    const { scanStream } = await import('../format/scan.ts');
     const { model, ram } = await scanStream(stream, await req.scanOptions(stream));
     const damage = [...(container?.problems ?? []), ...model.problems].find((p) => p.severity === 'error');
     if (damage) throw new RamRefused(`${req.file}: ${formatProblem(damage)}`);
     if (model.variant !== 'migration' || model.ramBlocks.length === 0) throw new RamRefused(`${req.file} carries no guest RAM: it is not a migration stream announcing RAM blocks (${model.variant})`);
-    for (const b of model.ramBlocks) {
-      if (b.length === 0) throw new RamRefused(`${req.file}: RAM block "${b.name}" has no announced length (no MEM_SIZE record), so its image has no size`);
-    }
 
     // Channels: sorted and refused by the page's rules; any refusal or damage stops the command.
     for (const c of req.channels) channelFiles.push(await fileSource(c));
     const roles = await Promise.all(channelFiles.map(async (s) => multifdRole(await s.read(0, 4))));
     const sorted = sortByRole(['main', ...roles], [req.file, ...req.channels], 0)!;
-    const { scanChannelFiles } = await import('../format/multifd-merge.ts');
     const scanned = await scanChannelFiles(sorted.channels.map((i) => ({ name: req.channels[i - 1], source: channelFiles[i - 1] })), model.pageSize);
     const verdict = admitChannels(model, [], scanned.candidates);
     const refused = [...sorted.refused, ...verdict.refused];
@@ -85,6 +80,8 @@ export async function runRam(req: RamRequest, openInput: (f: string) => Promise<
       if (unknown !== undefined) throw new RamRefused(`${req.file} has no RAM block "${unknown}"; its blocks: ${blocks.map((b) => `"${b.name}"`).join(', ')}`);
       blocks = blocks.filter((b) => req.blocks!.includes(b.name));
     }
+    const unsized = blocks.find((b) => b.length === 0);
+    if (unsized) throw new RamRefused(`${req.file}: RAM block "${unsized.name}" has no announced length (no MEM_SIZE record), so its image has no size`);
     const warnings = [...merged.notes];
     const counts = blocks.map(blockImageCounts);
     blocks.forEach((b, i) => warnings.push(...imageNotes(b.name, counts[i])));

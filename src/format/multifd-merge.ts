@@ -353,7 +353,7 @@ export function mergeMultifd(main: StreamModel, mainRam: RamState, channels: Cha
     });
   }
   const notes: string[] = [];
-  if (overMain) notes.push(`${overMain} page(s) sent both on the main channel and in a multifd packet: the packet's write is shown (the files do not order the two)`);
+  if (overMain) notes.push(`${overMain} page(s) sent both on the main channel and in a multifd packet: the packet's write is taken (the files do not order the two)`);
   return { channels: channels.map((c) => c.name), blocks, notes };
 }
 
