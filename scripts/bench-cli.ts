@@ -1,7 +1,7 @@
 // Whole-process figures of the command line (issue #10 part 5), as ratios measured in one run:
 // start-up on a small file against `node -e 0` and `cat`, and `inspect` of the 1 GiB random
 // stream against `cat` and, when ANALYZE_MIGRATION names a copy of it, QEMU's
-// analyze-migration.py. Each command runs RUNS times, interleaved, and its best run counts, so a
+// analyze-migration.py; `ram` of that stream against `cp` of it. Each command runs RUNS times, interleaved, and its best run counts, so a
 // busy moment on a shared machine hits every command alike. CPU time (user + system of the
 // child, 10 ms resolution) is printed beside wall time: on a machine shared by many engineers
 // it is the steadier figure. The file source's read-ahead (src/cli/node-source.ts) is measured
@@ -9,6 +9,7 @@
 // ahead through the thread pool, wall and CPU, so its effect shows apart from start-up.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileSource } from '../src/cli/node-source.ts';
 import { scanStream } from '../src/format/scan.ts';
@@ -44,9 +45,9 @@ function withoutExtraCa(cmds: Record<string, Cmd>): Record<string, Cmd> {
 const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 /** Best wall time and best CPU time of RUNS runs of each command, interleaved. */
-function race(cmds: Record<string, Cmd>): Record<string, Timing> {
+function race(cmds: Record<string, Cmd>, runs = RUNS): Record<string, Timing> {
   const best: Record<string, Timing> = {};
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; i < runs; i++) {
     for (const [name, [cmd, args, env]] of Object.entries(cmds)) {
       const cpu0 = childrenCpu();
       const t = performance.now();
@@ -115,7 +116,24 @@ export async function benchCli(): Promise<void> {
     if (py) console.log(`    inspect${env} is ${(py.wall / inspect.wall).toFixed(1)}x faster than analyze-migration.py (target >= 8: inspect in ${(py.wall / 8).toFixed(0)} ms or less: ${py.wall / inspect.wall >= 8 ? 'met' : `NOT met${floor.wall > py.wall / 8 ? '; reading the file alone takes longer' : ''}`})`);
   }
   if (!py) console.log('    analyze-migration.py: set ANALYZE_MIGRATION=/path/to/analyze-migration.py to compare');
+  ramAgainstCp(big);
   await readAheadEffect(big);
+}
+
+/**
+ * `ram` of the 1 GiB stream (scan, then every page copied into a sparse pc.ram.bin) against `cp`
+ * of the stream, each removing what it wrote: how much of `ram` is the copy a file system makes
+ * anyway. No target; 3 runs, as each writes 1 GiB.
+ */
+function ramAgainstCp(big: string): void {
+  const out = join(tmpdir(), `vmstate-bench-ram-${process.pid}`);
+  const r = race({
+    'cp of the stream': ['sh', ['-c', `cp '${big}' '${out}.cp' && rm -f '${out}.cp'`]],
+    'ram -o DIR': ['sh', ['-c', `node '${BIN}' ram '${big}' -o '${out}' 2>/dev/null && rm -rf '${out}'`]],
+  }, 3);
+  console.log(`  ram of ${big.split('/').pop()} (best of 3, interleaved; load ${load()})`);
+  for (const [k, v] of Object.entries(r)) console.log(`    ${k.padEnd(34)} ${ms(v)}`);
+  console.log(`    ram/cp wall ${(r['ram -o DIR'].wall / r['cp of the stream'].wall).toFixed(2)}x`);
 }
 
 /** The scan alone, in this process, with each way of reading (best of RUNS, interleaved). */

@@ -5,6 +5,12 @@
 //   node scripts/make-fixtures.mjs
 //   node scripts/make-fixtures.mjs --only pc-regs-migration.bin,q35-regs-migration.bin
 //   ANALYZE_MIGRATION=/path/to/qemu-7.2/scripts/analyze-migration.py node scripts/make-fixtures.mjs
+//   node scripts/make-fixtures.mjs --dest-ram pc-ram-migration.bin,pc-regs-migration.bin
+//
+// --dest-ram loads the named committed fixtures into a destination QEMU whose RAM is a file and
+// writes what its RAM holds as NAME-dest-ram.json beside them (scripts/fixtures72/dest-ram.mjs);
+// nothing else is made. --dirty makes public/fixtures/dirty72/ (a running guest's stream and its
+// destination's RAM; scripts/fixtures72/dirty.mjs), nothing else.
 //
 // --only remakes the named fixtures and keeps the others (bytes and manifest entries) as they are:
 // a migration stream splits its RAM into PART records wherever the migration thread's timing puts
@@ -43,6 +49,21 @@ const ONLY = (() => {
 })();
 
 async function main() {
+  if (process.argv.includes('--dirty')) {
+    qemuVersion(X86);
+    await (await import('./fixtures72/dirty.mjs')).makeDirty72();
+    return;
+  }
+  const destRam = process.argv.indexOf('--dest-ram');
+  if (destRam > 0) {
+    qemuVersion(X86);
+    const { destinationRam72 } = await import('./fixtures72/dest-ram.mjs');
+    for (const name of process.argv[destRam + 1]?.split(',') ?? []) {
+      log(`destination RAM of ${name}`);
+      writeFileSync(join(FIX, name.replace(/\.bin$/, '-dest-ram.json')), JSON.stringify(await destinationRam72(name), null, 1) + '\n');
+    }
+    return;
+  }
   const versions = { [X86]: qemuVersion(X86), [ARM]: qemuVersion(ARM) };
   mkdirSync(FIX, { recursive: true });
   const manifestPath = join(FIX, 'manifest.json');

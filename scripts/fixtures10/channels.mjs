@@ -4,7 +4,8 @@ import net from 'node:net';
 import { dirname } from 'node:path';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loggedQmp, machineTypeOf, waitForMigration } from '../lib/qmp.mjs';
-import { WORK, host, log, sha256, sleep } from './context.mjs';
+import { DEST_RAM_PAGE, destRamDescription, pageHashes } from '../lib/dest-ram.mjs';
+import { WORK, host, log, sleep } from './context.mjs';
 import { MULTIFD_CHANNELS, POSTCOPY_PRECOPY_BANDWIDTH } from './config.mjs';
 import { cleanStderr, startChrootQemu } from './chroot-qemu.mjs';
 
@@ -233,21 +234,6 @@ export async function replayMultifd(spec, files) {
 /** pc.ram's size in the multifd VMs (-m 32); pc.bios ends at 4 GiB (SeaBIOS 256 KiB, or the -bios image). */
 const DEST_RAM_MB = 32;
 const SEABIOS_SIZE = 0x40000;
-const PAGE = 4096;
-const pageHash = (b) => sha256(b).slice(0, 16);
-
-/** Per-page hashes of a block's bytes: zero pages counted, the others listed by page index. */
-function pageHashes(name, how, bytes) {
-  const pages = {};
-  let zeroPages = 0;
-  for (let i = 0; i * PAGE < bytes.length; i++) {
-    const p = bytes.subarray(i * PAGE, (i + 1) * PAGE);
-    if (p.every((x) => x === 0)) zeroPages++;
-    else pages[i] = pageHash(p);
-  }
-  return { name, how, length: bytes.length, zeroPages, pages };
-}
-
 /**
  * What a real destination QEMU received from the committed main + channel files: the files are
  * replayed as replayMultifd does into a destination whose pc.ram is a shared memory-backend-file
@@ -295,8 +281,8 @@ export async function destinationRam(spec, files) {
     ];
     await q.close();
     return {
-      description: 'Per-page SHA-256 (first 16 hex digits) of guest RAM in a real destination QEMU after it received the files below; pages not listed are zero. Made by scripts/make-fixtures-qemu10.mjs --dest-ram (scripts/fixtures10/channels.mjs destinationRam).',
-      files, status, pageSize: PAGE,
+      description: destRamDescription('scripts/make-fixtures-qemu10.mjs --dest-ram (scripts/fixtures10/channels.mjs destinationRam)'),
+      files, status, pageSize: DEST_RAM_PAGE,
       destination: { inputFiles: (spec.inputs ?? []).map((i) => `${sizes[i]} bytes of 0xa5 in place of ${i}`), extraArgs: [...(spec.args.includes('-S') ? [] : ['-S']), ...backend, '-incoming', 'defer'], qmp: ['migrate-set-capabilities', 'migrate-set-parameters', 'migrate-incoming', 'query-migrate until completed', 'pmemsave'] },
       blocks,
     };

@@ -160,10 +160,14 @@ export function loaderExtraArgs(kind) {
  * the reason on stderr and exit with status 1).
  * Resolves {ok, status, exitCode, stderr, qmp, close()}. When ok, QEMU is still running, paused
  * (-S), so the caller can inspect it (qmp.hmp('info registers'), qom-get…); call close() after.
+ * mapArgs: each producer argument passed through it first (a destination reading decoy input files).
+ * entry: the fixture's manifest entry when it is not in public/fixtures/manifest.json.
  */
-export async function loadIntoQemu(file, name, { extraArgs = [], timeoutMs = 60_000 } = {}) {
-  const entry = fixtureEntry(name);
-  const { binary, args, cwd, capabilities } = fixtureConfig(name);
+export async function loadIntoQemu(file, name, { extraArgs = [], timeoutMs = 60_000, mapArgs = (a) => a, entry = fixtureEntry(name) } = {}) {
+  const { binary } = entry;
+  const cwd = REPO_ROOT;
+  const capabilities = entry.migrationCapabilities ?? [];
+  const args = entry.args.map(mapArgs);
   const uri = `exec:cat ${shQuote(resolve(file))}`;
   const incoming = capabilities.length ? 'defer' : uri;
   const fullArgs = [...args, ...loaderExtraArgs(entry.kind), ...extraArgs, '-incoming', incoming];

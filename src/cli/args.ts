@@ -13,6 +13,7 @@ export const USAGE = `usage:
   vmstate-explorer xml FILE                     (the domain XML of a libvirt save image)
   vmstate-explorer snapshots IMAGE              (the snapshots of a qcow2 image; open one as IMAGE@NAME)
   vmstate-explorer diff A B [--json] [--vmdesc DESC] [--ignore PATH]... [--no-ram]
+  vmstate-explorer ram FILE [CHANNEL...] -o DIR [--block NAME]...   (guest RAM, one file per RAM block)
   vmstate-explorer --version | --help
 
 PATH is a field path as printed by 'inspect --json', e.g. "cpu (0)/env.regs[0]",
@@ -25,7 +26,13 @@ whole image to OUT.
 DESC is a JSON VM description, or a migration stream of the same VM to take it from.
 OUT and PATCH.json must not exist: the CLI never overwrites a file.
 diff exits 0 when A and B hold the same device state and RAM, 1 when they differ, 2 on error;
---ignore PATH hides a field (or a section, with * for any characters), e.g. 'timer (0)/cpu_ticks_offset'.`;
+--ignore PATH hides a field (or a section, with * for any characters), e.g. 'timer (0)/cpu_ticks_offset'.
+ram writes each RAM block as the destination QEMU would hold it after receiving FILE (and, for a
+multifd migration, its CHANNEL files after it): DIR/BLOCK.bin, the block's full length, each page
+from its last write, zero pages and pages never sent left as holes, and DIR/manifest.json (each
+block's file, length and page size). --block NAME writes only that block. DIR must not exist and
+is written only on success: the files are made in a hidden .DIR.partial-* beside it, then renamed
+(removed if the run fails or is interrupted).`;
 
 const OPTIONS = {
   json: { type: 'boolean' },
@@ -39,6 +46,7 @@ const OPTIONS = {
   target: { type: 'string' },
   ignore: { type: 'string', multiple: true },
   'no-ram': { type: 'boolean' },
+  block: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const;
@@ -55,12 +63,13 @@ const COMMANDS: Record<string, { options: OptionName[]; args: [min: number, max:
   xml: { options: [], args: [1, 1] },
   snapshots: { options: [], args: [1, 1] },
   diff: { options: ['json', 'vmdesc', 'no-library', 'ignore', 'no-ram'], args: [2, 2] },
+  ram: { options: ['output', 'block'], args: [1, Infinity] },
 };
 
 export interface CliOptions {
   command?: string;
   positional: string[];
-  values: { [K in OptionName]?: K extends 'ignore' ? string[] : (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean };
+  values: { [K in OptionName]?: K extends 'ignore' | 'block' ? string[] : (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean };
 }
 
 export class UsageError extends Error {}
@@ -92,7 +101,7 @@ export function parseArgs(argv: string[]): CliOptions {
   if (command === 'check' && positional.length > 1 && values.target === undefined) throw new UsageError('check takes several files only with --target');
   if (values.json && values.format !== undefined && values.format !== 'json') throw new UsageError('--json and --format disagree');
   if (values.format !== undefined && !['table', 'json', 'analyze'].includes(values.format)) throw new UsageError(`unknown --format ${values.format} (table, json or analyze)`);
-  if ((command === 'set' || command === 'apply' || command === 'extract') && !values.output) throw new UsageError(`${command} needs -o ${command === 'extract' ? 'STREAM' : 'OUT'}`);
+  if ((command === 'set' || command === 'apply' || command === 'extract' || command === 'ram') && !values.output) throw new UsageError(`${command} needs -o ${command === 'extract' ? 'STREAM' : command === 'ram' ? 'DIR' : 'OUT'}`);
   return { command, positional, values };
 }
 

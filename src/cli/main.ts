@@ -109,6 +109,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     refuseExisting(output, 'the output');
     refuseExisting(o.values['save-patch'], 'a patch file');
     if (command === 'diff') return await diff(file, rest[0], o, out, err);
+    if (command === 'ram') return await ram(file, rest, o, out, err);
     if (command === 'check' && o.values.target !== undefined) return await checkTarget([file, ...rest], o.values.target, await loadOptions(o, null), out);
     const input = await openInput(file);
     try {
@@ -229,6 +230,22 @@ async function diff(left: string, right: string, o: CliOptions, out: (s: string)
   } catch (e) {
     err(`vmstate-explorer: ${fileError(e)}\n`);
     return 2;
+  }
+}
+
+/** `ram FILE [CHANNEL...] -o DIR`: exit 0 written (warnings on stderr), 1 refused or damaged input, nothing written. */
+async function ram(file: string, channels: string[], o: CliOptions, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  const { runRam, RamRefused } = await import('./ram-command.ts');
+  const { openInput } = await import('./container-open.ts');
+  for (const c of channels) if (c === o.values.output) throw new UsageError('-o must name a new directory: the inputs are never changed');
+  try {
+    const r = await runRam({ file, channels, out: o.values.output!, blocks: o.values.block, scanOptions: (source) => loadOptions(o, source) }, openInput, err);
+    out(`wrote ${r.dir} (${r.blocks} RAM block(s), ${r.bytes} bytes of pages)\n`);
+    return 0;
+  } catch (e) {
+    if (!(e instanceof RamRefused)) throw e;
+    for (const line of e.message.split('\n')) err(`vmstate-explorer: ${line}\n`);
+    return 1;
   }
 }
 

@@ -12,8 +12,11 @@
 // (multifd_send_fill_packet), so the packet with the highest packet_num that lists a page holds its
 // last write; a zero-page entry is a write of zeros (multifd_recv_zero_page_process).
 
+import type { ByteSource } from './byte-source.ts';
+import { CancelledError, type Problem } from './errors.ts';
 import { bytesToHex, valueBytes } from './field-types/bytes.ts';
 import type { FieldNode, RamBlockInfo, StreamModel, StreamRecord } from './model.ts';
+import { MULTIFD_FLAG, scanMultifdChannel } from './multifd.ts';
 import { PageKind, RamBlockIndex, type RamState } from './ram.ts';
 
 export const MULTIFD_MAGIC_BYTES = [0x11, 0x22, 0x33, 0x44];
@@ -23,6 +26,65 @@ const QEVM = [0x51, 0x45, 0x56, 0x4d];
 export function multifdRole(head: Uint8Array): 'main' | 'channel' | 'other' {
   const starts = (m: number[]) => head.length >= 4 && m.every((b, i) => head[i] === b);
   return starts(QEVM) ? 'main' : starts(MULTIFD_MAGIC_BYTES) ? 'channel' : 'other';
+}
+
+export type MultifdRole = ReturnType<typeof multifdRole>;
+
+const SECOND_MAIN = 'a second main channel (a QEVM stream): one main channel is open already';
+const NOT_A_CHANNEL = 'not a multifd channel (no magic 11 22 33 44)';
+
+/**
+ * Files picked together (the page's drop, the CLI's `ram FILE CHANNEL...`): which one is the main
+ * channel, which are channels, and why the others are neither. `main`: the main channel's index
+ * when the caller names it (the CLI's first file); otherwise the first QEVM stream, or else the
+ * first file that is neither (a container may hold the main channel: a libvirt image).
+ */
+export function sortByRole(roles: MultifdRole[], names: string[], main?: number): { main: number; channels: number[]; refused: Refusal[] } | null {
+  const m = main ?? (roles.includes('main') ? roles.indexOf('main') : roles.indexOf('other'));
+  if (m < 0) return null;
+  const channels: number[] = [];
+  const refused: Refusal[] = [];
+  roles.forEach((r, i) => {
+    if (i === m) return;
+    if (r === 'channel') channels.push(i);
+    else refused.push({ name: names[i], reason: r === 'main' ? `a second main channel: ${names[m]} is the main channel` : 'neither a main channel (QEVM header) nor a multifd channel (magic 11 22 33 44)' });
+  });
+  return { main: m, channels, refused };
+}
+
+export interface ChannelInput {
+  name: string;
+  source: ByteSource;
+}
+
+/**
+ * Scans each file that starts like a channel, in slices, into the summary admitChannels takes;
+ * the others are refused with the reason. `error`: a channel's first damage (the scan stops
+ * there; the packets before it are kept).
+ */
+export async function scanChannelFiles<T extends ChannelInput>(
+  files: T[], pageSize: number, opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+): Promise<{ candidates: (ChannelFile & { input: T; error?: Problem })[]; refused: Refusal[] }> {
+  const total = files.reduce((n, f) => n + f.source.size, 0);
+  let done = 0;
+  const candidates: (ChannelFile & { input: T; error?: Problem })[] = [];
+  const refused: Refusal[] = [];
+  for (const f of files) {
+    if (opts.signal?.aborted) throw new CancelledError();
+    const role = multifdRole(await f.source.read(0, 4));
+    if (role !== 'channel') {
+      refused.push({ name: f.name, reason: role === 'main' ? SECOND_MAIN : NOT_A_CHANNEL });
+    } else {
+      const at = done;
+      const { model } = await scanMultifdChannel(f.source, { pageSize, signal: opts.signal, onProgress: (s) => opts.onProgress?.(at + s, total) });
+      // Only the summary is kept: the model's field trees hold a node per page offset.
+      candidates.push({ name: f.name, summary: summarizeChannel(model), input: f, error: model.problems.find((p) => p.severity === 'error') });
+    }
+    done += f.source.size;
+    opts.onProgress?.(done, total);
+  }
+  if (opts.signal?.aborted) throw new CancelledError();
+  return { candidates, refused };
 }
 
 export interface ChannelIdentity {
@@ -114,6 +176,8 @@ export interface PacketPages {
   normal: number;
   /** File offset of the first normal page's bytes. */
   dataAt: number;
+  /** The normal pages are compressed (zlib, zstd, qpl, uadk, qatzip): not the pages' own bytes. */
+  compressed: boolean;
 }
 
 function latin1(b: Uint8Array): string {
@@ -134,6 +198,7 @@ function packetPages(r: StreamRecord, pageSize: number): PacketPages | null {
     pages: Float64Array.from(offsets, (o) => Number(o.value) / pageSize),
     normal: numberOf(field(r.fields, 'normal_pages')),
     dataAt: pagesField?.offset ?? -1,
+    compressed: (numberOf(field(r.fields, 'flags')) & MULTIFD_FLAG.COMPRESSION_MASK) !== 0,
   };
 }
 
@@ -187,7 +252,7 @@ export function admitChannels(main: StreamModel, joined: ChannelFile[], candidat
 function refusal(c: ChannelFile, main: StreamModel, blocks: Map<string, number>, taken: Map<number, string>, uuid: { value: string; from: string } | null): string | null {
   const ch = c.summary;
   if (ch.variant !== 'multifd-channel') {
-    return ch.variant === 'migration' || ch.hasHeader ? 'a second main channel (a QEVM stream): one main channel is open already' : 'not a multifd channel (no magic 11 22 33 44)';
+    return ch.variant === 'migration' || ch.hasHeader ? SECOND_MAIN : NOT_A_CHANNEL;
   }
   const id = ch.identity;
   if (!id) return 'its init record is missing or cut off';
@@ -239,7 +304,10 @@ export function mergeMultifd(main: StreamModel, mainRam: RamState, channels: Cha
   const ps = main.pageSize;
   const blocks = new Map<string, MergedBlock>();
   for (const b of main.ramBlocks) {
-    const pages = Math.ceil(b.length / ps);
+    let pages = Math.ceil(b.length / ps);
+    // A block no MEM_SIZE record announced (length 0; the scanner checks the others' pages against
+    // their length): as many pages as were sent.
+    if (b.length === 0) mainRam.blocks.get(b.name)?.forEachRun((first, count) => (pages = Math.max(pages, first + count)));
     blocks.set(b.name, { name: b.name, length: b.length, source: new Uint16Array(pages).fill(NOT_SENT), kind: new Uint8Array(pages), at: new Float64Array(pages), packetNum: new Float64Array(pages).fill(NaN), rewritten: 0 });
   }
   for (const idx of mainRam.blocks.values()) {
@@ -271,7 +339,11 @@ export function mergeMultifd(main: StreamModel, mainRam: RamState, channels: Cha
       if (m.source[page] === MAIN_SOURCE) overMain++;
       m.source[page] = ch + 1;
       m.packetNum[page] = p.packetNum;
-      if (i < p.normal) {
+      if (i < p.normal && p.compressed) {
+        // The packet's data is one compressed stream: its pages have no bytes of their own here.
+        m.kind[page] = PageKind.Compressed;
+        m.at[page] = p.offset;
+      } else if (i < p.normal) {
         m.kind[page] = PageKind.Data;
         m.at[page] = p.dataAt + i * ps;
       } else {
@@ -281,7 +353,7 @@ export function mergeMultifd(main: StreamModel, mainRam: RamState, channels: Cha
     });
   }
   const notes: string[] = [];
-  if (overMain) notes.push(`${overMain} page(s) sent both on the main channel and in a multifd packet: the packet's write is shown (the files do not order the two)`);
+  if (overMain) notes.push(`${overMain} page(s) sent both on the main channel and in a multifd packet: the packet's write is taken (the files do not order the two)`);
   return { channels: channels.map((c) => c.name), blocks, notes };
 }
 

@@ -3,7 +3,7 @@
 // header, channels the multifd magic), the main channel opens, then the channels join it. Every
 // file is either joined or named with the reason it was not; none is dropped silently.
 
-import { multifdRole } from '../format/multifd-merge.ts';
+import { multifdRole, sortByRole } from '../format/multifd-merge.ts';
 import { isCancelled } from '../worker/client.ts';
 import type { MultifdInfo, Replies } from '../worker/protocol.ts';
 import { busyReason } from './action-guard.ts';
@@ -41,21 +41,17 @@ export const createMultifdSlice = (deps: StoreDeps): Slice<MultifdSlice> => (set
     if (files.length === 0) return;
     if (files.length === 1) return get().openFile(files[0].file, files[0].name);
     const roles = await Promise.all(files.map(roleOf));
-    const mains = files.filter((_, i) => roles[i] === 'main');
-    const others = files.filter((_, i) => roles[i] === 'other');
-    const channels = files.filter((_, i) => roles[i] === 'channel');
-    // A file that is neither may still be a main channel inside a container (a libvirt image).
-    const main = mains[0] ?? others[0];
-    if (!main) {
+    const sorted = sortByRole(roles, files.map((f) => f.name));
+    if (!sorted) {
       set({ notice: { tone: 'error', text: `None of ${files.map((f) => f.name).join(', ')} is a main channel (a QEVM stream): multifd channel files open beside their main channel, so pick it with them (or open one channel file alone).` } });
       return;
     }
-    const refused = files
-      .filter((f) => f !== main && roles[files.indexOf(f)] !== 'channel')
-      .map((f) => ({ name: f.name, reason: roles[files.indexOf(f)] === 'main' ? `a second main channel: ${main.name} is the main channel` : 'neither a main channel (QEVM header) nor a multifd channel (magic 11 22 33 44)' }));
+    const main = files[sorted.main];
+    const channels = sorted.channels.map((i) => files[i]);
+    const refused = sorted.refused;
     await get().openFile(main.file, main.name);
     if (get().file?.name !== main.name || get().scan) {
-      set({ notice: { tone: 'error', text: `${main.name} did not open, so ${[...channels, ...refused].map((f) => f.name).join(', ')} were not added beside it.${get().notice ? ` ${get().notice!.text}` : ''}` } });
+      set({ notice: { tone: 'error', text: `${main.name} did not open, so ${[...channels.map((f) => f.name), ...refused.map((f) => f.name)].join(', ')} were not added beside it.${get().notice ? ` ${get().notice!.text}` : ''}` } });
       return;
     }
     if (channels.length) await get().addChannels(channels, refused);

@@ -3,14 +3,13 @@
 // picture, the page viewer and the guest-RAM export read. The channel files are only read.
 
 import { blobSource } from '../format/byte-source.ts';
-import { CancelledError } from '../format/errors.ts';
-import { scanMultifdChannel } from '../format/multifd.ts';
-import { admitChannels, MAIN_SOURCE, mergedBlockInfo, mergedIndex, mergeMultifd, multifdRole, NOT_SENT, summarizeChannel, type ChannelFile, type MergedBlock, type MergedRam, type Refusal } from '../format/multifd-merge.ts';
+import { admitChannels, MAIN_SOURCE, mergedBlockInfo, mergedIndex, mergeMultifd, NOT_SENT, scanChannelFiles, type ChannelFile, type MergedBlock, type MergedRam, type Refusal } from '../format/multifd-merge.ts';
 import { PageKind, type RamBlockIndex } from '../format/ram.ts';
+import { blockImageCounts, dataStarts } from '../format/ram-image.ts';
 import type { ScanResult } from '../format/scan.ts';
 import type { MultifdInfo, MultifdRecordRow, RamPageInfo } from './protocol.ts';
 import { RequestError, type Progress } from './open-file.ts';
-import { dataStarts, RawImage } from './ram-export.ts';
+import { RawImage } from './ram-export.ts';
 
 interface Joined extends ChannelFile {
   file: Blob;
@@ -44,25 +43,9 @@ export class MultifdChannels {
     if (main.variant !== 'migration' || main.ramBlocks.length === 0) {
       throw new RequestError('bad-request', 'Multifd channels not added: the open file is not a migration stream announcing RAM blocks, so it has no multifd channels');
     }
-    const total = files.reduce((n, f) => n + f.file.size, 0);
-    let done = 0;
-    const candidates: Joined[] = [];
-    const refused = [...refusedBefore];
-    for (const f of files) {
-      if (signal.aborted) throw new CancelledError();
-      const role = multifdRole(new Uint8Array(await f.file.slice(0, 4).arrayBuffer()));
-      if (role !== 'channel') {
-        refused.push({ name: f.name, reason: role === 'main' ? 'a second main channel (a QEVM stream): one main channel is open already' : 'not a multifd channel (no magic 11 22 33 44)' });
-      } else {
-        const at = done;
-        const { model } = await scanMultifdChannel(blobSource(f.file), { pageSize: main.pageSize, signal, onProgress: (s) => progress(at + s, total) });
-        // Only the summary is kept: the model's field trees hold a node per page offset.
-        candidates.push({ name: f.name, summary: summarizeChannel(model), file: f.file });
-      }
-      done += f.file.size;
-      progress(done, total);
-    }
-    if (signal.aborted) throw new CancelledError();
+    const scanned = await scanChannelFiles(files.map((f) => ({ ...f, source: blobSource(f.file) })), main.pageSize, { signal, onProgress: progress });
+    const candidates: Joined[] = scanned.candidates.map((c) => ({ name: c.name, summary: c.summary, file: c.input.file }));
+    const refused = [...refusedBefore, ...scanned.refused];
     const verdict = admitChannels(main, this.joined, candidates);
     this.joined.push(...(verdict.admitted as Joined[]));
     // Listed by channel id, whatever order they were picked in.
@@ -128,8 +111,14 @@ export class MultifdChannels {
     return { ...base, kind, source: ch.name, offset: data ? w.at : null, record, packetNum: w.packetNum, bytes, readOnly: 'bytes in a multifd channel file are not edited (edits and downloads are of the main channel)' };
   }
 
-  /** The combined block as a raw image: slices of the files holding each page's last write. */
-  async exportBlob(scan: ScanResult, main: Blob, b: MergedBlock): Promise<{ blob: Blob; notes: string[] }> {
+  /**
+   * Block `name` as the destination holds it, with or without channels (a plain stream is the
+   * merge of its own records: format/ram-image.ts), as a raw image: slices of the files holding
+   * each page's last write.
+   */
+  async exportBlob(scan: ScanResult, main: Blob, name: string): Promise<{ blob: Blob; notes: string[] }> {
+    const b = this.merge(scan).blocks.get(name);
+    if (!b) throw new RequestError('bad-request', `No RAM block named "${name}"`);
     const ps = scan.model.pageSize;
     const mainPages: number[] = [];
     for (let p = 0; p < b.source.length; p++) if (b.source[p] === MAIN_SOURCE && b.kind[p] === PageKind.Data) mainPages.push(p);
@@ -137,21 +126,15 @@ export class MultifdChannels {
     const starts = scan.ram.blocks.get(b.name)?.direct ? records : await dataStarts(blobSource(main), records);
     const mainStart = new Map(mainPages.map((p, i) => [p, starts[i]]));
     const image = new RawImage();
-    let notSent = 0;
-    let other = 0;
     for (let p = 0; p < b.source.length; p++) {
       const src = b.source[p];
-      if (src !== NOT_SENT && b.kind[p] === PageKind.Data) {
-        image.page(src === MAIN_SOURCE ? main : this.joined[src - 1].file, src === MAIN_SOURCE ? mainStart.get(p)! : b.at[p], ps);
-        continue;
-      }
-      if (src === NOT_SENT) notSent++;
-      else if (b.kind[p] !== PageKind.Zero) other++;
-      image.zeros(ps);
+      if (src !== NOT_SENT && b.kind[p] === PageKind.Data) image.page(src === MAIN_SOURCE ? main : this.joined[src - 1].file, src === MAIN_SOURCE ? mainStart.get(p)! : b.at[p], ps);
+      else image.zeros(ps);
     }
-    const notes = [`pages from ${this.joined.length} multifd channel file(s) beside the main channel, each page's last write`];
+    const { notSent, notDecoded } = blockImageCounts(b);
+    const notes = this.joined.length ? [`pages from ${this.joined.length} multifd channel file(s) beside the main channel, each page's last write`] : [];
     if (notSent) notes.push(`${notSent} page(s) never sent are zero-filled`);
-    if (other) notes.push(`${other} compressed or XBZRLE page(s) are not decoded and are zero-filled`);
+    if (notDecoded) notes.push(`${notDecoded} compressed or XBZRLE page(s) are not decoded and are zero-filled`);
     const blob = image.blob(b.length);
     return { blob, notes };
   }

@@ -16,7 +16,6 @@ import { restoreFor } from './edit-restore.ts';
 import type { EditStorage } from './edit-storage.ts';
 import { hasHeader, preliminaryFirst, type Preliminary } from './preliminary.ts';
 import type { EditReply, EditRequest, MultifdInfo, OpenedFile, RamPageInfo, Replies } from './protocol.ts';
-import { ramBlockBlob } from './ram-export.ts';
 import { ramPicture, type RamPicture } from './ram-picture.ts';
 import { fieldNodes, outline } from './outline.ts';
 import { openContainer } from './container-open.ts';
@@ -301,9 +300,7 @@ export class Session {
     const cur = this.check(generation);
     // Slices must come from the bytes the RAM index was built on: the edited file.
     const main = editedBlob(cur.file, cur.history.done);
-    const combined = this.multifd.block(cur.scan, block);
-    if (combined) return this.multifd.exportBlob(cur.scan, main, combined);
-    return ramBlockBlob(main, cur.source, this.block(cur, block), cur.scan.ram.pageSize);
+    return this.multifd.exportBlob(cur.scan, main, block);
   }
 
   /** Page `page` of RAM block `block`: its last write over the main channel and any joined channels. */
