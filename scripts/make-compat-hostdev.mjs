@@ -8,6 +8,9 @@
 //   node scripts/make-compat-hostdev.mjs predict   # `check --target B` of every file -> firstPrediction
 //   node scripts/make-compat-hostdev.mjs load      # QEMU's verdicts -> public/compat/loads-hostdev.json
 //
+// With --set values, the same for the pseries VM of scripts/lib/value-machines.mjs (a second PHB, a
+// bridge, DIMM and NVDIMM: public/fixtures/values -> public/compat/loads-values.json).
+//
 // The target runs the VM's own command line as that version builds it (its i8042 path for vmmouse,
 // a fresh ivshmem server and the NSS database inside its chroot, the same zero 64 KiB -bios), which
 // is how a VM moves to an upgraded host. Device-state files load with
@@ -22,12 +25,16 @@ import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { configurationType, machineTypes } from './lib/compat-qemu.mjs';
 import { HOSTDEV_MACHINES, i8042Path, prepareHostdev } from './lib/hostdev-machines.mjs';
+import { VALUE_MACHINES } from './lib/value-machines.mjs';
 import { QEMUS, REPO_ROOT, startQemu } from './lib/qemu.mjs';
 import { incomingVerdict, qemuMessages } from './lib/tpm-load.mjs';
 import { COMMON, XEN_GLOBALS } from './lib/twin-fixtures.mjs';
 
-const FIXTURES = resolve(REPO_ROOT, 'public/fixtures/hostdev');
-const LOADS = resolve(REPO_ROOT, 'public/compat/loads-hostdev.json');
+const SET = process.argv.includes('--set') ? process.argv[process.argv.indexOf('--set') + 1] : 'hostdev';
+if (!['hostdev', 'values'].includes(SET)) throw new Error(`--set ${SET}: hostdev or values`);
+const MACHINES = SET === 'values' ? VALUE_MACHINES : HOSTDEV_MACHINES;
+const FIXTURES = resolve(REPO_ROOT, `public/fixtures/${SET}`);
+const LOADS = resolve(REPO_ROOT, `public/compat/loads-${SET}.json`);
 /** Issue 12's pairs of versions. */
 const PAIRS = [['7.2', '10.0'], ['10.0', '7.2'], ['10.0', '11.1'], ['11.1', '10.0'], ['7.2', '11.1']];
 const KINDS = ['devstate', 'nofooter-devstate', 'migration'];
@@ -39,7 +46,7 @@ const fileOf = (m, v, kind) => `qemu-${v}/${m.label}-${kind}.bin.gz`;
 function cases() {
   const out = [];
   for (const [from, to] of PAIRS) {
-    for (const m of HOSTDEV_MACHINES) {
+    for (const m of MACHINES) {
       for (const kind of KINDS) if (existsSync(join(FIXTURES, fileOf(m, from, kind)))) out.push({ m, from, to, kind, file: fileOf(m, from, kind) });
     }
   }
@@ -114,14 +121,14 @@ async function load(c) {
     return { ok: status === 'completed', status, messages, ...recorded };
   } finally {
     await backend?.stop();
-    if (c.m.ramFile) rmSync(join(root, c.m.ramFile), { force: true });
+    for (const f of [c.m.ramFile ?? []].flat()) rmSync(join(root, f), { force: true });
     rmSync(join(root, WORK), { recursive: true, force: true });
   }
 }
 
 const key = (l) => `${l.vm} ${l.from} -> ${l.to} ${l.kind}`;
 const step = process.argv[2];
-if (step !== 'predict' && step !== 'load') throw new Error('usage: make-compat-hostdev.mjs predict|load');
+if (step !== 'predict' && step !== 'load') throw new Error('usage: make-compat-hostdev.mjs predict|load [--set values]');
 const recorded = existsSync(LOADS) ? JSON.parse(readFileSync(LOADS, 'utf8')).loads : [];
 const loads = [];
 const all = cases();
@@ -138,12 +145,12 @@ for (const c of all) {
   if (step === 'predict') {
     // A prediction made once stays: re-running predict after a rule change must not rewrite history.
     loads.push(before?.firstPrediction ? before : { ...base, firstPrediction: predictions.get(c) });
-    console.log('[hostdev]', key(base), loads.at(-1).firstPrediction.verdict);
+    console.log(`[${SET}]`, key(base), loads.at(-1).firstPrediction.verdict);
     continue;
   }
   const r = await load(c);
   loads.push({ ...base, ...r, ...(before?.firstPrediction ? { firstPrediction: before.firstPrediction } : {}) });
-  console.log('[hostdev]', key(base), `(${r.machineType}):`, r.ok ? 'loads' : `fails: ${r.messages.join(' | ')}`);
+  console.log(`[${SET}]`, key(base), `(${r.machineType}):`, r.ok ? 'loads' : `fails: ${r.messages.join(' | ')}`);
 }
 const note = 'firstPrediction: what `vmstate-explorer check FILE --target TO` printed for each file before QEMU first loaded it';
 writeFileSync(LOADS, JSON.stringify({ generatedBy: 'scripts/make-compat-hostdev.mjs', note, loads }, null, 1) + '\n');

@@ -15,6 +15,7 @@
 // With --set hostdev, the same for the machines of scripts/lib/hostdev-machines.mjs (ivshmem, vmmouse,
 // ccid-card-emulated, cxl-type3: devices that need a host backend or machine support), written to
 // public/fixtures/hostdev/qemu-<version>/, with QEMU's refusals of the ivshmem peers in the manifest.
+// With --set values, the pseries VM of scripts/lib/value-machines.mjs (public/fixtures/values/).
 //
 // Usage (as root: chroot(2); needs each QEMU's qemu-storage-daemon: package qemu-system-common on the
 // 7.2 host, qemu-utils in the 10.0 and 11.1 chroots):
@@ -25,6 +26,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chosenQemus, qemuVersionText, REPO_ROOT, startQemu } from './lib/qemu.mjs';
 import { HOSTDEV_MACHINES, HOSTDEV_REFUSALS, i8042Path, prepareHostdev } from './lib/hostdev-machines.mjs';
+import { VALUE_MACHINES } from './lib/value-machines.mjs';
 import { waitForMigration } from './lib/qmp.mjs';
 import { COMMON, saveDevstateAndStream, saveNoFooter, writeManifest, writeTwinFiles, XEN_GLOBALS } from './lib/twin-fixtures.mjs';
 import { startVhostUserBlkServer } from './lib/vhost-user-blk.mjs';
@@ -34,7 +36,7 @@ const argv = process.argv.slice(2);
 const opt = (n) => (argv.includes(n) ? argv[argv.indexOf(n) + 1] : null);
 const QEMUS = chosenQemus(argv);
 const SET = opt('--set') ?? 'virtio';
-if (!['virtio', 'hostdev'].includes(SET)) throw new Error(`--set ${SET}: virtio or hostdev`);
+if (!['virtio', 'hostdev', 'values'].includes(SET)) throw new Error(`--set ${SET}: virtio, hostdev or values`);
 
 /** Guest RAM (and hotpluggable memory) shared, so x-ignore-shared leaves its pages out of the stream. */
 const ram = (size) => ['-object', `memory-backend-memfd,id=ram0,size=${size},share=on`, '-m', `${size},maxmem=1G`];
@@ -90,7 +92,7 @@ const VIRTIO_MACHINES = [
     '-device', 'virtio-gpu-ccw,max_outputs=2', '-device', 'virtio-9p-ccw,fsdev=fs0,mount_tag=share',
     ...since(v, 10, [...VMEM, '-device', 'virtio-mem-ccw,memdev=vmem0'])] },
 ];
-const MACHINES = (SET === 'hostdev' ? HOSTDEV_MACHINES : VIRTIO_MACHINES).filter((m) => !opt('--machines') || opt('--machines').split(',').includes(m.label));
+const MACHINES = ({ hostdev: HOSTDEV_MACHINES, values: VALUE_MACHINES }[SET] ?? VIRTIO_MACHINES).filter((m) => !opt('--machines') || opt('--machines').split(',').includes(m.label));
 
 
 
@@ -108,7 +110,7 @@ async function make(q, m, work) {
     await saveAll(q, m, work, args, inside, out, serve);
   } finally {
     server?.stop();
-    if (m.ramFile) rmSync(join(q.chroot ?? '', m.ramFile), { force: true });
+    for (const f of [m.ramFile ?? []].flat()) rmSync(join(q.chroot ?? '', f), { force: true });
   }
   return { args, files: out };
 }
@@ -180,9 +182,10 @@ for (const q of QEMUS) {
   // --machines remakes some machines: the other machines' entries stay.
   const refusals = [];
   for (const r of SET === 'hostdev' ? HOSTDEV_REFUSALS : []) refusals.push({ name: r.name, binary: r.binary, args: r.args, message: await refusal(q, r) });
-  const what = SET === 'hostdev' ? 'the devices of scripts/lib/hostdev-machines.mjs (host backends, machine links)' : 'the virtio devices whose own state the decoder knows since issue 12';
+  const what = { hostdev: 'the devices of scripts/lib/hostdev-machines.mjs (host backends, machine links)', values: 'the devices of scripts/lib/value-machines.mjs (values QEMU asks for: a second PHB, a bridge, DIMM and NVDIMM)' }[SET]
+    ?? 'the virtio devices whose own state the decoder knows since issue 12';
   writeManifest(outDir, fixtures, {
     made: opt('--machines') ? new Set(MACHINES.map((m) => m.label)) : null,
-    description: `scripts/make-virtio-fixtures.mjs${SET === 'hostdev' ? ' --set hostdev' : ''}: per machine one stopped VM with ${what}; a device-state file with and one without footers (a second VM of the same arguments with Xen's framing), and the migration stream of the first VM (the truth, with its JSON description; guest RAM shared and not sent).`,
+    description: `scripts/make-virtio-fixtures.mjs${SET !== 'virtio' ? ` --set ${SET}` : ''}: per machine one stopped VM with ${what}; a device-state file with and one without footers (a second VM of the same arguments with Xen's framing), and the migration stream of the first VM (the truth, with its JSON description; guest RAM shared and not sent).`,
     qemu, extra: refusals.length ? { refusals } : {} });
 }

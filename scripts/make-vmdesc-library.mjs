@@ -15,7 +15,7 @@
 // then merges every device description into one library keyed by vmsd_name.
 //
 // Usage: node scripts/make-vmdesc-library.mjs [--jobs N] [--only TARGET] [--limit N] [--out DIR]
-//          [--qemu LABEL --root CHROOT] [--name FILE-STEM] [--devices T1,T2 --no-cpu-probes --no-combos]
+//          [--qemu LABEL --root CHROOT] [--name FILE-STEM] [--devices T1,TARGET:T2 --no-cpu-probes --no-combos]
 // --qemu 10.0 --root /var/tmp/trixie runs the QEMU of a debootstrap chroot (Debian trixie: 10.0, forky:
 // 11.1; scripts/lib/qemu.mjs startQemu) and writes qemu-10.0.json (or --name STEM.json) and
 // README-qemu-10.0.md; without --root the host's QEMU (Debian bookworm: 7.2) makes qemu-7.2.json/README.md.
@@ -67,7 +67,8 @@ async function main() {
     if (t.cpuProbes && !NO_CPU_PROBES) for (const c of d.cpus) add(`-cpu ${c.model}`, 'cpu', { ...t.base, cpu: c.model }, { cpuType: c.type });
     let n = 0;
     for (const dev of d.devices) {
-      if (DEVICES && !DEVICES.includes(dev.type)) continue;
+      // `--devices TYPE` probes TYPE on every target, `--devices TARGET:TYPE` on that target only.
+      if (DEVICES && !DEVICES.includes(dev.type) && !DEVICES.includes(`${t.id}:${dev.type}`)) continue;
       if (n++ >= LIMIT) continue;
       const props = d.props[dev.type] ?? [];
       const cfg = { ...t.base, i8042: d.i8042, device: { type: dev.type, opts: [], props: props.filter((p) => backendFor(p)), allProps: props } };

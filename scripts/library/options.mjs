@@ -20,7 +20,8 @@ export const MAX_ATTEMPTS = 6;
 export const ROOT = opt('--root', null) ? resolve(opt('--root')) : null;
 export const LABEL = opt('--qemu', '7.2'); // the version label the app shows ("QEMU 10.0")
 export const STEM = opt('--name', `qemu-${LABEL}`);
-// A reduced run (the README says so): only these device types, and no -cpu MODEL probes.
+// A reduced run (the README says so): only these device types (TYPE: on every target, TARGET:TYPE: on
+// that one), and no -cpu MODEL probes.
 export const DEVICES = opt('--devices', null)?.split(',') ?? null;
 export const NO_CPU_PROBES = argv.includes('--no-cpu-probes');
 // A supplement to a full run (qemu-7.2-vhost.json): the bare machine only, not its option combinations.

@@ -107,7 +107,10 @@ export function readme(lib, summary, size, seconds, discovery) {
   L.push('`rng-random` object on /dev/urandom ("needs an RNG backend"), and `nvme-ctrl-drive` retries nvme-ns with a');
   L.push('drive on its nvme controller after QEMU 11.1 crashed saving a controller without one (NOT-COVERED.md), and');
   L.push('`kvm` runs an x86 probe under KVM where /dev/kvm exists when QEMU says a vhost device "requires kvm" (the');
-  L.push('library then takes only the sections the TCG base machine lacks).');
+  L.push('library then takes only the sections the TCG base machine lacks). The rules of value-rules.mjs give a device');
+  L.push('the value QEMU names as missing: a chassis_nr for a bridge and an index for a second PHB on pseries, a');
+  L.push('256 MiB DIMM, an NVDIMM\'s label, UUID and file, zpci\'s PCI target, a NUMA node, a CXL switch for its');
+  L.push('mailbox, a file for the loaders, and others (each names the QEMU message it answers).');
   L.push('');
   L.push('| target | base args | page size | device types tried | started | migrated | CPU models tried | migrated | combos migrated |');
   L.push('|---|---|---|---|---|---|---|---|---|');

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { ccidCardOpts, makeNssDb } from '../lib/nss-db.mjs';
 import { hasVhostUserDaemon } from '../lib/vhost-user-daemons.mjs';
 import { tpmBackendArgs } from '../lib/swtpm.mjs';
+import { VALUE_RULES } from './value-rules.mjs';
 import { ROOT } from './options.mjs';
 
 // ------------------------------------------------------------------------------------------------
@@ -101,7 +102,11 @@ export const PROPERTY_BACKENDS = {
   netdev: { args: () => ['-netdev', 'user,id=probe-net'], value: 'probe-net' },
   chardev: { args: () => ['-chardev', 'null,id=probe-chr'], value: 'probe-chr' },
   audiodev: { args: () => ['-audiodev', 'none,id=probe-snd'], value: 'probe-snd' },
-  memdev: { args: () => ['-object', 'memory-backend-ram,id=probe-mem,size=128M'], value: 'probe-mem' },
+  // 128M unless a retry rule asks for another size or a file (value-rules.mjs: pseries DIMMs, NVDIMMs).
+  memdev: {
+    args: (t) => ['-object', `${t.memdevFile ? `memory-backend-file,mem-path=${t.workDir}/probe-mem-${t.machine}-${t.device.type}.img` : 'memory-backend-ram'},id=probe-mem,size=${t.memdevSize ?? '128M'}`],
+    value: 'probe-mem',
+  },
   cryptodev: { args: () => ['-object', 'cryptodev-backend-builtin,id=probe-crypto'], value: 'probe-crypto' },
   fsdev: { args: (t) => ['-fsdev', `local,id=probe-fs,path=${t.workDir},security_model=none`], value: 'probe-fs' },
   bmc: { args: () => ['-device', 'ipmi-bmc-sim,id=probe-bmc'], value: 'probe-bmc' },
@@ -311,6 +316,7 @@ export const RETRY_RULES = [
       return true;
     },
   },
+  ...VALUE_RULES,
 ];
 
 /** q35's machine options for CXL with one 4 GiB fixed memory window on host bridge BRIDGE. */
@@ -340,6 +346,7 @@ export function buildArgs(cfg) {
   for (const bus of cfg.providers ?? []) {
     if (bus === 'pcie-root-port') args.push('-device', 'pcie-root-port,id=probe-rp,chassis=9,slot=9');
     else if (bus === 'cxl-rp') args.push('-device', 'pxb-cxl,id=probe-cxl,bus_nr=12,bus=pcie.0', '-device', 'cxl-rp,id=probe-cxl-rp,bus=probe-cxl,port=0,chassis=10,slot=10');
+    else if (bus === 'cxl-upstream') args.push('-device', 'cxl-upstream,id=probe-cxl-us,bus=probe-cxl-rp,addr=0.0,multifunction=on');
     else if (bus === 'nvme-bus' && cfg.nvmeCtrlDrive) args.push('-blockdev', 'driver=null-co,node-name=probe-ctrl-disk,read-zeroes=on,size=67108864', '-device', 'nvme,id=probe-nvme,serial=probe0,drive=probe-ctrl-disk');
     else args.push(...BUS_PROVIDERS[bus].args);
   }

@@ -68,6 +68,17 @@ describe('device types the libraries do not cover', () => {
     }
   });
 
+  it('no row needs a value the probes could give: the pseries PHB, bridges and memory devices migrated on pseries', () => {
+    // scripts/library/value-rules.mjs answers each `config` message of issue 12 with the value QEMU
+    // names; what still fails does so for a reason of another class, in QEMU's words.
+    const rows = uncovered() as { version: string; type: string; cls: string }[];
+    expect(rows.filter((r) => r.cls === 'config').map((r) => `${r.version} ${r.type}`)).toEqual([]);
+    for (const [version, targets] of records() as Map<string, Map<string, { migrated: Set<string> }>>) {
+      const pseries = targets.get('ppc64-pseries')!.migrated;
+      for (const type of ['spapr-pci-host-bridge', 'pci-bridge', 'pci-bridge-seat', 'pc-dimm', 'nvdimm', 'spapr-nvdimm']) expect(pseries.has(type), `${version} ${type}`).toBe(true);
+    }
+  });
+
   it('a vhost-user vmsd without fields in -dump-vmstate is one QEMU refuses to migrate (the sign the blocked rows use)', () => {
     // Checked on the vhost-user devices a probe did take to migration (vhost-user-blk and -fs, with
     // their back-ends): QEMU's own verdict must match the sign, both ways.

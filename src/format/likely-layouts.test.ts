@@ -1,6 +1,6 @@
 // The likely version's layouts (likely-layouts.ts) against real files' truth: every QEMU 10.0 and
 // 11.1 device-state fixture with a twin migration stream (held-out machines, the qemu10/qemu11 pc
-// files, the virtio, host-device and TPM groups), and the held-out streams cut before their JSON,
+// files, the virtio, host-device, TPM and pseries-values groups), and the held-out streams cut before their JSON,
 // each decoded with its architecture's libraries as the worker does; and every QEMU 7.2 one, also
 // with every architecture's libraries at once as the CLI reads them (where its Xen-framed pc files
 // are "likely 10.0 or 7.2"). Oracle: the same bytes decoded with the twin's own JSON description
@@ -42,7 +42,7 @@ for (const v of ['10.0', '11.1']) {
   const flat = v === '10.0' ? 'qemu10' : 'qemu11';
   CASES.push({ name: `${flat}/pc-devstate.bin`, version: v, bytes: async () => raw(flat, 'pc-devstate.bin')(), truth: raw(flat, 'pc-migration.bin') });
 }
-for (const group of ['virtio', 'hostdev', 'tpm']) {
+for (const group of ['virtio', 'hostdev', 'tpm', 'values']) {
   for (const c of twinCases(() => true, group)) {
     const one = { name: `${group}/${c.name}`, version: c.v.slice(5), bytes: async () => readVirtioFixture(c.v, c.file, group), truth: () => readVirtioFixture(c.v, c.truth, group) };
     CASES.push(one);
