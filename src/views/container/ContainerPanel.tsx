@@ -73,7 +73,7 @@ export function ContainerPanel() {
                   <label>
                     {/* The visible name sits in the <dt>, outside the label: screen readers would announce only "false (…)". */}
                     <span className="sr-only">was_running: </span>
-                    <input type="checkbox" checked={running} disabled={act.pending} onChange={(e) => void change('libvirt/was_running', String(e.target.checked))} /> {String(running)} (restore {running ? 'starts the guest running' : 'leaves it paused'})
+                    <input type="checkbox" checked={running} disabled={act.pending} onChange={(e) => void change('libvirt/was_running', String(e.target.checked))} /> {String(running)} (restore {running ? 'starts the guest running' : 'leaves it paused'}){act.pending && ' · applying…'}
                   </label>
                 ) : (
                   String(f.value)
