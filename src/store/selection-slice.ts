@@ -14,8 +14,10 @@ export interface SelectionSlice {
   recordIndex: number | null;
   fieldPath: string | null;
   range: ByteRange | null;
-  /** The byte the hex view's keyboard cursor is on. */
+  /** The byte the hex view's keyboard cursor is on: the moving end of an extended range. */
   caret: number | null;
+  /** Where a range extended with Shift started (it stays put while the caret moves), or null. */
+  anchor: number | null;
   /** Expanded tree items: field paths and array group keys. */
   expanded: ReadonlySet<string>;
   /** Asks the hex view to bring `offset` into view; `seq` makes repeated requests distinct. */
@@ -53,6 +55,7 @@ export const createSelectionSlice: Slice<SelectionSlice> = (set, get) => {
       fieldPath: node.path,
       range: { from: node.offset, to: node.offset + node.size },
       caret,
+      anchor: null,
       expanded: expandedWith(entry?.ancestors ?? []),
       reveal: reveal(caret),
       pendingGoTo: null,
@@ -64,6 +67,7 @@ export const createSelectionSlice: Slice<SelectionSlice> = (set, get) => {
     fieldPath: null,
     range: null,
     caret: null,
+    anchor: null,
     expanded: EMPTY,
     reveal: null,
     pendingGoTo: null,
@@ -84,7 +88,7 @@ export const createSelectionSlice: Slice<SelectionSlice> = (set, get) => {
     selectRecord(index) {
       const rec = get().model?.records[index];
       if (!rec) return;
-      set({ recordIndex: index, fieldPath: null, range: { from: rec.offset, to: rec.offset + rec.size }, caret: rec.offset, reveal: reveal(rec.offset), pendingGoTo: null });
+      set({ recordIndex: index, fieldPath: null, range: { from: rec.offset, to: rec.offset + rec.size }, caret: rec.offset, anchor: null, reveal: reveal(rec.offset), pendingGoTo: null });
     },
 
     selectField(path) {
@@ -104,11 +108,13 @@ export const createSelectionSlice: Slice<SelectionSlice> = (set, get) => {
     selectOffset(offset, opts = {}) {
       const model = get().model;
       if (!model || offset < 0 || offset >= model.fileSize) return;
-      const anchor = get().caret;
+      // Shift extends from where the range started, and the caret moves with the keys: kept on
+      // the anchor, a second Shift+Arrow gave the same one-step range again.
+      const anchor = get().anchor ?? get().caret;
       if (opts.extend && anchor !== null) {
         const from = Math.min(anchor, offset);
         const to = Math.max(anchor, offset) + 1;
-        set({ fieldPath: null, range: { from, to }, reveal: reveal(offset), pendingGoTo: null });
+        set({ fieldPath: null, range: { from, to }, caret: offset, anchor, reveal: reveal(offset), pendingGoTo: null });
         return;
       }
       const rec = recordAt(model.records, offset);
@@ -117,7 +123,7 @@ export const createSelectionSlice: Slice<SelectionSlice> = (set, get) => {
         selectNode(rec.index, node, offset);
         return;
       }
-      set({ recordIndex: rec?.index ?? null, fieldPath: null, range: { from: offset, to: offset + 1 }, caret: offset, reveal: reveal(offset), pendingGoTo: null });
+      set({ recordIndex: rec?.index ?? null, fieldPath: null, range: { from: offset, to: offset + 1 }, caret: offset, anchor: null, reveal: reveal(offset), pendingGoTo: null });
     },
 
     setExpanded(key, open) {
@@ -129,6 +135,6 @@ export const createSelectionSlice: Slice<SelectionSlice> = (set, get) => {
       set({ expanded: next });
     },
 
-    clearSelection: () => set({ recordIndex: null, fieldPath: null, range: null, caret: null, expanded: EMPTY, pendingGoTo: null }),
+    clearSelection: () => set({ recordIndex: null, fieldPath: null, range: null, caret: null, anchor: null, expanded: EMPTY, pendingGoTo: null }),
   };
 };

@@ -9,7 +9,7 @@ export const PANE_MIN = { sections: 320, fields: 240, hex: 400 } as const;
 export const HEX_WIDTH = 536;
 /** Width (px) the section table needs for every column at its default size (579), its pane's borders and a 15 px scrollbar. */
 export const SECTIONS_WIDTH = 596;
-/** Page padding and the two separators (px), see `.workspace` and `.pane-sep` in styles.css. */
+/** Page padding and the two separators (px), see `.workspace` and `.pane-sep` in app.css. */
 const CHROME = 2 * 6 + 2 * 6;
 
 /** Percentages of the group's width for `sections`, `fields` and `hex` (they add up to 100). */

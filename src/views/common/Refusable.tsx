@@ -70,3 +70,31 @@ export function RefusableButton({ by, action, onPress, title, className, keys, l
     </span>
   );
 }
+
+/**
+ * A checkbox refused for a plain reason (what the box would take is missing): ticked or cleared
+ * on a press, or left as it is with the reason said, as RefusableButton does for a press.
+ */
+export function RefusableCheckbox({ by, label, checked, onChange }: { by: { reason: string | null }; label: string; checked: boolean; onChange(): void }) {
+  const r = useRefusal(by);
+  return (
+    <span className="refusable">
+      <input
+        type="checkbox"
+        aria-label={label}
+        checked={checked}
+        title={r.reason ?? undefined}
+        // A refused click (or Space) is cancelled, so the box does not change; React still reports
+        // a change for that same click (it reads the box before the browser puts it back), so the
+        // change is dropped too.
+        onClick={(e) => {
+          e.stopPropagation();
+          if (!r.allowed()) e.preventDefault();
+        }}
+        onChange={() => r.reason === null && onChange()}
+        {...r.control}
+      />
+      {r.hint}
+    </span>
+  );
+}

@@ -2,13 +2,20 @@ import { useMemo, useState } from 'react';
 import type { FieldDiff, SectionDiff } from '../../format/diff/types.ts';
 import type { EditOutcome } from '../../store/edits-slice.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
-import { RefusableButton } from '../common/Refusable.tsx';
+import { RefusableButton, RefusableCheckbox } from '../common/Refusable.tsx';
 import { fieldRows, sideText } from './compare-rows.ts';
 
 function outcomeText(o: EditOutcome): string {
   if (o.status === 'applied') return o.warnings.length ? `Taken, with warnings: ${o.warnings.join('; ')}` : 'Taken into the open file (see Edits; undo with Ctrl+Z).';
   if (o.status === 'confirm') return `Not taken: ${o.warnings.join('; ')}`;
   return `Not taken: ${o.reason}`;
+}
+
+/** Why a field's right value cannot be taken (it is on one side only), or null. */
+function untakable(f: FieldDiff): string | null {
+  if (!f.right) return `Only in the open (left) file: the right file has no ${f.path} to take`;
+  if (!f.left) return `Only in the right file: the open file has no ${f.path} to take it into`;
+  return null;
 }
 
 /** A changed section's fields, left and right, grouped as in the tree; pick some to take the right values. */
@@ -70,7 +77,7 @@ export function FieldDiffList({ section }: { section: SectionDiff }) {
             ) : (
               <tr key={r.key} aria-selected={selectedPath === r.field.path} className={selectedPath === r.field.path ? 'selected' : ''} onClick={() => choose(r.field)}>
                 <td>
-                  <input type="checkbox" aria-label={`take ${r.field.path}`} checked={picked.has(r.field.path)} onClick={(e) => e.stopPropagation()} onChange={() => setPicked(toggle(picked, r.field.path))} disabled={!r.field.left || !r.field.right} />
+                  <RefusableCheckbox label={`take ${r.field.path}`} by={{ reason: untakable(r.field) }} checked={picked.has(r.field.path)} onChange={() => setPicked(toggle(picked, r.field.path))} />
                 </td>
                 <td className={r.depth ? 'indent' : ''}>{r.field.path}</td>
                 <td className="mono">{sideText(r.field.left)}</td>

@@ -3,6 +3,7 @@ import type { CompatReport } from '../../worker/protocol.ts';
 import { sectionLabel } from '../../format/model.ts';
 import { hex } from '../../store/selectors.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
+import { RefusableButton } from '../common/Refusable.tsx';
 
 const VERDICT_CLASS: Record<CompatReport['verdict'], string> = { loads: 'ok', 'loads with warnings': 'warn', fails: 'bad' };
 
@@ -12,15 +13,24 @@ export function CompatReportView({ report, generation, onGo }: { report: CompatR
   const current = useExplorer((s) => s.file?.generation);
   const selectRecord = useExplorer((s) => s.selectRecord);
   const [copied, setCopied] = useState('');
-  const recordOf = (label?: string) =>
-    label ? model?.records.find((r) => r.kind === 'section' && (r.sectionType === 'full' || r.sectionType === 'start') && sectionLabel(r.idstr ?? '', r.instanceId ?? 0) === label) : undefined;
+  const stale = current !== undefined && current !== generation;
+  // A device is found by its name (its FULL or START section); the configuration and a COMMAND,
+  // which have none, by the offset the check read them at, while the file is still the one checked.
+  const recordOf = (label?: string, offset?: number) =>
+    label
+      ? model?.records.find((r) => r.kind === 'section' && (r.sectionType === 'full' || r.sectionType === 'start') && sectionLabel(r.idstr ?? '', r.instanceId ?? 0) === label) ??
+        (stale ? undefined : model?.records.find((r) => r.kind === label && r.offset === offset))
+      : undefined;
+  /** Why a finding's link cannot show its record, or null. */
+  const unreachable = (label: string, offset?: number) =>
+    recordOf(label, offset) ? null : `${label} is not in the open file now${stale ? ': it changed since this check; check again' : ''}`;
   const copy = (text: string) => {
     // The clipboard may be refused (permissions, insecure origin): say so, the text stays selectable.
     navigator.clipboard?.writeText(text).then(() => setCopied('Copied'), (e: unknown) => setCopied(`Not copied: ${e instanceof Error ? e.message : String(e)}`)) ??
       setCopied('Not copied: this browser offers no clipboard here; select the text instead');
   };
-  const go = (label?: string) => {
-    const r = recordOf(label);
+  const go = (label?: string, offset?: number) => {
+    const r = recordOf(label, offset);
     if (!r) return;
     selectRecord(r.index);
     onGo();
@@ -31,7 +41,7 @@ export function CompatReportView({ report, generation, onGo }: { report: CompatR
     <section className="compat-report" aria-label="Compatibility report">
       <p className={`compat-verdict ${VERDICT_CLASS[report.verdict]}`} data-verdict={report.verdict}>
         <strong>{report.verdict === 'fails' ? 'Fails' : report.verdict === 'loads' ? 'Loads' : 'Loads with warnings'}</strong> into {report.target} ({report.machine})
-        {current !== undefined && current !== generation ? ' · checked before the latest edit: check again' : ''}
+        {stale ? ' · checked before the latest edit: check again' : ''}
       </p>
       {first && (
         <div className="compat-first">
@@ -39,9 +49,9 @@ export function CompatReportView({ report, generation, onGo }: { report: CompatR
           {first.section && (
             <>
               {' '}for{' '}
-              <button type="button" className="link" onClick={() => go(first.section)} disabled={!recordOf(first.section)}>
+              <RefusableButton className="link" by={{ reason: unreachable(first.section, first.offset) }} onPress={() => go(first.section, first.offset)}>
                 {first.section}
-              </button>
+              </RefusableButton>
             </>
           )}
           <button type="button" onClick={() => copy(first.message)}>Copy message</button>
@@ -58,9 +68,9 @@ export function CompatReportView({ report, generation, onGo }: { report: CompatR
               <td>{f.severity}</td>
               <td>
                 {f.section ? (
-                  <button type="button" className="link" onClick={() => go(f.section)} disabled={!recordOf(f.section)} title={`Show ${f.section} in the explorer`}>
+                  <RefusableButton className="link" by={{ reason: unreachable(f.section, f.offset) }} onPress={() => go(f.section, f.offset)} title={`Show ${f.section} in the explorer`}>
                     {f.section}
-                  </button>
+                  </RefusableButton>
                 ) : (
                   '-'
                 )}

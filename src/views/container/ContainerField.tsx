@@ -32,7 +32,7 @@ export function ContainerField({ node, onSet, pending }: { node: FieldNode; onSe
       {' '}={' '}
       <input aria-label={`New value of ${node.path}`} value={draft} spellCheck={false} onChange={(e) => setDraft(e.target.value)}
         onKeyDown={(e) => { if (e.key === 'Enter') save(); if (e.key === 'Escape') close(); }} autoFocus />{' '}
-      <button type="button" onClick={save} disabled={pending}>Set</button>{' '}
+      <button type="button" onClick={save} disabled={pending}>{pending ? 'Setting…' : 'Set'}</button>{' '}
       <button type="button" onClick={close}>Cancel</button>
     </span>
   );

@@ -4,7 +4,7 @@ import type { ContainerInfo } from '../../format/container/types.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
 import { EditFeedback } from '../edits/EditFeedback.tsx';
 import { useEditAction } from '../edits/useEditAction.ts';
-import { RecordDetails } from './RecordDetails.tsx';
+import { RecordDetails, revealOpened } from './RecordDetails.tsx';
 import { SnapshotList } from './SnapshotList.tsx';
 import { XmlEditor } from './XmlEditor.tsx';
 
@@ -73,7 +73,7 @@ export function ContainerPanel() {
                   <label>
                     {/* The visible name sits in the <dt>, outside the label: screen readers would announce only "false (…)". */}
                     <span className="sr-only">was_running: </span>
-                    <input type="checkbox" checked={running} disabled={act.pending} onChange={(e) => void change('libvirt/was_running', String(e.target.checked))} /> {String(running)} (restore {running ? 'starts the guest running' : 'leaves it paused'})
+                    <input type="checkbox" checked={running} disabled={act.pending} onChange={(e) => void change('libvirt/was_running', String(e.target.checked))} /> {String(running)} (restore {running ? 'starts the guest running' : 'leaves it paused'}){act.pending && ' · applying…'}
                   </label>
                 ) : (
                   String(f.value)
@@ -87,7 +87,7 @@ export function ContainerPanel() {
       {c.qcow2 && <SnapshotList info={c.qcow2} />}
       {c.libvirt && <XmlEditor xml={c.libvirt.xml} room={c.libvirt.header.dataLen - c.libvirt.cookieLen - 1} onSave={(xml) => change('libvirt/xml', xml)} />}
       {cookie && (
-        <details>
+        <details onToggle={revealOpened}>
           <summary>Cookie XML ({cookie.length} characters)</summary>
           <pre className="xml-text">{cookie}</pre>
         </details>

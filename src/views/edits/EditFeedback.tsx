@@ -18,7 +18,7 @@ export function EditFeedback({ outcome, pending, onForce }: Props) {
       <div role="alert" className="edit-warnings">
         <p>QEMU may refuse this file:</p>
         <ul>{outcome.warnings.map((w) => <li key={w}>{w}</li>)}</ul>
-        <button type="button" onClick={onForce} disabled={pending}>Apply anyway</button>
+        <button type="button" onClick={onForce} disabled={pending}>{pending ? 'Applying…' : 'Apply anyway'}</button>
       </div>
     );
   }
@@ -30,7 +30,7 @@ export function EditFeedback({ outcome, pending, onForce }: Props) {
       {outcome.canForce && (
         <>
           {more.length > 0 && <ul className="edit-warnings">{more.map((w) => <li key={w}>{w}</li>)}</ul>}
-          <button type="button" onClick={onForce} disabled={pending}>Force this edit</button>
+          <button type="button" onClick={onForce} disabled={pending}>{pending ? 'Applying…' : 'Force this edit'}</button>
         </>
       )}
     </div>

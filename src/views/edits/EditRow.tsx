@@ -41,8 +41,8 @@ export function EditRow({ action }: { action: ActionInfo }) {
         ) : (
           <span className="er-label">{action.label}</span>
         )}
-        <button type="button" onClick={revert} disabled={act.pending} aria-label={`Revert ${action.label}`}>
-          Revert
+        <button type="button" onClick={revert} disabled={act.pending} aria-label={`${act.pending ? 'Reverting' : 'Revert'} ${action.label}`}>
+          {act.pending ? 'Reverting…' : 'Revert'}
         </button>
       </div>
       {single ? (

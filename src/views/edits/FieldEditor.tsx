@@ -63,6 +63,8 @@ export function FieldEditor({ node, onClose }: Props) {
                 {checked ? 'true' : 'false'}
               </label>
             ) : (
+              // A timer's expiry is disabled while "not armed" (the box just after it) is ticked: the
+              // box is the reason, in sight and next in the Tab order; untick it to type a time.
               <input aria-label={label} className="mono" value={text} onChange={(e) => change(e.target.value)} autoFocus={!(editor.kind === 'timer' && editor.checked)} spellCheck={false} disabled={editor.kind === 'timer' && checked} inputMode={editor.kind === 'float' ? 'decimal' : undefined} />
             )}
             {editor.kind === 'timer' && (

@@ -6,6 +6,11 @@ import type { EditOutcome } from '../../store/edits-slice.ts';
 
 export interface EditAction {
   outcome: EditOutcome | null;
+  /**
+   * A request is on its way (a moment: one round trip to the worker). Its buttons stay plain
+   * `disabled` meanwhile, not refused through common/Refusable.tsx: each says so in its own
+   * label ("Applying…", "Reverting…", "Setting…"), and is back before a reason could be read.
+   */
   pending: boolean;
   /** Runs `send`; resolves true when the edit was applied. */
   run(send: () => Promise<EditOutcome>): Promise<boolean>;

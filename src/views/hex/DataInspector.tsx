@@ -10,7 +10,7 @@ export function DataInspector() {
   const cache = useExplorer((s) => s.bytes);
   const range = useExplorer((s) => s.range);
   const container = useContainer();
-  // Under a comparison the inspector shares a short column and scrolls (styles.css): a
+  // Under a comparison the inspector shares a short column and scrolls (compare/compare.css): a
   // scrolling region must be reachable by keyboard to be read (axe: scrollable-region-focusable).
   const scrolls = useExplorer((s) => s.compare !== null);
   useByteCacheVersion(cache);

@@ -47,6 +47,17 @@ export function HexView() {
     if (row < top || row >= top + fullRows) vp.showNow(row - Math.min(2, Math.floor(fullRows / 4)));
   }
 
+  // The view grows shorter under the overwrite bar and its feedback: the byte being edited, on
+  // the last rows (always so after Ctrl+End), was pushed out of sight while it was edited. The
+  // view follows it if it was in sight before; a byte scrolled away on purpose stays away.
+  const [rowsSeen, setRowsSeen] = useState(fullRows);
+  if (fullRows !== rowsSeen) {
+    setRowsSeen(fullRows);
+    const kept = overwrite?.offset ?? caret;
+    const row = kept === null ? -1 : Math.floor(kept / ROW_BYTES);
+    if (row >= top + fullRows && row < top + rowsSeen) vp.showNow(row - fullRows + 1);
+  }
+
   // Bytes are asked for once the rows have stayed put for a frame, and only for the rows shown:
   // a fast scroll asks for nothing on the way.
   const { scrolling } = vp;

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useExplorer } from '../../store/useExplorer.ts';
 import type { Replies } from '../../worker/protocol.ts';
+import { RefusableButton } from '../common/Refusable.tsx';
 
 const hex = (n: number) => `0x${n.toString(16)}`;
 const ROWS = 100;
@@ -45,8 +46,8 @@ function ChannelRecords({ channel }: { channel: number }) {
       </table>
       <p className="muted">
         Records {start + 1}–{start + page.rows.length} of {page.total}.{' '}
-        <button type="button" disabled={start === 0} onClick={() => setStart(Math.max(0, start - ROWS))}>Previous</button>{' '}
-        <button type="button" disabled={start + ROWS >= page.total} onClick={() => setStart(start + ROWS)}>Next</button>
+        <RefusableButton by={{ reason: start === 0 ? `These are the first records of ${page.name}` : null }} onPress={() => setStart(Math.max(0, start - ROWS))}>Previous</RefusableButton>{' '}
+        <RefusableButton by={{ reason: start + ROWS >= page.total ? `These are the last records of ${page.name}` : null }} onPress={() => setStart(start + ROWS)}>Next</RefusableButton>
       </p>
     </div>
   );

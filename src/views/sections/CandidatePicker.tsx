@@ -56,6 +56,8 @@ export function CandidatePicker({ record: r }: { record: StreamRecord }) {
             ))}
           </select>
           {pick.hint}
+          {/* While the section is decoded again the picker is briefly disabled and says so here. */}
+          {state.busy && <span className="muted"> decoding…</span>}
         </label>
       )}
       {state.error && <span role="alert" className="error-text"> {state.error}</span>}

@@ -12,7 +12,7 @@ import { useColumnSizing } from './useColumnSizing.ts';
 import { useRowWindow } from './useRowWindow.ts';
 
 const EMPTY: StreamRecord[] = [];
-/** Must match `.sections-grid tbody tr` and the sticky header height in styles.css. */
+/** Must match `.sections-grid tbody tr` and the sticky header height in sections.css. */
 const ROW_PX = 21;
 const HEAD_PX = 34;
 const COLUMN_IDS = SECTION_COLUMNS.map((c) => c.id!);
