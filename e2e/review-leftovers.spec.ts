@@ -23,9 +23,8 @@ async function expectRefused(page: Page, control: Locator, reason: string, key =
   await expect(page.locator(`[id="${await control.getAttribute('aria-describedby')}"]`)).toBeVisible();
   await page.keyboard.press(key);
   await expect(notice(page)).toContainText(`${reason}.`);
-  // By keyboard: at 1280 px the compat dialog covers the bar's right end, where Dismiss is.
-  await notice(page).getByRole('button', { name: 'Dismiss' }).focus();
-  await page.keyboard.press('Enter');
+  // By the mouse: an open compat dialog must not cover the bar (it once hid Dismiss at 1280 px).
+  await notice(page).getByRole('button', { name: 'Dismiss' }).click();
   await expect(notice(page)).toHaveCount(0);
 }
 
