@@ -38,9 +38,6 @@ const NESTED_CODECS = new Set(['gzip', 'zstd', 'lzop']);
 // Not bzip2 either: a push completes whole 900 kB blocks, and a legitimate block of pages of one
 // repeated byte can expand past the nested worker's 1000-times-a-push stop (inflate-nested.ts).
 
-/** The decode worker reads the file for the nested one (inflate-nested.ts InflateJob.parentReads). */
-const PARENT_READS = true;
-
 const ENV = (import.meta as { env?: Record<string, string | undefined> }).env;
 /** Builds for scripts/bench-nested.ts's comparison: every codec in this worker, or every one but bzip2 nested. */
 const INLINE = ENV?.VITE_INLINE_DECOMPRESS === '1';
@@ -171,7 +168,7 @@ export async function openContainer(file: Blob, opts: { signal?: AbortSignal; sn
         };
       });
       try {
-        r = await inflateNested(nested, { file, offset, size, codec, parentReads: PARENT_READS }, writer, { signal: opts.signal, onProgress });
+        r = await inflateNested(nested, { file, offset, size, codec }, writer, { signal: opts.signal, onProgress });
         try {
           spill!.flush();
         } catch (e) {

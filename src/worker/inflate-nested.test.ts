@@ -95,14 +95,6 @@ describe('decompression in a nested worker', { timeout: 60_000 }, () => {
     expect(stats.maxUnacked).toBeLessThanOrEqual(2 + Math.ceil(slice / batch) + 1);
   });
 
-  it.each(Object.keys(UNPACK) as Name[])('%s with the file read by the decode worker (parentReads): the same stream the real decompressor gives', async (codec) => {
-    const image = imageOf(codec);
-    const { w } = channelWorker(1);
-    const { r, out } = await gather(w, jobOf(image, codec, { batch: 64 << 10, parentReads: true }));
-    expect(r.problem).toBeUndefined();
-    expect(Buffer.compare(out, realStream(codec, image))).toBe(0);
-  });
-
   it('a cut gzip stream: the truncation problem at the cut, the output before it kept', async () => {
     const image = imageOf('gzip');
     const cut = streamStart(image) + Math.floor((image.length - streamStart(image)) * 0.6);

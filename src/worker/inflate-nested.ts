@@ -7,8 +7,7 @@
 // batch back once written, so both sides reuse the same few ArrayBuffers and the memory in flight
 // is DEPTH batches plus one push's output (codecs keep that small: decoder.ts `slice`).
 
-import { blobSource, type ByteSource } from '../format/byte-source.ts';
-import { parentSource } from './parent-reads.ts';
+import { blobSource } from '../format/byte-source.ts';
 import { CancelledError } from '../format/errors.ts';
 import { decoderFor, type DecodingCodec, type Emit } from '../format/container/codecs/decoder.ts';
 import { inflate, spaceProblem, type InflateLimits, type InflateResult } from '../format/container/inflate.ts';
@@ -47,24 +46,13 @@ export interface InflateJob {
   size: number;
   codec: DecodingCodec;
   limits?: Partial<InflateLimits>;
-  /**
-   * The decode worker reads the file and hands the nested worker its bytes (transferred both
-   * ways, no copy), so the nested thread only decodes: the decoding is the longer half (CPU of
-   * both threads during a 128 MiB open at load 10-11: gzip nested ~210 ms against ~90 in the
-   * decode worker, zstd 260-300 against 50-90), and the reads (~20-40 ms) move to the other.
-   */
-  parentReads?: boolean;
   /** Batch size and depth: the defaults above, smaller in tests. */
   batch?: number;
   depth?: number;
 }
 
-export type ToNested =
-  | { type: 'start'; job: InflateJob } | { type: 'ack'; buffer?: ArrayBuffer } | { type: 'cancel' }
-  | { type: 'chunk'; id: number; buffer: ArrayBuffer; length: number } | { type: 'chunk-failed'; id: number; error: unknown };
+export type ToNested = { type: 'start'; job: InflateJob } | { type: 'ack'; buffer?: ArrayBuffer } | { type: 'cancel' };
 export type FromNested =
-  /** `parentReads`: the nested worker asks for the file's bytes at `offset` into its buffer. */
-  | { type: 'read'; id: number; offset: number; length: number; buffer: ArrayBuffer | null }
   | { type: 'data'; buffer: ArrayBuffer; length: number; consumed: number }
   /** The decoder's own output pieces, handed over whole (gzip: see `owned` below). */
   | { type: 'data'; parts: ArrayBuffer[]; length: number; consumed: number }
@@ -89,16 +77,9 @@ export function serveInflate(port: NestedPort): void {
     wake = null;
   };
   let gate: PushGate | null = null;
-  const reads = new Map<number, { resolve(b: Uint8Array): void; reject(e: unknown): void }>();
-  let readId = 0;
   port.onmessage = (e: MessageEvent<ToNested>) => {
     const m = e.data;
-    if (m.type === 'chunk' || m.type === 'chunk-failed') {
-      const r = reads.get(m.id)!;
-      reads.delete(m.id);
-      if (m.type === 'chunk') r.resolve(new Uint8Array(m.buffer, 0, m.length));
-      else r.reject(m.error);
-    } else if (m.type === 'ack') {
+    if (m.type === 'ack') {
       inFlight--;
       // Keep only what the steady state reuses; a bomb's long push made more, dropped here.
       if (m.buffer && free.length <= depth) free.push(m.buffer);
@@ -173,12 +154,12 @@ export function serveInflate(port: NestedPort): void {
         gate = gatePushes(decoder, () => inFlight >= depth || abort.signal.aborted);
         ratio = QUEUED_RATIO;
       }
-      const source = job.parentReads ? parentSource(job.file.size, job.offset + job.size, (offset, length, buffer) => new Promise<Uint8Array>((resolve, reject) => {
-        const id = readId++;
-        reads.set(id, { resolve, reject });
-        port.postMessage({ type: 'read', id, offset, length, buffer } satisfies FromNested, buffer ? [buffer] : []);
-      })) : blobSource(job.file, 0); // one BYOB stream whatever the size (container-open.ts says why)
-      const result = await inflate(source, job.offset, job.size, job.codec, sink, {
+      // One BYOB stream of the file whatever its size (container-open.ts says why). Read here,
+      // not by the decode worker in 4 MiB blocks handed over (gz8's parent-reads.ts): that took
+      // no CPU off this thread with a stream (418-477 ms against 433-445 for realistic gzip) and
+      // made it wait for the decode worker's turn (scripts/bench-ab.ts, 7 rounds at load 8-10:
+      // realistic gzip 1,185 ms against 849, random 772 against 646).
+      const result = await inflate(blobSource(job.file, 0), job.offset, job.size, job.codec, sink, {
         limits: job.limits, signal: abort.signal, drain: queued ? undefined : drain, finish: send, onProgress: (c) => void (consumed = c), sliceSize: NESTED_SLICE,
         decoder: async (_codec, emit) => ((emitTo = emit), gate?.decoder ?? decoder),
       });
@@ -238,30 +219,19 @@ export function inflateNested(worker: NestedWorker, job: InflateJob, writer: Wri
     opts.signal?.addEventListener('abort', onAbort);
     worker.onerror = (e) => failed((e as { message?: string }).message || 'its script failed to load or threw');
     worker.onmessageerror = () => failed('a message could not be read');
-    const held: Exclude<FromNested, { type: 'read' }>[] = [];
+    const held: FromNested[] = [];
     if (!write) {
       (writer as Promise<Writer>).then((w) => {
         write = w;
         for (const m of held.splice(0)) if (!over) take(m);
       }, (e) => !over && end(() => reject(e)));
     }
-    let file: ByteSource | null = null;
-    const serveRead = (m: Extract<FromNested, { type: 'read' }>) => {
-      // One BYOB stream of the file (the blocks are asked in order): no Blob slice per block.
-      file ??= blobSource(job.file, 0);
-      const into = m.buffer && m.buffer.byteLength >= m.length ? m.buffer : new ArrayBuffer(m.length);
-      file.readInto!(m.offset, new Uint8Array(into, 0, m.length)).then(
-        (got) => !over && worker.postMessage({ type: 'chunk', id: m.id, buffer: got.buffer as ArrayBuffer, length: got.length } satisfies ToNested, [got.buffer as ArrayBuffer]),
-        (error) => !over && worker.postMessage({ type: 'chunk-failed', id: m.id, error } satisfies ToNested, []),
-      );
-    };
     worker.onmessage = (e: MessageEvent<FromNested>) => {
       const m = e.data;
-      if (m.type === 'read') serveRead(m);
-      else if (write) take(m);
+      if (write) take(m);
       else held.push(m);
     };
-    const take = (m: Exclude<FromNested, { type: 'read' }>) => {
+    const take = (m: FromNested) => {
       if (m.type === 'failed') return failed(m.message);
       if (m.type === 'done') {
         if (m.result.produced !== produced) return failed(`it reported ${m.result.produced} bytes and sent ${produced}`);
