@@ -23,18 +23,22 @@ import { openSpill, type Spill } from './spill.ts';
  * inline / nested decoding into the spill, both builds alternating in one browser profile):
  * - zstd: 1.10 quiet (load 2-3, 1a8d154), 1.05 at load 16 (17dd074), 1.11 at load 16 (this change).
  * - lzop: not measured; nested for the same reason as zstd (a JavaScript decoder, a cheap copy).
- * - gzip: the file's reads and DecompressionStream (which inflates on the thread that writes to
- *   it) take as much CPU as the spill's writes and the copies do, so the two halves overlap. It
- *   was slower nested (0.56 at load 16) while it waited for the writer after each 32 KiB push
- *   (inflate queues a read's pushes only without a `drain`) and copied every piece into batches;
- *   now pushes queue behind push-gate.ts and the stream's own output pieces move by transfer
- *   (inflate-nested.ts `owned`). See README Performance for the figures.
+ * - not gzip: DecompressionStream inflates on the thread that writes to it, so nested it takes
+ *   the decoding's longer half off this thread (realistic gzip, scripts/bench-ab.ts with /proc
+ *   schedstat: this thread's CPU during the decoding 420-570 ms inline; nested, the nested
+ *   thread's 420-480 and this one's 70-150), but every A/B at load 4-11 (two other helpers on
+ *   the two cores) had it slower: realistic 827 against 611 ms (0 of 7 pairs faster), random
+ *   562/520 (1 of 7); with gz8's reads by this worker, realistic 742/693 (3 of 7) and 792/726
+ *   (0 of 5), random 615/552 (3 of 7), bench-nested's median inline / nested 0.80.
+ *   The nested gzip path (push-gate.ts, output pieces moved by transfer: inflate-nested.ts
+ *   `owned`) stays for VITE_NESTED_DECOMPRESS's build, so `scripts/bench-nested.ts gzip` on a
+ *   quiet machine decides: add gzip here if it is faster there.
  * - not xz: nested was slower, 0.87 quiet (load 2-3, 1a8d154), and again under load 13-17 with
  *   the fuzz run on both cores (this change, both builds forced: 0.82 median of 3 pairs, 0.67
  *   median of 5 pairs, 7 of the 8 pairs below 1). xz-decompress's own WebAssembly does the work,
  *   so the nested worker frees little of this thread and adds the batch round trips.
  */
-const NESTED_CODECS = new Set(['gzip', 'zstd', 'lzop']);
+const NESTED_CODECS = new Set(['zstd', 'lzop']);
 // Not bzip2 either: a push completes whole 900 kB blocks, and a legitimate block of pages of one
 // repeated byte can expand past the nested worker's 1000-times-a-push stop (inflate-nested.ts).
 
