@@ -4,17 +4,19 @@
 // and each compressed image opened in turn in each build, in one persistent browser profile (a
 // user's window: OPFS on disk). The figure is the open's request to its last decompression
 // progress (the stream in the spill), and the whole open; median and best of BENCH_RUNS (3).
-//   node bin/tsx-run.js scripts/bench-nested.ts [gzip xz zstd]
+//   [AB_KIND=realistic] node bin/tsx-run.js scripts/bench-nested.ts [gzip xz zstd]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from '@playwright/test';
 import { build, preview } from 'vite';
-import { compressedImage } from './bench-compressed.ts';
+import { compressedImage, type MemoryKind } from './bench-compressed.ts';
 import { CHROMIUM_ARGS, fmtMs, INSTRUMENT, median, openInFreshPage, VIEWPORT } from './bench-harness.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+/** AB_KIND=realistic: the realistic images' guest memory (bench-compressed.ts), as bench-ab.ts. */
+const KIND = (process.env.AB_KIND ?? 'random') as MemoryKind;
 const codecs = process.argv.slice(2).length ? process.argv.slice(2) : ['gzip', 'xz', 'zstd'];
 const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
 
@@ -31,9 +33,9 @@ const dir = mkdtempSync(join(tmpdir(), 'vmstate-bench-profile-'));
 const context = await chromium.launchPersistentContext(dir, { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, viewport: VIEWPORT });
 try {
   await context.addInitScript({ path: INSTRUMENT });
-  console.log(`nested worker vs inline decompression, persistent profile, ${RUNS} runs each, alternating (load ${load()})`);
+  console.log(`nested worker vs inline decompression, ${KIND} RAM, persistent profile, ${RUNS} runs each, alternating (load ${load()})`);
   for (const codec of codecs) {
-    const path = await compressedImage(codec as 'gzip');
+    const path = await compressedImage(codec as 'gzip', KIND);
     const ms: Record<keyof typeof builds, { inflate: number[]; open: number[] }> = { nested: { inflate: [], open: [] }, inline: { inflate: [], open: [] } };
     const ratios: number[] = [];
     for (let i = 0; i < RUNS; i++) {

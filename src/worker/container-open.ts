@@ -23,12 +23,20 @@ import { openSpill, type Spill } from './spill.ts';
  * inline / nested decoding into the spill, both builds alternating in one browser profile):
  * - zstd: 1.10 quiet (load 2-3, 1a8d154), 1.05 at load 16 (17dd074), 1.11 at load 16 (this change).
  * - lzop: not measured; nested for the same reason as zstd (a JavaScript decoder, a cheap copy).
+ * - not gzip: DecompressionStream inflates on the thread that writes to it, so nested it takes
+ *   the decoding's longer half off this thread (realistic gzip, scripts/bench-ab.ts with /proc
+ *   schedstat: this thread's CPU during the decoding 420-570 ms inline; nested, the nested
+ *   thread's 420-480 and this one's 70-150), but every A/B at load 4-11 (two other helpers on
+ *   the two cores) had it slower: realistic 827 against 611 ms (0 of 7 pairs faster), random
+ *   562/520 (1 of 7); with gz8's reads by this worker, realistic 742/693 (3 of 7) and 792/726
+ *   (0 of 5), random 615/552 (3 of 7), bench-nested's median inline / nested 0.80.
+ *   The nested gzip path (push-gate.ts, output pieces moved by transfer: inflate-nested.ts
+ *   `owned`) stays for VITE_NESTED_DECOMPRESS's build, so `scripts/bench-nested.ts gzip` on a
+ *   quiet machine decides: add gzip here if it is faster there.
  * - not xz: nested was slower, 0.87 quiet (load 2-3, 1a8d154), and again under load 13-17 with
  *   the fuzz run on both cores (this change, both builds forced: 0.82 median of 3 pairs, 0.67
  *   median of 5 pairs, 7 of the 8 pairs below 1). xz-decompress's own WebAssembly does the work,
  *   so the nested worker frees little of this thread and adds the batch round trips.
- * - not gzip: the browser's DecompressionStream inflates off the JS thread already, and in a
- *   nested worker its decoding took longer (0.56 median of 3 pairs at load 16).
  */
 const NESTED_CODECS = new Set(['zstd', 'lzop']);
 // Not bzip2 either: a push completes whole 900 kB blocks, and a legitimate block of pages of one
@@ -113,17 +121,23 @@ export async function openContainer(file: Blob, opts: { signal?: AbortSignal; sn
   early?.catch(() => undefined);
   const decodesHere = (codec: string) => opts.nested === false || !nestable(codec);
   if (declared && decodesHere(declared)) loadDecoder(declared).catch(() => undefined);
+  // A nested worker's thread and script start during the sniff too (its codec loads there).
+  const earlyNested = declared && !decodesHere(declared) ? spawnNested() : null;
   let info: ContainerInfo | null;
   try {
     // A qcow2 image's snapshot list goes to the page as soon as its table is read (onList).
     info = await sniffContainer(source, { snapshot: opts.snapshot, onList: opts.onInfo });
   } catch (e) {
+    earlyNested?.terminate();
     await dropSpill(early);
     throw e;
   }
   if (info) opts.onInfo?.(info);
   const none = async () => undefined;
-  if (!info || info.inner.codec === 'raw' || info.inner.codec === 'mapped') await dropSpill(early);
+  if (!info || info.inner.codec === 'raw' || info.inner.codec === 'mapped') {
+    earlyNested?.terminate();
+    await dropSpill(early);
+  }
   if (!info) return { inner: file, info, close: none };
   const { offset, size, codec } = info.inner;
   if (codec === 'raw') return { inner: file.slice(offset, offset + size), info, close: none };
@@ -134,20 +148,33 @@ export async function openContainer(file: Blob, opts: { signal?: AbortSignal; sn
     stream?.problems.push(p);
   };
   // The codec's module loads while the spill is opened (inflate's decoderFor then finds it); a
-  // failed load is reported there.
+  // failed load is reported there. A nested worker (started during the sniff when the header
+  // declared its codec) is given its job at once: it reads and decodes while the spill may still
+  // be opening, its first batches waiting for it (inflate-nested.ts `writer`).
   const here = decodesHere(codec);
   if (here && codec !== declared) loadDecoder(codec).catch(() => undefined);
-  const spill = await (early ?? openSpill());
+  const nested = here ? null : codec === declared ? earlyNested : spawnNested();
+  if (nested !== earlyNested) earlyNested?.terminate();
+  const opening = early ?? openSpill();
+  let spill: Spill | undefined;
   try {
     const onProgress = (consumed: number, produced: number) => opts.onProgress?.(consumed, size, produced);
-    const limits = { maxBytes: spill.room };
     let r = null;
-    const nested = here ? null : spawnNested();
     if (nested) {
+      let written = 0;
+      const writer = opening.then((s) => {
+        spill = s;
+        return (chunk: Uint8Array) => {
+          // The room is known only once the spill is open; inflate's own check says the same.
+          if (written + chunk.length > s.room) throw new Error(`the storage quota leaves ${s.room} bytes and the stream is larger`);
+          s.write(chunk);
+          written += chunk.length;
+        };
+      });
       try {
-        r = await inflateNested(nested, { file, offset, size, codec, limits }, (chunk) => spill.write(chunk), { signal: opts.signal, onProgress });
+        r = await inflateNested(nested, { file, offset, size, codec }, writer, { signal: opts.signal, onProgress });
         try {
-          spill.flush();
+          spill!.flush();
         } catch (e) {
           r.problem ??= spaceProblem(e, offset + r.consumed, r.produced);
         }
@@ -160,12 +187,13 @@ export async function openContainer(file: Blob, opts: { signal?: AbortSignal; sn
     // file's size (blobSource streams only from 64 MiB): a fresh Blob slice and ArrayBuffer per
     // 1 MiB read cost the decode worker 2.4 ms per MiB of a 34 MiB gzip image (CPU profile,
     // scripts/bench-profile-compressed.ts), the stream ~0.85.
-    r ??= await inflate(blobSource(file, 0), offset, size, codec, (chunk) => spill.write(chunk), { signal: opts.signal, limits, finish: () => spill.flush(), onProgress });
+    const s = (spill ??= await opening);
+    r ??= await inflate(blobSource(file, 0), offset, size, codec, (chunk) => s.write(chunk), { signal: opts.signal, limits: { maxBytes: s.room }, finish: () => s.flush(), onProgress });
     info.streamSize = r.produced;
     if (r.problem) report(r.problem);
-    return { inner: await spill.finish(), info, close: () => spill.remove() };
+    return { inner: await s.finish(), info, close: () => s.remove() };
   } catch (e) {
-    await spill.remove();
+    await (spill ?? (await opening.catch(() => undefined)))?.remove();
     throw e;
   }
 }
