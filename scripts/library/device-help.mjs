@@ -67,6 +67,21 @@ export function unprobed(version, label) {
   return recordedHelp(version, label).filter((d) => d.category !== 'CPU' && !seen.has(d.type)).map((d) => d.type);
 }
 
+/** A CPU type of `-device help` → its -cpu model (the QOM type less the architecture's suffix). */
+export const cpuModel = (type) => type.replace(/-(x86_64-cpu|aarch64-cpu|arm-cpu|spapr-cpu-core|s390x-cpu)$/, '');
+
+/**
+ * The CPU types of QEMU VERSION's recorded `-device help` on machine LABEL whose -cpu model no library
+ * file probed on a target of the machine's architecture (make-vmdesc-library.mjs probes CPU types as
+ * `-cpu MODEL`, recorded as "-cpu MODEL"; pc's probes stand for q35, which has the same models).
+ */
+export function unprobedCpus(version, label) {
+  const arch = HELP_MACHINES.find((m) => m.label === label).target.split('-')[0];
+  const seen = new Set();
+  for (const [t, types] of probedTypes(version)) if (t.split('-')[0] === arch) for (const d of types) if (d.startsWith('-cpu ')) seen.add(d.slice(5));
+  return recordedHelp(version, label).filter((d) => d.category === 'CPU' && !seen.has(cpuModel(d.type))).map((d) => d.type);
+}
+
 const missingArg = process.argv.indexOf('--missing');
 if (missingArg > 0) {
   const [version, label] = process.argv[missingArg + 1].split(':');
