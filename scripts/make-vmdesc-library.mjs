@@ -16,6 +16,7 @@
 //
 // Usage: node scripts/make-vmdesc-library.mjs [--jobs N] [--only TARGET] [--limit N] [--out DIR]
 //          [--qemu LABEL --root CHROOT] [--name FILE-STEM] [--devices T1,TARGET:T2 --no-cpu-probes --no-combos]
+//          [--cpu-probes]  (-cpu MODEL probes also where the target has none by default)
 // --qemu 10.0 --root /var/tmp/trixie runs the QEMU of a debootstrap chroot (Debian trixie: 10.0, forky:
 // 11.1; scripts/lib/qemu.mjs startQemu) and writes qemu-10.0.json (or --name STEM.json) and
 // README-qemu-10.0.md; without --root the host's QEMU (Debian bookworm: 7.2) makes qemu-7.2.json/README.md.
@@ -28,7 +29,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runningQemus as live } from './lib/qemu.mjs';
 import { finishLibrary, makeLibrary, mergeDevice, reasonGroup, sortedObject } from './library/merge.mjs';
-import { DEVICES, JOBS, LIMIT, NO_COMBOS, NO_CPU_PROBES, ONLY, OUT_DIR, ROOT, STEM, inGuest } from './library/options.mjs';
+import { CPU_PROBES, DEVICES, JOBS, LIMIT, NO_COMBOS, NO_CPU_PROBES, ONLY, OUT_DIR, ROOT, STEM, inGuest } from './library/options.mjs';
 import { discover, firstError, runCapture, runProbe } from './library/probe.mjs';
 import { readme } from './library/readme.mjs';
 import { TARGETS, backendFor, buildArgs } from './library/targets.mjs';
@@ -64,7 +65,7 @@ async function main() {
       const { name, ...rest } = c;
       add(`(${name})`, 'combo', { ...t.base, ...rest });
     }
-    if (t.cpuProbes && !NO_CPU_PROBES) for (const c of d.cpus) add(`-cpu ${c.model}`, 'cpu', { ...t.base, cpu: c.model }, { cpuType: c.type });
+    if ((t.cpuProbes || CPU_PROBES) && !NO_CPU_PROBES) for (const c of d.cpus) add(`-cpu ${c.model}`, 'cpu', { ...t.base, cpu: c.model }, { cpuType: c.type });
     let n = 0;
     for (const dev of d.devices) {
       // `--devices TYPE` probes TYPE on every target, `--devices TARGET:TYPE` on that target only.

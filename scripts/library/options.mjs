@@ -24,6 +24,9 @@ export const STEM = opt('--name', `qemu-${LABEL}`);
 // that one), and no -cpu MODEL probes.
 export const DEVICES = opt('--devices', null)?.split(',') ?? null;
 export const NO_CPU_PROBES = argv.includes('--no-cpu-probes');
+// A supplement's CPU models on a target whose full run probes none (targets.mjs cpuProbes false: pseries,
+// s390x, q35), so that the CPU types of its `-device help` (spapr-cpu-core, s390x-cpu) are probed too.
+export const CPU_PROBES = argv.includes('--cpu-probes');
 // A supplement to a full run (qemu-7.2-vhost.json): the bare machine only, not its option combinations.
 export const NO_COMBOS = argv.includes('--no-combos');
 /** A host path under ROOT as QEMU inside the chroot sees it. */

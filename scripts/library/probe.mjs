@@ -40,12 +40,16 @@ export function runCapture(binary, args, timeoutMs = 30_000) {
   });
 }
 
-/** First meaningful line of a QEMU error text, without the binary path prefix. */
+/**
+ * First meaningful line of a QEMU error text, without the binary path prefix. Warnings are skipped, also
+ * those after the echo of a -device option (QEMU 10.0's "-device vfio-platform,…: warning: … is
+ * deprecated" comes before the error that stopped it).
+ */
 export function firstError(text) {
   const lines = String(text)
     .split('\n')
     .map((l) => l.replace(/^.*?qemu-system-[a-z0-9_]+: /, '').trim())
-    .filter((l) => l && !/^(\S+: )?(warning|info):/i.test(l) && !/^(qemu-system-\S+ )?exited with/.test(l));
+    .filter((l) => l && !/^((-device )?\S+: )?(warning|info):/i.test(l) && !/^(qemu-system-\S+ )?exited with/.test(l));
   return lines[0] ?? String(text).trim().split('\n')[0] ?? '';
 }
 

@@ -1,6 +1,6 @@
 // The generated README next to each library (scripts/make-vmdesc-library.mjs).
 import { notCoveredParagraph } from './not-covered.mjs';
-import { DEVICES, NO_COMBOS, NO_CPU_PROBES, STEM, LABEL } from './options.mjs';
+import { CPU_PROBES, DEVICES, NO_COMBOS, NO_CPU_PROBES, STEM, LABEL } from './options.mjs';
 
 // ------------------------------------------------------------------------------------------------
 // README
@@ -86,7 +86,7 @@ export function readme(lib, summary, size, seconds, discovery) {
   L.push('## Probe summary');
   L.push('');
   const only = DEVICES?.join(',') === '-' ? 'no device types (the bare machine and its option combinations only)' : `device types ${DEVICES?.join(', ')} only`;
-  if (DEVICES || NO_CPU_PROBES || NO_COMBOS) L.push(`Reduced run: ${DEVICES ? only : 'every device type'}${NO_CPU_PROBES ? '; no -cpu MODEL probes' : ''}${NO_COMBOS ? '; no option combinations (the bare machine only)' : ''}.`, '');
+  if (DEVICES || NO_CPU_PROBES || NO_COMBOS) L.push(`Reduced run: ${DEVICES ? only : 'every device type'}${NO_CPU_PROBES ? '; no -cpu MODEL probes' : CPU_PROBES ? '; every CPU model probed as -cpu MODEL' : ''}${NO_COMBOS ? '; no option combinations (the bare machine only)' : ''}.`, '');
   L.push(`QEMU ${lib.qemu}; ${Object.keys(lib.vmsds).length} vmsd entries, ${Object.keys(lib.oldStyle).length} old-style sections,`);
   L.push(`${(size / 1048576).toFixed(2)} MiB of JSON; run time ${Math.floor(seconds / 60)} min ${seconds % 60} s.`);
   L.push('');
