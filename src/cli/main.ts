@@ -79,7 +79,7 @@ function refuseExisting(path: string | undefined, what: string): void {
 function fileError(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
   if (err.code === 'EEXIST' && err.path) return `${err.path} already exists: it is never overwritten; remove it or name another file`;
-  if (err.syscall && err.path && err.code) return `${err.path}: ${err.message.replace(/^\w+: /, '').replace(/, \w+ '.*'$/, '')}`;
+  if (err.syscall && err.path && err.code) return `${err.path}: ${err.message.replace(/^\w+: /, '').replace(/, \w+( '.*')?$/, '')}`;
   return err.message.split('\n')[0];
 }
 
@@ -166,7 +166,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
           const { containerAssignment } = await import('./container-commands.ts');
           const { isContainerPath } = await import('../format/container/field-edit.ts');
           const { headerAssignment, runEdits } = await import('./edit-commands.ts');
-          const { readFile, writeFile } = await import('node:fs/promises');
+          const { readFile, rm } = await import('node:fs/promises');
           const pairs = command === 'set'
             ? rest.map((a): [string, string] => {
                 const eq = a.indexOf('=');
@@ -185,7 +185,14 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
           }
           for (const n of r.notes) err(`note: ${n}\n`);
           const patchOut = o.values['save-patch'];
-          if (patchOut !== undefined) await writeFile(patchOut, JSON.stringify(r.patch, null, 1) + '\n', { flag: 'wx' });
+          if (patchOut !== undefined) {
+            // Both files or neither: OUT was made by this run a moment ago, so it is ours to remove.
+            const { writeNewBytes } = await import('./new-file.ts');
+            await writeNewBytes(patchOut, new TextEncoder().encode(JSON.stringify(r.patch, null, 1) + '\n')).catch(async (e) => {
+              await rm(output!, { force: true });
+              throw e;
+            });
+          }
           out(`wrote ${output} (${r.size} bytes, ${r.actions} edit(s))\n`);
           return 0;
         }

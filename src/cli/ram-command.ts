@@ -5,6 +5,7 @@
 // Output: one sparse file per block (pages never sent, zero pages and pages not decoded are holes:
 // the file system gives zeros, as the destination's freshly allocated RAM does) and manifest.json.
 // DIR appears whole or not at all: everything is written into a hidden sibling, renamed at the end.
+import { removeIfInterrupted } from './interrupt.ts';
 import { closeSync, ftruncateSync, mkdtempSync, openSync, renameSync, rmSync, writeFileSync, writevSync, existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { ByteSource } from '../format/byte-source.ts';
@@ -128,13 +129,8 @@ function manifest(req: RamRequest, pageSize: number, blocks: MergedBlock[], file
 async function writeDirectory(out: string, fill: (dir: string) => Promise<void>): Promise<string> {
   if (!existsSync(dirname(out))) throw new RamRefused(`${dirname(out)}: no such directory to make ${basename(out)} in`);
   const tmp = mkdtempSync(join(dirname(out), `.${basename(out)}.partial-`));
-  // Interrupted (Ctrl-C, kill): the partial directory goes too. The handlers run between windows (copyPages).
-  const stop = (signal: NodeJS.Signals) => {
-    rmSync(tmp, { recursive: true, force: true });
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // Interrupted (Ctrl-C, kill): the partial directory goes too. The signal is handled between windows (copyPages).
+  const done = removeIfInterrupted(tmp);
   try {
     await fill(tmp);
     // rename() would replace an empty directory made meanwhile: never overwrite, as the CLI promises.
@@ -145,8 +141,7 @@ async function writeDirectory(out: string, fill: (dir: string) => Promise<void>)
     rmSync(tmp, { recursive: true, force: true });
     throw e;
   } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+    done();
   }
 }
 
