@@ -177,4 +177,18 @@ describe('vmstate-explorer CLI', { timeout: 60_000 }, () => {
     expect(check.stderr).not.toMatch(/no such file/);
     expect(check.stdout).toMatch(/pc-i440fx-10\.0/);
   });
+
+  // qa10: a pipe reports size 0: `inspect <(cat FILE)` printed an empty, INCOMPLETE table with
+  // exit 0 (a silently wrong answer); a directory gave "EISDIR: illegal operation ..., read".
+  it('refuses a pipe and a directory in one line naming them', () => {
+    const pipe = spawnSync('bash', ['-c', 'node "$0" inspect <(cat "$1")', BIN, fx('pc-devstate.bin')], { encoding: 'utf8' });
+    expect([pipe.status, pipe.stdout]).toEqual([1, '']);
+    expect(pipe.stderr).toMatch(/^vmstate-explorer: \/dev\/fd\/\d+: not a regular file \(a pipe or device\): files are read by offset, in slices, so give a file on disk\n$/);
+    for (const args of [['inspect', dir], ['check', dir, '--target', '7.2'], ['ram', dir, '-o', join(dir, 'ram')]]) {
+      const r = run(...args);
+      expect([r.status, r.stderr], args.join(' ')).toEqual([1, `vmstate-explorer: ${dir}: is a directory, not a file\n`]);
+    }
+    expect(run('diff', fx('pc-devstate.bin'), dir).stderr).toBe(`vmstate-explorer: ${dir}: is a directory, not a file\n`);
+  });
 });
+

@@ -56,7 +56,12 @@ export async function fileSource(path: string, opts: FileSourceOptions = {}): Pr
   const fd = openSync(path, 'r');
   let size: number;
   try {
-    size = fstatSync(fd).size;
+    const st = fstatSync(fd);
+    // Read by offset, in slices, more than once: a pipe (`<(zcat f)`) or a device reports size 0
+    // and was decoded as an empty file with exit 0; a directory failed with no name ("EISDIR").
+    if (st.isDirectory()) throw new Error(`${path}: is a directory, not a file`);
+    if (!st.isFile()) throw new Error(`${path}: not a regular file (a pipe or device): files are read by offset, in slices, so give a file on disk`);
+    size = st.size;
   } catch (e) {
     closeSync(fd);
     throw e;
