@@ -149,4 +149,15 @@ describe('CLI on libvirt save images', { timeout: 60_000 }, () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/A size limit was exceeded: at most 1000 times expansion/);
   });
+
+  // qa10: a header cut short left no stream, and `check` added "Not a QEMU migration stream ...
+  // found an empty file" for it, under a count ("1 errors") that left the image's own error out.
+  it('check of an image whose header is cut: its error alone, counted', () => {
+    const path = join(dir, 'cut-header.sav');
+    writeFileSync(path, bytesOf('raw.sav').subarray(0, 1000));
+    const r = run('check', path);
+    expect([r.status, r.stderr]).toEqual([1, 'error at 0x14 (20): Unexpected end of file: data_len 66647 bytes of XML after the header, but the file ends at 1000 ("failed to read domain XML")\n']);
+    expect(r.stdout).toBe(`${path}: 0 records, 1 errors, 0 warnings\n`);
+  });
 });
+

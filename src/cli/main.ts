@@ -115,7 +115,10 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     try {
       const { stream: source, container } = input;
       const { formatProblem } = await import('../format/errors.ts');
-      const problems = (m: { problems: Problem[] }) => [...(container?.problems ?? []), ...m.problems];
+      // An image whose error left no stream at all (a snapshot that is not there, a header cut
+      // short) reports that error alone, not also "found an empty file" for the stream it lacks.
+      const noStream = source.size === 0 && !!container?.problems.some((p) => p.severity === 'error');
+      const problems = (m: { problems: Problem[] }) => [...(container?.problems ?? []), ...(noStream ? [] : m.problems)];
       const needs = () => loadOptions(o, source);
       const { scanStream } = await import('../format/scan.ts');
       switch (command) {
@@ -143,7 +146,8 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         case 'check': {
           const model = await tableScan(o, source);
           for (const p of problems(model)) err(formatProblem(p) + '\n');
-          out(`${file}: ${model.records.length} records, ${model.problems.filter((p) => p.severity === 'error').length} errors, ${model.problems.filter((p) => p.severity === 'warning').length} warnings\n`);
+          const all = problems(model);
+          out(`${file}: ${model.records.length} records, ${all.filter((p) => p.severity === 'error').length} errors, ${all.filter((p) => p.severity === 'warning').length} warnings\n`);
           return problems(model).some((p) => p.severity === 'error') ? 1 : 0;
         }
         case 'snapshots':
