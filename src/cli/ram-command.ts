@@ -86,6 +86,11 @@ export async function runRam(req: RamRequest, openInput: (f: string) => Promise<
     const warnings = [...merged.notes];
     const counts = blocks.map(blockImageCounts);
     blocks.forEach((b, i) => warnings.push(...imageNotes(b.name, counts[i])));
+    // A multifd main channel named alone: it sends no page data of its own (the page's "Add
+    // multifd channels…" test) and leaves pages never sent, which a plain stream never does.
+    const ownData = model.records.some((r) => r.ram && r.ram.pages + r.ram.xbzrle + r.ram.compressed > 0);
+    const notSent = counts.reduce((n, c) => n + c.notSent, 0);
+    if (!req.channels.length && !ownData && notSent) warnings.push(`${req.file} carries no page data of its own and leaves ${notSent} page(s) never sent: a multifd migration's main channel sends its pages on its channel files; name them after it`);
 
     const direct = blocks.map((b) => ram.blocks.get(b.name)?.direct ?? false);
     const files = blocks.map((b, i) => blockFileName(b.name, i));
