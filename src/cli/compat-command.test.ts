@@ -96,5 +96,20 @@ describe('check --target with the bundled descriptions', () => {
       expect(r.findings.some((f) => /No configuration section/.test(f.message)), container).toBe(false);
     }
   });
+
+  // qa10: one unreadable file among many stopped the run there: the files after it went unchecked.
+  it('a file that cannot be opened is its own line; the files after it are still checked', async () => {
+    const files = [unpacked('pc', '11.1', 'devstate'), join(tmp, 'gone.bin'), tmp, unpacked('q35', '11.1', 'migration')];
+    let text = '';
+    const code = await main(['check', ...files, '--target', '10.0'], (s) => (text += s), () => {});
+    const lines = text.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.file, l.error ?? l.verdict === 'fails'])).toEqual([
+      [files[0], false],
+      [files[1], `${files[1]}: no such file or directory`],
+      [files[2], `${tmp}: is a directory, not a file`],
+      [files[3], true],
+    ]);
+    expect(code).toBe(1);
+  });
 });
 

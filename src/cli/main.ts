@@ -225,7 +225,17 @@ async function checkTarget(files: string[], targetText: string, opts: Options, o
   }
   let failed = false;
   for (const f of files) {
-    const report = await checkFile(f, target, opts);
+    let report;
+    try {
+      report = await checkFile(f, target, opts);
+    } catch (e) {
+      // One file that cannot be opened (gone, a directory, unreadable) is that file's line: the
+      // rest of a save directory is still checked (it stopped the whole run).
+      if (files.length === 1) throw e;
+      failed = true;
+      out(JSON.stringify({ file: f, error: fileError(e) }) + '\n');
+      continue;
+    }
     failed ||= report.verdict === 'fails';
     out(files.length === 1 ? formatReport(f, report) : JSON.stringify({ file: f, ...report }) + '\n');
   }
