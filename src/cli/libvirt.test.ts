@@ -159,5 +159,16 @@ describe('CLI on libvirt save images', { timeout: 60_000 }, () => {
     expect([r.status, r.stderr]).toEqual([1, 'error at 0x14 (20): Unexpected end of file: data_len 66647 bytes of XML after the header, but the file ends at 1000 ("failed to read domain XML")\n']);
     expect(r.stdout).toBe(`${path}: 0 records, 1 errors, 0 warnings\n`);
   });
+
+  // qa10: `xml` of an xl or qcow2 image exited 1 with nothing printed.
+  it('xml of an xl or qcow2 image says it has no domain XML', async () => {
+    const { gunzipSync } = await import('node:zlib');
+    for (const [gz, kind] of [['xl/pc-xl.save.gz', 'an xl'], ['qcow2/pc-v3.qcow2.gz', 'a qcow2']]) {
+      const path = join(dir, gz.split('/')[1].replace(/\.gz$/, ''));
+      writeFileSync(path, gunzipSync(readFileSync(join(import.meta.dirname, '../../public/fixtures', gz))));
+      const r = run('xml', path);
+      expect([r.status, r.stdout, r.stderr]).toEqual([2, '', `vmstate-explorer: ${path} is ${kind} image, not a libvirt save image: it has no domain XML (see 'vmstate-explorer --help')\n`]);
+    }
+  });
 });
 

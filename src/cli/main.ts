@@ -159,6 +159,8 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
           if (!container) throw new UsageError(`${file} is a bare QEMU stream, not a libvirt, xl or qcow2 image`);
           for (const p of container.problems) err(formatProblem(p) + '\n');
           if (command === 'xml') {
+            // An xl or qcow2 image has no domain XML: said so (it exited 1 with nothing printed).
+            if (container.kind !== 'libvirt') throw new UsageError(`${file} is ${container.kind === 'xl' ? 'an xl' : `a ${container.kind}`} image, not a libvirt save image: it has no domain XML`);
             if (!container.libvirt?.xml) return 1;
             out(container.libvirt.xml.endsWith('\n') ? container.libvirt.xml : container.libvirt.xml + '\n');
             return 0;
