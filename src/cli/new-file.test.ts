@@ -50,6 +50,13 @@ describe('outputs appear whole or not at all', () => {
     expect(readdirSync(d)).toEqual(['out']);
   });
 
+  it('an output that cannot be made is named as given, not by its hidden partial file', async () => {
+    const d = mkdtempSync(join(dir, 'slash-'));
+    const r = await cli('set', fx('pc-devstate.bin'), '-o', join(d, 'out/'));
+    expect(r).toEqual({ code: 1, err: `vmstate-explorer: ${join(d, 'out/')}: not a directory\n` });
+    expect(readdirSync(d)).toEqual([]);
+  });
+
   it.runIf(mounted)('extract and set on a full disk: one line naming the output, nothing left', async () => {
     const e = await cli('extract', fx('libvirt/raw.sav'), '-o', join(full, 'stream.bin'));
     expect(e).toEqual({ code: 1, err: `vmstate-explorer: ${join(full, 'stream.bin')}: no space left on device\n` });

@@ -48,7 +48,11 @@ export async function writeNewFile<T>(path: string, fill: (write: (bytes: Uint8A
     } catch (e) {
       // A file system without hard links (vfat, some FUSE mounts): rename, after the same check.
       if ((e as NodeJS.ErrnoException).code === 'EEXIST' || existsSync(path)) throw new Error(`${path} already exists: the output is never overwritten; remove it or name another file`);
-      renameSync(tmp, path);
+      try {
+        renameSync(tmp, path);
+      } catch (e) {
+        throw named(e, path); // "OUT/: not a directory", not the hidden file's name
+      }
     }
     return result;
   } finally {
