@@ -189,6 +189,11 @@ describe('vmstate-explorer CLI', { timeout: 60_000 }, () => {
       expect([r.status, r.stderr], args.join(' ')).toEqual([1, `vmstate-explorer: ${dir}: is a directory, not a file\n`]);
     }
     expect(run('diff', fx('pc-devstate.bin'), dir).stderr).toBe(`vmstate-explorer: ${dir}: is a directory, not a file\n`);
+    // A named pipe no one writes to: refused at once (opening it waited for a writer forever).
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const r = spawnSync('node', [BIN, 'inspect', fifo], { encoding: 'utf8', timeout: 20_000 });
+    expect([r.status, r.stderr]).toEqual([1, `vmstate-explorer: ${fifo}: not a regular file (a pipe or device): files are read by offset, in slices, so give a file on disk\n`]);
   });
 });
 

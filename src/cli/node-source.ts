@@ -10,7 +10,7 @@
 // - The compressed reads of a compressed image's decompression (FileSourceOptions.threadPool) go
 //   through the thread pool too: there the next read runs on the second core while the main
 //   thread decodes the previous one (format/container/inflate.ts reads one ahead).
-import { closeSync, fstatSync, openSync, read, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, read, readSync } from 'node:fs';
 import type { ByteSource } from '../format/byte-source.ts';
 import type { EqualBytes } from '../format/diff/ram-paired.ts';
 import { IMMEDIATE_SLICE } from '../format/window-reader.ts';
@@ -53,7 +53,9 @@ export interface FileSourceOptions {
 }
 
 export async function fileSource(path: string, opts: FileSourceOptions = {}): Promise<NodeFileSource> {
-  const fd = openSync(path, 'r');
+  // O_NONBLOCK: opening a named pipe no one writes to would wait for a writer forever; a pipe is
+  // refused below anyway, and a regular file's reads ignore the flag.
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   let size: number;
   try {
     const st = fstatSync(fd);
