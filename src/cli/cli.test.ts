@@ -1,6 +1,6 @@
 // The CLI as a user runs it: `node bin/vmstate-explorer.js ...` after npm ci.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
@@ -194,6 +194,16 @@ describe('vmstate-explorer CLI', { timeout: 60_000 }, () => {
     execFileSync('mkfifo', [fifo]);
     const r = spawnSync('node', [BIN, 'inspect', fifo], { encoding: 'utf8', timeout: 20_000 });
     expect([r.status, r.stderr]).toEqual([1, `vmstate-explorer: ${fifo}: not a regular file (a pipe or device): files are read by offset, in slices, so give a file on disk\n`]);
+  });
+
+  // qa10: set on a disk-only snapshot said 'no field "timer (0)/cpu_ticks_offset"', as if the path were wrong.
+  it('set on a snapshot without VM state gives the image\'s reason and writes nothing', () => {
+    const image = join(dir, 'pc-v3.qcow2');
+    writeFileSync(image, gunzipSync(readFileSync(fx('qcow2/pc-v3.qcow2.gz'))));
+    const out = join(dir, 'disk-only-edited.qcow2');
+    const r = run('set', `${image}@disk-only`, 'timer (0)/cpu_ticks_offset=1', '-o', out);
+    expect([r.status, r.stderr]).toEqual([1, 'vmstate-explorer: error at 0x170090 (1507472): Bad save image: snapshot "disk-only" is disk-only: it holds no VM state\n']);
+    expect(existsSync(out)).toBe(false);
   });
 });
 

@@ -183,6 +183,12 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
           const requests = command === 'set'
             ? await Promise.all(pairs.map(([p, v]) => (isContainerPath(p) ? containerAssignment(p, v) : headerAssignment(p, v))))
             : (await import('../format/edit/patch.ts')).parsePatch(await readFile(rest[0], 'utf8')).edits;
+          // No stream to edit (a disk-only or missing snapshot, a cut header): the image's own
+          // error, not "no field" for a path the missing stream would have had.
+          if (noStream) {
+            firstError(problems({ problems: [] }), err, false, formatProblem);
+            return 1;
+          }
           const r = await runEdits(input, requests, output!, { ...(await needs()), force: o.values.force });
           for (const w of r.warnings) err(`warning: ${w}\n`);
           if (!r.ok) {
