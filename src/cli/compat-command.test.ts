@@ -111,5 +111,12 @@ describe('check --target with the bundled descriptions', () => {
     ]);
     expect(code).toBe(1);
   });
+
+  // qa10: "--target 7.2:bogus" predicted "Machine type received is 'pc-i440fx-7.2' and local is 'bogus'".
+  it('a machine type the target does not have is refused, not predicted', async () => {
+    const file = unpacked('pc', '7.2', 'migration');
+    await expect(checkFile(file, { version: '7.2', machine: 'bogus' }, { library: bundledLibrary() })).rejects.toThrow(/^QEMU 7\.2 \(x86_64\) has no machine type 'bogus' \("-machine help" lists /);
+    expect((await checkFile(file, { version: '7.2', machine: 'q35' }, { library: bundledLibrary() })).first?.message).toBe("Machine type received is 'pc-i440fx-7.2' and local is 'pc-q35-7.2'");
+  });
 });
 
