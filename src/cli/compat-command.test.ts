@@ -118,5 +118,13 @@ describe('check --target with the bundled descriptions', () => {
     await expect(checkFile(file, { version: '7.2', machine: 'bogus' }, { library: bundledLibrary() })).rejects.toThrow(/^QEMU 7\.2 \(x86_64\) has no machine type 'bogus' \("-machine help" lists /);
     expect((await checkFile(file, { version: '7.2', machine: 'q35' }, { library: bundledLibrary() })).first?.message).toBe("Machine type received is 'pc-i440fx-7.2' and local is 'pc-q35-7.2'");
   });
+
+  // qa10: a multifd channel file was "a device-state file" that "loads into QEMU 10.0".
+  it('a multifd channel file alone fails: it is no migration stream', async () => {
+    const r = await checkFile(join(import.meta.dirname, '../../public/fixtures/qemu10/pc-multifd-channel0.bin'), { version: '10.0' }, { library: bundledLibrary() });
+    expect(r.verdict).toBe('fails');
+    expect(r.first).toMatchObject({ damage: true, offset: 0, message: expect.stringMatching(/^A multifd channel file, not a migration stream/) });
+    expect(r.findings.some((f) => /device-state file/.test(f.message))).toBe(false);
+  });
 });
 

@@ -65,7 +65,7 @@ export interface CompatFinding {
   /** What QEMU would print (fail) or why something could not be checked. */
   message: string;
   offset?: number;
-  /** The file's own damage (it cannot be read past offset), not a message of QEMU's. */
+  /** Not QEMU's words: the file itself cannot be loaded as it is (damaged, cut, a multifd channel alone). */
   damage?: true;
 }
 
@@ -134,6 +134,10 @@ export async function checkCompat(
     // any QEMU: its loader reads the same bytes in the same order and stops where the decode
     // stopped. A failure found before that point is still the one QEMU meets first (a blocked
     // device before any byte is read).
+    // A multifd channel file is no stream of its own: QEMU takes it only beside its main channel.
+    if (model.variant === 'multifd-channel') {
+      findings.unshift({ severity: 'fail', message: 'A multifd channel file, not a migration stream: QEMU reads it only beside its main channel (the QEVM stream); check that file', offset: 0, damage: true });
+    }
     const damage = model.problems.find((p) => p.severity === 'error');
     const earlier = findings.filter((f) => f.severity === 'fail' && (blockedFirst || (f.offset ?? 0) < (damage?.offset ?? Infinity)));
     if (damage) findings.push({ severity: 'fail', message: `The file cannot be loaded past byte ${damage.offset}: ${damage.message}${damage.path ? ` [${damage.path}]` : ''}`, offset: damage.offset, damage: true });
@@ -153,7 +157,7 @@ export async function checkCompat(
   let compatProps = false;
   /** The machine type that would run: the writer's, where the target has it and takes the stream. */
   let running = local;
-  if (!model.hasConfiguration) {
+  if (!model.hasConfiguration && model.variant !== 'multifd-channel') {
     findings.push({ severity: 'note', message: `No configuration section (a device-state file): nothing checks the machine type; the target would run ${local}` });
   }
   if (blocked) {
