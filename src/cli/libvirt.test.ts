@@ -170,5 +170,19 @@ describe('CLI on libvirt save images', { timeout: 60_000 }, () => {
       expect([r.status, r.stdout, r.stderr]).toEqual([2, '', `vmstate-explorer: ${path} is ${kind} image, not a libvirt save image: it has no domain XML (see 'vmstate-explorer --help')\n`]);
     }
   });
+
+  // qa10: --vmdesc IMAGE.sav read the image's own bytes as JSON ("UTF-8 text ...; found byte 0x80").
+  it('--vmdesc takes the description of the stream inside a save image', () => {
+    const stream = join(dir, 'vmdesc-source.stream');
+    expect(run('extract', image('raw.sav'), '-o', stream).status).toBe(0);
+    const devstate = join(import.meta.dirname, '../../public/fixtures/pc-devstate.bin');
+    const byStream = run('inspect', '--json', devstate, '--vmdesc', stream);
+    for (const name of ['raw.sav', 'xz.sav']) {
+      const r = run('inspect', '--json', devstate, '--vmdesc', image(name));
+      expect(r.stderr, name).toBe(byStream.stderr);
+      expect(r.stdout, name).toBe(byStream.stdout);
+    }
+    expect(byStream.stdout).toMatch(/"decoded_by": "supplied"/);
+  });
 });
 

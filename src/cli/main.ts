@@ -26,14 +26,16 @@ export async function loadOptions(o: CliOptions, file: ByteSource | null, arch =
   const descPath = o.values.vmdesc;
   const { loadDescription, locateVmdesc } = await import('../format/vmdesc.ts');
   if (descPath !== undefined) {
-    const { fileSource } = await import('./node-source.ts');
-    const src = await fileSource(descPath);
+    // Through the container layer: a libvirt, xl or qcow2 image gives the description of the
+    // stream inside it (its own bytes were read as broken JSON: "UTF-8 text ...; found byte 0x80").
+    const { openInput } = await import('./container-open.ts');
+    const input = await openInput(descPath);
     try {
-      vmdesc = await loadDescription(src);
+      vmdesc = await loadDescription(input.stream);
     } catch (e) {
       throw new Error(`${descPath}: ${(e as Error).message}`);
     } finally {
-      await src.close();
+      await input.close();
     }
   }
   if (o.values['no-library'] || (file && (await locateVmdesc(file)))) return { vmdesc };
