@@ -1,6 +1,6 @@
 // The CLI as a user runs it: `node bin/vmstate-explorer.js ...` after npm ci.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
@@ -177,4 +177,33 @@ describe('vmstate-explorer CLI', { timeout: 60_000 }, () => {
     expect(check.stderr).not.toMatch(/no such file/);
     expect(check.stdout).toMatch(/pc-i440fx-10\.0/);
   });
+
+  // qa10: a pipe reports size 0: `inspect <(cat FILE)` printed an empty, INCOMPLETE table with
+  // exit 0 (a silently wrong answer); a directory gave "EISDIR: illegal operation ..., read".
+  it('refuses a pipe and a directory in one line naming them', () => {
+    const pipe = spawnSync('bash', ['-c', 'node "$0" inspect <(cat "$1")', BIN, fx('pc-devstate.bin')], { encoding: 'utf8' });
+    expect([pipe.status, pipe.stdout]).toEqual([1, '']);
+    expect(pipe.stderr).toMatch(/^vmstate-explorer: \/dev\/fd\/\d+: not a regular file \(a pipe or device\): files are read by offset, in slices, so give a file on disk\n$/);
+    for (const args of [['inspect', dir], ['check', dir, '--target', '7.2'], ['ram', dir, '-o', join(dir, 'ram')]]) {
+      const r = run(...args);
+      expect([r.status, r.stderr], args.join(' ')).toEqual([1, `vmstate-explorer: ${dir}: is a directory, not a file\n`]);
+    }
+    expect(run('diff', fx('pc-devstate.bin'), dir).stderr).toBe(`vmstate-explorer: ${dir}: is a directory, not a file\n`);
+    // A named pipe no one writes to: refused at once (opening it waited for a writer forever).
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const r = spawnSync('node', [BIN, 'inspect', fifo], { encoding: 'utf8', timeout: 20_000 });
+    expect([r.status, r.stderr]).toEqual([1, `vmstate-explorer: ${fifo}: not a regular file (a pipe or device): files are read by offset, in slices, so give a file on disk\n`]);
+  });
+
+  // qa10: set on a disk-only snapshot said 'no field "timer (0)/cpu_ticks_offset"', as if the path were wrong.
+  it('set on a snapshot without VM state gives the image\'s reason and writes nothing', () => {
+    const image = join(dir, 'pc-v3.qcow2');
+    writeFileSync(image, gunzipSync(readFileSync(fx('qcow2/pc-v3.qcow2.gz'))));
+    const out = join(dir, 'disk-only-edited.qcow2');
+    const r = run('set', `${image}@disk-only`, 'timer (0)/cpu_ticks_offset=1', '-o', out);
+    expect([r.status, r.stderr]).toEqual([1, 'vmstate-explorer: error at 0x170090 (1507472): Bad save image: snapshot "disk-only" is disk-only: it holds no VM state\n']);
+    expect(existsSync(out)).toBe(false);
+  });
 });
+

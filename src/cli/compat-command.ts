@@ -12,7 +12,7 @@ import type { DescriptionLibrary } from '../format/descriptions.ts';
 import { scanStream } from '../format/scan.ts';
 import { likelyLayouts } from '../format/likely-layouts.ts';
 import type { Vmdesc } from '../format/vmdesc.ts';
-import { fileSource } from './node-source.ts';
+import { openInput } from './container-open.ts';
 import { publicDir } from './public-dir.ts';
 
 export { COMPAT_VERSIONS } from '../format/compat/run.ts';
@@ -35,19 +35,24 @@ export function parseTarget(text: string): CompatTargetSpec {
 }
 
 export async function checkFile(path: string, target: CompatTargetSpec, opts: { vmdesc?: Vmdesc; library?: DescriptionLibrary }): Promise<CompatReport> {
-  const src = await fileSource(path);
+  // Through the container layer, as inspect and check open a file: a libvirt, xl or qcow2 image
+  // (IMAGE@SNAPSHOT too) is checked by the QEMU stream inside it, not by its own bytes.
+  const input = await openInput(path);
+  const src = input.stream;
   try {
     // Decoded as the page's check sees the file: with the likely QEMU version's layouts.
     const { model } = await likelyLayouts((await scanStream(src, opts)).model, src, opts.library);
-    return await checkAgainst(model, (o, n) => src.read(o, n), target, data);
+    // The image's own damage (a cut compressed stream) stops the load as the stream's would.
+    const problems = [...(input.container?.problems ?? []), ...model.problems];
+    return await checkAgainst({ ...model, problems }, (o, n) => src.read(o, n), target, data);
   } finally {
-    await src.close();
+    await input.close();
   }
 }
 
 /** One line per finding, the verdict last: what `check FILE --target V` prints for one file. */
 export function formatReport(file: string, r: CompatReport): string {
   const lines = r.findings.map((f) => `${f.severity}${f.section ? ` ${f.section}` : ''}${f.offset !== undefined ? ` at 0x${f.offset.toString(16)}` : ''}: ${f.message}`);
-  lines.push(`${file}: ${r.verdict} into ${r.target} (${r.machine})${r.first ? `: QEMU would print "${r.first.message}"${r.first.section ? ` for ${r.first.section}` : ''}` : ''}`);
+  lines.push(`${file}: ${r.verdict} into ${r.target} (${r.machine})${r.first ? (r.first.damage ? `: ${r.first.message}` : `: QEMU would print "${r.first.message}"${r.first.section ? ` for ${r.first.section}` : ''}`) : ''}`);
   return lines.join('\n') + '\n';
 }

@@ -7,6 +7,7 @@ import { formatProblem } from '../format/errors.ts';
 import type { ContainerInfo } from '../format/container/types.ts';
 import type { EditRequest } from '../format/edit/steps.ts';
 import type { OpenedInput } from './container-open.ts';
+import { writeNewFile } from './new-file.ts';
 
 const hex = (n: number) => `0x${n.toString(16)}`;
 
@@ -48,19 +49,16 @@ export async function containerAssignment(path: string, value: string): Promise<
 
 /** `extract`: the bare QEMU stream, copied in slices. */
 export async function extractStream(input: OpenedInput, output: string): Promise<number> {
-  const fh = await (await import('node:fs/promises')).open(output, 'wx');
-  let at = 0;
-  try {
+  return writeNewFile(output, async (write) => {
+    let at = 0;
     while (at < input.stream.size) {
       const chunk = await input.stream.read(at, Math.min(8 << 20, input.stream.size - at));
       if (!chunk.length) break;
-      await fh.write(chunk);
+      await write(chunk);
       at += chunk.length;
     }
-  } finally {
-    await fh.close();
-  }
-  return at;
+    return at;
+  });
 }
 
 /** `snapshots IMAGE`: the snapshot table of a qcow2 image, as `qemu-img snapshot -l` lists it, plus the VM state's place. */

@@ -11,6 +11,7 @@ import type { InflateLimits } from '../format/container/inflate.ts';
 import { qcow2StateSource } from '../format/container/qcow2.ts';
 import { sniffContainer } from '../format/container/sniff.ts';
 import type { ContainerInfo } from '../format/container/types.ts';
+import { removeIfInterrupted } from './interrupt.ts';
 import { fileSource, type NodeFileSource } from './node-source.ts';
 
 export interface OpenedInput {
@@ -51,7 +52,11 @@ export async function openInput(name: string, limits: Partial<InflateLimits> = {
     ]);
     const dir = await mkdtemp(join(tmpdir(), 'vmstate-explorer-'));
     const spillPath = join(dir, 'stream.bin');
-    const removeSpill = () => rm(dir, { recursive: true, force: true });
+    const kept = removeIfInterrupted(dir);
+    const removeSpill = async () => {
+      await rm(dir, { recursive: true, force: true });
+      kept();
+    };
     try {
       // The pipeline overlaps on the machine's cores: compressed reads and spill writes go
       // through Node's thread pool (so does zlib's inflate for gzip) while the main thread decodes.

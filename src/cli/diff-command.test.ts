@@ -71,4 +71,27 @@ describe('vmstate-explorer diff', () => {
     expect(lines.findIndex((l) => l.startsWith('hpet (0): the section'))).toBeGreaterThan(lines.findIndex((l) => l.startsWith('hpet (0)/num_timers')));
     expect(lines.filter((l) => /data bytes are identical/.test(l))).toHaveLength(1);
   });
+
+  // qa10: diff read images by their own bytes ("Not a QEMU migration stream ... found 4c 69 62 76",
+  // exit 2) and took IMAGE@NAME for a file name, unlike inspect, check and the page.
+  it('compares libvirt and qcow2 images by the stream inside them', async () => {
+    const { mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { gunzipSync } = await import('node:zlib');
+    const fx = join(import.meta.dirname, '../../public/fixtures');
+    const tmp = mkdtempSync(join(tmpdir(), 'diff-images-'));
+    const stream = join(tmp, 'raw.stream');
+    expect(await main(['extract', join(fx, 'libvirt/raw.sav'), '-o', stream], () => {}, () => {})).toBe(0);
+    const same = await run('diff', join(fx, 'libvirt/raw.sav'), stream);
+    expect([same.code, same.err]).toEqual([0, '']);
+    expect(same.out).toMatch(/^equal: .* 0 only left, 0 only right, [1-9]\d* same; RAM: 0 page\(s\) differ/m);
+    // pc-v3.qcow2's snapshots: "after" was taken once QEMU had written CMOS byte 63 (qcow2/manifest.json).
+    const image = join(tmp, 'pc-v3.qcow2');
+    writeFileSync(image, gunzipSync(readFileSync(join(fx, 'qcow2/pc-v3.qcow2.gz'))));
+    const { index, value } = JSON.parse(readFileSync(join(fx, 'qcow2/manifest.json'), 'utf8')).images.find((i: { file: string }) => i.file === 'pc-v3.qcow2').cmos.after;
+    const snaps = await run('diff', `${image}@before`, `${image}@after`);
+    expect([snaps.code, snaps.err]).toEqual([1, '']);
+    expect(snaps.out.split('\n')[0]).toBe(`mc146818rtc (0)/cmos_data[${index}]: 0x00 -> 0x${value.toString(16)}`);
+  });
 });
+

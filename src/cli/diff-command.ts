@@ -5,7 +5,8 @@ import { diffFiles } from '../format/diff/diff-files.ts';
 import { diffJson, diffText } from '../format/diff/text.ts';
 import type { Vmdesc } from '../format/vmdesc.ts';
 import type { DescriptionLibrary } from '../format/descriptions.ts';
-import { fileSource, nodeEqualBytes } from './node-source.ts';
+import { openInput } from './container-open.ts';
+import { nodeEqualBytes } from './node-source.ts';
 
 export interface DiffArgs {
   left: string;
@@ -18,15 +19,17 @@ export interface DiffArgs {
 }
 
 export async function runDiff(a: DiffArgs, out: (s: string) => void, err: (s: string) => void): Promise<number> {
-  const ls = await fileSource(a.left);
+  // Through the container layer, as inspect opens a file: a libvirt, xl or qcow2 image
+  // (IMAGE@SNAPSHOT too) is compared by the QEMU stream inside it, as the page compares it.
+  const li = await openInput(a.left);
   try {
-    const rs = await fileSource(a.right);
+    const ri = await openInput(a.right);
     try {
-      const { result, left, right } = await diffFiles({ name: a.left, source: ls }, { name: a.right, source: rs }, { ...a, equalBytes: nodeEqualBytes });
+      const { result, left, right } = await diffFiles({ name: a.left, source: li.stream }, { name: a.right, source: ri.stream }, { ...a, equalBytes: nodeEqualBytes });
       out(a.json ? JSON.stringify(diffJson(result), null, 1) + '\n' : diffText(result));
       // Bad input: the comparison of what decoded is printed, then the first error, exit 2.
-      for (const [name, scan] of [[a.left, left], [a.right, right]] as const) {
-        const e = scan.model.problems.find((p) => p.severity === 'error');
+      for (const [name, input, scan] of [[a.left, li, left], [a.right, ri, right]] as const) {
+        const e = [...(input.container?.problems ?? []), ...scan.model.problems].find((p) => p.severity === 'error');
         if (e) {
           err(`vmstate-explorer: ${name}: ${formatProblem(e)}\n`);
           return 2;
@@ -34,9 +37,9 @@ export async function runDiff(a: DiffArgs, out: (s: string) => void, err: (s: st
       }
       return result.equal && !result.ram?.differing && !result.ram?.blocks.some((b) => b.only || b.unknown) ? 0 : 1;
     } finally {
-      await rs.close();
+      await ri.close();
     }
   } finally {
-    await ls.close();
+    await li.close();
   }
 }

@@ -2,7 +2,7 @@
 // file as edited so far; here the result is checked to frame exactly like the original, then
 // streamed out as original slices + new bytes; a container image (libvirt, xl, qcow2) is written
 // whole around the edited stream (format/container/image-parts.ts).
-import { open } from 'node:fs/promises';
+import { writeNewFile } from './new-file.ts';
 import type { ByteSource } from '../format/byte-source.ts';
 import type { DescriptionLibrary } from '../format/descriptions.ts';
 import type { Change } from '../format/edit/change.ts';
@@ -124,12 +124,11 @@ async function imageLayout(input: EditInput, info: ContainerInfo, changes: Chang
 
 /** Writes the parts in slices of at most 8 MiB: a multi-GiB image is never held in memory. */
 export async function writeParts(parts: readonly ImagePart[], file: ByteSource, stream: ByteSource, output: string): Promise<number> {
-  const fh = await open(output, 'wx');
-  let written = 0;
-  try {
+  return writeNewFile(output, async (write) => {
+    let written = 0;
     for (const p of parts) {
       if (p.from === 'bytes') {
-        await fh.write(p.bytes);
+        await write(p.bytes);
         written += p.bytes.length;
         continue;
       }
@@ -137,15 +136,13 @@ export async function writeParts(parts: readonly ImagePart[], file: ByteSource, 
       for (let at = p.offset; at < p.offset + p.length; ) {
         const chunk = await src.read(at, Math.min(8 << 20, p.offset + p.length - at));
         if (chunk.length === 0) throw new Error(`the ${p.from} ended at byte ${at} of ${p.offset + p.length} while writing ${output}`);
-        await fh.write(chunk);
+        await write(chunk);
         written += chunk.length;
         at += chunk.length;
       }
     }
-  } finally {
-    await fh.close();
-  }
-  return written;
+    return written;
+  });
 }
 
 /** Streams the edited file: slices of the original and the inserted bytes, never the whole file. */

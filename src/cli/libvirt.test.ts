@@ -149,4 +149,40 @@ describe('CLI on libvirt save images', { timeout: 60_000 }, () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/A size limit was exceeded: at most 1000 times expansion/);
   });
+
+  // qa10: a header cut short left no stream, and `check` added "Not a QEMU migration stream ...
+  // found an empty file" for it, under a count ("1 errors") that left the image's own error out.
+  it('check of an image whose header is cut: its error alone, counted', () => {
+    const path = join(dir, 'cut-header.sav');
+    writeFileSync(path, bytesOf('raw.sav').subarray(0, 1000));
+    const r = run('check', path);
+    expect([r.status, r.stderr]).toEqual([1, 'error at 0x14 (20): Unexpected end of file: data_len 66647 bytes of XML after the header, but the file ends at 1000 ("failed to read domain XML")\n']);
+    expect(r.stdout).toBe(`${path}: 0 records, 1 errors, 0 warnings\n`);
+  });
+
+  // qa10: `xml` of an xl or qcow2 image exited 1 with nothing printed.
+  it('xml of an xl or qcow2 image says it has no domain XML', async () => {
+    const { gunzipSync } = await import('node:zlib');
+    for (const [gz, kind] of [['xl/pc-xl.save.gz', 'an xl'], ['qcow2/pc-v3.qcow2.gz', 'a qcow2']]) {
+      const path = join(dir, gz.split('/')[1].replace(/\.gz$/, ''));
+      writeFileSync(path, gunzipSync(readFileSync(join(import.meta.dirname, '../../public/fixtures', gz))));
+      const r = run('xml', path);
+      expect([r.status, r.stdout, r.stderr]).toEqual([2, '', `vmstate-explorer: ${path} is ${kind} image, not a libvirt save image: it has no domain XML (see 'vmstate-explorer --help')\n`]);
+    }
+  });
+
+  // qa10: --vmdesc IMAGE.sav read the image's own bytes as JSON ("UTF-8 text ...; found byte 0x80").
+  it('--vmdesc takes the description of the stream inside a save image', () => {
+    const stream = join(dir, 'vmdesc-source.stream');
+    expect(run('extract', image('raw.sav'), '-o', stream).status).toBe(0);
+    const devstate = join(import.meta.dirname, '../../public/fixtures/pc-devstate.bin');
+    const byStream = run('inspect', '--json', devstate, '--vmdesc', stream);
+    for (const name of ['raw.sav', 'xz.sav']) {
+      const r = run('inspect', '--json', devstate, '--vmdesc', image(name));
+      expect(r.stderr, name).toBe(byStream.stderr);
+      expect(r.stdout, name).toBe(byStream.stdout);
+    }
+    expect(byStream.stdout).toMatch(/"decoded_by": "supplied"/);
+  });
 });
+

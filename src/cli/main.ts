@@ -26,14 +26,16 @@ export async function loadOptions(o: CliOptions, file: ByteSource | null, arch =
   const descPath = o.values.vmdesc;
   const { loadDescription, locateVmdesc } = await import('../format/vmdesc.ts');
   if (descPath !== undefined) {
-    const { fileSource } = await import('./node-source.ts');
-    const src = await fileSource(descPath);
+    // Through the container layer: a libvirt, xl or qcow2 image gives the description of the
+    // stream inside it (its own bytes were read as broken JSON: "UTF-8 text ...; found byte 0x80").
+    const { openInput } = await import('./container-open.ts');
+    const input = await openInput(descPath);
     try {
-      vmdesc = await loadDescription(src);
+      vmdesc = await loadDescription(input.stream);
     } catch (e) {
       throw new Error(`${descPath}: ${(e as Error).message}`);
     } finally {
-      await src.close();
+      await input.close();
     }
   }
   if (o.values['no-library'] || (file && (await locateVmdesc(file)))) return { vmdesc };
@@ -79,7 +81,7 @@ function refuseExisting(path: string | undefined, what: string): void {
 function fileError(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
   if (err.code === 'EEXIST' && err.path) return `${err.path} already exists: it is never overwritten; remove it or name another file`;
-  if (err.syscall && err.path && err.code) return `${err.path}: ${err.message.replace(/^\w+: /, '').replace(/, \w+ '.*'$/, '')}`;
+  if (err.syscall && err.path && err.code) return `${err.path}: ${err.message.replace(/^\w+: /, '').replace(/, \w+( '.*')?$/, '')}`;
   return err.message.split('\n')[0];
 }
 
@@ -115,7 +117,10 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     try {
       const { stream: source, container } = input;
       const { formatProblem } = await import('../format/errors.ts');
-      const problems = (m: { problems: Problem[] }) => [...(container?.problems ?? []), ...m.problems];
+      // An image whose error left no stream at all (a snapshot that is not there, a header cut
+      // short) reports that error alone, not also "found an empty file" for the stream it lacks.
+      const noStream = source.size === 0 && !!container?.problems.some((p) => p.severity === 'error');
+      const problems = (m: { problems: Problem[] }) => [...(container?.problems ?? []), ...(noStream ? [] : m.problems)];
       const needs = () => loadOptions(o, source);
       const { scanStream } = await import('../format/scan.ts');
       switch (command) {
@@ -143,7 +148,8 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         case 'check': {
           const model = await tableScan(o, source);
           for (const p of problems(model)) err(formatProblem(p) + '\n');
-          out(`${file}: ${model.records.length} records, ${model.problems.filter((p) => p.severity === 'error').length} errors, ${model.problems.filter((p) => p.severity === 'warning').length} warnings\n`);
+          const all = problems(model);
+          out(`${file}: ${model.records.length} records, ${all.filter((p) => p.severity === 'error').length} errors, ${all.filter((p) => p.severity === 'warning').length} warnings\n`);
           return problems(model).some((p) => p.severity === 'error') ? 1 : 0;
         }
         case 'snapshots':
@@ -155,6 +161,8 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
           if (!container) throw new UsageError(`${file} is a bare QEMU stream, not a libvirt, xl or qcow2 image`);
           for (const p of container.problems) err(formatProblem(p) + '\n');
           if (command === 'xml') {
+            // An xl or qcow2 image has no domain XML: said so (it exited 1 with nothing printed).
+            if (container.kind !== 'libvirt') throw new UsageError(`${file} is ${container.kind === 'xl' ? 'an xl' : `a ${container.kind}`} image, not a libvirt save image: it has no domain XML`);
             if (!container.libvirt?.xml) return 1;
             out(container.libvirt.xml.endsWith('\n') ? container.libvirt.xml : container.libvirt.xml + '\n');
             return 0;
@@ -166,7 +174,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
           const { containerAssignment } = await import('./container-commands.ts');
           const { isContainerPath } = await import('../format/container/field-edit.ts');
           const { headerAssignment, runEdits } = await import('./edit-commands.ts');
-          const { readFile, writeFile } = await import('node:fs/promises');
+          const { readFile, rm } = await import('node:fs/promises');
           const pairs = command === 'set'
             ? rest.map((a): [string, string] => {
                 const eq = a.indexOf('=');
@@ -177,6 +185,12 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
           const requests = command === 'set'
             ? await Promise.all(pairs.map(([p, v]) => (isContainerPath(p) ? containerAssignment(p, v) : headerAssignment(p, v))))
             : (await import('../format/edit/patch.ts')).parsePatch(await readFile(rest[0], 'utf8')).edits;
+          // No stream to edit (a disk-only or missing snapshot, a cut header): the image's own
+          // error, not "no field" for a path the missing stream would have had.
+          if (noStream) {
+            firstError(problems({ problems: [] }), err, false, formatProblem);
+            return 1;
+          }
           const r = await runEdits(input, requests, output!, { ...(await needs()), force: o.values.force });
           for (const w of r.warnings) err(`warning: ${w}\n`);
           if (!r.ok) {
@@ -185,7 +199,14 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
           }
           for (const n of r.notes) err(`note: ${n}\n`);
           const patchOut = o.values['save-patch'];
-          if (patchOut !== undefined) await writeFile(patchOut, JSON.stringify(r.patch, null, 1) + '\n', { flag: 'wx' });
+          if (patchOut !== undefined) {
+            // Both files or neither: OUT was made by this run a moment ago, so it is ours to remove.
+            const { writeNewBytes } = await import('./new-file.ts');
+            await writeNewBytes(patchOut, new TextEncoder().encode(JSON.stringify(r.patch, null, 1) + '\n')).catch(async (e) => {
+              await rm(output!, { force: true });
+              throw e;
+            });
+          }
           out(`wrote ${output} (${r.size} bytes, ${r.actions} edit(s))\n`);
           return 0;
         }
@@ -214,7 +235,17 @@ async function checkTarget(files: string[], targetText: string, opts: Options, o
   }
   let failed = false;
   for (const f of files) {
-    const report = await checkFile(f, target, opts);
+    let report;
+    try {
+      report = await checkFile(f, target, opts);
+    } catch (e) {
+      // One file that cannot be opened (gone, a directory, unreadable) is that file's line: the
+      // rest of a save directory is still checked (it stopped the whole run).
+      if (files.length === 1) throw e;
+      failed = true;
+      out(JSON.stringify({ file: f, error: fileError(e) }) + '\n');
+      continue;
+    }
     failed ||= report.verdict === 'fails';
     out(files.length === 1 ? formatReport(f, report) : JSON.stringify({ file: f, ...report }) + '\n');
   }

@@ -10,7 +10,7 @@
 // - The compressed reads of a compressed image's decompression (FileSourceOptions.threadPool) go
 //   through the thread pool too: there the next read runs on the second core while the main
 //   thread decodes the previous one (format/container/inflate.ts reads one ahead).
-import { closeSync, fstatSync, openSync, read, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, read, readSync } from 'node:fs';
 import type { ByteSource } from '../format/byte-source.ts';
 import type { EqualBytes } from '../format/diff/ram-paired.ts';
 import { IMMEDIATE_SLICE } from '../format/window-reader.ts';
@@ -53,10 +53,17 @@ export interface FileSourceOptions {
 }
 
 export async function fileSource(path: string, opts: FileSourceOptions = {}): Promise<NodeFileSource> {
-  const fd = openSync(path, 'r');
+  // O_NONBLOCK: opening a named pipe no one writes to would wait for a writer forever; a pipe is
+  // refused below anyway, and a regular file's reads ignore the flag.
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   let size: number;
   try {
-    size = fstatSync(fd).size;
+    const st = fstatSync(fd);
+    // Read by offset, in slices, more than once: a pipe (`<(zcat f)`) or a device reports size 0
+    // and was decoded as an empty file with exit 0; a directory failed with no name ("EISDIR").
+    if (st.isDirectory()) throw new Error(`${path}: is a directory, not a file`);
+    if (!st.isFile()) throw new Error(`${path}: not a regular file (a pipe or device): files are read by offset, in slices, so give a file on disk`);
+    size = st.size;
   } catch (e) {
     closeSync(fd);
     throw e;

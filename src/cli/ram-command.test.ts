@@ -260,6 +260,17 @@ describe('ram writes', { timeout: 60_000 }, () => {
     }
   });
 
+  // qa10: a multifd main channel named without its channels wrote all-zero RAM images, exit 0,
+  // with nothing but "N page(s) never sent" per block to say that the channels were missing.
+  it.each(['qemu10', 'qemu11'])('%s multifd main channel alone: a warning naming the missing channel files, exit 0', async (d) => {
+    const out = newDir();
+    const r = await ram(fx(`${d}/pc-multifd-main.bin`), '-o', out);
+    expect(r.code).toBe(0);
+    const w = `${fx(`${d}/pc-multifd-main.bin`)} carries no page data of its own and leaves ${manifestOf(out).blocks.reduce((n, b) => n + b.pagesNeverSent, 0)} page(s) never sent: a multifd migration's main channel sends its pages on its channel files; name them after it`;
+    expect(r.stderr).toMatch(new RegExp(`^warning: ${w.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\n`));
+    expect(manifestOf(out).warnings).toEqual([w]);
+  });
+
   it('block names become file names that are no paths, not hidden, and not each other', () => {
     expect(blockFileName('/rom@etc/acpi/tables', 0)).toBe('%2From@etc%2Facpi%2Ftables.bin');
     expect(blockFileName('0000:00:02.0/vga.vram', 0)).toBe('0000%3A00%3A02.0%2Fvga.vram.bin');

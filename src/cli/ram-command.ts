@@ -5,6 +5,7 @@
 // Output: one sparse file per block (pages never sent, zero pages and pages not decoded are holes:
 // the file system gives zeros, as the destination's freshly allocated RAM does) and manifest.json.
 // DIR appears whole or not at all: everything is written into a hidden sibling, renamed at the end.
+import { removeIfInterrupted } from './interrupt.ts';
 import { closeSync, ftruncateSync, mkdtempSync, openSync, renameSync, rmSync, writeFileSync, writevSync, existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { ByteSource } from '../format/byte-source.ts';
@@ -85,6 +86,11 @@ export async function runRam(req: RamRequest, openInput: (f: string) => Promise<
     const warnings = [...merged.notes];
     const counts = blocks.map(blockImageCounts);
     blocks.forEach((b, i) => warnings.push(...imageNotes(b.name, counts[i])));
+    // A multifd main channel named alone: it sends no page data of its own (the page's "Add
+    // multifd channels…" test) and leaves pages never sent, which a plain stream never does.
+    const ownData = model.records.some((r) => r.ram && r.ram.pages + r.ram.xbzrle + r.ram.compressed > 0);
+    const notSent = counts.reduce((n, c) => n + c.notSent, 0);
+    if (!req.channels.length && !ownData && notSent) warnings.push(`${req.file} carries no page data of its own and leaves ${notSent} page(s) never sent: a multifd migration's main channel sends its pages on its channel files; name them after it`);
 
     const direct = blocks.map((b) => ram.blocks.get(b.name)?.direct ?? false);
     const files = blocks.map((b, i) => blockFileName(b.name, i));
@@ -128,13 +134,8 @@ function manifest(req: RamRequest, pageSize: number, blocks: MergedBlock[], file
 async function writeDirectory(out: string, fill: (dir: string) => Promise<void>): Promise<string> {
   if (!existsSync(dirname(out))) throw new RamRefused(`${dirname(out)}: no such directory to make ${basename(out)} in`);
   const tmp = mkdtempSync(join(dirname(out), `.${basename(out)}.partial-`));
-  // Interrupted (Ctrl-C, kill): the partial directory goes too. The handlers run between windows (copyPages).
-  const stop = (signal: NodeJS.Signals) => {
-    rmSync(tmp, { recursive: true, force: true });
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // Interrupted (Ctrl-C, kill): the partial directory goes too. The signal is handled between windows (copyPages).
+  const done = removeIfInterrupted(tmp);
   try {
     await fill(tmp);
     // rename() would replace an empty directory made meanwhile: never overwrite, as the CLI promises.
@@ -145,8 +146,7 @@ async function writeDirectory(out: string, fill: (dir: string) => Promise<void>)
     rmSync(tmp, { recursive: true, force: true });
     throw e;
   } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+    done();
   }
 }
 

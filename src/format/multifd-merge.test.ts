@@ -173,3 +173,21 @@ describe('a main channel that sends its UUID (configuration/uuid, validate-uuid)
     expect(mainChannelUuid(main.model)).toBeNull();
   });
 });
+
+// qa10: QEMU without -uuid sends a zero UUID in every migration, so QEMU 11.1's channel 1 joined
+// QEMU 10.0's main channel and channel 0 (ids 0 and 1, blocks alike) and gave a RAM image mixing
+// two migrations (2560 pages of pc.ram "never sent") with exit 0.
+describe('a channel of another migration with the same (zero) UUID', () => {
+  it('is refused: its packet numbers are the other channels\' too', async () => {
+    const q10 = fixtureSet('qemu10', 'pc-multifd-dest-ram.json');
+    const { main, channels } = await q10.open();
+    const foreign = await channel('qemu11-channel1.bin', new Uint8Array(readFileSync(join(FIXTURE_DIR, 'qemu11/pc-multifd-channel1.bin'))), main.model.pageSize);
+    expect(foreign.summary.identity).toMatchObject({ channelId: 1, uuid: channels[0].summary.identity!.uuid });
+    const { admitted, refused } = admitChannels(main.model, [], [channels[0], foreign]);
+    expect(admitted.map((c) => c.name)).toEqual([channels[0].name]);
+    expect(refused).toEqual([{ name: 'qemu11-channel1.bin', reason: expect.stringMatching(new RegExp(`^another migration: its packet at 0x[0-9a-f]+ is packet_num \\d+, as ${channels[0].name}'s at 0x[0-9a-f]+ is`)) }]);
+    // Joined first (the page adds channels in steps), the same file is refused against it.
+    expect(admitChannels(main.model, [channels[0]], [foreign]).refused.map((r) => r.name)).toEqual(['qemu11-channel1.bin']);
+  });
+});
+

@@ -229,24 +229,38 @@ export function admitChannels(main: StreamModel, joined: ChannelFile[], candidat
   const mainUuid = mainChannelUuid(main);
   const blocks = new Map(main.ramBlocks.map((b) => [b.name, b.length]));
   const taken = new Map<number, string>();
+  // packet_num -> the file whose packet has it: one counter numbers every channel's packets, so
+  // two files with the same number are two migrations (QEMU without -uuid sends a zero UUID in
+  // every migration, so the UUID alone does not tell them apart).
+  const numbered = new Map<number, { name: string; offset: number }>();
+  const take = (c: ChannelFile) => {
+    taken.set(c.summary.identity!.channelId, c.name);
+    for (const p of c.summary.packets) if (!numbered.has(p.packetNum)) numbered.set(p.packetNum, { name: c.name, offset: p.offset });
+  };
   let uuid: { value: string; from: string } | null = mainUuid ? { value: mainUuid, from: 'the main channel' } : null;
   for (const c of joined) {
-    const id = c.summary.identity!;
-    taken.set(id.channelId, c.name);
-    uuid ??= { value: id.uuid, from: c.name };
+    take(c);
+    uuid ??= { value: c.summary.identity!.uuid, from: c.name };
   }
   for (const c of candidates) {
-    const why = refusal(c, main, blocks, taken, uuid);
+    const why = refusal(c, main, blocks, taken, uuid) ?? numberTaken(c, numbered);
     if (why) {
       refused.push({ name: c.name, reason: why });
       continue;
     }
-    const id = c.summary.identity!;
-    taken.set(id.channelId, c.name);
-    uuid ??= { value: id.uuid, from: c.name };
+    take(c);
+    uuid ??= { value: c.summary.identity!.uuid, from: c.name };
     admitted.push(c);
   }
   return { admitted, refused };
+}
+
+function numberTaken(c: ChannelFile, numbered: Map<number, { name: string; offset: number }>): string | null {
+  for (const p of c.summary.packets) {
+    const other = numbered.get(p.packetNum);
+    if (other) return `another migration: its packet at 0x${p.offset.toString(16)} is packet_num ${p.packetNum}, as ${other.name}'s at 0x${other.offset.toString(16)} is (one counter numbers the packets of every channel of a migration)`;
+  }
+  return null;
 }
 
 function refusal(c: ChannelFile, main: StreamModel, blocks: Map<string, number>, taken: Map<number, string>, uuid: { value: string; from: string } | null): string | null {

@@ -65,6 +65,8 @@ export interface CompatFinding {
   /** What QEMU would print (fail) or why something could not be checked. */
   message: string;
   offset?: number;
+  /** Not QEMU's words: the file itself cannot be loaded as it is (damaged, cut, a multifd channel alone). */
+  damage?: true;
 }
 
 export interface CompatReport {
@@ -127,10 +129,21 @@ export async function checkCompat(
   const fail = (message: string, r?: StreamRecord, offset?: number) => findings.push({ severity: 'fail', message, section: r && label(r), offset: offset ?? r?.offset });
   const warn = (message: string, r?: StreamRecord) => findings.push({ severity: 'warning', message, section: r && label(r), offset: r?.offset });
 
-  const report = (): CompatReport => {
+  const report = (blockedFirst = false): CompatReport => {
+    // A file that cannot be read to its end (cut short, damaged, not a stream at all) fails in
+    // any QEMU: its loader reads the same bytes in the same order and stops where the decode
+    // stopped. A failure found before that point is still the one QEMU meets first (a blocked
+    // device before any byte is read).
+    // A multifd channel file is no stream of its own: QEMU takes it only beside its main channel.
+    if (model.variant === 'multifd-channel') {
+      findings.unshift({ severity: 'fail', message: 'A multifd channel file, not a migration stream: QEMU reads it only beside its main channel (the QEVM stream); check that file', offset: 0, damage: true });
+    }
+    const damage = model.problems.find((p) => p.severity === 'error');
+    const earlier = findings.filter((f) => f.severity === 'fail' && (blockedFirst || (f.offset ?? 0) < (damage?.offset ?? Infinity)));
+    if (damage) findings.push({ severity: 'fail', message: `The file cannot be loaded past byte ${damage.offset}: ${damage.message}${damage.path ? ` [${damage.path}]` : ''}`, offset: damage.offset, damage: true });
     const fails = findings.filter((f) => f.severity === 'fail');
     const verdict = fails.length ? 'fails' : findings.some((f) => f.severity === 'warning') ? 'loads with warnings' : 'loads';
-    return { target: `QEMU ${target.version}`, machine: running ?? local, verdict, first: fails[0], findings };
+    return { target: `QEMU ${target.version}`, machine: running ?? local, verdict, first: earlier[0] ?? fails[0], findings };
   };
 
   // A device the target marks unmigratable blocks the load before its header is read
@@ -144,12 +157,12 @@ export async function checkCompat(
   let compatProps = false;
   /** The machine type that would run: the writer's, where the target has it and takes the stream. */
   let running = local;
-  if (!model.hasConfiguration) {
+  if (!model.hasConfiguration && model.variant !== 'multifd-channel') {
     findings.push({ severity: 'note', message: `No configuration section (a device-state file): nothing checks the machine type; the target would run ${local}` });
   }
   if (blocked) {
     fail(`State blocked by non-migratable device '${blocked.idstr}' (QEMU ${target.version} cannot migrate ${blocked.vmsdName ?? lastPart(blocked.idstr!)})`, blocked);
-    return report();
+    return report(true);
   }
   if (model.hasConfiguration && writerType) {
     if (!target.machines.includes(writerType) || (machine && local !== writerType)) {

@@ -89,6 +89,11 @@ export async function checkAgainst(
   const arch = FAMILY_ARCH[family];
   step(`Loading QEMU ${spec.version} ${arch} data`);
   const target = await data.target(spec.version, arch);
+  // A machine type the target does not have is a typo to say, not a load to predict: QEMU would
+  // not start with it ("unsupported machine type"), so no file would reach its loader.
+  if (spec.machine && !target.machines.includes(target.aliases[spec.machine] ?? spec.machine)) {
+    throw new Error(`QEMU ${spec.version} (${arch}) has no machine type '${spec.machine}' ("-machine help" lists ${target.machines.slice(0, 4).join(', ')} …)`);
+  }
   // aarch64: the reference VM whose CPU model's register list is closest to the file's.
   const vms = family === 'virt' ? Object.keys(target.reference) : [family];
   step(`Decoding QEMU ${spec.version}'s reference state`);

@@ -45,7 +45,7 @@ export function CompatReportView({ report, generation, onGo }: { report: CompatR
       </p>
       {first && (
         <div className="compat-first">
-          QEMU would print: <code className="compat-message">{first.message}</code>
+          {first.damage ? 'The load stops there: ' : 'QEMU would print: '}<code className="compat-message">{first.message}</code>
           {first.section && (
             <>
               {' '}for{' '}
