@@ -131,6 +131,8 @@ describe('vmstate-explorer CLI', { timeout: 60_000 }, () => {
     [['check', 'FILE', '--json'], 'check takes no option --json'],
     [['inspect', 'FILE', '--format'], 'option --format needs a value'],
     [['inspect', 'FILE', '--format', 'xml'], 'unknown --format xml (table, json or analyze)'],
+    [['inspect', 'FILE', '--analyze-version', '10.0'], '--analyze-version goes with --format analyze'],
+    [['inspect', 'FILE', '--json', '--analyze-version', '10.0'], '--analyze-version goes with --format analyze'],
     [['inspect', 'FILE', 'OTHER'], 'unexpected argument "OTHER" after inspect FILE'],
     [['inspect'], 'inspect needs FILE'],
     [['set', 'FILE', 'a=1'], 'set needs -o OUT'],
