@@ -118,6 +118,27 @@ describe('vmstate-explorer CLI', { timeout: 60_000 }, () => {
     expect(again.stderr).toMatch(/the target holds 66, the patch expects 0/);
   });
 
+  // qa10b: set on a cut file wrote OUT, as cut, with exit 0 and nothing said. The problem named is
+  // the one `check` reports for the file; --force writes it, with that problem as a warning.
+  it('set and apply on a cut file: refused naming its first problem, written with --force and a warning', () => {
+    const cut = join(dir, 'cut-devstate.bin');
+    writeFileSync(cut, readFileSync(fx('pc-devstate.bin')).subarray(0, 3000));
+    const checked = run('check', cut);
+    expect(checked.status).toBe(1);
+    const problem = checked.stderr.split('\n')[0];
+    expect(problem).toMatch(/^error at 0x[0-9a-f]+ \(\d+\): /);
+    const out = join(dir, 'cut-out.bin');
+    const r = run('set', cut, 'timer (0)/cpu_ticks_offset=1', '-o', out);
+    expect([r.status, r.stdout, r.stderr]).toEqual([1, '', `vmstate-explorer: the input is damaged: ${problem}; the output would be damaged the same way (--force writes it anyway)\n`]);
+    expect(existsSync(out)).toBe(false);
+    const patch = join(dir, 'cut-patch.json');
+    writeFileSync(patch, JSON.stringify({ format: 'vmstate-explorer-patch', version: 1, edits: [] }));
+    expect(run('apply', cut, patch, '-o', out).stderr).toMatch(/^vmstate-explorer: the input is damaged: error at /);
+    const forced = run('set', cut, 'timer (0)/cpu_ticks_offset=1', '-o', out, '--force');
+    expect([forced.status, forced.stderr]).toEqual([0, `warning: the input is damaged: ${problem}\n`]);
+    expect(readFileSync(out).length).toBe(3000);
+  });
+
   it('refuses an edit QEMU would reject, with the reason', () => {
     const r = run('set', fx('pc-devstate.bin'), '0000:00:00.0/I440FX (0)/parent_obj.irq_state[0]=5', '-o', join(dir, 'irq.bin'), '--vmdesc', fx('pc-migration.bin'));
     expect(r.status).toBe(1);

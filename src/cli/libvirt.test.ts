@@ -160,6 +160,20 @@ describe('CLI on libvirt save images', { timeout: 60_000 }, () => {
     expect(r.stdout).toBe(`${path}: 0 records, 1 errors, 0 warnings\n`);
   });
 
+  // qa10b: set on a cut image wrote OUT with exit 0 and nothing said; the problem named is the one
+  // `check` reports (an offset in the stream inside the image).
+  it('set on an image whose stream is cut: refused naming the problem, written with --force and a warning', () => {
+    const path = join(dir, 'cut-stream.sav');
+    writeFileSync(path, bytesOf('raw.sav').subarray(0, 200_000));
+    const problem = run('check', path).stderr.split('\n')[0];
+    expect(problem).toMatch(/^error at 0x[0-9a-f]+ \(\d+\): Unexpected end of file/);
+    const out = join(dir, 'cut-stream-out.sav');
+    const r = run('set', path, 'libvirt/was_running=0', '-o', out);
+    expect([r.status, r.stderr]).toEqual([1, `vmstate-explorer: the input's QEMU stream is damaged: ${problem}; the output would be damaged the same way (--force writes it anyway)\n`]);
+    const forced = run('set', path, 'libvirt/was_running=0', '-o', out, '--force');
+    expect([forced.status, forced.stderr]).toEqual([0, `warning: the input's QEMU stream is damaged: ${problem}\n`]);
+  });
+
   // qa10: `xml` of an xl or qcow2 image exited 1 with nothing printed.
   it('xml of an xl or qcow2 image says it has no domain XML', async () => {
     const { gunzipSync } = await import('node:zlib');
