@@ -174,6 +174,31 @@ describe('CLI on libvirt save images', { timeout: 60_000 }, () => {
     expect([forced.status, forced.stderr]).toEqual([0, `warning: the input's QEMU stream is damaged: ${problem}\n`]);
   });
 
+  // qa10b: diff compared the streams alone, so two images libvirt restores differently were "equal".
+  // The edits are made by the CLI's own set; the real libvirt's `save --running` and `save --xml`
+  // images give the same lines beside their other differences.
+  it('diff of two save images reports was_running and the domain XML, exit 1 when only they differ', () => {
+    const raw = image('raw.sav');
+    const running = join(dir, 'diff-running.sav');
+    const xmlFile = join(dir, 'diff-other.xml');
+    const other = join(dir, 'diff-xml.sav');
+    expect(run('set', raw, 'libvirt/was_running=1', '-o', running).status).toBe(0);
+    const xml = run('xml', raw).stdout;
+    expect(xml).toMatch(/<memory unit='KiB'>32768<\/memory>/);
+    writeFileSync(xmlFile, xml.replace(/<memory unit='KiB'>32768</, "<memory unit='KiB'>65536<"));
+    expect(run('set', raw, `libvirt/xml=@${xmlFile}`, '-o', other).status).toBe(0);
+    const byRunning = run('diff', raw, running);
+    expect([byRunning.status, byRunning.stdout.split('\n').slice(0, -2)]).toEqual([1, ['libvirt/was_running: 0 -> 1']]);
+    expect(byRunning.stdout).toMatch(/; libvirt: 1 difference\(s\)\n$/);
+    const byXml = run('diff', raw, other, '--json');
+    expect(byXml.status).toBe(1);
+    expect(JSON.parse(byXml.stdout).container).toEqual([{ path: 'libvirt/xml', left: "<memory unit='KiB'>32768</memory>", right: "<memory unit='KiB'>65536</memory>", line: xml.split('\n').findIndex((l) => l.includes('<memory')) + 1, lines: 1 }]);
+    expect(run('diff', raw, running, '--ignore', 'libvirt/was_running').status).toBe(0);
+    expect(JSON.parse(run('diff', raw, raw, '--json').stdout).container).toEqual([]);
+    expect(run('diff', raw, image('running.sav.gz'), '--no-ram').stdout).toMatch(/^libvirt\/was_running: 0 -> 1$/m);
+    expect(run('diff', raw, image('xml.sav.gz'), '--no-ram').stdout).toMatch(/^libvirt\/xml: line \d+: <description>vmstate-explorer fixture guest<\/description> -> <description>saved with virsh save --xml<\/description>$/m);
+  });
+
   // qa10: `xml` of an xl or qcow2 image exited 1 with nothing printed.
   it('xml of an xl or qcow2 image says it has no domain XML', async () => {
     const { gunzipSync } = await import('node:zlib');
