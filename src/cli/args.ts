@@ -101,6 +101,9 @@ export function parseArgs(argv: string[]): CliOptions {
   if (command === 'check' && positional.length > 1 && values.target === undefined) throw new UsageError('check takes several files only with --target');
   if (values.json && values.format !== undefined && values.format !== 'json') throw new UsageError('--json and --format disagree');
   if (values.format !== undefined && !['table', 'json', 'analyze'].includes(values.format)) throw new UsageError(`unknown --format ${values.format} (table, json or analyze)`);
+  // Without --format analyze nothing reads the version: a run that ignored it would print a table the
+  // person believes was analysed against that QEMU.
+  if (values['analyze-version'] !== undefined && values.format !== 'analyze') throw new UsageError('--analyze-version goes with --format analyze');
   if ((command === 'set' || command === 'apply' || command === 'extract' || command === 'ram') && !values.output) throw new UsageError(`${command} needs -o ${command === 'extract' ? 'STREAM' : command === 'ram' ? 'DIR' : 'OUT'}`);
   return { command, positional, values };
 }

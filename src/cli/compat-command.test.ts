@@ -126,5 +126,18 @@ describe('check --target with the bundled descriptions', () => {
     expect(r.first).toMatchObject({ damage: true, offset: 0, message: expect.stringMatching(/^A multifd channel file, not a migration stream/) });
     expect(r.findings.some((f) => /device-state file/.test(f.message))).toBe(false);
   });
+
+  // qa10b: the main channel of a real QEMU 10.0 / 11.1 multifd migration, checked without its
+  // channel files, "loads": it holds no RAM page (they are in pc-multifd-channel*.bin beside it).
+  it.each(['qemu10/pc-multifd-main.bin', 'qemu11/pc-multifd-main.bin', 'qemu10/multifd-dirty/pc-multifd-dirty-main.bin'])('%s alone: cannot tell, QEMU would wait for its channels', async (name) => {
+    const r = await checkFile(join(import.meta.dirname, '../../public/fixtures', name), { version: name.startsWith('qemu11') ? '11.1' : '10.0' }, { library: bundledLibrary() });
+    expect(r.verdict).toBe('loads with warnings');
+    expect(r.findings.filter((f) => /multifd main channel alone/.test(f.message))).toEqual([expect.objectContaining({ severity: 'warning', section: 'ram (0)', message: expect.stringMatching(/^cannot tell: .*waits at this flush for those channels/) })]);
+  });
+
+  it.each(['pc-migration.bin', 'pc-postcopy-main.bin', 'pc-mapped-ram.bin'])('qemu10/%s (RAM pages in the file) is no multifd main channel', async (name) => {
+    const r = await checkFile(join(import.meta.dirname, '../../public/fixtures/qemu10', name), { version: '10.0' }, { library: bundledLibrary() });
+    expect(r.findings.some((f) => /multifd/.test(f.message))).toBe(false);
+  });
 });
 

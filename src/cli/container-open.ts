@@ -7,6 +7,7 @@
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { subSource } from '../format/byte-source.ts';
+import { compressedSourceHint } from '../format/compressed-hint.ts';
 import type { InflateLimits } from '../format/container/inflate.ts';
 import { qcow2StateSource } from '../format/container/qcow2.ts';
 import { sniffContainer } from '../format/container/sniff.ts';
@@ -35,7 +36,13 @@ export async function openInput(name: string, limits: Partial<InflateLimits> = {
   const file = await fileSource(path);
   try {
     const container = await sniffContainer(file, { snapshot });
-    if (!container) return { file, stream: file, container, close: () => file.close() };
+    if (!container) {
+      // A compressed bare stream is refused with the command that undoes it, before any scan: the
+      // scan could only say "found 1f 8b ..." (compressed-hint.ts; the page adds the same words).
+      const hint = await compressedSourceHint(file, name);
+      if (hint) throw new Error(`${name}: ${hint}`);
+      return { file, stream: file, container, close: () => file.close() };
+    }
     if (snapshot !== undefined && container.kind !== 'qcow2') throw new Error(`${path} is not a qcow2 image: "@${snapshot}" names a snapshot only in one`);
     const { offset, size, codec } = container.inner;
     if (codec === 'mapped') {

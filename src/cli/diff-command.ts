@@ -1,6 +1,7 @@
 // `diff A B [--json] [--vmdesc DESC] [--ignore PATH]... [--no-ram]` (issue #13): exit 0 when
 // the two files hold the same device state and RAM, 1 when they differ, 2 on error.
 import { formatProblem } from '../format/errors.ts';
+import { libvirtDiff } from '../format/diff/container-diff.ts';
 import { diffFiles } from '../format/diff/diff-files.ts';
 import { diffJson, diffText } from '../format/diff/text.ts';
 import type { Vmdesc } from '../format/vmdesc.ts';
@@ -26,6 +27,8 @@ export async function runDiff(a: DiffArgs, out: (s: string) => void, err: (s: st
     const ri = await openInput(a.right);
     try {
       const { result, left, right } = await diffFiles({ name: a.left, source: li.stream }, { name: a.right, source: ri.stream }, { ...a, equalBytes: nodeEqualBytes });
+      // Two libvirt images: their headers and XML too (an empty list in --json: they agree).
+      if (li.container?.libvirt && ri.container?.libvirt) result.container = libvirtDiff(li.container, ri.container, a.ignore);
       out(a.json ? JSON.stringify(diffJson(result), null, 1) + '\n' : diffText(result));
       // Bad input: the comparison of what decoded is printed, then the first error, exit 2.
       for (const [name, input, scan] of [[a.left, li, left], [a.right, ri, right]] as const) {
@@ -35,7 +38,7 @@ export async function runDiff(a: DiffArgs, out: (s: string) => void, err: (s: st
           return 2;
         }
       }
-      return result.equal && !result.ram?.differing && !result.ram?.blocks.some((b) => b.only || b.unknown) ? 0 : 1;
+      return result.equal && !result.container?.length && !result.ram?.differing && !result.ram?.blocks.some((b) => b.only || b.unknown) ? 0 : 1;
     } finally {
       await ri.close();
     }

@@ -16,7 +16,7 @@ import { libvirtRawParts, qcow2Parts, xlParts, type ImagePart } from '../format/
 import { libvirtPrefix } from '../format/container/libvirt-edit.ts';
 import { qcow2StateSource } from '../format/container/qcow2.ts';
 import type { ContainerInfo } from '../format/container/types.ts';
-import { formatProblem } from '../format/errors.ts';
+import { formatProblem, type Problem } from '../format/errors.ts';
 import { imagePatches } from '../format/qcow2/patch-image.ts';
 import type { Qcow2VmState } from '../format/qcow2/index.ts';
 import { scanStream } from '../format/scan.ts';
@@ -85,11 +85,16 @@ export async function runEdits(
     return { model, read: (o: number, n: number) => source.read(o, n), container: await outer(changes) };
   };
   const base = await at([]);
+  // A cut or damaged input gives an output damaged the same way, which QEMU would refuse as it
+  // would the input; exit 0 alone said the edit made a loadable file. Refused like the other
+  // guards (a changed framing): --force writes it, with the problem printed as a warning.
+  const damage = inputDamage(input, base.model.problems);
+  if (damage && !opts.force) return fail(`${damage}; the output would be damaged the same way (--force writes it anyway)`);
   // Warnings are printed, not asked about: `force` is only for what the guards refuse.
   const result = await runSteps(requests.flatMap(stepsOf), base, at, opts.force === true);
-  if (!result.ok) return fail(result.reason);
+  if (!result.ok) return fail(result.reason, damage ? [damage] : []);
   const changes = result.changes;
-  const warnings = changes.flatMap((c) => c.warnings);
+  const warnings = [...(damage ? [damage] : []), ...changes.flatMap((c) => c.warnings)];
   const edited = changes.length ? (await at(changes)).model : base.model;
   const framing = compareFraming(base.model, edited);
   if (!framing.ok && !opts.force) return fail(`the edited file would not frame like the original: ${framing.reasons.join('; ')}`, warnings);
@@ -100,6 +105,15 @@ export async function runEdits(
   if ('reason' in layout) return fail(layout.reason, warnings);
   const size = await writeParts(layout.parts, container.file, editedSource(original, changes), output);
   return { ok: true, warnings, notes: layout.notes, actions: changes.length, size, patch: exportPatch(changes) };
+}
+
+/** The input's first error, in one line with its offset (the stream's, for a problem inside an image's stream). */
+function inputDamage(input: EditInput, streamProblems: readonly Problem[]): string | undefined {
+  const outer = input.container?.problems.find((p) => p.severity === 'error');
+  if (outer) return `the input is damaged: ${formatProblem(outer)}`;
+  const inner = streamProblems.find((p) => p.severity === 'error');
+  if (inner) return `the input${input.container ? "'s QEMU stream" : ''} is damaged: ${formatProblem(inner)}`;
+  return undefined;
 }
 
 /** The output image's parts: the container's own bytes (as edited) around the edited stream. */

@@ -7,6 +7,7 @@
 // index, the pages compared as both pass them (format/diff/ram-lockstep.ts).
 
 import { blobSource, memorySource, type ByteSource } from '../format/byte-source.ts';
+import { withCompressedHint } from '../format/compressed-hint.ts';
 import { CancelledError, formatProblem } from '../format/errors.ts';
 import { scanStream, type ScanResult } from '../format/scan.ts';
 import type { ReuseFrom } from '../format/scan-reuse.ts';
@@ -127,7 +128,9 @@ export class CompareSession {
       if (signal.aborted) throw new CancelledError();
       // Read as the open file is: each section with the likely QEMU version's layout (likely-layouts.ts).
       const likely = await likelyLayouts(scanned.model, source, library);
-      const scan = likely.model === scanned.model ? scanned : { ...scanned, model: likely.model };
+      // A gzip/xz/zstd file dropped as a stream: its problem names the compressor and the command, as when opened.
+      const shown = opened.info ? likely.model : await withCompressedHint(likely.model, source, name);
+      const scan = shown === scanned.model ? scanned : { ...scanned, model: shown };
       this.right = { name, source, scan };
       const result = await this.devices(left, ignore);
       const reply = (r: DiffResult): CompareReply => ({ result: r, right: { name, model: outline(scan.model) }, leftGeneration: left.generation });

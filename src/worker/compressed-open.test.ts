@@ -27,6 +27,16 @@ async function open(bytes: Uint8Array, name: string): Promise<{ f: OpenedFile; e
 }
 
 describe('compressed libvirt images in the worker', { timeout: 60_000 }, () => {
+  // qa10b: a bare stream compressed by the real gzip (`migrate "exec:gzip -c > vm.gz"`) said only
+  // "found 1f 8b"; the page's problem now names the compressor and the command (compressed-hint.ts).
+  it('a gzip-compressed bare stream: its problem gives the command that decompresses it', async () => {
+    const stream = libvirtFixture('raw.sav');
+    const gz = new Uint8Array(spawnSync('gzip', ['-c'], { input: stream.subarray(streamStart(stream)), maxBuffer: 1 << 30 }).stdout);
+    const { f } = await open(gz, 'vm.gz');
+    expect(f.container).toBeFalsy();
+    expect(f.model.problems.map((p) => p.message)).toEqual([expect.stringMatching(/found 1f 8b .*; it is a gzip-compressed file .*`gzip -dc vm\.gz > vm\.bin`, and open that$/)]);
+  });
+
   it.each(Object.keys(UNPACK) as Name[])('%s: the model of the stream the real decompressor gives; progress counts stream bytes', async (codec) => {
     const image = imageOf(codec);
     const [cmd, ...args] = UNPACK[codec];

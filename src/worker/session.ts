@@ -6,6 +6,7 @@ import { editedSource } from '../format/edit/piece-table.ts';
 import { flatParts, type UserAction } from '../format/edit/history.ts';
 import { CancelledError } from '../format/errors.ts';
 import { libraryFor } from './library-fetch.ts';
+import { withCompressedHint } from '../format/compressed-hint.ts';
 import { scanStream, type ScanResult } from '../format/scan.ts';
 import type { StreamModel } from '../format/model.ts';
 import { loadDescription, type Vmdesc } from '../format/vmdesc.ts';
@@ -173,7 +174,9 @@ export class Session {
         this.opening = { generation, source: scanned };
         scan = await this.scan(id, abort, scanned, undefined, progress, outlineFirst(true));
       }
-      const { model: shown, picks } = await forPerson(scan.model, scanned, undefined, await libraryFor(scanned));
+      const { model: person, picks } = await forPerson(scan.model, scanned, undefined, await libraryFor(scanned));
+      // A gzip/xz/zstd file dropped as a stream: the compressor and how to undo it, beside "found 1f 8b ...".
+      const shown = container ? person : await withCompressedHint(person, scanned, name);
       if (shown !== scan.model) scan = { ...scan, model: shown };
       const unedited = restore.history.done.length ? null : scan.model;
       if (container && restore.history.done.length) container = await containerAfter(container, restore.history.done);

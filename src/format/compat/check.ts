@@ -10,6 +10,7 @@
 import type { FieldNode, StreamModel, StreamRecord } from '../model.ts';
 import { compareCpregs, cpregIndexes, cpregIndexesAt } from './cpregs.ts';
 import { firstReadOnlyDifference } from './pci-config.ts';
+import { multifdMainAlone } from './multifd-main.ts';
 import { checkRamBlocks, type RamBlockFacts } from './ram-blocks.ts';
 import { checkVirtio, type VirtioFacts } from './virtio-check.ts';
 
@@ -160,6 +161,8 @@ export async function checkCompat(
   if (!model.hasConfiguration && model.variant !== 'multifd-channel') {
     findings.push({ severity: 'note', message: `No configuration section (a device-state file): nothing checks the machine type; the target would run ${local}` });
   }
+  const alone = await multifdMainAlone(model, read);
+  if (alone) findings.push(alone);
   if (blocked) {
     fail(`State blocked by non-migratable device '${blocked.idstr}' (QEMU ${target.version} cannot migrate ${blocked.vmsdName ?? lastPart(blocked.idstr!)})`, blocked);
     return report(true);

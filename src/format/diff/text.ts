@@ -2,6 +2,7 @@
 // then a differing section's notes as `IDSTR (INSTANCE): NOTE`,
 // and as JSON (RAM pictures as digit strings, so the JSON stays readable).
 
+import { containerLines } from './container-diff.ts';
 import type { DiffResult, FieldDiff, SectionDiff } from './types.ts';
 
 const ABSENT = '(absent)';
@@ -37,10 +38,11 @@ export function diffText(d: DiffResult): string {
       else if (b.differing || b.unknown) lines.push(`ram block ${b.name}: ${b.differing} of ${b.pages} page(s) differ${b.unknown ? `, ${b.unknown} not comparable (XBZRLE/compressed)` : ''}`);
     }
   }
+  lines.push(...containerLines(d.container ?? []));
   const ignored = d.sections.reduce((n, s) => n + s.ignored, 0);
   const c = d.counts;
   lines.push(`${d.equal ? 'equal' : 'differ'}: ${c.changed} changed, ${c.version} version differs, ${c['only-left']} only left, ${c['only-right']} only right, ${c.same} same` +
-    (ignored ? `; ${ignored} difference(s) ignored` : '') + (d.ram ? `; RAM: ${d.ram.differing} page(s) differ` : ''));
+    (ignored ? `; ${ignored} difference(s) ignored` : '') + (d.ram ? `; RAM: ${d.ram.differing} page(s) differ` : '') + (d.container?.length ? `; libvirt: ${d.container.length} difference(s)` : ''));
   return lines.join('\n') + '\n';
 }
 

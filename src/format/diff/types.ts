@@ -2,6 +2,7 @@
 // boundary by structured clone and prints as JSON from the CLI.
 
 import type { FieldValue, StreamVariant } from '../model.ts';
+import type { ContainerFieldDiff } from './container-diff.ts';
 
 export type SectionStatus = 'same' | 'changed' | 'only-left' | 'only-right' | 'version';
 
@@ -105,4 +106,6 @@ export interface DiffResult {
   /** The ignore patterns applied. */
   ignore: string[];
   ram?: RamDiff;
+  /** Two libvirt save images: was_running and the domain XML, reported apart like RAM (container-diff.ts). */
+  container?: ContainerFieldDiff[];
 }
