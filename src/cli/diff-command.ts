@@ -3,7 +3,7 @@
 import { formatProblem } from '../format/errors.ts';
 import { libvirtDiff } from '../format/diff/container-diff.ts';
 import { diffFiles } from '../format/diff/diff-files.ts';
-import { diffJson, diffText } from '../format/diff/text.ts';
+import { diffJson, diffText, wholeEqual } from '../format/diff/text.ts';
 import type { Vmdesc } from '../format/vmdesc.ts';
 import type { DescriptionLibrary } from '../format/descriptions.ts';
 import { openInput } from './container-open.ts';
@@ -38,7 +38,7 @@ export async function runDiff(a: DiffArgs, out: (s: string) => void, err: (s: st
           return 2;
         }
       }
-      return result.equal && !result.container?.length && !result.ram?.differing && !result.ram?.blocks.some((b) => b.only || b.unknown) ? 0 : 1;
+      return wholeEqual(result) ? 0 : 1;
     } finally {
       await ri.close();
     }

@@ -190,6 +190,9 @@ describe('CLI on libvirt save images', { timeout: 60_000 }, () => {
     const byRunning = run('diff', raw, running);
     expect([byRunning.status, byRunning.stdout.split('\n').slice(0, -2)]).toEqual([1, ['libvirt/was_running: 0 -> 1']]);
     expect(byRunning.stdout).toMatch(/; libvirt: 1 difference\(s\)\n$/);
+    // The summary's first word follows the exit code: it read "equal:" beside exit 1 (devices only).
+    expect(byRunning.stdout).toMatch(/^differ: 0 changed, .*; libvirt: 1 difference\(s\)\n$/m);
+    expect(run('diff', raw, raw).stdout).toMatch(/^equal: 0 changed, /m);
     const byXml = run('diff', raw, other, '--json');
     expect(byXml.status).toBe(1);
     expect(JSON.parse(byXml.stdout).container).toEqual([{ path: 'libvirt/xml', left: "<memory unit='KiB'>32768</memory>", right: "<memory unit='KiB'>65536</memory>", line: xml.split('\n').findIndex((l) => l.includes('<memory')) + 1, lines: 1 }]);

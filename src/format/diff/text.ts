@@ -29,6 +29,15 @@ export function sectionLines(s: SectionDiff): string[] {
   return out;
 }
 
+/**
+ * The two files hold the same state: devices, RAM (when compared) and a libvirt image's own fields.
+ * `DiffResult.equal` covers the devices only; the CLI's exit code and the summary's first word both
+ * follow this, so a RAM-only or libvirt-only difference never reads "equal" beside exit code 1.
+ */
+export function wholeEqual(d: DiffResult): boolean {
+  return d.equal && !d.container?.length && !d.ram?.differing && !d.ram?.blocks.some((b) => b.only || b.unknown);
+}
+
 export function diffText(d: DiffResult): string {
   const lines: string[] = [];
   for (const s of d.sections) lines.push(...sectionLines(s));
@@ -41,7 +50,7 @@ export function diffText(d: DiffResult): string {
   lines.push(...containerLines(d.container ?? []));
   const ignored = d.sections.reduce((n, s) => n + s.ignored, 0);
   const c = d.counts;
-  lines.push(`${d.equal ? 'equal' : 'differ'}: ${c.changed} changed, ${c.version} version differs, ${c['only-left']} only left, ${c['only-right']} only right, ${c.same} same` +
+  lines.push(`${wholeEqual(d) ? 'equal' : 'differ'}: ${c.changed} changed, ${c.version} version differs, ${c['only-left']} only left, ${c['only-right']} only right, ${c.same} same` +
     (ignored ? `; ${ignored} difference(s) ignored` : '') + (d.ram ? `; RAM: ${d.ram.differing} page(s) differ` : '') + (d.container?.length ? `; libvirt: ${d.container.length} difference(s)` : ''));
   return lines.join('\n') + '\n';
 }
