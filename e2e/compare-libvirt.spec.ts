@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
+import { seriousAxe } from './axe.ts';
 import { expectOpened, fixturePath, openByInput } from './open-file.ts';
 
 const BIN = join(import.meta.dirname, '../bin/vmstate-explorer.js');
@@ -43,4 +44,5 @@ test('raw.sav against a copy with was_running and the description changed: both 
   await box.getByRole('button', { name: 'Copy domain XML changes' }).click();
   await expect(box.getByText('Copied')).toBeVisible();
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(changes.join('\n') + '\n');
+  expect(await seriousAxe(page)).toEqual([]);
 });

@@ -27,7 +27,7 @@ function TextChanges({ diff }: { diff: ContainerFieldDiff }) {
       {/* Text from the file: rendered by React's escaping, never as markup. Focusable: it scrolls. */}
       <pre className="xml-text container-diff-text" aria-label={`${name} changes`} tabIndex={0}>{shown.lines.join('\n')}</pre>
       {shown.more > 0 && <div className="muted">{shown.more.toLocaleString('en-US')} more line{shown.more === 1 ? '' : 's'}</div>}
-      <button type="button" onClick={copy}>Copy {name} changes</button> <span className="muted" role="status">{copied}</span>
+      <button type="button" onClick={copy}>Copy {name} changes</button> <span className="muted" aria-live="polite">{copied}</span>
     </>
   );
 }
