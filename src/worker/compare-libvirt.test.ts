@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FIXTURE_DIR } from '../format/testing/fixtures.ts';
+import { recompressedImage } from '../format/testing/libvirt-fixtures.ts';
 import { wholeEqual } from '../format/diff/text.ts';
 import { Session } from './session.ts';
 import { appliedFile, ask } from './test-support.ts';
@@ -63,5 +64,13 @@ describe('comparing two libvirt images in the worker', { timeout: 60_000 }, () =
     const bare = bytes.subarray(92 + bytes.readUInt32LE(20));
     const stream = await ask(s, { type: 'compare', generation: opened.generation, file: new Blob([bare]), name: 'stream.bin', ignore: [] });
     expect([stream.result.container, wholeEqual(stream.result)]).toEqual([undefined, true]);
+  });
+
+  it('the same stream through the real gzip (compressed = 1): only the compression format differs', async () => {
+    const s = new Session();
+    const opened = await ask(s, { type: 'open', file: blob(raw), name: 'raw.sav' });
+    const gz = recompressedImage('gzip');
+    const c = await ask(s, { type: 'compare', generation: opened.generation, file: new Blob([gz as Uint8Array<ArrayBuffer>]), name: 'gzip.sav', ignore: [] });
+    expect([c.result.equal, c.result.ram?.differing, c.result.container, wholeEqual(c.result)]).toEqual([true, 0, [{ path: 'libvirt/compressed', left: 'raw (0)', right: 'gzip (1)' }], false]);
   });
 });

@@ -73,13 +73,20 @@ export function containerLines(diffs: readonly ContainerFieldDiff[]): string[] {
  * most `max` of them; `more` counts the lines left out. Text to show or copy, never markup.
  */
 export function hunkLines(d: ContainerFieldDiff, max: number): { lines: string[]; more: number } {
-  const all: string[] = [];
+  const lines: string[] = [];
+  let more = 0;
+  // Lines past `max` are counted, not built: a damaged image's XML may run to millions of lines.
+  const add = (line: () => string) => (lines.length < max ? lines.push(line()) : more++);
   // As diff -U0 numbers a run: its first line and count, the line before an empty run.
   const range = (at: number, n: number) => (n === 1 ? `${at}` : `${n ? at : at - 1},${n}`);
   for (const h of d.hunks ?? []) {
-    all.push(`@@ -${range(h.leftLine, h.removed.length)} +${range(h.rightLine, h.added.length)} @@`);
-    for (const l of h.removed) all.push(`-${l}`);
-    for (const l of h.added) all.push(`+${l}`);
+    add(() => `@@ -${range(h.leftLine, h.removed.length)} +${range(h.rightLine, h.added.length)} @@`);
+    if (lines.length >= max) {
+      more += h.removed.length + h.added.length;
+      continue;
+    }
+    for (const l of h.removed) add(() => `-${l}`);
+    for (const l of h.added) add(() => `+${l}`);
   }
-  return { lines: all.slice(0, max), more: Math.max(0, all.length - max) };
+  return { lines, more };
 }
