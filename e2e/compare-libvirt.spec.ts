@@ -46,3 +46,28 @@ test('raw.sav against a copy with was_running and the description changed: both 
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(changes.join('\n') + '\n');
   expect(await seriousAxe(page)).toEqual([]);
 });
+
+test('a long XML change shows 40 lines and "N more lines"; Copy takes all of them', async ({ page, context }) => {
+  const raw = fixturePath('libvirt/raw.sav');
+  const xml = spawnSync('node', [BIN, 'xml', raw], { encoding: 'utf8' }).stdout;
+  const added = Array.from({ length: 60 }, (_, i) => `  <!-- note ${i} -->`);
+  writeFileSync(join(dir, 'long.xml'), xml.replace('  <memory', `${added.join('\n')}\n  <memory`));
+  const long = join(dir, 'long.sav');
+  expect(spawnSync('node', [BIN, 'set', raw, `libvirt/xml=@${join(dir, 'long.xml')}`, '-o', long]).status).toBe(0);
+
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await page.goto('/');
+  await openByInput(page, raw);
+  await expectOpened(page, 'raw.sav');
+  await page.getByLabel('Compare with…').setInputFiles(long);
+  const box = page.getByRole('region', { name: 'libvirt image compared' });
+  await expect(box.getByRole('listitem')).toHaveCount(1);
+  await expect(box.getByRole('listitem')).toContainText('domain XML changed: 60 lines differ');
+  const at = xml.split('\n').findIndex((l) => l.includes('<memory')) + 1;
+  const all = [`@@ -${at - 1},0 +${at},60 @@`, ...added.map((l) => `+${l}`)];
+  await expect(box.getByLabel('domain XML changes')).toHaveText(all.slice(0, 40).join('\n'));
+  await expect(box).toContainText('21 more lines');
+  await box.getByRole('button', { name: 'Copy domain XML changes' }).click();
+  await expect(box.getByText('Copied')).toBeVisible();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(all.join('\n') + '\n');
+});
