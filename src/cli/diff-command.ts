@@ -1,7 +1,7 @@
 // `diff A B [--json] [--vmdesc DESC] [--ignore PATH]... [--no-ram]` (issue #13): exit 0 when
 // the two files hold the same device state and RAM, 1 when they differ, 2 on error.
 import { formatProblem } from '../format/errors.ts';
-import { libvirtDiff } from '../format/diff/container-diff.ts';
+import { containerDiff } from '../format/diff/container-diff.ts';
 import { diffFiles } from '../format/diff/diff-files.ts';
 import { diffJson, diffText, wholeEqual } from '../format/diff/text.ts';
 import type { Vmdesc } from '../format/vmdesc.ts';
@@ -28,7 +28,7 @@ export async function runDiff(a: DiffArgs, out: (s: string) => void, err: (s: st
     try {
       const { result, left, right } = await diffFiles({ name: a.left, source: li.stream }, { name: a.right, source: ri.stream }, { ...a, equalBytes: nodeEqualBytes });
       // Two libvirt images: their headers and XML too (an empty list in --json: they agree).
-      if (li.container?.libvirt && ri.container?.libvirt) result.container = libvirtDiff(li.container, ri.container, a.ignore);
+      result.container = containerDiff(li.container, ri.container, a.ignore);
       out(a.json ? JSON.stringify(diffJson(result), null, 1) + '\n' : diffText(result));
       // Bad input: the comparison of what decoded is printed, then the first error, exit 2.
       for (const [name, input, scan] of [[a.left, li, left], [a.right, ri, right]] as const) {

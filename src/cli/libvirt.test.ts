@@ -188,17 +188,19 @@ describe('CLI on libvirt save images', { timeout: 60_000 }, () => {
     writeFileSync(xmlFile, xml.replace(/<memory unit='KiB'>32768</, "<memory unit='KiB'>65536<"));
     expect(run('set', raw, `libvirt/xml=@${xmlFile}`, '-o', other).status).toBe(0);
     const byRunning = run('diff', raw, running);
-    expect([byRunning.status, byRunning.stdout.split('\n').slice(0, -2)]).toEqual([1, ['libvirt/was_running: 0 -> 1']]);
+    expect([byRunning.status, byRunning.stdout.split('\n').slice(0, -2)]).toEqual([1, ['libvirt/was_running: false -> true']]);
     expect(byRunning.stdout).toMatch(/; libvirt: 1 difference\(s\)\n$/);
     // The summary's first word follows the exit code: it read "equal:" beside exit 1 (devices only).
     expect(byRunning.stdout).toMatch(/^differ: 0 changed, .*; libvirt: 1 difference\(s\)\n$/m);
     expect(run('diff', raw, raw).stdout).toMatch(/^equal: 0 changed, /m);
     const byXml = run('diff', raw, other, '--json');
     expect(byXml.status).toBe(1);
-    expect(JSON.parse(byXml.stdout).container).toEqual([{ path: 'libvirt/xml', left: "<memory unit='KiB'>32768</memory>", right: "<memory unit='KiB'>65536</memory>", line: xml.split('\n').findIndex((l) => l.includes('<memory')) + 1, lines: 1 }]);
+    const at = xml.split('\n').findIndex((l) => l.includes('<memory')) + 1;
+    const hunks = [{ leftLine: at, rightLine: at, removed: ["  <memory unit='KiB'>32768</memory>"], added: ["  <memory unit='KiB'>65536</memory>"] }];
+    expect(JSON.parse(byXml.stdout).container).toEqual([{ path: 'libvirt/xml', left: "<memory unit='KiB'>32768</memory>", right: "<memory unit='KiB'>65536</memory>", line: at, lines: 1, hunks }]);
     expect(run('diff', raw, running, '--ignore', 'libvirt/was_running').status).toBe(0);
     expect(JSON.parse(run('diff', raw, raw, '--json').stdout).container).toEqual([]);
-    expect(run('diff', raw, image('running.sav.gz'), '--no-ram').stdout).toMatch(/^libvirt\/was_running: 0 -> 1$/m);
+    expect(run('diff', raw, image('running.sav.gz'), '--no-ram').stdout).toMatch(/^libvirt\/was_running: false -> true$/m);
     expect(run('diff', raw, image('xml.sav.gz'), '--no-ram').stdout).toMatch(/^libvirt\/xml: line \d+: <description>vmstate-explorer fixture guest<\/description> -> <description>saved with virsh save --xml<\/description>$/m);
   });
 

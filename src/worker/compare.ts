@@ -19,6 +19,7 @@ import { lockstepResult } from '../format/diff/lockstep-result.ts';
 import { walkRecords } from '../format/diff/ram-walk.ts';
 import { scannedHashes } from '../format/diff/diff-files.ts';
 import { compareRam } from '../format/diff/ram-diff.ts';
+import { containerDiff } from '../format/diff/container-diff.ts';
 import type { DiffResult } from '../format/diff/types.ts';
 import type { StreamModel, StreamRecord } from '../format/model.ts';
 import { RequestError, type OpenFile } from './open-file.ts';
@@ -107,7 +108,7 @@ export class CompareSession {
       if (!small && (await hasHeader(source))) {
         const pre = await preliminaryModel(source, library);
         if (pre.ok && !signal.aborted) {
-          const result = await diffSections(leftSide, { name, model: pre.model, read: (o, n) => source.read(o, n) }, { ignore });
+          const result = this.withContainer(left, await diffSections(leftSide, { name, model: pre.model, read: (o, n) => source.read(o, n) }, { ignore }), ignore);
           emit({ type: 'compare-devices', id, stage: 'devices-first', result, right: { name, model: outline(pre.model) }, leftGeneration: left.generation });
         }
       }
@@ -198,13 +199,23 @@ export class CompareSession {
     return had;
   }
 
-  private devices(left: OpenFile, ignore: string[]): Promise<DiffResult> {
+  private async devices(left: OpenFile, ignore: string[]): Promise<DiffResult> {
     const right = this.need();
-    return diffSections(
+    const result = await diffSections(
       { name: left.name, model: left.scan.model, read: (o, n) => left.source.read(o, n) },
       { name: right.name, model: right.scan.model, read: (o, n) => right.source.read(o, n) },
       { ignore },
     );
+    return this.withContainer(left, result, ignore);
+  }
+
+  /**
+   * Two libvirt images: was_running, compression and the XML too, as the CLI's diff reports them.
+   * The open file's side as its edits leave it (a was_running toggled in the page, then "Compare again").
+   */
+  private withContainer(left: OpenFile, result: DiffResult, ignore: string[]): DiffResult {
+    const container = containerDiff(left.container?.info, this.container?.info, ignore);
+    return container ? { ...result, container } : result;
   }
 
   private need(): Right {

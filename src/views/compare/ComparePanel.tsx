@@ -2,12 +2,13 @@ import { useState } from 'react';
 import { formatProblem } from '../../format/errors.ts';
 import { useExplorer } from '../../store/useExplorer.ts';
 import { RefusableButton } from '../common/Refusable.tsx';
+import { ContainerDiffList } from './ContainerDiffList.tsx';
 import { FieldDiffList } from './FieldDiffList.tsx';
 import { IgnoreListEditor } from './IgnoreListEditor.tsx';
 import { RamDiffList } from './RamDiffList.tsx';
 import { SectionDiffTable } from './SectionDiffTable.tsx';
 import { SideBySideHex } from './SideBySideHex.tsx';
-import { visibleSections } from './compare-rows.ts';
+import { compareSummary, visibleSections } from './compare-rows.ts';
 
 const STAGE: Record<string, string> = {
   starting: 'reading the right file',
@@ -48,8 +49,7 @@ export function ComparePanel() {
         </strong>
         {counts && (
           <span className="compare-summary" role="status">
-            {result!.equal ? 'same device state' : `${counts.changed} changed, ${counts.version} version, ${counts['only-left']} only left, ${counts['only-right']} only right`}
-            {result!.ram ? ` · RAM: ${result!.ram.differing} pages differ` : ''}
+            {compareSummary(result!)}
           </span>
         )}
         {c.id !== null && (
@@ -76,6 +76,7 @@ export function ComparePanel() {
         <div className="compare-col">
           {result ? <SectionDiffTable sections={sections} /> : <p className="hint muted">Comparing…</p>}
           {result && sections.length === 0 && <p className="hint muted">No section differs{result.sections.some((s) => s.ignored) ? ' (some differences are ignored)' : ''}.</p>}
+          {result?.container && <ContainerDiffList diffs={result.container} />}
           <IgnoreListEditor />
           {result?.ram && <RamDiffList ram={result.ram} stale={c.reply?.ramStale} />}
         </div>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { FieldDiff } from '../../format/diff/types.ts';
-import { fieldRows, hexWindow, sideText } from './compare-rows.ts';
+import type { DiffResult, FieldDiff } from '../../format/diff/types.ts';
+import { compareSummary, fieldRows, hexWindow, sideText } from './compare-rows.ts';
 
 const byte = (i: number): FieldDiff => ({
   path: `cmos_data[${i}]`, group: 'cmos_data',
@@ -28,5 +28,16 @@ describe('comparison rows', () => {
   it('shows whole rows around a field, clipped to the file', () => {
     expect(hexWindow(100, 1, 1000)).toEqual({ from: 64, to: 192 });
     expect(hexWindow(5, 1, 40)).toEqual({ from: 0, to: 40 });
+  });
+
+  it('says "same device state" only when nothing compared differs: not beside a libvirt or RAM difference', () => {
+    const file = { name: 'a', size: 1, variant: 'migration' as const, sections: 1 };
+    const base: DiffResult = { left: file, right: file, sections: [], equal: true, counts: { same: 1, changed: 0, 'only-left': 0, 'only-right': 0, version: 0 }, ignore: [] };
+    expect(compareSummary(base)).toBe('same device state');
+    expect(compareSummary({ ...base, container: [] })).toBe('same device state');
+    const running = { path: 'libvirt/was_running' as const, left: 'false', right: 'true' };
+    expect(compareSummary({ ...base, container: [running] })).toBe('devices the same · libvirt: was_running differs');
+    expect(compareSummary({ ...base, container: [running, { path: 'libvirt/xml', left: 'a', right: 'b', line: 4, lines: 1, hunks: [] }] })).toBe('devices the same · libvirt: was_running, domain XML differ');
+    expect(compareSummary({ ...base, ram: { pageSize: 4096, blocks: [], differing: 3 } })).toBe('devices the same · RAM: 3 pages differ');
   });
 });

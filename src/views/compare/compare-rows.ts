@@ -2,7 +2,8 @@
 // section's differing fields grouped as in the tree (array elements and buffer bytes under their
 // array or buffer, counted), so 4,000 changed bytes of a buffer are one row until opened.
 
-import type { FieldDiff, SectionDiff, SectionStatus } from '../../format/diff/types.ts';
+import { wholeEqual } from '../../format/diff/text.ts';
+import type { DiffResult, FieldDiff, SectionDiff, SectionStatus } from '../../format/diff/types.ts';
 import { decimalText } from '../../format/diff/values.ts';
 import type { FieldNode } from '../../format/model.ts';
 
@@ -13,6 +14,21 @@ export const STATUS_TEXT: Record<SectionStatus, string> = {
   'only-right': 'only right',
   version: 'version differs',
 };
+
+const CONTAINER_NAMES = { 'libvirt/was_running': 'was_running', 'libvirt/compressed': 'compression', 'libvirt/xml': 'domain XML', 'libvirt/cookie': 'cookie XML' } as const;
+
+/**
+ * The comparison's one-line summary. "same device state" only when the files agree in everything
+ * compared (wholeEqual, as the CLI's first word and exit code): two libvirt images differing only
+ * in was_running or their XML read "same device state" before, with nothing else shown.
+ */
+export function compareSummary(d: DiffResult): string {
+  const c = d.counts;
+  const devices = d.equal ? (wholeEqual(d) ? 'same device state' : 'devices the same') : `${c.changed} changed, ${c.version} version, ${c['only-left']} only left, ${c['only-right']} only right`;
+  const ram = d.ram ? ` · RAM: ${d.ram.differing} pages differ` : '';
+  const container = d.container?.length ? ` · libvirt: ${d.container.map((x) => CONTAINER_NAMES[x.path]).join(', ')} differ${d.container.length === 1 ? 's' : ''}` : '';
+  return devices + ram + container;
+}
 
 export function visibleSections(sections: readonly SectionDiff[], onlyChanged: boolean): SectionDiff[] {
   return onlyChanged ? sections.filter((s) => s.status !== 'same') : [...sections];
