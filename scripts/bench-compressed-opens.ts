@@ -20,17 +20,17 @@ type Alone = { ms: number; produced: number };
 const codecAlone = (page: Page, opts: object) =>
   withTimeout(page.evaluate(`window.codecAlone(${JSON.stringify(opts)})`) as Promise<Alone>, 600_000, `the decompressor alone (${JSON.stringify(opts)})`);
 
-interface AloneFigures { pieces: number; whole: number; file: number; spill: number }
+interface AloneFigures { pieces: number; whole: number; file: number; spilled: number; spill: number }
 
 /** The decompressor alone and the spill's writes alone, in `page`'s browser context. */
 async function aloneFigures(page: Page, base: string, codec: string, path: string, stream: number): Promise<AloneFigures> {
   await page.goto(`${base}/bench-browser/codec.html`);
   await page.locator('#file').setInputFiles(path);
   const offset = streamStart(readFileSync(path).subarray(0, 1 << 20));
-  const best = { pieces: Infinity, whole: Infinity, file: Infinity, spill: Infinity };
+  const best = { pieces: Infinity, whole: Infinity, file: Infinity, spilled: Infinity, spill: Infinity };
   for (let i = 0; i < ALONE_RUNS; i++) {
-    for (const [key, piece, fromFile] of [['pieces', MiB, false], ['whole', 0, false], ['file', 0, true]] as const) {
-      const r = await codecAlone(page, { codec, offset, piece, fromFile });
+    for (const [key, piece, fromFile, spilled] of [['pieces', MiB, false, false], ['whole', 0, false, false], ['file', 0, true, false], ['spilled', 0, true, true]] as const) {
+      const r = await codecAlone(page, { codec, offset, piece, fromFile, spilled });
       if (r.produced !== stream) throw new Error(`${codec} alone produced ${r.produced} bytes, the app's stream has ${stream}`);
       best[key] = Math.min(best[key], r.ms);
     }
@@ -63,10 +63,14 @@ function report(codec: string, kind: MemoryKind, where: string, stream: number, 
   console.log(`    the open's decoding into the spill             ${fmtRate(stream, inflateMs)} (${fmtMs(inflateMs)}): ratio ${ratio.toFixed(2)} to in memory (all at once ${(best.whole / inflateMs).toFixed(2)}, 1 MiB pieces ${(best.pieces / inflateMs).toFixed(2)}; judged against the faster), ${fileRatio.toFixed(2)} to reading the File; the open, scan included, ${fmtMs(scanMs)}`);
   console.log(`    (the open reads the file and writes the spill; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`);
   console.log(`    spill writes alone (OPFS sync handle, 1 MiB writes) ${fmtRate(stream, best.spill)}`);
+  const floorRatio = best.spilled / inflateMs;
+  console.log(`    the least a spilling decoding does (the decompressor reading the File, its output written as the spill writes it, nothing else) ${fmtRate(stream, best.spilled)} (${fmtMs(best.spilled)}): its own ratio to reading the File ${(best.file / best.spilled).toFixed(2)}; the open's decoding / it ${floorRatio.toFixed(2)}`);
   const what = `${codec}, ${kind} RAM, ${where.split(' (')[0]}`;
   targets.push({ what: `worker decoding / decompressor in memory, ${what}`, value: ratio.toFixed(2), target: '>= 0.8', met: ratio >= 0.8 });
   targets.push({ what: `worker decoding / decompressor reading the File, ${what}`, value: fileRatio.toFixed(2), target: '>= 0.8', met: fileRatio >= 0.8 });
   targets.push({ what: `OPFS spill writes alone, ${what}`, value: fmtRate(stream, best.spill), target: 'information' });
+  targets.push({ what: `decompressor reading the File and writing the spill, nothing else / reading the File alone, ${what}`, value: (best.file / best.spilled).toFixed(2), target: 'information: the most any spilling decoding can reach' });
+  targets.push({ what: `worker decoding / decompressor reading the File and writing the spill, ${what}`, value: floorRatio.toFixed(2), target: 'information' });
 }
 
 /**
@@ -126,15 +130,21 @@ async function openKind(bench: Bench, targets: Target[], kind: MemoryKind, codec
   const context = await chromium.launchPersistentContext(dir, { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, viewport: VIEWPORT });
   try {
     await context.addInitScript({ path: INSTRUMENT });
-    const app = await context.newPage();
-    app.on('pageerror', (e) => bench.errors.push(`page error while ${bench.doing}: ${e.message}`));
-    await app.goto(`${bench.base}/`);
-    await app.getByLabel('Open state file').waitFor({ state: 'attached' });
-    await sleep(SETTLE_MS);
-    const o = await openInApp(app, path, 600_000);
-    await checkDecoding(bench, app, codec, 'persistent profile');
-    await app.close();
-    report(codec, kind, 'persistent profile', stream, o, await aloneFigures(await context.newPage(), bench.base, codec, path, stream), targets);
+    // As many opens as the baselines have runs, each in a fresh page; the best decoding counts,
+    // as the baselines' best run does.
+    let o: AppOpen | undefined;
+    for (let i = 0; i < ALONE_RUNS; i++) {
+      const app = await context.newPage();
+      app.on('pageerror', (e) => bench.errors.push(`page error while ${bench.doing}: ${e.message}`));
+      await app.goto(`${bench.base}/`);
+      await app.getByLabel('Open state file').waitFor({ state: 'attached' });
+      await sleep(SETTLE_MS);
+      const run = await openInApp(app, path, 600_000);
+      await checkDecoding(bench, app, codec, 'persistent profile');
+      await app.close();
+      if (!o || (run.inflateMs ?? Infinity) < (o.inflateMs ?? Infinity)) o = run;
+    }
+    report(codec, kind, `persistent profile (best of ${ALONE_RUNS} opens)`, stream, o!, await aloneFigures(await context.newPage(), bench.base, codec, path, stream), targets);
   } finally {
     await context.close();
     rmSync(dir, { recursive: true, force: true });
