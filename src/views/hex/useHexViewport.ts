@@ -75,7 +75,10 @@ export function useHexViewport(totalRows: number): HexViewport {
   useEffect(() => {
     const el = viewportRef.current;
     if (!el) return;
-    const ro = new ResizeObserver(() => setHeight(el.clientHeight));
+    // Rendered within the observer's callback, which runs after layout and before paint: a view
+    // made shorter (the overwrite bar opening, its refusal appearing) re-reveals the caret
+    // (HexView's rowsSeen) in the same frame, so no frame is painted with the caret out of sight.
+    const ro = new ResizeObserver(() => flushSync(() => setHeight(el.clientHeight)));
     ro.observe(el);
     setHeight(el.clientHeight);
     // Wheel deltas accumulate in pixels so trackpads scroll as smoothly as whole-row wheels.
