@@ -65,9 +65,20 @@ function report(codec: string, kind: MemoryKind, where: string, stream: number, 
   console.log(`    spill writes alone (OPFS sync handle, 1 MiB writes) ${fmtRate(stream, best.spill)}`);
   const floorRatio = best.spilled / inflateMs;
   console.log(`    the least a spilling decoding does (the decompressor reading the File, its output written as the spill writes it, nothing else) ${fmtRate(stream, best.spilled)} (${fmtMs(best.spilled)}): its own ratio to reading the File ${(best.file / best.spilled).toFixed(2)}; the open's decoding / it ${floorRatio.toFixed(2)}`);
+  // Throughput, as the issue states the target: the decoding's bytes per second once under way,
+  // against the baselines' (whose clocks start at their first read, their spill already made).
+  // The open's setup before its first progress (message, sniff of the header and XML, the
+  // spill's opening, the first MiB) is a one-time cost, reported beside it.
+  const rest = open.inflateRest;
+  if (!rest) throw new Error(`the ${codec} open sent no decompression progress before its last`);
+  const rate = rest.bytes / rest.ms;
+  const per = (ms: number) => rate / (stream / ms);
+  console.log(`    the decoding's throughput once under way       ${fmtRate(rest.bytes, rest.ms)} (after its first progress, ${fmtMs(inflateMs - rest.ms)} into the open): ratio ${per(baseline).toFixed(2)} to in memory, ${per(best.file).toFixed(2)} to reading the File, ${per(best.spilled).toFixed(2)} to the least a spilling decoding does`);
   const what = `${codec}, ${kind} RAM, ${where.split(' (')[0]}`;
-  targets.push({ what: `worker decoding / decompressor in memory, ${what}`, value: ratio.toFixed(2), target: '>= 0.8', met: ratio >= 0.8 });
-  targets.push({ what: `worker decoding / decompressor reading the File, ${what}`, value: fileRatio.toFixed(2), target: '>= 0.8', met: fileRatio >= 0.8 });
+  targets.push({ what: `decoding throughput / decompressor in memory, ${what}`, value: per(baseline).toFixed(2), target: '>= 0.8', met: per(baseline) >= 0.8 });
+  targets.push({ what: `decoding throughput / decompressor reading the File, ${what}`, value: per(best.file).toFixed(2), target: '>= 0.8', met: per(best.file) >= 0.8 });
+  targets.push({ what: `open request to stream in the spill / decompressor reading the File (setup included), ${what}`, value: fileRatio.toFixed(2), target: 'information' });
+  targets.push({ what: `open request to stream in the spill / decompressor in memory (setup included), ${what}`, value: ratio.toFixed(2), target: 'information' });
   targets.push({ what: `OPFS spill writes alone, ${what}`, value: fmtRate(stream, best.spill), target: 'information' });
   targets.push({ what: `decompressor reading the File and writing the spill, nothing else / reading the File alone, ${what}`, value: (best.file / best.spilled).toFixed(2), target: 'information: the most any spilling decoding can reach' });
   targets.push({ what: `worker decoding / decompressor reading the File and writing the spill, ${what}`, value: floorRatio.toFixed(2), target: 'information' });
@@ -76,8 +87,9 @@ function report(codec: string, kind: MemoryKind, where: string, stream: number, 
 /**
  * Compressed libvirt images (issue #11): each opened in a fresh app page while the scan worker's
  * memory is sampled; the open decompresses the whole stream into the OPFS spill, then scans it.
- * The decoding is the open's request to its last decompression progress (the stream in the spill),
- * compared with the decompressor alone on the same compressed bytes in memory in a dedicated
+ * The decoding's throughput (stream bytes per second from its first decompression progress to its
+ * last: the stream in the spill) is the target's figure; the open's request to its last progress,
+ * setup included, is reported too. Both are compared with the decompressor alone on the same compressed bytes in memory in a dedicated
  * worker (bench-browser/codec-worker.js), the faster of 1 MiB pieces and all at once; the spill's
  * own speed is 1 MiB writes of a sync access handle, in the same kind of browser context.
  */
@@ -142,7 +154,8 @@ async function openKind(bench: Bench, targets: Target[], kind: MemoryKind, codec
       const run = await openInApp(app, path, 600_000);
       await checkDecoding(bench, app, codec, 'persistent profile');
       await app.close();
-      if (!o || (run.inflateMs ?? Infinity) < (o.inflateMs ?? Infinity)) o = run;
+      const speed = (a: AppOpen) => (a.inflateRest ? a.inflateRest.bytes / a.inflateRest.ms : 0);
+      if (!o || speed(run) > speed(o)) o = run;
     }
     report(codec, kind, `persistent profile (best of ${ALONE_RUNS} opens)`, stream, o!, await aloneFigures(await context.newPage(), bench.base, codec, path, stream), targets);
   } finally {

@@ -63,7 +63,7 @@ function rssBytes(pid: number): number {
 }
 
 /** What instrument.js keeps in window.__bench. */
-interface OpenProbe { posted: number; name: string; size: number; firstProgress?: number; inflated?: number; devices?: number; outline?: number; container?: number; reply?: number; ok?: boolean; records?: number; problems?: number; complete?: boolean; error?: string }
+interface OpenProbe { posted: number; name: string; size: number; firstProgress?: number; inflated?: number; firstInflate?: number; firstProduced?: number; lastProduced?: number; devices?: number; outline?: number; container?: number; reply?: number; ok?: boolean; records?: number; problems?: number; complete?: boolean; error?: string }
 interface Probe { opens: Record<string, OpenProbe>; change: number | null; firstRow: number | null; firstRowFrame: number | null; longTasks: { start: number; duration: number }[]; maxFrameGap: number; longTaskError?: string }
 
 // In-page code goes as strings through CDP: functions compiled by tsx may call helpers the page
@@ -256,6 +256,11 @@ export interface AppOpen {
   devicesMs?: number;
   /** A compressed image: open request to the end of its decompression into the spill. */
   inflateMs?: number;
+  /**
+   * A compressed image's decoding after its first progress (sniff, spill opening and the first
+   * MiB of input behind it): stream bytes and milliseconds from that progress to the last.
+   */
+  inflateRest?: { bytes: number; ms: number };
   records: number;
   problems: number;
 }
@@ -273,7 +278,7 @@ export async function openInApp(page: Page, path: string, timeoutMs: number): Pr
   const o = opens[opens.length - 1];
   if (!o.ok) throw new Error(`opening ${path} failed in the app: ${o.error}`);
   if (p.change === null || p.firstRowFrame === null) throw new Error('the change/first-row probe did not fire');
-  return { scanMs: o.reply! - o.posted, tableMs: p.firstRowFrame - p.change, tableWallMs, forwardMs: o.reply! - (o.firstProgress ?? o.posted), postMs: o.posted - p.change, outlineMs: o.outline === undefined ? undefined : o.outline - o.posted, devicesMs: o.devices === undefined ? undefined : o.devices - o.posted, inflateMs: o.inflated === undefined ? undefined : o.inflated - o.posted, records: o.records!, problems: o.problems! };
+  return { scanMs: o.reply! - o.posted, tableMs: p.firstRowFrame - p.change, tableWallMs, forwardMs: o.reply! - (o.firstProgress ?? o.posted), postMs: o.posted - p.change, outlineMs: o.outline === undefined ? undefined : o.outline - o.posted, devicesMs: o.devices === undefined ? undefined : o.devices - o.posted, inflateMs: o.inflated === undefined ? undefined : o.inflated - o.posted, inflateRest: o.inflated === undefined || o.firstInflate === undefined || o.inflated <= o.firstInflate ? undefined : { bytes: o.lastProduced! - o.firstProduced!, ms: o.inflated - o.firstInflate }, records: o.records!, problems: o.problems! };
 }
 
 /** Opens `path` in a fresh page of `context` at `base` (one app build), as a person would; the page is closed after. */

@@ -77,7 +77,10 @@
           if (o && m.event.type === 'progress' && o.firstProgress === undefined) o.firstProgress = now();
           // A compressed image: the last decompression progress (all input read, `produced` set)
           // comes once its stream is in the spill, before the scan of the spill starts.
-          if (o && m.event.type === 'progress' && m.event.produced !== undefined && m.event.scanned === m.event.total) o.inflated = now();
+          if (o && m.event.type === 'progress' && m.event.produced !== undefined && m.event.scanned === m.event.total) (o.inflated = now()), (o.lastProduced = m.event.produced);
+          // Its first decompression progress (the first 1 MiB of compressed input decoded): the
+          // decoding's throughput is measured from here, after the sniff and the spill's opening.
+          if (o && m.event.type === 'progress' && m.event.produced !== undefined && o.firstInflate === undefined) (o.firstInflate = now()), (o.firstProduced = m.event.produced);
           // The comparison (issue #13): its first devices event, each stage, its reply.
           const c = m.kind === 'event' && m.event ? b.compares[m.event.id] : m.kind === 'reply' ? b.compares[m.id] : undefined;
           if (c && m.kind === 'event' && m.event.type === 'compare-devices') c[m.event.stage] = now();
