@@ -15,6 +15,7 @@ import { qcow2StateSource } from '../format/container/qcow2.ts';
 import { sniffContainer } from '../format/container/sniff.ts';
 import type { ContainerInfo } from '../format/container/types.ts';
 import { inflateNested, NestedUnavailable, type NestedWorker } from './inflate-nested.ts';
+import { primedSource } from './primed-source.ts';
 import { openSpill, type Spill } from './spill.ts';
 
 /**
@@ -101,13 +102,17 @@ const DECODING = new Set<string>(['gzip', 'bzip2', 'xz', 'lzop', 'zstd']);
  * next from blockReads' cache, so this costs no round trip of its own); null for anything else.
  * Only a guess: the sniff decides (it checks the stream's own magic).
  */
-async function declaredCodec(source: ByteSource): Promise<DecodingCodec | null> {
+async function declaredCodec(source: ByteSource): Promise<{ codec: DecodingCodec; streamAt: number } | null> {
   if (source.size < LIBVIRT_HEADER_SIZE) return null;
   const head = await source.read(0, LIBVIRT_HEADER_SIZE);
   if (head.length < LIBVIRT_HEADER_SIZE || !isLibvirtMagic(head)) return null;
-  const name = formatName(decodeLibvirtHeader(head).format);
-  return DECODING.has(name) ? (name as DecodingCodec) : null;
+  const header = decodeLibvirtHeader(head);
+  const name = formatName(header.format);
+  return DECODING.has(name) ? { codec: name as DecodingCodec, streamAt: LIBVIRT_HEADER_SIZE + header.dataLen } : null;
 }
+
+/** The first compressed read in this worker's inflate (inflate.ts reads 1 MiB at a time). */
+const FIRST_READ = 1 << 20;
 
 /** `onInfo`: the container's records as soon as they are read, before any stream is prepared. */
 export async function openContainer(file: Blob, opts: { signal?: AbortSignal; snapshot?: string; onProgress?(consumed: number, total: number, produced: number): void; onInfo?(info: ContainerInfo): void; nested?: boolean } = {}): Promise<OpenedContainer> {
@@ -116,11 +121,14 @@ export async function openContainer(file: Blob, opts: { signal?: AbortSignal; sn
   // A compressed libvirt image: its spill (OPFS round trips, ~20-60 ms) and the codec's module
   // are asked for while the sniff reads the XML and cookie, not after it (a CPU profile of a gzip
   // open: the decode worker idle ~60 ms between the open's message and the first push).
-  const declared = await declaredCodec(source).catch(() => null);
+  const header = await declaredCodec(source).catch(() => null);
+  const declared = header?.codec ?? null;
   const early = declared ? openSpill() : null;
   early?.catch(() => undefined);
   const decodesHere = (codec: string) => opts.nested === false || !nestable(codec);
   if (declared && decodesHere(declared)) loadDecoder(declared).catch(() => undefined);
+  // The stream's first compressed MiB is read during the sniff too (primed-source.ts).
+  const streamReads = header && decodesHere(header.codec) ? primedSource(blobSource(file, 0), header.streamAt, FIRST_READ) : null;
   // A nested worker's thread and script start during the sniff too (its codec loads there).
   const earlyNested = declared && !decodesHere(declared) ? spawnNested() : null;
   let info: ContainerInfo | null;
@@ -188,7 +196,7 @@ export async function openContainer(file: Blob, opts: { signal?: AbortSignal; sn
     // 1 MiB read cost the decode worker 2.4 ms per MiB of a 34 MiB gzip image (CPU profile,
     // scripts/bench-profile-compressed.ts), the stream ~0.85.
     const s = (spill ??= await opening);
-    r ??= await inflate(blobSource(file, 0), offset, size, codec, (chunk) => s.write(chunk), { signal: opts.signal, limits: { maxBytes: s.room }, finish: () => s.flush(), onProgress });
+    r ??= await inflate(streamReads ?? blobSource(file, 0), offset, size, codec, (chunk) => s.write(chunk), { signal: opts.signal, limits: { maxBytes: s.room }, finish: () => s.flush(), onProgress });
     info.streamSize = r.produced;
     if (r.problem) report(r.problem);
     return { inner: await s.finish(), info, close: () => s.remove() };
