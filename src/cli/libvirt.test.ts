@@ -198,6 +198,10 @@ describe('CLI on libvirt save images', { timeout: 60_000 }, () => {
     const at = xml.split('\n').findIndex((l) => l.includes('<memory')) + 1;
     const hunks = [{ leftLine: at, rightLine: at, removed: ["  <memory unit='KiB'>32768</memory>"], added: ["  <memory unit='KiB'>65536</memory>"] }];
     expect(JSON.parse(byXml.stdout).container).toEqual([{ path: 'libvirt/xml', left: "<memory unit='KiB'>32768</memory>", right: "<memory unit='KiB'>65536</memory>", line: at, lines: 1, hunks }]);
+    // The text names the first change on one line, then prints the changed lines as diff -U0 does.
+    const xmlText = run('diff', raw, other, '--no-ram').stdout.split('\n');
+    const first = xmlText.findIndex((l) => l.startsWith('libvirt/xml: '));
+    expect(xmlText.slice(first, first + 4)).toEqual([`libvirt/xml: line ${at}: <memory unit='KiB'>32768</memory> -> <memory unit='KiB'>65536</memory>`, `  @@ -${at} +${at} @@`, "  -  <memory unit='KiB'>32768</memory>", "  +  <memory unit='KiB'>65536</memory>"]);
     expect(run('diff', raw, running, '--ignore', 'libvirt/was_running').status).toBe(0);
     expect(JSON.parse(run('diff', raw, raw, '--json').stdout).container).toEqual([]);
     expect(run('diff', raw, image('running.sav.gz'), '--no-ram').stdout).toMatch(/^libvirt\/was_running: false -> true$/m);

@@ -64,8 +64,21 @@ export function containerDiff(left: ContainerInfo | null | undefined, right: Con
 }
 
 /** One line each, as field differences print: `PATH: LEFT -> RIGHT`. */
+/** Changed XML lines `diff` prints under a text's line; `--json` has them all. */
+export const TEXT_HUNK_LINES = 40;
+
 export function containerLines(diffs: readonly ContainerFieldDiff[]): string[] {
-  return diffs.map((d) => (d.hunks ? `${d.path}: line ${d.line}: ${d.left} -> ${d.right}${d.lines! > 1 ? ` (${d.lines} lines differ)` : ''}` : `${d.path}: ${d.left} -> ${d.right}`));
+  return diffs.flatMap((d) => {
+    if (!d.hunks) return [`${d.path}: ${d.left} -> ${d.right}`];
+    // The first change on one line (grep-able), then the changed lines themselves, indented, as
+    // `diff -U0` prints them: what an administrator compares after virsh save-image-edit.
+    const { lines, more } = hunkLines(d, TEXT_HUNK_LINES);
+    return [
+      `${d.path}: line ${d.line}: ${d.left} -> ${d.right}${d.lines! > 1 ? ` (${d.lines} lines differ)` : ''}`,
+      ...lines.map((l) => `  ${l}`),
+      ...(more ? [`  … ${more} more line(s) (--json has them all)`] : []),
+    ];
+  });
 }
 
 /**

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readLibvirt } from '../container/libvirt.ts';
 import { memorySource } from '../byte-source.ts';
 import { libvirtFixture } from '../testing/libvirt-fixtures.ts';
-import { hunkLines, libvirtDiff } from './container-diff.ts';
+import { containerLines, hunkLines, libvirtDiff, TEXT_HUNK_LINES } from './container-diff.ts';
 import { changedLineCount, lineHunks } from './line-diff.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'vmstate-line-diff-'));
@@ -49,6 +49,17 @@ describe('line diff of domain XML', () => {
     const h = lineHunks(a, b);
     expect(h.map((x) => [x.leftLine, x.removed.length, x.added.length])).toEqual([[1, 2499, 2499]]);
     expect(hunkLines({ path: 'libvirt/xml', left: '', right: '', hunks: h }, 10)).toEqual({ lines: expect.any(Array), more: 1 + 2 * 2499 - 10 });
+  });
+
+  it("diff's text prints a text's changed lines under its line, bounded, the rest counted", () => {
+    const added = Array.from({ length: 60 }, (_, i) => `  <x n='${i}'/>`);
+    const hunks = [{ leftLine: 5, rightLine: 5, removed: [], added }];
+    const out = containerLines([{ path: 'libvirt/xml', left: '(absent)', right: added[0], line: 5, lines: 60, hunks }]);
+    expect(out[0]).toBe(`libvirt/xml: line 5: (absent) -> ${added[0]} (60 lines differ)`);
+    expect(out[1]).toBe('  @@ -4,0 +5,60 @@');
+    expect(out.slice(2, TEXT_HUNK_LINES + 1)).toEqual(added.slice(0, TEXT_HUNK_LINES - 1).map((l) => `  +${l}`));
+    expect(out.slice(TEXT_HUNK_LINES + 1)).toEqual([`  … ${60 - (TEXT_HUNK_LINES - 1)} more line(s) (--json has them all)`]);
+    expect(containerLines([{ path: 'libvirt/was_running', left: 'false', right: 'true' }])).toEqual(['libvirt/was_running: false -> true']);
   });
 
   it('libvirtDiff: was_running as a bool, compression by name, the XML and cookie runs', async () => {
